@@ -1,0 +1,190 @@
+// Package chain holds what every stage that talks to an EVM network shares:
+// the networks Slipway is configured for and how to reach them.
+package chain
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/ethclient"
+)
+
+// ErrChainIDMismatch reports an RPC endpoint that serves another chain than
+// its network's configuration says: deploying there would sign for the wrong
+// chain, so a mismatch makes the network unready.
+var ErrChainIDMismatch = errors.New("chain id mismatch")
+
+// Network is one configured EVM network.
+type Network struct {
+	// Name is what deployments refer to, such as "dev" or "sepolia".
+	Name string `json:"name"`
+	// ChainID must match what the RPC endpoints answer to eth_chainId.
+	ChainID uint64 `json:"chainId"`
+	// RPCURLs are tried in order; the first that answers is used.
+	RPCURLs []string `json:"rpcUrls"`
+	// Confirmations a deployment waits for unless it asks for more.
+	Confirmations uint32 `json:"confirmations"`
+	// BlockTimeSeconds scales inclusion timeouts; 0 for "mine on demand".
+	BlockTimeSeconds float64 `json:"blockTimeSeconds,omitempty"`
+	// Signer references the deployer key in the secrets provider, such as
+	// "env:SLIPWAY_DEV_DEPLOYER_KEY". The key itself never appears in config.
+	Signer string `json:"signer,omitempty"`
+}
+
+// Config is the networks file: JSON, so that operators can template it and
+// the dev stack can write it.
+type Config struct {
+	Networks []Network `json:"networks"`
+}
+
+var networkName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// LoadConfig reads and validates a networks file.
+func LoadConfig(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read networks file: %w", err)
+	}
+	return ParseConfig(b)
+}
+
+// ParseConfig parses and validates a networks file's content. Unknown
+// fields are refused so that a misspelt setting is not silently ignored.
+func ParseConfig(b []byte) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("parse networks file: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Validate checks every network and that names are unique.
+func (c Config) Validate() error {
+	seen := map[string]bool{}
+	var errs []error
+	for i, n := range c.Networks {
+		if err := n.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("network %d: %w", i, err))
+			continue
+		}
+		if seen[n.Name] {
+			errs = append(errs, fmt.Errorf("network %q: defined twice", n.Name))
+		}
+		seen[n.Name] = true
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks one network's settings.
+func (n Network) Validate() error {
+	var errs []error
+	if !networkName.MatchString(n.Name) {
+		errs = append(errs, fmt.Errorf("name %q: use lower-case letters, digits, '-' and '_' (at most 63)", n.Name))
+	}
+	if n.ChainID == 0 {
+		errs = append(errs, fmt.Errorf("%s: chainId is required", n.Name))
+	}
+	if len(n.RPCURLs) == 0 {
+		errs = append(errs, fmt.Errorf("%s: rpcUrls needs at least one URL", n.Name))
+	}
+	for _, raw := range n.RPCURLs {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" || !slices.Contains([]string{"http", "https", "ws", "wss"}, u.Scheme) {
+			errs = append(errs, fmt.Errorf("%s: rpc url %q: want http(s):// or ws(s):// with a host", n.Name, redactURL(raw)))
+		}
+	}
+	if n.Confirmations == 0 || n.Confirmations > 1000 {
+		errs = append(errs, fmt.Errorf("%s: confirmations must be 1 to 1000, got %d", n.Name, n.Confirmations))
+	}
+	if n.BlockTimeSeconds < 0 || n.BlockTimeSeconds > 3600 {
+		errs = append(errs, fmt.Errorf("%s: blockTimeSeconds must be 0 to 3600", n.Name))
+	}
+	if n.Signer != "" && !strings.Contains(n.Signer, ":") {
+		errs = append(errs, fmt.Errorf("%s: signer must be a secret reference such as env:NAME or file:/path", n.Name))
+	}
+	return errors.Join(errs...)
+}
+
+// Lookup finds a network by name.
+func (c Config) Lookup(name string) (Network, bool) {
+	for _, n := range c.Networks {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return Network{}, false
+}
+
+// CheckReachable asks the network's RPC endpoints for their chain id and
+// answers nil when one of them answers the configured id. Readiness uses it,
+// so it never leaks the RPC URL (which often embeds a provider API key).
+func (n Network) CheckReachable(ctx context.Context) error {
+	var errs []error
+	for i, raw := range n.RPCURLs {
+		got, err := chainID(ctx, raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("rpc %d: %w", i, err))
+			continue
+		}
+		if got != n.ChainID {
+			errs = append(errs, fmt.Errorf("rpc %d: %w: configured %d, endpoint answers %d", i, ErrChainIDMismatch, n.ChainID, got))
+			continue
+		}
+		return nil
+	}
+	return errors.Join(errs...)
+}
+
+func chainID(ctx context.Context, rawURL string) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	c, err := ethclient.DialContext(ctx, rawURL)
+	if err != nil {
+		return 0, fmt.Errorf("dial: %w", scrub(err, rawURL))
+	}
+	defer c.Close()
+	id, err := c.ChainID(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("eth_chainId: %w", scrub(err, rawURL))
+	}
+	if !id.IsUint64() {
+		return 0, fmt.Errorf("eth_chainId: %s does not fit 64 bits", id)
+	}
+	return id.Uint64(), nil
+}
+
+// scrub removes the URL (and so any key in it) from an error's text.
+func scrub(err error, rawURL string) error {
+	msg := err.Error()
+	if !strings.Contains(msg, rawURL) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(msg, rawURL, redactURL(rawURL)))
+}
+
+// redactURL keeps scheme and host of an RPC URL and hides path, query and
+// user info, where hosted providers put API keys.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "<invalid url>"
+	}
+	if u.Path == "" && u.RawQuery == "" && u.User == nil {
+		return u.Scheme + "://" + u.Host
+	}
+	return u.Scheme + "://" + u.Host + "/…"
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Every setting is a flag whose default comes from the environment, so the
+// same binary is configured by flags on a laptop and by env in a container.
+
+func envString(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// envInt reads an integer setting; a malformed value is reported by validate
+// through badEnv rather than silently replaced by the default.
+func envInt(name string, def int64) int64 {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		badEnv = append(badEnv, fmt.Errorf("%s=%q: not an integer", name, v))
+		return def
+	}
+	return n
+}
+
+func envBool(name string, def bool) bool {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		badEnv = append(badEnv, fmt.Errorf("%s=%q: not a boolean", name, v))
+		return def
+	}
+	return b
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		badEnv = append(badEnv, fmt.Errorf("%s=%q: not a duration such as 30s", name, v))
+		return def
+	}
+	return d
+}
+
+// badEnv collects malformed environment values found while flags are defined.
+var badEnv []error
+
+// loadEnvFile applies KEY=VALUE lines (the format `slipway dev` writes to
+// <data-dir>/slipway.env) to the process environment. Variables already set
+// win, so an operator's explicit setting is never overridden by the file.
+func loadEnvFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open env file: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		text = strings.TrimPrefix(text, "export ")
+		k, v, ok := strings.Cut(text, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("env file %s:%d: want KEY=VALUE", path, line)
+		}
+		if uq, err := strconv.Unquote(v); err == nil {
+			v = uq
+		}
+		if _, set := os.LookupEnv(k); !set {
+			if err := os.Setenv(k, v); err != nil {
+				return fmt.Errorf("set %s: %w", k, err)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read env file: %w", err)
+	}
+	return nil
+}
+
+// preloadEnvFile finds --env-file (or SLIPWAY_ENV_FILE) before flags are
+// defined, since the file feeds the flags' defaults.
+func preloadEnvFile(args []string) error {
+	path := os.Getenv("SLIPWAY_ENV_FILE")
+	for i, a := range args {
+		switch {
+		case a == "--env-file" || a == "-env-file":
+			if i+1 < len(args) {
+				path = args[i+1]
+			}
+		case strings.HasPrefix(a, "--env-file="), strings.HasPrefix(a, "-env-file="):
+			_, path, _ = strings.Cut(a, "=")
+		}
+	}
+	if path == "" {
+		return nil
+	}
+	return loadEnvFile(path)
+}
+
+// logConfig is shared by every command.
+type logConfig struct {
+	Level  string
+	Format string
+}
+
+func (c *logConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Level, "log-level", envString("SLIPWAY_LOG_LEVEL", "info"), "debug, info, warn or error (env SLIPWAY_LOG_LEVEL)")
+	fs.StringVar(&c.Format, "log-format", envString("SLIPWAY_LOG_FORMAT", "json"), "json or text (env SLIPWAY_LOG_FORMAT)")
+	fs.String("env-file", os.Getenv("SLIPWAY_ENV_FILE"), "KEY=VALUE file applied to the environment first, such as <data-dir>/slipway.env (env SLIPWAY_ENV_FILE)")
+}
+
+func (c *logConfig) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.Level)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.Format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format %q: want json or text", c.Format)
+	}
+}
+
+// temporalConfig says how to reach Temporal.
+type temporalConfig struct {
+	Addr      string
+	Namespace string
+	TaskQueue string
+}
+
+func (c *temporalConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "temporal-addr", envString("SLIPWAY_TEMPORAL_ADDR", "127.0.0.1:7233"), "Temporal frontend host:port (env SLIPWAY_TEMPORAL_ADDR)")
+	fs.StringVar(&c.Namespace, "temporal-namespace", envString("SLIPWAY_TEMPORAL_NAMESPACE", "default"), "Temporal namespace (env SLIPWAY_TEMPORAL_NAMESPACE)")
+	fs.StringVar(&c.TaskQueue, "task-queue", envString("SLIPWAY_TASK_QUEUE", "slipway"), "Temporal task queue of the workers (env SLIPWAY_TASK_QUEUE)")
+}
+
+func (c *temporalConfig) validate() error {
+	var errs []error
+	if err := validateHostPort("--temporal-addr", c.Addr, false); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Namespace == "" {
+		errs = append(errs, errors.New("--temporal-namespace is required"))
+	}
+	if c.TaskQueue == "" {
+		errs = append(errs, errors.New("--task-queue is required"))
+	}
+	return errors.Join(errs...)
+}
+
+func validateHostPort(flagName, addr string, allowZero bool) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s %q: want host:port: %w", flagName, addr, err)
+	}
+	_ = host
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 || (n == 0 && !allowZero) {
+		return fmt.Errorf("%s %q: port must be 1 to 65535", flagName, addr)
+	}
+	return nil
+}
+
+func validateDatabaseURL(u string) error {
+	if u == "" {
+		return errors.New("DATABASE_URL (or --database-url) is required: a postgres:// URL")
+	}
+	if _, err := pgxpool.ParseConfig(u); err != nil {
+		// pgx's message may quote the URL, password included.
+		return errors.New("DATABASE_URL is not a valid postgres URL or DSN")
+	}
+	return nil
+}

@@ -1,0 +1,382 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/chain/anvil"
+	"github.com/slipway-dev/slipway/cmd/slipway/internal/devtemporal"
+	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/db/pgcluster"
+	"github.com/slipway-dev/slipway/server"
+)
+
+// devConfig is the dev stack's command line (API.md, "Dev stack").
+type devConfig struct {
+	Log            logConfig
+	API            apiConfig
+	Temporal       temporalConfig
+	DataDir        string
+	UIAddr         string
+	ChainAddr      string
+	DBPort         int
+	ChainBlockTime float64
+	Worker         bool
+	DatabaseURL    string
+}
+
+func (c *devConfig) register(fs *flag.FlagSet) {
+	c.Log.register(fs)
+	c.API.register(fs)
+	c.Temporal.register(fs)
+	fs.StringVar(&c.DataDir, "data-dir", envString("SLIPWAY_DATA_DIR", ".data"), "folder for Postgres, Temporal's SQLite, the chain state and slipway.env (env SLIPWAY_DATA_DIR)")
+	fs.StringVar(&c.UIAddr, "ui-addr", envString("SLIPWAY_UI_ADDR", "127.0.0.1:8233"), "Temporal Web UI host:port (env SLIPWAY_UI_ADDR)")
+	fs.StringVar(&c.ChainAddr, "chain-addr", envString("SLIPWAY_CHAIN_ADDR", "127.0.0.1:8545"), "anvil JSON-RPC host:port (env SLIPWAY_CHAIN_ADDR)")
+	fs.IntVar(&c.DBPort, "db-port", int(envInt("SLIPWAY_DB_PORT", 0)), "port of the private Postgres; 0 = a free port (env SLIPWAY_DB_PORT)")
+	fs.Float64Var(&c.ChainBlockTime, "chain-block-time", 0, "seconds between blocks; 0 = mine on every transaction")
+	fs.BoolVar(&c.Worker, "worker", envBool("SLIPWAY_DEV_WORKER", true), "run a worker in this process; --worker=false to run workers separately (env SLIPWAY_DEV_WORKER)")
+	// DATABASE_URL switches from the private cluster to an existing server.
+	c.DatabaseURL = os.Getenv("DATABASE_URL")
+}
+
+func (c *devConfig) validate() error {
+	errs := []error{c.API.validate(), c.Temporal.validate(),
+		validateHostPort("--ui-addr", c.UIAddr, true),
+		validateHostPort("--chain-addr", c.ChainAddr, true)}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir is required"))
+	}
+	if c.DBPort < 0 || c.DBPort > 65535 {
+		errs = append(errs, fmt.Errorf("--db-port %d: must be 0 to 65535", c.DBPort))
+	}
+	if c.ChainBlockTime < 0 || c.ChainBlockTime > 3600 {
+		errs = append(errs, fmt.Errorf("--chain-block-time %g: must be 0 to 3600 seconds", c.ChainBlockTime))
+	}
+	if c.DatabaseURL != "" {
+		errs = append(errs, validateDatabaseURL(c.DatabaseURL))
+	}
+	return errors.Join(errs...)
+}
+
+// devStack is what runDev started, stopped in reverse order.
+type devStack struct {
+	mu       sync.Mutex
+	stops    []func()
+	pgDSN    string
+	temporal *devtemporal.Server
+	node     *anvil.Node
+}
+
+func (s *devStack) onStop(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stops = append(s.stops, f)
+}
+
+func (s *devStack) stop() {
+	s.mu.Lock()
+	stops := s.stops
+	s.stops = nil
+	s.mu.Unlock()
+	for i := len(stops) - 1; i >= 0; i-- {
+		stops[i]()
+	}
+}
+
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg devConfig
+	fs := newFlagSet("dev", stderr)
+	cfg.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	logger, err := cfg.Log.logger(stderr)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	began := time.Now()
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("resolve --data-dir: %w", err)
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	unlock, err := lockDataDir(dataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	stack := &devStack{}
+	defer stack.stop()
+	if err := stack.start(ctx, cfg, dataDir, logger); err != nil {
+		return err
+	}
+
+	dsn := stack.pgDSN
+	if err := db.MigrateUp(ctx, dsn); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	networksFile := filepath.Join(dataDir, "networks.json")
+	devKey := stack.node.Accounts()[0].PrivateKey
+	if err := writeDevNetworks(networksFile, stack.node.RPCURL()); err != nil {
+		return err
+	}
+	temporalAddr := stack.temporal.FrontendAddr()
+	env := []envVar{
+		{"DATABASE_URL", dsn},
+		{"SLIPWAY_TEMPORAL_ADDR", temporalAddr},
+		{"SLIPWAY_TEMPORAL_NAMESPACE", cfg.Temporal.Namespace},
+		{"SLIPWAY_TASK_QUEUE", cfg.Temporal.TaskQueue},
+		{"SLIPWAY_NETWORKS_FILE", networksFile},
+		{"SLIPWAY_DEV_DEPLOYER_KEY", devKey},
+	}
+	envFile := filepath.Join(dataDir, "slipway.env")
+	if err := writeEnvFile(envFile, env); err != nil {
+		return err
+	}
+	for _, v := range env {
+		// In-process components read the same settings a joining
+		// process would.
+		_ = os.Setenv(v.Key, v.Value)
+	}
+
+	networks, err := chain.LoadConfig(networksFile)
+	if err != nil {
+		return err
+	}
+	tcfg := cfg.Temporal
+	tcfg.Addr = temporalAddr
+	tc, err := dialTemporal(tcfg, logger)
+	if err != nil {
+		return err
+	}
+	stack.onStop(tc.Close)
+	pool, err := db.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	stack.onStop(pool.Close)
+
+	ln, err := net.Listen("tcp", cfg.API.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on --http-addr %s: %w", cfg.API.HTTPAddr, err)
+	}
+	h, err := newAPIHandler(cfg.API, apiDeps{Pool: pool, Temporal: tc, Namespace: tcfg.Namespace, Networks: networks, Logger: logger})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	g, gctx := errgroup.WithContext(runCtx)
+	g.Go(func() error { return server.Serve(gctx, ln, h, logger) })
+	if cfg.Worker {
+		g.Go(func() error { return runTemporalWorker(gctx, tc, tcfg, logger) })
+	}
+	apiURL := "http://" + ln.Addr().String()
+	if err := waitReady(gctx, apiURL+"/readyz"); err != nil {
+		cancelRun()
+		if gerr := g.Wait(); gerr != nil {
+			return gerr
+		}
+		return err
+	}
+	printBanner(stdout, banner{
+		API: apiURL, Temporal: temporalAddr, Namespace: tcfg.Namespace, UI: stack.temporal.UIURL(),
+		Chain: stack.node.RPCURL(), ChainID: stack.node.ChainID(), Postgres: redactDSN(dsn),
+		EnvFile: envFile, Worker: cfg.Worker, Took: time.Since(began),
+	})
+	logger.InfoContext(ctx, "dev stack ready", "took", time.Since(began).String())
+	err = g.Wait()
+	logger.Info("dev stack stopping")
+	return err
+}
+
+// start brings up Postgres, Temporal and anvil concurrently: they do not
+// depend on one another, and starting them side by side keeps `make dev`
+// within its 10 s budget.
+func (s *devStack) start(ctx context.Context, cfg devConfig, dataDir string, logger *slog.Logger) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if cfg.DatabaseURL != "" {
+			s.pgDSN = cfg.DatabaseURL
+			return nil
+		}
+		c, err := pgcluster.Start(gctx, pgcluster.Options{DataDir: filepath.Join(dataDir, "postgres"), Port: cfg.DBPort, Logger: logger.With("component", "postgres"), Database: "slipway"})
+		if err != nil {
+			return fmt.Errorf("start postgres: %w", err)
+		}
+		s.onStop(func() { _ = c.Stop(context.Background()) })
+		s.pgDSN = c.DSN()
+		return nil
+	})
+	g.Go(func() error {
+		t, err := devtemporal.Start(gctx, devtemporal.Options{
+			DataDir: filepath.Join(dataDir, "temporal"), FrontendAddr: cfg.Temporal.Addr, UIAddr: cfg.UIAddr,
+			Namespace: cfg.Temporal.Namespace, Logger: logger.With("component", "temporal"),
+		})
+		if err != nil {
+			return fmt.Errorf("start temporal: %w", err)
+		}
+		s.onStop(func() { _ = t.Stop() })
+		s.temporal = t
+		return nil
+	})
+	g.Go(func() error {
+		host, port, _ := net.SplitHostPort(cfg.ChainAddr)
+		p, _ := strconv.Atoi(port)
+		n, err := anvil.Start(gctx, anvil.Options{
+			Host: host, Port: p, ChainID: anvil.DevChainID,
+			BlockTime: time.Duration(cfg.ChainBlockTime * float64(time.Second)),
+			StatePath: filepath.Join(dataDir, "anvil-state.json"), Logger: logger.With("component", "anvil"),
+		})
+		if err != nil {
+			return fmt.Errorf("start anvil: %w", err)
+		}
+		s.onStop(func() { _ = n.Stop() })
+		s.node = n
+		return nil
+	})
+	return g.Wait()
+}
+
+// writeDevNetworks writes the dev stack's networks file: network "dev" on
+// anvil, signed with the funded dev key from the environment.
+func writeDevNetworks(path, rpcURL string) error {
+	cfg := chain.Config{Networks: []chain.Network{{
+		Name: "dev", ChainID: anvil.DevChainID, RPCURLs: []string{rpcURL}, Confirmations: 1,
+		Signer: "env:SLIPWAY_DEV_DEPLOYER_KEY",
+	}}}
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode networks: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write networks file: %w", err)
+	}
+	return nil
+}
+
+type envVar struct{ Key, Value string }
+
+// writeEnvFile writes KEY=VALUE lines readable by a shell (`set -a; .
+// slipway.env`) and by --env-file. It holds secrets, so it is 0600.
+func writeEnvFile(path string, vars []envVar) error {
+	var b strings.Builder
+	b.WriteString("# Written by `slipway dev` on every start: the environment a separate\n")
+	b.WriteString("# `slipway serve` or `slipway worker` needs to join this dev stack:\n")
+	b.WriteString("#   slipway serve --env-file " + path + " --http-addr 127.0.0.1:8081\n")
+	for _, v := range vars {
+		b.WriteString(v.Key + "=" + strconv.Quote(v.Value) + "\n")
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("write env file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write env file: %w", err)
+	}
+	return nil
+}
+
+// waitReady polls /readyz until it answers 200: the stack is ready only when
+// every part answers, through the same checks operators use.
+func waitReady(ctx context.Context, url string) error {
+	client := &http.Client{Timeout: 3 * time.Second}
+	var last string
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			last = strings.TrimSpace(string(body))
+		} else {
+			last = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for readiness (last answer: %s): %w", last, context.Cause(ctx))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+type banner struct {
+	API, Temporal, Namespace, UI, Chain, Postgres, EnvFile string
+	ChainID                                                uint64
+	Worker                                                 bool
+	Took                                                   time.Duration
+}
+
+func printBanner(w io.Writer, b banner) {
+	worker := "in this process"
+	if !b.Worker {
+		worker = "none (--worker=false): run `slipway worker --env-file " + b.EnvFile + "`"
+	}
+	fmt.Fprintf(w, `
+Slipway dev stack ready in %.1fs
+  API (Connect, gRPC, gRPC-Web, REST)  %s
+  Health                               %s/readyz
+  Temporal frontend                    %s (namespace %s)
+  Temporal Web UI                      %s
+  Chain (anvil, chain id %d)        %s
+  Postgres                             %s
+  Worker                               %s
+  Env for serve/worker                 %s
+Press Ctrl-C to stop.
+`, b.Took.Seconds(), b.API, b.API, b.Temporal, b.Namespace, b.UI, b.ChainID, b.Chain, b.Postgres, worker, b.EnvFile)
+}
+
+// redactDSN hides the password of a Postgres URL for display.
+func redactDSN(dsn string) string {
+	i := strings.Index(dsn, "://")
+	at := strings.LastIndex(dsn, "@")
+	if i < 0 || at < i {
+		return dsn
+	}
+	userinfo := dsn[i+3 : at]
+	if u, _, ok := strings.Cut(userinfo, ":"); ok {
+		return dsn[:i+3] + u + ":***" + dsn[at:]
+	}
+	return dsn
+}
+
+// lockDataDir keeps two dev stacks off one data folder: Postgres and SQLite
+// would refuse or corrupt. The lock dies with the process.
+func lockDataDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open data folder lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w: data folder %s is in use by another slipway dev (use another --data-dir)", errUsage, dir)
+	}
+	return func() { f.Close() }, nil
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.temporal.io/sdk/client"
+
+	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/server"
+)
+
+// apiConfig is what the API server needs, from flags and env.
+type apiConfig struct {
+	HTTPAddr     string
+	DatabaseURL  string
+	NetworksFile string
+	MaxBodyBytes int64
+	CORSOrigins  string
+	TLS          bool
+}
+
+func (c *apiConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.HTTPAddr, "http-addr", envString("SLIPWAY_HTTP_ADDR", "127.0.0.1:8080"), "listen address of the API: Connect, gRPC, gRPC-Web, REST, WebSocket, health and metrics (env SLIPWAY_HTTP_ADDR)")
+	fs.StringVar(&c.NetworksFile, "networks", envString("SLIPWAY_NETWORKS_FILE", ""), "JSON file of the EVM networks to deploy to (env SLIPWAY_NETWORKS_FILE)")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", envInt("SLIPWAY_MAX_BODY_BYTES", server.DefaultMaxRequestBytes), "largest request body accepted (env SLIPWAY_MAX_BODY_BYTES)")
+	fs.StringVar(&c.CORSOrigins, "cors-origins", envString("SLIPWAY_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API, or * (env SLIPWAY_CORS_ORIGINS)")
+	fs.BoolVar(&c.TLS, "behind-tls", envBool("SLIPWAY_BEHIND_TLS", false), "clients reach the API over HTTPS (turns on HSTS) (env SLIPWAY_BEHIND_TLS)")
+}
+
+func (c *apiConfig) validate() error {
+	var errs []error
+	if err := validateHostPort("--http-addr", c.HTTPAddr, true); err != nil {
+		errs = append(errs, err)
+	}
+	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<30 {
+		errs = append(errs, fmt.Errorf("--max-body-bytes %d: must be 1 KiB to 1 GiB", c.MaxBodyBytes))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *apiConfig) origins() []string {
+	var out []string
+	for _, o := range strings.Split(c.CORSOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// loadNetworks reads the networks file; no file means no networks, which
+// serve allows (the API still answers) but says in the log.
+func loadNetworks(path string) (chain.Config, error) {
+	if path == "" {
+		return chain.Config{}, nil
+	}
+	return chain.LoadConfig(path)
+}
+
+type serveConfig struct {
+	Log         logConfig
+	API         apiConfig
+	Temporal    temporalConfig
+	DatabaseURL string
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	var cfg serveConfig
+	fs := newFlagSet("serve", stderr)
+	cfg.Log.register(fs)
+	cfg.API.register(fs)
+	cfg.Temporal.register(fs)
+	fs.StringVar(&cfg.DatabaseURL, "database-url", envString("DATABASE_URL", ""), "Postgres URL (env DATABASE_URL)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := errors.Join(cfg.API.validate(), cfg.Temporal.validate(), validateDatabaseURL(cfg.DatabaseURL)); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	logger, err := cfg.Log.logger(stderr)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	networks, err := loadNetworks(cfg.API.NetworksFile)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	tc, err := dialTemporal(cfg.Temporal, logger)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	ln, err := net.Listen("tcp", cfg.API.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.API.HTTPAddr, err)
+	}
+	h, err := newAPIHandler(cfg.API, apiDeps{Pool: pool, Temporal: tc, Namespace: cfg.Temporal.Namespace, Networks: networks, Logger: logger})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	logger.InfoContext(ctx, "api listening", "addr", ln.Addr().String(), "networks", len(networks.Networks))
+	return server.Serve(ctx, ln, h, logger)
+}
+
+// apiDeps are the live connections the API handler is built on.
+type apiDeps struct {
+	Pool      *pgxpool.Pool
+	Temporal  client.Client
+	Namespace string
+	Networks  chain.Config
+	Logger    *slog.Logger
+}
+
+// newAPIHandler assembles the API with its readiness checks: Postgres,
+// Temporal and every configured chain, as API.md's /readyz requires.
+func newAPIHandler(cfg apiConfig, d apiDeps) (http.Handler, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	checks := []server.ReadinessCheck{
+		{Name: "postgres", Check: d.Pool.Ping},
+		{Name: "temporal", Check: temporalReady(d.Temporal, d.Namespace)},
+	}
+	var nets []server.Network
+	for _, n := range d.Networks.Networks {
+		checks = append(checks, server.ReadinessCheck{Name: "chain:" + n.Name, Check: n.CheckReachable})
+		nets = append(nets, server.Network{Name: n.Name, ChainID: n.ChainID, Confirmations: n.Confirmations})
+	}
+	h, err := server.New(server.Config{
+		Networks:        nets,
+		AllowedOrigins:  cfg.origins(),
+		MaxRequestBytes: cfg.MaxBodyBytes,
+		TLS:             cfg.TLS,
+	}, server.Deps{Logger: d.Logger, Registry: reg, Readiness: checks})
+	if err != nil {
+		return nil, fmt.Errorf("build api: %w", err)
+	}
+	return h, nil
+}

@@ -1,0 +1,97 @@
+package db
+
+import (
+	"errors"
+	"math/big"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// Deployment statuses as stored in deployments.status and
+// deployment_events.status: the proto enum names without the
+// DEPLOYMENT_STATUS_ prefix, so that mapping is a string trim.
+const (
+	StatusPending    = "PENDING"
+	StatusGenerating = "GENERATING"
+	StatusLinting    = "LINTING"
+	StatusCompiling  = "COMPILING"
+	StatusDeploying  = "DEPLOYING"
+	StatusConfirming = "CONFIRMING"
+	StatusConfirmed  = "CONFIRMED"
+	StatusFailed     = "FAILED"
+	StatusCancelled  = "CANCELLED"
+)
+
+// IsTerminalStatus reports whether a deployment in status s has ended;
+// UpdateDeploymentProgress refuses to move such a deployment elsewhere.
+func IsTerminalStatus(s string) bool {
+	return s == StatusConfirmed || s == StatusFailed || s == StatusCancelled
+}
+
+// User tiers, which set a user's rate limit.
+const (
+	TierFree = "free"
+	TierPaid = "paid"
+)
+
+// Actor kinds of audit_logs rows: who acted.
+const (
+	ActorUser      = "user"
+	ActorAPIKey    = "api_key"
+	ActorSystem    = "system"
+	ActorAnonymous = "anonymous"
+)
+
+// Names of unique constraints and indexes, for telling which uniqueness a
+// failed insert broke (IsUniqueViolation).
+const (
+	ConstraintUserEmail            = "users_email_lower_key"
+	ConstraintAPIKeyPrefix         = "api_keys_prefix_key"
+	ConstraintRefreshTokenHash     = "refresh_tokens_token_hash_key"
+	ConstraintDeploymentWorkflowID = "deployments_workflow_id_key"
+)
+
+// IsNotFound reports whether err is a query that answered no row, which
+// handlers turn into not_found.
+func IsNotFound(err error) bool {
+	return errors.Is(err, pgx.ErrNoRows)
+}
+
+// IsUniqueViolation reports whether err is a unique violation of the named
+// constraint (of any, when constraint is empty), which handlers turn into
+// already_exists rather than a 500.
+func IsUniqueViolation(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+		return false
+	}
+	return constraint == "" || pgErr.ConstraintName == constraint
+}
+
+// Wei converts an amount of wei for the numeric(78,0) columns
+// (effective_gas_price, fee_paid); nil stands for unknown and stores NULL.
+func Wei(v *big.Int) pgtype.Numeric {
+	if v == nil {
+		return pgtype.Numeric{}
+	}
+	return pgtype.Numeric{Int: new(big.Int).Set(v), Valid: true}
+}
+
+// WeiString renders a wei column as the API's decimal string; NULL renders
+// as "".
+func WeiString(n pgtype.Numeric) string {
+	if !n.Valid || n.NaN || n.Int == nil {
+		return ""
+	}
+	v := new(big.Int).Set(n.Int)
+	switch {
+	case n.Exp > 0:
+		v.Mul(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n.Exp)), nil))
+	case n.Exp < 0:
+		// Wei columns have scale 0; drop any fraction rather than invent one.
+		v.Quo(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-n.Exp)), nil))
+	}
+	return v.String()
+}

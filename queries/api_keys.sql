@@ -1,0 +1,32 @@
+-- name: CreateAPIKey :one
+INSERT INTO api_keys (user_id, name, prefix, secret_hash)
+VALUES (@user_id, @name, @prefix, @secret_hash)
+RETURNING *;
+
+-- name: ListAPIKeysByUser :many
+SELECT * FROM api_keys
+WHERE user_id = @user_id AND revoked_at IS NULL
+ORDER BY created_at DESC, id DESC;
+
+-- name: GetAPIKeyByPrefix :one
+-- Answers only keys that are not revoked, with the owner's tier so that
+-- authenticating a request takes one round trip.
+SELECT sqlc.embed(api_keys), users.tier AS user_tier
+FROM api_keys
+JOIN users ON users.id = api_keys.user_id
+WHERE api_keys.prefix = @prefix AND api_keys.revoked_at IS NULL;
+
+-- name: RevokeAPIKey :execrows
+-- Scoped to the owner: 0 rows means no such key for this user. Revoking
+-- twice is harmless and keeps the first revocation time.
+UPDATE api_keys
+SET revoked_at = COALESCE(revoked_at, now())
+WHERE id = @id AND user_id = @user_id;
+
+-- name: TouchAPIKeysLastUsed :exec
+-- Records use of many keys at once, so that the auth path can batch these
+-- writes instead of updating on every request. Never moves time backwards.
+UPDATE api_keys
+SET last_used_at = @used_at::timestamptz
+WHERE id = ANY(@ids::uuid[])
+  AND (last_used_at IS NULL OR last_used_at < @used_at::timestamptz);

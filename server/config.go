@@ -1,0 +1,157 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+)
+
+// DefaultMaxRequestBytes bounds a request body (and each RPC message) unless
+// Config says otherwise: 2 MiB holds the largest valid request (a few source
+// files of up to 1 MiB are refused by validation anyway) while keeping a
+// hostile client from making the server buffer arbitrary amounts.
+const DefaultMaxRequestBytes = 2 << 20
+
+// DefaultReadinessTimeout bounds one /readyz evaluation: probes must answer
+// quickly, and a dependency that needs longer than this is not ready.
+const DefaultReadinessTimeout = 2 * time.Second
+
+// Config is what the operator chooses; New validates it and fills defaults.
+type Config struct {
+	// Networks are the EVM networks this Slipway deploys to, as
+	// NetworkService answers them.
+	Networks []Network
+	// AllowedOrigins are the browser origins allowed to call the API
+	// (scheme://host[:port], or "*" for any). Empty disables CORS: browsers
+	// then refuse cross-origin answers, which is the safe default.
+	AllowedOrigins []string
+	// MaxRequestBytes bounds request bodies and RPC messages; 0 means
+	// DefaultMaxRequestBytes.
+	MaxRequestBytes int64
+	// ReadinessTimeout bounds one readiness evaluation; 0 means
+	// DefaultReadinessTimeout.
+	ReadinessTimeout time.Duration
+	// TLS says clients reach this server over HTTPS (served here or by a
+	// terminating proxy), which turns on Strict-Transport-Security. It must
+	// stay off for plain-HTTP deployments: HSTS on an HTTP-only host locks
+	// browsers out.
+	TLS bool
+}
+
+// Network is one EVM network deployments may target.
+type Network struct {
+	// Name is what requests use to pick the network, such as "dev".
+	Name string
+	// ChainID is the EIP-155 chain id, checked against the node at startup
+	// by whoever wires the chain client.
+	ChainID uint64
+	// Confirmations is how many blocks a deployment waits for unless the
+	// request asks for more.
+	Confirmations uint32
+}
+
+// Deps are the live collaborators New wires in; the zero value of each field
+// has a documented fallback so tests can start small.
+type Deps struct {
+	// Logger receives structured logs; it is wrapped so that every record
+	// logged with a request's context carries request_id. Nil means JSON
+	// to stderr.
+	Logger *slog.Logger
+	// Registry receives the request metrics and is what /metrics serves.
+	// Nil means a fresh registry (with no Go or process collectors).
+	Registry *prometheus.Registry
+	// Readiness lists what /readyz and the gRPC health service check.
+	Readiness []ReadinessCheck
+	// Services are the RPC implementations; each nil field falls back to
+	// the default: the real NetworkService from Config.Networks, and for
+	// the others a handler that answers unimplemented naming the capability
+	// that will provide it. Later capabilities replace them one by one.
+	Services Services
+}
+
+// Services holds one implementation per API service so each capability can
+// replace its own without touching the others.
+type Services struct {
+	Auth        slipwayv1connect.AuthServiceHandler
+	APIKeys     slipwayv1connect.ApiKeyServiceHandler
+	Contracts   slipwayv1connect.ContractServiceHandler
+	Deployments slipwayv1connect.DeploymentServiceHandler
+	Networks    slipwayv1connect.NetworkServiceHandler
+}
+
+// ReadinessCheck is one dependency /readyz must reach, such as Postgres,
+// Temporal or a chain's JSON-RPC endpoint.
+type ReadinessCheck struct {
+	// Name identifies the dependency in /readyz answers and logs.
+	Name string
+	// Check returns nil when the dependency answers; it must honour ctx,
+	// which carries the readiness timeout.
+	Check func(ctx context.Context) error
+}
+
+// networkNamePattern matches the names CreateDeploymentRequest.network
+// accepts, so every configured network is one a client can ask for.
+var networkNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// withDefaults validates c and fills the zero values.
+func (c Config) withDefaults() (Config, error) {
+	var errs []error
+	seen := make(map[string]bool, len(c.Networks))
+	for i, n := range c.Networks {
+		switch {
+		case len(n.Name) == 0 || len(n.Name) > 63 || !networkNamePattern.MatchString(n.Name):
+			errs = append(errs, fmt.Errorf("network %d: name %q must match %s and be at most 63 characters", i, n.Name, networkNamePattern))
+		case seen[n.Name]:
+			errs = append(errs, fmt.Errorf("network %q: configured twice", n.Name))
+		}
+		seen[n.Name] = true
+		if n.ChainID == 0 {
+			errs = append(errs, fmt.Errorf("network %q: chain id must be positive", n.Name))
+		}
+	}
+	for _, o := range c.AllowedOrigins {
+		if o == "" {
+			errs = append(errs, errors.New("allowed origins: empty origin"))
+		}
+	}
+	if c.MaxRequestBytes < 0 {
+		errs = append(errs, fmt.Errorf("max request bytes %d: must not be negative", c.MaxRequestBytes))
+	}
+	if c.MaxRequestBytes == 0 {
+		c.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if c.MaxRequestBytes > 1<<31-1 {
+		errs = append(errs, fmt.Errorf("max request bytes %d: must be below 2 GiB", c.MaxRequestBytes))
+	}
+	if c.ReadinessTimeout < 0 {
+		errs = append(errs, fmt.Errorf("readiness timeout %s: must not be negative", c.ReadinessTimeout))
+	}
+	if c.ReadinessTimeout == 0 {
+		c.ReadinessTimeout = DefaultReadinessTimeout
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("invalid server config: %w", err)
+	}
+	return c, nil
+}
+
+func (d Deps) validate() error {
+	seen := make(map[string]bool, len(d.Readiness))
+	for i, c := range d.Readiness {
+		if c.Name == "" || c.Check == nil {
+			return fmt.Errorf("readiness check %d: needs a name and a func", i)
+		}
+		if seen[c.Name] {
+			return fmt.Errorf("readiness check %q: registered twice", c.Name)
+		}
+		seen[c.Name] = true
+	}
+	return nil
+}

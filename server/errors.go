@@ -1,0 +1,186 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"connectrpc.com/connect"
+)
+
+// errNotAvailable is what a handler returns for a capability this build does
+// not have yet. The error boundary answers it as unimplemented (HTTP 501), so
+// clients can tell "not yet" from "broken".
+type errNotAvailable struct {
+	subject    string
+	capability string
+}
+
+// notAvailable reports that subject (such as "account registration") arrives
+// with the named capability.
+func notAvailable(subject, capability string) error {
+	return &errNotAvailable{subject: subject, capability: capability}
+}
+
+func (e *errNotAvailable) Error() string {
+	return e.subject + " is not available yet: it arrives with the " + e.capability + " capability"
+}
+
+// domainCodes maps the sentinel errors of domain packages to the Connect code
+// a client should see. It is the one place where domain errors meet the wire:
+// a capability adds its sentinels here instead of building connect errors
+// deep inside its own code.
+var domainCodes = []struct {
+	err  error
+	code connect.Code
+}{
+	{context.Canceled, connect.CodeCanceled},
+	{context.DeadlineExceeded, connect.CodeDeadlineExceeded},
+}
+
+// toConnectError is the error boundary: every error a handler returns passes
+// through it exactly once. Connect errors pass as they are; known domain
+// errors get their code; anything else is an internal error whose text is
+// logged but never sent, since it may name hosts, queries or secrets.
+func toConnectError(ctx context.Context, logger *slog.Logger, procedure string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ce := new(connect.Error); errors.As(err, &ce) {
+		return err
+	}
+	if na := new(errNotAvailable); errors.As(err, &na) {
+		return connect.NewError(connect.CodeUnimplemented, na)
+	}
+	for _, d := range domainCodes {
+		if errors.Is(err, d.err) {
+			return connect.NewError(d.code, err)
+		}
+	}
+	logger.ErrorContext(ctx, "rpc failed", slog.String("procedure", procedure), slog.Any("error", err))
+	return internalError(ctx)
+}
+
+// internalError is the only thing a client learns about a server fault: the
+// request id that finds the details in the logs.
+func internalError(ctx context.Context) *connect.Error {
+	msg := "internal error"
+	if id := RequestID(ctx); id != "" {
+		msg += " (request id " + id + ")"
+	}
+	return connect.NewError(connect.CodeInternal, errors.New(msg))
+}
+
+// httpStatusFor is the usual RPC-to-HTTP mapping (the one Connect, gRPC
+// transcoding and grpc-gateway share).
+func httpStatusFor(code connect.Code) int {
+	switch code {
+	case connect.CodeCanceled:
+		return 499
+	case connect.CodeInvalidArgument, connect.CodeFailedPrecondition, connect.CodeOutOfRange:
+		return http.StatusBadRequest
+	case connect.CodeDeadlineExceeded:
+		return http.StatusGatewayTimeout
+	case connect.CodeNotFound:
+		return http.StatusNotFound
+	case connect.CodeAlreadyExists, connect.CodeAborted:
+		return http.StatusConflict
+	case connect.CodePermissionDenied:
+		return http.StatusForbidden
+	case connect.CodeResourceExhausted:
+		return http.StatusTooManyRequests
+	case connect.CodeUnimplemented:
+		return http.StatusNotImplemented
+	case connect.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	case connect.CodeUnauthenticated:
+		return http.StatusUnauthorized
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// codeForHTTPStatus classifies an HTTP error status that something other
+// than an RPC handler produced (router, transcoder, body limit). rpcPath says
+// the request addressed an RPC procedure, where a 404 means "no such method".
+func codeForHTTPStatus(status int, rpcPath bool) connect.Code {
+	switch status {
+	case http.StatusBadRequest:
+		return connect.CodeInvalidArgument
+	case http.StatusUnauthorized:
+		return connect.CodeUnauthenticated
+	case http.StatusForbidden:
+		return connect.CodePermissionDenied
+	case http.StatusNotFound:
+		if rpcPath {
+			return connect.CodeUnimplemented
+		}
+		return connect.CodeNotFound
+	case http.StatusMethodNotAllowed, http.StatusNotImplemented:
+		return connect.CodeUnimplemented
+	case http.StatusRequestTimeout, http.StatusGatewayTimeout:
+		return connect.CodeDeadlineExceeded
+	case http.StatusConflict:
+		return connect.CodeAborted
+	case http.StatusRequestEntityTooLarge, http.StatusTooManyRequests, http.StatusRequestHeaderFieldsTooLarge:
+		return connect.CodeResourceExhausted
+	case 499:
+		return connect.CodeCanceled
+	case http.StatusServiceUnavailable:
+		return connect.CodeUnavailable
+	}
+	if status >= 400 && status < 500 {
+		return connect.CodeInvalidArgument
+	}
+	return connect.CodeInternal
+}
+
+// restStatus is the JSON error body of the REST API: google.rpc.Status, the
+// shape the transcoder itself writes, so REST clients parse one shape.
+type restStatus struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+// connectWireError is the JSON error body of the Connect protocol.
+type connectWireError struct {
+	Code    string `json:"code"`
+	Message string `json:"message,omitempty"`
+}
+
+// writeRESTError answers a REST request with status and a google.rpc.Status
+// body carrying code and msg.
+func writeRESTError(w http.ResponseWriter, status int, code connect.Code, msg string) {
+	body, _ := json.Marshal(restStatus{Code: int(code), Message: msg})
+	writeJSONError(w, status, body)
+}
+
+// writeConnectUnaryError answers a Connect unary (or non-RPC) request with
+// status and a Connect error body; the status stays what the caller chose
+// (413, 415…) because Connect clients read the code from the body.
+func writeConnectUnaryError(w http.ResponseWriter, status int, code connect.Code, msg string) {
+	body, _ := json.Marshal(connectWireError{Code: code.String(), Message: msg})
+	writeJSONError(w, status, body)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Del("Content-Encoding")
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// statusText words an HTTP status for an error message when nothing better is
+// known.
+func statusText(status int) string {
+	if t := http.StatusText(status); t != "" {
+		return t
+	}
+	return fmt.Sprintf("HTTP status %d", status)
+}

@@ -1,0 +1,263 @@
+package server
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/protobuf/proto"
+
+	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+)
+
+// fuzzRoute is one route of the API. unimplemented names the message an
+// answer of "unimplemented" must carry there; empty means the route is
+// implemented and must never answer unimplemented (HTTP 501).
+type fuzzRoute struct {
+	method, path  string
+	unimplemented string
+	// valid is a body the route accepts, seeding the corpus.
+	valid string
+}
+
+const notYet = "is not available yet: it arrives with the "
+
+var fuzzRoutes = []fuzzRoute{
+	// REST
+	{"POST", "/api/v1/auth/register", notYet, `{"email":"ada@example.com","password":"correct horse battery"}`},
+	{"POST", "/api/v1/auth/login", notYet, `{"email":"ada@example.com","password":"x"}`},
+	{"POST", "/api/v1/auth/refresh", notYet, `{"refreshToken":"t"}`},
+	{"POST", "/api/v1/auth/logout", notYet, `{"refresh_token":"t"}`},
+	{"GET", "/api/v1/me", notYet, ``},
+	{"POST", "/api/v1/api-keys", notYet, `{"name":"ci"}`},
+	{"GET", "/api/v1/api-keys", notYet, ``},
+	{"DELETE", "/api/v1/api-keys/" + testUUID, notYet, ``},
+	{"DELETE", "/api/v1/api-keys/not-a-uuid", notYet, ``},
+	{"POST", "/api/v1/contracts/generate", notYet, `{"template":{"kind":"ERC20","name":"MyToken","symbol":"MTK","options":{"premint":"1000","mintable":true}}}`},
+	{"POST", "/api/v1/contracts/compile", notYet, `{"source":"contract C {}","optimizer":{"enabled":true,"runs":200}}`},
+	{"POST", "/api/v1/contracts/audit", notYet, `{"sources":{"C.sol":"contract C {}"}}`},
+	{"POST", "/api/v1/contracts/deploy", notYet, `{"network":"dev","template":{"kind":"ERC20","name":"T"},"constructorArgs":["0x0000000000000000000000000000000000000001",1,true,[1,"2"]],"idempotencyKey":"k1"}`},
+	{"GET", "/api/v1/deployments", notYet, ``},
+	{"GET", "/api/v1/deployments/" + testUUID, notYet, ``},
+	{"POST", "/api/v1/deployments/" + testUUID + "/cancel", notYet, ``},
+	{"GET", "/api/v1/deployments/" + testUUID + "/updates", notYet, ``},
+	{"GET", "/api/v1/networks", "", ``},
+	{"GET", "/api/v1/nothing", "", ``},
+	// Connect, gRPC and gRPC-Web
+	{"POST", "/slipway.v1.AuthService/Register", notYet, `{"email":"ada@example.com","password":"correct horse battery"}`},
+	{"POST", "/slipway.v1.AuthService/Login", notYet, `{"email":"a","password":"b"}`},
+	{"POST", "/slipway.v1.AuthService/Refresh", notYet, `{"refreshToken":"t"}`},
+	{"POST", "/slipway.v1.AuthService/Logout", notYet, `{"refreshToken":"t"}`},
+	{"POST", "/slipway.v1.AuthService/GetMe", notYet, `{}`},
+	{"POST", "/slipway.v1.ApiKeyService/CreateApiKey", notYet, `{"name":"ci"}`},
+	{"POST", "/slipway.v1.ApiKeyService/ListApiKeys", notYet, `{}`},
+	{"POST", "/slipway.v1.ApiKeyService/DeleteApiKey", notYet, `{"id":"` + testUUID + `"}`},
+	{"POST", "/slipway.v1.ContractService/GenerateContract", notYet, `{"template":{"kind":"ERC721","name":"Art"}}`},
+	{"POST", "/slipway.v1.ContractService/CompileContract", notYet, `{"source":"contract C {}"}`},
+	{"POST", "/slipway.v1.ContractService/AuditContract", notYet, `{"source":"contract C {}"}`},
+	{"POST", "/slipway.v1.DeploymentService/CreateDeployment", notYet, `{"network":"dev","source":"contract C {}","contractName":"C"}`},
+	{"POST", "/slipway.v1.DeploymentService/ListDeployments", notYet, `{"pageSize":5}`},
+	{"POST", "/slipway.v1.DeploymentService/GetDeployment", notYet, `{"id":"` + testUUID + `"}`},
+	{"POST", "/slipway.v1.DeploymentService/CancelDeployment", notYet, `{"id":"` + testUUID + `"}`},
+	{"POST", "/slipway.v1.DeploymentService/WatchDeployment", notYet, `{"id":"` + testUUID + `","afterSeq":2}`},
+	{"POST", "/slipway.v1.NetworkService/ListNetworks", "", `{}`},
+	{"GET", "/slipway.v1.NetworkService/ListNetworks", "", ``},
+	{"POST", "/slipway.v1.NetworkService/Nothing", "", `{}`},
+	{"POST", "/grpc.health.v1.Health/Check", "", `{"service":""}`},
+	{"POST", "/grpc.health.v1.Health/Watch", "watching health state is not supported", `{}`},
+	// Probes
+	{"GET", "/healthz", "", ``},
+	{"GET", "/readyz", "", ``},
+	{"GET", "/metrics", "", ``},
+	{"POST", "/healthz", "", ``},
+	{"OPTIONS", "/api/v1/networks", "", ``},
+}
+
+var fuzzContentTypes = []string{
+	"application/json",
+	"application/json; charset=utf-8",
+	"application/proto",
+	"application/grpc",
+	"application/grpc+proto",
+	"application/grpc+json",
+	"application/grpc-web",
+	"application/grpc-web+json",
+	"application/grpc-web-text",
+	"application/connect+json",
+	"application/connect+proto",
+	"text/plain",
+	"",
+	"multipart/form-data; boundary=x",
+	"application/json; charset=latin1",
+}
+
+// envelope frames msg as gRPC, gRPC-Web and Connect streaming do.
+func envelope(flags byte, msg []byte) []byte {
+	out := make([]byte, 5, 5+len(msg))
+	out[0] = flags
+	binary.BigEndian.PutUint32(out[1:], uint32(len(msg))) //nolint:gosec // test data
+	return append(out, msg...)
+}
+
+func FuzzHTTP(f *testing.F) {
+	h, err := New(Config{Networks: testNetworks, AllowedOrigins: []string{allowedOrigin}}, Deps{
+		Logger:   slog.New(slog.DiscardHandler),
+		Registry: prometheus.NewRegistry(),
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	binaryRegister, _ := proto.Marshal(&slipwayv1.RegisterRequest{Email: "ada@example.com", Password: "correct horse battery"})
+	for i, r := range fuzzRoutes {
+		route := uint8(i) //nolint:gosec // few routes
+		for ct := range fuzzContentTypes {
+			if ct > 10 && i%3 != 0 {
+				continue
+			}
+			body := []byte(r.valid)
+			switch {
+			case strings.HasPrefix(fuzzContentTypes[ct], "application/grpc"), strings.HasPrefix(fuzzContentTypes[ct], "application/connect+"):
+				body = envelope(0, body)
+			}
+			f.Add(route, uint8(ct), uint8(0), body, "", "")                                                  //nolint:gosec // few
+			f.Add(route, uint8(ct), uint8(1), body, "pageSize=3&status=DEPLOYMENT_STATUS_FAILED", "trace-1") //nolint:gosec // few
+		}
+		for _, bad := range []string{`{`, `{"email":1e400}`, "{\"name\":\"\xff\"}", `{"unknown":true}`, `[]`, `null`, `{"pageSize":99999999999999999999}`, `{"template":{"kind":7}}`} {
+			f.Add(route, uint8(0), uint8(0), []byte(bad), "", strings.Repeat("x", 200))
+		}
+	}
+	f.Add(uint8(19), uint8(2), uint8(0), binaryRegister, "", "")
+	f.Add(uint8(19), uint8(3), uint8(1), envelope(0, binaryRegister), "", "")
+	f.Add(uint8(19), uint8(3), uint8(1), envelope(1, binaryRegister), "", "") // compressed flag, no encoding
+	f.Add(uint8(36), uint8(0), uint8(0), []byte{}, "encoding=json&message=%7B%7D", "")
+	f.Add(uint8(36), uint8(0), uint8(0), []byte{}, "encoding=proto&base64=1&message=!!", "")
+	f.Add(uint8(17), uint8(12), uint8(0), []byte{}, "foo=bar&pageSize=x", "")
+
+	f.Fuzz(func(t *testing.T, route, ct, flags uint8, body []byte, query, requestID string) {
+		r := fuzzRoutes[int(route)%len(fuzzRoutes)]
+		contentType := fuzzContentTypes[int(ct)%len(fuzzContentTypes)]
+		req := httptest.NewRequest(r.method, "/", bytes.NewReader(body))
+		req.URL.Path, req.URL.RawQuery = r.path, query
+		req.RequestURI = req.URL.RequestURI()
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if flags&1 != 0 {
+			req.Proto, req.ProtoMajor, req.ProtoMinor = "HTTP/2.0", 2, 0
+		}
+		if flags&2 != 0 {
+			req.ContentLength = -1 // as a chunked upload
+		}
+		if flags&4 != 0 {
+			req.Header.Set("Origin", allowedOrigin)
+		}
+		if requestID != "" {
+			req.Header.Set(RequestIDHeader, requestID)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		res := rec.Result()
+		answer := rec.Body.Bytes()
+
+		id := res.Header.Get(RequestIDHeader)
+		if !saneRequestID(id) || (saneRequestID(requestID) && id != requestID) {
+			t.Fatalf("request id %q answered for %q", id, requestID)
+		}
+		if res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("%s %s: security headers missing", r.method, r.path)
+		}
+
+		status := res.StatusCode
+		switch {
+		case status == http.StatusNotImplemented:
+			if r.unimplemented == "" || !bytes.Contains(answer, []byte(r.unimplemented)) {
+				t.Fatalf("%s %s (%s): 501 from a route that is not unimplemented on purpose: %s", r.method, r.path, contentType, answer)
+			}
+		case status >= 500:
+			t.Fatalf("%s %s (%s) body %q: answered %d: %s", r.method, r.path, contentType, body, status, answer)
+		case status >= 400:
+			if !json.Valid(answer) || !bytes.Contains(answer, []byte(`"message"`)) {
+				t.Fatalf("%s %s (%s): %d without a JSON error message: %q", r.method, r.path, contentType, status, answer)
+			}
+		}
+
+		// RPC protocols answer 200 and carry the outcome in trailers or an
+		// end-of-stream message: the same rules hold for those codes.
+		code, msg, found := rpcOutcome(res, answer)
+		if !found {
+			return
+		}
+		switch code {
+		case connect.CodeInternal, connect.CodeUnknown, connect.CodeDataLoss:
+			t.Fatalf("%s %s (%s) body %q: %s: %s", r.method, r.path, contentType, body, code, msg)
+		case connect.CodeUnimplemented:
+			// gRPC's rule for a unary call without exactly one message is
+			// unimplemented; connect-go follows it.
+			cardinality := strings.Contains(msg, "zero messages") || strings.Contains(msg, "multiple messages") ||
+				strings.Contains(msg, "unexpected") || strings.HasPrefix(msg, "no such procedure")
+			if !cardinality && (r.unimplemented == "" || !strings.Contains(msg, r.unimplemented)) {
+				t.Fatalf("%s %s (%s): unimplemented from a route that is not unimplemented on purpose: %s", r.method, r.path, contentType, msg)
+			}
+		}
+	})
+}
+
+// rpcOutcome finds the RPC status of a gRPC, gRPC-Web or Connect streaming
+// answer.
+func rpcOutcome(res *http.Response, body []byte) (connect.Code, string, bool) {
+	for _, h := range []http.Header{res.Header, res.Trailer} {
+		if v := h.Get("Grpc-Status"); v != "" {
+			n, _ := strconv.Atoi(v)
+			return connect.Code(n), h.Get("Grpc-Message"), true //nolint:gosec // test
+		}
+	}
+	ct := res.Header.Get("Content-Type")
+	for len(body) >= 5 {
+		flags, n := body[0], binary.BigEndian.Uint32(body[1:5])
+		if uint64(len(body)-5) < uint64(n) {
+			break
+		}
+		frame := body[5 : 5+n]
+		body = body[5+n:]
+		switch {
+		case strings.HasPrefix(ct, "application/grpc-web") && flags&0x80 != 0:
+			var code connect.Code
+			var msg string
+			for _, line := range strings.Split(string(frame), "\r\n") {
+				k, v, _ := strings.Cut(line, ":")
+				switch strings.ToLower(strings.TrimSpace(k)) {
+				case "grpc-status":
+					n, _ := strconv.Atoi(strings.TrimSpace(v))
+					code = connect.Code(n) //nolint:gosec // test
+				case "grpc-message":
+					msg = strings.TrimSpace(v)
+				}
+			}
+			return code, msg, true
+		case strings.HasPrefix(ct, "application/connect+") && flags&0x02 != 0:
+			var end struct {
+				Error *struct{ Code, Message string } `json:"error"`
+			}
+			if json.Unmarshal(frame, &end) != nil {
+				return connect.CodeDataLoss, "unparseable end of stream: " + string(frame), true
+			}
+			if end.Error == nil {
+				return 0, "", true
+			}
+			var code connect.Code
+			if err := code.UnmarshalText([]byte(end.Error.Code)); err != nil {
+				return connect.CodeDataLoss, "unknown code " + end.Error.Code, true
+			}
+			return code, end.Error.Message, true
+		}
+	}
+	return 0, "", false
+}

@@ -1,0 +1,148 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+)
+
+// testNetworks are deliberately out of order: the service sorts them.
+var testNetworks = []Network{
+	{Name: "sepolia", ChainID: 11155111, Confirmations: 3},
+	{Name: "dev", ChainID: 31337, Confirmations: 1},
+	{Name: "mainnet", ChainID: 1, Confirmations: 12},
+}
+
+const allowedOrigin = "https://console.example.com"
+
+// syncBuffer collects log output written by server goroutines while the
+// test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// lines answers the JSON log records written so far.
+func (b *syncBuffer) lines(t *testing.T) []map[string]any {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &m), "log line %q", sc.Text())
+		out = append(out, m)
+	}
+	return out
+}
+
+type testEnv struct {
+	srv      *httptest.Server
+	handler  http.Handler
+	logs     *syncBuffer
+	logger   *slog.Logger
+	registry *prometheus.Registry
+}
+
+type envOption func(*Config, *Deps)
+
+// newEnv starts the full handler on an httptest server that speaks HTTP/1.1
+// and h2c, as Serve does.
+func newEnv(t *testing.T, opts ...envOption) *testEnv {
+	t.Helper()
+	logs := &syncBuffer{}
+	logger := slog.New(NewLogHandler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	reg := prometheus.NewRegistry()
+	cfg := Config{Networks: testNetworks, AllowedOrigins: []string{allowedOrigin}}
+	deps := Deps{Logger: logger, Registry: reg}
+	for _, o := range opts {
+		o(&cfg, &deps)
+	}
+	h, err := New(cfg, deps)
+	require.NoError(t, err)
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetHTTP1(true)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &testEnv{srv: srv, handler: h, logs: logs, logger: logger, registry: reg}
+}
+
+// h2cClient speaks cleartext HTTP/2 only, as gRPC clients do without TLS.
+func h2cClient() *http.Client {
+	p := new(http.Protocols)
+	p.SetUnencryptedHTTP2(true)
+	return &http.Client{Transport: &http.Transport{Protocols: p}}
+}
+
+// h1Client speaks HTTP/1.1, as browsers do over plain HTTP.
+var h1Client = &http.Client{Transport: &http.Transport{}}
+
+type httpAnswer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends one plain HTTP request.
+func (e *testEnv) do(t *testing.T, method, path, contentType string, body io.Reader, header ...string) httpAnswer {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), method, e.srv.URL+path, body)
+	require.NoError(t, err)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := h1Client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return httpAnswer{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// restError decodes a REST error body (google.rpc.Status).
+func restError(t *testing.T, a httpAnswer) (int, string) {
+	t.Helper()
+	require.Equal(t, "application/json", a.header.Get("Content-Type"), "body %s", a.body)
+	var st struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+	require.NoError(t, json.Unmarshal(a.body, &st), "body %s", a.body)
+	return st.Code, st.Message
+}
+
+// connectError decodes a Connect unary error body.
+func connectError(t *testing.T, a httpAnswer) (string, string) {
+	t.Helper()
+	require.True(t, strings.HasPrefix(a.header.Get("Content-Type"), "application/json"), "content type %q", a.header.Get("Content-Type"))
+	var st struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	require.NoError(t, json.Unmarshal(a.body, &st), "body %s", a.body)
+	return st.Code, st.Message
+}

@@ -1,0 +1,109 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+)
+
+// RequestIDHeader carries the request id in both directions, so a client can
+// quote it in a bug report and a proxy can pass its own id through.
+const RequestIDHeader = "X-Request-Id"
+
+// maxRequestIDLen bounds an accepted incoming id: long enough for any tracing
+// scheme in use, short enough that ids cannot bloat every log line.
+const maxRequestIDLen = 128
+
+// requestInfo is the per-request state the edge middleware shares with the
+// layers below it through the context. The handler chain runs on the
+// goroutine that created it, so its fields need no locking.
+type requestInfo struct {
+	id string
+	// procedure is the RPC procedure once the request reached a Connect
+	// handler (directly or through the REST transcoder), else "".
+	procedure string
+	// code is the outcome, valid when codeSet: ok when the RPC succeeded,
+	// else the Connect code the client got.
+	code    connect.Code
+	codeSet bool
+	ok      bool
+	// handled is set once an RPC reached the interceptor chain, so errors
+	// after that point are the server's, not the request's.
+	handled bool
+}
+
+type requestInfoKey struct{}
+
+func withRequestInfo(ctx context.Context, info *requestInfo) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, info)
+}
+
+func requestInfoFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
+	return info
+}
+
+// RequestID answers the id of the request ctx belongs to, or "" outside a
+// request. Code that reports an error to a person should include it.
+func RequestID(ctx context.Context) string {
+	if info := requestInfoFrom(ctx); info != nil {
+		return info.id
+	}
+	return ""
+}
+
+// saneRequestID reports whether a client-supplied id may be reused as is:
+// 1 to 128 characters from a set that is safe in logs, headers and URLs.
+func saneRequestID(id string) bool {
+	if len(id) == 0 || len(id) > maxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '-', c == '_', c == '.', c == ':', c == '/', c == '+', c == '=', c == '@':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// requestIDFor reuses the client's id when it is sane and mints a UUID
+// otherwise, so every request has exactly one usable id.
+func requestIDFor(incoming string) string {
+	if saneRequestID(incoming) {
+		return incoming
+	}
+	return uuid.NewString()
+}
+
+// NewLogHandler wraps h so that every record logged with a request's context
+// carries that request's id as request_id: handlers and domain code only need
+// to log with ctx (slog.InfoContext and friends) to be correlated.
+func NewLogHandler(h slog.Handler) slog.Handler {
+	if _, ok := h.(requestIDHandler); ok {
+		return h
+	}
+	return requestIDHandler{h}
+}
+
+type requestIDHandler struct{ slog.Handler }
+
+func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
+}
