@@ -91,6 +91,7 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// what the client sent is kept aside for logs, metrics and errors.
 	rec := &recorder{
 		ResponseWriter: w,
+		info:           info,
 		method:         r.Method,
 		path:           r.URL.Path,
 		contentType:    r.Header.Get("Content-Type"),
@@ -140,7 +141,7 @@ func (e *edge) bufferBody(rec *recorder, r *http.Request, info *requestInfo) boo
 }
 
 // finish runs after the answer (or a panic): it recovers, completes a
-// normalised error body, and records the request.
+// normalised error, and records the request.
 func (e *edge) finish(rec *recorder, r *http.Request, info *requestInfo, start time.Time) {
 	p := recover()
 	if p != nil {
@@ -157,7 +158,7 @@ func (e *edge) finish(rec *recorder, r *http.Request, info *requestInfo, start t
 		if rec.wroteHeader && !rec.normalize {
 			// Part of the answer is out: all that is left is to cut the
 			// connection so the client sees a failure, not a short answer.
-			info.code, info.codeSet = connect.CodeInternal, true
+			info.code, info.codeSet, info.ok = connect.CodeInternal, true, false
 			e.observe(rec, r, info, start)
 			panic(http.ErrAbortHandler)
 		}
@@ -167,21 +168,38 @@ func (e *edge) finish(rec *recorder, r *http.Request, info *requestInfo, start t
 	if rec.normalize {
 		e.normalize(rec, r, info)
 	}
+	if !info.entered {
+		// gRPC trailers are still unsent here: fix their code as well.
+		h := rec.Header()
+		if v := h[http.TrailerPrefix+"Grpc-Status"]; len(v) == 1 && isServerFaultStatus(v[0]) {
+			h[http.TrailerPrefix+"Grpc-Status"] = []string{strconv.Itoa(int(connect.CodeInvalidArgument))}
+		}
+	}
 	e.observe(rec, r, info, start)
 }
 
+// isServerFaultStatus reports gRPC statuses that blame the server: unknown,
+// internal and data loss. connect-go answers some malformed requests
+// (a compressed flag without an encoding, a torn envelope, bad base64 in a
+// GET) with these; before the RPC reached the interceptors such an error can
+// only be the request's, and the client is told invalid_argument instead.
+func isServerFaultStatus(v string) bool {
+	return v == "2" || v == "13" || v == "15"
+}
+
 // writeError answers with an error in the shape the client's protocol
-// expects: google.rpc.Status JSON for REST, a trailers-only answer for gRPC,
-// gRPC-Web and Connect streaming, and Connect's JSON error body (keeping
-// status) for Connect unary and everything else.
+// expects: google.rpc.Status JSON for REST; a trailers-only answer for
+// gRPC, gRPC-Web and Connect streaming calls to a procedure; and Connect's
+// JSON error body, keeping the HTTP status, for everything else.
 func (e *edge) writeError(rec *recorder, r *http.Request, info *requestInfo, status int, code connect.Code, msg string) {
 	info.code, info.codeSet, info.ok = code, true, false
 	w := rec.ResponseWriter
 	rec.wroteHeader, rec.status = true, status
+	info.answered = true
 	switch {
 	case rec.rest:
 		writeRESTError(w, status, code, msg)
-	case isStreamContentType(rec.contentType):
+	case rec.method == http.MethodPost && isRPCPath(rec.path) && isStreamContentType(rec.contentType):
 		rec.status = http.StatusOK
 		h := w.Header()
 		h.Del("Content-Length")
@@ -192,40 +210,46 @@ func (e *edge) writeError(rec *recorder, r *http.Request, info *requestInfo, sta
 	}
 }
 
-// normalize rewrites an error answer that would otherwise reach the client
-// as plain text, an empty body, or vanguard's 502 into a JSON error with a
-// message that says what to fix.
+// normalize rewrites an error answer held back by the recorder: plain text
+// or empty bodies (router, transcoder, Connect's 415), the transcoder's
+// JSON errors with their broken content type, and server-fault codes that
+// were answered before the RPC reached the interceptors.
 func (e *edge) normalize(rec *recorder, r *http.Request, info *requestInfo) {
 	rec.normalize = false
 	status := rec.status
 	body := strings.TrimSpace(rec.buf.String())
 	code := codeForHTTPStatus(status, !rec.rest && isRPCPath(rec.path))
 	msg := e.describe(rec, status, body)
-	if rec.rest {
-		// The transcoder writes its own errors as google.rpc.Status but
-		// with a broken content type ("application/"), and answers 500 or
-		// 502 for any error it cannot classify. In process there is no
-		// gateway: before the RPC layer ran, such an error is a request it
-		// could not transcode (an unknown query parameter, a body on a
-		// GET); after, it is ours.
-		var st restStatus
-		if json.Unmarshal([]byte(body), &st) == nil && st.Message != "" {
-			msg = st.Message
-			if st.Code > 0 && st.Code <= int(connect.CodeUnauthenticated) {
-				code = connect.Code(st.Code) //nolint:gosec // range checked.
-			}
-		}
+
+	// Both error shapes carry a message worth keeping.
+	var st struct {
+		Code    json.RawMessage `json:"code"`
+		Message string          `json:"message"`
+	}
+	if json.Unmarshal([]byte(body), &st) == nil && st.Message != "" {
+		msg = st.Message
+		var n int
+		var c connect.Code
 		switch {
-		case status < 500 || status == http.StatusNotImplemented:
-		case info.handled:
-			e.logger.ErrorContext(r.Context(), "transcoding the answer failed", slog.String("error", msg))
-			status, code, msg = http.StatusInternalServerError, connect.CodeInternal, internalError(r.Context()).Message()
-		default:
-			status, code, msg = http.StatusBadRequest, connect.CodeInvalidArgument, "invalid request: "+msg
+		case json.Unmarshal(st.Code, &n) == nil && n > 0 && n <= int(connect.CodeUnauthenticated):
+			code = connect.Code(n) //nolint:gosec // range checked.
+		case c.UnmarshalText(bytes.Trim(st.Code, `"`)) == nil:
+			code = c
 		}
-		switch status {
-		case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusUnsupportedMediaType:
-			msg = e.describe(rec, status, "")
+	}
+	switch status {
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusUnsupportedMediaType:
+		msg = e.describe(rec, status, "")
+	}
+	if status >= 500 && status != http.StatusNotImplemented && (rec.rest || isRPCPath(rec.path)) {
+		if rec.preRPC {
+			// The transcoder or Connect refused the request before any of
+			// our code ran (an unknown query parameter, a body on a GET,
+			// bad base64): whatever code they chose, the request is wrong.
+			status, code, msg = http.StatusBadRequest, connect.CodeInvalidArgument, "invalid request: "+msg
+		} else {
+			e.logger.ErrorContext(r.Context(), "answer failed after the handler", slog.String("error", msg))
+			status, code, msg = http.StatusInternalServerError, connect.CodeInternal, internalError(r.Context()).Message()
 		}
 	}
 	e.writeError(rec, r, info, status, code, msg)
@@ -348,10 +372,13 @@ func isRPCPath(path string) bool {
 	return strings.HasPrefix(path, "/slipway.") || strings.HasPrefix(path, "/grpc.")
 }
 
-// isStreamContentType reports content types whose errors travel in trailers
-// or an end-of-stream message rather than as an HTTP error status.
+// isStreamContentType reports the content types of gRPC, gRPC-Web and
+// Connect streaming, whose errors travel in trailers or an end-of-stream
+// message rather than as an HTTP error status.
 func isStreamContentType(ct string) bool {
-	return strings.HasPrefix(ct, "application/grpc") || strings.HasPrefix(ct, "application/connect+")
+	return ct == "application/grpc" || strings.HasPrefix(ct, "application/grpc+") ||
+		ct == "application/grpc-web" || strings.HasPrefix(ct, "application/grpc-web+") ||
+		strings.HasPrefix(ct, "application/connect+")
 }
 
 // isUpdatesPath matches /api/v1/deployments/{id}/updates, the WebSocket feed.
@@ -371,10 +398,14 @@ const maxErrorBody = 4 << 10
 // need it) and Unwrap (http.ResponseController: deadlines, hijacking).
 type recorder struct {
 	http.ResponseWriter
+	info                      *requestInfo
 	method, path, contentType string
 	status                    int
 	wroteHeader               bool
 	rest                      bool
+	// preRPC is set when the status was committed before the RPC entered
+	// the interceptor chain.
+	preRPC bool
 	// normalize is set when the answer is an error whose body edge
 	// replaces; writes then go to buf instead of the client.
 	normalize bool
@@ -390,23 +421,34 @@ func (w *recorder) WriteHeader(status int) {
 		return
 	}
 	w.wroteHeader, w.status = true, status
+	w.info.answered = true
+	w.preRPC = !w.info.entered
 	if status >= 400 && w.needsRewrite(status) {
 		w.normalize = true
 		return
+	}
+	if w.preRPC {
+		// A gRPC-Web trailers-only error travels in these headers.
+		h := w.Header()
+		if v := h["Grpc-Status"]; len(v) == 1 && isServerFaultStatus(v[0]) {
+			h["Grpc-Status"] = []string{strconv.Itoa(int(connect.CodeInvalidArgument))}
+		}
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
 // needsRewrite decides whether an error answer reaches the client as is:
-// JSON and RPC error answers do, except vanguard's 502.
+// JSON and RPC error answers do, unless they blame the server for a request
+// that never reached our code.
 func (w *recorder) needsRewrite(status int) bool {
-	if w.rest && status == http.StatusBadGateway {
+	ct := w.Header().Get("Content-Type")
+	if strings.HasPrefix(ct, "application/grpc") || strings.HasPrefix(ct, "application/connect+") {
+		return false
+	}
+	if !strings.HasPrefix(ct, "application/json") {
 		return true
 	}
-	ct := w.Header().Get("Content-Type")
-	return !strings.HasPrefix(ct, "application/json") &&
-		!strings.HasPrefix(ct, "application/grpc") &&
-		!strings.HasPrefix(ct, "application/connect+")
+	return status >= 500 && status != http.StatusNotImplemented && w.preRPC && (w.rest || isRPCPath(w.path))
 }
 
 func (w *recorder) Write(p []byte) (int, error) {

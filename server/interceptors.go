@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -12,12 +13,29 @@ import (
 // observer hands the outcome of each RPC to the edge middleware, which logs
 // and counts it. It is the outermost interceptor, so it sees the code the
 // client gets after recovery, validation and the error boundary.
+//
+// It also stops RPCs whose answer is already out: when the REST transcoder
+// fails to decode a request it answers the error itself, then hands the
+// handler an empty body. Running the handler on that phantom empty request
+// could have effects the client never asked for.
 type observer struct{}
+
+// errAnswered is returned for an RPC the transcoder already refused; the
+// client has that answer, not this one.
+var errAnswered = connect.NewError(connect.CodeInvalidArgument, errors.New("request refused before it reached the handler"))
 
 func (observer) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		// Unary requests are decoded before the interceptors run.
+		info := requestInfoFrom(ctx)
+		if info != nil {
+			if info.answered {
+				return nil, errAnswered
+			}
+			info.entered = true
+		}
 		res, err := next(ctx, req)
-		recordOutcome(ctx, err)
+		recordOutcome(info, err)
 		return res, err
 	}
 }
@@ -28,18 +46,57 @@ func (observer) WrapStreamingClient(next connect.StreamingClientFunc) connect.St
 
 func (observer) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
-		err := next(ctx, conn)
-		recordOutcome(ctx, err)
+		info := requestInfoFrom(ctx)
+		if info == nil {
+			return next(ctx, conn)
+		}
+		if info.answered {
+			return errAnswered
+		}
+		err := next(ctx, &observedConn{StreamingHandlerConn: conn, info: info})
+		recordOutcome(info, err)
 		return err
 	}
 }
 
-func recordOutcome(ctx context.Context, err error) {
-	info := requestInfoFrom(ctx)
+// observedConn marks a streaming RPC as entered once its request message is
+// decoded, which for streams happens inside the handler. A failure before
+// that is the request's: connect-go reports a torn envelope or a compressed
+// flag without an encoding as internal, and the client is told
+// invalid_argument instead.
+type observedConn struct {
+	connect.StreamingHandlerConn
+	info *requestInfo
+}
+
+func (c *observedConn) Receive(msg any) error {
+	err := c.StreamingHandlerConn.Receive(msg)
+	switch {
+	case err == nil:
+		c.info.entered = true
+	case !c.info.entered && isServerFaultCode(connect.CodeOf(err)):
+		return connect.NewError(connect.CodeInvalidArgument, errors.New(errorMessage(err)))
+	}
+	return err
+}
+
+func isServerFaultCode(c connect.Code) bool {
+	return c == connect.CodeInternal || c == connect.CodeUnknown || c == connect.CodeDataLoss
+}
+
+// errorMessage answers err's message without the code prefix Connect adds.
+func errorMessage(err error) string {
+	if ce := new(connect.Error); errors.As(err, &ce) {
+		return ce.Message()
+	}
+	return err.Error()
+}
+
+func recordOutcome(info *requestInfo, err error) {
 	if info == nil {
 		return
 	}
-	info.handled, info.codeSet = true, true
+	info.codeSet = true
 	if err == nil {
 		info.ok = true
 		return

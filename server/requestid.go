@@ -29,9 +29,12 @@ type requestInfo struct {
 	code    connect.Code
 	codeSet bool
 	ok      bool
-	// handled is set once an RPC reached the interceptor chain, so errors
-	// after that point are the server's, not the request's.
-	handled bool
+	// entered is set when the RPC enters the interceptor chain: an error
+	// answered before that is about the request (it could not be read or
+	// decoded), never about the server.
+	entered bool
+	// answered is set when the response status is committed.
+	answered bool
 }
 
 type requestInfoKey struct{}

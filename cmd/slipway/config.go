@@ -168,9 +168,11 @@ func (c *temporalConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TaskQueue, "task-queue", envString("SLIPWAY_TASK_QUEUE", "slipway"), "Temporal task queue of the workers (env SLIPWAY_TASK_QUEUE)")
 }
 
-func (c *temporalConfig) validate() error {
+// validate checks the settings; listen is true for the dev stack, where
+// --temporal-addr is where Temporal listens and port 0 picks a free port.
+func (c *temporalConfig) validate(listen bool) error {
 	var errs []error
-	if err := validateHostPort("--temporal-addr", c.Addr, false); err != nil {
+	if err := validateHostPort("--temporal-addr", c.Addr, listen); err != nil {
 		errs = append(errs, err)
 	}
 	if c.Namespace == "" {

@@ -57,7 +57,7 @@ func (c *devConfig) register(fs *flag.FlagSet) {
 }
 
 func (c *devConfig) validate() error {
-	errs := []error{c.API.validate(), c.Temporal.validate(),
+	errs := []error{c.API.validate(), c.Temporal.validate(true),
 		validateHostPort("--ui-addr", c.UIAddr, true),
 		validateHostPort("--chain-addr", c.ChainAddr, true)}
 	if c.DataDir == "" {
@@ -224,7 +224,7 @@ func (s *devStack) start(ctx context.Context, cfg devConfig, dataDir string, log
 			s.pgDSN = cfg.DatabaseURL
 			return nil
 		}
-		c, err := pgcluster.Start(gctx, pgcluster.Options{DataDir: filepath.Join(dataDir, "postgres"), Port: cfg.DBPort, Logger: logger.With("component", "postgres"), Database: "slipway"})
+		c, err := pgcluster.Start(gctx, pgcluster.Options{DataDir: filepath.Join(dataDir, "postgres"), Port: cfg.DBPort, Logger: logger, Database: "slipway"})
 		if err != nil {
 			return fmt.Errorf("start postgres: %w", err)
 		}

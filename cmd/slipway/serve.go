@@ -86,7 +86,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := errors.Join(cfg.API.validate(), cfg.Temporal.validate(), validateDatabaseURL(cfg.DatabaseURL)); err != nil {
+	if err := errors.Join(cfg.API.validate(), cfg.Temporal.validate(false), validateDatabaseURL(cfg.DatabaseURL)); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	logger, err := cfg.Log.logger(stderr)

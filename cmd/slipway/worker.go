@@ -28,7 +28,7 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := cfg.Temporal.validate(); err != nil {
+	if err := cfg.Temporal.validate(false); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	logger, err := cfg.Log.logger(stderr)

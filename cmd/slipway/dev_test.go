@@ -1,0 +1,454 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/ethclient"
+	"go.temporal.io/sdk/client"
+
+	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/db/dbtest"
+)
+
+// The binary under test, built once: the dev stack is tested as users run
+// it, as a separate process that gets signals.
+var (
+	buildOnce  sync.Once
+	slipwayBin string
+	buildErr   error
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "slipway-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		slipwayBin = filepath.Join(dir, "slipway")
+		if out, err := exec.Command("go", "build", "-o", slipwayBin, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("build slipway: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return slipwayBin
+}
+
+// devProc is a running `slipway dev`.
+type devProc struct {
+	cmd    *exec.Cmd
+	stdout *lockedBuffer
+	stderr *lockedBuffer
+	urls   map[string]string
+	done   chan error
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var bannerLine = regexp.MustCompile(`(?m)^  (API|Temporal frontend|Temporal Web UI|Chain|Env for serve/worker)[^\n]*?\s(\S+)( \(namespace \S+\))?$`)
+
+// startDev runs `slipway dev` on dataDir with every port free-chosen and
+// waits for its ready banner.
+func startDev(t *testing.T, dataDir string, extra ...string) *devProc {
+	t.Helper()
+	args := append([]string{"dev", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0", "--temporal-addr", "127.0.0.1:0",
+		"--ui-addr", "127.0.0.1:0", "--chain-addr", "127.0.0.1:0", "--db-port", "0", "--log-level", "warn"}, extra...)
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = cleanEnv()
+	p := &devProc{cmd: cmd, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start slipway dev: %v", err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	started := time.Now()
+	deadline := time.After(120 * time.Second)
+	for !strings.Contains(p.stdout.String(), "Press Ctrl-C to stop.") {
+		select {
+		case err := <-p.done:
+			t.Fatalf("slipway dev exited before ready: %v\nstdout:\n%s\nstderr:\n%s", err, p.stdout, p.stderr)
+		case <-deadline:
+			t.Fatalf("slipway dev not ready in 120s\nstdout:\n%s\nstderr:\n%s", p.stdout, p.stderr)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Logf("slipway dev ready after %s", time.Since(started).Round(time.Millisecond))
+	p.urls = map[string]string{}
+	for _, m := range bannerLine.FindAllStringSubmatch(p.stdout.String(), -1) {
+		p.urls[m[1]] = m[2]
+	}
+	for _, k := range []string{"API", "Temporal frontend", "Temporal Web UI", "Chain", "Env for serve/worker"} {
+		if p.urls[k] == "" {
+			t.Fatalf("banner lacks %q:\n%s", k, p.stdout)
+		}
+	}
+	return p
+}
+
+// cleanEnv keeps the test's environment from steering the stack (a
+// DATABASE_URL meant for other tests, say).
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "DATABASE_URL=") || strings.HasPrefix(kv, "SLIPWAY_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// stop signals the dev process and waits for its exit.
+func (p *devProc) stop(t *testing.T, sig syscall.Signal) error {
+	t.Helper()
+	_ = p.cmd.Process.Signal(sig)
+	began := time.Now()
+	select {
+	case err := <-p.done:
+		t.Logf("slipway dev exited %s after %v", time.Since(began).Round(time.Millisecond), sig)
+		return err
+	case <-time.After(60 * time.Second):
+		t.Fatalf("slipway dev did not exit 60s after %v\nstderr:\n%s", sig, p.stderr)
+		return nil
+	}
+}
+
+// descendants lists every process below pid, read from /proc.
+func descendants(t *testing.T, pid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatalf("read /proc: %v", err)
+	}
+	children := map[int][]int{}
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// Fields after the command name, which is in parentheses.
+		rest := string(stat[strings.LastIndexByte(string(stat), ')')+2:])
+		fields := strings.Fields(rest)
+		if len(fields) < 2 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(fields[1])
+		children[ppid] = append(children[ppid], child)
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+// alive says whether pid still runs (a zombie counts as gone).
+func alive(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	rest := string(stat[strings.LastIndexByte(string(stat), ')')+2:])
+	return !strings.HasPrefix(rest, "Z")
+}
+
+func waitGone(t *testing.T, pids []int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var left []int
+		for _, p := range pids {
+			if alive(p) {
+				left = append(left, p)
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			var names []string
+			for _, p := range left {
+				cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
+				names = append(names, fmt.Sprintf("%d %s", p, strings.ReplaceAll(string(cmdline), "\x00", " ")))
+			}
+			t.Fatalf("orphaned processes %v after %s:\n%s", left, within, strings.Join(names, "\n"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func readEnvFile(t *testing.T, path string) map[string]string {
+	t.Helper()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("stat env file: %v", err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("env file mode = %v, want 0600: it holds secrets", info.Mode().Perm())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	env := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(line, "=")
+		if uq, err := strconv.Unquote(v); err == nil {
+			v = uq
+		}
+		env[k] = v
+	}
+	return env
+}
+
+func getJSON(t *testing.T, url string, into any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if into != nil {
+		if err := json.Unmarshal(b, into); err != nil {
+			t.Fatalf("GET %s: decode %q: %v", url, b, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// TestDevStack runs the whole dev stack as a user does: it comes up with
+// every part answering, a separate serve joins it through slipway.env,
+// Ctrl-C stops every child, a restart keeps the data, and a SIGKILL leaves no
+// orphan either.
+func TestDevStack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole dev stack")
+	}
+	ctx := context.Background()
+	last := time.Now()
+	step := func(name string) {
+		t.Logf("%-28s %s", name, time.Since(last).Round(time.Millisecond))
+		last = time.Now()
+	}
+	defer step("end")
+	dataDir := t.TempDir()
+	// Postgres runs as the postgres user when the test runs as root, and
+	// must reach its folder inside the test's 0700 temp folder.
+	if err := os.Chmod(filepath.Dir(dataDir), 0o711); err != nil {
+		t.Fatal(err)
+	}
+	dev := startDev(t, dataDir)
+	api := dev.urls["API"]
+
+	// Every part answers.
+	if code := getJSON(t, api+"/readyz", nil); code != http.StatusOK {
+		t.Fatalf("/readyz = %d, want 200", code)
+	}
+	var nets struct {
+		Networks []struct {
+			Name          string `json:"name"`
+			ChainID       string `json:"chainId"`
+			Confirmations int    `json:"confirmations"`
+		} `json:"networks"`
+	}
+	if code := getJSON(t, api+"/api/v1/networks", &nets); code != 200 || len(nets.Networks) != 1 || nets.Networks[0].Name != "dev" || nets.Networks[0].ChainID != "31337" {
+		t.Fatalf("GET /api/v1/networks = %d %+v, want network dev on 31337", code, nets)
+	}
+	resp, err := http.Get(dev.urls["Temporal Web UI"])
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("Temporal Web UI: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	ec, err := ethclient.Dial(dev.urls["Chain"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := ec.ChainID(ctx); err != nil || id.Uint64() != 31337 {
+		t.Fatalf("chain id = %v, %v; want 31337", id, err)
+	}
+	ec.Close()
+
+	step("checks")
+	// A second stack on the same data folder is refused, not corrupting.
+	out, err := exec.Command(binary(t), "dev", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0").CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitUsage || !strings.Contains(string(out), "in use") {
+		t.Fatalf("second dev on the same folder: %v\n%s", err, out)
+	}
+
+	step("second stack refused")
+	// slipway.env lets a separate API server join the stack.
+	envFile := dev.urls["Env for serve/worker"]
+	env := readEnvFile(t, envFile)
+	for _, k := range []string{"DATABASE_URL", "SLIPWAY_TEMPORAL_ADDR", "SLIPWAY_NETWORKS_FILE", "SLIPWAY_DEV_DEPLOYER_KEY"} {
+		if env[k] == "" {
+			t.Fatalf("slipway.env lacks %s", k)
+		}
+	}
+	joinServe(t, envFile)
+
+	step("joined serve")
+	// Data to find again after a restart: a user, and a workflow run.
+	pool, err := db.Connect(ctx, env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.New(pool).CreateUser(ctx, db.CreateUserParams{Email: "persist@example.com", PasswordHash: "x"}); err != nil {
+		t.Fatalf("create user: %v", err)
+	}
+	pool.Close()
+	tc, err := client.Dial(client.Options{HostPort: env["SLIPWAY_TEMPORAL_ADDR"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "persist-probe", TaskQueue: "dev-test-probe"}, "Probe")
+	if err != nil {
+		t.Fatalf("start workflow: %v", err)
+	}
+	tc.Close()
+
+	step("data written")
+	// Ctrl-C stops everything and leaves no process behind.
+	kids := descendants(t, dev.cmd.Process.Pid)
+	if len(kids) < 2 {
+		t.Fatalf("expected postgres and anvil below slipway dev, found %v", kids)
+	}
+	if err := dev.stop(t, syscall.SIGINT); err != nil {
+		t.Fatalf("slipway dev after Ctrl-C: %v\nstderr:\n%s", err, dev.stderr)
+	}
+	waitGone(t, kids, 10*time.Second)
+
+	step("stopped, no orphans")
+	// A restart on the same folder keeps users and Temporal history.
+	dev = startDev(t, dataDir)
+	env = readEnvFile(t, dev.urls["Env for serve/worker"])
+	pool, err = db.Connect(ctx, env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.New(pool).GetUserByEmail(ctx, "PERSIST@example.com"); err != nil {
+		t.Fatalf("user after restart: %v", err)
+	}
+	pool.Close()
+	tc, err = client.Dial(client.Options{HostPort: env["SLIPWAY_TEMPORAL_ADDR"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := tc.DescribeWorkflowExecution(ctx, "persist-probe", run.GetRunID())
+	if err != nil {
+		t.Fatalf("workflow after restart: %v", err)
+	}
+	if got := desc.GetWorkflowExecutionInfo().GetType().GetName(); got != "Probe" {
+		t.Fatalf("workflow type after restart = %q", got)
+	}
+	tc.Close()
+
+	step("restart checked")
+	// Killed outright, slipway dev still takes its children with it.
+	kids = descendants(t, dev.cmd.Process.Pid)
+	_ = dev.stop(t, syscall.SIGKILL)
+	waitGone(t, kids, 15*time.Second)
+}
+
+// joinServe starts `slipway serve --env-file` against the running stack
+// and checks that it is ready, then stops it with SIGTERM.
+func joinServe(t *testing.T, envFile string) {
+	t.Helper()
+	cmd := exec.Command(binary(t), "serve", "--env-file", envFile, "--http-addr", "127.0.0.1:0")
+	cmd.Env = cleanEnv()
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	}()
+	addrRe := regexp.MustCompile(`"msg":"api listening","addr":"([^"]+)"`)
+	var addr string
+	for deadline := time.Now().Add(30 * time.Second); addr == ""; {
+		if m := addrRe.FindStringSubmatch(stderr.String()); m != nil {
+			addr = m[1]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not listen:\n%s", stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if code := getJSON(t, "http://"+addr+"/readyz", nil); code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("joined serve never ready:\n%s", stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v\n%s", err, stderr)
+	}
+}
