@@ -38,8 +38,10 @@ const (
 
 // Actor kinds of audit_logs rows: who acted.
 const (
-	ActorUser      = "user"
-	ActorAPIKey    = "api_key"
+	ActorUser   = "user"
+	ActorAPIKey = "api_key"
+	// ActorOperator is a person at the admin command line (slipway users …).
+	ActorOperator  = "operator"
 	ActorSystem    = "system"
 	ActorAnonymous = "anonymous"
 )

@@ -19,8 +19,8 @@ import (
 
 // edge is the outermost middleware. It does, in this order: panic recovery
 // (deferred, so it covers everything below), request id, security headers,
-// the body limit, and after the answer: error-body normalisation, the access
-// log line and the request metrics. Doing these in one layer costs one
+// and after the answer: error-body normalisation, the access log line and
+// the request metrics. Its limitBody half runs inside CORS. Doing these in one layer costs one
 // context value, one request copy and one response wrapper per request,
 // which keeps the chain within a few microseconds of a bare handler.
 type edge struct {
@@ -97,28 +97,43 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		contentType:    r.Header.Get("Content-Type"),
 		rest:           strings.HasPrefix(r.URL.Path, "/api/"),
 	}
+	info.rec = rec
 	defer e.finish(rec, r, info, start)
-
-	if r.ContentLength > e.maxBytes {
-		e.writeError(rec, r, info, http.StatusRequestEntityTooLarge, connect.CodeResourceExhausted,
-			fmt.Sprintf("request body is %d bytes, over the %d-byte limit", r.ContentLength, e.maxBytes))
-		return
-	}
-	if r.Body != nil && r.Body != http.NoBody {
-		if r.ContentLength < 0 && !isStreamContentType(rec.contentType) {
-			// A unary body of unknown length (chunked): read it here, as
-			// the handler would, so an oversized one gets the same 413 as
-			// one that declared its length.
-			if !e.bufferBody(rec, r, info) {
-				return
-			}
-		} else {
-			// The raw w, not rec: MaxBytesReader tells the server to close
-			// the connection through an unexported method of its writer.
-			r.Body = http.MaxBytesReader(w, r.Body, e.maxBytes+bodySlack)
-		}
-	}
 	e.next.ServeHTTP(rec, r)
+}
+
+// limitBody enforces MaxRequestBytes. It runs inside CORS, so a browser can
+// read the 413 it answers.
+func (e *edge) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := requestInfoFrom(r.Context())
+		if info == nil || info.rec == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := info.rec
+		if r.ContentLength > e.maxBytes {
+			e.writeError(rec, r, info, http.StatusRequestEntityTooLarge, connect.CodeResourceExhausted,
+				fmt.Sprintf("request body is %d bytes, over the %d-byte limit", r.ContentLength, e.maxBytes))
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			if r.ContentLength < 0 && !isStreamContentType(rec.contentType) {
+				// A unary body of unknown length (chunked): read it here,
+				// as the handler would, so an oversized one gets the same
+				// 413 as one that declared its length.
+				if !e.bufferBody(rec, r, info) {
+					return
+				}
+			} else {
+				// The server's own writer, not the recorder: MaxBytesReader
+				// tells the server to close the connection through an
+				// unexported method of it.
+				r.Body = http.MaxBytesReader(rec.ResponseWriter, r.Body, e.maxBytes+bodySlack)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // bufferBody replaces a body of unknown length by its bytes, answering 413

@@ -35,6 +35,9 @@ type requestInfo struct {
 	entered bool
 	// answered is set when the response status is committed.
 	answered bool
+	// rec is the request's response recorder, for the layers that answer
+	// errors themselves.
+	rec *recorder
 }
 
 type requestInfoKey struct{}

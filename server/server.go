@@ -155,15 +155,16 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	mux.HandleFunc("GET /readyz", ready.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 
-	return &edge{
-		next:      withCORS(cfg.AllowedOrigins, mux),
+	e := &edge{
 		logger:    logger,
 		metrics:   m,
 		errors:    connect.NewErrorWriter(opts...),
 		maxBytes:  cfg.MaxRequestBytes,
 		hsts:      cfg.TLS,
 		streaming: streaming,
-	}, nil
+	}
+	e.next = withCORS(cfg.AllowedOrigins, e.limitBody(mux))
+	return e, nil
 }
 
 // withCORS lets browsers on the allowed origins call every protocol: the

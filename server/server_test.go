@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
@@ -354,6 +355,43 @@ func TestBadInputGetsAClear4xx(t *testing.T) {
 		})
 	}
 
+	t.Run("malformed RPC framing is the client's fault", func(t *testing.T) {
+		msg, err := proto.Marshal(&slipwayv1.RegisterRequest{Email: "ada@example.com", Password: "correct horse battery"})
+		require.NoError(t, err)
+		for _, c := range []struct {
+			contentType string
+			body        []byte
+		}{
+			{"application/grpc", envelope(1, msg)},           // compressed flag without grpc-encoding
+			{"application/grpc", envelope(0, msg)[:10]},      // torn envelope
+			{"application/grpc-web+proto", envelope(1, msg)}, // same over gRPC-Web
+			{"application/connect+json", []byte{0, 0, 0}},    // torn envelope on a stream
+		} {
+			path := slipwayv1connect.AuthServiceRegisterProcedure
+			if strings.HasPrefix(c.contentType, "application/connect+") {
+				path = slipwayv1connect.DeploymentServiceWatchDeploymentProcedure
+			}
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, env.srv.URL+path, bytes.NewReader(c.body))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", c.contentType)
+			res, err := h2cClient().Do(req)
+			require.NoError(t, err)
+			body, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			_ = res.Body.Close()
+			require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+			code, msg, found := rpcOutcome(res, body)
+			require.True(t, found, "%s: %s", c.contentType, body)
+			assert.Equal(t, connect.CodeInvalidArgument, code, "%s: %s", c.contentType, msg)
+		}
+		// Connect GET with a message that is not base64.
+		a := env.do(t, http.MethodGet, slipwayv1connect.NetworkServiceListNetworksProcedure+"?encoding=proto&base64=1&message=!!", "", nil)
+		require.Equal(t, http.StatusBadRequest, a.status, "%s", a.body)
+		wireCode, wireMsg := connectError(t, a)
+		assert.Equal(t, "invalid_argument", wireCode)
+		assert.Contains(t, wireMsg, "base64")
+	})
+
 	t.Run("oversized gRPC message", func(t *testing.T) {
 		client := slipwayv1connect.NewAuthServiceClient(h2cClient(), env.srv.URL, connect.WithGRPC())
 		_, err := client.Login(t.Context(), connect.NewRequest(&slipwayv1.LoginRequest{
@@ -679,6 +717,13 @@ func TestCORS(t *testing.T) {
 	for _, h := range []string{"Grpc-Status", "Grpc-Message", "Grpc-Status-Details-Bin", "X-Request-Id", "Ratelimit-Limit", "Ratelimit-Remaining", "Ratelimit-Reset", "Retry-After"} {
 		assert.Contains(t, exposed, h)
 	}
+
+	// Errors answered before the router (here: the body limit) are
+	// readable by the browser too.
+	a = env.do(t, http.MethodPost, "/api/v1/auth/login", "application/json",
+		strings.NewReader(strings.Repeat(" ", DefaultMaxRequestBytes+1)), "Origin", allowedOrigin)
+	require.Equal(t, http.StatusRequestEntityTooLarge, a.status)
+	assert.Equal(t, allowedOrigin, a.header.Get("Access-Control-Allow-Origin"))
 
 	t.Run("disabled without origins", func(t *testing.T) {
 		env := newEnv(t, func(c *Config, _ *Deps) { c.AllowedOrigins = nil })

@@ -46,6 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
+	badEnv = nil
 	if err := preloadEnvFile(rest); err != nil {
 		fmt.Fprintln(stderr, "slipway:", err)
 		return exitUsage

@@ -51,7 +51,7 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		details, _ := json.Marshal(map[string]string{"from": before.Tier, "to": *tier, "operator": operator()})
 		_, err = q.InsertAuditLog(ctx, db.InsertAuditLogParams{
-			ActorKind: "operator", Action: "user.tier_changed", ResourceType: "user",
+			ActorKind: db.ActorOperator, Action: "user.tier_changed", ResourceType: "user",
 			ResourceID: u.ID.String(), Details: details, UserAgent: "slipway-cli",
 		})
 		return err

@@ -7,7 +7,7 @@
 CREATE TABLE audit_logs (
     id            bigserial   PRIMARY KEY,
     actor_user_id uuid,
-    actor_kind    text        NOT NULL CHECK (actor_kind IN ('user', 'api_key', 'system', 'anonymous')),
+    actor_kind    text        NOT NULL CHECK (actor_kind IN ('user', 'api_key', 'operator', 'system', 'anonymous')),
     action        text        NOT NULL CHECK (action <> ''),
     resource_type text        NOT NULL DEFAULT '',
     resource_id   text        NOT NULL DEFAULT '',

@@ -337,7 +337,6 @@ func stopAfterFailure(srv temporal.Server) {
 func serverConfig(p ports, frontendAddr string, sqlCfg *config.SQL) *config.Config {
 	const store = "sqlite-default"
 	cfg := &config.Config{}
-	cfg.Global.Membership.MaxJoinDuration = 30 * time.Second
 	cfg.Global.Membership.BroadcastAddress = loopbackIP
 	// No metrics listener and no pprof: they would be two more ports per
 	// stack, and the dev stack's metrics are Slipway's own.

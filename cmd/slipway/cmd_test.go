@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/db/dbtest"
+)
+
+// runCLI runs the command line in-process and answers exit code and output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code := run(ctx, args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// clearSlipwayEnv keeps the developer's environment out of config tests.
+func clearSlipwayEnv(t *testing.T) {
+	for _, k := range []string{"DATABASE_URL", "SLIPWAY_ENV_FILE", "SLIPWAY_HTTP_ADDR", "SLIPWAY_TEMPORAL_ADDR", "SLIPWAY_MAX_BODY_BYTES", "SLIPWAY_NETWORKS_FILE", "SLIPWAY_LOG_LEVEL"} {
+		t.Setenv(k, "")
+	}
+}
+
+func TestConfigErrorsAreClearAndExit2(t *testing.T) {
+	clearSlipwayEnv(t)
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"no command", nil, nil, exitUsage, "Usage"},
+		{"unknown command", nil, []string{"launch"}, exitUsage, `unknown command "launch"`},
+		{"serve without database", nil, []string{"serve"}, exitUsage, "DATABASE_URL"},
+		{"serve with a bad database url", nil, []string{"serve", "--database-url", "mysql://nope"}, exitUsage, "not a valid postgres URL"},
+		{"serve with a bad address", nil, []string{"serve", "--database-url", "postgres://u@h/db", "--http-addr", "8080"}, exitUsage, "--http-addr"},
+		{"serve with a bad log level", nil, []string{"serve", "--database-url", "postgres://u@h/db", "--log-level", "loud"}, exitUsage, "--log-level"},
+		{"malformed env value", map[string]string{"SLIPWAY_MAX_BODY_BYTES": "2MB"}, []string{"serve", "--database-url", "postgres://u@h/db"}, exitUsage, "SLIPWAY_MAX_BODY_BYTES"},
+		{"tiny body limit", nil, []string{"serve", "--database-url", "postgres://u@h/db", "--max-body-bytes", "10"}, exitUsage, "--max-body-bytes"},
+		{"missing networks file", nil, []string{"serve", "--database-url", "postgres://u@h/db", "--networks", "/nonexistent/networks.json"}, exitUsage, "networks file"},
+		{"worker without temporal", nil, []string{"worker", "--temporal-addr", ""}, exitUsage, "--temporal-addr"},
+		{"unknown flag", nil, []string{"worker", "--workers", "3"}, exitUsage, "flag provided but not defined"},
+		{"dev with a negative port", nil, []string{"dev", "--db-port", "-1"}, exitUsage, "--db-port"},
+		{"migrate without a command", nil, []string{"migrate"}, exitUsage, "up, down or status"},
+		{"migrate sideways", nil, []string{"migrate", "sideways", "--database-url", "postgres://u@h/db"}, exitUsage, `"sideways"`},
+		{"set-tier to gold", nil, []string{"users", "set-tier", "--email", "a@example.com", "--tier", "gold"}, exitUsage, "free or paid"},
+		{"audit is not here yet", nil, []string{"audit", "Token.sol"}, 3, "not available yet"},
+		{"missing env file", nil, []string{"serve", "--env-file", "/nonexistent/slipway.env"}, exitUsage, "env file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			code, stdout, stderr := runCLI(t, c.args...)
+			if code != c.code || !strings.Contains(stdout+stderr, c.want) {
+				t.Fatalf("slipway %v = exit %d\nstdout: %s\nstderr: %s\nwant exit %d mentioning %q", c.args, code, stdout, stderr, c.code, c.want)
+			}
+			if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine ") {
+				t.Fatalf("stack trace in output:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestMigrateCommand(t *testing.T) {
+	clearSlipwayEnv(t)
+	dsn := dbtest.EmptyDSN(t)
+	code, out, errOut := runCLI(t, "migrate", "up", "--database-url", dsn)
+	if code != 0 || !strings.Contains(out, "00006") {
+		t.Fatalf("migrate up = %d\n%s\n%s", code, out, errOut)
+	}
+	pool, err := db.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var n int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_logs").Scan(&n); err != nil {
+		t.Fatalf("schema after migrate up: %v", err)
+	}
+	code, _, errOut = runCLI(t, "migrate", "down", "--database-url", dsn)
+	if code != 0 {
+		t.Fatalf("migrate down = %d: %s", code, errOut)
+	}
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_logs").Scan(&n); err == nil {
+		t.Fatal("audit_logs still exists after migrate down")
+	}
+	code, out, _ = runCLI(t, "migrate", "status", "--database-url", dsn)
+	if code != 0 || !strings.Contains(strings.ToLower(out), "pending") {
+		t.Fatalf("migrate status = %d\n%s", code, out)
+	}
+}
+
+func TestUsersSetTier(t *testing.T) {
+	clearSlipwayEnv(t)
+	dsn := dbtest.DSN(t)
+	ctx := context.Background()
+	pool, err := db.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	u, err := db.New(pool).CreateUser(ctx, db.CreateUserParams{Email: "ada@example.com", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "users", "set-tier", "--email", "Ada@Example.com", "--tier", "paid", "--database-url", dsn)
+	if code != 0 {
+		t.Fatalf("set-tier = %d\n%s\n%s", code, out, errOut)
+	}
+	got, err := db.New(pool).GetUserByID(ctx, u.ID)
+	if err != nil || got.Tier != "paid" {
+		t.Fatalf("tier after set-tier = %q, %v", got.Tier, err)
+	}
+	var action, details string
+	err = pool.QueryRow(ctx, "SELECT action, details::text FROM audit_logs WHERE resource_id = $1", u.ID.String()).Scan(&action, &details)
+	if err != nil || action != "user.tier_changed" || !strings.Contains(details, `"to": "paid"`) {
+		t.Fatalf("audit row = %q %q, %v", action, details, err)
+	}
+	code, _, errOut = runCLI(t, "users", "set-tier", "--email", "nobody@example.com", "--tier", "paid", "--database-url", dsn)
+	if code != exitUsage || !strings.Contains(errOut, "no user") {
+		t.Fatalf("set-tier of an unknown email = %d: %s", code, errOut)
+	}
+}
+
+// TestWorkerPollsTaskQueue runs the worker against a real Temporal server
+// and sees it poll the configured task queue, then stop with its context.
+func TestWorkerPollsTaskQueue(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	cfg := temporalConfig{Addr: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(), TaskQueue: "slipway-test"}
+	logger := newTestLogger(t)
+	tc, err := dialTemporal(cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runTemporalWorker(ctx, tc, cfg, logger) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := tc.WorkflowService().DescribeTaskQueue(context.Background(), &workflowservice.DescribeTaskQueueRequest{
+			Namespace: cfg.Namespace, TaskQueue: &taskqueuepb.TaskQueue{Name: cfg.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+			TaskQueueType: enumspb.TASK_QUEUE_TYPE_WORKFLOW,
+		})
+		if err == nil && len(resp.GetPollers()) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no poller on %s after 30s (last error %v)", cfg.TaskQueue, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("worker after cancel: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("worker did not stop 30s after cancel")
+	}
+}
+
+// TestReadinessNamesTheFailingPart builds the API as serve does, with
+// Postgres up, Temporal and the chain down, and reads /readyz.
+func TestReadinessNamesTheFailingPart(t *testing.T) {
+	pool := dbtest.New(t)
+	logger := newTestLogger(t)
+	tc, err := dialTemporal(temporalConfig{Addr: "127.0.0.1:1", Namespace: "default", TaskQueue: "q"}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	nets := chain.Config{Networks: []chain.Network{{Name: "dev", ChainID: 31337, RPCURLs: []string{"http://127.0.0.1:1"}, Confirmations: 1}}}
+	h, err := newAPIHandler(apiConfig{MaxBodyBytes: 2 << 20}, apiDeps{Pool: pool, Temporal: tc, Namespace: "default", Networks: nets, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz = %d %s, want 503", resp.StatusCode, body)
+	}
+	var got struct {
+		Checks map[string]struct {
+			Status string `json:"status"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+	want := map[string]string{"postgres": "ok", "temporal": "fail", "chain:dev": "fail"}
+	for name, status := range want {
+		if got.Checks[name].Status == "" || (status == "ok") != (got.Checks[name].Status == "ok") {
+			t.Errorf("check %s = %q, want %s\n%s", name, got.Checks[name].Status, status, body)
+		}
+	}
+	if resp, err := http.Get(srv.URL + "/healthz"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/healthz while dependencies are down = %v %v, want 200", resp, err)
+	}
+}
+
+func newTestLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
