@@ -89,7 +89,10 @@ func requestIDFor(incoming string) string {
 
 // NewLogHandler wraps h so that every record logged with a request's context
 // carries that request's id as request_id: handlers and domain code only need
-// to log with ctx (slog.InfoContext and friends) to be correlated.
+// to log with ctx (slog.InfoContext and friends) to be correlated. Build the
+// process's logger with it and pass that logger to New and to every
+// component. Under a logger.WithGroup the id lands inside the group, as any
+// attribute added at log time does.
 func NewLogHandler(h slog.Handler) slog.Handler {
 	if _, ok := h.(requestIDHandler); ok {
 		return h

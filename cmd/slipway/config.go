@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -52,19 +51,6 @@ func envBool(name string, def bool) bool {
 		return def
 	}
 	return b
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	v, ok := os.LookupEnv(name)
-	if !ok || v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		badEnv = append(badEnv, fmt.Errorf("%s=%q: not a duration such as 30s", name, v))
-		return def
-	}
-	return d
 }
 
 // badEnv collects malformed environment values found while flags are defined.

@@ -21,6 +21,7 @@ import (
 	_ "github.com/pressly/goose/v3"
 	_ "github.com/prometheus/client_golang/prometheus/promhttp"
 	_ "github.com/rs/cors"
+	_ "github.com/stretchr/testify/require"
 	_ "github.com/temporalio/ui-server/v2/server"
 	_ "github.com/temporalio/ui-server/v2/server/config"
 	_ "go.temporal.io/api/workflowservice/v1"
@@ -31,5 +32,4 @@ import (
 	_ "go.temporal.io/server/temporal"
 	_ "go.temporal.io/server/temporaltest"
 	_ "golang.org/x/net/http2"
-	_ "github.com/stretchr/testify/require"
 )
