@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/slipway-dev/slipway/server"
 )
 
 // Every setting is a flag whose default comes from the environment, so the
@@ -132,10 +134,12 @@ func (c *logConfig) logger(w io.Writer) (*slog.Logger, error) {
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch c.Format {
+	// NewLogHandler adds the request id to every line logged with a
+	// request's context, whichever component logs it.
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(server.NewLogHandler(slog.NewJSONHandler(w, opts))), nil
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(server.NewLogHandler(slog.NewTextHandler(w, opts))), nil
 	default:
 		return nil, fmt.Errorf("--log-format %q: want json or text", c.Format)
 	}
