@@ -1,6 +1,7 @@
 package server
 
 import (
+	"connectrpc.com/connect"
 	"context"
 	"errors"
 	"fmt"
@@ -69,6 +70,10 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Readiness lists what /readyz and the gRPC health service check.
 	Readiness []ReadinessCheck
+	// Interceptors guard every RPC after panic recovery and before
+	// validation, in the order given: authentication, then rate limiting.
+	// They run on every protocol, REST included.
+	Interceptors []connect.Interceptor
 	// Services are the RPC implementations; each nil field falls back to
 	// the default: the real NetworkService from Config.Networks, and for
 	// the others a handler that answers unimplemented naming the capability

@@ -68,6 +68,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	opts := []connect.HandlerOption{
 		connect.WithInterceptors(observer{}),
 		connect.WithRecover(recoverRPC(logger)),
+		connect.WithInterceptors(deps.Interceptors...),
 		connect.WithInterceptors(validate.NewInterceptor(), boundary{logger: logger}),
 		connect.WithCodec(jsonCodec{name: "json"}),
 		connect.WithCodec(jsonCodec{name: "json; charset=utf-8"}),
