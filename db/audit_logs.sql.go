@@ -120,3 +120,59 @@ func (q *Queries) ListAuditLogsByUserSince(ctx context.Context, arg ListAuditLog
 	}
 	return items, nil
 }
+
+const listAuditLogsForUser = `-- name: ListAuditLogsForUser :many
+SELECT id, actor_user_id, actor_kind, action, resource_type, resource_id, details, client_ip, user_agent, request_id, created_at FROM audit_logs
+WHERE (actor_user_id = $1::uuid
+       OR (resource_type = 'user' AND resource_id = ($1::uuid)::text))
+  AND (created_at, id) > ($2::timestamptz, $3::bigint)
+ORDER BY created_at, id
+LIMIT $4
+`
+
+type ListAuditLogsForUserParams struct {
+	UserID  uuid.UUID
+	Since   time.Time
+	AfterID int64
+	MaxRows int32
+}
+
+// A user's compliance export: what they did, and what was done to their
+// account (a tier change by an operator), oldest first from since
+// (inclusive); page with the (created_at, id) of the last row.
+func (q *Queries) ListAuditLogsForUser(ctx context.Context, arg ListAuditLogsForUserParams) ([]AuditLog, error) {
+	rows, err := q.db.Query(ctx, listAuditLogsForUser,
+		arg.UserID,
+		arg.Since,
+		arg.AfterID,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AuditLog{}
+	for rows.Next() {
+		var i AuditLog
+		if err := rows.Scan(
+			&i.ID,
+			&i.ActorUserID,
+			&i.ActorKind,
+			&i.Action,
+			&i.ResourceType,
+			&i.ResourceID,
+			&i.Details,
+			&i.ClientIP,
+			&i.UserAgent,
+			&i.RequestID,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

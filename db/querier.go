@@ -46,6 +46,10 @@ type Querier interface {
 	ListAPIKeysByUser(ctx context.Context, userID uuid.UUID) ([]APIKey, error)
 	// Oldest first from since (inclusive); page with the id of the last row.
 	ListAuditLogsByUserSince(ctx context.Context, arg ListAuditLogsByUserSinceParams) ([]AuditLog, error)
+	// A user's compliance export: what they did, and what was done to their
+	// account (a tier change by an operator), oldest first from since
+	// (inclusive); page with the (created_at, id) of the last row.
+	ListAuditLogsForUser(ctx context.Context, arg ListAuditLogsForUserParams) ([]AuditLog, error)
 	ListDeploymentEventsAfter(ctx context.Context, arg ListDeploymentEventsAfterParams) ([]DeploymentEvent, error)
 	// Newest first. For the next page pass the created_at and id of the last row
 	// answered; leave them NULL for the first page.

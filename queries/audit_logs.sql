@@ -18,3 +18,14 @@ WHERE actor_user_id = @actor_user_id::uuid
   AND (created_at, id) > (@since::timestamptz, @after_id::bigint)
 ORDER BY created_at, id
 LIMIT @max_rows;
+
+-- name: ListAuditLogsForUser :many
+-- A user's compliance export: what they did, and what was done to their
+-- account (a tier change by an operator), oldest first from since
+-- (inclusive); page with the (created_at, id) of the last row.
+SELECT * FROM audit_logs
+WHERE (actor_user_id = @user_id::uuid
+       OR (resource_type = 'user' AND resource_id = (@user_id::uuid)::text))
+  AND (created_at, id) > (@since::timestamptz, @after_id::bigint)
+ORDER BY created_at, id
+LIMIT @max_rows;

@@ -64,6 +64,8 @@ func TestConfigErrorsAreClearAndExit2(t *testing.T) {
 		{"migrate sideways", nil, []string{"migrate", "sideways", "--database-url", "postgres://u@h/db"}, exitUsage, `"sideways"`},
 		{"set-tier to gold", nil, []string{"users", "set-tier", "--email", "a@example.com", "--tier", "gold"}, exitUsage, "free or paid"},
 		{"audit is not here yet", nil, []string{"audit", "Token.sol"}, 3, "not available yet"},
+		{"audit-log without user", nil, []string{"audit-log", "--database-url", "postgres://u@h/db"}, exitUsage, "--user"},
+		{"audit-log with a bad since", nil, []string{"audit-log", "--user", "a@example.com", "--since", "yesterday", "--database-url", "postgres://u@h/db"}, exitUsage, "--since"},
 		{"missing env file", nil, []string{"serve", "--env-file", "/nonexistent/slipway.env"}, exitUsage, "env file"},
 	}
 	for _, c := range cases {
@@ -136,6 +138,19 @@ func TestUsersSetTier(t *testing.T) {
 	err = pool.QueryRow(ctx, "SELECT action, details::text FROM audit_logs WHERE resource_id = $1", u.ID.String()).Scan(&action, &details)
 	if err != nil || action != "user.tier_changed" || !strings.Contains(details, `"to": "paid"`) {
 		t.Fatalf("audit row = %q %q, %v", action, details, err)
+	}
+	// The compliance export shows the change, as JSON lines.
+	code, out, errOut = runCLI(t, "audit-log", "--user", "ada@example.com", "--since", "1h", "--database-url", dsn)
+	if code != 0 {
+		t.Fatalf("audit-log = %d: %s", code, errOut)
+	}
+	var line auditLine
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &line); err != nil || line.Action != "user.tier_changed" || line.ResourceID != u.ID.String() || line.ActorKind != "operator" {
+		t.Fatalf("audit-log printed %q (%v)", out, err)
+	}
+	code, out, _ = runCLI(t, "audit-log", "--user", "ada@example.com", "--since", "2999-01-01", "--database-url", dsn)
+	if code != 0 || out != "" {
+		t.Fatalf("audit-log from the future = %d %q, want nothing", code, out)
 	}
 	code, _, errOut = runCLI(t, "users", "set-tier", "--email", "nobody@example.com", "--tier", "paid", "--database-url", dsn)
 	if code != exitUsage || !strings.Contains(errOut, "no user") {

@@ -21,6 +21,7 @@ Usage:
   slipway worker   [flags]   run a Temporal worker for the deployment pipeline
   slipway migrate  up|down|status [flags]
   slipway users    set-tier --email E --tier free|paid
+  slipway audit-log --user EMAIL [--since T]   the user's audit rows as JSON lines
   slipway audit    [--json|--sarif] FILE...
   slipway version
 
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runMigrate(ctx, rest, stdout, stderr)
 	case "users":
 		err = runUsers(ctx, rest, stdout, stderr)
+	case "audit-log":
+		err = runAuditLog(ctx, rest, stdout, stderr)
 	case "audit":
 		err = fmt.Errorf("%w: slipway audit is not available yet: it arrives with the contract toolchain (lint/audit)", errUnavailable)
 	case "version":

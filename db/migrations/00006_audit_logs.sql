@@ -21,6 +21,10 @@ CREATE TABLE audit_logs (
 CREATE INDEX audit_logs_actor_created_idx ON audit_logs (actor_user_id, created_at, id)
     WHERE actor_user_id IS NOT NULL;
 
+-- What was done to a resource (a user's tier changed by an operator), for
+-- per-user compliance exports.
+CREATE INDEX audit_logs_resource_created_idx ON audit_logs (resource_type, resource_id, created_at, id);
+
 -- +goose StatementBegin
 CREATE FUNCTION audit_logs_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
