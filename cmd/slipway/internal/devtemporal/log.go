@@ -97,7 +97,7 @@ func (s slogLogger) emit(level slog.Level, msg string, tags []tag.Tag) {
 
 func newSlogLogger(base *slog.Logger, level slog.Leveler, state *logState) slogLogger {
 	return slogLogger{
-		log:   slog.New(filterHandler{level: level, state: state, next: base.Handler()}).With("component", "temporal"),
+		log:   slog.New(filterHandler{level: level, state: state, next: base.Handler()}),
 		state: state,
 	}
 }
