@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/slipway-dev/slipway/activities/chain"
@@ -236,6 +237,7 @@ func (s *devStack) start(ctx context.Context, cfg devConfig, dataDir string, log
 		t, err := devtemporal.Start(gctx, devtemporal.Options{
 			DataDir: filepath.Join(dataDir, "temporal"), FrontendAddr: cfg.Temporal.Addr, UIAddr: cfg.UIAddr,
 			Namespace: cfg.Temporal.Namespace, Logger: logger.With("component", "temporal"),
+			SearchAttributes: searchAttributes,
 		})
 		if err != nil {
 			return fmt.Errorf("start temporal: %w", err)
@@ -260,6 +262,16 @@ func (s *devStack) start(ctx context.Context, cfg devConfig, dataDir string, log
 		return nil
 	})
 	return g.Wait()
+}
+
+// searchAttributes let runs be filtered in the Temporal Web UI by user,
+// network, contract and status. Registered from the first start: adding them
+// to an existing namespace later costs a namespace refresh.
+var searchAttributes = map[string]enumspb.IndexedValueType{
+	"SlipwayUser":     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"SlipwayNetwork":  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"SlipwayContract": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	"SlipwayStatus":   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 }
 
 // writeDevNetworks writes the dev stack's networks file: network "dev" on
