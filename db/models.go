@@ -79,6 +79,13 @@ type DeploymentEvent struct {
 	CreatedAt       time.Time
 }
 
+type RateLimit struct {
+	Bucket     string
+	TatUs      int64
+	EmissionUs int64
+	Allowed    bool
+}
+
 type RefreshToken struct {
 	ID        uuid.UUID
 	SessionID uuid.UUID

@@ -11,6 +11,9 @@ import (
 )
 
 type Querier interface {
+	// Whether the user ever had this key, revoked or not: deleting a key twice
+	// succeeds, deleting another user's key is not_found.
+	APIKeyExistsForUser(ctx context.Context, arg APIKeyExistsForUserParams) (bool, error)
 	// Allocates the next seq and inserts the event in one statement. The UPDATE
 	// holds the deployment's row lock until the transaction ends, so concurrent
 	// appends get consecutive seqs and commit in seq order: a reader that has
@@ -36,6 +39,10 @@ type Querier interface {
 	// Another user's id answers no rows, exactly like an unknown id.
 	GetDeploymentForUser(ctx context.Context, arg GetDeploymentForUserParams) (Deployment, error)
 	GetRefreshTokenByHash(ctx context.Context, tokenHash []byte) (GetRefreshTokenByHashRow, error)
+	// The access-token check: whether the session still stands, and the
+	// owner's current tier, so a tier change reaches bearer requests as soon as
+	// the session-check cache entry expires.
+	GetSessionAuthState(ctx context.Context, id uuid.UUID) (GetSessionAuthStateRow, error)
 	// What an access-token check needs: whether the session still stands.
 	GetSessionForAuth(ctx context.Context, id uuid.UUID) (GetSessionForAuthRow, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
@@ -60,10 +67,43 @@ type Querier interface {
 	// Scoped to the owner: 0 rows means no such key for this user. Revoking
 	// twice is harmless and keeps the first revocation time.
 	RevokeAPIKey(ctx context.Context, arg RevokeAPIKeyParams) (int64, error)
+	// Revokes one of the user's keys that is still active and answers it; no
+	// row when there is no such key for this user or it is already revoked.
+	RevokeActiveAPIKey(ctx context.Context, arg RevokeActiveAPIKeyParams) (RevokeActiveAPIKeyRow, error)
+	// Ends a session that is still active; 0 rows when it already ended, so the
+	// caller records one revocation however many race.
+	RevokeActiveSession(ctx context.Context, arg RevokeActiveSessionParams) (int64, error)
 	// Keeps the first revocation's time and reason when called again.
 	RevokeSession(ctx context.Context, arg RevokeSessionParams) (int64, error)
 	RevokeSessionsByUser(ctx context.Context, arg RevokeSessionsByUserParams) (int64, error)
 	SetUserTierByEmail(ctx context.Context, arg SetUserTierByEmailParams) (User, error)
+	// Deletes up to batch_size buckets that are full again (TAT past): such a
+	// row answers exactly as a missing one, so the sweep only bounds the table.
+	// It skips rows that requests hold locked, and re-checks the TAT of the rows
+	// it locks, so it never waits for a request nor deletes a bucket a request
+	// has just used. Every replica may sweep; they share the work.
+	SweepRateLimits(ctx context.Context, batchSize int32) (int64, error)
+	// One request against one GCRA bucket, decided atomically: concurrent
+	// requests on a bucket, from any replica, queue on its row lock, so the limit
+	// holds exactly. Time is the database's clock_timestamp(), the one clock
+	// every replica shares, read once per statement.
+	//
+	// The limit is default_limit, or paid_limit when user_id names a user whose
+	// tier is currently 'paid' (read here rather than from the caller's token, so
+	// a tier change applies to the very next request). A bucket admits `limit`
+	// requests per window_us at a steady rate of one per emission interval
+	// e = window_us / limit, with a burst of `limit`. With backlog = max(TAT -
+	// now, 0), a request is allowed when backlog <= (limit - 1) * e, and then
+	// sets TAT = now + backlog + e; a refused request leaves the backlog as it
+	// is. When the limit changed since the bucket was last used, the backlog is
+	// rescaled to the new interval, keeping the number of requests used (capped
+	// at the new limit): a user who spent 10 of 10 free requests and turns paid
+	// has 90 of 100 left, not a bucket drained for a minute.
+	//
+	// Answers the decision, the limit and tier applied, e, and ahead_us = TAT -
+	// now after the request, from which the caller derives remaining, reset and
+	// retry-after.
+	TakeRateLimit(ctx context.Context, arg TakeRateLimitParams) (TakeRateLimitRow, error)
 	// Records use of many keys at once, so that the auth path can batch these
 	// writes instead of updating on every request. Never moves time backwards.
 	TouchAPIKeysLastUsed(ctx context.Context, arg TouchAPIKeysLastUsedParams) error
@@ -74,6 +114,9 @@ type Querier interface {
 	// keep its status, so a late or retried activity cannot revive it; then no
 	// rows are answered.
 	UpdateDeploymentProgress(ctx context.Context, arg UpdateDeploymentProgressParams) (Deployment, error)
+	// Replaces a hash made with older argon2id parameters at login. Compare and
+	// swap on the old hash: a password change that raced the login wins.
+	UpdateUserPasswordHash(ctx context.Context, arg UpdateUserPasswordHashParams) (int64, error)
 }
 
 var _ Querier = (*Queries)(nil)

@@ -182,7 +182,7 @@ func withCORS(origins []string, h http.Handler) http.Handler {
 		AllowedMethods: append(connectcors.AllowedMethods(), http.MethodDelete),
 		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization", "X-Api-Key", RequestIDHeader),
 		ExposedHeaders: append(connectcors.ExposedHeaders(),
-			RequestIDHeader, "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"),
+			RequestIDHeader, "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "WWW-Authenticate"),
 		// Two hours, the most Chromium honours, saves a preflight per call.
 		MaxAge: 7200,
 	}).Handler(h)

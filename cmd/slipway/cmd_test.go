@@ -20,6 +20,8 @@ import (
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/internal/secrets"
+	"github.com/slipway-dev/slipway/server/auth"
 )
 
 // runCLI runs the command line in-process and answers exit code and output.
@@ -53,10 +55,14 @@ func TestConfigErrorsAreClearAndExit2(t *testing.T) {
 		{"serve without database", nil, []string{"serve"}, exitUsage, "DATABASE_URL"},
 		{"serve with a bad database url", nil, []string{"serve", "--database-url", "mysql://nope"}, exitUsage, "not a valid postgres URL"},
 		{"serve with a bad address", nil, []string{"serve", "--database-url", "postgres://u@h/db", "--http-addr", "8080"}, exitUsage, "--http-addr"},
-		{"serve with a bad log level", nil, []string{"serve", "--database-url", "postgres://u@h/db", "--log-level", "loud"}, exitUsage, "--log-level"},
+		{"serve with a bad log level", nil, []string{"serve", "--database-url", "postgres://u@h/db", "--jwt-key", "env:K", "--log-level", "loud"}, exitUsage, "--log-level"},
 		{"malformed env value", map[string]string{"SLIPWAY_MAX_BODY_BYTES": "2MB"}, []string{"serve", "--database-url", "postgres://u@h/db"}, exitUsage, "SLIPWAY_MAX_BODY_BYTES"},
+		{"serve without a signing key", nil, []string{"serve", "--database-url", "postgres://u@h/db"}, exitUsage, "--jwt-key"},
+		{"bad trusted proxy", nil, []string{"serve", "--database-url", "postgres://u@h/db", "--jwt-key", "env:K", "--trusted-proxies", "10.0.0.0/99"}, exitUsage, "--trusted-proxies"},
+		{"zero rate limit", nil, []string{"serve", "--database-url", "postgres://u@h/db", "--jwt-key", "env:K", "--rate-free-per-min", "0"}, exitUsage, "--rate-free-per-min"},
+		{"malformed duration env", map[string]string{"SLIPWAY_ACCESS_TOKEN_TTL": "15"}, []string{"serve", "--database-url", "postgres://u@h/db"}, exitUsage, "SLIPWAY_ACCESS_TOKEN_TTL"},
 		{"tiny body limit", nil, []string{"serve", "--database-url", "postgres://u@h/db", "--max-body-bytes", "10"}, exitUsage, "--max-body-bytes"},
-		{"missing networks file", nil, []string{"serve", "--database-url", "postgres://u@h/db", "--networks", "/nonexistent/networks.json"}, exitUsage, "networks file"},
+		{"missing networks file", nil, []string{"serve", "--database-url", "postgres://u@h/db", "--jwt-key", "env:K", "--networks", "/nonexistent/networks.json"}, exitUsage, "networks file"},
 		{"worker without temporal", nil, []string{"worker", "--temporal-addr", ""}, exitUsage, "--temporal-addr"},
 		{"unknown flag", nil, []string{"worker", "--workers", "3"}, exitUsage, "flag provided but not defined"},
 		{"dev with a negative port", nil, []string{"dev", "--db-port", "-1"}, exitUsage, "--db-port"},
@@ -100,16 +106,23 @@ func TestMigrateCommand(t *testing.T) {
 	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_logs").Scan(&n); err != nil {
 		t.Fatalf("schema after migrate up: %v", err)
 	}
+	var applied, after int
+	if err := pool.QueryRow(context.Background(), "SELECT max(version_id) FROM goose_db_version WHERE is_applied").Scan(&applied); err != nil {
+		t.Fatal(err)
+	}
 	code, _, errOut = runCLI(t, "migrate", "down", "--database-url", dsn)
 	if code != 0 {
 		t.Fatalf("migrate down = %d: %s", code, errOut)
 	}
-	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_logs").Scan(&n); err == nil {
-		t.Fatal("audit_logs still exists after migrate down")
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM goose_db_version WHERE is_applied AND version_id = $1", applied).Scan(&after); err != nil || after != 0 {
+		t.Fatalf("migration %d still applied after migrate down (%v)", applied, err)
 	}
 	code, out, _ = runCLI(t, "migrate", "status", "--database-url", dsn)
 	if code != 0 || !strings.Contains(strings.ToLower(out), "pending") {
 		t.Fatalf("migrate status = %d\n%s", code, out)
+	}
+	if code, _, errOut := runCLI(t, "migrate", "up", "--database-url", dsn); code != 0 {
+		t.Fatalf("migrate up again = %d: %s", code, errOut)
 	}
 }
 
@@ -208,10 +221,12 @@ func TestReadinessNamesTheFailingPart(t *testing.T) {
 	}
 	defer tc.Close()
 	nets := chain.Config{Networks: []chain.Network{{Name: "dev", ChainID: 31337, RPCURLs: []string{"http://127.0.0.1:1"}, Confirmations: 1}}}
-	h, err := newAPIHandler(apiConfig{MaxBodyBytes: 2 << 20}, apiDeps{Pool: pool, Temporal: tc, Namespace: "default", Networks: nets, Logger: logger})
+	h, closeAPI, err := newAPIHandler(context.Background(), apiConfig{MaxBodyBytes: 2 << 20}, testIdentity(t),
+		apiDeps{Pool: pool, Temporal: tc, Namespace: "default", Networks: nets, Secrets: testSecrets(t), Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer closeAPI()
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/readyz")
@@ -251,4 +266,25 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// testIdentity is the identity config of in-process API tests: a fresh
+// signing key in an env secret, and the default limits.
+func testIdentity(t *testing.T) identityConfig {
+	t.Helper()
+	key, err := auth.GenerateEd25519PEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SLIPWAY_TEST_JWT_KEY", string(key))
+	return identityConfig{JWTKey: "env:SLIPWAY_TEST_JWT_KEY", FreePerMin: 10, PaidPerMin: 100, AuthPerMin: 10}
+}
+
+func testSecrets(t *testing.T) secrets.Provider {
+	t.Helper()
+	sp, err := secrets.NewProvider(secrets.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sp
 }

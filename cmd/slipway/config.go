@@ -11,9 +11,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/server"
 )
 
@@ -136,10 +138,12 @@ func (c *logConfig) logger(w io.Writer) (*slog.Logger, error) {
 	switch c.Format {
 	// NewLogHandler adds the request id to every line logged with a
 	// request's context, whichever component logs it.
+	// Secrets are redacted by construction: attributes whose keys name a
+	// password, token or key never reach the output.
 	case "json":
-		return slog.New(server.NewLogHandler(slog.NewJSONHandler(w, opts))), nil
+		return slog.New(server.NewLogHandler(secrets.NewRedactingHandler(slog.NewJSONHandler(w, opts)))), nil
 	case "text":
-		return slog.New(server.NewLogHandler(slog.NewTextHandler(w, opts))), nil
+		return slog.New(server.NewLogHandler(secrets.NewRedactingHandler(slog.NewTextHandler(w, opts)))), nil
 	default:
 		return nil, fmt.Errorf("--log-format %q: want json or text", c.Format)
 	}
@@ -196,4 +200,17 @@ func validateDatabaseURL(u string) error {
 		return errors.New("DATABASE_URL is not a valid postgres URL or DSN")
 	}
 	return nil
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		badEnv = append(badEnv, fmt.Errorf("%s=%q: not a duration such as 15m", name, v))
+		return def
+	}
+	return d
 }

@@ -33,6 +33,7 @@ import (
 type devConfig struct {
 	Log            logConfig
 	API            apiConfig
+	Identity       identityConfig
 	Temporal       temporalConfig
 	DataDir        string
 	UIAddr         string
@@ -46,6 +47,7 @@ type devConfig struct {
 func (c *devConfig) register(fs *flag.FlagSet) {
 	c.Log.register(fs)
 	c.API.register(fs)
+	c.Identity.register(fs)
 	c.Temporal.register(fs)
 	fs.StringVar(&c.DataDir, "data-dir", envString("SLIPWAY_DATA_DIR", ".data"), "folder for Postgres, Temporal's SQLite, the chain state and slipway.env (env SLIPWAY_DATA_DIR)")
 	fs.StringVar(&c.UIAddr, "ui-addr", envString("SLIPWAY_UI_ADDR", "127.0.0.1:8233"), "Temporal Web UI host:port (env SLIPWAY_UI_ADDR)")
@@ -144,6 +146,16 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := writeDevNetworks(networksFile, stack.node.RPCURL()); err != nil {
 		return err
 	}
+	if cfg.Identity.JWTKey == "" {
+		keyFile, err := ensureDevJWTKey(dataDir)
+		if err != nil {
+			return err
+		}
+		cfg.Identity.JWTKey = "file:" + keyFile
+	}
+	if err := cfg.Identity.validate(); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
 	temporalAddr := stack.temporal.FrontendAddr()
 	env := []envVar{
 		{"DATABASE_URL", dsn},
@@ -152,6 +164,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		{"SLIPWAY_TASK_QUEUE", cfg.Temporal.TaskQueue},
 		{"SLIPWAY_NETWORKS_FILE", networksFile},
 		{"SLIPWAY_DEV_DEPLOYER_KEY", devKey},
+		{"SLIPWAY_JWT_KEY", cfg.Identity.JWTKey},
 	}
 	envFile := filepath.Join(dataDir, "slipway.env")
 	if err := writeEnvFile(envFile, env); err != nil {
@@ -180,14 +193,18 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	stack.onStop(pool.Close)
 
+	sp, err := newSecrets(logger)
+	if err != nil {
+		return err
+	}
+	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: tc, Namespace: tcfg.Namespace, Networks: networks, Secrets: sp, Logger: logger})
+	if err != nil {
+		return err
+	}
+	stack.onStop(closeAPI)
 	ln, err := net.Listen("tcp", cfg.API.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on --http-addr %s: %w", cfg.API.HTTPAddr, err)
-	}
-	h, err := newAPIHandler(cfg.API, apiDeps{Pool: pool, Temporal: tc, Namespace: tcfg.Namespace, Networks: networks, Logger: logger})
-	if err != nil {
-		ln.Close()
-		return err
 	}
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()

@@ -303,16 +303,6 @@ func TestDevStack(t *testing.T) {
 	if code := getJSON(t, api+"/readyz", nil); code != http.StatusOK {
 		t.Fatalf("/readyz = %d, want 200", code)
 	}
-	var nets struct {
-		Networks []struct {
-			Name          string `json:"name"`
-			ChainID       string `json:"chainId"`
-			Confirmations int    `json:"confirmations"`
-		} `json:"networks"`
-	}
-	if code := getJSON(t, api+"/api/v1/networks", &nets); code != 200 || len(nets.Networks) != 1 || nets.Networks[0].Name != "dev" || nets.Networks[0].ChainID != "31337" {
-		t.Fatalf("GET /api/v1/networks = %d %+v, want network dev on 31337", code, nets)
-	}
 	resp, err := http.Get(dev.urls["Temporal Web UI"])
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("Temporal Web UI: %v %v", resp, err)
@@ -347,6 +337,20 @@ func TestDevStack(t *testing.T) {
 	joinServe(t, envFile)
 
 	step("joined serve")
+	// Identity end to end over REST: register, login, me, an API key.
+	accessToken := identityFlow(t, api)
+	var nets struct {
+		Networks []struct {
+			Name          string `json:"name"`
+			ChainID       string `json:"chainId"`
+			Confirmations int    `json:"confirmations"`
+		} `json:"networks"`
+	}
+	if code := getJSONAuth(t, api+"/api/v1/networks", accessToken, &nets); code != 200 || len(nets.Networks) != 1 || nets.Networks[0].Name != "dev" || nets.Networks[0].ChainID != "31337" {
+		t.Fatalf("GET /api/v1/networks = %d %+v, want network dev on 31337", code, nets)
+	}
+	step("identity flow")
+
 	// Data to find again after a restart: a user, and a workflow run.
 	pool, err := db.Connect(ctx, env["DATABASE_URL"])
 	if err != nil {
@@ -387,6 +391,10 @@ func TestDevStack(t *testing.T) {
 	}
 	if _, err := db.New(pool).GetUserByEmail(ctx, "PERSIST@example.com"); err != nil {
 		t.Fatalf("user after restart: %v", err)
+	}
+	// The signing key lives in the data folder: tokens outlive a restart.
+	if code, body, _ := callJSON(t, "GET", dev.urls["API"]+"/api/v1/me", accessToken, nil); code != 200 {
+		t.Fatalf("GET /api/v1/me with a token from before the restart = %d %v", code, body)
 	}
 	pool.Close()
 	tc, err = client.Dial(client.Options{HostPort: env["SLIPWAY_TEMPORAL_ADDR"]})
@@ -451,4 +459,87 @@ func joinServe(t *testing.T, envFile string) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("serve after SIGTERM: %v\n%s", err, stderr)
 	}
+}
+
+// callJSON sends a REST request with an optional credential ("slw_…" keys go
+// in X-API-Key, anything else is a bearer token) and decodes the answer.
+func callJSON(t *testing.T, method, url, cred string, body any) (int, map[string]any, http.Header) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = strings.NewReader(string(b))
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	switch {
+	case strings.HasPrefix(cred, "slw_"):
+		req.Header.Set("X-API-Key", cred)
+	case cred != "":
+		req.Header.Set("Authorization", "Bearer "+cred)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	out := map[string]any{}
+	b, _ := io.ReadAll(resp.Body)
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("%s %s: decode %q: %v", method, url, b, err)
+		}
+	}
+	return resp.StatusCode, out, resp.Header
+}
+
+// identityFlow registers, logs in, reads /me with the token and with an API
+// key, and answers the access token.
+func identityFlow(t *testing.T, api string) string {
+	t.Helper()
+	creds := map[string]string{"email": "Dev.User@Example.com", "password": "correct horse battery staple"}
+	code, body, _ := callJSON(t, "POST", api+"/api/v1/auth/register", "", creds)
+	if code != 200 || body["user"].(map[string]any)["email"] != "dev.user@example.com" {
+		t.Fatalf("register = %d %v", code, body)
+	}
+	if code, body, _ := callJSON(t, "POST", api+"/api/v1/auth/register", "", creds); code != http.StatusConflict {
+		t.Fatalf("second register = %d %v, want 409", code, body)
+	}
+	code, body, _ = callJSON(t, "POST", api+"/api/v1/auth/login", "", creds)
+	if code != 200 || body["tokenType"] != "Bearer" {
+		t.Fatalf("login = %d %v", code, body)
+	}
+	token, _ := body["accessToken"].(string)
+	if code, body, _ := callJSON(t, "GET", api+"/api/v1/me", "", nil); code != http.StatusUnauthorized {
+		t.Fatalf("GET /me without credentials = %d %v, want 401", code, body)
+	}
+	code, body, hdr := callJSON(t, "GET", api+"/api/v1/me", token, nil)
+	if code != 200 || body["user"].(map[string]any)["tier"] != "free" {
+		t.Fatalf("GET /me = %d %v", code, body)
+	}
+	if hdr.Get("RateLimit-Limit") != "10" || hdr.Get("RateLimit-Remaining") == "" {
+		t.Fatalf("GET /me rate-limit headers = %v", hdr)
+	}
+	code, body, _ = callJSON(t, "POST", api+"/api/v1/api-keys", token, map[string]string{"name": "ci"})
+	key, _ := body["key"].(string)
+	if code != 200 || key == "" {
+		t.Fatalf("create api key = %d %v", code, body)
+	}
+	if code, body, _ := callJSON(t, "GET", api+"/api/v1/me", key, nil); code != 200 {
+		t.Fatalf("GET /me with the API key = %d %v", code, body)
+	}
+	return token
+}
+
+func getJSONAuth(t *testing.T, url, token string, into any) int {
+	t.Helper()
+	code, body, _ := callJSON(t, "GET", url, token, nil)
+	b, _ := json.Marshal(body)
+	if err := json.Unmarshal(b, into); err != nil {
+		t.Fatal(err)
+	}
+	return code
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/server"
 )
 
@@ -72,6 +73,7 @@ func loadNetworks(path string) (chain.Config, error) {
 type serveConfig struct {
 	Log         logConfig
 	API         apiConfig
+	Identity    identityConfig
 	Temporal    temporalConfig
 	DatabaseURL string
 }
@@ -81,12 +83,13 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlagSet("serve", stderr)
 	cfg.Log.register(fs)
 	cfg.API.register(fs)
+	cfg.Identity.register(fs)
 	cfg.Temporal.register(fs)
 	fs.StringVar(&cfg.DatabaseURL, "database-url", envString("DATABASE_URL", ""), "Postgres URL (env DATABASE_URL)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := errors.Join(cfg.API.validate(), cfg.Temporal.validate(false), validateDatabaseURL(cfg.DatabaseURL)); err != nil {
+	if err := errors.Join(cfg.API.validate(), cfg.Identity.validate(), cfg.Temporal.validate(false), validateDatabaseURL(cfg.DatabaseURL)); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	logger, err := cfg.Log.logger(stderr)
@@ -107,14 +110,18 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer tc.Close()
+	sp, err := newSecrets(logger)
+	if err != nil {
+		return err
+	}
+	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: tc, Namespace: cfg.Temporal.Namespace, Networks: networks, Secrets: sp, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer closeAPI()
 	ln, err := net.Listen("tcp", cfg.API.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.API.HTTPAddr, err)
-	}
-	h, err := newAPIHandler(cfg.API, apiDeps{Pool: pool, Temporal: tc, Namespace: cfg.Temporal.Namespace, Networks: networks, Logger: logger})
-	if err != nil {
-		ln.Close()
-		return err
 	}
 	logger.InfoContext(ctx, "api listening", "addr", ln.Addr().String(), "networks", len(networks.Networks))
 	return server.Serve(ctx, ln, h, logger)
@@ -126,12 +133,15 @@ type apiDeps struct {
 	Temporal  client.Client
 	Namespace string
 	Networks  chain.Config
+	Secrets   secrets.Provider
 	Logger    *slog.Logger
 }
 
-// newAPIHandler assembles the API with its readiness checks: Postgres,
-// Temporal and every configured chain, as API.md's /readyz requires.
-func newAPIHandler(cfg apiConfig, d apiDeps) (http.Handler, error) {
+// newAPIHandler assembles the API with its readiness checks (Postgres,
+// Temporal and every configured chain, as API.md's /readyz requires) and its
+// guard (authentication, rate limits). The func it answers closes the guard,
+// after the server has drained.
+func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d apiDeps) (http.Handler, func(), error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	checks := []server.ReadinessCheck{
@@ -143,14 +153,19 @@ func newAPIHandler(cfg apiConfig, d apiDeps) (http.Handler, error) {
 		checks = append(checks, server.ReadinessCheck{Name: "chain:" + n.Name, Check: n.CheckReachable})
 		nets = append(nets, server.Network{Name: n.Name, ChainID: n.ChainID, Confirmations: n.Confirmations})
 	}
+	g, err := newGuard(ctx, ident, d.Pool, d.Secrets, reg, d.Logger)
+	if err != nil {
+		return nil, nil, err
+	}
 	h, err := server.New(server.Config{
 		Networks:        nets,
 		AllowedOrigins:  cfg.origins(),
 		MaxRequestBytes: cfg.MaxBodyBytes,
 		TLS:             cfg.TLS,
-	}, server.Deps{Logger: d.Logger, Registry: reg, Readiness: checks})
+	}, server.Deps{Logger: d.Logger, Registry: reg, Readiness: checks, Interceptors: g.interceptors, Services: g.services})
 	if err != nil {
-		return nil, fmt.Errorf("build api: %w", err)
+		g.close()
+		return nil, nil, fmt.Errorf("build api: %w", err)
 	}
-	return h, nil
+	return h, g.close, nil
 }

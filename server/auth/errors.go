@@ -1,0 +1,95 @@
+package auth
+
+import (
+	"errors"
+
+	"connectrpc.com/connect"
+)
+
+// Sentinel errors of the identity capability. Handlers return them (wrapped
+// or not); toConnectError gives each its code in one place. Their messages
+// are what clients read, so they name no secrets and do not tell an unknown
+// email from a wrong password.
+var (
+	// ErrInvalidCredentials answers both an unknown email and a wrong
+	// password, so that login does not reveal which emails have accounts.
+	ErrInvalidCredentials = errors.New("invalid email or password")
+	// ErrEmailTaken is a registration for an email that has an account,
+	// in any letter case.
+	ErrEmailTaken = errors.New("an account with this email already exists")
+	// ErrInvalidRefreshToken is a refresh token that is unknown, used,
+	// expired or of a revoked session; the client must log in again.
+	ErrInvalidRefreshToken = errors.New("invalid, expired or revoked refresh token; log in again")
+	// ErrAPIKeyNotFound is a key id the caller does not own.
+	ErrAPIKeyNotFound = errors.New("api key not found")
+	// ErrUserGone is a valid credential whose account no longer exists.
+	ErrUserGone = errors.New("the account of this credential no longer exists")
+)
+
+// toConnectError is the identity capability's error boundary: its
+// sentinels become Connect codes here, and anything else passes through
+// unchanged to the server's boundary, which logs it and answers internal
+// without its text.
+func toConnectError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if ce := new(connect.Error); errors.As(err, &ce) {
+		return err
+	}
+	var weak *WeakPasswordError
+	switch {
+	case errors.As(err, &weak):
+		return connect.NewError(connect.CodeInvalidArgument, weak)
+	case errors.Is(err, ErrInvalidCredentials):
+		return connect.NewError(connect.CodeUnauthenticated, ErrInvalidCredentials)
+	case errors.Is(err, ErrEmailTaken):
+		return connect.NewError(connect.CodeAlreadyExists, ErrEmailTaken)
+	case errors.Is(err, ErrInvalidRefreshToken):
+		return connect.NewError(connect.CodeUnauthenticated, ErrInvalidRefreshToken)
+	case errors.Is(err, ErrAPIKeyNotFound):
+		return connect.NewError(connect.CodeNotFound, ErrAPIKeyNotFound)
+	case errors.Is(err, ErrUserGone):
+		return connect.NewError(connect.CodeUnauthenticated, ErrUserGone)
+	case errors.Is(err, ErrTokenExpired):
+		return connect.NewError(connect.CodeUnauthenticated, ErrTokenExpired)
+	case errors.Is(err, ErrTokenInvalid):
+		return connect.NewError(connect.CodeUnauthenticated, ErrTokenInvalid)
+	case errors.Is(err, ErrSessionRevoked):
+		return connect.NewError(connect.CodeUnauthenticated, ErrSessionRevoked)
+	case errors.Is(err, ErrMalformedAPIKey), errors.Is(err, ErrInvalidAPIKey):
+		return connect.NewError(connect.CodeUnauthenticated, ErrInvalidAPIKey)
+	case errors.Is(err, ErrBadAuthorization):
+		return connect.NewError(connect.CodeUnauthenticated, ErrBadAuthorization)
+	case errors.Is(err, ErrNoCredentials):
+		return connect.NewError(connect.CodeUnauthenticated, ErrNoCredentials)
+	case errors.Is(err, ErrTwoCredentials):
+		return connect.NewError(connect.CodeInvalidArgument, ErrTwoCredentials)
+	}
+	return err
+}
+
+// bearerChallenge is the RFC 6750 WWW-Authenticate value for a refused
+// request: it names the scheme wanted, and with errCode (invalid_token,
+// invalid_request) says that what was sent was refused.
+func bearerChallenge(errCode string) string {
+	v := `Bearer realm="slipway"`
+	if errCode != "" {
+		v += `, error="` + errCode + `"`
+	}
+	return v
+}
+
+// challengeCode answers the RFC 6750 error code for an authentication
+// failure: invalid_token for a bearer token refused, invalid_request for a
+// malformed Authorization header, none when no bearer token was sent.
+func challengeCode(err error) string {
+	switch {
+	case errors.Is(err, ErrTokenExpired), errors.Is(err, ErrTokenInvalid),
+		errors.Is(err, ErrSessionRevoked), errors.Is(err, ErrUserGone):
+		return "invalid_token"
+	case errors.Is(err, ErrBadAuthorization):
+		return "invalid_request"
+	}
+	return ""
+}
