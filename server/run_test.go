@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"github.com/slipway-dev/slipway/server/servertest"
 	"io"
 	"log/slog"
 	"net"
@@ -87,7 +88,7 @@ func TestServeSpeaksH2CAndShutsDownGracefully(t *testing.T) {
 	}
 
 	// A stream that would never end on its own…
-	watcher := slipwayv1connect.NewDeploymentServiceClient(h2cClient(), url, connect.WithGRPC())
+	watcher := slipwayv1connect.NewDeploymentServiceClient(servertest.H2CClient(), url, connect.WithGRPC())
 	stream, err := watcher.WatchDeployment(t.Context(), connect.NewRequest(&slipwayv1.WatchDeploymentRequest{Id: testUUID}))
 	require.NoError(t, err)
 	require.True(t, stream.Receive(), "%v", stream.Err())
@@ -148,7 +149,7 @@ func TestStreamsOutliveTheServerTimeouts(t *testing.T) {
 	for name, client := range map[string]slipwayv1connect.DeploymentServiceClient{
 		"connect HTTP/1.1":  slipwayv1connect.NewDeploymentServiceClient(&http.Client{Transport: &http.Transport{}}, url),
 		"grpc-web HTTP/1.1": slipwayv1connect.NewDeploymentServiceClient(&http.Client{Transport: &http.Transport{}}, url, connect.WithGRPCWeb()),
-		"grpc h2c":          slipwayv1connect.NewDeploymentServiceClient(h2cClient(), url, connect.WithGRPC()),
+		"grpc h2c":          slipwayv1connect.NewDeploymentServiceClient(servertest.H2CClient(), url, connect.WithGRPC()),
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/slipway-dev/slipway/server/servertest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -36,8 +37,8 @@ func protocolClients(url string) map[string]slipwayv1connect.NetworkServiceClien
 		"connect+proto": slipwayv1connect.NewNetworkServiceClient(h1Client, url),
 		"connect+json":  slipwayv1connect.NewNetworkServiceClient(h1Client, url, connect.WithProtoJSON()),
 		"connect GET":   slipwayv1connect.NewNetworkServiceClient(h1Client, url, connect.WithProtoJSON(), connect.WithHTTPGet()),
-		"grpc (h2c)":    slipwayv1connect.NewNetworkServiceClient(h2cClient(), url, connect.WithGRPC()),
-		"grpc+json":     slipwayv1connect.NewNetworkServiceClient(h2cClient(), url, connect.WithGRPC(), connect.WithProtoJSON()),
+		"grpc (h2c)":    slipwayv1connect.NewNetworkServiceClient(servertest.H2CClient(), url, connect.WithGRPC()),
+		"grpc+json":     slipwayv1connect.NewNetworkServiceClient(servertest.H2CClient(), url, connect.WithGRPC(), connect.WithProtoJSON()),
 		"grpc-web":      slipwayv1connect.NewNetworkServiceClient(h1Client, url, connect.WithGRPCWeb()),
 	}
 }
@@ -133,7 +134,7 @@ func TestValidationRefusesBadInputBeforeTheHandler(t *testing.T) {
 		"gRPC":    {connect.WithGRPC()},
 	} {
 		t.Run(name, func(t *testing.T) {
-			client := slipwayv1connect.NewAuthServiceClient(h2cClient(), env.srv.URL, opts...)
+			client := slipwayv1connect.NewAuthServiceClient(servertest.H2CClient(), env.srv.URL, opts...)
 			_, err := client.Register(t.Context(), connect.NewRequest(&slipwayv1.RegisterRequest{
 				Email: "not-an-email", Password: "correct horse battery staple",
 			}))
@@ -374,7 +375,7 @@ func TestBadInputGetsAClear4xx(t *testing.T) {
 			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, env.srv.URL+path, bytes.NewReader(c.body))
 			require.NoError(t, err)
 			req.Header.Set("Content-Type", c.contentType)
-			res, err := h2cClient().Do(req)
+			res, err := servertest.H2CClient().Do(req)
 			require.NoError(t, err)
 			body, err := io.ReadAll(res.Body)
 			require.NoError(t, err)
@@ -393,7 +394,7 @@ func TestBadInputGetsAClear4xx(t *testing.T) {
 	})
 
 	t.Run("oversized gRPC message", func(t *testing.T) {
-		client := slipwayv1connect.NewAuthServiceClient(h2cClient(), env.srv.URL, connect.WithGRPC())
+		client := slipwayv1connect.NewAuthServiceClient(servertest.H2CClient(), env.srv.URL, connect.WithGRPC())
 		_, err := client.Login(t.Context(), connect.NewRequest(&slipwayv1.LoginRequest{
 			Email: strings.Repeat("a", DefaultMaxRequestBytes+10), Password: "x",
 		}))
@@ -597,7 +598,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	assert.Equal(t, "ok", ready.Checks["postgres"].Status)
 	assert.Equal(t, "ok", ready.Checks["temporal"].Status)
 
-	health := grpchealth.NewClient(h2cClient(), env.srv.URL, connect.WithGRPC())
+	health := grpchealth.NewClient(servertest.H2CClient(), env.srv.URL, connect.WithGRPC())
 	res, err := health.Check(t.Context(), &grpchealth.CheckRequest{})
 	require.NoError(t, err)
 	assert.Equal(t, grpchealth.StatusServing, res.Status)
@@ -807,7 +808,7 @@ func TestErrorBoundary(t *testing.T) {
 			assert.NotContains(t, got.Error(), "password")
 		}
 	}
-	assert.Contains(t, logs.buf.String(), "password authentication failed")
+	assert.Contains(t, logs.String(), "password authentication failed")
 	assert.Nil(t, toConnectError(ctx, logger, "/p", nil))
 }
 

@@ -24,6 +24,7 @@ import (
 
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/server/servertest"
 )
 
 // The binary under test, built once: the dev stack is tested as users run
@@ -58,27 +59,10 @@ func binary(t *testing.T) string {
 // devProc is a running `slipway dev`.
 type devProc struct {
 	cmd    *exec.Cmd
-	stdout *lockedBuffer
-	stderr *lockedBuffer
+	stdout *servertest.SyncBuffer
+	stderr *servertest.SyncBuffer
 	urls   map[string]string
 	done   chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 var bannerLine = regexp.MustCompile(`(?m)^  (API|Temporal frontend|Temporal Web UI|Chain|Env for serve/worker)[^\n]*?\s(\S+)( \(namespace \S+\))?$`)
@@ -91,7 +75,7 @@ func startDev(t *testing.T, dataDir string, extra ...string) *devProc {
 		"--ui-addr", "127.0.0.1:0", "--chain-addr", "127.0.0.1:0", "--db-port", "0", "--log-level", "warn"}, extra...)
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = cleanEnv()
-	p := &devProc{cmd: cmd, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &devProc{cmd: cmd, stdout: &servertest.SyncBuffer{}, stderr: &servertest.SyncBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start slipway dev: %v", err)
@@ -423,7 +407,7 @@ func joinServe(t *testing.T, envFile string) {
 	t.Helper()
 	cmd := exec.Command(binary(t), "serve", "--env-file", envFile, "--http-addr", "127.0.0.1:0")
 	cmd.Env = cleanEnv()
-	stderr := &lockedBuffer{}
+	stderr := &servertest.SyncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

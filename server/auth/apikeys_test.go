@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"github.com/slipway-dev/slipway/server/servertest"
 	"net/http"
 	"regexp"
 	"strings"
@@ -224,14 +225,14 @@ func TestInterceptorCredentials(t *testing.T) {
 	// Public procedures ignore credentials, even broken ones.
 	a := env.rest(t, "POST", "/api/v1/auth/login", map[string]any{"email": "creds@example.com", "password": goodPassword}, "Authorization", "Bearer expired.junk.token")
 	assert.Equal(t, 200, a.status, "%s", a.raw)
-	health := grpchealth.NewClient(h2cClient(), env.srv.URL, connect.WithGRPC())
+	health := grpchealth.NewClient(servertest.H2CClient(), env.srv.URL, connect.WithGRPC())
 	res, err := health.Check(t.Context(), &grpchealth.CheckRequest{})
 	require.NoError(t, err)
 	assert.Equal(t, grpchealth.StatusServing, res.Status)
 
 	// Server streams are guarded too: without credentials unauthenticated,
 	// with them the (not yet implemented) handler runs.
-	dep := slipwayv1connect.NewDeploymentServiceClient(h2cClient(), env.srv.URL, connect.WithGRPC())
+	dep := slipwayv1connect.NewDeploymentServiceClient(servertest.H2CClient(), env.srv.URL, connect.WithGRPC())
 	stream, err := dep.WatchDeployment(t.Context(), connect.NewRequest(&slipwayv1.WatchDeploymentRequest{Id: uuid.NewString()}))
 	require.NoError(t, err)
 	assert.False(t, stream.Receive())

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"github.com/slipway-dev/slipway/server/servertest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -51,31 +52,13 @@ func (c *testClock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// syncBuffer collects log output written by server goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type testEnv struct {
 	pool  *pgxpool.Pool
 	q     *db.Queries
 	svc   *Service
 	srv   *httptest.Server
 	clock *testClock
-	logs  *syncBuffer
+	logs  *servertest.SyncBuffer
 	priv  ed25519.PrivateKey
 }
 
@@ -112,7 +95,7 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 		o.cfg.Password = fastParams
 	}
 	clock := &testClock{}
-	logs := &syncBuffer{}
+	logs := &servertest.SyncBuffer{}
 	logger := slog.New(server.NewLogHandler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if o.quiet {
 		logger = slog.New(server.NewLogHandler(slog.NewJSONHandler(io.Discard, nil)))
@@ -126,20 +109,8 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 		Services:     server.Services{Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler()},
 	})
 	require.NoError(t, err)
-	srv := httptest.NewUnstartedServer(h)
-	srv.Config.Protocols = new(http.Protocols)
-	srv.Config.Protocols.SetHTTP1(true)
-	srv.Config.Protocols.SetUnencryptedHTTP2(true)
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv := servertest.NewServer(t, h)
 	return &testEnv{pool: pool, q: db.New(pool), svc: svc, srv: srv, clock: clock, logs: logs, priv: priv}
-}
-
-// h2cClient speaks cleartext HTTP/2 only, as gRPC clients do without TLS.
-func h2cClient() *http.Client {
-	p := new(http.Protocols)
-	p.SetUnencryptedHTTP2(true)
-	return &http.Client{Transport: &http.Transport{Protocols: p}}
 }
 
 var h1Client = &http.Client{Transport: &http.Transport{}}
@@ -151,7 +122,7 @@ var protocols = map[string]func(url string) (*http.Client, []connect.ClientOptio
 		return h1Client, []connect.ClientOption{connect.WithProtoJSON()}
 	},
 	"grpc": func(string) (*http.Client, []connect.ClientOption) {
-		return h2cClient(), []connect.ClientOption{connect.WithGRPC()}
+		return servertest.H2CClient(), []connect.ClientOption{connect.WithGRPC()}
 	},
 	"grpc-web": func(string) (*http.Client, []connect.ClientOption) {
 		return h1Client, []connect.ClientOption{connect.WithGRPCWeb()}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/slipway-dev/slipway/server/servertest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -99,12 +100,7 @@ func newServer(t testing.TB, interceptors ...connect.Interceptor) *httptest.Serv
 		Interceptors: append([]connect.Interceptor{fakeAuth{}}, interceptors...),
 	})
 	require.NoError(t, err)
-	srv := httptest.NewUnstartedServer(h)
-	srv.Config.Protocols = new(http.Protocols)
-	srv.Config.Protocols.SetHTTP1(true)
-	srv.Config.Protocols.SetUnencryptedHTTP2(true)
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv := servertest.NewServer(t, h)
 	return srv
 }
 

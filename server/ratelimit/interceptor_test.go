@@ -3,6 +3,7 @@ package ratelimit_test
 import (
 	"bytes"
 	"context"
+	"github.com/slipway-dev/slipway/server/servertest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -430,7 +431,7 @@ func TestDatabaseDown(t *testing.T) {
 
 	t.Run("fails open by default", func(t *testing.T) {
 		reg := prometheus.NewRegistry()
-		var logs syncBuffer
+		var logs servertest.SyncBuffer
 		l, err := ratelimit.New(broken, ratelimit.Config{}, reg, slog.New(slog.NewJSONHandler(&logs, nil)))
 		require.NoError(t, err)
 		t.Cleanup(l.Close)
@@ -457,21 +458,4 @@ func TestDatabaseDown(t *testing.T) {
 		assert.Equal(t, http.StatusServiceUnavailable, a.status)
 		assert.InDelta(t, 2, counterValue(t, reg, "slipway_rate_limit_errors_total", "outcome", "refused"), 0)
 	})
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
