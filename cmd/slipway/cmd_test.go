@@ -270,7 +270,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 
 // testIdentity is the identity config of in-process API tests: a fresh
 // signing key in an env secret, and the default limits.
-func testIdentity(t *testing.T) identityConfig {
+func testIdentity(t testing.TB) identityConfig {
 	t.Helper()
 	key, err := auth.GenerateEd25519PEM()
 	if err != nil {
@@ -280,7 +280,7 @@ func testIdentity(t *testing.T) identityConfig {
 	return identityConfig{JWTKey: "env:SLIPWAY_TEST_JWT_KEY", FreePerMin: 10, PaidPerMin: 100, AuthPerMin: 10}
 }
 
-func testSecrets(t *testing.T) secrets.Provider {
+func testSecrets(t testing.TB) secrets.Provider {
 	t.Helper()
 	sp, err := secrets.NewProvider(secrets.Config{})
 	if err != nil {

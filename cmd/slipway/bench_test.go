@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/db/dbtest"
+	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server"
+)
+
+// BenchmarkGuardedCall measures what the identity issue's target is about:
+// an authenticated unary call (JWT, and API key) through the API exactly as
+// serve builds it — authentication, per-user rate limiting in Postgres,
+// validation, logging, metrics — against the same handler with no
+// interceptors, interleaved at the same concurrency so all see the same
+// machine. Reported: <way>-us per call, ratio-<way> = bare rate ÷ that way's
+// rate, and <way>-added-us over bare.
+func BenchmarkGuardedCall(b *testing.B) {
+	ctx := context.Background()
+	pool := dbtest.New(b)
+	nets := chain.Config{Networks: []chain.Network{{Name: "dev", ChainID: 31337, RPCURLs: []string{"http://127.0.0.1:1"}, Confirmations: 1}}}
+	ident := testIdentity(b)
+	// The limit must not refuse: the benchmark measures its cost, not it.
+	ident.PaidPerMin, ident.FreePerMin = 1_000_000, 1_000_000
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	tc, err := dialTemporal(temporalConfig{Addr: "127.0.0.1:1", Namespace: "default", TaskQueue: "q"}, logger)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tc.Close()
+	h, closeAPI, err := newAPIHandler(ctx, apiConfig{MaxBodyBytes: 2 << 20}, ident,
+		apiDeps{Pool: pool, Temporal: tc, Namespace: "default", Networks: nets, Secrets: testSecrets(b), Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer closeAPI()
+	guarded := httptest.NewServer(h)
+	defer guarded.Close()
+	bareMux := http.NewServeMux()
+	bareMux.Handle(slipwayv1connect.NewNetworkServiceHandler(server.NewNetworkService([]server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}})))
+	bare := httptest.NewServer(bareMux)
+	defer bare.Close()
+
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	authc := slipwayv1connect.NewAuthServiceClient(hc, guarded.URL)
+	creds := &slipwayv1.RegisterRequest{Email: "bench@example.com", Password: "correct horse battery staple"}
+	if _, err := authc.Register(ctx, connect.NewRequest(creds)); err != nil {
+		b.Fatal(err)
+	}
+	login, err := authc.Login(ctx, connect.NewRequest(&slipwayv1.LoginRequest{Email: creds.Email, Password: creds.Password}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	token := login.Msg.GetAccessToken()
+	keyReq := connect.NewRequest(&slipwayv1.CreateApiKeyRequest{Name: "bench"})
+	keyReq.Header().Set("Authorization", "Bearer "+token)
+	key, err := slipwayv1connect.NewApiKeyServiceClient(hc, guarded.URL).CreateApiKey(ctx, keyReq)
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	names := []string{"bare", "jwt", "apikey"}
+	clients := []slipwayv1connect.NetworkServiceClient{
+		slipwayv1connect.NewNetworkServiceClient(hc, bare.URL),
+		slipwayv1connect.NewNetworkServiceClient(hc, guarded.URL),
+		slipwayv1connect.NewNetworkServiceClient(hc, guarded.URL),
+	}
+	headers := [][2]string{{}, {"Authorization", "Bearer " + token}, {"X-API-Key", key.Msg.GetKey()}}
+	call := func(i int) time.Duration {
+		req := connect.NewRequest(&slipwayv1.ListNetworksRequest{})
+		if headers[i][0] != "" {
+			req.Header().Set(headers[i][0], headers[i][1])
+		}
+		start := time.Now()
+		res, err := clients[i].ListNetworks(ctx, req)
+		d := time.Since(start)
+		if err != nil || len(res.Msg.GetNetworks()) != 1 {
+			b.Errorf("%s: ListNetworks: %v", names[i], err)
+		}
+		return d
+	}
+	for range 100 {
+		for i := range clients {
+			call(i)
+		}
+	}
+	var total [3]atomic.Int64
+	var n atomic.Int64
+	b.SetParallelism(2)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		k := 0
+		for pb.Next() {
+			for j := range clients {
+				i := (j + k) % len(clients)
+				total[i].Add(int64(call(i)))
+			}
+			k++
+			n.Add(1)
+		}
+	})
+	b.StopTimer()
+	per := func(i int) float64 { return float64(total[i].Load()) / float64(n.Load()) / 1e3 }
+	for i, name := range names {
+		b.ReportMetric(per(i), name+"-us")
+		if i > 0 {
+			b.ReportMetric(per(0)/per(i), "ratio-"+name)
+			b.ReportMetric(per(i)-per(0), name+"-added-us")
+		}
+	}
+}
