@@ -3,23 +3,30 @@ package server
 import (
 	"context"
 
+	"github.com/slipway-dev/slipway/activities/generate"
+
 	"connectrpc.com/connect"
 
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 )
 
-// contractService stands in for ContractService until the template,
-// compiler and linter capabilities provide its procedures.
+// contractService answers ContractService. Generation is a pure function of
+// the template, so it runs in the request; compile and audit wait for the
+// compiler and linter capabilities.
 type contractService struct{}
 
-// NewContractService answers the ContractService procedures with
-// unimplemented errors naming the capability each waits for; it is what
-// Deps.Services.Contracts falls back to.
+// NewContractService is what Deps.Services.Contracts falls back to.
 func NewContractService() slipwayv1connect.ContractServiceHandler { return contractService{} }
 
-func (contractService) GenerateContract(context.Context, *connect.Request[slipwayv1.GenerateContractRequest]) (*connect.Response[slipwayv1.GenerateContractResponse], error) {
-	return nil, notAvailable("contract generation", "contract templates")
+func (contractService) GenerateContract(_ context.Context, req *connect.Request[slipwayv1.GenerateContractRequest]) (*connect.Response[slipwayv1.GenerateContractResponse], error) {
+	res, err := generate.Generate(req.Msg.GetTemplate())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&slipwayv1.GenerateContractResponse{
+		Source: res.Source, ContractName: res.ContractName, CompilerVersion: res.CompilerVersion,
+	}), nil
 }
 
 func (contractService) CompileContract(context.Context, *connect.Request[slipwayv1.CompileContractRequest]) (*connect.Response[slipwayv1.CompileContractResponse], error) {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 
 	"connectrpc.com/connect"
+
+	"github.com/slipway-dev/slipway/activities/generate"
 )
 
 // errNotAvailable is what a handler returns for a capability this build does
@@ -40,6 +42,7 @@ var domainCodes = []struct {
 }{
 	{context.Canceled, connect.CodeCanceled},
 	{context.DeadlineExceeded, connect.CodeDeadlineExceeded},
+	{generate.ErrInvalidTemplate, connect.CodeInvalidArgument},
 }
 
 // toConnectError is the error boundary: every error a handler returns passes

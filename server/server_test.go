@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/slipway-dev/slipway/activities/generate"
 	"github.com/slipway-dev/slipway/server/servertest"
 	"io"
 	"log/slog"
@@ -202,10 +203,6 @@ func TestUnimplementedRPCsSayWhatIsMissing(t *testing.T) {
 			_, err := keys.DeleteApiKey(ctx, connect.NewRequest(&slipwayv1.DeleteApiKeyRequest{Id: testUUID}))
 			return err
 		}, "identity capability"},
-		"GenerateContract": {func() error {
-			_, err := contracts.GenerateContract(ctx, connect.NewRequest(&slipwayv1.GenerateContractRequest{Template: tmpl}))
-			return err
-		}, "contract templates capability"},
 		"CompileContract": {func() error {
 			_, err := contracts.CompileContract(ctx, connect.NewRequest(&slipwayv1.CompileContractRequest{Source: source}))
 			return err
@@ -261,7 +258,6 @@ func TestUnimplementedRPCsSayWhatIsMissing(t *testing.T) {
 		{http.MethodPost, "/api/v1/api-keys", `{"name":"ci"}`, "identity"},
 		{http.MethodGet, "/api/v1/api-keys", "", "identity"},
 		{http.MethodDelete, "/api/v1/api-keys/" + testUUID, "", "identity"},
-		{http.MethodPost, "/api/v1/contracts/generate", `{"template":{"kind":"ERC20","name":"MyToken","symbol":"MTK"}}`, "contract templates"},
 		{http.MethodPost, "/api/v1/contracts/compile", `{"source":"contract C {}"}`, "compiler"},
 		{http.MethodPost, "/api/v1/contracts/audit", `{"sources":{"C.sol":"contract C {}"}}`, "linter"},
 		{http.MethodPost, "/api/v1/contracts/deploy", `{"network":"dev","template":{"kind":"ERC721","name":"Art","symbol":"ART"}}`, "deployment pipeline"},
@@ -830,4 +826,27 @@ func TestRequestIDLogHandlerKeepsAttrsAndGroups(t *testing.T) {
 	buf.Reset()
 	slog.New(h).InfoContext(ctx, "once")
 	assert.Equal(t, 1, strings.Count(buf.String(), "rid-7"))
+}
+
+func TestGenerateContract(t *testing.T) {
+	env := newEnv(t)
+	a := env.do(t, http.MethodPost, "/api/v1/contracts/generate", "application/json",
+		strings.NewReader(`{"template":{"kind":"ERC20","name":"MyToken","symbol":"MTK","options":{"premint":"1000","mintable":true,"access":"roles"}}}`))
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	var got struct {
+		Source, ContractName, CompilerVersion string
+	}
+	require.NoError(t, json.Unmarshal(a.body, &got))
+	assert.Equal(t, "MyToken", got.ContractName)
+	assert.Equal(t, generate.CompilerVersion, got.CompilerVersion)
+	assert.Contains(t, got.Source, "contract MyToken is ERC20")
+	assert.Contains(t, got.Source, "MINTER_ROLE")
+
+	// An option that does not fit the kind is the caller's mistake, named.
+	contracts := slipwayv1connect.NewContractServiceClient(h1Client, env.srv.URL)
+	_, err := contracts.GenerateContract(t.Context(), connect.NewRequest(&slipwayv1.GenerateContractRequest{
+		Template: &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC721, Name: "Art", Symbol: "ART", Options: &slipwayv1.TemplateOptions{Permit: true}},
+	}))
+	assert.Equal(t, connect.CodeInvalidArgument, connect.CodeOf(err), "%v", err)
+	assert.Contains(t, err.Error(), "options.permit")
 }

@@ -515,6 +515,10 @@ func identityFlow(t *testing.T, api string) string {
 	if code, body, _ := callJSON(t, "GET", api+"/api/v1/me", key, nil); code != 200 {
 		t.Fatalf("GET /me with the API key = %d %v", code, body)
 	}
+	tmpl := map[string]any{"template": map[string]any{"kind": "ERC20", "name": "DevToken", "symbol": "DEV", "options": map[string]any{"premint": "1000"}}}
+	if code, body, _ := callJSON(t, "POST", api+"/api/v1/contracts/generate", key, tmpl); code != 200 || !strings.Contains(body["source"].(string), "contract DevToken is ERC20") {
+		t.Fatalf("generate = %d %v", code, body)
+	}
 	return token
 }
 
