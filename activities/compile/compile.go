@@ -1,0 +1,380 @@
+// Package compile turns Solidity sources into ABI and bytecode with solc-js
+// running in a pool of persistent node workers, so that a deployment's
+// compile stage and the compile RPC pay for a compile, not for starting node
+// and loading an 8 MB compiler each time.
+//
+// Imports are resolved in Go before solc sees the sources and are limited to
+// the request's own files and the installed @openzeppelin/contracts; the
+// compiler version is the request's, or the newest installed solc-js that
+// satisfies every `pragma solidity` of the sources.
+//
+// Errors come in two kinds that callers must keep apart: *CompileError and
+// ErrNoCompiler are the user's to fix (invalid_argument, never retried);
+// ErrWorkerCrashed, ErrTimeout and ErrWorkerStart are infrastructure
+// failures that a retry can fix.
+package compile
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// DefaultFile names the single source of a request that sends `source`
+// rather than a map of files.
+const DefaultFile = "Contract.sol"
+
+// Diagnostic severities.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+	SeverityInfo    = "info"
+)
+
+// Diagnostic codes for problems found by Slipway rather than solc; solc's
+// own diagnostics carry its numeric error code.
+const (
+	CodeImport   = "import"
+	CodePragma   = "pragma"
+	CodeInput    = "input"
+	CodeContract = "contract-not-found"
+)
+
+// Optimizer mirrors solc's optimizer settings.
+type Optimizer struct {
+	Enabled bool `json:"enabled"`
+	// Runs defaults to 200 (solc's and Hardhat's default) when zero.
+	Runs int `json:"runs"`
+}
+
+// Request is one compile: a single Source or a map of Sources, with the
+// settings the API exposes.
+type Request struct {
+	// Source is a single file, compiled as Contract.sol.
+	Source string `json:"source,omitempty"`
+	// Sources maps relative paths to contents; exclusive with Source.
+	Sources map[string]string `json:"sources,omitempty"`
+	// ContractName, when set, must name a contract of the sources.
+	ContractName string `json:"contractName,omitempty"`
+	// CompilerVersion pins the compiler; empty selects it from the pragmas.
+	CompilerVersion string    `json:"compilerVersion,omitempty"`
+	Optimizer       Optimizer `json:"optimizer"`
+}
+
+// Contract is one compiled contract of the request's own sources.
+type Contract struct {
+	Name string `json:"name"`
+	File string `json:"file"`
+	// ABI is the JSON text of the ABI, as the API returns it.
+	ABI              string `json:"abi"`
+	Bytecode         string `json:"bytecode"`
+	DeployedBytecode string `json:"deployedBytecode"`
+}
+
+// Diagnostic is one compiler message with a 1-based position in the file
+// (Line and Column are zero when solc gave no location).
+type Diagnostic struct {
+	Severity string `json:"severity"`
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
+	Column   int    `json:"column,omitempty"`
+	Message  string `json:"message"`
+	// Code is solc's error code, or one of the Code constants.
+	Code string `json:"code,omitempty"`
+	// Type is solc's error type (ParserError, TypeError, Warning…).
+	Type string `json:"type,omitempty"`
+}
+
+func (d Diagnostic) String() string {
+	loc := d.File
+	if d.Line > 0 {
+		loc = fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column)
+	}
+	if loc == "" {
+		return fmt.Sprintf("%s: %s", d.Severity, d.Message)
+	}
+	return fmt.Sprintf("%s: %s: %s", loc, d.Severity, d.Message)
+}
+
+// Result is a successful compile.
+type Result struct {
+	Contracts []Contract `json:"contracts"`
+	// Warnings holds solc's warnings and infos (errors fail the compile).
+	Warnings        []Diagnostic `json:"warnings"`
+	CompilerVersion string       `json:"compilerVersion"`
+	// ASTs maps every source unit (including resolved dependencies) to its
+	// solc AST, for the linter.
+	ASTs map[string]json.RawMessage `json:"asts,omitempty"`
+	// Sources are the units that were compiled, for mapping AST offsets.
+	Sources map[string]string `json:"-"`
+}
+
+// CompileError reports sources that do not compile or may not be compiled
+// (refused imports, bad input). Retrying cannot fix it: callers answer
+// invalid_argument and Temporal gets a non-retryable failure.
+type CompileError struct {
+	Diagnostics []Diagnostic
+}
+
+func (e *CompileError) Error() string {
+	var b strings.Builder
+	b.WriteString("compile failed")
+	for i, d := range e.Diagnostics {
+		if d.Severity != SeverityError {
+			continue
+		}
+		if i >= 5 {
+			fmt.Fprintf(&b, "; and %d more", len(e.Diagnostics)-i)
+			break
+		}
+		b.WriteString("; ")
+		b.WriteString(d.String())
+	}
+	return b.String()
+}
+
+// Retryable reports whether a compile error may succeed when retried: true
+// for infrastructure failures, false for the user's sources or settings.
+func Retryable(err error) bool {
+	return errors.Is(err, ErrWorkerCrashed) || errors.Is(err, ErrTimeout) || errors.Is(err, ErrWorkerStart)
+}
+
+func inputError(format string, args ...any) *CompileError {
+	return &CompileError{Diagnostics: []Diagnostic{{Severity: SeverityError, Code: CodeInput, Message: fmt.Sprintf(format, args...)}}}
+}
+
+// ownSources validates the request's files: count, size, names and text.
+func (r Request) ownSources() (map[string]string, error) {
+	if r.Source != "" && len(r.Sources) > 0 {
+		return nil, inputError("give either source or sources, not both")
+	}
+	src := r.Sources
+	if r.Source != "" {
+		src = map[string]string{DefaultFile: r.Source}
+	}
+	if len(src) == 0 {
+		return nil, inputError("no sources given")
+	}
+	if len(src) > MaxSourceFiles {
+		return nil, inputError("%d source files given; at most %d are allowed", len(src), MaxSourceFiles)
+	}
+	total := 0
+	for name, content := range src {
+		total += len(content)
+		if name == "" || strings.HasPrefix(name, "/") || strings.ContainsAny(name, "\\\x00:") ||
+			path.Clean(name) != name || name == "." || strings.HasPrefix(name, "../") || name == ".." {
+			return nil, inputError("source path %q must be a clean relative path (no leading /, no . or .. segments)", name)
+		}
+		if strings.HasPrefix(name, ozPrefix) || strings.HasPrefix(name, "node_modules/") {
+			return nil, inputError("source path %q may not shadow an installed package", name)
+		}
+		if !utf8.ValidString(content) || strings.IndexByte(content, 0) >= 0 {
+			return nil, inputError("source %s is not UTF-8 text", name)
+		}
+	}
+	if total > MaxSourceBytes {
+		return nil, inputError("sources total %d bytes; at most %d (1 MiB) are allowed", total, MaxSourceBytes)
+	}
+	if r.Optimizer.Runs < 0 || r.Optimizer.Runs > 1<<32-1 {
+		return nil, inputError("optimizer runs must be between 0 and 4294967295")
+	}
+	return src, nil
+}
+
+// standardInput builds solc's standard JSON input: every resolved unit as
+// content (so solc never reads the file system), ABI and bytecode for the
+// request's own files, the AST for every file.
+func standardInput(res *resolved, opt Optimizer) ([]byte, error) {
+	type source struct {
+		Content string `json:"content"`
+	}
+	runs := opt.Runs
+	if runs == 0 {
+		runs = 200
+	}
+	sel := map[string]map[string][]string{"*": {"": {"ast"}}}
+	for name := range res.own {
+		sel[name] = map[string][]string{
+			"*": {"abi", "evm.bytecode.object", "evm.deployedBytecode.object"},
+			"":  {"ast"},
+		}
+	}
+	sources := make(map[string]source, len(res.sources))
+	for name, content := range res.sources {
+		sources[name] = source{content}
+	}
+	in := map[string]any{
+		"language": "Solidity",
+		"sources":  sources,
+		"settings": map[string]any{
+			"optimizer":       map[string]any{"enabled": opt.Enabled, "runs": runs},
+			"outputSelection": sel,
+		},
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("encode standard input: %w", err)
+	}
+	return b, nil
+}
+
+type solcOutput struct {
+	Errors []struct {
+		Severity       string `json:"severity"`
+		Type           string `json:"type"`
+		Message        string `json:"message"`
+		ErrorCode      string `json:"errorCode"`
+		SourceLocation *struct {
+			File  string `json:"file"`
+			Start int    `json:"start"`
+			End   int    `json:"end"`
+		} `json:"sourceLocation"`
+	} `json:"errors"`
+	Sources map[string]struct {
+		AST json.RawMessage `json:"ast"`
+	} `json:"sources"`
+	Contracts map[string]map[string]struct {
+		ABI json.RawMessage `json:"abi"`
+		EVM struct {
+			Bytecode         struct{ Object string } `json:"bytecode"`
+			DeployedBytecode struct{ Object string } `json:"deployedBytecode"`
+		} `json:"evm"`
+	} `json:"contracts"`
+}
+
+// position converts a byte offset of src into a 1-based line and a 1-based
+// column counted in characters, as editors show them.
+func position(src string, offset int) (line, column int) {
+	if offset < 0 {
+		return 0, 0
+	}
+	if offset > len(src) {
+		offset = len(src)
+	}
+	before := src[:offset]
+	line = strings.Count(before, "\n") + 1
+	lineStart := strings.LastIndexByte(before, '\n') + 1
+	return line, utf8.RuneCountInString(before[lineStart:]) + 1
+}
+
+// parseOutput turns solc's standard JSON output into a Result, or a
+// *CompileError when solc reported errors.
+func parseOutput(raw []byte, res *resolved, version, contractName string) (Result, error) {
+	var out solcOutput
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&out); err != nil {
+		return Result{}, fmt.Errorf("decode solc output: %w", err)
+	}
+	var errs, warns []Diagnostic
+	for _, e := range out.Errors {
+		d := Diagnostic{Severity: e.Severity, Message: e.Message, Code: e.ErrorCode, Type: e.Type}
+		if d.Severity == "" {
+			d.Severity = SeverityError
+		}
+		if loc := e.SourceLocation; loc != nil {
+			d.File = loc.File
+			if src, ok := res.sources[loc.File]; ok && loc.Start >= 0 {
+				d.Line, d.Column = position(src, loc.Start)
+			}
+		}
+		if d.Severity == SeverityError {
+			errs = append(errs, d)
+		} else {
+			warns = append(warns, d)
+		}
+	}
+	if len(errs) > 0 {
+		return Result{}, &CompileError{Diagnostics: append(errs, warns...)}
+	}
+	r := Result{CompilerVersion: version, Warnings: warns, ASTs: map[string]json.RawMessage{}, Sources: res.sources}
+	for name, s := range out.Sources {
+		r.ASTs[name] = s.AST
+	}
+	found := contractName == ""
+	for file, cs := range out.Contracts {
+		if !res.own[file] {
+			continue
+		}
+		for name, c := range cs {
+			r.Contracts = append(r.Contracts, Contract{
+				Name: name, File: file, ABI: string(c.ABI),
+				Bytecode:         "0x" + c.EVM.Bytecode.Object,
+				DeployedBytecode: "0x" + c.EVM.DeployedBytecode.Object,
+			})
+			found = found || name == contractName
+		}
+	}
+	sort.Slice(r.Contracts, func(i, j int) bool {
+		a, b := r.Contracts[i], r.Contracts[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Name < b.Name
+	})
+	if !found {
+		names := make([]string, len(r.Contracts))
+		for i, c := range r.Contracts {
+			names[i] = c.Name
+		}
+		return Result{}, &CompileError{Diagnostics: []Diagnostic{{
+			Severity: SeverityError, Code: CodeContract,
+			Message: fmt.Sprintf("contract %q is not defined in the sources (found: %s)", contractName, strings.Join(names, ", ")),
+		}}}
+	}
+	return r, nil
+}
+
+// Compile resolves, selects a compiler for, and compiles one request on the
+// pool. See the package documentation for how to tell its errors apart.
+func (p *Pool) Compile(ctx context.Context, req Request) (Result, error) {
+	own, err := req.ownSources()
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := resolveSources(own, p.oz)
+	if err != nil {
+		return Result{}, err
+	}
+	c, err := selectCompiler(p.compilers, p.def, req.CompilerVersion, res.pragmas)
+	if err != nil {
+		return Result{}, err
+	}
+	in, err := standardInput(res, req.Optimizer)
+	if err != nil {
+		return Result{}, err
+	}
+	out, err := p.do(ctx, workerRequest{Version: c.Version, Module: c.Dir, Input: string(in)})
+	if err != nil {
+		return Result{}, fmt.Errorf("compile with solc %s: %w", c.Version, err)
+	}
+	return parseOutput(out, res, c.Version, req.ContractName)
+}
+
+// Compilers lists the installed solc-js versions, newest first, for error
+// messages and the API.
+func (p *Pool) Compilers() []string {
+	v := make([]string, len(p.compilers))
+	for i, c := range p.compilers {
+		v[i] = c.Version
+	}
+	return v
+}
+
+// Activities holds the compile stage's dependencies for the deployment
+// workflow; workflows call its methods through a nil *Activities.
+type Activities struct {
+	Pool *Pool
+}
+
+// Compile is the compile activity. A *CompileError or ErrNoCompiler is the
+// user's to fix and must become a non-retryable failure when this is wired
+// into Temporal; other errors are retried.
+func (a *Activities) Compile(ctx context.Context, req Request) (Result, error) {
+	return a.Pool.Compile(ctx, req)
+}

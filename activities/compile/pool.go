@@ -1,0 +1,579 @@
+package compile
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slipway-dev/slipway/internal/proc"
+)
+
+//go:embed worker.js
+var workerScript []byte
+
+// Infrastructure errors: the compile did not happen, and retrying (on a
+// fresh or another worker) can succeed.
+var (
+	// ErrWorkerCrashed reports that the worker running the request died
+	// (killed, out of memory, protocol broken) before answering.
+	ErrWorkerCrashed = errors.New("solc worker crashed")
+	// ErrTimeout reports a request that ran past the pool's request
+	// timeout; its worker was killed and is restarted.
+	ErrTimeout = errors.New("solc request timed out")
+	// ErrWorkerStart reports a worker that could not be started.
+	ErrWorkerStart = errors.New("solc worker did not start")
+)
+
+// Other pool errors.
+var (
+	// ErrOutputTooLarge reports solc output above the pool's cap; the
+	// worker survives. Not retryable: the same input gives the same output.
+	ErrOutputTooLarge = errors.New("solc output exceeds the size cap")
+	// ErrPoolClosed reports a request made to, or cut short by, a closed pool.
+	ErrPoolClosed = errors.New("compile pool closed")
+	// ErrCompiler reports solc-js throwing instead of answering (an
+	// internal compiler error); the worker survives.
+	ErrCompiler = errors.New("solc failed")
+)
+
+// Config configures a Pool. Zero values take the documented defaults.
+type Config struct {
+	// Size is the number of node workers; each compiles one request at a
+	// time. Default 1; each worker holds ~200 MB once warm.
+	Size int
+	// Node is the node executable; default "node" on PATH.
+	Node string
+	// NodeModules is the node_modules holding solc and
+	// @openzeppelin/contracts; default: found by walking up from the
+	// working directory.
+	NodeModules string
+	// RequestTimeout bounds one compile; a worker past it is killed and
+	// restarted. Default 2 minutes.
+	RequestTimeout time.Duration
+	// StartTimeout bounds starting a worker and loading solc. Default 60 s.
+	StartTimeout time.Duration
+	// MaxOutputBytes caps one answer line from a worker. Default 64 MiB.
+	MaxOutputBytes int
+	// DefaultVersion is the compiler used when sources have no pragma;
+	// default the version of the installed `solc` package.
+	DefaultVersion string
+	Logger         *slog.Logger
+
+	debug bool // enables the worker's test-only requests
+}
+
+func (c *Config) setDefaults() error {
+	if c.Size == 0 {
+		c.Size = 1
+	}
+	if c.Size < 1 || c.Size > 64 {
+		return fmt.Errorf("compile pool size %d: want 1–64", c.Size)
+	}
+	if c.Node == "" {
+		c.Node = "node"
+	}
+	node, err := exec.LookPath(c.Node)
+	if err != nil {
+		return fmt.Errorf("find node: %w", err)
+	}
+	c.Node = node
+	if c.NodeModules == "" {
+		dir, err := FindNodeModules("")
+		if err != nil {
+			return err
+		}
+		c.NodeModules = dir
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = 2 * time.Minute
+	}
+	if c.StartTimeout == 0 {
+		c.StartTimeout = time.Minute
+	}
+	if c.MaxOutputBytes == 0 {
+		c.MaxOutputBytes = 64 << 20
+	}
+	if c.RequestTimeout < 0 || c.StartTimeout < 0 || c.MaxOutputBytes < 0 {
+		return errors.New("compile pool: negative timeout or output cap")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// FindNodeModules walks up from dir (the working directory when empty) to
+// the first node_modules that holds the solc package, the way node itself
+// resolves packages.
+func FindNodeModules(dir string) (string, error) {
+	if dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("find node_modules: %w", err)
+		}
+		dir = wd
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("find node_modules: %w", err)
+	}
+	for {
+		nm := filepath.Join(dir, "node_modules")
+		if _, err := os.Stat(filepath.Join(nm, "solc", "package.json")); err == nil {
+			return nm, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("find node_modules: no node_modules with solc above the working directory (run npm install)")
+		}
+		dir = parent
+	}
+}
+
+// Pool runs solc-js in persistent node workers. Requests queue until a
+// worker is free; a worker that dies or hangs fails only its own request
+// and is restarted, so requests on other workers carry on.
+type Pool struct {
+	cfg       Config
+	dir       string // private temp dir: worker script and sockets
+	script    string
+	compilers []Compiler
+	def       Compiler
+	oz        *ozLibrary
+
+	jobs    chan *job
+	closing chan struct{}
+	once    sync.Once
+	wg      sync.WaitGroup
+	workers []*worker
+	nextID  atomic.Uint64
+}
+
+type workerRequest struct {
+	ID      uint64 `json:"id"`
+	Version string `json:"version,omitempty"`
+	Module  string `json:"module,omitempty"`
+	Input   string `json:"input,omitempty"`
+	Debug   string `json:"debug,omitempty"`
+	Size    int    `json:"size,omitempty"`
+}
+
+type workerResponse struct {
+	ID      *uint64         `json:"id"`
+	Ready   bool            `json:"ready"`
+	Version string          `json:"version"`
+	Output  json.RawMessage `json:"output"`
+	Error   string          `json:"error"`
+}
+
+type job struct {
+	ctx  context.Context
+	req  workerRequest
+	done chan jobResult // buffered: the worker never blocks on a gone caller
+}
+
+type jobResult struct {
+	out json.RawMessage
+	err error
+}
+
+// NewPool discovers the installed compilers and starts cfg.Size warm
+// workers; it fails when node or solc is missing. Close releases them.
+func NewPool(ctx context.Context, cfg Config) (*Pool, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	compilers, err := discoverCompilers(cfg.NodeModules)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pool{
+		cfg:       cfg,
+		compilers: compilers,
+		oz:        &ozLibrary{},
+		jobs:      make(chan *job),
+		closing:   make(chan struct{}),
+	}
+	if _, err := os.Stat(filepath.Join(cfg.NodeModules, "@openzeppelin", "contracts", "package.json")); err == nil {
+		p.oz.dir = filepath.Join(cfg.NodeModules, "@openzeppelin", "contracts")
+	}
+	defVersion := cfg.DefaultVersion
+	if defVersion == "" {
+		raw, err := os.ReadFile(filepath.Join(cfg.NodeModules, "solc", "package.json"))
+		if err != nil {
+			return nil, fmt.Errorf("read solc package: %w", err)
+		}
+		var pkg struct{ Version string }
+		if err := json.Unmarshal(raw, &pkg); err != nil {
+			return nil, fmt.Errorf("read solc package: %w", err)
+		}
+		defVersion = pkg.Version
+	}
+	p.def, err = selectCompiler(compilers, Compiler{}, defVersion, nil)
+	if err != nil {
+		return nil, fmt.Errorf("default compiler: %w", err)
+	}
+	p.dir, err = os.MkdirTemp("", "slipway-solc-")
+	if err != nil {
+		return nil, fmt.Errorf("create worker dir: %w", err)
+	}
+	p.script = filepath.Join(p.dir, "worker.js")
+	if err := os.WriteFile(p.script, workerScript, 0o600); err != nil {
+		_ = os.RemoveAll(p.dir)
+		return nil, fmt.Errorf("write worker script: %w", err)
+	}
+	p.workers = make([]*worker, cfg.Size)
+	errs := make([]error, cfg.Size)
+	var wg sync.WaitGroup
+	for i := range p.workers {
+		w := &worker{pool: p, idx: i}
+		p.workers[i] = w
+		wg.Go(func() { errs[i] = w.start(ctx) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("%w: %w", ErrWorkerStart, err)
+	}
+	for _, w := range p.workers {
+		p.wg.Go(w.run)
+	}
+	cfg.Logger.InfoContext(ctx, "solc pool started", "workers", cfg.Size, "default_version", p.def.Version, "installed", p.Compilers())
+	return p, nil
+}
+
+// Close stops the workers; requests in flight fail with ErrPoolClosed.
+func (p *Pool) Close() {
+	p.once.Do(func() {
+		close(p.closing)
+		p.wg.Wait()
+		for _, w := range p.workers {
+			if w != nil {
+				w.kill()
+			}
+		}
+		_ = os.RemoveAll(p.dir)
+	})
+}
+
+// do queues one request and waits for its answer, or for ctx.
+func (p *Pool) do(ctx context.Context, req workerRequest) (json.RawMessage, error) {
+	req.ID = p.nextID.Add(1)
+	j := &job{ctx: ctx, req: req, done: make(chan jobResult, 1)}
+	select {
+	case p.jobs <- j:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for a solc worker: %w", ctx.Err())
+	case <-p.closing:
+		return nil, ErrPoolClosed
+	}
+	select {
+	case r := <-j.done:
+		return r.out, r.err
+	case <-ctx.Done():
+		// The worker finishes (or times out) on its own; its answer is dropped.
+		return nil, fmt.Errorf("wait for solc: %w", ctx.Err())
+	}
+}
+
+// worker is one slot of the pool and the node process currently serving it.
+type worker struct {
+	pool *Pool
+	idx  int
+
+	mu    sync.Mutex // guards the fields below, read by kill and pid
+	proc  *proc.Process
+	conn  net.Conn
+	lines chan lineEvent
+	quit  chan struct{} // closed when this process is discarded
+	gen   int
+
+	inflight atomic.Pointer[workerRequest] // for tests and diagnostics
+}
+
+type lineEvent struct {
+	line     []byte
+	tooLarge int // size seen when the line was over the cap
+	err      error
+}
+
+// pid answers the current node process id, 0 when none; for tests.
+func (w *worker) pid() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.proc == nil {
+		return 0
+	}
+	return w.proc.Pid()
+}
+
+// start launches node, accepts its socket connection and waits for the
+// ready line (solc loaded).
+func (w *worker) start(ctx context.Context) error {
+	p := w.pool
+	w.mu.Lock()
+	w.gen++
+	sock := filepath.Join(p.dir, "w"+strconv.Itoa(w.idx)+"-"+strconv.Itoa(w.gen)+".sock")
+	w.mu.Unlock()
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return fmt.Errorf("listen for worker %d: %w", w.idx, err)
+	}
+	defer func() { _ = ln.Close(); _ = os.Remove(sock) }()
+	env := append(os.Environ(), "SLIPWAY_COMPILE_SOCKET="+sock)
+	if p.cfg.debug {
+		env = append(env, "SLIPWAY_COMPILE_WORKER_DEBUG=1")
+	}
+	logw := &logWriter{ctx: ctx, logger: p.cfg.Logger, worker: w.idx}
+	pr, err := proc.Start(ctx, p.cfg.Logger, proc.Spec{
+		Name:   "solc-worker-" + strconv.Itoa(w.idx),
+		Path:   p.cfg.Node,
+		Args:   []string{p.script, p.def.Dir},
+		Dir:    p.dir,
+		Env:    env,
+		Stdout: logw,
+		Stderr: logw,
+	})
+	if err != nil {
+		return fmt.Errorf("start worker %d: %w", w.idx, err)
+	}
+	fail := func(err error) error {
+		_ = pr.Stop(time.Second)
+		return fmt.Errorf("start worker %d: %w", w.idx, err)
+	}
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			accepted <- nil
+			return
+		}
+		accepted <- c
+	}()
+	timer := time.NewTimer(p.cfg.StartTimeout)
+	defer timer.Stop()
+	var conn net.Conn
+	select {
+	case conn = <-accepted:
+	case <-pr.Done():
+		return fail(pr.Err())
+	case <-timer.C:
+		return fail(errors.New("node did not connect in time"))
+	case <-p.closing:
+		return fail(ErrPoolClosed)
+	}
+	if conn == nil {
+		return fail(errors.New("accept failed"))
+	}
+	lines := make(chan lineEvent)
+	quit := make(chan struct{})
+	go readLines(conn, p.cfg.MaxOutputBytes, lines, quit)
+	discard := func(err error) error {
+		close(quit)
+		_ = conn.Close()
+		return fail(err)
+	}
+	select {
+	case ev := <-lines:
+		var r workerResponse
+		if ev.err != nil {
+			return discard(fmt.Errorf("read ready line: %w", ev.err))
+		}
+		if err := json.Unmarshal(ev.line, &r); err != nil || !r.Ready {
+			return discard(fmt.Errorf("bad ready line %.200q", ev.line))
+		}
+		p.cfg.Logger.DebugContext(ctx, "solc worker ready", "worker", w.idx, "pid", pr.Pid(), "version", r.Version)
+	case <-timer.C:
+		return discard(errors.New("solc did not load in time"))
+	case <-p.closing:
+		return discard(ErrPoolClosed)
+	}
+	w.mu.Lock()
+	w.proc, w.conn, w.lines, w.quit = pr, conn, lines, quit
+	w.mu.Unlock()
+	return nil
+}
+
+// kill stops the current process, if any, and forgets it.
+func (w *worker) kill() {
+	w.mu.Lock()
+	pr, conn, quit := w.proc, w.conn, w.quit
+	w.proc, w.conn, w.lines, w.quit = nil, nil, nil, nil
+	w.mu.Unlock()
+	if pr == nil {
+		return
+	}
+	close(quit)
+	_ = conn.Close()
+	_ = pr.Stop(time.Second)
+}
+
+// readLines delivers the worker's answer lines; a line above max is
+// swallowed up to its newline and reported as too large, so the stream
+// stays in step and the worker survives.
+func readLines(conn net.Conn, max int, out chan<- lineEvent, quit <-chan struct{}) {
+	r := bufio.NewReaderSize(conn, 64<<10)
+	send := func(ev lineEvent) bool {
+		select {
+		case out <- ev:
+			return true
+		case <-quit:
+			return false
+		}
+	}
+	for {
+		var buf []byte
+		size := 0
+		for {
+			chunk, err := r.ReadSlice('\n')
+			size += len(chunk)
+			if size <= max+1 { // +1: the newline does not count
+				buf = append(buf, chunk...)
+			} else {
+				buf = nil
+			}
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
+			}
+			if err != nil {
+				send(lineEvent{err: err})
+				return
+			}
+			break
+		}
+		ev := lineEvent{line: bytes.TrimSuffix(buf, []byte("\n"))}
+		if size > max+1 {
+			ev = lineEvent{tooLarge: size - 1}
+		}
+		if !send(ev) {
+			return
+		}
+	}
+}
+
+// run serves queued jobs one at a time until the pool closes.
+func (w *worker) run() {
+	p := w.pool
+	for {
+		var j *job
+		select {
+		case <-p.closing:
+			return
+		case j = <-p.jobs:
+		}
+		if err := j.ctx.Err(); err != nil {
+			j.done <- jobResult{err: fmt.Errorf("wait for a solc worker: %w", err)}
+			continue
+		}
+		if w.pid() == 0 {
+			if err := w.start(j.ctx); err != nil {
+				j.done <- jobResult{err: fmt.Errorf("%w: %w", ErrWorkerStart, err)}
+				continue
+			}
+		}
+		out, err := w.roundTrip(j)
+		j.done <- jobResult{out: out, err: err}
+		if w.pid() == 0 {
+			// Restart now so the next request finds a warm worker.
+			ctx := context.WithoutCancel(j.ctx)
+			if err := w.start(ctx); err != nil {
+				p.cfg.Logger.WarnContext(ctx, "restart solc worker", "worker", w.idx, "err", err)
+			}
+		}
+	}
+}
+
+// roundTrip sends one request to the current process and waits for its
+// answer, killing the process when it dies, hangs or breaks the protocol.
+func (w *worker) roundTrip(j *job) (json.RawMessage, error) {
+	p := w.pool
+	w.mu.Lock()
+	pr, conn, lines := w.proc, w.conn, w.lines
+	w.mu.Unlock()
+	log := p.cfg.Logger.With("worker", w.idx, "pid", pr.Pid(), "request", j.req.ID)
+	data, err := json.Marshal(j.req)
+	if err != nil {
+		return nil, fmt.Errorf("encode request: %w", err)
+	}
+	data = append(data, '\n')
+	w.inflight.Store(&j.req)
+	defer w.inflight.Store(nil)
+	deadline := time.Now().Add(p.cfg.RequestTimeout)
+	_ = conn.SetWriteDeadline(deadline)
+	crashed := func(cause error) error {
+		w.kill()
+		log.WarnContext(j.ctx, "solc worker crashed", "err", cause)
+		return fmt.Errorf("%w: %w", ErrWorkerCrashed, cause)
+	}
+	if _, err := conn.Write(data); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			w.kill()
+			return nil, fmt.Errorf("%w after %s (writing the request)", ErrTimeout, p.cfg.RequestTimeout)
+		}
+		return nil, crashed(fmt.Errorf("send request: %w", err))
+	}
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	var exited <-chan struct{} = pr.Done()
+	for {
+		select {
+		case ev := <-lines:
+			switch {
+			case ev.err != nil:
+				return nil, crashed(fmt.Errorf("read answer: %w (%v)", ev.err, pr.Err()))
+			case ev.tooLarge > 0:
+				log.WarnContext(j.ctx, "solc output over the cap", "bytes", ev.tooLarge, "cap", p.cfg.MaxOutputBytes)
+				return nil, fmt.Errorf("%w: %d bytes, cap %d", ErrOutputTooLarge, ev.tooLarge, p.cfg.MaxOutputBytes)
+			}
+			var r workerResponse
+			if err := json.Unmarshal(ev.line, &r); err != nil {
+				return nil, crashed(fmt.Errorf("bad answer line: %w", err))
+			}
+			if r.ID == nil || *r.ID != j.req.ID {
+				return nil, crashed(fmt.Errorf("answer for request %v, want %d", r.ID, j.req.ID))
+			}
+			if r.Error != "" {
+				return nil, fmt.Errorf("%w: %s", ErrCompiler, r.Error)
+			}
+			return r.Output, nil
+		case <-exited:
+			// The answer may still be in the socket; the reader reports it
+			// or EOF next. Stop watching exit so the loop does not spin.
+			exited = nil
+		case <-timer.C:
+			w.kill()
+			log.WarnContext(j.ctx, "solc request timed out; worker killed", "timeout", p.cfg.RequestTimeout)
+			return nil, fmt.Errorf("%w after %s", ErrTimeout, p.cfg.RequestTimeout)
+		case <-p.closing:
+			w.kill()
+			return nil, ErrPoolClosed
+		}
+	}
+}
+
+// logWriter forwards a worker's stdout and stderr to slog.
+type logWriter struct {
+	ctx    context.Context
+	logger *slog.Logger
+	worker int
+}
+
+func (l *logWriter) Write(b []byte) (int, error) {
+	if msg := bytes.TrimSpace(b); len(msg) > 0 {
+		l.logger.WarnContext(l.ctx, "solc worker output", "worker", l.worker, "text", string(msg))
+	}
+	return len(b), nil
+}

@@ -1,0 +1,98 @@
+'use strict';
+// Slipway solc worker: one persistent node process that loads solc-js once
+// and answers line-delimited JSON requests, so that a compile costs the
+// compile and not the ~1 s it takes node to load the 8 MB soljson module.
+//
+// Request:  {"id": N, "version": "0.8.37", "module": "/abs/node_modules/solc", "input": "<standard JSON text>"}
+// Response: {"id": N, "output": <solc standard JSON output>} or {"id": N, "error": "message"}
+// On start it writes {"ready": true, "version": "<full version of the default module>"}.
+//
+// The transport is the unix socket named by SLIPWAY_COMPILE_SOCKET when set
+// (internal/proc gives children no stdin), else stdin/stdout. Nothing here
+// calls process.exit(): that truncates output still buffered in a pipe; the
+// process ends on its own once its input closes.
+
+const net = require('net');
+const readline = require('readline');
+
+// solc or a dependency printing to stdout would corrupt the protocol stream.
+const toStderr = (...args) => process.stderr.write(args.map(String).join(' ') + '\n');
+console.log = toStderr;
+console.info = toStderr;
+console.debug = toStderr;
+
+const debug = process.env.SLIPWAY_COMPILE_WORKER_DEBUG === '1';
+const compilers = new Map();
+
+function load(dir) {
+  let solc = compilers.get(dir);
+  if (!solc) {
+    solc = require(dir);
+    compilers.set(dir, solc);
+  }
+  return solc;
+}
+
+// Imports are resolved (and restricted) in Go before the request is sent;
+// anything solc still asks for is refused here so the restriction holds even
+// if the Go resolver and solc ever disagree on a path.
+function findImports(path) {
+  return { error: 'import "' + path + '" is not available: only the request\'s own sources and @openzeppelin/contracts can be imported' };
+}
+
+function handle(line, write) {
+  let req;
+  try {
+    req = JSON.parse(line);
+  } catch (e) {
+    write(JSON.stringify({ id: null, error: 'bad request line: ' + e.message }));
+    return;
+  }
+  const id = JSON.stringify(req.id === undefined ? null : req.id);
+  if (debug && req.debug === 'hang') {
+    // Simulates solc stuck in a synchronous compile: the event loop never
+    // gets control back, exactly like a real hang inside wasm.
+    for (;;) { /* spin */ }
+  }
+  if (debug && req.debug === 'big') {
+    write('{"id":' + id + ',"output":"' + 'x'.repeat(req.size | 0) + '"}');
+    return;
+  }
+  try {
+    const solc = load(req.module);
+    const full = solc.version();
+    if (req.version && !full.startsWith(req.version + '+') && full !== req.version) {
+      throw new Error('module ' + req.module + ' is solc ' + full + ', not ' + req.version);
+    }
+    let out = solc.compile(req.input, { import: findImports });
+    if (out.indexOf('\n') >= 0) {
+      out = JSON.stringify(JSON.parse(out)); // keep the answer on one line
+    }
+    write('{"id":' + id + ',"output":' + out + '}');
+  } catch (e) {
+    write(JSON.stringify({ id: req.id === undefined ? null : req.id, error: String((e && e.message) || e) }));
+  }
+}
+
+function serve(input, output) {
+  const write = (s) => output.write(s + '\n');
+  const rl = readline.createInterface({ input, crlfDelay: Infinity });
+  rl.on('line', (line) => handle(line, write));
+  rl.on('close', () => {
+    process.exitCode = 0;
+    if (output !== process.stdout) output.end();
+  });
+  const solc = load(process.argv[2]);
+  write(JSON.stringify({ ready: true, version: solc.version() }));
+}
+
+const socketPath = process.env.SLIPWAY_COMPILE_SOCKET;
+if (socketPath) {
+  const sock = net.createConnection(socketPath, () => serve(sock, sock));
+  sock.on('error', (e) => {
+    toStderr('solc worker socket error: ' + e.message);
+    process.exitCode = 1;
+  });
+} else {
+  serve(process.stdin, process.stdout);
+}
