@@ -11,13 +11,33 @@ import (
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 )
 
-// contractService answers ContractService. Generation is a pure function of
-// the template, so it runs in the request; compile and audit wait for the
-// compiler and linter capabilities.
-type contractService struct{}
+// Compiler compiles the sources of a compile request. The API process has
+// no solc of its own: the production Compiler runs the compile workflow on
+// a worker and waits for it, so a compile is a visible Temporal job.
+//
+// A Compiler reports sources that do not compile as a *compile.CompileError
+// (answered invalid_argument with the diagnostics as a CompileErrorDetails
+// detail) and a compiler version that is not installed as an error wrapping
+// compile.ErrNoCompiler; anything else is a server fault.
+type Compiler interface {
+	Compile(ctx context.Context, req *slipwayv1.CompileContractRequest) (*slipwayv1.CompileContractResponse, error)
+}
 
-// NewContractService is what Deps.Services.Contracts falls back to.
+// contractService answers ContractService. Generation is a pure function of
+// the template, so it runs in the request; compile needs a Compiler, and
+// audit waits for the linter capability.
+type contractService struct {
+	compiler Compiler
+}
+
+// NewContractService is what Deps.Services.Contracts falls back to: compile
+// answers unimplemented, since there is no compiler to run.
 func NewContractService() slipwayv1connect.ContractServiceHandler { return contractService{} }
+
+// NewContractServiceWithCompiler answers compile requests with c.
+func NewContractServiceWithCompiler(c Compiler) slipwayv1connect.ContractServiceHandler {
+	return contractService{compiler: c}
+}
 
 func (contractService) GenerateContract(_ context.Context, req *connect.Request[slipwayv1.GenerateContractRequest]) (*connect.Response[slipwayv1.GenerateContractResponse], error) {
 	res, err := generate.Generate(req.Msg.GetTemplate())
@@ -29,8 +49,15 @@ func (contractService) GenerateContract(_ context.Context, req *connect.Request[
 	}), nil
 }
 
-func (contractService) CompileContract(context.Context, *connect.Request[slipwayv1.CompileContractRequest]) (*connect.Response[slipwayv1.CompileContractResponse], error) {
-	return nil, notAvailable("contract compilation", "compiler")
+func (s contractService) CompileContract(ctx context.Context, req *connect.Request[slipwayv1.CompileContractRequest]) (*connect.Response[slipwayv1.CompileContractResponse], error) {
+	if s.compiler == nil {
+		return nil, notAvailable("contract compilation", "compiler")
+	}
+	res, err := s.compiler.Compile(ctx, req.Msg)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(res), nil
 }
 
 func (contractService) AuditContract(context.Context, *connect.Request[slipwayv1.AuditContractRequest]) (*connect.Response[slipwayv1.AuditContractResponse], error) {

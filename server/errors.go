@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 
 	"connectrpc.com/connect"
 
+	"github.com/slipway-dev/slipway/activities/compile"
 	"github.com/slipway-dev/slipway/activities/generate"
+	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
 
 // errNotAvailable is what a handler returns for a capability this build does
@@ -43,6 +46,8 @@ var domainCodes = []struct {
 	{context.Canceled, connect.CodeCanceled},
 	{context.DeadlineExceeded, connect.CodeDeadlineExceeded},
 	{generate.ErrInvalidTemplate, connect.CodeInvalidArgument},
+	{compile.ErrNoCompiler, connect.CodeInvalidArgument},
+	{compile.ErrOutputTooLarge, connect.CodeInvalidArgument},
 }
 
 // toConnectError is the error boundary: every error a handler returns passes
@@ -56,6 +61,9 @@ func toConnectError(ctx context.Context, logger *slog.Logger, procedure string, 
 	if ce := new(connect.Error); errors.As(err, &ce) {
 		return err
 	}
+	if ce := new(compile.CompileError); errors.As(err, &ce) {
+		return compileFailure(ctx, logger, ce)
+	}
 	if na := new(errNotAvailable); errors.As(err, &na) {
 		return connect.NewError(connect.CodeUnimplemented, na)
 	}
@@ -66,6 +74,48 @@ func toConnectError(ctx context.Context, logger *slog.Logger, procedure string, 
 	}
 	logger.ErrorContext(ctx, "rpc failed", slog.String("procedure", procedure), slog.Any("error", err))
 	return internalError(ctx)
+}
+
+// compileFailure answers sources that do not compile: invalid_argument
+// whose message names the first error, as a terminal would show it, and
+// whose CompileErrorDetails detail carries every diagnostic so that clients
+// (and REST's google.rpc.Status details) can point at file, line and column.
+func compileFailure(ctx context.Context, logger *slog.Logger, ce *compile.CompileError) *connect.Error {
+	first := "the sources do not compile"
+	details := &slipwayv1.CompileErrorDetails{Diagnostics: make([]*slipwayv1.Diagnostic, 0, len(ce.Diagnostics))}
+	found := false
+	for _, d := range ce.Diagnostics {
+		if !found && d.Severity == compile.SeverityError {
+			first, found = d.String(), true
+		}
+		details.Diagnostics = append(details.Diagnostics, DiagnosticToProto(d))
+	}
+	cerr := connect.NewError(connect.CodeInvalidArgument, errors.New("compilation failed: "+first))
+	detail, err := connect.NewErrorDetail(details)
+	if err != nil {
+		// Only a broken proto registry gets here; the message still says
+		// what failed.
+		logger.ErrorContext(ctx, "encode compile diagnostics", slog.Any("error", err))
+		return cerr
+	}
+	cerr.AddDetail(detail)
+	return cerr
+}
+
+// DiagnosticToProto converts a compiler diagnostic for the API. Positions
+// beyond uint32 cannot come from a 1 MiB source; they clamp to 0 (unknown).
+func DiagnosticToProto(d compile.Diagnostic) *slipwayv1.Diagnostic {
+	return &slipwayv1.Diagnostic{
+		Severity: d.Severity, File: d.File, Line: clampUint32(d.Line), Column: clampUint32(d.Column),
+		Message: d.Message, Code: d.Code,
+	}
+}
+
+func clampUint32(n int) uint32 {
+	if n < 0 || n > math.MaxUint32 {
+		return 0
+	}
+	return uint32(n)
 }
 
 // internalError is the only thing a client learns about a server fault: the

@@ -24,6 +24,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"go.temporal.io/sdk/temporal"
 )
 
 // DefaultFile names the single source of a request that sends `source`
@@ -65,6 +67,10 @@ type Request struct {
 	// CompilerVersion pins the compiler; empty selects it from the pragmas.
 	CompilerVersion string    `json:"compilerVersion,omitempty"`
 	Optimizer       Optimizer `json:"optimizer"`
+	// OmitAST drops the ASTs from the Result. Callers that only need ABI
+	// and bytecode (the compile RPC) set it so that Temporal payloads stay
+	// small: an OpenZeppelin token's ASTs run to megabytes.
+	OmitAST bool `json:"omitAst,omitempty"`
 }
 
 // Contract is one compiled contract of the request's own sources.
@@ -353,7 +359,11 @@ func (p *Pool) Compile(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("compile with solc %s: %w", c.Version, err)
 	}
-	return parseOutput(out, res, c.Version, req.ContractName)
+	r, err := parseOutput(out, res, c.Version, req.ContractName)
+	if err == nil && req.OmitAST {
+		r.ASTs = nil
+	}
+	return r, err
 }
 
 // Compilers lists the installed solc-js versions, newest first, for error
@@ -372,9 +382,53 @@ type Activities struct {
 	Pool *Pool
 }
 
-// Compile is the compile activity. A *CompileError or ErrNoCompiler is the
-// user's to fix and must become a non-retryable failure when this is wired
-// into Temporal; other errors are retried.
+// Application error types of the compile activity. Workflows list them as
+// non-retryable, and callers of a compile workflow tell the user's errors
+// from the system's by them.
+const (
+	// ErrTypeCompileError carries the []Diagnostic of a *CompileError as
+	// its details.
+	ErrTypeCompileError = "CompileError"
+	// ErrTypeNoCompiler reports ErrNoCompiler; the message names the
+	// installed versions.
+	ErrTypeNoCompiler = "NoCompiler"
+	// ErrTypeOutputTooLarge reports ErrOutputTooLarge.
+	ErrTypeOutputTooLarge = "OutputTooLarge"
+	// ErrTypeCompilerFailed reports ErrCompiler: solc-js threw on this
+	// input, and will again.
+	ErrTypeCompilerFailed = "CompilerFailed"
+)
+
+// NonRetryableErrorTypes are the application error types that retrying the
+// compile activity cannot fix, for the activity options' retry policy.
+var NonRetryableErrorTypes = []string{ErrTypeCompileError, ErrTypeNoCompiler, ErrTypeOutputTooLarge, ErrTypeCompilerFailed}
+
+// Compile is the compile activity. Errors that are the user's to fix (or
+// that the same input reproduces) become non-retryable application errors
+// whose type is one of the ErrType constants, so Temporal does not burn
+// retries on them and the caller can still tell them apart after the
+// failure crossed the wire; infrastructure failures stay plain errors and
+// are retried.
 func (a *Activities) Compile(ctx context.Context, req Request) (Result, error) {
-	return a.Pool.Compile(ctx, req)
+	res, err := a.Pool.Compile(ctx, req)
+	if err != nil {
+		return Result{}, activityError(err)
+	}
+	return res, nil
+}
+
+// activityError classifies a Pool.Compile error for Temporal.
+func activityError(err error) error {
+	var ce *CompileError
+	switch {
+	case errors.As(err, &ce):
+		return temporal.NewNonRetryableApplicationError(ce.Error(), ErrTypeCompileError, err, ce.Diagnostics)
+	case errors.Is(err, ErrNoCompiler):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNoCompiler, err)
+	case errors.Is(err, ErrOutputTooLarge):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeOutputTooLarge, err)
+	case errors.Is(err, ErrCompiler):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCompilerFailed, err)
+	}
+	return err
 }

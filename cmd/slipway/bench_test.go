@@ -40,7 +40,7 @@ func BenchmarkGuardedCall(b *testing.B) {
 	}
 	defer tc.Close()
 	h, closeAPI, err := newAPIHandler(ctx, apiConfig{MaxBodyBytes: 2 << 20}, ident,
-		apiDeps{Pool: pool, Temporal: tc, Namespace: "default", Networks: nets, Secrets: testSecrets(b), Logger: logger})
+		apiDeps{Pool: pool, Temporal: tc, Namespace: "default", TaskQueue: "q", Networks: nets, Secrets: testSecrets(b), Logger: logger})
 	if err != nil {
 		b.Fatal(err)
 	}

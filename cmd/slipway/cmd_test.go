@@ -184,7 +184,7 @@ func TestWorkerPollsTaskQueue(t *testing.T) {
 	defer tc.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runTemporalWorker(ctx, tc, cfg, logger) }()
+	go func() { done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1}, logger) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := tc.WorkflowService().DescribeTaskQueue(context.Background(), &workflowservice.DescribeTaskQueueRequest{
@@ -222,7 +222,7 @@ func TestReadinessNamesTheFailingPart(t *testing.T) {
 	defer tc.Close()
 	nets := chain.Config{Networks: []chain.Network{{Name: "dev", ChainID: 31337, RPCURLs: []string{"http://127.0.0.1:1"}, Confirmations: 1}}}
 	h, closeAPI, err := newAPIHandler(context.Background(), apiConfig{MaxBodyBytes: 2 << 20}, testIdentity(t),
-		apiDeps{Pool: pool, Temporal: tc, Namespace: "default", Networks: nets, Secrets: testSecrets(t), Logger: logger})
+		apiDeps{Pool: pool, Temporal: tc, Namespace: "default", TaskQueue: "q", Networks: nets, Secrets: testSecrets(t), Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,7 @@ type devConfig struct {
 	API            apiConfig
 	Identity       identityConfig
 	Temporal       temporalConfig
+	Compile        compileConfig
 	DataDir        string
 	UIAddr         string
 	ChainAddr      string
@@ -49,6 +50,7 @@ func (c *devConfig) register(fs *flag.FlagSet) {
 	c.API.register(fs)
 	c.Identity.register(fs)
 	c.Temporal.register(fs)
+	c.Compile.register(fs)
 	fs.StringVar(&c.DataDir, "data-dir", envString("SLIPWAY_DATA_DIR", ".data"), "folder for Postgres, Temporal's SQLite, the chain state and slipway.env (env SLIPWAY_DATA_DIR)")
 	fs.StringVar(&c.UIAddr, "ui-addr", envString("SLIPWAY_UI_ADDR", "127.0.0.1:8233"), "Temporal Web UI host:port (env SLIPWAY_UI_ADDR)")
 	fs.StringVar(&c.ChainAddr, "chain-addr", envString("SLIPWAY_CHAIN_ADDR", "127.0.0.1:8545"), "anvil JSON-RPC host:port (env SLIPWAY_CHAIN_ADDR)")
@@ -60,7 +62,7 @@ func (c *devConfig) register(fs *flag.FlagSet) {
 }
 
 func (c *devConfig) validate() error {
-	errs := []error{c.API.validate(), c.Temporal.validate(true),
+	errs := []error{c.API.validate(), c.Temporal.validate(true), c.Compile.validate(),
 		validateHostPort("--ui-addr", c.UIAddr, true),
 		validateHostPort("--chain-addr", c.ChainAddr, true)}
 	if c.DataDir == "" {
@@ -197,7 +199,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: tc, Namespace: tcfg.Namespace, Networks: networks, Secrets: sp, Logger: logger})
+	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: tc, Namespace: tcfg.Namespace, TaskQueue: tcfg.TaskQueue, Networks: networks, Secrets: sp, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -211,7 +213,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	g, gctx := errgroup.WithContext(runCtx)
 	g.Go(func() error { return server.Serve(gctx, ln, h, logger) })
 	if cfg.Worker {
-		g.Go(func() error { return runTemporalWorker(gctx, tc, tcfg, logger) })
+		g.Go(func() error { return runTemporalWorker(gctx, tc, tcfg, cfg.Compile, logger) })
 	}
 	apiURL := "http://" + ln.Addr().String()
 	if err := waitReady(gctx, apiURL+"/readyz"); err != nil {

@@ -334,6 +334,12 @@ func TestDevStack(t *testing.T) {
 		t.Fatalf("GET /api/v1/networks = %d %+v, want network dev on 31337", code, nets)
 	}
 	step("identity flow")
+	// The compile RPC runs a workflow on the stack's own worker and solc pool.
+	counter := "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ncontract Counter { uint256 public count; function increment() external { count += 1; } }\n"
+	if code, body, _ := callJSON(t, "POST", api+"/api/v1/contracts/compile", accessToken, map[string]any{"source": counter}); code != 200 || !strings.Contains(fmt.Sprint(body["contracts"]), "increment") {
+		t.Fatalf("compile on the dev stack = %d %v", code, body)
+	}
+	step("compile")
 
 	// Data to find again after a restart: a user, and a workflow run.
 	pool, err := db.Connect(ctx, env["DATABASE_URL"])

@@ -114,7 +114,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: tc, Namespace: cfg.Temporal.Namespace, Networks: networks, Secrets: sp, Logger: logger})
+	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: tc, Namespace: cfg.Temporal.Namespace, TaskQueue: cfg.Temporal.TaskQueue, Networks: networks, Secrets: sp, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -132,6 +132,8 @@ type apiDeps struct {
 	Pool      *pgxpool.Pool
 	Temporal  client.Client
 	Namespace string
+	// TaskQueue is where the API starts its short workflows (compile).
+	TaskQueue string
 	Networks  chain.Config
 	Secrets   secrets.Provider
 	Logger    *slog.Logger
@@ -157,12 +159,14 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 	if err != nil {
 		return nil, nil, err
 	}
+	svcs := g.services
+	svcs.Contracts = server.NewContractServiceWithCompiler(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue})
 	h, err := server.New(server.Config{
 		Networks:        nets,
 		AllowedOrigins:  cfg.origins(),
 		MaxRequestBytes: cfg.MaxBodyBytes,
 		TLS:             cfg.TLS,
-	}, server.Deps{Logger: d.Logger, Registry: reg, Readiness: checks, Interceptors: g.interceptors, Services: g.services})
+	}, server.Deps{Logger: d.Logger, Registry: reg, Readiness: checks, Interceptors: g.interceptors, Services: svcs})
 	if err != nil {
 		g.close()
 		return nil, nil, fmt.Errorf("build api: %w", err)

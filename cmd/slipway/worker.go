@@ -9,16 +9,44 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/workflows"
 )
 
 type workerConfig struct {
 	Log      logConfig
 	Temporal temporalConfig
+	Compile  compileConfig
 }
 
 func (c *workerConfig) register(fs *flag.FlagSet) {
 	c.Log.register(fs)
 	c.Temporal.register(fs)
+	c.Compile.register(fs)
+}
+
+// compileConfig configures a worker's solc-js pool.
+type compileConfig struct {
+	// SolcWorkers is the number of node processes; each holds ~200 MB once
+	// warm, so the default of 1 suits a laptop.
+	SolcWorkers int
+	// NodeModules holds solc and @openzeppelin/contracts; empty finds it
+	// above the working directory, as node would.
+	NodeModules string
+}
+
+func (c *compileConfig) register(fs *flag.FlagSet) {
+	fs.IntVar(&c.SolcWorkers, "solc-workers", int(envInt("SLIPWAY_SOLC_WORKERS", 1)), "solc-js worker processes of this worker, 1–64 (env SLIPWAY_SOLC_WORKERS)")
+	fs.StringVar(&c.NodeModules, "node-modules", envString("SLIPWAY_NODE_MODULES", ""), "node_modules folder holding solc and @openzeppelin/contracts; default: found above the working directory (env SLIPWAY_NODE_MODULES)")
+}
+
+func (c *compileConfig) validate() error {
+	if c.SolcWorkers < 1 || c.SolcWorkers > 64 {
+		return fmt.Errorf("--solc-workers %d: must be 1 to 64", c.SolcWorkers)
+	}
+	return nil
 }
 
 func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
@@ -31,6 +59,9 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := cfg.Temporal.validate(false); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
+	if err := cfg.Compile.validate(); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
 	logger, err := cfg.Log.logger(stderr)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
@@ -40,28 +71,40 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer tc.Close()
-	return runTemporalWorker(ctx, tc, cfg.Temporal, logger)
+	return runTemporalWorker(ctx, tc, cfg.Temporal, cfg.Compile, logger)
 }
 
-// runTemporalWorker polls the task queue until ctx ends. The pipeline's
-// workflows and activities register here as they land (generate, lint,
-// compile, deploy, confirm); until then the worker holds the task queue and
-// reports it so.
-func runTemporalWorker(ctx context.Context, tc client.Client, cfg temporalConfig, logger *slog.Logger) error {
+// runTemporalWorker polls the task queue until ctx ends. It starts the
+// activities' dependencies (the solc pool) before polling, so that a worker
+// that cannot compile never takes a task, and stops them after the worker
+// has stopped, so that no activity in flight loses its compiler.
+func runTemporalWorker(ctx context.Context, tc client.Client, cfg temporalConfig, cc compileConfig, logger *slog.Logger) error {
+	pool, err := compile.NewPool(ctx, compile.Config{Size: cc.SolcWorkers, NodeModules: cc.NodeModules, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("start solc pool: %w", err)
+	}
+	defer pool.Close()
 	w := worker.New(tc, cfg.TaskQueue, worker.Options{})
-	registerPipeline(w)
+	registerPipeline(w, pipelineDeps{Compile: &compile.Activities{Pool: pool}})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	logger.InfoContext(ctx, "worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.Namespace)
+	logger.InfoContext(ctx, "worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.Namespace, "solc_workers", cc.SolcWorkers)
 	<-ctx.Done()
 	w.Stop()
 	logger.Info("worker stopped")
 	return nil
 }
 
-// registerPipeline registers the deployment pipeline's workflows and
-// activities. The spine has none yet: the deployment RPC answers
-// unimplemented until the pipeline lands, so no workflow is ever started
-// for this queue.
-func registerPipeline(worker.Registry) {}
+// pipelineDeps are the activity structs a worker serves.
+type pipelineDeps struct {
+	Compile *compile.Activities
+}
+
+// registerPipeline registers the workflows and activities this worker
+// serves: so far the compile workflow behind the compile RPC and its
+// activity; the deployment pipeline's stages join as they land.
+func registerPipeline(r worker.Registry, d pipelineDeps) {
+	r.RegisterWorkflowWithOptions(workflows.CompileWorkflow, workflow.RegisterOptions{Name: workflows.CompileWorkflowName})
+	r.RegisterActivity(d.Compile)
+}

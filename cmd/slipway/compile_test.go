@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/db/dbtest"
+)
+
+// TestCompileRPCRunsAWorkflow compiles through the whole stack as a user
+// would: REST request → API → CompileWorkflow on a real Temporal server →
+// compile activity on a real worker with a real solc-js pool, and back.
+func TestCompileRPCRunsAWorkflow(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	cfg := temporalConfig{Addr: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(), TaskQueue: "slipway-compile-test"}
+	logger := newTestLogger(t)
+	tc, err := dialTemporal(cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1}, logger) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("worker: %v", err)
+		}
+	}()
+
+	h, closeAPI, err := newAPIHandler(context.Background(), apiConfig{MaxBodyBytes: 2 << 20}, testIdentity(t),
+		apiDeps{Pool: dbtest.New(t), Temporal: tc, Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Networks: chain.Config{}, Secrets: testSecrets(t), Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAPI()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	api := srv.URL + "/api/v1"
+
+	creds := map[string]string{"email": "compiler@example.com", "password": "correct horse battery staple"}
+	if code, body, _ := callJSON(t, "POST", api+"/auth/register", "", creds); code != 200 {
+		t.Fatalf("register = %d %v", code, body)
+	}
+	code, body, _ := callJSON(t, "POST", api+"/auth/login", "", creds)
+	token, _ := body["accessToken"].(string)
+	if code != 200 || token == "" {
+		t.Fatalf("login = %d %v", code, body)
+	}
+	if code, body, _ := callJSON(t, "POST", api+"/contracts/compile", "", map[string]any{"source": "contract A {}"}); code != http.StatusUnauthorized {
+		t.Fatalf("compile without credentials = %d %v, want 401", code, body)
+	}
+
+	src := "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n\ncontract Counter {\n    uint256 public count;\n\n    function increment() external {\n        count += 1;\n    }\n}\n"
+	code, body, _ = callJSON(t, "POST", api+"/contracts/compile", token, map[string]any{
+		"source": src, "contractName": "Counter", "optimizer": map[string]any{"enabled": true, "runs": 200},
+	})
+	if code != 200 {
+		t.Fatalf("compile = %d %v", code, body)
+	}
+	contracts, _ := body["contracts"].([]any)
+	if len(contracts) != 1 {
+		t.Fatalf("compile answered %d contracts: %v", len(contracts), body)
+	}
+	c := contracts[0].(map[string]any)
+	abi, _ := c["abi"].(string)
+	bytecode, _ := c["bytecode"].(string)
+	deployed, _ := c["deployedBytecode"].(string)
+	if c["name"] != "Counter" || !strings.Contains(abi, `"increment"`) || !strings.HasPrefix(bytecode, "0x60") || len(bytecode) < 100 || !strings.HasPrefix(deployed, "0x60") {
+		t.Fatalf("compiled contract = %v", c)
+	}
+	if v, _ := body["compilerVersion"].(string); !strings.HasPrefix(v, "0.8.") {
+		t.Fatalf("compilerVersion = %q", v)
+	}
+
+	// A syntax error: 400 with the diagnostic's position in the details,
+	// and the workflow is not retried (it fails in one attempt).
+	broken := "pragma solidity ^0.8.20;\ncontract Broken {\n    uint256 x\n}\n"
+	code, body, _ = callJSON(t, "POST", api+"/contracts/compile", token, map[string]any{"source": broken})
+	if code != http.StatusBadRequest {
+		t.Fatalf("compile of a syntax error = %d %v, want 400", code, body)
+	}
+	if msg, _ := body["message"].(string); !strings.HasPrefix(msg, "compilation failed: Contract.sol:4:1") {
+		t.Errorf("message = %q, want it to name the first error's position", msg)
+	}
+	diag := firstDiagnostic(t, body)
+	if diag["file"] != "Contract.sol" || diag["line"] != float64(4) || diag["column"] != float64(1) || diag["severity"] != "error" || diag["message"] == "" {
+		t.Fatalf("diagnostic = %v (body %v)", diag, body)
+	}
+
+	// A version that is not installed is the user's error too.
+	code, body, _ = callJSON(t, "POST", api+"/contracts/compile", token, map[string]any{"source": src, "compilerVersion": "0.8.1"})
+	if code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body["message"]), "not installed") {
+		t.Fatalf("compile with a missing compiler = %d %v, want 400 naming the installed versions", code, body)
+	}
+
+	// Every compile was a workflow, visible in Temporal like any other job.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := tc.WorkflowService().ListWorkflowExecutions(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: cfg.Namespace, Query: "WorkflowType = 'CompileWorkflow'",
+		})
+		if err == nil && len(resp.GetExecutions()) == 3 {
+			for _, e := range resp.GetExecutions() {
+				if !strings.HasPrefix(e.GetExecution().GetWorkflowId(), "compile-") {
+					t.Errorf("workflow id %q, want compile-<uuid>", e.GetExecution().GetWorkflowId())
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("compile workflows listed: %v (err %v), want 3", resp.GetExecutions(), err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// firstDiagnostic digs the first diagnostic out of a REST error body's
+// google.rpc.Status details.
+func firstDiagnostic(t *testing.T, body map[string]any) map[string]any {
+	t.Helper()
+	details, _ := body["details"].([]any)
+	for _, d := range details {
+		m, _ := d.(map[string]any)
+		if !strings.HasSuffix(fmt.Sprint(m["@type"]), "slipway.v1.CompileErrorDetails") {
+			continue
+		}
+		diags, _ := m["diagnostics"].([]any)
+		if len(diags) > 0 {
+			first, _ := diags[0].(map[string]any)
+			return first
+		}
+	}
+	t.Fatalf("no CompileErrorDetails with diagnostics in %v", body)
+	return nil
+}

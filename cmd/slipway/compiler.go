@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/slipway-dev/slipway/activities/compile"
+	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/server"
+	"github.com/slipway-dev/slipway/workflows"
+)
+
+// compileWorkflowTimeout bounds a compile workflow as a whole: a few
+// activity attempts of the pool's 2-minute request timeout, so that a
+// compile never lingers in Temporal after every caller has given up.
+const compileWorkflowTimeout = 5 * time.Minute
+
+// workflowCompiler is the API's server.Compiler: it runs CompileWorkflow on
+// the workers' task queue and waits for it within the request, so that each
+// compile shows in the Temporal Web UI and survives a worker crash by a
+// retry on another worker.
+type workflowCompiler struct {
+	tc        client.Client
+	taskQueue string
+}
+
+var _ server.Compiler = workflowCompiler{}
+
+func (c workflowCompiler) Compile(ctx context.Context, req *slipwayv1.CompileContractRequest) (*slipwayv1.CompileContractResponse, error) {
+	in := workflows.CompileInput{Request: compile.Request{
+		Source:          req.GetSource(),
+		Sources:         req.GetSources(),
+		ContractName:    req.GetContractName(),
+		CompilerVersion: req.GetCompilerVersion(),
+		Optimizer:       compile.Optimizer{Enabled: req.GetOptimizer().GetEnabled(), Runs: int(req.GetOptimizer().GetRuns())},
+		OmitAST:         true,
+	}}
+	run, err := c.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       "compile-" + uuid.NewString(),
+		TaskQueue:                c.taskQueue,
+		WorkflowExecutionTimeout: compileWorkflowTimeout,
+	}, workflows.CompileWorkflow, in)
+	if err != nil {
+		return nil, fmt.Errorf("start compile workflow: %w", err)
+	}
+	var out workflows.CompileOutput
+	if err := run.Get(ctx, &out); err != nil {
+		return nil, compileWorkflowError(run.GetID(), err)
+	}
+	return compileResponse(out.Result), nil
+}
+
+// compileWorkflowError turns the compile activity's typed application
+// errors back into the compile package's errors, which the API's error
+// boundary answers as invalid_argument; anything else is a server fault.
+func compileWorkflowError(id string, err error) error {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		switch appErr.Type() {
+		case compile.ErrTypeCompileError:
+			var diags []compile.Diagnostic
+			if derr := appErr.Details(&diags); derr != nil {
+				return fmt.Errorf("decode diagnostics of compile workflow %s: %w", id, derr)
+			}
+			return &compile.CompileError{Diagnostics: diags}
+		case compile.ErrTypeNoCompiler:
+			return userError{msg: appErr.Message(), sentinel: compile.ErrNoCompiler}
+		case compile.ErrTypeOutputTooLarge:
+			return userError{msg: appErr.Message(), sentinel: compile.ErrOutputTooLarge}
+		}
+	}
+	return fmt.Errorf("run compile workflow %s: %w", id, err)
+}
+
+// userError carries a user error's message across Temporal, where only its
+// text and type survive, and restores the sentinel the API maps to a code.
+type userError struct {
+	msg      string
+	sentinel error
+}
+
+func (e userError) Error() string { return e.msg }
+func (e userError) Unwrap() error { return e.sentinel }
+
+func compileResponse(r compile.Result) *slipwayv1.CompileContractResponse {
+	resp := &slipwayv1.CompileContractResponse{CompilerVersion: r.CompilerVersion}
+	for _, c := range r.Contracts {
+		resp.Contracts = append(resp.Contracts, &slipwayv1.CompiledContract{
+			Name: c.Name, Abi: c.ABI, Bytecode: c.Bytecode, DeployedBytecode: c.DeployedBytecode, File: c.File,
+		})
+	}
+	for _, w := range r.Warnings {
+		resp.Warnings = append(resp.Warnings, server.DiagnosticToProto(w))
+	}
+	return resp
+}

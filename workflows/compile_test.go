@@ -1,0 +1,106 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/slipway-dev/slipway/activities/compile"
+)
+
+func newCompileEnv(t *testing.T, fn func(context.Context, compile.Request) (compile.Result, error)) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *compile.Activities
+	env.RegisterActivity(a)
+	env.OnActivity(a.Compile, mock.Anything, mock.Anything).Return(fn)
+	return env
+}
+
+func TestCompileWorkflowReturnsContractsWithoutASTs(t *testing.T) {
+	calls := 0
+	env := newCompileEnv(t, func(_ context.Context, req compile.Request) (compile.Result, error) {
+		calls++
+		if !req.OmitAST {
+			t.Error("the workflow must ask the activity to omit ASTs")
+		}
+		if req.Source != "contract A {}" || req.ContractName != "A" {
+			t.Errorf("activity got %+v", req)
+		}
+		return compile.Result{CompilerVersion: "0.8.37", Contracts: []compile.Contract{{Name: "A", ABI: "[]", Bytecode: "0x60"}}}, nil
+	})
+	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {}", ContractName: "A"}})
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow error: %v", err)
+	}
+	var out CompileOutput
+	if err := env.GetWorkflowResult(&out); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || out.Result.CompilerVersion != "0.8.37" || len(out.Result.Contracts) != 1 || out.Result.Contracts[0].Bytecode != "0x60" {
+		t.Fatalf("calls %d, result %+v", calls, out)
+	}
+}
+
+func TestCompileWorkflowDoesNotRetryCompileErrors(t *testing.T) {
+	diags := []compile.Diagnostic{{Severity: compile.SeverityError, File: "Contract.sol", Line: 3, Column: 5, Message: "Expected ';' but got '}'", Code: "2314"}}
+	calls := 0
+	env := newCompileEnv(t, func(context.Context, compile.Request) (compile.Result, error) {
+		calls++
+		return compile.Result{}, temporal.NewNonRetryableApplicationError("compile failed", compile.ErrTypeCompileError, nil, diags)
+	})
+	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {"}})
+	err := env.GetWorkflowError()
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != compile.ErrTypeCompileError {
+		t.Fatalf("workflow error %v, want a %s application error", err, compile.ErrTypeCompileError)
+	}
+	var got []compile.Diagnostic
+	if err := appErr.Details(&got); err != nil {
+		t.Fatalf("details: %v", err)
+	}
+	if len(got) != 1 || got[0] != diags[0] {
+		t.Fatalf("diagnostics %+v, want %+v", got, diags)
+	}
+	if calls != 1 {
+		t.Fatalf("compile error tried %d times, want 1", calls)
+	}
+}
+
+// TestCompileWorkflowRetriesInfrastructureErrors checks the other half of
+// the policy: a crashed solc worker is retried, up to the attempt limit.
+func TestCompileWorkflowRetriesInfrastructureErrors(t *testing.T) {
+	calls := 0
+	env := newCompileEnv(t, func(context.Context, compile.Request) (compile.Result, error) {
+		calls++
+		if calls < 3 {
+			return compile.Result{}, compile.ErrWorkerCrashed
+		}
+		return compile.Result{CompilerVersion: "0.8.37"}, nil
+	})
+	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {}"}})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow error after transient failures: %v", err)
+	}
+	if calls != 3 {
+		t.Fatalf("activity ran %d times, want 3", calls)
+	}
+
+	calls = 0
+	env = newCompileEnv(t, func(context.Context, compile.Request) (compile.Result, error) {
+		calls++
+		return compile.Result{}, compile.ErrTimeout
+	})
+	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {}"}})
+	if err := env.GetWorkflowError(); err == nil || calls != compileMaxAttempts {
+		t.Fatalf("persistent failure: err %v after %d attempts, want an error after %d", err, calls, compileMaxAttempts)
+	}
+}
