@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"go.temporal.io/sdk/client"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,17 +177,8 @@ func TestUsersSetTier(t *testing.T) {
 // TestWorkerPollsTaskQueue runs the worker against a real Temporal server
 // and sees it poll the configured task queue, then stop with its context.
 func TestWorkerPollsTaskQueue(t *testing.T) {
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
-	cfg := temporalConfig{Addr: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(), TaskQueue: "slipway-test"}
-	logger := newTestLogger(t)
-	tc, err := dialTemporal(cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1}, logger) }()
+	w := startTestWorker(t, "slipway-test")
+	cfg, tc := w.cfg, w.tc
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := tc.WorkflowService().DescribeTaskQueue(context.Background(), &workflowservice.DescribeTaskQueueRequest{
@@ -199,15 +193,53 @@ func TestWorkerPollsTaskQueue(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("worker after cancel: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("worker did not stop 30s after cancel")
+	if err := w.stop(); err != nil {
+		t.Fatalf("worker after cancel: %v", err)
 	}
+}
+
+// testWorker is a real worker, with a real solc-js pool, on a temporaltest
+// server.
+type testWorker struct {
+	cfg  temporalConfig
+	tc   client.Client
+	stop func() error
+}
+
+// startTestWorker starts a Temporal server and a worker polling taskQueue;
+// both stop when the test ends (stop stops the worker earlier).
+func startTestWorker(t *testing.T, taskQueue string) testWorker {
+	t.Helper()
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	cfg := temporalConfig{Addr: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(), TaskQueue: taskQueue}
+	logger := newTestLogger(t)
+	tc, err := dialTemporal(cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tc.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1}, logger) }()
+	var once sync.Once
+	var stopErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case stopErr = <-done:
+			case <-time.After(30 * time.Second):
+				stopErr = errors.New("worker did not stop 30s after cancel")
+			}
+		})
+		return stopErr
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("worker: %v", err)
+		}
+	})
+	return testWorker{cfg: cfg, tc: tc, stop: stop}
 }
 
 // TestReadinessNamesTheFailingPart builds the API as serve does, with

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/server/temporaltest"
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/db/dbtest"
@@ -20,23 +19,8 @@ import (
 // would: REST request → API → CompileWorkflow on a real Temporal server →
 // compile activity on a real worker with a real solc-js pool, and back.
 func TestCompileRPCRunsAWorkflow(t *testing.T) {
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
-	cfg := temporalConfig{Addr: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(), TaskQueue: "slipway-compile-test"}
-	logger := newTestLogger(t)
-	tc, err := dialTemporal(cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1}, logger) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("worker: %v", err)
-		}
-	}()
+	w := startTestWorker(t, "slipway-compile-test")
+	cfg, tc, logger := w.cfg, w.tc, newTestLogger(t)
 
 	h, closeAPI, err := newAPIHandler(context.Background(), apiConfig{MaxBodyBytes: 2 << 20}, testIdentity(t),
 		apiDeps{Pool: dbtest.New(t), Temporal: tc, Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Networks: chain.Config{}, Secrets: testSecrets(t), Logger: logger})
