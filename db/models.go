@@ -37,6 +37,14 @@ type AuditLog struct {
 	CreatedAt    time.Time
 }
 
+type CompileArtifact struct {
+	Key             []byte
+	CompilerVersion string
+	Result          []byte
+	CreatedAt       time.Time
+	LastUsedAt      time.Time
+}
+
 type Deployment struct {
 	ID                    uuid.UUID
 	UserID                uuid.UUID

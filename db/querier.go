@@ -6,6 +6,7 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -33,6 +34,10 @@ type Querier interface {
 	// Answers only keys that are not revoked, with the owner's tier so that
 	// authenticating a request takes one round trip.
 	GetAPIKeyByPrefix(ctx context.Context, prefix string) (GetAPIKeyByPrefixRow, error)
+	// Answers a stored compile result and, at most once an hour per artifact,
+	// marks it used: a write on every hit would cost a WAL flush per compile
+	// for a timestamp that only a prune reads.
+	GetCompileArtifact(ctx context.Context, key []byte) ([]byte, error)
 	// For workers, which act on any user's deployment.
 	GetDeployment(ctx context.Context, id uuid.UUID) (Deployment, error)
 	GetDeploymentByIdempotencyKey(ctx context.Context, arg GetDeploymentByIdempotencyKeyParams) (Deployment, error)
@@ -64,6 +69,12 @@ type Querier interface {
 	// Claims a refresh token. Exactly one caller gets 1 row back, however many
 	// race; everyone else gets 0 and must treat the token as reused.
 	MarkRefreshTokenUsed(ctx context.Context, arg MarkRefreshTokenUsedParams) (int64, error)
+	// Deletes artifacts not used since the cutoff; the next identical compile
+	// simply runs solc again.
+	PruneCompileArtifacts(ctx context.Context, unusedSince time.Time) (int64, error)
+	// Stores a compile result. The key is a content address, so a row already
+	// there holds the same result: a concurrent identical compile leaves it.
+	PutCompileArtifact(ctx context.Context, arg PutCompileArtifactParams) error
 	// Scoped to the owner: 0 rows means no such key for this user. Revoking
 	// twice is harmless and keeps the first revocation time.
 	RevokeAPIKey(ctx context.Context, arg RevokeAPIKeyParams) (int64, error)

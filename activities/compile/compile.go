@@ -6,7 +6,10 @@
 // Imports are resolved in Go before solc sees the sources and are limited to
 // the request's own files and the installed @openzeppelin/contracts; the
 // compiler version is the request's, or the newest installed solc-js that
-// satisfies every `pragma solidity` of the sources.
+// satisfies every `pragma solidity` of the sources. When none does and
+// Config.AutoInstall allows it, the newest matching release is installed
+// from npm into a cache folder (install.go). A Cache (Postgres in
+// production, cache.go) answers identical compiles without solc.
 //
 // Errors come in two kinds that callers must keep apart: *CompileError and
 // ErrNoCompiler are the user's to fix (invalid_argument, never retried);
@@ -347,7 +350,7 @@ func (p *Pool) Compile(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	c, err := selectCompiler(p.compilers, p.def, req.CompilerVersion, res.pragmas)
+	c, err := p.selectCompiler(ctx, req.CompilerVersion, res.pragmas)
 	if err != nil {
 		return Result{}, err
 	}
@@ -355,20 +358,86 @@ func (p *Pool) Compile(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	var key CacheKey
+	if p.cfg.Cache != nil {
+		key = cacheKey(c.Version, in, req.ContractName, req.OmitAST)
+		if r, ok := p.cacheGet(ctx, key); ok {
+			p.cacheHits.Add(1)
+			r.Sources = res.sources
+			return r, nil
+		}
+		p.cacheMisses.Add(1)
+	}
+	p.solcRuns.Add(1)
 	out, err := p.do(ctx, workerRequest{Version: c.Version, Module: c.Dir, Input: string(in)})
 	if err != nil {
 		return Result{}, fmt.Errorf("compile with solc %s: %w", c.Version, err)
 	}
 	r, err := parseOutput(out, res, c.Version, req.ContractName)
-	if err == nil && req.OmitAST {
+	if err != nil {
+		return Result{}, err
+	}
+	if req.OmitAST {
 		r.ASTs = nil
 	}
-	return r, err
+	if p.cfg.Cache != nil {
+		// Only successes: an error costs little to reproduce and may come
+		// from a fault rather than the sources.
+		p.cachePut(ctx, key, r)
+	}
+	return r, nil
+}
+
+// selectCompiler picks the request's compiler among the installed ones,
+// installing it first when none fits and auto-install is on.
+func (p *Pool) selectCompiler(ctx context.Context, requested string, pragmas []pragmaRef) (Compiler, error) {
+	p.mu.RLock()
+	installed := p.compilers
+	p.mu.RUnlock()
+	c, err := selectCompiler(installed, p.def, requested, pragmas)
+	if err == nil || !errors.Is(err, ErrNoCompiler) {
+		return c, err
+	}
+	if p.inst == nil {
+		return Compiler{}, fmt.Errorf("%w; automatic installation from npm is off (--solc-auto-install)", err)
+	}
+	c, ierr := p.autoInstall(ctx, requested, pragmas)
+	switch {
+	case ierr == nil:
+		return c, nil
+	case errors.Is(ierr, ErrNoCompiler):
+		return Compiler{}, fmt.Errorf("%w; auto-install: %w", err, ierr)
+	default:
+		// npm or the registry failed: an infrastructure error that a retry
+		// can fix, so ErrNoCompiler stays out of the chain.
+		return Compiler{}, fmt.Errorf("auto-install a compiler (%v): %w", err, ierr)
+	}
+}
+
+// Stats counts what the pool did, for tests, benchmarks and metrics.
+type Stats struct {
+	// SolcRuns counts compiles sent to a worker.
+	SolcRuns uint64
+	// CacheHits and CacheMisses count cache lookups.
+	CacheHits, CacheMisses uint64
+	// Installs counts npm installs of a compiler run by this pool.
+	Installs uint64
+}
+
+// Stats answers the pool's counters since it started.
+func (p *Pool) Stats() Stats {
+	s := Stats{SolcRuns: p.solcRuns.Load(), CacheHits: p.cacheHits.Load(), CacheMisses: p.cacheMisses.Load()}
+	if p.inst != nil {
+		s.Installs = p.inst.installs.Load()
+	}
+	return s
 }
 
 // Compilers lists the installed solc-js versions, newest first, for error
 // messages and the API.
 func (p *Pool) Compilers() []string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	v := make([]string, len(p.compilers))
 	for i, c := range p.compilers {
 		v[i] = c.Version

@@ -71,6 +71,21 @@ type Config struct {
 	// default the version of the installed `solc` package.
 	DefaultVersion string
 	Logger         *slog.Logger
+	// Cache, when set, answers identical compiles without solc and stores
+	// successful results; nil compiles every request.
+	Cache Cache
+	// AutoInstall lets the pool install, from the npm registry, the newest
+	// solc-js release that a request needs when none installed fits. Off
+	// by default: a production worker should run the compilers it was
+	// deployed with; `slipway dev` turns it on, as Hardhat does.
+	AutoInstall bool
+	// InstallDir holds auto-installed compilers, one folder per version;
+	// compilers already there are used even with AutoInstall off. Default
+	// DefaultInstallDir().
+	InstallDir string
+	// NPM is the npm executable for auto-install; default "npm" on PATH,
+	// looked up only when an install is needed.
+	NPM string
 
 	debug bool // enables the worker's test-only requests
 }
@@ -112,6 +127,16 @@ func (c *Config) setDefaults() error {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.InstallDir == "" {
+		dir, err := DefaultInstallDir()
+		if err != nil && c.AutoInstall {
+			return err
+		}
+		c.InstallDir = dir
+	}
+	if c.NPM == "" {
+		c.NPM = "npm"
+	}
 	return nil
 }
 
@@ -147,12 +172,19 @@ func FindNodeModules(dir string) (string, error) {
 // worker is free; a worker that dies or hangs fails only its own request
 // and is restarted, so requests on other workers carry on.
 type Pool struct {
-	cfg       Config
-	dir       string // private temp dir: worker script and sockets
-	script    string
+	cfg    Config
+	dir    string // private temp dir: worker script and sockets
+	script string
+	def    Compiler
+	oz     *ozLibrary
+	inst   *installer // nil unless cfg.AutoInstall
+
+	mu        sync.RWMutex // guards compilers, which auto-install extends
 	compilers []Compiler
-	def       Compiler
-	oz        *ozLibrary
+
+	solcRuns    atomic.Uint64
+	cacheHits   atomic.Uint64
+	cacheMisses atomic.Uint64
 
 	jobs    chan *job
 	closing chan struct{}
@@ -200,12 +232,18 @@ func NewPool(ctx context.Context, cfg Config) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.InstallDir != "" {
+		compilers = mergeCompilers(compilers, discoverCached(cfg.InstallDir))
+	}
 	p := &Pool{
 		cfg:       cfg,
 		compilers: compilers,
 		oz:        &ozLibrary{},
 		jobs:      make(chan *job),
 		closing:   make(chan struct{}),
+	}
+	if cfg.AutoInstall {
+		p.inst = &installer{dir: cfg.InstallDir, npm: cfg.NPM, logger: cfg.Logger}
 	}
 	if _, err := os.Stat(filepath.Join(cfg.NodeModules, "@openzeppelin", "contracts", "package.json")); err == nil {
 		p.oz.dir = filepath.Join(cfg.NodeModules, "@openzeppelin", "contracts")
@@ -251,7 +289,8 @@ func NewPool(ctx context.Context, cfg Config) (*Pool, error) {
 	for _, w := range p.workers {
 		p.wg.Go(w.run)
 	}
-	cfg.Logger.InfoContext(ctx, "solc pool started", "workers", cfg.Size, "default_version", p.def.Version, "installed", p.Compilers())
+	cfg.Logger.InfoContext(ctx, "solc pool started", "workers", cfg.Size, "default_version", p.def.Version, "installed", p.Compilers(),
+		"cache", cfg.Cache != nil, "auto_install", cfg.AutoInstall)
 	return p, nil
 }
 

@@ -50,7 +50,7 @@ func (c *devConfig) register(fs *flag.FlagSet) {
 	c.API.register(fs)
 	c.Identity.register(fs)
 	c.Temporal.register(fs)
-	c.Compile.register(fs)
+	c.Compile.register(fs, true)
 	fs.StringVar(&c.DataDir, "data-dir", envString("SLIPWAY_DATA_DIR", ".data"), "folder for Postgres, Temporal's SQLite, the chain state and slipway.env (env SLIPWAY_DATA_DIR)")
 	fs.StringVar(&c.UIAddr, "ui-addr", envString("SLIPWAY_UI_ADDR", "127.0.0.1:8233"), "Temporal Web UI host:port (env SLIPWAY_UI_ADDR)")
 	fs.StringVar(&c.ChainAddr, "chain-addr", envString("SLIPWAY_CHAIN_ADDR", "127.0.0.1:8545"), "anvil JSON-RPC host:port (env SLIPWAY_CHAIN_ADDR)")
@@ -213,7 +213,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	g, gctx := errgroup.WithContext(runCtx)
 	g.Go(func() error { return server.Serve(gctx, ln, h, logger) })
 	if cfg.Worker {
-		g.Go(func() error { return runTemporalWorker(gctx, tc, tcfg, cfg.Compile, logger) })
+		cc := cfg.Compile
+		cc.DatabaseURL = dsn // the dev database also holds the compile cache
+		g.Go(func() error { return runTemporalWorker(gctx, tc, tcfg, cc, logger) })
 	}
 	apiURL := "http://" + ln.Addr().String()
 	if err := waitReady(gctx, apiURL+"/readyz"); err != nil {

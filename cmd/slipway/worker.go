@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/workflows"
 )
 
@@ -24,7 +25,8 @@ type workerConfig struct {
 func (c *workerConfig) register(fs *flag.FlagSet) {
 	c.Log.register(fs)
 	c.Temporal.register(fs)
-	c.Compile.register(fs)
+	c.Compile.register(fs, false)
+	fs.StringVar(&c.Compile.DatabaseURL, "database-url", envString("DATABASE_URL", ""), "Postgres URL for the shared compile artifact cache; empty runs without a cache (env DATABASE_URL)")
 }
 
 // compileConfig configures a worker's solc-js pool.
@@ -35,16 +37,34 @@ type compileConfig struct {
 	// NodeModules holds solc and @openzeppelin/contracts; empty finds it
 	// above the working directory, as node would.
 	NodeModules string
+	// AutoInstall lets the pool install a missing solc-js release from
+	// npm; on in dev (like Hardhat), off for workers, which should run
+	// the compilers they were deployed with unless told otherwise.
+	AutoInstall bool
+	// InstallDir holds auto-installed compilers; empty is the user cache.
+	InstallDir string
+	// DatabaseURL, when set, backs the compile artifact cache; not a flag
+	// of its own in dev, which passes its own database.
+	DatabaseURL string
 }
 
-func (c *compileConfig) register(fs *flag.FlagSet) {
+// register adds the compile flags; autoInstall is the command's default
+// for --solc-auto-install.
+func (c *compileConfig) register(fs *flag.FlagSet, autoInstall bool) {
 	fs.IntVar(&c.SolcWorkers, "solc-workers", int(envInt("SLIPWAY_SOLC_WORKERS", 1)), "solc-js worker processes of this worker, 1–64 (env SLIPWAY_SOLC_WORKERS)")
 	fs.StringVar(&c.NodeModules, "node-modules", envString("SLIPWAY_NODE_MODULES", ""), "node_modules folder holding solc and @openzeppelin/contracts; default: found above the working directory (env SLIPWAY_NODE_MODULES)")
+	fs.BoolVar(&c.AutoInstall, "solc-auto-install", envBool("SLIPWAY_SOLC_AUTO_INSTALL", autoInstall), "install a solc-js release from the npm registry when no installed compiler fits a request (env SLIPWAY_SOLC_AUTO_INSTALL)")
+	fs.StringVar(&c.InstallDir, "solc-cache-dir", envString("SLIPWAY_SOLC_CACHE_DIR", ""), "folder for auto-installed compilers; default: the user cache folder (env SLIPWAY_SOLC_CACHE_DIR)")
 }
 
 func (c *compileConfig) validate() error {
 	if c.SolcWorkers < 1 || c.SolcWorkers > 64 {
 		return fmt.Errorf("--solc-workers %d: must be 1 to 64", c.SolcWorkers)
+	}
+	if c.DatabaseURL != "" {
+		if err := validateDatabaseURL(c.DatabaseURL); err != nil {
+			return fmt.Errorf("--database-url: %w", err)
+		}
 	}
 	return nil
 }
@@ -79,7 +99,19 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 // that cannot compile never takes a task, and stops them after the worker
 // has stopped, so that no activity in flight loses its compiler.
 func runTemporalWorker(ctx context.Context, tc client.Client, cfg temporalConfig, cc compileConfig, logger *slog.Logger) error {
-	pool, err := compile.NewPool(ctx, compile.Config{Size: cc.SolcWorkers, NodeModules: cc.NodeModules, Logger: logger})
+	pcfg := compile.Config{Size: cc.SolcWorkers, NodeModules: cc.NodeModules, Logger: logger,
+		AutoInstall: cc.AutoInstall, InstallDir: cc.InstallDir}
+	if cc.DatabaseURL != "" {
+		dbPool, err := db.Connect(ctx, cc.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("connect compile cache: %w", err)
+		}
+		defer dbPool.Close()
+		pcfg.Cache = compile.NewPGCache(db.New(dbPool))
+	} else {
+		logger.InfoContext(ctx, "no --database-url: compiling without the artifact cache")
+	}
+	pool, err := compile.NewPool(ctx, pcfg)
 	if err != nil {
 		return fmt.Errorf("start solc pool: %w", err)
 	}
