@@ -23,11 +23,20 @@ type Compiler interface {
 	Compile(ctx context.Context, req *slipwayv1.CompileContractRequest) (*slipwayv1.CompileContractResponse, error)
 }
 
+// Auditor audits the sources of an audit request. Like Compiler, the
+// production Auditor runs a workflow on a worker (compile with ASTs, then
+// Slipway's detectors), and reports sources that do not compile as a
+// *compile.CompileError.
+type Auditor interface {
+	Audit(ctx context.Context, req *slipwayv1.AuditContractRequest) (*slipwayv1.AuditContractResponse, error)
+}
+
 // contractService answers ContractService. Generation is a pure function of
 // the template, so it runs in the request; compile needs a Compiler, and
 // audit waits for the linter capability.
 type contractService struct {
 	compiler Compiler
+	auditor  Auditor
 }
 
 // NewContractService is what Deps.Services.Contracts falls back to: compile
@@ -37,6 +46,12 @@ func NewContractService() slipwayv1connect.ContractServiceHandler { return contr
 // NewContractServiceWithCompiler answers compile requests with c.
 func NewContractServiceWithCompiler(c Compiler) slipwayv1connect.ContractServiceHandler {
 	return contractService{compiler: c}
+}
+
+// NewContractServiceWithToolchain answers compile requests with c and audit
+// requests with a.
+func NewContractServiceWithToolchain(c Compiler, a Auditor) slipwayv1connect.ContractServiceHandler {
+	return contractService{compiler: c, auditor: a}
 }
 
 func (contractService) GenerateContract(_ context.Context, req *connect.Request[slipwayv1.GenerateContractRequest]) (*connect.Response[slipwayv1.GenerateContractResponse], error) {
@@ -60,6 +75,13 @@ func (s contractService) CompileContract(ctx context.Context, req *connect.Reque
 	return connect.NewResponse(res), nil
 }
 
-func (contractService) AuditContract(context.Context, *connect.Request[slipwayv1.AuditContractRequest]) (*connect.Response[slipwayv1.AuditContractResponse], error) {
-	return nil, notAvailable("contract auditing", "linter")
+func (s contractService) AuditContract(ctx context.Context, req *connect.Request[slipwayv1.AuditContractRequest]) (*connect.Response[slipwayv1.AuditContractResponse], error) {
+	if s.auditor == nil {
+		return nil, notAvailable("contract auditing", "linter")
+	}
+	res, err := s.auditor.Audit(ctx, req.Msg)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(res), nil
 }

@@ -44,16 +44,7 @@ const (
 // compiler) fail at once as non-retryable application errors whose type and
 // details reach the caller unchanged.
 func CompileWorkflow(ctx workflow.Context, in CompileInput) (CompileOutput, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: compileStartToClose,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        30 * time.Second,
-			MaximumAttempts:        compileMaxAttempts,
-			NonRetryableErrorTypes: compile.NonRetryableErrorTypes,
-		},
-	})
+	ctx = workflow.WithActivityOptions(ctx, solcActivityOptions())
 	req := in.Request
 	req.OmitAST = true
 	var a *compile.Activities
@@ -65,4 +56,20 @@ func CompileWorkflow(ctx workflow.Context, in CompileInput) (CompileOutput, erro
 		return CompileOutput{}, err
 	}
 	return CompileOutput{Result: res}, nil
+}
+
+// solcActivityOptions are those of every activity that runs solc (compile,
+// audit): the user's errors fail at once, a crashed or hung solc worker is
+// retried with backoff.
+func solcActivityOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: compileStartToClose,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        30 * time.Second,
+			MaximumAttempts:        compileMaxAttempts,
+			NonRetryableErrorTypes: compile.NonRetryableErrorTypes,
+		},
+	}
 }

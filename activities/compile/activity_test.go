@@ -25,7 +25,7 @@ func TestActivityErrorClassification(t *testing.T) {
 		{fmt.Errorf("compile with solc 0.8.37: %w", ErrTimeout), "", false},
 		{ErrPoolClosed, "", false},
 	} {
-		got := activityError(c.err)
+		got := ActivityError(c.err)
 		var appErr *temporal.ApplicationError
 		if c.typ == "" {
 			if errors.As(got, &appErr) || !errors.Is(got, c.err) {

@@ -481,13 +481,15 @@ var NonRetryableErrorTypes = []string{ErrTypeCompileError, ErrTypeNoCompiler, Er
 func (a *Activities) Compile(ctx context.Context, req Request) (Result, error) {
 	res, err := a.Pool.Compile(ctx, req)
 	if err != nil {
-		return Result{}, activityError(err)
+		return Result{}, ActivityError(err)
 	}
 	return res, nil
 }
 
-// activityError classifies a Pool.Compile error for Temporal.
-func activityError(err error) error {
+// ActivityError classifies a Pool.Compile error for Temporal, for every
+// activity that compiles (compile, audit, deploy): user errors become typed
+// non-retryable application errors, infrastructure errors stay retryable.
+func ActivityError(err error) error {
 	var ce *CompileError
 	switch {
 	case errors.As(err, &ce):

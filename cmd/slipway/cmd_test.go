@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/compile"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/secrets"
@@ -72,7 +74,10 @@ func TestConfigErrorsAreClearAndExit2(t *testing.T) {
 		{"migrate without a command", nil, []string{"migrate"}, exitUsage, "up, down or status"},
 		{"migrate sideways", nil, []string{"migrate", "sideways", "--database-url", "postgres://u@h/db"}, exitUsage, `"sideways"`},
 		{"set-tier to gold", nil, []string{"users", "set-tier", "--email", "a@example.com", "--tier", "gold"}, exitUsage, "free or paid"},
-		{"audit is not here yet", nil, []string{"audit", "Token.sol"}, 3, "not available yet"},
+		{"audit without files", nil, []string{"audit"}, exitUsage, "at least one .sol file"},
+		{"audit of a missing file", nil, []string{"audit", "/nonexistent/Token.sol"}, exitUsage, "read /nonexistent/Token.sol"},
+		{"audit with a bad threshold", nil, []string{"audit", "--fail-on", "CRITICAL", "x.sol"}, exitUsage, "--fail-on"},
+		{"audit json and sarif", nil, []string{"audit", "--json", "--sarif", "x.sol"}, exitUsage, "one of --json and --sarif"},
 		{"audit-log without user", nil, []string{"audit-log", "--database-url", "postgres://u@h/db"}, exitUsage, "--user"},
 		{"audit-log with a bad since", nil, []string{"audit-log", "--user", "a@example.com", "--since", "yesterday", "--database-url", "postgres://u@h/db"}, exitUsage, "--since"},
 		{"missing env file", nil, []string{"serve", "--env-file", "/nonexistent/slipway.env"}, exitUsage, "env file"},
@@ -319,4 +324,97 @@ func testSecrets(t testing.TB) secrets.Provider {
 		t.Fatal(err)
 	}
 	return sp
+}
+
+// TestAuditCommand audits files locally, with no server: a vulnerable
+// contract fails the gate with findings at their lines, a clean one passes,
+// and SARIF is valid JSON with the same results.
+func TestAuditCommand(t *testing.T) {
+	clearSlipwayEnv(t)
+	nm, err := compile.FindNodeModules("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SLIPWAY_NODE_MODULES", nm)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	vulnerable := `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+contract Wallet {
+    address public owner = msg.sender;
+
+    function withdrawAll(address payable to) external {
+        require(tx.origin == owner, "not owner");
+        to.transfer(address(this).balance);
+    }
+
+    function kill() external {
+        selfdestruct(payable(msg.sender));
+    }
+
+    receive() external payable {}
+}
+`
+	clean := `// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+contract Counter {
+    uint256 public count;
+
+    function increment() external {
+        count += 1;
+    }
+}
+`
+	if err := os.WriteFile("Wallet.sol", []byte(vulnerable), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("Counter.sol", []byte(clean), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "audit", "--json", "Wallet.sol")
+	if code != 1 {
+		t.Fatalf("audit of a vulnerable contract = exit %d, want 1\n%s\n%s", code, out, errOut)
+	}
+	var rep auditReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("decode --json: %v\n%s", err, out)
+	}
+	lines := map[string]int{}
+	for _, f := range rep.Findings {
+		if f.File != "Wallet.sol" {
+			t.Errorf("finding in %q, want Wallet.sol", f.File)
+		}
+		lines[f.Detector] = f.Line
+	}
+	if lines["tx-origin"] != 8 || lines["unprotected-selfdestruct"] != 13 {
+		t.Fatalf("findings %+v: want tx-origin on line 8 and unprotected-selfdestruct on line 13", rep.Findings)
+	}
+	if rep.Summary.High == 0 || rep.CompilerVersion == "" {
+		t.Fatalf("summary %+v, compiler %q", rep.Summary, rep.CompilerVersion)
+	}
+	code, out, errOut = runCLI(t, "audit", "Counter.sol")
+	if code != 0 || !strings.Contains(out, "0 high, 0 medium") {
+		t.Fatalf("audit of a clean contract = exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "audit", "--sarif", "--fail-on", "INFO", "Wallet.sol", "Counter.sol")
+	var sarif struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Results []struct {
+				RuleID string `json:"ruleId"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &sarif); err != nil || sarif.Version != "2.1.0" || len(sarif.Runs) != 1 || len(sarif.Runs[0].Results) < 2 || code != 1 {
+		t.Fatalf("--sarif = exit %d %v\n%s", code, err, out)
+	}
+	if err := os.WriteFile("Broken.sol", []byte("pragma solidity ^0.8.0;\ncontract B { function f( }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runCLI(t, "audit", "Broken.sol")
+	if code != exitUsage || !strings.Contains(errOut, "Broken.sol:2") {
+		t.Fatalf("audit of a file that does not compile = exit %d\n%s", code, errOut)
+	}
 }

@@ -88,6 +88,30 @@ func TestCompileRPCRunsAWorkflow(t *testing.T) {
 		t.Fatalf("compile with a missing compiler = %d %v, want 400 naming the installed versions", code, body)
 	}
 
+	// Audit: a vulnerable contract's findings at their lines, in the API's
+	// shape; sources that do not compile are a 400 with diagnostics.
+	wallet := "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n\ncontract Wallet {\n    address public owner = msg.sender;\n\n" +
+		"    function kill() external {\n        selfdestruct(payable(msg.sender));\n    }\n}\n"
+	code, body, _ = callJSON(t, "POST", api+"/contracts/audit", token, map[string]any{"sources": map[string]string{"Wallet.sol": wallet}})
+	if code != 200 {
+		t.Fatalf("audit = %d %v", code, body)
+	}
+	findings, _ := body["findings"].([]any)
+	var found bool
+	for _, f := range findings {
+		m := f.(map[string]any)
+		if m["detector"] == "unprotected-selfdestruct" && m["severity"] == "HIGH" && m["file"] == "Wallet.sol" && m["line"] == float64(8) {
+			found = true
+		}
+	}
+	summary, _ := body["summary"].(map[string]any)
+	if !found || summary["high"] == nil {
+		t.Fatalf("audit findings = %v, summary %v: want unprotected-selfdestruct HIGH at Wallet.sol:8", findings, summary)
+	}
+	if code, body, _ = callJSON(t, "POST", api+"/contracts/audit", token, map[string]any{"source": broken}); code != http.StatusBadRequest {
+		t.Fatalf("audit of a syntax error = %d %v, want 400", code, body)
+	}
+
 	// Every compile was a workflow, visible in Temporal like any other job.
 	deadline := time.Now().Add(15 * time.Second)
 	for {

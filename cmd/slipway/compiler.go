@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/lint"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/server"
 	"github.com/slipway-dev/slipway/workflows"
@@ -99,4 +101,46 @@ func compileResponse(r compile.Result) *slipwayv1.CompileContractResponse {
 		resp.Warnings = append(resp.Warnings, server.DiagnosticToProto(w))
 	}
 	return resp
+}
+
+// workflowAuditor is the API's server.Auditor: AuditWorkflow on the
+// workers, waited for within the request.
+type workflowAuditor struct {
+	tc        client.Client
+	taskQueue string
+}
+
+var _ server.Auditor = workflowAuditor{}
+
+func (a workflowAuditor) Audit(ctx context.Context, req *slipwayv1.AuditContractRequest) (*slipwayv1.AuditContractResponse, error) {
+	in := workflows.AuditInput{Request: lint.AuditRequest{
+		Source: req.GetSource(), Sources: req.GetSources(), CompilerVersion: req.GetCompilerVersion(),
+	}}
+	run, err := a.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       "audit-" + uuid.NewString(),
+		TaskQueue:                a.taskQueue,
+		WorkflowExecutionTimeout: compileWorkflowTimeout,
+	}, workflows.AuditWorkflow, in)
+	if err != nil {
+		return nil, fmt.Errorf("start audit workflow: %w", err)
+	}
+	var out lint.AuditResult
+	if err := run.Get(ctx, &out); err != nil {
+		return nil, compileWorkflowError(run.GetID(), err)
+	}
+	resp := &slipwayv1.AuditContractResponse{CompilerVersion: out.CompilerVersion, Summary: &slipwayv1.FindingSummary{
+		High: uint32(out.Summary.High), Medium: uint32(out.Summary.Medium), Low: uint32(out.Summary.Low), Info: uint32(out.Summary.Info),
+	}}
+	for _, f := range out.Findings {
+		resp.Findings = append(resp.Findings, &slipwayv1.Finding{
+			Detector: f.Detector, Severity: severityProto[f.Severity], Title: f.Title, Description: f.Description,
+			File: f.File, Line: uint32(max(f.Line, 0)), Column: uint32(max(f.Column, 0)), Confidence: strings.ToLower(string(f.Confidence)),
+		})
+	}
+	return resp, nil
+}
+
+var severityProto = map[lint.Severity]slipwayv1.Severity{
+	lint.High: slipwayv1.Severity_HIGH, lint.Medium: slipwayv1.Severity_MEDIUM,
+	lint.Low: slipwayv1.Severity_LOW, lint.Info: slipwayv1.Severity_INFO,
 }

@@ -22,7 +22,7 @@ Usage:
   slipway migrate  up|down|status [flags]
   slipway users    set-tier --email E --tier free|paid
   slipway audit-log --user EMAIL [--since T]   the user's audit rows as JSON lines
-  slipway audit    [--json|--sarif] FILE...
+  slipway audit    [--json|--sarif] [--fail-on SEVERITY] FILE...   compile and audit locally; exit 1 on findings
   slipway version
 
 Every flag can also be set from the environment (shown in each command's -h).
@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "audit-log":
 		err = runAuditLog(ctx, rest, stdout, stderr)
 	case "audit":
-		err = fmt.Errorf("%w: slipway audit is not available yet: it arrives with the contract toolchain (lint/audit)", errUnavailable)
+		err = runAudit(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "slipway", version())
 		return 0
@@ -81,20 +81,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errFindings):
+		return 1
 	case errors.Is(err, errUsage):
 		fmt.Fprintln(stderr, "slipway:", err)
 		return exitUsage
-	case errors.Is(err, errUnavailable):
-		fmt.Fprintln(stderr, "slipway:", err)
-		return 3
 	default:
 		fmt.Fprintln(stderr, "slipway:", err)
 		return 1
 	}
 }
-
-// errUnavailable marks commands whose capability is not built yet.
-var errUnavailable = errors.New("unavailable")
 
 // newFlagSet makes a flag set that reports errors instead of exiting, so run
 // decides the exit status.

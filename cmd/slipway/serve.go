@@ -160,7 +160,7 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 		return nil, nil, err
 	}
 	svcs := g.services
-	svcs.Contracts = server.NewContractServiceWithCompiler(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue})
+	svcs.Contracts = server.NewContractServiceWithToolchain(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue}, workflowAuditor{tc: d.Temporal, taskQueue: d.TaskQueue})
 	h, err := server.New(server.Config{
 		Networks:        nets,
 		AllowedOrigins:  cfg.origins(),

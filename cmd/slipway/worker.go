@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/lint"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/workflows"
 )
@@ -117,7 +118,7 @@ func runTemporalWorker(ctx context.Context, tc client.Client, cfg temporalConfig
 	}
 	defer pool.Close()
 	w := worker.New(tc, cfg.TaskQueue, worker.Options{})
-	registerPipeline(w, pipelineDeps{Compile: &compile.Activities{Pool: pool}})
+	registerPipeline(w, pipelineDeps{Compile: &compile.Activities{Pool: pool}, Lint: &lint.Activities{Pool: pool}})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -131,12 +132,16 @@ func runTemporalWorker(ctx context.Context, tc client.Client, cfg temporalConfig
 // pipelineDeps are the activity structs a worker serves.
 type pipelineDeps struct {
 	Compile *compile.Activities
+	Lint    *lint.Activities
 }
 
 // registerPipeline registers the workflows and activities this worker
-// serves: so far the compile workflow behind the compile RPC and its
-// activity; the deployment pipeline's stages join as they land.
+// serves: so far the compile and audit workflows behind the compile and
+// audit RPCs and their activities; the deployment pipeline's stages join as
+// they land.
 func registerPipeline(r worker.Registry, d pipelineDeps) {
 	r.RegisterWorkflowWithOptions(workflows.CompileWorkflow, workflow.RegisterOptions{Name: workflows.CompileWorkflowName})
+	r.RegisterWorkflow(workflows.AuditWorkflow)
 	r.RegisterActivity(d.Compile)
+	r.RegisterActivity(d.Lint)
 }

@@ -1,0 +1,1037 @@
+package lint
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// detectors are run in this order; ids are stable API.
+var detectors []Detector
+
+func init() {
+	detectors = []Detector{
+		{ID: "reentrancy-eth", Severity: High, Confidence: ConfidenceMedium,
+			Title:       "Reentrancy: state written after an external call",
+			Description: "A low-level call forwards ether or all remaining gas to another contract, which can call back before this function updates storage. Update state before the call (checks-effects-interactions) or add a nonReentrant guard.",
+			run:         runReentrancy},
+		{ID: "tx-origin", Severity: Medium, Confidence: ConfidenceHigh,
+			Title:       "Authorization through tx.origin",
+			Description: "tx.origin is the transaction's signer, not the caller: a malicious contract the owner interacts with passes this check. Use msg.sender.",
+			run:         runTxOrigin},
+		{ID: "unchecked-lowlevel", Severity: Medium, Confidence: ConfidenceMedium,
+			Title:       "Unchecked low-level call",
+			Description: "The boolean result of call/delegatecall/send is ignored, so a failed call goes unnoticed and execution continues as if it succeeded. Check the result or use transfer / Address.sendValue.",
+			run:         runUncheckedLowLevel},
+		{ID: "unchecked-transfer", Severity: High, Confidence: ConfidenceMedium,
+			Title:       "Unchecked ERC20 transfer",
+			Description: "The bool returned by an ERC20 transfer/transferFrom/approve is ignored; tokens that return false instead of reverting make the call silently fail. Use SafeERC20.",
+			run:         runUncheckedTransfer},
+		{ID: "unprotected-selfdestruct", Severity: High, Confidence: ConfidenceMedium,
+			Title:       "Unprotected selfdestruct",
+			Description: "Anyone can call a function that self-destructs the contract and sends its balance away. Restrict it to an owner or remove it.",
+			run:         runSelfdestruct},
+		{ID: "controlled-delegatecall", Severity: High, Confidence: ConfidenceMedium,
+			Title:       "Delegatecall to a user-controlled address",
+			Description: "delegatecall runs the target's code with this contract's storage and balance; a caller-chosen target can take over the contract.",
+			run:         runControlledDelegatecall},
+		{ID: "arbitrary-send-eth", Severity: High, Confidence: ConfidenceMedium,
+			Title:       "Ether sent to an arbitrary address",
+			Description: "An unrestricted function sends ether to an address the caller chooses, so anyone can drain the contract.",
+			run:         runArbitrarySend},
+		{ID: "missing-access-control", Severity: High, Confidence: ConfidenceMedium,
+			Title:       "Privileged state changed without access control",
+			Description: "An unrestricted function writes an ownership or admin variable, so anyone can take control of the contract.",
+			run:         runMissingAccessControl},
+		{ID: "unprotected-initializer", Severity: High, Confidence: ConfidenceMedium,
+			Title:       "Unprotected initializer",
+			Description: "An initializer can be called by anyone and more than once; guard it with OpenZeppelin's initializer modifier or a one-time flag.",
+			run:         runUnprotectedInitializer},
+		{ID: "weak-prng", Severity: High, Confidence: ConfidenceMedium,
+			Title:       "Weak randomness from block values",
+			Description: "Block values (timestamp, number, blockhash, prevrandao) are known to or chosen by the block producer and visible to other contracts in the same block; they are not a source of randomness. Use a VRF or commit-reveal.",
+			run:         runWeakPRNG},
+		{ID: "integer-overflow", Severity: High, Confidence: ConfidenceMedium,
+			Title:       "Integer overflow/underflow",
+			Description: "Before Solidity 0.8 arithmetic wraps silently; a caller-controlled operand can overflow or underflow a balance. Use SafeMath or compile with 0.8.",
+			run:         runOverflow},
+		{ID: "incorrect-equality", Severity: Medium, Confidence: ConfidenceHigh,
+			Title:       "Dangerous strict equality on a balance",
+			Description: "Anyone can change a contract's ether or token balance (selfdestruct, direct transfers), so a strict equality on it can be broken. Use >= or <=.",
+			run:         runIncorrectEquality},
+		{ID: "locked-ether", Severity: Medium, Confidence: ConfidenceHigh,
+			Title:       "Contract locks ether",
+			Description: "The contract accepts ether but has no way to send it out; ether sent to it is lost.",
+			run:         runLockedEther},
+		{ID: "shadowing-state", Severity: High, Confidence: ConfidenceHigh,
+			Title:       "State variable shadows an inherited one",
+			Description: "The derived contract declares a state variable with the name of a base contract's; the two are different storage slots and the base's functions keep using their own.",
+			run:         runShadowingState},
+		{ID: "uninitialized-storage", Severity: High, Confidence: ConfidenceHigh,
+			Title:       "Uninitialized storage pointer",
+			Description: "A local struct/array variable without a location points at storage slot 0 before Solidity 0.5, so writing to it overwrites state variables.",
+			run:         runUninitializedStorage},
+		{ID: "calls-loop", Severity: Low, Confidence: ConfidenceMedium,
+			Title:       "External call inside a loop",
+			Description: "One failing or gas-hungry recipient makes the whole loop revert (denial of service). Prefer pull payments.",
+			run:         runCallsLoop},
+		{ID: "timestamp", Severity: Low, Confidence: ConfidenceMedium,
+			Title:       "Block timestamp used in a comparison",
+			Description: "Block producers can shift block.timestamp by several seconds; do not rely on it for exact timing or ordering.",
+			run:         runTimestamp},
+		{ID: "unchecked-arithmetic", Severity: Low, Confidence: ConfidenceMedium,
+			Title:       "Arithmetic on caller input in an unchecked block",
+			Description: "Inside unchecked { } arithmetic wraps silently; an operand derived from caller input can overflow or underflow.",
+			run:         runUncheckedArithmetic},
+		{ID: "missing-zero-check", Severity: Low, Confidence: ConfidenceMedium,
+			Title:       "Missing zero-address check",
+			Description: "An address parameter is stored without checking it against address(0); a mistaken call can set it irrecoverably.",
+			run:         runMissingZeroCheck},
+		{ID: "shadowing-local", Severity: Low, Confidence: ConfidenceHigh,
+			Title:       "Local variable shadows a state variable",
+			Description: "A parameter or local variable has the name of a state variable, which makes code that meant the state variable silently use the local.",
+			run:         runShadowingLocal},
+		{ID: "deprecated", Severity: Info, Confidence: ConfidenceHigh,
+			Title:       "Deprecated Solidity construct",
+			Description: "The construct is deprecated or removed in newer Solidity (suicide, sha3, throw, callcode, block.blockhash, msg.gas, constant functions, var).",
+			run:         runDeprecated},
+		{ID: "pragma-floating", Severity: Info, Confidence: ConfidenceHigh,
+			Title:       "Floating pragma",
+			Description: "The pragma admits several compiler versions, so the deployed bytecode depends on which one compiled it. Pin the version you tested with.",
+			run:         runFloatingPragma},
+		{ID: "solc-version", Severity: Info, Confidence: ConfidenceHigh,
+			Title:       "Outdated compiler version",
+			Description: "The pragma allows a compiler older than 0.8.0, which lacks checked arithmetic and has known bugs.",
+			run:         runSolcVersion},
+	}
+}
+
+func det(id string) *Detector {
+	for i := range detectors {
+		if detectors[i].ID == id {
+			return &detectors[i]
+		}
+	}
+	panic("lint: unknown detector " + id)
+}
+
+// functions returns every function with a body, with its contract.
+func (a *analysis) functions() []*Node {
+	var out []*Node
+	for _, c := range a.contracts() {
+		// Unreported files are still indexed (for inheritance, modifiers
+		// and internal calls) but not scanned: half the cost of a token.
+		if u := a.unitFor(c); u != nil && u.dep && !a.opts.IncludeDependencies {
+			continue
+		}
+		for _, f := range members(c, "FunctionDefinition") {
+			if f.Child("body") != nil {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+func (a *analysis) calls(n *Node) []*Node {
+	return Find(n, func(x *Node) bool { return x.Type == "FunctionCall" })
+}
+
+// ---- reentrancy ----
+
+// ethCall returns the first call in fn (following internal calls) that
+// hands control to another contract with value or unlimited gas.
+func (a *analysis) ethCall(fn *Node, seen map[*Node]bool) *Node {
+	if fn == nil || seen[fn] {
+		return nil
+	}
+	seen[fn] = true
+	for _, c := range a.calls(fn.Child("body")) {
+		if forwardsControl(c) {
+			return c
+		}
+		if callee := a.internalCallee(c); callee != nil {
+			if r := a.ethCall(callee, seen); r != nil {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// forwardsControl tells calls that let the callee run arbitrary code with
+// enough gas to re-enter: low-level call (with or without value) and
+// high-level calls that send value. transfer/send's 2300 gas stipend is
+// not enough to re-enter.
+func forwardsControl(c *Node) bool {
+	if ll, ok := lowLevelCall(c); ok {
+		return ll.kind == "call" || ll.kind == "callcode"
+	}
+	e := c.Child("expression")
+	if e != nil && e.Type == "FunctionCallOptions" {
+		for _, name := range strs(e.Attr("names")) {
+			if name == "value" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writtenDeep collects the state variables fn writes, following internal
+// calls.
+func (a *analysis) writtenDeep(fn *Node, seen map[*Node]bool, out map[int]bool) {
+	if fn == nil || seen[fn] {
+		return
+	}
+	seen[fn] = true
+	Walk(fn.Child("body"), func(x *Node) bool {
+		for _, v := range a.writtenVars(x) {
+			out[v.ID] = true
+		}
+		if callee := a.internalCallee(x); callee != nil {
+			a.writtenDeep(callee, seen, out)
+		}
+		return true
+	})
+}
+
+// writtenVars returns the state variables a node writes.
+func (a *analysis) writtenVars(x *Node) []*Node {
+	if !a.writesState(x) {
+		return nil
+	}
+	var targets []*Node
+	switch x.Type {
+	case "Assignment":
+		lhs := x.Child("leftHandSide")
+		if lhs != nil && lhs.Type == "TupleExpression" {
+			targets = lhs.List("components")
+		} else {
+			targets = []*Node{lhs}
+		}
+	case "UnaryOperation":
+		targets = []*Node{x.Child("subExpression")}
+	case "FunctionCall":
+		targets = []*Node{x.Child("expression").Child("expression")}
+	}
+	var out []*Node
+	for _, t := range targets {
+		if d := a.rootDecl(t); isStateVar(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// runReentrancy reports the DAO pattern: a state variable read before an
+// external call (the balance being paid out) and written after it, so a
+// re-entrant call sees the stale value. Writes of variables not read
+// before the call (counters, timestamps) are benign and not reported.
+func runReentrancy(a *analysis) {
+	d := det("reentrancy-eth")
+	for _, fn := range a.functions() {
+		if !isEntry(fn) || isView(fn) || a.reentrancyGuarded(fn) {
+			continue
+		}
+		body := fn.Child("body")
+		var call, site *Node // the external call, and where it happens in fn
+		Walk(body, func(x *Node) bool {
+			if call != nil || x.Type != "FunctionCall" {
+				return call == nil
+			}
+			if forwardsControl(x) {
+				call, site = x, x
+			} else if callee := a.internalCallee(x); callee != nil {
+				if c := a.ethCall(callee, map[*Node]bool{}); c != nil {
+					call, site = c, x
+				}
+			}
+			return call == nil
+		})
+		if call == nil {
+			continue
+		}
+		read := map[int]bool{}
+		Walk(body, func(x *Node) bool {
+			if x.Src.Start >= site.Src.End() {
+				return false
+			}
+			if x.Type == "Identifier" && isStateVar(a.decl[x.Ref()]) {
+				read[x.Ref()] = true
+			}
+			return true
+		})
+		var stale *Node
+		Walk(body, func(x *Node) bool {
+			if stale != nil || x.Src.Start < site.Src.End() {
+				return stale == nil
+			}
+			for _, v := range a.writtenVars(x) {
+				if read[v.ID] {
+					stale = v
+				}
+			}
+			if callee := a.internalCallee(x); callee != nil && stale == nil {
+				w := map[int]bool{}
+				a.writtenDeep(callee, map[*Node]bool{}, w)
+				for id := range w {
+					if read[id] && (stale == nil || id < stale.ID) {
+						stale = a.decl[id]
+					}
+				}
+			}
+			return stale == nil
+		})
+		if stale != nil {
+			a.report(d, call, fmt.Sprintf("%s: function %s writes %s after an external call. %s", d.Title, fn.Name, stale.Name, d.Description))
+		}
+	}
+}
+
+// ---- tx.origin ----
+
+func runTxOrigin(a *analysis) {
+	d := det("tx-origin")
+	for _, fn := range a.functions() {
+		var bodies = []*Node{fn.Child("body")}
+		for _, c := range conditions(bodies[0]) {
+			a.txOriginIn(d, c)
+		}
+	}
+	for _, c := range a.contracts() {
+		for _, m := range members(c, "ModifierDefinition") {
+			for _, cond := range conditions(m.Child("body")) {
+				a.txOriginIn(d, cond)
+			}
+		}
+	}
+}
+
+func (a *analysis) txOriginIn(d *Detector, cond *Node) {
+	Walk(cond, func(x *Node) bool {
+		if x.Type != "BinaryOperation" || (x.Str("operator") != "==" && x.Str("operator") != "!=") {
+			return true
+		}
+		l, r := x.Child("leftExpression"), x.Child("rightExpression")
+		origin := func(n *Node) bool { return isMember(n, "tx", "origin") }
+		// tx.origin == msg.sender is the (weak) "caller is an EOA" idiom,
+		// not authorization.
+		if mentions(l, isMsgSender) || mentions(r, isMsgSender) {
+			return true
+		}
+		for _, side := range []*Node{l, r} {
+			if o := Find(side, origin); len(o) > 0 {
+				a.report(d, o[0], "")
+			}
+		}
+		return true
+	})
+}
+
+// ---- unchecked results ----
+
+func runUncheckedLowLevel(a *analysis) {
+	d := det("unchecked-lowlevel")
+	for _, fn := range a.functions() {
+		for _, c := range a.calls(fn.Child("body")) {
+			ll, ok := lowLevelCall(c)
+			if !ok || ll.kind == "transfer" {
+				continue
+			}
+			if a.resultIgnored(c, fn) {
+				a.report(d, c, fmt.Sprintf("The result of %s is not checked. %s", ll.kind, d.Description))
+			}
+		}
+	}
+}
+
+func runUncheckedTransfer(a *analysis) {
+	d := det("unchecked-transfer")
+	for _, fn := range a.functions() {
+		for _, c := range a.calls(fn.Child("body")) {
+			e := c.Child("expression")
+			if e == nil || e.Type != "MemberAccess" || c.TypeString() != "bool" {
+				continue
+			}
+			switch e.Str("memberName") {
+			case "transfer", "transferFrom", "approve":
+			default:
+				continue
+			}
+			if !strings.HasPrefix(e.Child("expression").TypeString(), "contract ") {
+				continue
+			}
+			if p := c.Parent; p != nil && p.Type == "ExpressionStatement" {
+				a.report(d, c, "")
+			}
+		}
+	}
+}
+
+// ---- access control ----
+
+func isSelfdestruct(c *Node) bool {
+	e := c.Child("expression")
+	return e != nil && (builtin(e, "selfdestruct") || builtin(e, "suicide"))
+}
+
+// reachesSelfdestruct follows internal calls from fn to a selfdestruct.
+func (a *analysis) reachesSelfdestruct(fn *Node, seen map[*Node]bool) *Node {
+	if fn == nil || seen[fn] {
+		return nil
+	}
+	seen[fn] = true
+	for _, c := range a.calls(fn.Child("body")) {
+		if isSelfdestruct(c) {
+			return c
+		}
+		if callee := a.internalCallee(c); callee != nil && !a.protected2(callee) {
+			if r := a.reachesSelfdestruct(callee, seen); r != nil {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// protected2 is protected without the internal-visibility shortcut, for
+// callees reached from an entry point.
+func (a *analysis) protected2(fn *Node) bool {
+	for _, m := range a.modifierDefs(fn) {
+		if accessModRe.MatchString(m.Name) || a.senderGuarded(m.Child("body"), 0) {
+			return true
+		}
+	}
+	return a.senderGuarded(fn.Child("body"), 0)
+}
+
+func runSelfdestruct(a *analysis) {
+	d := det("unprotected-selfdestruct")
+	for _, fn := range a.functions() {
+		if !isEntry(fn) || a.protected(fn) {
+			continue
+		}
+		if c := a.reachesSelfdestruct(fn, map[*Node]bool{}); c != nil {
+			a.report(d, c, fmt.Sprintf("Function %s can be called by anyone and self-destructs the contract. %s", fn.Name, d.Description))
+		}
+	}
+}
+
+func runControlledDelegatecall(a *analysis) {
+	d := det("controlled-delegatecall")
+	for _, fn := range a.functions() {
+		if !isEntry(fn) || a.protected(fn) {
+			continue
+		}
+		fromParam := a.tainted(fn, isParam(fn))
+		for _, c := range a.calls(fn.Child("body")) {
+			ll, ok := lowLevelCall(c)
+			if ok && (ll.kind == "delegatecall" || ll.kind == "callcode") && fromParam(ll.target) {
+				a.report(d, c, "")
+			}
+		}
+	}
+}
+
+func isMsgValue(n *Node) bool { return isMember(n, "msg", "value") }
+
+func runArbitrarySend(a *analysis) {
+	d := det("arbitrary-send-eth")
+	for _, fn := range a.functions() {
+		if !isEntry(fn) || a.callerDependent(fn) {
+			continue
+		}
+		fromParam := a.tainted(fn, isParam(fn))
+		for _, c := range a.calls(fn.Child("body")) {
+			ll, ok := lowLevelCall(c)
+			if !ok || ll.value == nil || (ll.kind != "call" && ll.kind != "send" && ll.kind != "transfer") {
+				continue
+			}
+			if isMsgValue(ll.value) || isZero(ll.value) || mentions(ll.target, isMsgSender) {
+				continue
+			}
+			if fromParam(ll.target) {
+				a.report(d, c, fmt.Sprintf("Function %s sends ether to an address the caller chooses. %s", fn.Name, d.Description))
+			}
+		}
+	}
+}
+
+func isZero(n *Node) bool {
+	return n != nil && n.Type == "Literal" && n.Str("value") == "0"
+}
+
+var privilegedRe = regexp.MustCompile(`(?i)^_*(owner|admin|administrator|governor|governance|controller|authority|operator|manager|creator|minter|master|root|superuser)s?_*$`)
+
+// initGuarded tells whether fn checks a boolean state flag (`require(!
+// initialized)`) or carries an initializer modifier.
+func (a *analysis) initGuarded(fn *Node) bool {
+	for _, m := range a.modifierDefs(fn) {
+		if strings.Contains(strings.ToLower(m.Name), "initializ") {
+			return true
+		}
+	}
+	for _, c := range conditions(fn.Child("body")) {
+		if mentions(c, func(x *Node) bool {
+			return x.Type == "Identifier" && isStateVar(a.decl[x.Ref()]) && (x.TypeString() == "bool" || strings.HasPrefix(x.TypeString(), "address"))
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+func runMissingAccessControl(a *analysis) {
+	d := det("missing-access-control")
+	for _, fn := range a.functions() {
+		if !isEntry(fn) || a.protected(fn) || a.initGuarded(fn) || isInitializerName(fn.Name) {
+			continue
+		}
+		for _, w := range a.stateWrites(fn.Child("body")) {
+			if w.Type != "Assignment" {
+				continue
+			}
+			v := a.rootDecl(w.Child("leftHandSide"))
+			if v == nil || !privilegedRe.MatchString(v.Name) || !strings.HasPrefix(v.TypeString(), "address") {
+				continue
+			}
+			a.report(d, w, fmt.Sprintf("Function %s lets anyone set %s. %s", fn.Name, v.Name, d.Description))
+		}
+	}
+}
+
+func isInitializerName(name string) bool {
+	l := strings.ToLower(name)
+	return l == "init" || strings.HasPrefix(l, "initiali") || strings.HasPrefix(l, "init_") || strings.HasPrefix(l, "_init")
+}
+
+func runUnprotectedInitializer(a *analysis) {
+	d := det("unprotected-initializer")
+	for _, fn := range a.functions() {
+		if !isEntry(fn) || !isInitializerName(fn.Name) || a.protected(fn) || a.initGuarded(fn) {
+			continue
+		}
+		if len(a.stateWrites(fn.Child("body"))) > 0 {
+			a.report(d, fn, "")
+		}
+	}
+}
+
+// ---- randomness, time ----
+
+func isHash(c *Node) bool {
+	switch calleeName(c) {
+	case "keccak256", "sha3", "sha256", "ripemd160":
+		e := c.Child("expression")
+		return e != nil && e.Type == "Identifier" && e.Ref() <= 0
+	}
+	return false
+}
+
+func runWeakPRNG(a *analysis) {
+	d := det("weak-prng")
+	for _, fn := range a.functions() {
+		fromBlock := a.tainted(fn, isBlockValue)
+		fromHash := a.tainted(fn, isBlockhash)
+		Walk(fn.Child("body"), func(x *Node) bool {
+			switch x.Type {
+			case "BinaryOperation":
+				op := x.Str("operator")
+				l, r := x.Child("leftExpression"), x.Child("rightExpression")
+				if op == "%" && fromBlock(l) {
+					a.report(d, x, "")
+				}
+				// blockhash(n) == guess: the "answer" is public.
+				if (op == "==" || op == "!=") && (fromHash(l) || fromHash(r)) {
+					a.report(d, x, "")
+				}
+			case "FunctionCall":
+				// A hash of block values turned into a number is a dice
+				// roll; kept as bytes32 it is usually an identifier.
+				if isHash(x) && toInteger(x.Parent) {
+					for _, arg := range x.List("arguments") {
+						if fromBlock(arg) {
+							a.report(d, x, "")
+							break
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+}
+
+func toInteger(p *Node) bool {
+	if p == nil || p.Type != "FunctionCall" || p.Str("kind") != "typeConversion" {
+		return false
+	}
+	t := p.TypeString()
+	return strings.HasPrefix(t, "uint") || strings.HasPrefix(t, "int")
+}
+
+func isBlockhash(n *Node) bool {
+	return n.Type == "FunctionCall" && (calleeName(n) == "blockhash") && isBlockValue(n)
+}
+
+func isComparison(op string) bool {
+	switch op {
+	case "<", ">", "<=", ">=", "==", "!=":
+		return true
+	}
+	return false
+}
+
+func runTimestamp(a *analysis) {
+	d := det("timestamp")
+	for _, fn := range a.functions() {
+		fromTime := a.tainted(fn, isTimestamp)
+		Walk(fn.Child("body"), func(x *Node) bool {
+			if x.Type == "BinaryOperation" && isComparison(x.Str("operator")) &&
+				(fromTime(x.Child("leftExpression")) || fromTime(x.Child("rightExpression"))) {
+				a.report(d, x, "")
+			}
+			return true
+		})
+	}
+}
+
+// ---- arithmetic ----
+
+func arithmetic(x *Node) (operands []*Node, ok bool) {
+	switch x.Type {
+	case "BinaryOperation":
+		switch x.Str("operator") {
+		case "+", "-", "*", "**":
+			if strings.HasPrefix(x.TypeString(), "int") || strings.HasPrefix(x.TypeString(), "uint") {
+				return []*Node{x.Child("leftExpression"), x.Child("rightExpression")}, true
+			}
+		}
+	case "Assignment":
+		switch x.Str("operator") {
+		case "+=", "-=", "*=":
+			return []*Node{x.Child("leftHandSide"), x.Child("rightHandSide")}, true
+		}
+	}
+	return nil, false
+}
+
+func runUncheckedArithmetic(a *analysis) {
+	d := det("unchecked-arithmetic")
+	for _, fn := range a.functions() {
+		if !isEntry(fn) {
+			continue
+		}
+		user := a.tainted(fn, func(x *Node) bool { return isParam(fn)(x) || isMsgValue(x) })
+		for _, ub := range Find(fn.Child("body"), func(x *Node) bool { return x.Type == "UncheckedBlock" }) {
+			Walk(ub, func(x *Node) bool {
+				if ops, ok := arithmetic(x); ok {
+					for _, o := range ops {
+						if user(o) {
+							a.report(d, x, "")
+							break
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+func runOverflow(a *analysis) {
+	d := det("integer-overflow")
+	for _, fn := range a.functions() {
+		u := a.unitFor(fn)
+		if u == nil || u.checked || !isEntry(fn) || isView(fn) {
+			continue
+		}
+		user := a.tainted(fn, isParam(fn))
+		conds := conditions(fn.Child("body"))
+		Walk(fn.Child("body"), func(x *Node) bool {
+			ops, ok := arithmetic(x)
+			if !ok || !a.storedInState(x) {
+				return true
+			}
+			for _, o := range ops {
+				if !user(o) {
+					continue
+				}
+				if guardedBefore(conds, x, o) {
+					continue
+				}
+				a.report(d, x, "")
+				break
+			}
+			return true
+		})
+	}
+}
+
+// storedInState tells whether arithmetic flows into storage: a compound
+// assignment to state, or an expression on the right of one.
+func (a *analysis) storedInState(x *Node) bool {
+	for p := x; p != nil; p = p.Parent {
+		switch p.Type {
+		case "Assignment":
+			return isStateVar(a.rootDecl(p.Child("leftHandSide")))
+		case "ExpressionStatement", "Block", "FunctionDefinition", "VariableDeclarationStatement", "Return":
+			return false
+		}
+	}
+	return false
+}
+
+// guardedBefore tells whether a range check on operand o (a comparison
+// that does not itself do the same wrapping arithmetic) precedes x.
+func guardedBefore(conds []*Node, x, o *Node) bool {
+	ids := map[int]bool{}
+	Walk(o, func(n *Node) bool {
+		if n.Type == "Identifier" {
+			ids[n.Ref()] = true
+		}
+		return true
+	})
+	for _, c := range conds {
+		if c.Src.Start > x.Src.Start {
+			continue
+		}
+		if mentions(c, func(n *Node) bool {
+			if n.Type != "BinaryOperation" || !isComparison(n.Str("operator")) || n.Str("operator") == "==" || n.Str("operator") == "!=" {
+				return false
+			}
+			if mentions(n, func(m *Node) bool { _, ar := arithmetic(m); return ar }) {
+				return false
+			}
+			return mentions(n, func(m *Node) bool { return m.Type == "Identifier" && ids[m.Ref()] })
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+func runIncorrectEquality(a *analysis) {
+	d := det("incorrect-equality")
+	balance := func(n *Node) bool {
+		if n.Type == "MemberAccess" && n.Str("memberName") == "balance" && strings.HasPrefix(n.Child("expression").TypeString(), "address") {
+			return true
+		}
+		if n.Type == "MemberAccess" && n.Str("memberName") == "balance" && strings.HasPrefix(n.Child("expression").TypeString(), "contract ") {
+			return true // `this.balance` before 0.5
+		}
+		return n.Type == "FunctionCall" && calleeName(n) == "balanceOf"
+	}
+	for _, fn := range a.functions() {
+		Walk(fn.Child("body"), func(x *Node) bool {
+			if x.Type == "BinaryOperation" && (x.Str("operator") == "==" || x.Str("operator") == "!=") &&
+				(mentions(x.Child("leftExpression"), balance) || mentions(x.Child("rightExpression"), balance)) {
+				a.report(d, x, "")
+			}
+			return true
+		})
+	}
+}
+
+// ---- contract-level ----
+
+// sendsEther tells whether code under n can move ether out.
+func sendsEther(n *Node) bool {
+	return mentions(n, func(x *Node) bool {
+		switch x.Type {
+		case "InlineAssembly", "YulFunctionCall":
+			return true
+		case "FunctionCall":
+			if ll, ok := lowLevelCall(x); ok && ll.kind != "staticcall" {
+				return true
+			}
+			if isSelfdestruct(x) {
+				return true
+			}
+			switch calleeName(x) {
+			case "sendValue", "functionCallWithValue", "safeTransferETH", "forceSafeTransferETH":
+				return true
+			}
+		case "FunctionCallOptions":
+			for _, name := range strs(x.Attr("names")) {
+				if name == "value" {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
+func runLockedEther(a *analysis) {
+	d := det("locked-ether")
+	// A contract others inherit from is a building block: its heirs may
+	// add the withdrawal (Slither's FP on every "Owned"-style base).
+	inherited := map[*Node]bool{}
+	for _, c := range a.contracts() {
+		for _, b := range a.bases(c)[1:] {
+			inherited[b] = true
+		}
+	}
+	for _, c := range a.contracts() {
+		if inherited[c] {
+			continue
+		}
+		if c.Str("contractKind") != "contract" || c.Bool("abstract") || (c.Attr("fullyImplemented") != nil && !c.Bool("fullyImplemented")) {
+			continue
+		}
+		var payable *Node
+		sends := false
+		for _, b := range a.bases(c) {
+			for _, f := range members(b, "FunctionDefinition") {
+				if isPayable(f) && !isConstructor(f) && payable == nil {
+					payable = f
+				}
+			}
+			if sendsEther(b) {
+				sends = true
+			}
+		}
+		// Library calls can send too (Address.sendValue is caught by name;
+		// any other external library call is given the benefit of doubt).
+		if payable != nil && !sends {
+			a.report(d, c, fmt.Sprintf("Contract %s has payable function %s but no way to withdraw ether. %s", c.Name, payable.Name, d.Description))
+		}
+	}
+}
+
+func stateVars(c *Node) []*Node {
+	return members(c, "VariableDeclaration")
+}
+
+func runShadowingState(a *analysis) {
+	d := det("shadowing-state")
+	for _, c := range a.contracts() {
+		bases := a.bases(c)
+		for _, v := range stateVars(c) {
+			for _, b := range bases[1:] {
+				for _, w := range stateVars(b) {
+					if w.Name == v.Name && w.Str("visibility") != "private" {
+						a.report(d, v, fmt.Sprintf("%s.%s shadows %s.%s. %s", c.Name, v.Name, b.Name, w.Name, d.Description))
+					}
+				}
+			}
+		}
+	}
+}
+
+func runShadowingLocal(a *analysis) {
+	d := det("shadowing-local")
+	for _, c := range a.contracts() {
+		names := map[string]string{}
+		for i, b := range a.bases(c) {
+			for _, v := range stateVars(b) {
+				if _, ok := names[v.Name]; !ok && (i == 0 || v.Str("visibility") != "private") {
+					names[v.Name] = b.Name
+				}
+			}
+		}
+		for _, f := range append(members(c, "FunctionDefinition"), members(c, "ModifierDefinition")...) {
+			Walk(f, func(x *Node) bool {
+				if x.Type == "VariableDeclaration" && !x.Bool("stateVariable") && x.Name != "" {
+					if owner, ok := names[x.Name]; ok {
+						a.report(d, x, fmt.Sprintf("%s shadows state variable %s.%s. %s", x.Name, owner, x.Name, d.Description))
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+func runUninitializedStorage(a *analysis) {
+	d := det("uninitialized-storage")
+	for _, fn := range a.functions() {
+		Walk(fn.Child("body"), func(x *Node) bool {
+			if x.Type != "VariableDeclarationStatement" || x.Child("initialValue") != nil {
+				return true
+			}
+			for _, v := range x.List("declarations") {
+				if v == nil {
+					continue
+				}
+				loc := v.Str("storageLocation")
+				ts := v.TypeString()
+				ref := strings.HasPrefix(ts, "struct ") || strings.HasSuffix(ts, "]") || strings.HasPrefix(ts, "mapping")
+				if ref && (loc == "storage" || (loc == "default" && strings.Contains(v.TypeIdentifier()+ts, "storage"))) {
+					a.report(d, v, "")
+				}
+			}
+			return true
+		})
+	}
+}
+
+func isLoop(n *Node) bool {
+	switch n.Type {
+	case "ForStatement", "WhileStatement", "DoWhileStatement":
+		return true
+	}
+	return false
+}
+
+func runCallsLoop(a *analysis) {
+	d := det("calls-loop")
+	for _, fn := range a.functions() {
+		if !isEntry(fn) {
+			continue
+		}
+		for _, c := range a.calls(fn.Child("body")) {
+			inLoop := false
+			for p := c.Parent; p != nil && p != fn; p = p.Parent {
+				if isLoop(p) {
+					inLoop = true
+					break
+				}
+			}
+			if !inLoop {
+				continue
+			}
+			if ll, ok := lowLevelCall(c); ok && ll.kind != "staticcall" {
+				a.report(d, c, "")
+				continue
+			}
+			e := c.Child("expression")
+			for e != nil && e.Type == "FunctionCallOptions" {
+				e = e.Child("expression")
+			}
+			if e != nil && e.Type == "MemberAccess" && strings.HasPrefix(e.Child("expression").TypeString(), "contract ") &&
+				c.Str("kind") == "functionCall" && !strings.Contains(e.TypeString(), " view ") && !strings.Contains(e.TypeString(), " pure ") {
+				a.report(d, c, "")
+			}
+		}
+	}
+}
+
+func runMissingZeroCheck(a *analysis) {
+	d := det("missing-zero-check")
+	for _, fn := range a.functions() {
+		if fn.Child("body") == nil || (!isEntry(fn) && !isConstructor(fn)) {
+			continue
+		}
+		params := map[int]*Node{}
+		for _, p := range fn.Child("parameters").List("parameters") {
+			if p != nil && strings.HasPrefix(p.TypeString(), "address") {
+				params[p.ID] = p
+			}
+		}
+		if len(params) == 0 {
+			continue
+		}
+		var conds []*Node
+		conds = append(conds, conditions(fn.Child("body"))...)
+		for _, m := range a.modifierDefs(fn) {
+			conds = append(conds, conditions(m.Child("body"))...)
+		}
+		for _, w := range a.stateWrites(fn.Child("body")) {
+			if w.Type != "Assignment" || w.Str("operator") != "=" {
+				continue
+			}
+			lhs := w.Child("leftHandSide")
+			if lhs == nil || lhs.Type != "Identifier" || !strings.HasPrefix(lhs.TypeString(), "address") {
+				continue
+			}
+			rhs := unwrapConversion(w.Child("rightHandSide"))
+			if rhs == nil || rhs.Type != "Identifier" || params[rhs.Ref()] == nil {
+				continue
+			}
+			id := rhs.Ref()
+			checked := false
+			for _, c := range conds {
+				if mentions(c, func(x *Node) bool { return x.Type == "Identifier" && x.Ref() == id }) {
+					checked = true
+				}
+			}
+			if !checked {
+				a.report(d, w, fmt.Sprintf("%s is stored without a zero-address check. %s", rhs.Name, d.Description))
+			}
+		}
+	}
+}
+
+// unwrapConversion strips address(x) / payable(x) conversions.
+func unwrapConversion(n *Node) *Node {
+	for n != nil && n.Type == "FunctionCall" && n.Str("kind") == "typeConversion" && len(n.List("arguments")) == 1 {
+		n = n.List("arguments")[0]
+	}
+	return n
+}
+
+func runDeprecated(a *analysis) {
+	d := det("deprecated")
+	for _, u := range a.units {
+		Walk(u.root, func(x *Node) bool {
+			what := ""
+			switch x.Type {
+			case "Identifier":
+				if x.Ref() <= 0 && (x.Name == "suicide" || x.Name == "sha3") {
+					what = x.Name
+				}
+			case "MemberAccess":
+				if isMember(x, "block", "blockhash") || isMember(x, "msg", "gas") {
+					what = x.Child("expression").Name + "." + x.Str("memberName")
+				} else if x.Str("memberName") == "callcode" && strings.HasPrefix(x.Child("expression").TypeString(), "address") {
+					what = "callcode"
+				}
+			case "Throw":
+				what = "throw"
+			case "FunctionDefinition":
+				if x.Bool("constant") {
+					what = "constant function"
+				}
+			case "VariableDeclarationStatement":
+				for _, v := range x.List("declarations") {
+					if v != nil && v.Child("typeName") == nil {
+						what = "var"
+					}
+				}
+			}
+			if what != "" {
+				a.report(d, x, fmt.Sprintf("Deprecated construct %q. %s", what, d.Description))
+			}
+			return true
+		})
+	}
+}
+
+func pragmaNodes(u *unit) []*Node {
+	var out []*Node
+	for _, n := range u.root.Children {
+		if n.Type == "PragmaDirective" {
+			if lits := strs(n.Attr("literals")); len(lits) > 0 && lits[0] == "solidity" {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+func runFloatingPragma(a *analysis) {
+	d := det("pragma-floating")
+	for _, u := range a.units {
+		for _, p := range pragmaNodes(u) {
+			c := strings.Join(strs(p.Attr("literals"))[1:], "")
+			if strings.ContainsAny(c, "^~><*|") || strings.Contains(c, "-") || strings.Count(c, ".") < 2 {
+				a.report(d, p, fmt.Sprintf("pragma solidity %s is not pinned. %s", c, d.Description))
+			}
+		}
+	}
+}
+
+func runSolcVersion(a *analysis) {
+	d := det("solc-version")
+	for _, u := range a.units {
+		for _, p := range pragmaNodes(u) {
+			c := strings.Join(strs(p.Attr("literals"))[1:], "")
+			if v, ok := minVersion(c); ok && v[0] == 0 && v[1] < 8 {
+				a.report(d, p, fmt.Sprintf("pragma solidity %s allows a compiler older than 0.8.0. %s", c, d.Description))
+			}
+		}
+	}
+}

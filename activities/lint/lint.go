@@ -1,0 +1,220 @@
+// Package lint is Slipway's contract auditor: a native Go analysis over the
+// compact JSON AST that solc emits with every compile, so that the lint
+// stage of a deployment costs milliseconds on top of the compile it already
+// pays for, and needs no Python toolchain (Slither) on the worker.
+//
+// Detectors follow the classes of the SWC registry and Slither's detector
+// ids where one exists, so that users can map findings to what they know.
+// Each detector is tuned for precision: a finding on a clean OpenZeppelin
+// token would teach users to ignore the lint stage.
+package lint
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/slipway-dev/slipway/activities/compile"
+)
+
+// Severity ranks a finding; the deployment policy gates on it.
+type Severity string
+
+// Severities, from most to least severe.
+const (
+	High   Severity = "HIGH"
+	Medium Severity = "MEDIUM"
+	Low    Severity = "LOW"
+	Info   Severity = "INFO"
+)
+
+// Rank orders severities for Gate and sorting (higher is more severe; 0 for
+// an unknown severity).
+func (s Severity) Rank() int {
+	switch s {
+	case High:
+		return 4
+	case Medium:
+		return 3
+	case Low:
+		return 2
+	case Info:
+		return 1
+	}
+	return 0
+}
+
+// ParseSeverity accepts a severity in any case, for config and flags.
+func ParseSeverity(s string) (Severity, error) {
+	v := Severity(strings.ToUpper(strings.TrimSpace(s)))
+	if v.Rank() == 0 {
+		return "", fmt.Errorf("parse severity %q: want HIGH, MEDIUM, LOW or INFO", s)
+	}
+	return v, nil
+}
+
+// Confidence says how likely a finding is a true positive, so that users
+// can triage heuristics (weak randomness) apart from certainties (tx.origin).
+type Confidence string
+
+// Confidences.
+const (
+	ConfidenceHigh   Confidence = "HIGH"
+	ConfidenceMedium Confidence = "MEDIUM"
+	ConfidenceLow    Confidence = "LOW"
+)
+
+// Unit is one compiled source file: its path as solc saw it, its text (for
+// mapping byte offsets to lines) and its AST from solc's standard-JSON
+// output.
+type Unit struct {
+	Path   string
+	Source string
+	AST    json.RawMessage
+}
+
+// Options tune an analysis.
+type Options struct {
+	// IncludeDependencies reports findings in @openzeppelin/ (and other
+	// node_modules-style) files too; by default they are analysed, for
+	// inheritance, but not reported, since users cannot fix them.
+	IncludeDependencies bool
+	// CompilerVersion is the solc version that produced the ASTs (from the
+	// compile result); when empty it is inferred from each file's pragma.
+	// It decides whether arithmetic is checked (>= 0.8.0).
+	CompilerVersion string
+}
+
+// Finding is one problem at one place, in the API's shape.
+type Finding struct {
+	Detector    string     `json:"detector"`
+	Severity    Severity   `json:"severity"`
+	Confidence  Confidence `json:"confidence"`
+	Title       string     `json:"title"`
+	Description string     `json:"description"`
+	File        string     `json:"file"`
+	Line        int        `json:"line"`
+	Column      int        `json:"column"`
+}
+
+// Summary counts findings per severity, as the audit API returns them.
+type Summary struct {
+	High   int `json:"high"`
+	Medium int `json:"medium"`
+	Low    int `json:"low"`
+	Info   int `json:"info"`
+}
+
+// Summarize counts findings per severity.
+func Summarize(findings []Finding) Summary {
+	var s Summary
+	for _, f := range findings {
+		switch f.Severity {
+		case High:
+			s.High++
+		case Medium:
+			s.Medium++
+		case Low:
+			s.Low++
+		case Info:
+			s.Info++
+		}
+	}
+	return s
+}
+
+// Gate reports whether findings fail a policy whose threshold is the given
+// severity: true when any finding is at or above it. The deployment's lint
+// stage fails on true unless the request allows findings.
+func Gate(findings []Finding, threshold Severity) bool {
+	t := threshold.Rank()
+	if t == 0 {
+		t = High.Rank()
+	}
+	for _, f := range findings {
+		if f.Severity.Rank() >= t {
+			return true
+		}
+	}
+	return false
+}
+
+// IsDependency tells library files (OpenZeppelin and other packages
+// resolved from node_modules) from the user's own.
+func IsDependency(path string) bool {
+	p := strings.TrimPrefix(path, "/")
+	return strings.HasPrefix(p, "@") || strings.HasPrefix(p, "node_modules/") || strings.Contains(p, "/node_modules/")
+}
+
+// Analyze runs every detector over the units and returns the findings in a
+// stable order (file, line, column, detector), one per detector and line.
+func Analyze(units []Unit, opts Options) ([]Finding, error) {
+	a, err := newAnalysis(units, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range detectors {
+		d.run(a)
+	}
+	return a.result(), nil
+}
+
+// Detector describes one check, for documentation and SARIF rules.
+type Detector struct {
+	ID          string
+	Severity    Severity
+	Confidence  Confidence
+	Title       string
+	Description string
+	run         func(*analysis)
+}
+
+// Detectors lists the checks Analyze runs.
+func Detectors() []Detector {
+	out := make([]Detector, len(detectors))
+	copy(out, detectors)
+	return out
+}
+
+func (a *analysis) result() []Finding {
+	sort.SliceStable(a.findings, func(i, j int) bool {
+		x, y := a.findings[i], a.findings[j]
+		if x.File != y.File {
+			return x.File < y.File
+		}
+		if x.Line != y.Line {
+			return x.Line < y.Line
+		}
+		if x.Column != y.Column {
+			return x.Column < y.Column
+		}
+		return x.Detector < y.Detector
+	})
+	type key struct {
+		det, file string
+		line      int
+	}
+	seen := map[key]bool{}
+	out := make([]Finding, 0, len(a.findings))
+	for _, f := range a.findings {
+		k := key{f.Detector, f.File, f.Line}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, f)
+	}
+	return out
+}
+
+// UnitsFromResult turns a compile result into analysis units, in path
+// order so that analyses are reproducible.
+func UnitsFromResult(res compile.Result) []Unit {
+	units := make([]Unit, 0, len(res.ASTs))
+	for path, ast := range res.ASTs {
+		units = append(units, Unit{Path: path, Source: res.Sources[path], AST: ast})
+	}
+	sort.Slice(units, func(i, j int) bool { return units[i].Path < units[j].Path })
+	return units
+}

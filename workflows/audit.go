@@ -1,0 +1,27 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/slipway-dev/slipway/activities/lint"
+)
+
+// AuditInput is one audit RPC's request.
+type AuditInput struct {
+	Request lint.AuditRequest `json:"request"`
+}
+
+// AuditWorkflow audits sources on a worker, so that an audit is a visible,
+// retried job like a compile: a crashed solc worker is retried, sources that
+// do not compile fail at once with their diagnostics.
+func AuditWorkflow(ctx workflow.Context, in AuditInput) (lint.AuditResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, solcActivityOptions())
+	var a *lint.Activities
+	var res lint.AuditResult
+	if err := workflow.ExecuteActivity(ctx, a.Audit, in.Request).Get(ctx, &res); err != nil {
+		// Returned as is, like CompileWorkflow's, so the typed error
+		// reaches the caller first.
+		return lint.AuditResult{}, err
+	}
+	return res, nil
+}
