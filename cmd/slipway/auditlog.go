@@ -62,10 +62,7 @@ func runAuditLog(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if err := validateDatabaseURL(*dsn); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	pool, err := db.Connect(ctx, *dsn)
+	pool, err := connectDB(ctx, *dsn)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/server"
 )
@@ -213,4 +215,13 @@ func envDuration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// connectDB validates a database URL from the command line and connects,
+// for the admin commands; a malformed URL is the caller's error (exit 2).
+func connectDB(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
+	if err := validateDatabaseURL(dsn); err != nil {
+		return nil, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return db.Connect(ctx, dsn)
 }

@@ -30,10 +30,7 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *tier != "free" && *tier != "paid" {
 		return fmt.Errorf("%w: --tier %q: want free or paid", errUsage, *tier)
 	}
-	if err := validateDatabaseURL(*dsn); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	pool, err := db.Connect(ctx, *dsn)
+	pool, err := connectDB(ctx, *dsn)
 	if err != nil {
 		return err
 	}
