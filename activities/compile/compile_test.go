@@ -77,6 +77,9 @@ func TestMain(m *testing.M) {
 	if sharedPool != nil {
 		sharedPool.Close()
 	}
+	if legacyCacheTemp != "" {
+		_ = os.RemoveAll(legacyCacheTemp)
+	}
 	os.Exit(code)
 }
 

@@ -40,6 +40,60 @@ function findImports(path) {
   return { error: 'import "' + path + '" is not available: only the request\'s own sources and @openzeppelin/contracts can be imported' };
 }
 
+function withLegacyAST(input) {
+  const req = JSON.parse(input);
+  const sel = ((req.settings || {}).outputSelection || {});
+  for (const file of Object.keys(sel)) {
+    const unit = sel[file][''];
+    if (Array.isArray(unit) && unit.indexOf('ast') >= 0 && unit.indexOf('legacyAST') < 0) {
+      unit.push('legacyAST');
+    }
+  }
+  return JSON.stringify(req);
+}
+
+function legacyASTAsAST(out) {
+  const res = JSON.parse(out);
+  for (const name of Object.keys(res.sources || {})) {
+    const src = res.sources[name];
+    if (src.ast === undefined && src.legacyAST !== undefined) {
+      src.ast = src.legacyAST;
+    }
+    delete src.legacyAST;
+  }
+  return JSON.stringify(res);
+}
+
+// compileWith bridges the solc-js API generations, so that audit input
+// pinned to old compilers (0.4.11 onwards) compiles through the same pool:
+// before 0.6 the wrapper takes the import callback as a bare function and
+// only compileStandardWrapper speaks standard JSON (compile() of 0.4.x is
+// the legacy combined-JSON entry point); from 0.6 compile() takes standard
+// JSON and an object of callbacks.
+function compileWith(solc, full, input) {
+  const m = /^(\d+)\.(\d+)\./.exec(full);
+  const legacyAPI = m && Number(m[1]) === 0 && Number(m[2]) < 6;
+  if (legacyAPI) {
+    // 0.4.11 answers standard JSON but has no compact `ast` output yet, only
+    // `legacyAST`: ask for that and hand it back as `ast`, where the Go side
+    // looks (the linter recognises and converts the legacy shape).
+    const noCompactAST = Number(m[2]) < 4 || (Number(m[2]) === 4 && Number(/^0\.4\.(\d+)/.exec(full)[1]) < 12);
+    if (noCompactAST) {
+      input = withLegacyAST(input);
+    }
+    let out;
+    if (typeof solc.compileStandardWrapper === 'function') {
+      out = solc.compileStandardWrapper(input, findImports);
+    } else if (typeof solc.compileStandard === 'function') {
+      out = solc.compileStandard(input, findImports);
+    } else {
+      throw new Error('solc ' + full + ' has no standard JSON interface');
+    }
+    return noCompactAST ? legacyASTAsAST(out) : out;
+  }
+  return solc.compile(input, { import: findImports });
+}
+
 function handle(line, write) {
   let req;
   try {
@@ -64,7 +118,7 @@ function handle(line, write) {
     if (req.version && !full.startsWith(req.version + '+') && full !== req.version) {
       throw new Error('module ' + req.module + ' is solc ' + full + ', not ' + req.version);
     }
-    let out = solc.compile(req.input, { import: findImports });
+    let out = compileWith(solc, full, req.input);
     if (out.indexOf('\n') >= 0) {
       out = JSON.stringify(JSON.parse(out)); // keep the answer on one line
     }

@@ -190,8 +190,18 @@ func ParseAST(raw []byte) (*Node, error) {
 		return nil, r.errf("trailing data")
 	}
 	root, ok := v.(*Node)
+	if !ok && isLegacyRoot(v) {
+		conv, err := convertLegacyAST(raw)
+		if err != nil {
+			return nil, err
+		}
+		if root, err = ParseAST(conv); err != nil {
+			return nil, err
+		}
+		return root, nil
+	}
 	if !ok {
-		return nil, fmt.Errorf("decode AST: root is not a node (legacy AST?): %w", ErrBadAST)
+		return nil, fmt.Errorf("decode AST: root is not a node: %w", ErrBadAST)
 	}
 	if root.Type != "SourceUnit" {
 		return nil, fmt.Errorf("decode AST: root is %q, want SourceUnit: %w", root.Type, ErrBadAST)

@@ -46,6 +46,7 @@ func TestMain(m *testing.M) {
 	if pool != nil {
 		pool.Close()
 	}
+	closeOldPool()
 	os.Exit(code)
 }
 

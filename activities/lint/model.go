@@ -56,6 +56,7 @@ func newAnalysis(units []Unit, opts Options) (*analysis, error) {
 		})
 		x.checked = versionAtLeast08(opts.CompilerVersion, x.pragma)
 	}
+	a.normalize()
 	return a, nil
 }
 

@@ -1,0 +1,13 @@
+pragma solidity ^0.4.24;
+contract GuessTheRandomNumberChallenge {
+    uint8 answer;
+    function GuessTheRandomNumberChallenge() public payable {
+        require(msg.value == 1 ether);
+        answer = uint8(keccak256(block.blockhash(block.number - 1), now)); // expect: deprecated weak-prng
+    }
+    function guess(uint8 n) public payable {
+        require(msg.value == 1 ether);
+        if (n == answer) { msg.sender.transfer(2 ether); }
+    }
+    function lottery() public { if (uint(sha3(block.timestamp)) % 2 == 0) msg.sender.transfer(this.balance); } // expect: deprecated timestamp weak-prng
+}
