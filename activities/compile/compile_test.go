@@ -64,7 +64,15 @@ func shared(t *testing.T) *Pool {
 	sharedOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		sharedPool, sharedErr = NewPool(ctx, Config{Size: 2})
+		// An empty compiler cache of its own: compilers a developer's
+		// `slipway audit` installed in the user cache must not change what
+		// these tests see as installed.
+		dir, err := os.MkdirTemp("", "slipway-solc-empty-")
+		if err != nil {
+			sharedErr = err
+			return
+		}
+		sharedPool, sharedErr = NewPool(ctx, Config{Size: 2, InstallDir: dir})
 	})
 	if sharedErr != nil {
 		t.Fatalf("NewPool: %v", sharedErr)

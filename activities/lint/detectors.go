@@ -702,10 +702,37 @@ func guardedBefore(conds []*Node, x, o *Node) bool {
 				return false
 			}
 			if mentions(n, func(m *Node) bool { _, ar := arithmetic(m); return ar }) {
-				return false
+				return overflowCheck(n, ids)
 			}
 			return mentions(n, func(m *Node) bool { return m.Type == "Identifier" && ids[m.Ref()] })
 		}) {
+			return true
+		}
+	}
+	return false
+}
+
+// overflowCheck tells the pre-0.8 idiom `a + b >= a` (SafeMath's and the
+// SWC registry's fix): a comparison of a sum or product of the operand with
+// one of that sum's own terms, which is false exactly when it wrapped.
+func overflowCheck(cmp *Node, ids map[int]bool) bool {
+	l, r := cmp.Child("leftExpression"), cmp.Child("rightExpression")
+	for _, side := range [][2]*Node{{l, r}, {r, l}} {
+		sum, other := side[0], side[1]
+		if sum == nil || other == nil || sum.Type != "BinaryOperation" || (sum.Str("operator") != "+" && sum.Str("operator") != "*") {
+			continue
+		}
+		if !mentions(sum, func(m *Node) bool { return m.Type == "Identifier" && ids[m.Ref()] }) {
+			continue
+		}
+		refs := map[int]bool{}
+		Walk(sum, func(m *Node) bool {
+			if m.Type == "Identifier" && m.Ref() > 0 {
+				refs[m.Ref()] = true
+			}
+			return true
+		})
+		if mentions(other, func(m *Node) bool { return m.Type == "Identifier" && refs[m.Ref()] }) {
 			return true
 		}
 	}
