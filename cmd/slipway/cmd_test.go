@@ -225,7 +225,9 @@ func startTestWorker(t *testing.T, taskQueue string) testWorker {
 	t.Cleanup(tc.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1, InstallDir: t.TempDir()}, logger) }()
+	go func() {
+		done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1, InstallDir: t.TempDir()}, logger)
+	}()
 	var once sync.Once
 	var stopErr error
 	stop := func() error {
