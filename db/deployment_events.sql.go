@@ -110,3 +110,15 @@ func (q *Queries) ListDeploymentEventsAfter(ctx context.Context, arg ListDeploym
 	}
 	return items, nil
 }
+
+const notifyDeploymentEvent = `-- name: NotifyDeploymentEvent :exec
+SELECT pg_notify('slipway_deployment_events', $1::text)
+`
+
+// Wakes every API replica watching this deployment. Sent in the transaction
+// that appends the event, so the notification is delivered after (and only
+// if) the event is visible.
+func (q *Queries) NotifyDeploymentEvent(ctx context.Context, deploymentID string) error {
+	_, err := q.db.Exec(ctx, notifyDeploymentEvent, deploymentID)
+	return err
+}

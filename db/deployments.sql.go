@@ -13,6 +13,57 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const cancelDeploymentIfNotDeploying = `-- name: CancelDeploymentIfNotDeploying :one
+UPDATE deployments
+SET status = 'CANCELLED', error = '', updated_at = now()
+WHERE id = $1 AND user_id = $2
+  AND status IN ('PENDING', 'GENERATING', 'LINTING', 'COMPILING')
+RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at
+`
+
+type CancelDeploymentIfNotDeployingParams struct {
+	ID     uuid.UUID
+	UserID uuid.UUID
+}
+
+// Moves a deployment that has not started signing to CANCELLED. Answers no
+// rows when it has (or has ended, or is another user's), which the API
+// answers failed_precondition or not_found after a look-up.
+func (q *Queries) CancelDeploymentIfNotDeploying(ctx context.Context, arg CancelDeploymentIfNotDeployingParams) (Deployment, error) {
+	row := q.db.QueryRow(ctx, cancelDeploymentIfNotDeploying, arg.ID, arg.UserID)
+	var i Deployment
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Status,
+		&i.Network,
+		&i.ContractName,
+		&i.ContractAddress,
+		&i.TxHash,
+		&i.GasUsed,
+		&i.BlockNumber,
+		&i.Confirmations,
+		&i.RequiredConfirmations,
+		&i.LintHigh,
+		&i.LintMedium,
+		&i.LintLow,
+		&i.LintInfo,
+		&i.Error,
+		&i.WorkflowID,
+		&i.EffectiveGasPrice,
+		&i.FeePaid,
+		&i.CompilerVersion,
+		&i.Request,
+		&i.SourceHash,
+		&i.ArtifactRef,
+		&i.IdempotencyKey,
+		&i.LastEventSeq,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const createDeployment = `-- name: CreateDeployment :one
 INSERT INTO deployments (
     id, user_id, network, contract_name, required_confirmations,

@@ -45,6 +45,23 @@ type CompileArtifact struct {
 	LastUsedAt      time.Time
 }
 
+type DeployTx struct {
+	TxHash               string
+	DeploymentID         uuid.UUID
+	Network              string
+	Signer               string
+	Nonce                int64
+	Attempt              int32
+	Kind                 string
+	RawTx                []byte
+	GasLimit             int64
+	MaxFeePerGas         pgtype.Numeric
+	MaxPriorityFeePerGas pgtype.Numeric
+	ContractAddress      string
+	BroadcastAt          *time.Time
+	CreatedAt            time.Time
+}
+
 type Deployment struct {
 	ID                    uuid.UUID
 	UserID                uuid.UUID
@@ -115,6 +132,13 @@ type Session struct {
 	RevokeReason      *string
 	UserAgent         string
 	IP                *netip.Addr
+}
+
+type SignerNonce struct {
+	Network   string
+	Address   string
+	NextNonce int64
+	UpdatedAt time.Time
 }
 
 type User struct {

@@ -15,12 +15,21 @@ type Querier interface {
 	// Whether the user ever had this key, revoked or not: deleting a key twice
 	// succeeds, deleting another user's key is not_found.
 	APIKeyExistsForUser(ctx context.Context, arg APIKeyExistsForUserParams) (bool, error)
+	// Hands out the signer's next nonce on this network and advances it. The
+	// first allocation, and any after the key was used outside Slipway, starts
+	// at the chain's pending nonce, never below what was already
+	// handed out. The row lock serialises allocations until commit.
+	AllocateNonce(ctx context.Context, arg AllocateNonceParams) (int32, error)
 	// Allocates the next seq and inserts the event in one statement. The UPDATE
 	// holds the deployment's row lock until the transaction ends, so concurrent
 	// appends get consecutive seqs and commit in seq order: a reader that has
 	// seen seq N never later finds a new event below N. Answers no rows when the
 	// deployment does not exist.
 	AppendDeploymentEvent(ctx context.Context, arg AppendDeploymentEventParams) (DeploymentEvent, error)
+	// Moves a deployment that has not started signing to CANCELLED. Answers no
+	// rows when it has (or has ended, or is another user's), which the API
+	// answers failed_precondition or not_found after a look-up.
+	CancelDeploymentIfNotDeploying(ctx context.Context, arg CancelDeploymentIfNotDeployingParams) (Deployment, error)
 	CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (APIKey, error)
 	// Answers no rows (pgx.ErrNoRows) when this user already has a deployment
 	// with this idempotency key; fetch it with GetDeploymentByIdempotencyKey.
@@ -38,6 +47,7 @@ type Querier interface {
 	// marks it used: a write on every hit would cost a WAL flush per compile
 	// for a timestamp that only a prune reads.
 	GetCompileArtifact(ctx context.Context, key []byte) ([]byte, error)
+	GetDeployTx(ctx context.Context, txHash string) (DeployTx, error)
 	// For workers, which act on any user's deployment.
 	GetDeployment(ctx context.Context, id uuid.UUID) (Deployment, error)
 	GetDeploymentByIdempotencyKey(ctx context.Context, arg GetDeploymentByIdempotencyKeyParams) (Deployment, error)
@@ -55,6 +65,7 @@ type Querier interface {
 	// The only write to audit_logs: there is deliberately no UPDATE or DELETE
 	// query, and a trigger refuses both.
 	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) (AuditLog, error)
+	InsertDeployTx(ctx context.Context, arg InsertDeployTxParams) (DeployTx, error)
 	ListAPIKeysByUser(ctx context.Context, userID uuid.UUID) ([]APIKey, error)
 	// Oldest first from since (inclusive); page with the id of the last row.
 	ListAuditLogsByUserSince(ctx context.Context, arg ListAuditLogsByUserSinceParams) ([]AuditLog, error)
@@ -62,13 +73,23 @@ type Querier interface {
 	// account (a tier change by an operator), oldest first from since
 	// (inclusive); page with the (created_at, id) of the last row.
 	ListAuditLogsForUser(ctx context.Context, arg ListAuditLogsForUserParams) ([]AuditLog, error)
+	// Every transaction signed for a deployment, first signing first.
+	ListDeployTxs(ctx context.Context, deploymentID uuid.UUID) ([]DeployTx, error)
 	ListDeploymentEventsAfter(ctx context.Context, arg ListDeploymentEventsAfterParams) ([]DeploymentEvent, error)
 	// Newest first. For the next page pass the created_at and id of the last row
 	// answered; leave them NULL for the first page.
 	ListDeploymentsForUser(ctx context.Context, arg ListDeploymentsForUserParams) ([]Deployment, error)
+	// Takes the deployment's row lock for the signing transaction, so that a
+	// concurrent cancel either wins before the nonce is taken or sees DEPLOYING.
+	LockDeploymentForDeploy(ctx context.Context, id uuid.UUID) (Deployment, error)
+	MarkDeployTxBroadcast(ctx context.Context, txHash string) error
 	// Claims a refresh token. Exactly one caller gets 1 row back, however many
 	// race; everyone else gets 0 and must treat the token as reused.
 	MarkRefreshTokenUsed(ctx context.Context, arg MarkRefreshTokenUsedParams) (int64, error)
+	// Wakes every API replica watching this deployment. Sent in the transaction
+	// that appends the event, so the notification is delivered after (and only
+	// if) the event is visible.
+	NotifyDeploymentEvent(ctx context.Context, deploymentID string) error
 	// Deletes artifacts not used since the cutoff; the next identical compile
 	// simply runs solc again.
 	PruneCompileArtifacts(ctx context.Context, unusedSince time.Time) (int64, error)

@@ -24,3 +24,9 @@ SELECT * FROM deployment_events
 WHERE deployment_id = @deployment_id AND seq > @after_seq
 ORDER BY seq
 LIMIT @max_events;
+
+-- name: NotifyDeploymentEvent :exec
+-- Wakes every API replica watching this deployment. Sent in the transaction
+-- that appends the event, so the notification is delivered after (and only
+-- if) the event is visible.
+SELECT pg_notify('slipway_deployment_events', @deployment_id::text);

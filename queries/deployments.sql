@@ -64,3 +64,13 @@ SET status                 = @status,
 WHERE id = @id
   AND (status NOT IN ('CONFIRMED', 'FAILED', 'CANCELLED') OR status = @status)
 RETURNING *;
+
+-- name: CancelDeploymentIfNotDeploying :one
+-- Moves a deployment that has not started signing to CANCELLED. Answers no
+-- rows when it has (or has ended, or is another user's), which the API
+-- answers failed_precondition or not_found after a look-up.
+UPDATE deployments
+SET status = 'CANCELLED', error = '', updated_at = now()
+WHERE id = @id AND user_id = @user_id
+  AND status IN ('PENDING', 'GENERATING', 'LINTING', 'COMPILING')
+RETURNING *;

@@ -1,0 +1,78 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+// NotifyChannel is the Postgres channel on which every deployment event is
+// announced, with the deployment id as payload. API replicas LISTEN on it to
+// wake their watchers; the event itself is read from deployment_events, so
+// a missed notification costs latency, never an event.
+const NotifyChannel = "slipway_deployment_events"
+
+// ErrDeploymentEnded reports a progress update for a deployment that has
+// already ended (CONFIRMED, FAILED or CANCELLED) in another status: a late
+// or retried activity must not revive it.
+var ErrDeploymentEnded = errors.New("deployment has ended")
+
+// Progress is one step of a deployment: its new status, the fields that
+// step learnt, and the event that tells watchers about it.
+type Progress struct {
+	// Update's Status and ID are filled from Status and DeploymentID.
+	Update  UpdateDeploymentProgressParams
+	Message string
+	// Details is the event's extra JSON (nil for none).
+	Details []byte
+}
+
+// RecordProgress moves a deployment to a new status, appends the matching
+// event and notifies watchers, all on q, which the caller runs in one
+// transaction (InTx) so that the row, the event and the notification land
+// together. It answers ErrDeploymentEnded when the deployment has ended in
+// another status.
+func RecordProgress(ctx context.Context, q *Queries, id uuid.UUID, status string, p Progress) (Deployment, DeploymentEvent, error) {
+	u := p.Update
+	u.ID, u.Status = id, status
+	d, err := q.UpdateDeploymentProgress(ctx, u)
+	if IsNotFound(err) {
+		cur, gerr := q.GetDeployment(ctx, id)
+		if gerr != nil {
+			return Deployment{}, DeploymentEvent{}, fmt.Errorf("update deployment %s: %w", id, gerr)
+		}
+		return cur, DeploymentEvent{}, fmt.Errorf("move deployment %s to %s: %w (it is %s)", id, status, ErrDeploymentEnded, cur.Status)
+	}
+	if err != nil {
+		return Deployment{}, DeploymentEvent{}, fmt.Errorf("update deployment %s: %w", id, err)
+	}
+	ev, err := AppendEvent(ctx, q, d, p.Message, p.Details)
+	if err != nil {
+		return Deployment{}, DeploymentEvent{}, err
+	}
+	d.LastEventSeq = ev.Seq
+	return d, ev, nil
+}
+
+// AppendEvent appends an event describing d as it is now (status, tx hash,
+// address, confirmations) and notifies watchers, on q's transaction.
+func AppendEvent(ctx context.Context, q *Queries, d Deployment, message string, details []byte) (DeploymentEvent, error) {
+	ev, err := q.AppendDeploymentEvent(ctx, AppendDeploymentEventParams{
+		DeploymentID:    d.ID,
+		Status:          d.Status,
+		Message:         message,
+		TxHash:          d.TxHash,
+		ContractAddress: d.ContractAddress,
+		Confirmations:   d.Confirmations,
+		Details:         details,
+	})
+	if err != nil {
+		return DeploymentEvent{}, fmt.Errorf("append event of deployment %s: %w", d.ID, err)
+	}
+	if err := q.NotifyDeploymentEvent(ctx, d.ID.String()); err != nil {
+		return DeploymentEvent{}, fmt.Errorf("notify event of deployment %s: %w", d.ID, err)
+	}
+	return ev, nil
+}
