@@ -109,6 +109,7 @@ type RateLimit struct {
 	TatUs      int64
 	EmissionUs int64
 	Allowed    bool
+	Taken      int32
 }
 
 type RefreshToken struct {

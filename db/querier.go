@@ -136,6 +136,26 @@ type Querier interface {
 	// now after the request, from which the caller derives remaining, reset and
 	// retry-after.
 	TakeRateLimit(ctx context.Context, arg TakeRateLimitParams) (TakeRateLimitRow, error)
+	// Many requests against many GCRA buckets in one statement, as a replica's
+	// limiter batches them: element i of the arrays is bucket i, the user it
+	// belongs to (the zero UUID, which no user has, for an address), its default
+	// limit and n_i >= 1, the number of requests on it in this batch, in
+	// arrival order. The buckets must be distinct. The rules are those of
+	// TakeRateLimit (queries/rate_limits.sql), applied to the n requests of a
+	// bucket one after the other at one instant: with backlog b (rescaled when
+	// the limit changed) and emission interval e, request j (from 0) is admitted
+	// when b + j*e <= (limit - 1) * e, and a refused request changes nothing, so
+	// the first `taken` are admitted and the rest refused, and TAT = now + b +
+	// taken*e. Each bucket's row is locked and updated once, so the decision is
+	// still atomic per bucket across replicas; rows are taken in bucket order so
+	// that two replicas' batches never deadlock. Time is clock_timestamp(), read
+	// once for the whole batch.
+	//
+	// Answers per bucket: taken, the limit and tier applied, e, and ahead_us =
+	// TAT - now after the batch; the caller derives each request's decision
+	// (request j < taken saw ahead_us - (taken - 1 - j) * e; the others saw
+	// ahead_us and were refused).
+	TakeRateLimits(ctx context.Context, arg TakeRateLimitsParams) ([]TakeRateLimitsRow, error)
 	// Records use of many keys at once, so that the auth path can batch these
 	// writes instead of updating on every request. Never moves time backwards.
 	TouchAPIKeysLastUsed(ctx context.Context, arg TouchAPIKeysLastUsedParams) error

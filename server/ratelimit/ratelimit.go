@@ -15,20 +15,34 @@
 // thus takes L requests at once and then one every T, which is "L requests
 // per minute" without the double burst a fixed window allows at its edge.
 //
-// Each request costs one SQL statement (queries/rate_limits.sql,
-// TakeRateLimit): an INSERT … ON CONFLICT DO UPDATE … RETURNING that reads the
-// user's current tier from users, decides and moves the TAT. Concurrent
-// requests on one bucket, from any replica, queue on the row lock, so exactly
-// L are admitted. The tier is read in the statement rather than taken from
-// the caller's token, which may be minutes old, so `slipway users set-tier`
-// applies to the next request; the bucket then keeps the number of requests
-// already used (10 of 10 free becomes 10 of 100 paid; 50 of 100 paid becomes
-// 10 of 10 free), rather than the share of the window.
+// Requests are decided in Postgres by one SQL statement
+// (queries/rate_limit_batches.sql, TakeRateLimits): an INSERT … ON CONFLICT
+// DO UPDATE … RETURNING that reads each user's current tier from users,
+// decides and moves the TAT. Concurrent statements on one bucket, from any
+// replica, queue on the row lock, so exactly L are admitted. The tier is read
+// in the statement rather than taken from the caller's token, which may be
+// minutes old, so `slipway users set-tier` applies to the next request; the
+// bucket then keeps the number of requests already used (10 of 10 free
+// becomes 10 of 100 paid; 50 of 100 paid becomes 10 of 10 free), rather than
+// the share of the window.
+//
+// # Batching
+//
+// A statement costs a round trip and, on the database, far more CPU than the
+// rows it touches, so a replica does not send one per request: the limiter
+// calls that arrive while a statement is in flight are coalesced into the
+// next one, which decides all of them, several buckets at once and several
+// requests on one bucket in arrival order (batch.go). An idle replica sends a
+// lone request at once; a busy one sends one statement per round trip
+// whatever its request rate. The decisions are exactly those of a statement
+// per request made one after the other at the statement's instant: each
+// bucket's row is still locked and moved once, atomically, on the database's
+// clock, and only the coalescing within one replica is new.
 //
 // # Clock
 //
-// Time is the database's clock_timestamp(), read once per statement, never
-// the replica's. Replicas' clocks drift apart; with the application's clock a
+// Time is the database's clock_timestamp(), read once per statement (so the
+// requests of one batch share an instant), never the replica's. Replicas' clocks drift apart; with the application's clock a
 // replica running ahead would spend the bucket's future and one running behind
 // would see it fuller than it is, so the limit would depend on which replica
 // served a request. The one database clock makes every replica agree. (The
@@ -250,6 +264,7 @@ type Limiter struct {
 	logger *slog.Logger
 	auth   map[string]bool
 
+	batch      *batcher
 	rejections *prometheus.CounterVec
 	failures   *prometheus.CounterVec
 	warned     logThrottle
@@ -275,17 +290,25 @@ func New(pool *pgxpool.Pool, cfg Config, reg prometheus.Registerer, logger *slog
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	rejections, err := registerCounter(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	rejections, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "slipway_rate_limit_rejections_total",
 		Help: "Requests refused for being over their rate limit, by the tier whose limit applied (free, paid, or ip for the per-address limit of auth procedures).",
 	}, []string{"tier"}))
 	if err != nil {
 		return nil, err
 	}
-	failures, err := registerCounter(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	failures, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "slipway_rate_limit_errors_total",
 		Help: "Requests the rate limiter could not decide because Postgres failed or timed out, by what they got: allowed (fail open) or refused (fail closed).",
 	}, []string{"outcome"}))
+	if err != nil {
+		return nil, err
+	}
+	batchSizes, err := register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "slipway_rate_limit_batch_requests",
+		Help:    "Requests decided per rate limit statement: how many limiter calls arriving while a statement was in flight were coalesced into the next.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 10),
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -299,8 +322,10 @@ func New(pool *pgxpool.Pool, cfg Config, reg prometheus.Registerer, logger *slog
 		auth[p] = true
 	}
 	ctx, stop := context.WithCancel(context.Background())
+	q := db.New(pool)
 	l := &Limiter{
-		q:          db.New(pool),
+		q:          q,
+		batch:      startBatcher(q, cfg, batchSizes),
 		cfg:        cfg,
 		logger:     logger,
 		auth:       auth,
@@ -317,11 +342,14 @@ func New(pool *pgxpool.Pool, cfg Config, reg prometheus.Registerer, logger *slog
 	return l, nil
 }
 
-// Close stops the sweeper and waits for it. It leaves the pool open.
+// Close stops the sweeper and the batcher and waits for them; requests
+// still waiting for a decision get an error (and the failure policy). It
+// leaves the pool open.
 func (l *Limiter) Close() {
 	l.stopOnce.Do(func() {
 		l.stop()
 		<-l.done
+		l.batch.close()
 	})
 }
 
@@ -329,13 +357,13 @@ func (l *Limiter) Close() {
 // user's sessions and API keys. The limit follows the user's tier as stored
 // now, so a tier change applies to the next request.
 func (l *Limiter) TakeUser(ctx context.Context, userID uuid.UUID) (Decision, error) {
-	return l.take(ctx, "user:"+userID.String(), &userID, l.cfg.FreePerMinute)
+	return l.take(ctx, "user:"+userID.String(), userID, l.cfg.FreePerMinute)
 }
 
 // TakeAuthIP takes one request from the bucket of a client address on the
 // unauthenticated auth procedures. IPv6 addresses share their /64.
 func (l *Limiter) TakeAuthIP(ctx context.Context, addr netip.Addr) (Decision, error) {
-	return l.take(ctx, "ip:"+addressKey(addr)+":auth", nil, l.cfg.AuthPerMinutePerIP)
+	return l.take(ctx, "ip:"+addressKey(addr)+":auth", uuid.Nil, l.cfg.AuthPerMinutePerIP)
 }
 
 // addressKey names the bucket of addr: IPv4 addresses as they are, IPv6 by
@@ -353,25 +381,23 @@ func addressKey(addr netip.Addr) string {
 	}
 }
 
-func (l *Limiter) take(ctx context.Context, bucket string, userID *uuid.UUID, defaultLimit int) (Decision, error) {
+// take decides one request on bucket through the batcher. userID is
+// uuid.Nil for an address's bucket: no user has that id, so the statement
+// finds no tier and applies defaultLimit. Config.Timeout bounds the whole
+// wait, queueing behind a statement in flight included.
+func (l *Limiter) take(ctx context.Context, bucket string, userID uuid.UUID, defaultLimit int) (Decision, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
-	row, err := l.q.TakeRateLimit(ctx, db.TakeRateLimitParams{
-		Bucket:       bucket,
-		UserID:       userID,
-		DefaultLimit: int32(defaultLimit),        //nolint:gosec // bounded by withDefaults.
-		PaidLimit:    int32(l.cfg.PaidPerMinute), //nolint:gosec // bounded by withDefaults.
-		WindowUs:     l.cfg.Window.Microseconds(),
-	})
+	a, err := l.batch.take(ctx, bucket, userID, int32(defaultLimit)) //nolint:gosec // bounded by withDefaults.
 	if err != nil {
 		return Decision{}, fmt.Errorf("take from rate limit bucket %s: %w", bucket, err)
 	}
-	d := decide(row)
+	d := decide(a)
 	d.Window = l.cfg.Window
 	switch {
-	case userID == nil:
+	case userID == uuid.Nil:
 		d.Tier = TierIP
-	case row.Tier != TierPaid:
+	case a.tier != TierPaid:
 		d.Tier = TierFree
 	}
 	if !d.Allowed {
@@ -384,15 +410,15 @@ func (l *Limiter) take(ctx context.Context, bucket string, userID *uuid.UUID, de
 // interval T, limit L and ahead = TAT - now after the request: the bucket is
 // full again after ahead, admits floor((L·T - ahead) / T) more requests now,
 // and after a refusal admits the next one after ahead + T - L·T.
-func decide(row db.TakeRateLimitRow) Decision {
-	t := max(row.EmissionUs, 1)
-	tolerance := t * int64(row.Lim)
-	ahead := max(row.AheadUs, 0)
+func decide(a answer) Decision {
+	t := max(a.emissionUs, 1)
+	tolerance := t * int64(a.lim)
+	ahead := max(a.aheadUs, 0)
 	d := Decision{
-		Allowed: row.Allowed,
-		Limit:   int(row.Lim),
+		Allowed: a.allowed,
+		Limit:   int(a.lim),
 		Reset:   time.Duration(ahead) * time.Microsecond,
-		Tier:    row.Tier,
+		Tier:    a.tier,
 	}
 	if rem := (tolerance - ahead) / t; rem > 0 {
 		d.Remaining = int(rem)
@@ -450,16 +476,17 @@ func failureOutcome(failClosed bool) string {
 	return "allowed"
 }
 
-// registerCounter registers c, or answers the identical collector already
+// register registers c, or answers the identical collector already
 // registered (two limiters on one registry, as in tests of two replicas).
-func registerCounter(reg prometheus.Registerer, c *prometheus.CounterVec) (*prometheus.CounterVec, error) {
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
 	if err := reg.Register(c); err != nil {
 		if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
-			if existing, ok := are.ExistingCollector.(*prometheus.CounterVec); ok {
+			if existing, ok := are.ExistingCollector.(C); ok {
 				return existing, nil
 			}
 		}
-		return nil, fmt.Errorf("register rate limit metrics: %w", err)
+		var none C
+		return none, fmt.Errorf("register rate limit metrics: %w", err)
 	}
 	return c, nil
 }
