@@ -83,9 +83,10 @@ func (h *apiKeyHandler) ListApiKeys(ctx context.Context, _ *connect.Request[slip
 	return connect.NewResponse(&slipwayv1.ListApiKeysResponse{ApiKeys: out}), nil
 }
 
-// DeleteApiKey revokes one of the caller's keys. The interceptor reads the
-// key's row on every request, so the key is refused from the next request
-// on, on every instance. Deleting a key already revoked succeeds (the
+// DeleteApiKey revokes one of the caller's keys. The key is refused from
+// the next request on, on every instance: this one drops it from its API
+// key cache on commit, and the others on the notification the revocation
+// sends (see apiKeyCache). Deleting a key already revoked succeeds (the
 // method is idempotent); another user's key is not_found, as is any id the
 // caller never had.
 func (h *apiKeyHandler) DeleteApiKey(ctx context.Context, req *connect.Request[slipwayv1.DeleteApiKeyRequest]) (*connect.Response[slipwayv1.DeleteApiKeyResponse], error) {
@@ -127,6 +128,7 @@ func (h *apiKeyHandler) DeleteApiKey(ctx context.Context, req *connect.Request[s
 	if err != nil {
 		return nil, toConnectError(err)
 	}
+	h.s.apiKeys.invalidate(id)
 	return connect.NewResponse(&slipwayv1.DeleteApiKeyResponse{}), nil
 }
 

@@ -122,19 +122,108 @@ func TestAPIKeyIsolation(t *testing.T) {
 	assert.Equal(t, 200, a.status, "alice's key survives bob's attempts")
 }
 
-// TestRevokedKeyRefusedOnEveryInstance: revocation is read on every
-// request, so another instance refuses the key at once, with no cache to
-// wait out.
+// TestRevokedKeyRefusedOnEveryInstance: both instances cache the key's
+// lookup; a revocation on one reaches the other's cache through
+// LISTEN/NOTIFY as it commits, long before the cache's TTL could, and the
+// revoking instance drops its own entry on the spot.
 func TestRevokedKeyRefusedOnEveryInstance(t *testing.T) {
 	a := newEnv(t, envOptions{})
 	b := newEnv(t, envOptions{pool: a.pool, keys: a.svc.tokens.keys})
+	waitListening(t, a.svc, b.svc)
 	_, pair := a.account(t, "two@example.com")
 	r := a.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "x"}, bearer(pair.GetAccessToken())...)
 	require.Equal(t, 200, r.status)
 	key, id := r.body["key"].(string), r.body["apiKey"].(map[string]any)["id"].(string)
-	require.Equal(t, 200, b.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
+	for _, env := range []*testEnv{a, b} {
+		require.Equal(t, 200, env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
+		require.True(t, cached(env.svc, key), "the lookup is cached")
+	}
+	revoked := time.Now()
 	require.Equal(t, 200, a.rest(t, "DELETE", "/api/v1/api-keys/"+id, nil, bearer(pair.GetAccessToken())...).status)
+	assert.False(t, cached(a.svc, key), "the revoking instance forgets the key at once")
+	assert.Equal(t, 401, a.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
+	// The notification is on its way before the DELETE has answered; allow
+	// for scheduling, but far less than the TTL.
+	require.Eventually(t, func() bool { return !cached(b.svc, key) }, time.Second, time.Millisecond)
+	assert.Less(t, time.Since(revoked), DefaultAPIKeyCacheTTL/2)
 	assert.Equal(t, 401, b.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
+}
+
+// Every way a key stops being valid notifies, hand-written SQL and the
+// deletion of its owner included, because a trigger does it.
+func TestKeyInvalidatedByAnyRevokingSQL(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	waitListening(t, env.svc)
+	for name, sql := range map[string]string{
+		"update": "UPDATE api_keys SET revoked_at = now() WHERE user_id = $1",
+		"delete": "DELETE FROM users WHERE id = $1",
+	} {
+		t.Run(name, func(t *testing.T) {
+			u, pair := env.account(t, name+"@example.com")
+			r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "x"}, bearer(pair.GetAccessToken())...)
+			require.Equal(t, 200, r.status)
+			key := r.body["key"].(string)
+			require.Equal(t, 200, env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
+			require.True(t, cached(env.svc, key))
+			_, err := env.pool.Exec(t.Context(), sql, uuid.MustParse(u.GetId()))
+			require.NoError(t, err)
+			require.Eventually(t, func() bool { return !cached(env.svc, key) }, time.Second, time.Millisecond)
+			assert.Equal(t, 401, env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
+		})
+	}
+}
+
+// When the listening connection breaks, the cache is emptied and bypassed
+// (no notification can be missed unnoticed), and it comes back when the
+// listener has reconnected.
+func TestAPIKeyCacheOffWhileNotListening(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	waitListening(t, env.svc)
+	_, pair := env.account(t, "listener@example.com")
+	r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "x"}, bearer(pair.GetAccessToken())...)
+	require.Equal(t, 200, r.status)
+	key := r.body["key"].(string)
+	require.Equal(t, 200, env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
+	require.True(t, cached(env.svc, key))
+
+	var n int
+	require.NoError(t, env.pool.QueryRow(t.Context(), `
+		SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN "' || $1 || '"'`, APIKeyRevokedChannel).Scan(&n))
+	require.Equal(t, 1, n, "one listening connection")
+	require.Eventually(t, func() bool { return !cached(env.svc, key) }, 5*time.Second, time.Millisecond, "emptied when the connection broke")
+	// Until it listens again, lookups are not cached; then they are.
+	waitListening(t, env.svc)
+	require.Equal(t, 200, env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
+	assert.True(t, cached(env.svc, key))
+	assert.Contains(t, env.logs.String(), "api key revocation listener failed")
+}
+
+// With the cache turned off every request queries.
+func TestAPIKeyCacheCanBeTurnedOff(t *testing.T) {
+	env := newEnv(t, envOptions{cfg: Config{APIKeyCacheTTL: -1}})
+	_, pair := env.account(t, "nocache@example.com")
+	r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "x"}, bearer(pair.GetAccessToken())...)
+	require.Equal(t, 200, r.status)
+	key := r.body["key"].(string)
+	require.Equal(t, 200, env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
+	assert.False(t, cached(env.svc, key))
+	_, err := NewService(Deps{Pool: env.pool, Keys: env.svc.tokens.keys, Config: Config{APIKeyCacheTTL: 3 * time.Second, Password: fastParams}})
+	assert.ErrorContains(t, err, "api key cache ttl")
+}
+
+// waitListening waits until each service's revocation listener listens.
+func waitListening(t *testing.T, svcs ...*Service) {
+	t.Helper()
+	for _, s := range svcs {
+		require.Eventually(t, s.apiKeys.isLive, 5*time.Second, time.Millisecond, "revocation listener")
+	}
+}
+
+// cached reports whether s has key's lookup cached and fresh.
+func cached(s *Service, key string) bool {
+	_, ok := s.apiKeys.get(keyHash(hashSecret(key)), s.now())
+	return ok
 }
 
 func TestAPIKeyRefusals(t *testing.T) {

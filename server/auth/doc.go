@@ -34,10 +34,13 @@
 // checked through a per-process cache whose entries live at most
 // SessionCacheTTL (2 s by default): a logout or reuse revocation on this
 // process refuses the session's tokens from the next request; on another
-// replica within SessionCacheTTL. API keys are read from the database on
-// every request (one indexed query), so a revoked key is refused at once
-// everywhere; their last_used_at is written in batches every
-// LastUsedFlush.
+// replica within SessionCacheTTL. API key lookups are cached per process
+// for at most APIKeyCacheTTL (2 s), and every replica drops a key from its
+// cache the moment the revocation commits, through Postgres LISTEN/NOTIFY
+// (a trigger on api_keys notifies in the revoking transaction); while a
+// replica's listening connection is down its cache is off, so a revoked key
+// is refused at once everywhere. Keys' last_used_at is written in batches
+// every LastUsedFlush.
 //
 // Every change (register, login, refresh, logout, reuse detection, API key
 // creation and revocation) writes one audit_logs row in the transaction of

@@ -177,15 +177,23 @@ func (s *Service) sessionState(ctx context.Context, id uuid.UUID) (sessionState,
 	return st, nil
 }
 
-// authenticateAPIKey finds the key by its prefix (one indexed query that
-// also answers the owner's current tier and skips revoked keys, so a
-// revocation is effective on the next request on every instance) and
-// compares the hash of the whole key in constant time.
+// authenticateAPIKey answers the key's owner from the API key cache or,
+// on a miss, finds the key by its prefix (one indexed query that also
+// answers the owner's current tier and skips revoked keys) and compares the
+// hash of the whole key in constant time. The cache drops a key as soon as
+// any replica revokes it (see apiKeyCache), so a revocation is effective on
+// the next request on every instance.
 func (s *Service) authenticateAPIKey(ctx context.Context, key string) (identity.Principal, error) {
 	prefix, err := ParseAPIKey(key)
 	if err != nil {
 		return identity.Principal{}, err
 	}
+	hash := keyHash(hashSecret(key))
+	if id, ok := s.apiKeys.get(hash, s.now()); ok {
+		s.lastUsed.touch(id.keyID)
+		return identity.Principal{UserID: id.userID, Tier: id.tier, Method: identity.MethodAPIKey, APIKeyID: id.keyID}, nil
+	}
+	gen, cacheable := s.apiKeys.generation()
 	row, err := s.q.GetAPIKeyByPrefix(ctx, prefix)
 	if db.IsNotFound(err) {
 		return identity.Principal{}, ErrInvalidAPIKey
@@ -193,8 +201,11 @@ func (s *Service) authenticateAPIKey(ctx context.Context, key string) (identity.
 	if err != nil {
 		return identity.Principal{}, fmt.Errorf("look up api key: %w", err)
 	}
-	if subtle.ConstantTimeCompare(hashSecret(key), row.APIKey.SecretHash) != 1 {
+	if subtle.ConstantTimeCompare(hash[:], row.APIKey.SecretHash) != 1 {
 		return identity.Principal{}, ErrInvalidAPIKey
+	}
+	if cacheable {
+		s.apiKeys.put(hash, apiKeyIdentity{keyID: row.APIKey.ID, userID: row.APIKey.UserID, tier: row.UserTier}, gen, s.now())
 	}
 	s.lastUsed.touch(row.APIKey.ID)
 	return identity.Principal{UserID: row.APIKey.UserID, Tier: row.UserTier, Method: identity.MethodAPIKey, APIKeyID: row.APIKey.ID}, nil

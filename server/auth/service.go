@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/slipway-dev/slipway/db"
@@ -26,6 +28,7 @@ const (
 	DefaultLeeway             = 5 * time.Second
 	DefaultSessionCacheTTL    = 2 * time.Second
 	DefaultLastUsedFlush      = 5 * time.Second
+	DefaultAPIKeyCacheTTL     = MaxAPIKeyCacheTTL
 	// MaxSessionCacheTTL bounds how long a logout on another replica may
 	// take to reach this one.
 	MaxSessionCacheTTL = 10 * time.Second
@@ -57,6 +60,13 @@ type Config struct {
 	// logout on this replica takes effect at once. At most
 	// MaxSessionCacheTTL.
 	SessionCacheTTL time.Duration
+	// APIKeyCacheTTL is how long this process reuses a successful API key
+	// lookup; negative turns the cache off (a query per request). A
+	// revocation reaches every replica's cache through Postgres
+	// LISTEN/NOTIFY at once; the TTL only bounds a stale entry should a
+	// notification be lost, and the age of the tier it carries. At most
+	// MaxAPIKeyCacheTTL. See apiKeyCache.
+	APIKeyCacheTTL time.Duration
 	// LastUsedFlush is how often API keys' last_used_at is written, in one
 	// statement for all keys used since the last flush; last_used_at is
 	// accurate to this interval.
@@ -88,6 +98,7 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.Leeway, DefaultLeeway)
 	def(&c.SessionCacheTTL, DefaultSessionCacheTTL)
 	def(&c.LastUsedFlush, DefaultLastUsedFlush)
+	def(&c.APIKeyCacheTTL, DefaultAPIKeyCacheTTL)
 	if c.Password == (PasswordParams{}) {
 		c.Password = DefaultPasswordParams
 	}
@@ -112,6 +123,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.SessionCacheTTL < 0 || c.SessionCacheTTL > MaxSessionCacheTTL {
 		errs = append(errs, fmt.Errorf("session cache ttl %s: want 0 to %s", c.SessionCacheTTL, MaxSessionCacheTTL))
+	}
+	if c.APIKeyCacheTTL > MaxAPIKeyCacheTTL {
+		errs = append(errs, fmt.Errorf("api key cache ttl %s: want at most %s", c.APIKeyCacheTTL, MaxAPIKeyCacheTTL))
 	}
 	if c.LastUsedFlush < 100*time.Millisecond || c.LastUsedFlush > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("last-used flush interval %s: want 100ms to 10m", c.LastUsedFlush))
@@ -161,11 +175,15 @@ type Service struct {
 	tokens   *tokenIssuer
 	hasher   *hasher
 	sessions *sessionCache
+	apiKeys  *apiKeyCache
 	lastUsed *lastUsedBatcher
+
+	stopListen context.CancelFunc
+	listenDone chan struct{}
 }
 
 // NewService validates deps and starts the background flush of API keys'
-// last use; Close stops it.
+// last use and the listener for their revocations; Close stops them.
 func NewService(deps Deps) (*Service, error) {
 	if deps.Pool == nil {
 		return nil, errors.New("auth service: no database pool")
@@ -200,14 +218,33 @@ func NewService(deps Deps) (*Service, error) {
 		tokens:   newTokenIssuer(deps.Keys, cfg, now),
 		hasher:   h,
 		sessions: newSessionCache(cfg.SessionCacheTTL, sessionCacheMaxEntries),
+		apiKeys:  newAPIKeyCache(max(cfg.APIKeyCacheTTL, 0), apiKeyCacheMaxEntries),
 	}
 	s.lastUsed = startLastUsedBatcher(q, cfg.LastUsedFlush, logger, now)
+	ctx, stop := context.WithCancel(context.Background())
+	s.stopListen, s.listenDone = stop, make(chan struct{})
+	if cfg.APIKeyCacheTTL > 0 {
+		// Its own connection, outside the pool: it is held for as long as
+		// the process runs.
+		connCfg := deps.Pool.Config().ConnConfig
+		go func() {
+			defer close(s.listenDone)
+			s.apiKeys.listen(ctx, func(ctx context.Context) (*pgx.Conn, error) {
+				return pgx.ConnectConfig(ctx, connCfg)
+			}, logger)
+		}()
+	} else {
+		close(s.listenDone)
+	}
 	return s, nil
 }
 
-// Close writes the API key uses not yet flushed and stops the flusher. Call
-// it after the HTTP server has drained, before closing the pool.
+// Close writes the API key uses not yet flushed and stops the flusher and
+// the revocation listener. Call it after the HTTP server has drained,
+// before closing the pool.
 func (s *Service) Close() {
+	s.stopListen()
+	<-s.listenDone
 	s.lastUsed.stop()
 }
 
