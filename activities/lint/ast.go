@@ -20,10 +20,12 @@ var ErrBadAST = errors.New("lint: malformed solc AST")
 
 // Node is one node of solc's compact JSON AST. The AST has ~90 node types
 // whose shapes change between compiler versions, so rather than one Go type
-// per node type the linter keeps the few fields every node has, its scalar
-// attributes as decoded JSON, and its child nodes by field name; detectors
-// read the attributes they need through the helpers, which return zero
-// values for whatever an older compiler did not emit.
+// per node type the linter keeps the few fields every node has (and the
+// reference and type that most expressions have) as typed fields, the
+// scalar attributes detectors read (keptAttr) as decoded JSON, and its
+// child nodes by field name; detectors read attributes through the
+// helpers, which return zero values for whatever an older compiler did not
+// emit.
 type Node struct {
 	Type string
 	ID   int
@@ -36,6 +38,10 @@ type Node struct {
 
 	attrs object
 	kids  []field
+
+	ref                        int
+	hasRef                     bool
+	typeString, typeIdentifier string
 }
 
 // field is a child field: few per node, so a slice beats a map.
@@ -121,11 +127,7 @@ func (n *Node) TypeString() string {
 	if n == nil {
 		return ""
 	}
-	if m, ok := n.attrs.get("typeDescriptions").(object); ok {
-		s, _ := m.get("typeString").(string)
-		return s
-	}
-	return ""
+	return n.typeString
 }
 
 // TypeIdentifier is solc's mangled type ("t_struct$_S_$12_storage_ptr"),
@@ -134,11 +136,7 @@ func (n *Node) TypeIdentifier() string {
 	if n == nil {
 		return ""
 	}
-	if m, ok := n.attrs.get("typeDescriptions").(object); ok {
-		s, _ := m.get("typeIdentifier").(string)
-		return s
-	}
-	return ""
+	return n.typeIdentifier
 }
 
 // Ref is the id of the declaration an Identifier, IdentifierPath or
@@ -147,10 +145,7 @@ func (n *Node) Ref() int {
 	if n == nil {
 		return 0
 	}
-	if n.attrs.get("referencedDeclaration") == nil {
-		return 0
-	}
-	return n.Int("referencedDeclaration")
+	return n.ref
 }
 
 // Src is a decoded "start:length:fileIndex" location of solc.
@@ -181,44 +176,36 @@ func ParseSrc(s string) (Src, error) {
 
 // ParseAST decodes one source unit's compact JSON AST.
 func ParseAST(raw []byte) (*Node, error) {
-	r := &reader{b: raw}
+	root, _, err := parseAST(raw)
+	return root, err
+}
+
+// parseAST decodes an AST and also returns all its nodes in document
+// order, so that indexing them needs no walk.
+func parseAST(raw []byte) (*Node, []*Node, error) {
+	r := &reader{b: string(raw), nodes: make([]*Node, 0, len(raw)/400)}
 	v, err := r.value()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.ws(); r.i != len(r.b) {
-		return nil, r.errf("trailing data")
+		return nil, nil, r.errf("trailing data")
 	}
 	root, ok := v.(*Node)
 	if !ok && isLegacyRoot(v) {
 		conv, err := convertLegacyAST(raw)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if root, err = ParseAST(conv); err != nil {
-			return nil, err
-		}
-		return root, nil
+		return parseAST(conv)
 	}
 	if !ok {
-		return nil, fmt.Errorf("decode AST: root is not a node: %w", ErrBadAST)
+		return nil, nil, fmt.Errorf("decode AST: root is not a node: %w", ErrBadAST)
 	}
 	if root.Type != "SourceUnit" {
-		return nil, fmt.Errorf("decode AST: root is %q, want SourceUnit: %w", root.Type, ErrBadAST)
+		return nil, nil, fmt.Errorf("decode AST: root is %q, want SourceUnit: %w", root.Type, ErrBadAST)
 	}
-	return root, nil
-}
-
-func (n *Node) addKid(name string, c *Node) {
-	if len(n.kids) == 0 || n.kids[len(n.kids)-1].name != name {
-		n.kids = append(n.kids, field{name: name})
-	}
-	f := &n.kids[len(n.kids)-1]
-	f.nodes = append(f.nodes, c)
-	if c != nil {
-		c.Parent = n
-		n.Children = append(n.Children, c)
-	}
+	return root, r.nodes, nil
 }
 
 // Walk visits n and its descendants depth-first in source order; returning

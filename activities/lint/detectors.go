@@ -257,7 +257,7 @@ func runReentrancy(a *analysis) {
 			if x.Src.Start >= site.Src.End() {
 				return false
 			}
-			if x.Type == "Identifier" && isStateVar(a.decl[x.Ref()]) {
+			if x.Type == "Identifier" && isStateVar(a.declOf(x.Ref())) {
 				read[x.Ref()] = true
 			}
 			return true
@@ -277,7 +277,7 @@ func runReentrancy(a *analysis) {
 				a.writtenDeep(callee, map[*Node]bool{}, w)
 				for id := range w {
 					if read[id] && (stale == nil || id < stale.ID) {
-						stale = a.decl[id]
+						stale = a.declOf(id)
 					}
 				}
 			}
@@ -474,7 +474,7 @@ func (a *analysis) initGuarded(fn *Node) bool {
 	}
 	for _, c := range conditions(fn.Child("body")) {
 		if mentions(c, func(x *Node) bool {
-			return x.Type == "Identifier" && isStateVar(a.decl[x.Ref()]) && (x.TypeString() == "bool" || strings.HasPrefix(x.TypeString(), "address"))
+			return x.Type == "Identifier" && isStateVar(a.declOf(x.Ref())) && (x.TypeString() == "bool" || strings.HasPrefix(x.TypeString(), "address"))
 		}) {
 			return true
 		}

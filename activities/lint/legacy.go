@@ -1,10 +1,5 @@
 package lint
 
-import (
-	"encoding/json"
-	"strconv"
-)
-
 // solc before 0.5 emits a compact AST that differs from the later one in
 // ways the detectors would otherwise have to know about one by one: global
 // identifiers (msg, tx, block, now, suicide…) refer to positive ids of
@@ -35,15 +30,13 @@ func (n *Node) setAttr(key string, v any) {
 }
 
 // normalize brings pre-0.5 AST attributes into the 0.5+ form in place.
-func (a *analysis) normalize() {
-	for _, u := range a.units {
-		Walk(u.root, func(n *Node) bool {
+func (a *analysis) normalize(nodes [][]*Node) {
+	for _, l := range nodes {
+		for _, n := range l {
 			switch n.Type {
 			case "Identifier":
-				if r := n.Ref(); r > 0 && globals[n.Name] {
-					if _, ok := a.decl[r]; !ok {
-						n.setAttr("referencedDeclaration", json.Number(strconv.Itoa(-r)))
-					}
+				if r := n.Ref(); r > 0 && globals[n.Name] && a.declOf(r) == nil {
+					n.ref = -r
 				}
 			case "FunctionCall":
 				if n.Attr("kind") == nil {
@@ -66,7 +59,6 @@ func (a *analysis) normalize() {
 					n.setAttr("kind", kind)
 				}
 			}
-			return true
-		})
+		}
 	}
 }

@@ -322,17 +322,6 @@ func TestBadAST(t *testing.T) {
 	}
 }
 
-func BenchmarkAnalyzeToken(b *testing.B) {
-	res := compileSources(b, map[string]string{"MyToken.sol": ozToken})
-	units := UnitsFromResult(res)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := Analyze(units, Options{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkParseToken isolates AST decoding, the bulk of an analysis.
 func BenchmarkParseToken(b *testing.B) {
 	res := compileSources(b, map[string]string{"MyToken.sol": ozToken})

@@ -23,47 +23,64 @@ type unit struct {
 type analysis struct {
 	opts     Options
 	units    []*unit
-	byFile   map[int]*unit
-	decl     map[int]*Node
 	unitOf   map[*Node]*unit
 	findings []Finding
 
-	memo map[string]map[*Node]bool
+	// decl indexes nodes by id: a slice, since solc numbers the nodes of
+	// one compile densely from 0, with a map for ids out of its range.
+	decl     []*Node
+	declHigh map[int]*Node
+}
+
+// declOf returns the node with the given id, or nil.
+func (a *analysis) declOf(id int) *Node {
+	if id >= 0 && id < len(a.decl) {
+		return a.decl[id]
+	}
+	return a.declHigh[id]
 }
 
 func newAnalysis(units []Unit, opts Options) (*analysis, error) {
-	a := &analysis{opts: opts, byFile: map[int]*unit{}, decl: map[int]*Node{}, unitOf: map[*Node]*unit{}, memo: map[string]map[*Node]bool{}}
-	roots, err := parseAll(units)
+	a := &analysis{opts: opts, unitOf: map[*Node]*unit{}, declHigh: map[int]*Node{}}
+	roots, nodes, err := parseAll(units)
 	if err != nil {
 		return nil, err
 	}
+	total := 0
+	for _, l := range nodes {
+		total += len(l)
+	}
+	a.decl = make([]*Node, 2*total+1024)
 	for i, u := range units {
 		root := roots[i]
 		x := &unit{path: u.Path, root: root, lines: NewLineIndex(u.Source), dep: IsDependency(u.Path)}
 		a.units = append(a.units, x)
-		a.byFile[root.Src.File] = x
 		a.unitOf[root] = x
-		Walk(root, func(n *Node) bool {
+		for _, n := range nodes[i] {
 			if n.ID != 0 {
-				a.decl[n.ID] = n
+				if n.ID > 0 && n.ID < len(a.decl) {
+					a.decl[n.ID] = n
+				} else {
+					a.declHigh[n.ID] = n
+				}
 			}
 			if n.Type == "PragmaDirective" {
 				if lits := strs(n.Attr("literals")); len(lits) > 0 && lits[0] == "solidity" {
 					x.pragma = strings.Join(lits[1:], "")
 				}
 			}
-			return true
-		})
+		}
 		x.checked = versionAtLeast08(opts.CompilerVersion, x.pragma)
 	}
-	a.normalize()
+	a.normalize(nodes)
 	return a, nil
 }
 
 // parseAll decodes the units' ASTs in parallel: decoding is most of an
 // analysis and the units are independent.
-func parseAll(units []Unit) ([]*Node, error) {
+func parseAll(units []Unit) ([]*Node, [][]*Node, error) {
 	roots := make([]*Node, len(units))
+	nodes := make([][]*Node, len(units))
 	errs := make([]error, len(units))
 	workers := min(runtime.GOMAXPROCS(0), len(units), 8)
 	next := make(chan int)
@@ -73,7 +90,7 @@ func parseAll(units []Unit) ([]*Node, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				roots[i], errs[i] = ParseAST(units[i].AST)
+				roots[i], nodes[i], errs[i] = parseAST(units[i].AST)
 			}
 		}()
 	}
@@ -84,10 +101,10 @@ func parseAll(units []Unit) ([]*Node, error) {
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("analyze %s: %w", units[i].Path, err)
+			return nil, nil, fmt.Errorf("analyze %s: %w", units[i].Path, err)
 		}
 	}
-	return roots, nil
+	return roots, nodes, nil
 }
 
 var verRe = regexp.MustCompile(`(\d+)\.(\d+)(?:\.(\d+))?`)
@@ -193,7 +210,7 @@ func (a *analysis) contracts() []*Node {
 func (a *analysis) bases(c *Node) []*Node {
 	var out []*Node
 	for _, id := range ints(c.Attr("linearizedBaseContracts")) {
-		if b := a.decl[id]; b != nil && b.Type == "ContractDefinition" {
+		if b := a.declOf(id); b != nil && b.Type == "ContractDefinition" {
 			out = append(out, b)
 		}
 	}
@@ -324,7 +341,7 @@ func (a *analysis) rootDecl(n *Node) *Node {
 	for n != nil {
 		switch n.Type {
 		case "Identifier":
-			return a.decl[n.Ref()]
+			return a.declOf(n.Ref())
 		case "IndexAccess":
 			n = n.Child("baseExpression")
 		case "MemberAccess":
@@ -602,7 +619,7 @@ func (a *analysis) senderGuarded(body *Node, depth int) bool {
 		if e == nil || e.Type != "Identifier" {
 			return false
 		}
-		d := a.decl[e.Ref()]
+		d := a.declOf(e.Ref())
 		return d != nil && d.Type == "FunctionDefinition" && d != body.Parent && a.senderGuarded(d.Child("body"), depth+1)
 	})
 }
@@ -615,7 +632,7 @@ func (a *analysis) modifierDefs(fn *Node) []*Node {
 			continue
 		}
 		name := m.Child("modifierName")
-		d := a.decl[name.Ref()]
+		d := a.declOf(name.Ref())
 		if d != nil && d.Type == "ModifierDefinition" {
 			out = append(out, d)
 		}
@@ -696,7 +713,7 @@ func (a *analysis) internalCallee(call *Node) *Node {
 	if e.Type != "Identifier" && !(e.Type == "MemberAccess" && builtin(e.Child("expression"), "super")) {
 		return nil
 	}
-	d := a.decl[e.Ref()]
+	d := a.declOf(e.Ref())
 	if d != nil && d.Type == "FunctionDefinition" && d.Child("body") != nil {
 		return d
 	}

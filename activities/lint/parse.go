@@ -3,17 +3,35 @@ package lint
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 )
 
-// A hand-written JSON reader builds the Node tree in one pass: decoding an
-// OpenZeppelin token's 25 ASTs (~3 MB) through encoding/json into
-// interface{} values and converting them cost ~40 ms, most of the lint
+// A hand-written JSON reader builds the Node tree in one pass, keeping only
+// what the detectors read: node types, ids, locations, names, references,
+// type descriptions and the attributes listed in keptAttr. Everything else
+// solc emits (documentation, scopes, selectors, exported symbols…) is
+// skipped without allocating. Decoding an OpenZeppelin token's ASTs through
+// encoding/json into interface{} values costs more than the whole lint
 // stage's budget (10 ms).
 
-// object is a JSON object that is not an AST node (typeDescriptions…),
-// kept as ordered pairs: they have a handful of keys.
+// keptAttr lists the scalar and list attributes detectors read through
+// Node.Str, Bool, Attr; the reader drops the others.
+func keptAttr(k string) bool {
+	switch k {
+	case "operator", "memberName", "kind", "visibility", "literals", "names",
+		"stateMutability", "stateVariable", "constant", "value", "storageLocation",
+		"contractKind", "payable", "isTypeConversion", "isStructConstructorCall",
+		"isConstructor", "fullyImplemented", "abstract", "nameLocation",
+		"linearizedBaseContracts", "mutability", "implemented", "hexValue", "subdenomination":
+		return true
+	}
+	return false
+}
+
+// object is a JSON object that is not an AST node, kept as ordered pairs:
+// they have a handful of keys.
 type object []kv
 
 type kv struct {
@@ -30,15 +48,38 @@ func (o object) get(key string) any {
 	return nil
 }
 
+// kid is a child node under a field name, while its parent is read.
+type kid struct {
+	name string
+	node *Node // nil for the holes of a node list
+}
+
 type reader struct {
-	b     []byte
+	// b is the AST as one string: every string the tree holds (keys,
+	// names, types) is a substring of it, so reading them allocates
+	// nothing.
+	b     string
 	i     int
 	depth int
-	// stack holds the pairs of the objects being read, so that each
-	// object allocates its pairs once, at their final size.
+	// stack, kids and elems hold the pairs, children and array elements
+	// of the values being read, so that each value allocates them once,
+	// at their final size.
 	stack []kv
-	// keys interns object keys and short values (node types, operators).
-	keys map[string]string
+	kids  []kid
+	elems []any
+	// slab hands out nodes from blocks, one allocation per block.
+	slab []Node
+	// nodes are all nodes read, in document order.
+	nodes []*Node
+}
+
+func (r *reader) newNode() *Node {
+	if len(r.slab) == 0 {
+		r.slab = make([]Node, 128)
+	}
+	n := &r.slab[0]
+	r.slab = r.slab[1:]
+	return n
 }
 
 func (r *reader) errf(format string, args ...any) error {
@@ -75,18 +116,9 @@ func (r *reader) value() (any, error) {
 	case c == 'n':
 		return nil, r.lit("null")
 	case c == '-' || (c >= '0' && c <= '9'):
-		start := r.i
-		for r.i < len(r.b) {
-			c := r.b[r.i]
-			if (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
-				r.i++
-				continue
-			}
-			break
-		}
-		n := string(r.b[start:r.i])
-		if _, err := strconv.ParseFloat(n, 64); err != nil {
-			return nil, r.errf("bad number %q", n)
+		n, err := r.number()
+		if err != nil {
+			return nil, err
 		}
 		return json.Number(n), nil
 	default:
@@ -94,52 +126,153 @@ func (r *reader) value() (any, error) {
 	}
 }
 
+func (r *reader) number() (string, error) {
+	start := r.i
+	for r.i < len(r.b) {
+		c := r.b[r.i]
+		if (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
+			r.i++
+			continue
+		}
+		break
+	}
+	n := r.b[start:r.i]
+	if !validNumber(n) {
+		return "", r.errf("bad number %q", n)
+	}
+	return n, nil
+}
+
+// validNumber is a fast path for plain integers before strconv's check.
+func validNumber(n string) bool {
+	if len(n) == 0 {
+		return false
+	}
+	i := 0
+	if n[0] == '-' {
+		i++
+	}
+	if i == len(n) {
+		return false
+	}
+	for _, c := range []byte(n[i:]) {
+		if c < '0' || c > '9' {
+			_, err := strconv.ParseFloat(n, 64)
+			return err == nil
+		}
+	}
+	return true
+}
+
+// intValue reads an integer (ids, references) without allocating; ok is
+// false for a value that is not a number in int range.
+func (r *reader) intValue() (v int, ok bool, err error) {
+	if r.i < len(r.b) && (r.b[r.i] == '-' || (r.b[r.i] >= '0' && r.b[r.i] <= '9')) {
+		start := r.i
+		neg := r.b[r.i] == '-'
+		if neg {
+			r.i++
+		}
+		digits := 0
+		for r.i < len(r.b) && r.b[r.i] >= '0' && r.b[r.i] <= '9' {
+			if v > 1<<50 {
+				r.i = start
+				goto slow
+			}
+			v = v*10 + int(r.b[r.i]-'0')
+			r.i++
+			digits++
+		}
+		if digits > 0 && (r.i >= len(r.b) || !isNumberByte(r.b[r.i])) {
+			if neg {
+				v = -v
+			}
+			return v, true, nil
+		}
+		r.i = start
+	}
+slow:
+	x, err := r.value()
+	if err != nil {
+		return 0, false, err
+	}
+	if n, isNum := x.(json.Number); isNum {
+		i, err := strconv.Atoi(string(n))
+		return i, err == nil, nil
+	}
+	return 0, false, nil
+}
+
+func isNumberByte(c byte) bool {
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
+}
+
 func (r *reader) lit(s string) error {
-	if len(r.b)-r.i < len(s) || string(r.b[r.i:r.i+len(s)]) != s {
+	if len(r.b)-r.i < len(s) || r.b[r.i:r.i+len(s)] != s {
 		return r.errf("bad literal")
 	}
 	r.i += len(s)
 	return nil
 }
 
+// str reads a string. Like solc's own reader it is lenient about raw
+// control characters inside strings.
 func (r *reader) str() (string, error) {
-	start := r.i
-	r.i++
-	escaped := false
-	for r.i < len(r.b) {
-		switch c := r.b[r.i]; {
-		case c == '\\':
-			escaped = true
-			r.i += 2
-			continue
-		case c == '"':
-			r.i++
-			if !escaped {
-				raw := r.b[start+1 : r.i-1]
-				if len(raw) > 24 {
-					return string(raw), nil
-				}
-				if k, ok := r.keys[string(raw)]; ok {
-					return k, nil
-				}
-				k := string(raw)
-				if r.keys == nil {
-					r.keys = map[string]string{}
-				}
-				r.keys[k] = k
-				return k, nil
-			}
-			var s string
-			if err := json.Unmarshal(r.b[start:r.i], &s); err != nil {
-				return "", r.errf("bad string: %v", err)
-			}
-			return s, nil
-		case c < 0x20:
-			return "", r.errf("control character in string")
-		}
-		r.i++
+	start := r.i + 1
+	j := strings.IndexByte(r.b[start:], '"')
+	if j < 0 {
+		return "", r.errf("unterminated string")
 	}
-	return "", r.errf("unterminated string")
+	if seg := r.b[start : start+j]; strings.IndexByte(seg, '\\') < 0 {
+		r.i = start + j + 1
+		return seg, nil
+	}
+	if err := r.skipStr(); err != nil {
+		return "", err
+	}
+	var s string
+	if err := json.Unmarshal([]byte(r.b[start-1:r.i]), &s); err != nil {
+		return "", r.errf("bad string: %v", err)
+	}
+	return s, nil
+}
+
+// skipStr steps over a string without decoding it: to the first quote
+// not escaped by an odd run of backslashes.
+func (r *reader) skipStr() error {
+	r.i++
+	for {
+		j := strings.IndexByte(r.b[r.i:], '"')
+		if j < 0 {
+			return r.errf("unterminated string")
+		}
+		r.i += j + 1
+		bs := 0
+		for k := r.i - 2; k >= 0 && r.b[k] == '\\'; k-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return nil
+		}
+	}
+}
+
+// skipScalar steps over a string, number or literal.
+func (r *reader) skipScalar() error {
+	switch c := r.b[r.i]; {
+	case c == '"':
+		return r.skipStr()
+	case c == 't':
+		return r.lit("true")
+	case c == 'f':
+		return r.lit("false")
+	case c == 'n':
+		return r.lit("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		_, err := r.number()
+		return err
+	}
+	return r.errf("unexpected %q", r.b[r.i])
 }
 
 // src decodes a "start:length:file" string in place.
@@ -195,49 +328,122 @@ func (r *reader) enter() error {
 	return nil
 }
 
-func (r *reader) array() ([]any, error) {
+// array reads a list; a list holding nodes is returned as nodeList so
+// that its holder files the nodes as children.
+func (r *reader) array() (any, error) {
 	if err := r.enter(); err != nil {
 		return nil, err
 	}
 	defer func() { r.depth-- }()
 	r.i++ // [
-	out := []any{}
+	base := len(r.elems)
 	r.ws()
 	if r.i < len(r.b) && r.b[r.i] == ']' {
 		r.i++
-		return out, nil
+		return []any{}, nil
 	}
+	nodes := false
 	for {
 		v, err := r.value()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		if _, ok := v.(*Node); ok {
+			nodes = true
+		}
+		r.elems = append(r.elems, v)
 		r.ws()
 		if r.i >= len(r.b) {
 			return nil, r.errf("unterminated array")
 		}
-		switch r.b[r.i] {
-		case ',':
+		if r.b[r.i] == ',' {
 			r.i++
-		case ']':
-			r.i++
-			return out, nil
-		default:
+			continue
+		}
+		if r.b[r.i] != ']' {
 			return nil, r.errf("expected , or ]")
+		}
+		r.i++
+		break
+	}
+	var out any
+	if nodes {
+		l := make(nodeList, len(r.elems)-base)
+		for i, e := range r.elems[base:] {
+			l[i], _ = e.(*Node)
+		}
+		out = l
+	} else {
+		out = slices.Clone(r.elems[base:])
+	}
+	clear(r.elems[base:])
+	r.elems = r.elems[:base]
+	return out, nil
+}
+
+// nodeList is a JSON list with at least one node in it; other entries
+// (null holes) are nil.
+type nodeList []*Node
+
+// typeDescriptions reads solc's {typeIdentifier, typeString} into n.
+func (r *reader) typeDescriptions(n *Node) error {
+	if err := r.enter(); err != nil {
+		return err
+	}
+	defer func() { r.depth-- }()
+	r.i++ // {
+	for {
+		r.ws()
+		if r.i < len(r.b) && r.b[r.i] == '}' {
+			r.i++
+			return nil
+		}
+		if r.i >= len(r.b) || r.b[r.i] != '"' {
+			return r.errf("expected key")
+		}
+		k, err := r.str()
+		if err != nil {
+			return err
+		}
+		r.ws()
+		if r.i >= len(r.b) || r.b[r.i] != ':' {
+			return r.errf("expected :")
+		}
+		r.i++
+		r.ws()
+		if r.i >= len(r.b) {
+			return r.errf("unexpected end")
+		}
+		if (k == "typeString" || k == "typeIdentifier") && r.b[r.i] == '"' {
+			s, err := r.str()
+			if err != nil {
+				return err
+			}
+			if k == "typeString" {
+				n.typeString = s
+			} else {
+				n.typeIdentifier = s
+			}
+		} else if _, err := r.value(); err != nil {
+			return err
+		}
+		r.ws()
+		if r.i < len(r.b) && r.b[r.i] == ',' {
+			r.i++
 		}
 	}
 }
 
-// object reads an object and returns a *Node when it has a nodeType.
+// object reads an object and returns a *Node when it has a nodeType, an
+// object otherwise.
 func (r *reader) object() (any, error) {
 	if err := r.enter(); err != nil {
 		return nil, err
 	}
 	defer func() { r.depth-- }()
 	r.i++ // {
-	base := len(r.stack)
-	var src Src
+	base, kbase := len(r.stack), len(r.kids)
+	n := r.newNode()
 	r.ws()
 	if r.i < len(r.b) && r.b[r.i] == '}' {
 		r.i++
@@ -258,18 +464,69 @@ func (r *reader) object() (any, error) {
 		}
 		r.i++
 		r.ws()
-		if k == "src" && r.i < len(r.b) && r.b[r.i] == '"' {
-			// Every node has a unique src: decode it in place rather than
-			// allocating a string and boxing it.
-			if err := r.src(&src); err != nil {
+		if r.i >= len(r.b) {
+			return nil, r.errf("unexpected end")
+		}
+		c := r.b[r.i]
+		switch {
+		case k == "src" && c == '"':
+			// Every node has a unique src: decode it in place.
+			if err := r.src(&n.Src); err != nil {
 				return nil, err
 			}
-		} else {
+		case k == "id":
+			v, ok, err := r.intValue()
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				n.ID = v
+			}
+		case k == "referencedDeclaration":
+			v, ok, err := r.intValue()
+			if err != nil {
+				return nil, err
+			}
+			n.ref, n.hasRef = v, ok
+		case k == "typeDescriptions" && c == '{':
+			if err := r.typeDescriptions(n); err != nil {
+				return nil, err
+			}
+		case k == "nodeType" && c == '"':
+			if n.Type, err = r.str(); err != nil {
+				return nil, err
+			}
+		case k == "name" && c == '"':
+			if n.Name, err = r.str(); err != nil {
+				return nil, err
+			}
+		case c == '{' || c == '[':
+			v, err := r.value()
+			if err != nil {
+				return nil, err
+			}
+			switch v := v.(type) {
+			case *Node:
+				r.kids = append(r.kids, kid{k, v})
+			case nodeList:
+				for _, c := range v {
+					r.kids = append(r.kids, kid{k, c})
+				}
+			default:
+				if keptAttr(k) {
+					r.stack = append(r.stack, kv{k, v})
+				}
+			}
+		case keptAttr(k):
 			v, err := r.value()
 			if err != nil {
 				return nil, err
 			}
 			r.stack = append(r.stack, kv{k, v})
+		default:
+			if err := r.skipScalar(); err != nil {
+				return nil, err
+			}
 		}
 		r.ws()
 		if r.i >= len(r.b) {
@@ -285,54 +542,67 @@ func (r *reader) object() (any, error) {
 		r.i++
 		break
 	}
-	pairs := make(object, len(r.stack)-base)
-	copy(pairs, r.stack[base:])
-	clear(r.stack[base:])
-	r.stack = r.stack[:base]
-	if t, ok := pairs.get("nodeType").(string); ok {
-		return r.node(t, pairs, src)
+	if len(r.stack) > base {
+		n.attrs = slices.Clone(r.stack[base:])
+		clear(r.stack[base:])
+		r.stack = r.stack[:base]
 	}
-	return pairs, nil
-}
-
-func (r *reader) node(typ string, pairs object, src Src) (*Node, error) {
-	n := &Node{Type: typ, Src: src}
-	for _, p := range pairs {
-		switch p.k {
-		case "nodeType":
-			continue
-		case "id":
-			if id, ok := p.v.(json.Number); ok {
-				n.ID, _ = strconv.Atoi(string(id))
-			}
-			continue
-		case "name":
-			n.Name, _ = p.v.(string)
-		}
-		switch v := p.v.(type) {
-		case *Node:
-			n.addKid(p.k, v)
-			continue
-		case []any:
-			if nodeList(v) {
-				for _, e := range v {
-					c, _ := e.(*Node)
-					n.addKid(p.k, c)
-				}
-				continue
-			}
-		}
-		n.attrs = append(n.attrs, p)
+	if len(r.kids) > kbase {
+		n.setKids(r.kids[kbase:])
+		clear(r.kids[kbase:])
+		r.kids = r.kids[:kbase]
 	}
-	sort.SliceStable(n.Children, func(i, j int) bool { return n.Children[i].Src.Start < n.Children[j].Src.Start })
+	if n.Type == "" {
+		// Not a node (the root of a legacy AST, or junk): its name and
+		// kept attributes are all that is looked at.
+		o := n.attrs
+		if n.Name != "" {
+			o = append(o, kv{"name", n.Name})
+		}
+		return o, nil
+	}
+	r.nodes = append(r.nodes, n)
 	return n, nil
 }
 
-func nodeList(arr []any) bool {
-	for _, e := range arr {
-		if _, ok := e.(*Node); ok {
-			return true
+// setKids files the children read in key order as fields, and in source
+// order as Children.
+func (n *Node) setKids(ks []kid) {
+	nf, nn := 0, 0
+	for i, k := range ks {
+		if i == 0 || ks[i-1].name != k.name {
+			nf++
+		}
+		if k.node != nil {
+			nn++
 		}
 	}
-	return false
+	all := make([]*Node, len(ks)+nn)
+	byKey, children := all[:len(ks):len(ks)], all[len(ks):]
+	n.kids = make([]field, 0, nf)
+	j, start := 0, 0
+	for i, k := range ks {
+		byKey[i] = k.node
+		if i == 0 || ks[i-1].name != k.name {
+			n.kids = append(n.kids, field{name: k.name})
+			start = i
+		}
+		n.kids[len(n.kids)-1].nodes = byKey[start : i+1 : i+1]
+		if k.node != nil {
+			k.node.Parent = n
+			children[j] = k.node
+			j++
+		}
+	}
+	sorted := true
+	for i := 1; i < len(children); i++ {
+		if children[i].Src.Start < children[i-1].Src.Start {
+			sorted = false
+			break
+		}
+	}
+	if !sorted {
+		slices.SortStableFunc(children, func(a, b *Node) int { return a.Src.Start - b.Src.Start })
+	}
+	n.Children = children
 }
