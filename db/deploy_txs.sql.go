@@ -18,7 +18,7 @@ VALUES ($1, $2, $3::bigint + 1)
 ON CONFLICT (network, address) DO UPDATE
 SET next_nonce = GREATEST(signer_nonces.next_nonce, $3::bigint) + 1,
     updated_at = now()
-RETURNING next_nonce - 1 AS nonce
+RETURNING (next_nonce - 1)::bigint AS nonce
 `
 
 type AllocateNonceParams struct {
@@ -31,9 +31,9 @@ type AllocateNonceParams struct {
 // first allocation, and any after the key was used outside Slipway, starts
 // at the chain's pending nonce, never below what was already
 // handed out. The row lock serialises allocations until commit.
-func (q *Queries) AllocateNonce(ctx context.Context, arg AllocateNonceParams) (int32, error) {
+func (q *Queries) AllocateNonce(ctx context.Context, arg AllocateNonceParams) (int64, error) {
 	row := q.db.QueryRow(ctx, allocateNonce, arg.Network, arg.Address, arg.ChainNonce)
-	var nonce int32
+	var nonce int64
 	err := row.Scan(&nonce)
 	return nonce, err
 }
@@ -213,4 +213,25 @@ UPDATE deploy_txs SET broadcast_at = COALESCE(broadcast_at, now()) WHERE tx_hash
 func (q *Queries) MarkDeployTxBroadcast(ctx context.Context, txHash string) error {
 	_, err := q.db.Exec(ctx, markDeployTxBroadcast, txHash)
 	return err
+}
+
+const nonceSigned = `-- name: NonceSigned :one
+SELECT EXISTS (
+    SELECT 1 FROM deploy_txs WHERE network = $1 AND signer = $2 AND nonce = $3
+) AS signed
+`
+
+type NonceSignedParams struct {
+	Network string
+	Signer  string
+	Nonce   int64
+}
+
+// Whether Slipway signed anything with this signer's nonce on the network:
+// gap repair fills only nonces nobody holds.
+func (q *Queries) NonceSigned(ctx context.Context, arg NonceSignedParams) (bool, error) {
+	row := q.db.QueryRow(ctx, nonceSigned, arg.Network, arg.Signer, arg.Nonce)
+	var signed bool
+	err := row.Scan(&signed)
+	return signed, err
 }

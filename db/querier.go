@@ -19,7 +19,7 @@ type Querier interface {
 	// first allocation, and any after the key was used outside Slipway, starts
 	// at the chain's pending nonce, never below what was already
 	// handed out. The row lock serialises allocations until commit.
-	AllocateNonce(ctx context.Context, arg AllocateNonceParams) (int32, error)
+	AllocateNonce(ctx context.Context, arg AllocateNonceParams) (int64, error)
 	// Allocates the next seq and inserts the event in one statement. The UPDATE
 	// holds the deployment's row lock until the transaction ends, so concurrent
 	// appends get consecutive seqs and commit in seq order: a reader that has
@@ -86,6 +86,9 @@ type Querier interface {
 	// Claims a refresh token. Exactly one caller gets 1 row back, however many
 	// race; everyone else gets 0 and must treat the token as reused.
 	MarkRefreshTokenUsed(ctx context.Context, arg MarkRefreshTokenUsedParams) (int64, error)
+	// Whether Slipway signed anything with this signer's nonce on the network:
+	// gap repair fills only nonces nobody holds.
+	NonceSigned(ctx context.Context, arg NonceSignedParams) (bool, error)
 	// Wakes every API replica watching this deployment. Sent in the transaction
 	// that appends the event, so the notification is delivered after (and only
 	// if) the event is visible.

@@ -13,7 +13,7 @@ VALUES (@network, @address, sqlc.arg(chain_nonce)::bigint + 1)
 ON CONFLICT (network, address) DO UPDATE
 SET next_nonce = GREATEST(signer_nonces.next_nonce, sqlc.arg(chain_nonce)::bigint) + 1,
     updated_at = now()
-RETURNING next_nonce - 1 AS nonce;
+RETURNING (next_nonce - 1)::bigint AS nonce;
 
 -- name: InsertDeployTx :one
 INSERT INTO deploy_txs (
@@ -34,3 +34,10 @@ SELECT * FROM deploy_txs WHERE tx_hash = @tx_hash;
 
 -- name: MarkDeployTxBroadcast :exec
 UPDATE deploy_txs SET broadcast_at = COALESCE(broadcast_at, now()) WHERE tx_hash = @tx_hash;
+
+-- name: NonceSigned :one
+-- Whether Slipway signed anything with this signer's nonce on the network:
+-- gap repair fills only nonces nobody holds.
+SELECT EXISTS (
+    SELECT 1 FROM deploy_txs WHERE network = @network AND signer = @signer AND nonce = @nonce
+) AS signed;

@@ -38,6 +38,86 @@ type Network struct {
 	// Signer references the deployer key in the secrets provider, such as
 	// "env:SLIPWAY_DEV_DEPLOYER_KEY". The key itself never appears in config.
 	Signer string `json:"signer,omitempty"`
+	// Gas is the fee policy of deployments to this network; zero fields
+	// take the defaults of GasPolicy.WithDefaults.
+	Gas GasPolicy `json:"gas,omitzero"`
+}
+
+// GasPolicy bounds what a deployment pays and says how a transaction that
+// is not included gets replaced.
+type GasPolicy struct {
+	// MaxFeePerGasGwei caps the fee per gas of any transaction, bumps
+	// included; above it a deployment waits rather than overpays.
+	MaxFeePerGasGwei float64 `json:"maxFeePerGasGwei,omitempty"`
+	// PriorityFeeGwei is the tip; 0 takes the median reward of recent
+	// blocks from eth_feeHistory, at least MinPriorityFeeGwei.
+	PriorityFeeGwei float64 `json:"priorityFeeGwei,omitempty"`
+	// BumpPercent raises both fee fields of a replacement; nodes refuse a
+	// replacement below 10 %.
+	BumpPercent int `json:"bumpPercent,omitempty"`
+	// BumpIntervalBlocks is how many blocks a transaction may wait for
+	// inclusion before it is replaced with higher fees.
+	BumpIntervalBlocks int `json:"bumpIntervalBlocks,omitempty"`
+	// MaxBumps bounds the replacements of one transaction; after the last
+	// one the deployment keeps waiting without raising fees further.
+	MaxBumps int `json:"maxBumps,omitempty"`
+	// OutageWindowSeconds is how long a deployment keeps retrying while the
+	// network's RPC is unreachable before it fails.
+	OutageWindowSeconds int `json:"outageWindowSeconds,omitempty"`
+}
+
+// Defaults of GasPolicy, chosen for test networks and L2s; mainnet
+// operators set a cap that matches their budget.
+const (
+	DefaultMaxFeePerGasGwei    = 500
+	MinPriorityFeeGwei         = 0.001
+	DefaultBumpPercent         = 20
+	DefaultBumpIntervalBlocks  = 3
+	DefaultMaxBumps            = 5
+	DefaultOutageWindowSeconds = 3600
+)
+
+// WithDefaults fills the zero fields.
+func (g GasPolicy) WithDefaults() GasPolicy {
+	if g.MaxFeePerGasGwei == 0 {
+		g.MaxFeePerGasGwei = DefaultMaxFeePerGasGwei
+	}
+	if g.BumpPercent == 0 {
+		g.BumpPercent = DefaultBumpPercent
+	}
+	if g.BumpIntervalBlocks == 0 {
+		g.BumpIntervalBlocks = DefaultBumpIntervalBlocks
+	}
+	if g.MaxBumps == 0 {
+		g.MaxBumps = DefaultMaxBumps
+	}
+	if g.OutageWindowSeconds == 0 {
+		g.OutageWindowSeconds = DefaultOutageWindowSeconds
+	}
+	return g
+}
+
+func (g GasPolicy) validate(name string) error {
+	var errs []error
+	if g.MaxFeePerGasGwei < 0 || g.MaxFeePerGasGwei > 1e6 {
+		errs = append(errs, fmt.Errorf("%s: gas.maxFeePerGasGwei must be 0 to 1000000", name))
+	}
+	if g.PriorityFeeGwei < 0 || (g.MaxFeePerGasGwei > 0 && g.PriorityFeeGwei > g.MaxFeePerGasGwei) {
+		errs = append(errs, fmt.Errorf("%s: gas.priorityFeeGwei must be 0 to maxFeePerGasGwei", name))
+	}
+	if g.BumpPercent != 0 && (g.BumpPercent < 10 || g.BumpPercent > 500) {
+		errs = append(errs, fmt.Errorf("%s: gas.bumpPercent must be 10 to 500 (nodes refuse smaller replacements)", name))
+	}
+	if g.BumpIntervalBlocks < 0 || g.BumpIntervalBlocks > 1000 {
+		errs = append(errs, fmt.Errorf("%s: gas.bumpIntervalBlocks must be 0 to 1000", name))
+	}
+	if g.MaxBumps < 0 || g.MaxBumps > 100 {
+		errs = append(errs, fmt.Errorf("%s: gas.maxBumps must be 0 to 100", name))
+	}
+	if g.OutageWindowSeconds < 0 || g.OutageWindowSeconds > 7*24*3600 {
+		errs = append(errs, fmt.Errorf("%s: gas.outageWindowSeconds must be 0 to 604800", name))
+	}
+	return errors.Join(errs...)
 }
 
 // Config is the networks file: JSON, so that operators can template it and
@@ -115,6 +195,9 @@ func (n Network) Validate() error {
 	}
 	if n.Signer != "" && !strings.Contains(n.Signer, ":") {
 		errs = append(errs, fmt.Errorf("%s: signer must be a secret reference such as env:NAME or file:/path", n.Name))
+	}
+	if err := n.Gas.validate(n.Name); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -226,7 +226,7 @@ func startTestWorker(t *testing.T, taskQueue string) testWorker {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1, InstallDir: t.TempDir()}, logger)
+		done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1, InstallDir: t.TempDir()}, chainDeps{}, logger)
 	}()
 	var once sync.Once
 	var stopErr error

@@ -11,23 +11,32 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/deploy"
+	"github.com/slipway-dev/slipway/activities/generate"
 	"github.com/slipway-dev/slipway/activities/lint"
+	"github.com/slipway-dev/slipway/activities/progress"
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/workflows"
 )
 
 type workerConfig struct {
-	Log      logConfig
-	Temporal temporalConfig
-	Compile  compileConfig
+	Log          logConfig
+	Temporal     temporalConfig
+	Compile      compileConfig
+	NetworksFile string
 }
 
 func (c *workerConfig) register(fs *flag.FlagSet) {
 	c.Log.register(fs)
 	c.Temporal.register(fs)
 	c.Compile.register(fs, false)
-	fs.StringVar(&c.Compile.DatabaseURL, "database-url", envString("DATABASE_URL", ""), "Postgres URL for the shared compile artifact cache; empty runs without a cache (env DATABASE_URL)")
+	fs.StringVar(&c.Compile.DatabaseURL, "database-url", envString("DATABASE_URL", ""), "Postgres URL: deployments, signer nonces and the shared compile artifact cache; empty runs compile and audit only (env DATABASE_URL)")
+	fs.StringVar(&c.NetworksFile, "networks", envString("SLIPWAY_NETWORKS_FILE", ""), "JSON file of the EVM networks to deploy to, with their signers' secret references (env SLIPWAY_NETWORKS_FILE)")
 }
 
 // compileConfig configures a worker's solc-js pool.
@@ -87,30 +96,54 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
+	networks, err := loadNetworks(cfg.NetworksFile)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	sp, err := newSecrets(logger)
+	if err != nil {
+		return err
+	}
 	tc, err := dialTemporal(cfg.Temporal, logger)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	return runTemporalWorker(ctx, tc, cfg.Temporal, cfg.Compile, logger)
+	return runTemporalWorker(ctx, tc, cfg.Temporal, cfg.Compile, chainDeps{Networks: networks, Secrets: sp}, logger)
+}
+
+// chainDeps are what the deploy stages need besides the database: the
+// networks and the secrets provider holding their signers.
+type chainDeps struct {
+	Networks chain.Config
+	Secrets  secrets.Provider
 }
 
 // runTemporalWorker polls the task queue until ctx ends. It starts the
 // activities' dependencies (the solc pool) before polling, so that a worker
 // that cannot compile never takes a task, and stops them after the worker
 // has stopped, so that no activity in flight loses its compiler.
-func runTemporalWorker(ctx context.Context, tc client.Client, cfg temporalConfig, cc compileConfig, logger *slog.Logger) error {
+func runTemporalWorker(ctx context.Context, tc client.Client, cfg temporalConfig, cc compileConfig, cd chainDeps, logger *slog.Logger) error {
 	pcfg := compile.Config{Size: cc.SolcWorkers, NodeModules: cc.NodeModules, Logger: logger,
 		AutoInstall: cc.AutoInstall, InstallDir: cc.InstallDir}
+	var dbPool *pgxpool.Pool
 	if cc.DatabaseURL != "" {
-		dbPool, err := db.Connect(ctx, cc.DatabaseURL)
+		var err error
+		dbPool, err = db.Connect(ctx, cc.DatabaseURL)
 		if err != nil {
-			return fmt.Errorf("connect compile cache: %w", err)
+			return fmt.Errorf("connect database: %w", err)
 		}
 		defer dbPool.Close()
 		pcfg.Cache = compile.NewPGCache(db.New(dbPool))
 	} else {
-		logger.InfoContext(ctx, "no --database-url: compiling without the artifact cache")
+		logger.InfoContext(ctx, "no --database-url: compiling without the artifact cache and serving no deployments")
+	}
+	for _, n := range cd.Networks.Networks {
+		// The deploy stage refuses an RPC serving another chain; say so
+		// at start rather than on the first deployment.
+		if err := n.CheckReachable(ctx); err != nil {
+			logger.WarnContext(ctx, "network not ready", "network", n.Name, "err", err)
+		}
 	}
 	pool, err := compile.NewPool(ctx, pcfg)
 	if err != nil {
@@ -118,7 +151,12 @@ func runTemporalWorker(ctx context.Context, tc client.Client, cfg temporalConfig
 	}
 	defer pool.Close()
 	w := worker.New(tc, cfg.TaskQueue, worker.Options{})
-	registerPipeline(w, pipelineDeps{Compile: &compile.Activities{Pool: pool}, Lint: &lint.Activities{Pool: pool}})
+	deps := pipelineDeps{Compile: &compile.Activities{Pool: pool}, Lint: &lint.Activities{Pool: pool}}
+	if dbPool != nil {
+		deps.Deploy = &deploy.Activities{Pool: dbPool, Networks: cd.Networks, Secrets: cd.Secrets, Logger: logger}
+		deps.Progress = &progress.Activities{Pool: dbPool}
+	}
+	registerPipeline(w, deps)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -133,15 +171,24 @@ func runTemporalWorker(ctx context.Context, tc client.Client, cfg temporalConfig
 type pipelineDeps struct {
 	Compile *compile.Activities
 	Lint    *lint.Activities
+	// Deploy and Progress need the database; without them the worker
+	// serves compile and audit only.
+	Deploy   *deploy.Activities
+	Progress *progress.Activities
 }
 
 // registerPipeline registers the workflows and activities this worker
-// serves: so far the compile and audit workflows behind the compile and
-// audit RPCs and their activities; the deployment pipeline's stages join as
-// they land.
+// serves: the compile and audit workflows behind the compile and audit
+// RPCs, and, with a database, the deployment workflow and its stages.
 func registerPipeline(r worker.Registry, d pipelineDeps) {
 	r.RegisterWorkflowWithOptions(workflows.CompileWorkflow, workflow.RegisterOptions{Name: workflows.CompileWorkflowName})
 	r.RegisterWorkflow(workflows.AuditWorkflow)
 	r.RegisterActivity(d.Compile)
 	r.RegisterActivity(d.Lint)
+	if d.Deploy != nil && d.Progress != nil {
+		r.RegisterWorkflowWithOptions(workflows.DeploymentWorkflow, workflow.RegisterOptions{Name: workflows.DeploymentWorkflowName})
+		r.RegisterActivity(&generate.Activities{})
+		r.RegisterActivity(d.Deploy)
+		r.RegisterActivity(d.Progress)
+	}
 }

@@ -1,0 +1,491 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/google/uuid"
+
+	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/db"
+)
+
+// ErrTypeUnreachable: the network's RPC did not answer for longer than
+// its outage window.
+const ErrTypeUnreachable = "NetworkUnreachable"
+
+// maxWaitPerCall bounds one Await or Confirm call, so that a long wait is a
+// series of activities (each visible, each with a fresh timeout) rather
+// than one that runs for hours.
+const maxWaitPerCall = 5 * time.Minute
+
+// blockTime is the network's block interval, or a second for chains that
+// mine on demand, so timeouts counted in blocks still end.
+func blockTime(n chain.Network) time.Duration {
+	if n.BlockTimeSeconds <= 0 {
+		return time.Second
+	}
+	return time.Duration(n.BlockTimeSeconds * float64(time.Second))
+}
+
+// pollInterval polls a few times per block, within 50 ms to 2 s.
+func pollInterval(n chain.Network) time.Duration {
+	d := time.Duration(n.BlockTimeSeconds * float64(time.Second) / 4)
+	return min(max(d, 50*time.Millisecond), 2*time.Second)
+}
+
+// outage tracks how long the RPC has failed in a row.
+type outage struct {
+	since  time.Time
+	window time.Duration
+}
+
+// fail notes a failed call; it answers an error once the failures have
+// lasted longer than the window.
+func (o *outage) fail(n chain.Network, err error) error {
+	if o.since.IsZero() {
+		o.since = time.Now()
+	}
+	if time.Since(o.since) > o.window {
+		return permanent(ErrTypeUnreachable, fmt.Errorf("network %s unreachable for %s: %w", n.Name, time.Since(o.since).Round(time.Second), err))
+	}
+	return nil
+}
+
+func (o *outage) ok() { o.since = time.Time{} }
+
+// AwaitResult says whether one of the deployment's transactions is mined.
+type AwaitResult struct {
+	Included    bool   `json:"included"`
+	TxHash      string `json:"txHash,omitempty"`
+	BlockNumber uint64 `json:"blockNumber,omitempty"`
+	// BlocksWaited is how many blocks passed without inclusion.
+	BlocksWaited uint64 `json:"blocksWaited,omitempty"`
+}
+
+// Await waits for one of the deployment's transactions to be mined, for
+// the network's bump interval (counted in blocks, and in wall time scaled
+// by the block time for chains that mine on demand). Not included by then,
+// it repairs nonce gaps below the deployment's nonce and answers so; the
+// workflow then bumps the fees. RPC failures are waited out, up to the
+// network's outage window.
+func (a *Activities) Await(ctx context.Context, in TxInput) (AwaitResult, error) {
+	n, b, txs, err := a.load(ctx, in)
+	if err != nil {
+		return AwaitResult{}, err
+	}
+	if len(txs) == 0 {
+		return AwaitResult{}, permanent(ErrTypeEnded, errors.New("nothing signed to wait for"))
+	}
+	o := outage{window: time.Duration(n.Gas.OutageWindowSeconds) * time.Second}
+	start := time.Now()
+	var startHead uint64
+	wall := time.Duration(float64(n.Gas.BumpIntervalBlocks)*1.5) * blockTime(n)
+	for {
+		r, t, err := a.receipt(ctx, b, txs)
+		if err == nil && r != nil {
+			return AwaitResult{Included: true, TxHash: common.HexToHash(t.TxHash).Hex(), BlockNumber: r.BlockNumber.Uint64()}, nil
+		}
+		var head uint64
+		if err == nil {
+			head, err = b.BlockNumber(ctx)
+		}
+		if err != nil {
+			if ferr := o.fail(n, err); ferr != nil {
+				return AwaitResult{}, ferr
+			}
+			a.logger().WarnContext(ctx, "chain rpc failing; waiting", "network", n.Name, "err", err)
+		} else {
+			o.ok()
+			if startHead == 0 {
+				startHead = head
+			}
+			waited := head - startHead
+			if waited >= uint64(n.Gas.BumpIntervalBlocks) || time.Since(start) >= wall || time.Since(start) >= maxWaitPerCall {
+				if err := a.repairGaps(ctx, n, b, txs[len(txs)-1]); err != nil {
+					a.logger().WarnContext(ctx, "nonce gap repair failed", "network", n.Name, "err", err)
+				}
+				return AwaitResult{BlocksWaited: waited}, nil
+			}
+		}
+		heartbeat(ctx, head)
+		if err := sleep(ctx, pollInterval(n)); err != nil {
+			return AwaitResult{}, err
+		}
+	}
+}
+
+// repairGaps fills the signer's nonces below t's that no transaction holds
+// (the chain was reset, or a transaction was dropped for good) with
+// zero-value self-transfers: a nonce gap would block t, and every later
+// deployment from the signer, forever.
+func (a *Activities) repairGaps(ctx context.Context, n chain.Network, b chain.Backend, t db.DeployTx) error {
+	from := common.HexToAddress(t.Signer)
+	pending, err := b.PendingNonceAt(ctx, from)
+	if err != nil {
+		return fmt.Errorf("read pending nonce: %w", err)
+	}
+	if pending >= uint64(t.Nonce) {
+		return nil
+	}
+	q := db.New(a.Pool)
+	for k := pending; k < uint64(t.Nonce); k++ {
+		held, err := q.NonceSigned(ctx, db.NonceSignedParams{Network: n.Name, Signer: t.Signer, Nonce: int64(k)})
+		if err != nil {
+			return fmt.Errorf("look up nonce %d: %w", k, err)
+		}
+		if held {
+			continue // its deployment re-broadcasts it
+		}
+		if err := a.fill(ctx, n, b, t.DeploymentID, k, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fill signs, stores and sends a zero-value self-transfer at nonce k, with
+// fees above floor (the transaction it replaces) when given.
+func (a *Activities) fill(ctx context.Context, n chain.Network, b chain.Backend, deployment uuid.UUID, k uint64, floor *Fees) error {
+	key, from, err := a.signer(ctx, n)
+	if err != nil {
+		return err
+	}
+	fees, _, err := suggestFees(ctx, b, n.Gas)
+	if err != nil {
+		return err
+	}
+	if floor != nil {
+		if bumped, ok := bumpFees(*floor, fees, max(n.Gas.BumpPercent, 10), gweiToWei(n.Gas.MaxFeePerGasGwei)); ok {
+			fees = bumped
+		}
+	}
+	chainID := new(big.Int).SetUint64(n.ChainID)
+	tx, err := types.SignNewTx(key, types.LatestSignerForChainID(chainID), &types.DynamicFeeTx{
+		ChainID: chainID, Nonce: k, GasTipCap: fees.MaxPriorityFeePerGas, GasFeeCap: fees.MaxFeePerGas, Gas: 21000, To: &from,
+	})
+	if err != nil {
+		return fmt.Errorf("sign filler: %w", err)
+	}
+	raw, err := tx.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("encode filler: %w", err)
+	}
+	if _, err := db.New(a.Pool).InsertDeployTx(ctx, db.InsertDeployTxParams{
+		TxHash: lowerHex32(tx.Hash()), DeploymentID: deployment, Network: n.Name, Signer: lowerHex(from),
+		// A filler's attempt is the nonce it fills: one filler per nonce
+		// per deployment.
+		Nonce: int64(k), Attempt: int32(k), Kind: kindFiller, RawTx: raw, GasLimit: 21000,
+		MaxFeePerGas: db.Wei(fees.MaxFeePerGas), MaxPriorityFeePerGas: db.Wei(fees.MaxPriorityFeePerGas),
+	}); err != nil && !db.IsUniqueViolation(err, "") {
+		return fmt.Errorf("store filler: %w", err)
+	}
+	if err := b.SendTransaction(ctx, tx); err != nil && !isKnown(err) && !isNonceTooLow(err) && !isUnderpriced(err) {
+		return fmt.Errorf("send filler for nonce %d: %w", k, err)
+	}
+	a.logger().InfoContext(ctx, "filled a nonce gap", "network", n.Name, "signer", from.Hex(), "nonce", k, "tx", tx.Hash().Hex())
+	return nil
+}
+
+// BumpResult says whether the deployment's transaction was replaced.
+type BumpResult struct {
+	Replaced bool   `json:"replaced"`
+	TxHash   string `json:"txHash,omitempty"`
+	// Message says why not, for the deployment's events.
+	Message string `json:"message,omitempty"`
+}
+
+// Bump replaces the deployment's newest transaction with the same nonce and
+// data and fees raised by at least the network's bump percent, stores the
+// replacement and sends it. It answers Replaced false (with a message) when
+// the cap or the bump limit leaves no room, or when a transaction is mined.
+func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
+	n, b, _, err := a.load(ctx, in)
+	if err != nil {
+		return BumpResult{}, err
+	}
+	key, _, err := a.signer(ctx, n)
+	if err != nil {
+		return BumpResult{}, err
+	}
+	now, _, err := suggestFees(ctx, b, n.Gas)
+	if err != nil {
+		return BumpResult{}, err
+	}
+	id := uuid.MustParse(in.DeploymentID)
+	var res BumpResult
+	var newest db.DeployTx
+	var all []db.DeployTx
+	err = db.InTx(ctx, a.Pool, func(q *db.Queries) error {
+		d, err := q.LockDeploymentForDeploy(ctx, id)
+		if err != nil {
+			return fmt.Errorf("lock deployment: %w", err)
+		}
+		txs, err := q.ListDeployTxs(ctx, id)
+		if err != nil {
+			return fmt.Errorf("read signed transactions: %w", err)
+		}
+		for _, t := range txs {
+			if t.Kind == kindDeploy {
+				all = append(all, t)
+			}
+		}
+		if len(all) == 0 {
+			return permanent(ErrTypeEnded, errors.New("nothing signed to replace"))
+		}
+		if r, _, err := a.receipt(ctx, b, all); err != nil || r != nil {
+			res = BumpResult{Message: "already mined"}
+			return err
+		}
+		last := all[len(all)-1]
+		if int(last.Attempt) >= n.Gas.MaxBumps {
+			res = BumpResult{Message: fmt.Sprintf("not included after %d fee bumps; waiting at max fee %s gwei", last.Attempt, weiToGwei(last.MaxFeePerGas.Int))}
+			return nil
+		}
+		old := Fees{MaxFeePerGas: last.MaxFeePerGas.Int, MaxPriorityFeePerGas: last.MaxPriorityFeePerGas.Int}
+		fees, ok := bumpFees(old, now, n.Gas.BumpPercent, gweiToWei(n.Gas.MaxFeePerGasGwei))
+		if !ok {
+			res = BumpResult{Message: fmt.Sprintf("fees are at the cap of %g gwei (base fee %s gwei); waiting", n.Gas.MaxFeePerGasGwei, weiToGwei(now.BaseFee))}
+			return nil
+		}
+		var prev types.Transaction
+		if err := prev.UnmarshalBinary(last.RawTx); err != nil {
+			return fmt.Errorf("decode stored transaction: %w", err)
+		}
+		chainID := new(big.Int).SetUint64(n.ChainID)
+		tx, err := types.SignNewTx(key, types.LatestSignerForChainID(chainID), &types.DynamicFeeTx{
+			ChainID: chainID, Nonce: prev.Nonce(), GasTipCap: fees.MaxPriorityFeePerGas, GasFeeCap: fees.MaxFeePerGas,
+			Gas: prev.Gas(), Data: prev.Data(),
+		})
+		if err != nil {
+			return fmt.Errorf("sign replacement: %w", err)
+		}
+		raw, err := tx.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("encode replacement: %w", err)
+		}
+		newest, err = q.InsertDeployTx(ctx, db.InsertDeployTxParams{
+			TxHash: lowerHex32(tx.Hash()), DeploymentID: id, Network: n.Name, Signer: last.Signer,
+			Nonce: last.Nonce, Attempt: last.Attempt + 1, Kind: kindDeploy, RawTx: raw, GasLimit: last.GasLimit,
+			MaxFeePerGas: db.Wei(fees.MaxFeePerGas), MaxPriorityFeePerGas: db.Wei(fees.MaxPriorityFeePerGas),
+			ContractAddress: last.ContractAddress,
+		})
+		if err != nil {
+			return fmt.Errorf("store replacement: %w", err)
+		}
+		all = append(all, newest)
+		hash := tx.Hash().Hex()
+		if _, _, err := db.RecordProgress(ctx, q, id, d.Status, db.Progress{
+			Update: db.UpdateDeploymentProgressParams{TxHash: &hash},
+			Message: fmt.Sprintf("not included; replaced with higher fees (bump %d: max fee %s gwei, tip %s gwei)",
+				newest.Attempt, weiToGwei(fees.MaxFeePerGas), weiToGwei(fees.MaxPriorityFeePerGas)),
+		}); err != nil {
+			return err
+		}
+		res = BumpResult{Replaced: true, TxHash: hash}
+		return nil
+	})
+	if err != nil || !res.Replaced {
+		return res, err
+	}
+	return res, a.send(ctx, n, b, all, newest)
+}
+
+// ConfirmInput is a deployment waiting for its confirmation depth.
+type ConfirmInput struct {
+	TxInput
+	Required uint32 `json:"required"`
+}
+
+// ConfirmResult is where the deployment's transaction stands.
+type ConfirmResult struct {
+	Confirmed bool `json:"confirmed"`
+	// Dropped: no transaction of the deployment is on the canonical chain
+	// any more (a reorg took its block); the workflow re-broadcasts.
+	Dropped           bool   `json:"dropped,omitempty"`
+	TxHash            string `json:"txHash,omitempty"`
+	ContractAddress   string `json:"contractAddress,omitempty"`
+	BlockNumber       uint64 `json:"blockNumber,omitempty"`
+	Confirmations     uint32 `json:"confirmations,omitempty"`
+	GasUsed           uint64 `json:"gasUsed,omitempty"`
+	EffectiveGasPrice string `json:"effectiveGasPrice,omitempty"`
+	FeePaid           string `json:"feePaid,omitempty"`
+}
+
+// Confirm follows the mined transaction until the required depth is
+// reached on the canonical chain, recording each new confirmation count. It
+// checks the receipt's status and that code exists at the contract
+// address, and notices reorgs: a receipt that moves to another block is
+// followed there (with an event); one that disappears answers Dropped.
+func (a *Activities) Confirm(ctx context.Context, in ConfirmInput) (ConfirmResult, error) {
+	n, b, txs, err := a.load(ctx, in.TxInput)
+	if err != nil {
+		return ConfirmResult{}, err
+	}
+	id := uuid.MustParse(in.DeploymentID)
+	o := outage{window: time.Duration(n.Gas.OutageWindowSeconds) * time.Second}
+	start := time.Now()
+	var seenBlock common.Hash
+	var seenConf uint32
+	codeChecked := false
+	for {
+		res, done, err := a.confirmStep(ctx, b, txs, in.Required, &seenBlock, &seenConf, &codeChecked, id)
+		if err != nil {
+			var perm interface{ NonRetryable() bool }
+			if errors.As(err, &perm) && perm.NonRetryable() {
+				return ConfirmResult{}, err
+			}
+			if ctx.Err() != nil {
+				return ConfirmResult{}, ctx.Err()
+			}
+			if ferr := o.fail(n, err); ferr != nil {
+				return ConfirmResult{}, ferr
+			}
+			a.logger().WarnContext(ctx, "chain rpc failing; waiting", "network", n.Name, "err", err)
+		} else {
+			o.ok()
+			if done || time.Since(start) > maxWaitPerCall {
+				return res, nil
+			}
+		}
+		heartbeat(ctx, seenConf)
+		if err := sleep(ctx, pollInterval(n)); err != nil {
+			return ConfirmResult{}, err
+		}
+	}
+}
+
+func (a *Activities) confirmStep(ctx context.Context, b chain.Backend, txs []db.DeployTx, required uint32,
+	seenBlock *common.Hash, seenConf *uint32, codeChecked *bool, id uuid.UUID) (ConfirmResult, bool, error) {
+	r, t, err := a.receipt(ctx, b, txs)
+	if err != nil {
+		return ConfirmResult{}, false, err
+	}
+	if r == nil {
+		return ConfirmResult{Dropped: true}, true, a.record(ctx, id, "reorg: the deployment's block left the canonical chain; re-broadcasting", nil)
+	}
+	if r.Status != types.ReceiptStatusSuccessful {
+		return ConfirmResult{}, false, permanent(ErrTypeReverted, fmt.Errorf("the constructor reverted on chain in block %d (gas used %d)", r.BlockNumber, r.GasUsed))
+	}
+	head, err := b.BlockNumber(ctx)
+	if err != nil {
+		return ConfirmResult{}, false, fmt.Errorf("read block number: %w", err)
+	}
+	hdr, err := b.HeaderByNumber(ctx, r.BlockNumber)
+	if err != nil {
+		return ConfirmResult{}, false, fmt.Errorf("read block %d: %w", r.BlockNumber, err)
+	}
+	if hdr.Hash() != r.BlockHash {
+		// The node is mid-reorg: the receipt and the canonical block at its
+		// height disagree. Look again on the next poll.
+		return ConfirmResult{}, false, nil
+	}
+	addr := common.HexToAddress(t.ContractAddress)
+	if r.ContractAddress != (common.Address{}) {
+		addr = r.ContractAddress
+	}
+	if !*codeChecked {
+		code, err := b.CodeAt(ctx, addr, r.BlockNumber)
+		if err != nil {
+			return ConfirmResult{}, false, fmt.Errorf("read code: %w", err)
+		}
+		if len(code) == 0 {
+			return ConfirmResult{}, false, permanent(ErrTypeNoCode, fmt.Errorf("no code at %s after a successful receipt", addr.Hex()))
+		}
+		*codeChecked = true
+	}
+	conf := uint32(0)
+	if head >= r.BlockNumber.Uint64() {
+		conf = uint32(min(head-r.BlockNumber.Uint64()+1, 1<<31))
+	}
+	price := r.EffectiveGasPrice
+	if price == nil {
+		price = new(big.Int)
+	}
+	fee := new(big.Int).Mul(price, new(big.Int).SetUint64(r.GasUsed))
+	res := ConfirmResult{
+		Confirmed: conf >= required, TxHash: r.TxHash.Hex(), ContractAddress: addr.Hex(),
+		BlockNumber: r.BlockNumber.Uint64(), Confirmations: conf, GasUsed: r.GasUsed,
+		EffectiveGasPrice: price.String(), FeePaid: fee.String(),
+	}
+	moved := *seenBlock != (common.Hash{}) && *seenBlock != r.BlockHash
+	if moved || conf != *seenConf {
+		msg := fmt.Sprintf("%d of %d confirmations (block %d)", min(conf, required), required, r.BlockNumber)
+		if moved {
+			msg = fmt.Sprintf("reorg: the transaction is now in block %d; %s", r.BlockNumber, msg)
+		}
+		if err := a.record(ctx, id, msg, &res); err != nil {
+			return ConfirmResult{}, false, err
+		}
+		*seenBlock, *seenConf = r.BlockHash, conf
+	}
+	return res, res.Confirmed, nil
+}
+
+// record appends a CONFIRMING event with the receipt's figures, if any.
+func (a *Activities) record(ctx context.Context, id uuid.UUID, msg string, r *ConfirmResult) error {
+	var u db.UpdateDeploymentProgressParams
+	if r != nil {
+		block, gas, conf := int64(r.BlockNumber), int64(r.GasUsed), int32(min(r.Confirmations, 1<<30))
+		u = db.UpdateDeploymentProgressParams{TxHash: &r.TxHash, ContractAddress: &r.ContractAddress,
+			BlockNumber: &block, GasUsed: &gas, Confirmations: &conf,
+			EffectiveGasPrice: db.Wei(decimal(r.EffectiveGasPrice)), FeePaid: db.Wei(decimal(r.FeePaid))}
+	} else {
+		zero := int32(0)
+		u.Confirmations = &zero
+	}
+	err := db.InTx(ctx, a.Pool, func(q *db.Queries) error {
+		_, _, err := db.RecordProgress(ctx, q, id, db.StatusConfirming, db.Progress{Update: u, Message: msg})
+		return err
+	})
+	if errors.Is(err, db.ErrDeploymentEnded) {
+		return permanent(ErrTypeEnded, err)
+	}
+	return err
+}
+
+func decimal(s string) *big.Int {
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		return nil
+	}
+	return v
+}
+
+// FillResult says how the deployment's nonce ended up used.
+type FillResult struct {
+	// DeployMined: the deployment's own transaction was mined after all.
+	DeployMined bool   `json:"deployMined,omitempty"`
+	FillerHash  string `json:"fillerHash,omitempty"`
+}
+
+// FillNonce uses up the nonce of a deployment that failed after signing
+// and was never mined, with a zero-value self-transfer that replaces it, so
+// the signer's later deployments are not stuck behind a gap.
+func (a *Activities) FillNonce(ctx context.Context, in TxInput) (FillResult, error) {
+	n, b, txs, err := a.load(ctx, in)
+	if err != nil || len(txs) == 0 {
+		return FillResult{}, err
+	}
+	if r, _, err := a.receipt(ctx, b, txs); err != nil || r != nil {
+		return FillResult{DeployMined: r != nil}, err
+	}
+	last := txs[len(txs)-1]
+	latest, err := b.NonceAt(ctx, common.HexToAddress(last.Signer), nil)
+	if err != nil {
+		return FillResult{}, fmt.Errorf("read nonce: %w", err)
+	}
+	if latest > uint64(last.Nonce) {
+		return FillResult{}, nil // used already
+	}
+	floor := Fees{MaxFeePerGas: last.MaxFeePerGas.Int, MaxPriorityFeePerGas: last.MaxPriorityFeePerGas.Int}
+	if err := a.fill(ctx, n, b, last.DeploymentID, uint64(last.Nonce), &floor); err != nil {
+		return FillResult{}, err
+	}
+	return FillResult{FillerHash: "sent"}, nil
+}

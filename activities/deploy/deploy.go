@@ -1,0 +1,468 @@
+// Package deploy is the deploy and confirm stages: it signs a deployment's
+// transaction exactly once, broadcasts it, replaces it with higher fees
+// when it is not included, and follows it to the network's confirmation
+// depth through reorgs.
+//
+// Exactly once rests on Postgres, not on the chain or on Temporal: the
+// signer's nonce is allocated and the signed transaction stored in one
+// transaction (Prepare) before anything is broadcast, so a retry after any
+// crash finds the stored bytes and re-broadcasts them, and every
+// replacement reuses the nonce. The node answers such re-broadcasts with
+// "already known" or "nonce too low", which are success once one of the
+// deployment's own hashes is known.
+//
+// No key material leaves this package: the signer key is read from the
+// secrets provider inside each activity, and workflow inputs and results
+// carry only hashes, addresses and numbers.
+package deploy
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/activity"
+
+	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/chain/anvil"
+	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/secrets"
+)
+
+// Kinds of deploy_txs rows.
+const (
+	kindDeploy = "deploy"
+	kindFiller = "filler"
+)
+
+// insufficientFundsAttempts is how many attempts a signer that cannot pay
+// gets before the deployment fails: a top-up may be on its way.
+const insufficientFundsAttempts = 4
+
+// Activities holds the deploy stage's dependencies.
+type Activities struct {
+	Pool     *pgxpool.Pool
+	Networks chain.Config
+	Secrets  secrets.Provider
+	// Dial connects to a network; nil is chain.Dial. Tests hand in a
+	// simulated backend.
+	Dial   func(ctx context.Context, n chain.Network) (chain.Backend, error)
+	Logger *slog.Logger
+
+	mu       sync.Mutex
+	backends map[string]chain.Backend
+}
+
+func (a *Activities) logger() *slog.Logger {
+	if a.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return a.Logger
+}
+
+func (a *Activities) network(name string) (chain.Network, error) {
+	n, ok := a.Networks.Lookup(name)
+	if !ok {
+		return chain.Network{}, permanent(ErrTypeConfig, fmt.Errorf("network %q is not configured on this worker", name))
+	}
+	n.Gas = n.Gas.WithDefaults()
+	return n, nil
+}
+
+// backend answers a connected, chain-id-checked backend for n, kept for
+// later activities: ethclient reconnects per request by itself.
+func (a *Activities) backend(ctx context.Context, n chain.Network) (chain.Backend, error) {
+	a.mu.Lock()
+	b, ok := a.backends[n.Name]
+	a.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	dial := a.Dial
+	if dial == nil {
+		dial = func(ctx context.Context, n chain.Network) (chain.Backend, error) { return chain.Dial(ctx, n) }
+	}
+	b, err := dial(ctx, n)
+	if errors.Is(err, chain.ErrChainIDMismatch) {
+		return nil, permanent(ErrTypeConfig, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", n.Name, err)
+	}
+	a.mu.Lock()
+	if a.backends == nil {
+		a.backends = map[string]chain.Backend{}
+	}
+	a.backends[n.Name] = b
+	a.mu.Unlock()
+	return b, nil
+}
+
+// signer reads the network's deployer key. The public test keys of anvil
+// and Hardhat are refused on any chain but the dev chain: whatever is sent
+// from them elsewhere is anyone's to take.
+func (a *Activities) signer(ctx context.Context, n chain.Network) (*ecdsa.PrivateKey, common.Address, error) {
+	if n.Signer == "" {
+		return nil, common.Address{}, permanent(ErrTypeConfig, fmt.Errorf("network %s has no signer configured", n.Name))
+	}
+	if a.Secrets == nil {
+		return nil, common.Address{}, permanent(ErrTypeConfig, errors.New("no secrets provider on this worker"))
+	}
+	s, err := a.Secrets.Get(ctx, n.Signer)
+	if errors.Is(err, secrets.ErrUnavailable) {
+		return nil, common.Address{}, fmt.Errorf("read signer of %s: %w", n.Name, err)
+	}
+	if err != nil {
+		return nil, common.Address{}, permanent(ErrTypeConfig, fmt.Errorf("read signer of %s: %w", n.Name, err))
+	}
+	hexKey := strings.TrimPrefix(strings.TrimSpace(s.RevealString()), "0x")
+	if n.ChainID != anvil.DevChainID && anvil.IsKnownTestKey(hexKey) {
+		return nil, common.Address{}, permanent(ErrTypeConfig, fmt.Errorf("network %s: the signer is a public test key, refused on chain %d", n.Name, n.ChainID))
+	}
+	key, err := crypto.HexToECDSA(hexKey)
+	if err != nil {
+		// The parse error may quote the key; say only what is wrong.
+		return nil, common.Address{}, permanent(ErrTypeConfig, fmt.Errorf("network %s: the signer is not a hex secp256k1 private key", n.Name))
+	}
+	return key, crypto.PubkeyToAddress(key.PublicKey), nil
+}
+
+// PrepareInput is what the deploy stage signs: the compiled contract and
+// its constructor arguments.
+type PrepareInput struct {
+	DeploymentID    string            `json:"deploymentId"`
+	Network         string            `json:"network"`
+	ABI             string            `json:"abi"`
+	Bytecode        string            `json:"bytecode"`
+	ConstructorArgs []json.RawMessage `json:"constructorArgs"`
+}
+
+// PrepareResult says what was signed, or that fees are above the cap and
+// nothing was.
+type PrepareResult struct {
+	// WaitingForFees: the next base fee exceeds the network's cap; the
+	// workflow waits on a timer and prepares again.
+	WaitingForFees  bool   `json:"waitingForFees,omitempty"`
+	Message         string `json:"message,omitempty"`
+	TxHash          string `json:"txHash,omitempty"`
+	Nonce           uint64 `json:"nonce,omitempty"`
+	Signer          string `json:"signer,omitempty"`
+	ContractAddress string `json:"contractAddress,omitempty"`
+}
+
+// Prepare allocates the signer's nonce, signs the deployment and stores the
+// signed bytes, and moves the deployment to DEPLOYING, all in one
+// transaction under the deployment's row lock: a concurrent cancel either
+// wins before (and Prepare fails as cancelled) or finds DEPLOYING. A retry
+// finds the stored transaction and answers it again.
+func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResult, error) {
+	id, err := uuid.Parse(in.DeploymentID)
+	if err != nil {
+		return PrepareResult{}, permanent(ErrTypeConfig, fmt.Errorf("deployment id: %w", err))
+	}
+	q := db.New(a.Pool)
+	if res, ok, err := a.signed(ctx, q, id); err != nil || ok {
+		return res, err
+	}
+	n, err := a.network(in.Network)
+	if err != nil {
+		return PrepareResult{}, err
+	}
+	data, err := EncodeConstructor(in.ABI, in.Bytecode, in.ConstructorArgs)
+	if err != nil {
+		return PrepareResult{}, permanent(ErrTypeInvalidArgs, err)
+	}
+	key, from, err := a.signer(ctx, n)
+	if err != nil {
+		return PrepareResult{}, err
+	}
+	b, err := a.backend(ctx, n)
+	if err != nil {
+		return PrepareResult{}, err
+	}
+	gas, err := b.EstimateGas(ctx, ethereum.CallMsg{From: from, Data: data})
+	if err != nil {
+		if isRevert(err) {
+			return PrepareResult{}, permanent(ErrTypeReverted, fmt.Errorf("the constructor reverts: %w", err))
+		}
+		if isInsufficientFunds(err) {
+			return PrepareResult{}, a.insufficient(ctx, from, err)
+		}
+		return PrepareResult{}, fmt.Errorf("estimate gas: %w", err)
+	}
+	gas += gas / 5 // headroom for state that changes before inclusion
+	fees, aboveCap, err := suggestFees(ctx, b, n.Gas)
+	if err != nil {
+		return PrepareResult{}, err
+	}
+	if aboveCap {
+		return PrepareResult{WaitingForFees: true, Message: fmt.Sprintf("base fee %s gwei is above the cap of %g gwei; waiting", weiToGwei(fees.BaseFee), n.Gas.MaxFeePerGasGwei)}, nil
+	}
+	balance, err := b.BalanceAt(ctx, from, nil)
+	if err != nil {
+		return PrepareResult{}, fmt.Errorf("read signer balance: %w", err)
+	}
+	if need := new(big.Int).Mul(new(big.Int).SetUint64(gas), fees.MaxFeePerGas); balance.Cmp(need) < 0 {
+		return PrepareResult{}, a.insufficient(ctx, from, fmt.Errorf("signer %s holds %s wei, the deployment may cost up to %s wei", from.Hex(), balance, need))
+	}
+	chainNonce, err := b.PendingNonceAt(ctx, from)
+	if err != nil {
+		return PrepareResult{}, fmt.Errorf("read pending nonce: %w", err)
+	}
+	chainID := new(big.Int).SetUint64(n.ChainID)
+	var res PrepareResult
+	err = db.InTx(ctx, a.Pool, func(q *db.Queries) error {
+		d, err := q.LockDeploymentForDeploy(ctx, id)
+		if err != nil {
+			return fmt.Errorf("lock deployment: %w", err)
+		}
+		switch {
+		case d.Status == db.StatusCancelled:
+			return permanent(ErrTypeCancelled, errors.New("the deployment was cancelled before signing"))
+		case db.IsTerminalStatus(d.Status):
+			return permanent(ErrTypeEnded, fmt.Errorf("the deployment has ended (%s)", d.Status))
+		}
+		// A concurrent attempt may have signed while this one estimated.
+		if r, ok, err := a.signed(ctx, q, id); err != nil || ok {
+			res = r
+			return err
+		}
+		nonce, err := q.AllocateNonce(ctx, db.AllocateNonceParams{Network: n.Name, Address: lowerHex(from), ChainNonce: int64(chainNonce)})
+		if err != nil {
+			return fmt.Errorf("allocate nonce: %w", err)
+		}
+		tx, err := types.SignNewTx(key, types.LatestSignerForChainID(chainID), &types.DynamicFeeTx{
+			ChainID: chainID, Nonce: uint64(nonce), GasTipCap: fees.MaxPriorityFeePerGas, GasFeeCap: fees.MaxFeePerGas,
+			Gas: gas, Data: data,
+		})
+		if err != nil {
+			return fmt.Errorf("sign: %w", err)
+		}
+		raw, err := tx.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("encode transaction: %w", err)
+		}
+		addr := crypto.CreateAddress(from, uint64(nonce))
+		if _, err := q.InsertDeployTx(ctx, db.InsertDeployTxParams{
+			TxHash: lowerHex32(tx.Hash()), DeploymentID: id, Network: n.Name, Signer: lowerHex(from),
+			Nonce: nonce, Attempt: 0, Kind: kindDeploy, RawTx: raw, GasLimit: int64(gas),
+			MaxFeePerGas: db.Wei(fees.MaxFeePerGas), MaxPriorityFeePerGas: db.Wei(fees.MaxPriorityFeePerGas),
+			ContractAddress: addr.Hex(),
+		}); err != nil {
+			return fmt.Errorf("store signed transaction: %w", err)
+		}
+		hash, addrHex := tx.Hash().Hex(), addr.Hex()
+		if _, _, err := db.RecordProgress(ctx, q, id, db.StatusDeploying, db.Progress{
+			Update:  db.UpdateDeploymentProgressParams{TxHash: &hash, ContractAddress: &addrHex},
+			Message: fmt.Sprintf("signed the deployment (nonce %d, max fee %s gwei)", nonce, weiToGwei(fees.MaxFeePerGas)),
+		}); err != nil {
+			return err
+		}
+		res = PrepareResult{TxHash: hash, Nonce: uint64(nonce), Signer: from.Hex(), ContractAddress: addrHex}
+		return nil
+	})
+	if err != nil {
+		return PrepareResult{}, err
+	}
+	return res, nil
+}
+
+// signed answers the deployment's stored first transaction, if any.
+func (a *Activities) signed(ctx context.Context, q *db.Queries, id uuid.UUID) (PrepareResult, bool, error) {
+	txs, err := q.ListDeployTxs(ctx, id)
+	if err != nil {
+		return PrepareResult{}, false, fmt.Errorf("read signed transactions: %w", err)
+	}
+	for _, t := range txs {
+		if t.Kind == kindDeploy && t.Attempt == 0 {
+			return PrepareResult{TxHash: common.HexToHash(t.TxHash).Hex(), Nonce: uint64(t.Nonce),
+				Signer: common.HexToAddress(t.Signer).Hex(), ContractAddress: t.ContractAddress}, true, nil
+		}
+	}
+	return PrepareResult{}, false, nil
+}
+
+func (a *Activities) insufficient(ctx context.Context, from common.Address, err error) error {
+	if activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt >= insufficientFundsAttempts {
+		return permanent(ErrTypeInsufficientFunds, fmt.Errorf("insufficient funds: %w", err))
+	}
+	a.logger().WarnContext(ctx, "signer cannot pay for a deployment; retrying", "signer", from.Hex(), "err", err)
+	return fmt.Errorf("insufficient funds: %w", err)
+}
+
+// TxInput names a deployment on its network.
+type TxInput struct {
+	DeploymentID string `json:"deploymentId"`
+	Network      string `json:"network"`
+}
+
+// Broadcast sends the deployment's newest signed transaction (the same
+// bytes on every retry). "Already known" and a nonce that one of the
+// deployment's own transactions used are success.
+func (a *Activities) Broadcast(ctx context.Context, in TxInput) error {
+	n, b, txs, err := a.load(ctx, in)
+	if err != nil {
+		return err
+	}
+	if len(txs) == 0 {
+		return permanent(ErrTypeEnded, errors.New("nothing signed to broadcast"))
+	}
+	return a.send(ctx, n, b, txs, txs[len(txs)-1])
+}
+
+func (a *Activities) send(ctx context.Context, n chain.Network, b chain.Backend, all []db.DeployTx, t db.DeployTx) error {
+	var tx types.Transaction
+	if err := tx.UnmarshalBinary(t.RawTx); err != nil {
+		return permanent(ErrTypeRejected, fmt.Errorf("decode stored transaction %s: %w", t.TxHash, err))
+	}
+	err := b.SendTransaction(ctx, &tx)
+	switch {
+	case err == nil, isKnown(err):
+	case isNonceTooLow(err), isUnderpriced(err):
+		// The nonce is used or taken by a pending transaction. Success if
+		// one of ours is mined; otherwise another sender used our nonce.
+		r, _, rerr := a.receipt(ctx, b, all)
+		if rerr != nil {
+			return rerr
+		}
+		if r == nil && isNonceTooLow(err) {
+			latest, nerr := b.NonceAt(ctx, common.HexToAddress(t.Signer), nil)
+			if nerr != nil {
+				return fmt.Errorf("read nonce: %w", nerr)
+			}
+			if latest > uint64(t.Nonce) {
+				// Mined but not visible yet to this RPC, or taken: look
+				// again on a retry before calling it taken.
+				if activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt >= 5 {
+					return permanent(ErrTypeNonceTaken, fmt.Errorf("nonce %d of %s was used by a transaction Slipway did not sign", t.Nonce, t.Signer))
+				}
+				return fmt.Errorf("nonce %d is used but none of the deployment's transactions is mined yet", t.Nonce)
+			}
+		}
+	case isInsufficientFunds(err):
+		return a.insufficient(ctx, common.HexToAddress(t.Signer), err)
+	case isRejected(err):
+		return permanent(ErrTypeRejected, fmt.Errorf("node refused transaction %s: %w", t.TxHash, err))
+	default:
+		return fmt.Errorf("broadcast %s on %s: %w", t.TxHash, n.Name, err)
+	}
+	if err := db.New(a.Pool).MarkDeployTxBroadcast(ctx, t.TxHash); err != nil {
+		return fmt.Errorf("mark broadcast: %w", err)
+	}
+	return nil
+}
+
+func (a *Activities) load(ctx context.Context, in TxInput) (chain.Network, chain.Backend, []db.DeployTx, error) {
+	id, err := uuid.Parse(in.DeploymentID)
+	if err != nil {
+		return chain.Network{}, nil, nil, permanent(ErrTypeConfig, fmt.Errorf("deployment id: %w", err))
+	}
+	n, err := a.network(in.Network)
+	if err != nil {
+		return chain.Network{}, nil, nil, err
+	}
+	b, err := a.backend(ctx, n)
+	if err != nil {
+		return chain.Network{}, nil, nil, err
+	}
+	all, err := db.New(a.Pool).ListDeployTxs(ctx, id)
+	if err != nil {
+		return chain.Network{}, nil, nil, fmt.Errorf("read signed transactions: %w", err)
+	}
+	var txs []db.DeployTx
+	for _, t := range all {
+		if t.Kind == kindDeploy {
+			txs = append(txs, t)
+		}
+	}
+	return n, b, txs, nil
+}
+
+// receipt answers the receipt of whichever of txs is mined, newest first.
+func (a *Activities) receipt(ctx context.Context, b chain.Backend, txs []db.DeployTx) (*types.Receipt, db.DeployTx, error) {
+	for i := len(txs) - 1; i >= 0; i-- {
+		r, err := b.TransactionReceipt(ctx, common.HexToHash(txs[i].TxHash))
+		if errors.Is(err, ethereum.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, db.DeployTx{}, fmt.Errorf("read receipt: %w", err)
+		}
+		return r, txs[i], nil
+	}
+	return nil, db.DeployTx{}, nil
+}
+
+func lowerHex(a common.Address) string { return strings.ToLower(a.Hex()) }
+func lowerHex32(h common.Hash) string  { return strings.ToLower(h.Hex()) }
+
+func weiToGwei(w *big.Int) string {
+	if w == nil {
+		return "0"
+	}
+	f, _ := new(big.Float).Quo(new(big.Float).SetInt(w), gwei).Float64()
+	return fmt.Sprintf("%.4g", f)
+}
+
+// Node error texts differ between clients; these match geth, anvil,
+// Nethermind, Erigon and Besu's wording.
+func has(err error, subs ...string) bool {
+	if err == nil {
+		return false
+	}
+	msg := strings.ToLower(err.Error())
+	for _, s := range subs {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func isKnown(err error) bool {
+	return has(err, "already known", "known transaction", "already imported", "already exists", "alreadyknown")
+}
+func isNonceTooLow(err error) bool { return has(err, "nonce too low", "nonce is too low", "oldnonce") }
+func isUnderpriced(err error) bool {
+	return has(err, "replacement transaction underpriced", "replacement fee too low", "underpriced")
+}
+func isInsufficientFunds(err error) bool {
+	return has(err, "insufficient funds", "insufficient balance", "lack of funds")
+}
+func isRevert(err error) bool { return has(err, "execution reverted", "revert", "invalid opcode") }
+func isRejected(err error) bool {
+	return has(err, "intrinsic gas too low", "exceeds block gas limit", "gas limit reached", "max initcode size exceeded", "oversized data", "invalid sender", "invalid chain id")
+}
+
+// heartbeat reports liveness (and what is being waited for) when running
+// as an activity; outside one (unit tests) it does nothing.
+func heartbeat(ctx context.Context, details ...any) {
+	if activity.IsActivity(ctx) {
+		activity.RecordHeartbeat(ctx, details...)
+	}
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

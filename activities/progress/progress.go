@@ -1,0 +1,117 @@
+// Package progress records a deployment's steps in Postgres for the API:
+// each step updates the deployment row, appends its event and notifies the
+// API replicas that watch it, in one transaction. The workflow calls it at
+// each stage change; the chain stages record their own finer steps.
+package progress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/slipway-dev/slipway/db"
+)
+
+// ErrTypeEnded is the application error type of a step for a deployment
+// that has already ended in another status (cancelled by its user, most
+// often): the workflow stops rather than revive it.
+const ErrTypeEnded = "DeploymentEnded"
+
+// Activities records steps.
+type Activities struct {
+	Pool *pgxpool.Pool
+}
+
+// Step is one stage change. Nil fields leave the row's value alone.
+type Step struct {
+	DeploymentID      string  `json:"deploymentId"`
+	Status            string  `json:"status"`
+	Message           string  `json:"message"`
+	ContractName      *string `json:"contractName,omitempty"`
+	CompilerVersion   *string `json:"compilerVersion,omitempty"`
+	Error             *string `json:"error,omitempty"`
+	TxHash            *string `json:"txHash,omitempty"`
+	ContractAddress   *string `json:"contractAddress,omitempty"`
+	BlockNumber       *uint64 `json:"blockNumber,omitempty"`
+	GasUsed           *uint64 `json:"gasUsed,omitempty"`
+	Confirmations     *uint32 `json:"confirmations,omitempty"`
+	Lint              *Lint   `json:"lint,omitempty"`
+	EffectiveGasPrice string  `json:"effectiveGasPrice,omitempty"`
+	FeePaid           string  `json:"feePaid,omitempty"`
+	SourceHash        []byte  `json:"sourceHash,omitempty"`
+	// UnlessEnded skips the step for a deployment that has already ended,
+	// such as the CANCELLED of a workflow whose user cancelled through the
+	// API, which recorded it then.
+	UnlessEnded bool `json:"unlessEnded,omitempty"`
+}
+
+// Lint is the audit summary of the deployment's sources.
+type Lint struct {
+	High, Medium, Low, Info int
+}
+
+// Record applies one step. It is idempotent in effect for the row (a retry
+// writes the same values) and appends one event per successful call.
+func (a *Activities) Record(ctx context.Context, s Step) error {
+	id, err := uuid.Parse(s.DeploymentID)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError("bad deployment id", ErrTypeEnded, err)
+	}
+	u := db.UpdateDeploymentProgressParams{
+		ContractName: s.ContractName, CompilerVersion: s.CompilerVersion, Error: s.Error,
+		TxHash: s.TxHash, ContractAddress: s.ContractAddress, SourceHash: s.SourceHash,
+		EffectiveGasPrice: db.Wei(dec(s.EffectiveGasPrice)), FeePaid: db.Wei(dec(s.FeePaid)),
+	}
+	if s.BlockNumber != nil {
+		v := int64(*s.BlockNumber)
+		u.BlockNumber = &v
+	}
+	if s.GasUsed != nil {
+		v := int64(*s.GasUsed)
+		u.GasUsed = &v
+	}
+	if s.Confirmations != nil {
+		v := int32(min(*s.Confirmations, 1<<30))
+		u.Confirmations = &v
+	}
+	if s.Lint != nil {
+		h, m, l, i := int32(s.Lint.High), int32(s.Lint.Medium), int32(s.Lint.Low), int32(s.Lint.Info)
+		u.LintHigh, u.LintMedium, u.LintLow, u.LintInfo = &h, &m, &l, &i
+	}
+	err = db.InTx(ctx, a.Pool, func(q *db.Queries) error {
+		if s.UnlessEnded {
+			d, err := q.GetDeployment(ctx, id)
+			if err != nil {
+				return fmt.Errorf("read deployment: %w", err)
+			}
+			if db.IsTerminalStatus(d.Status) {
+				return nil
+			}
+		}
+		_, _, err := db.RecordProgress(ctx, q, id, s.Status, db.Progress{Update: u, Message: s.Message})
+		return err
+	})
+	if errors.Is(err, db.ErrDeploymentEnded) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeEnded, err)
+	}
+	if err != nil {
+		return fmt.Errorf("record %s: %w", s.Status, err)
+	}
+	return nil
+}
+
+func dec(s string) *big.Int {
+	if s == "" {
+		return nil
+	}
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		return nil
+	}
+	return v
+}
