@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/temporaltest"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/chain/anvil"
+	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/internal/secrets"
+	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+)
+
+// pipelineStack is a real pipeline: Postgres, a temporaltest server, anvil
+// and a worker with its solc pool, deploy and progress activities.
+type pipelineStack struct {
+	pool     *pgxpool.Pool
+	node     *anvil.Node
+	eth      *ethclient.Client
+	tc       client.Client
+	wf       *workflowDeployments
+	networks chain.Config
+	signer   common.Address
+	user     uuid.UUID
+}
+
+func startPipeline(t *testing.T, opts anvil.Options) *pipelineStack {
+	t.Helper()
+	pool := dbtest.New(t)
+	node := anvil.NewForTestWith(t, opts)
+	acct := node.Accounts()[0]
+	key, err := acct.Key()
+	if err != nil {
+		t.Fatal(err)
+	}
+	networks := chain.Config{Networks: []chain.Network{{
+		Name: "dev", ChainID: node.ChainID(), RPCURLs: []string{node.RPCURL()}, Confirmations: 1,
+		BlockTimeSeconds: opts.BlockTime.Seconds(), Signer: "env:TEST_DEPLOYER_KEY",
+		Gas: chain.GasPolicy{BumpIntervalBlocks: 2, OutageWindowSeconds: 120},
+	}}}
+	sp := secrets.Static{"env:TEST_DEPLOYER_KEY": secrets.NewSecret([]byte(fmt.Sprintf("%x", crypto.FromECDSA(key))))}
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	cfg := temporalConfig{Addr: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(), TaskQueue: "pipeline"}
+	logger := newTestLogger(t)
+	tc, err := dialTemporal(cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tc.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1, InstallDir: t.TempDir(), DatabaseURL: poolDSN(pool)},
+			chainDeps{Networks: networks, Secrets: sp}, logger)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("worker: %v", err)
+		}
+	})
+	eth, err := ethclient.Dial(node.RPCURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eth.Close)
+	u, err := db.New(pool).CreateUser(context.Background(), db.CreateUserParams{Email: "ada@example.com", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pipelineStack{pool: pool, node: node, eth: eth, tc: tc, wf: newWorkflowDeployments(tc, cfg.Namespace, cfg.TaskQueue, networks),
+		networks: networks, signer: acct.Address, user: u.ID}
+}
+
+func poolDSN(p *pgxpool.Pool) string { return p.Config().ConnString() }
+
+// deploy inserts the deployment and starts its workflow as the API does.
+func (s *pipelineStack) deploy(t *testing.T, req *slipwayv1.CreateDeploymentRequest) db.Deployment {
+	t.Helper()
+	id := uuid.New()
+	name := req.GetContractName()
+	if name == "" {
+		name = req.GetTemplate().GetName()
+	}
+	var d db.Deployment
+	err := db.InTx(context.Background(), s.pool, func(q *db.Queries) error {
+		var err error
+		d, err = q.CreateDeployment(context.Background(), db.CreateDeploymentParams{
+			ID: id, UserID: s.user, Network: req.GetNetwork(), ContractName: name,
+			RequiredConfirmations: int32(req.GetConfirmations()), WorkflowID: "deployment-" + id.String(),
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := db.AppendEvent(context.Background(), q, d, "deployment created", nil); err != nil {
+			return err
+		}
+		return s.wf.Start(context.Background(), d, req)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// wait waits for the deployment's workflow and answers the row.
+func (s *pipelineStack) wait(t *testing.T, d db.Deployment, timeout time.Duration) db.Deployment {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	_ = s.tc.GetWorkflow(ctx, d.WorkflowID, "").Get(ctx, nil)
+	got, err := db.New(s.pool).GetDeployment(context.Background(), d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func (s *pipelineStack) events(t *testing.T, id uuid.UUID) []db.DeploymentEvent {
+	t.Helper()
+	evs, err := db.New(s.pool).ListDeploymentEventsAfter(context.Background(), db.ListDeploymentEventsAfterParams{DeploymentID: id, AfterSeq: 0, MaxEvents: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+func args(t *testing.T, vs ...any) []*structpb.Value {
+	t.Helper()
+	var out []*structpb.Value
+	for _, v := range vs {
+		pv, err := structpb.NewValue(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, pv)
+	}
+	return out
+}
+
+const storeSource = `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+contract Store {
+    uint256 public value;
+    address public owner;
+    constructor(uint256 v, address o) { value = v; owner = o; }
+}
+`
+
+func TestPipelineDeploysTemplateAndSourceExactlyOnce(t *testing.T) {
+	s := startPipeline(t, anvil.Options{})
+	ctx := context.Background()
+	nonce0, err := s.eth.NonceAt(ctx, s.signer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := s.signer.Hex()
+	tok := s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev",
+		Template:        &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC20, Name: "MyToken", Symbol: "MTK", Options: &slipwayv1.TemplateOptions{Premint: "1000", Mintable: true}},
+		ConstructorArgs: args(t, owner, owner)})
+	src := s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store",
+		ConstructorArgs: args(t, "42", owner)})
+	for _, d := range []db.Deployment{tok, src} {
+		got := s.wait(t, d, 3*time.Minute)
+		if got.Status != db.StatusConfirmed {
+			t.Fatalf("%s: status %s, error %q; events %v", got.ContractName, got.Status, got.Error, s.events(t, d.ID))
+		}
+		code, err := s.eth.CodeAt(ctx, common.HexToAddress(got.ContractAddress), nil)
+		if err != nil || len(code) == 0 {
+			t.Fatalf("%s: no code at %s (%v)", got.ContractName, got.ContractAddress, err)
+		}
+		if got.GasUsed == 0 || got.BlockNumber == 0 || got.Confirmations < 1 || db.WeiString(got.FeePaid) == "" {
+			t.Errorf("%s: figures not recorded: %+v", got.ContractName, got)
+		}
+		evs := s.events(t, d.ID)
+		var statuses []string
+		for i, e := range evs {
+			if int(e.Seq) != i+1 {
+				t.Fatalf("event seqs %v are not 1..n", evs)
+			}
+			if len(statuses) == 0 || statuses[len(statuses)-1] != e.Status {
+				statuses = append(statuses, e.Status)
+			}
+		}
+		want := []string{"PENDING", "LINTING", "COMPILING", "DEPLOYING", "CONFIRMING", "CONFIRMED"}
+		if d.ID == tok.ID {
+			want = append([]string{"PENDING", "GENERATING"}, want[1:]...)
+		}
+		if strings.Join(statuses, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: statuses %v, want %v", got.ContractName, statuses, want)
+		}
+	}
+	nonce1, err := s.eth.NonceAt(ctx, s.signer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nonce1-nonce0 != 2 {
+		t.Fatalf("signer nonce advanced by %d for 2 deployments", nonce1-nonce0)
+	}
+	// The workflow history holds no key material.
+	key, _ := s.node.Accounts()[0].Key()
+	keyHex := fmt.Sprintf("%x", crypto.FromECDSA(key))
+	iter := s.tc.GetWorkflowHistory(ctx, src.WorkflowID, "", false, 0)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(ev)
+		if strings.Contains(strings.ToLower(string(b)), keyHex) {
+			t.Fatal("the signer key is in the workflow history")
+		}
+	}
+}
+
+func TestPipelineFailsClearlyBeforeTheChain(t *testing.T) {
+	s := startPipeline(t, anvil.Options{})
+	ctx := context.Background()
+	nonce0, _ := s.eth.NonceAt(ctx, s.signer, nil)
+	cases := []struct {
+		name string
+		req  *slipwayv1.CreateDeploymentRequest
+		want string
+	}{
+		{"wrong arg count", &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store", ConstructorArgs: args(t, "1")}, "constructor takes 2"},
+		{"bad address", &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store", ConstructorArgs: args(t, "1", "0x12")}, "address"},
+		{"uint out of range", &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store", ConstructorArgs: args(t, "-1", s.signer.Hex())}, "out of range"},
+		{"compile error", &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: "pragma solidity ^0.8.20; contract Store { uint x = ; }", ContractName: "Store"}, "compile error"},
+		{"lint gate", &slipwayv1.CreateDeploymentRequest{Network: "dev", ContractName: "W",
+			Source: "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20; contract W { function k() external { selfdestruct(payable(msg.sender)); } }"}, "audit found"},
+		{"reverting constructor", &slipwayv1.CreateDeploymentRequest{Network: "dev", ContractName: "R",
+			Source: "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20; contract R { constructor() { revert(\"nope\"); } }"}, "reverts"},
+	}
+	var ds []db.Deployment
+	for _, c := range cases {
+		ds = append(ds, s.deploy(t, c.req))
+	}
+	for i, c := range cases {
+		got := s.wait(t, ds[i], 2*time.Minute)
+		if got.Status != db.StatusFailed || !strings.Contains(got.Error, c.want) {
+			t.Errorf("%s: status %s error %q, want FAILED with %q", c.name, got.Status, got.Error, c.want)
+		}
+	}
+	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0 {
+		t.Fatalf("failed deployments moved the signer nonce from %d to %d", nonce0, n)
+	}
+}
+
+func TestPipelineConcurrentDeploymentsGetConsecutiveNonces(t *testing.T) {
+	s := startPipeline(t, anvil.Options{})
+	ctx := context.Background()
+	nonce0, _ := s.eth.NonceAt(ctx, s.signer, nil)
+	const n = 50
+	ds := make([]db.Deployment, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ds[i] = s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store",
+				ConstructorArgs: args(t, fmt.Sprint(i), s.signer.Hex())})
+		}()
+	}
+	wg.Wait()
+	seen := map[int64]bool{}
+	for _, d := range ds {
+		got := s.wait(t, d, 3*time.Minute)
+		if got.Status != db.StatusConfirmed {
+			t.Fatalf("status %s error %q", got.Status, got.Error)
+		}
+		txs, err := db.New(s.pool).ListDeployTxs(ctx, d.ID)
+		if err != nil || len(txs) != 1 {
+			t.Fatalf("txs %v %v", txs, err)
+		}
+		if seen[txs[0].Nonce] {
+			t.Fatalf("nonce %d used twice", txs[0].Nonce)
+		}
+		seen[txs[0].Nonce] = true
+	}
+	for k := int64(nonce0); k < int64(nonce0)+n; k++ {
+		if !seen[k] {
+			t.Fatalf("nonce %d not used: nonces are not consecutive: %v", k, seen)
+		}
+	}
+	if got, _ := s.eth.NonceAt(ctx, s.signer, nil); got != nonce0+n {
+		t.Fatalf("signer nonce %d, want %d", got, nonce0+n)
+	}
+}
