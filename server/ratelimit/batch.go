@@ -8,26 +8,17 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/slipway-dev/slipway/db"
 )
 
-const (
-	// maxBatch bounds the requests one statement decides, so that a flood
-	// is cut into statements of bounded cost and lock count; it is far above
-	// what one replica has waiting in the time one statement takes.
-	maxBatch = 512
-	// maxInFlight is how many batch statements one replica runs at once.
-	// One keeps coalescing at its best: every request that arrives while a
-	// statement runs joins the next, so under load the statements grow and
-	// their number stays at one per round trip, whatever the request rate.
-	// A second statement in flight would shorten the wait of a request that
-	// arrives just after one started, but it halves the batches and doubles
-	// the database work, which on a small machine shared with Postgres
-	// costs more than it saves (BenchmarkInterceptor measures it).
-	maxInFlight = 1
-)
+// maxBatch bounds the requests one statement decides, so that a flood is
+// cut into statements of bounded cost and lock count; it is far above what
+// one replica has waiting in the time one statement takes.
+const maxBatch = 512
 
 // errClosed answers the requests of a Limiter that has been closed.
 var errClosed = errors.New("rate limiter closed")
@@ -58,52 +49,75 @@ type answer struct {
 }
 
 // batcher coalesces the limiter calls of one replica into multi-bucket
-// statements (queries/rate_limit_batches.sql): a call that arrives while a
-// statement is in flight waits for it to finish and then goes out, with
-// every other call that arrived meanwhile, in the next one. Each request is
-// still decided by Postgres, on its clock, atomically per bucket under the
-// bucket's row lock, so limits are as exact across replicas as with a
-// statement per request; what changes is that a busy replica pays one round
-// trip and one statement for many requests instead of one each, which is most
-// of the limiter's cost (a statement costs Postgres far more CPU than the few
-// rows it updates). An idle replica sends a lone request at once, so the
-// batcher adds no wait of its own.
+// statements (queries/rate_limit_batches.sql), one statement in flight at a
+// time: a call that arrives while a statement is in flight waits for it to
+// finish and then goes out, with every other call that arrived meanwhile, in
+// the next one. Each request is still decided by Postgres, on its clock,
+// atomically per bucket under the bucket's row lock, so limits are as exact
+// across replicas as with a statement per request; what changes is that a
+// busy replica pays one round trip and one statement for many requests
+// instead of one each, which is most of the limiter's cost (a statement
+// costs Postgres far more CPU than the few rows it updates), and sends one
+// statement per round trip whatever its request rate. One statement in
+// flight keeps the batches as large as they can be; a second would shorten
+// the wait of a request arriving just after one went out, but halve the
+// batches and double the database's work.
+//
+// There is no batching goroutine: the call that finds no statement in
+// flight runs the next one itself (it leads), so a lone request costs no
+// hand-off between goroutines; when its statement is done it hands the lead
+// to a new goroutine if calls are waiting, and returns.
+//
+// Statements run on a connection of the batcher's own, taken out of the
+// pool (Hijack) and set to plan_cache_mode = force_generic_plan: the limiter
+// never queues behind handlers for a pooled connection, and the statement is
+// planned once. Without the setting Postgres may keep making a custom plan
+// for every execution (its estimates for array parameters favour them), and
+// planning this statement costs several times more than running it. The
+// connection is replaced after any error and after the pool's
+// MaxConnLifetime, as pooled ones are.
 type batcher struct {
-	q         *db.Queries
+	pool      *pgxpool.Pool
+	maxAge    time.Duration
 	windowUs  int64
 	paidLimit int32
 	timeout   time.Duration
 	sizes     prometheus.Observer
 
+	// ctx ends with close, cancelling the statement in flight.
+	ctx  context.Context
+	stop context.CancelFunc
+
 	mu      sync.Mutex
 	pending []*takeCall
+	leading bool // a call or goroutine is running statements
 	closed  bool
-	kick    chan struct{} // buffered 1: "pending may be non-empty"
+	leaders sync.WaitGroup
 
-	stop context.CancelFunc
-	wg   sync.WaitGroup
+	// Used by the leader only; the lead passes on under mu.
+	conn  *pgx.Conn
+	since time.Time
 }
 
-func startBatcher(q *db.Queries, cfg Config, sizes prometheus.Observer) *batcher {
+func newBatcher(pool *pgxpool.Pool, cfg Config, sizes prometheus.Observer) *batcher {
 	ctx, stop := context.WithCancel(context.Background())
-	b := &batcher{
-		q:         q,
+	return &batcher{
+		pool:      pool,
+		maxAge:    pool.Config().MaxConnLifetime,
 		windowUs:  cfg.Window.Microseconds(),
 		paidLimit: int32(cfg.PaidPerMinute), //nolint:gosec // bounded by withDefaults.
 		timeout:   cfg.Timeout,
 		sizes:     sizes,
-		kick:      make(chan struct{}, 1),
+		ctx:       ctx,
 		stop:      stop,
 	}
-	for range maxInFlight {
-		b.wg.Go(func() { b.run(ctx) })
-	}
-	return b
 }
 
-// take queues one request on bucket and waits for its decision, or for ctx.
-// A call whose ctx ends while it waits is dropped from the next statement
-// rather than charged to its bucket.
+// take queues one request on bucket and waits for its decision, or for
+// ctx. When no statement is in flight it runs one itself, and then waits
+// for it whatever ctx does (at most the batcher's timeout). A call whose ctx
+// ends while it is queued is left out of the next statement rather than
+// charged to its bucket.
 func (b *batcher) take(ctx context.Context, bucket string, userID uuid.UUID, defaultLimit int32) (answer, error) {
 	c := &takeCall{ctx: ctx, bucket: bucket, userID: userID, defaultLimit: defaultLimit, done: make(chan takeResult, 1)}
 	b.mu.Lock()
@@ -112,10 +126,14 @@ func (b *batcher) take(ctx context.Context, bucket string, userID uuid.UUID, def
 		return answer{}, errClosed
 	}
 	b.pending = append(b.pending, c)
+	lead := !b.leading
+	if lead {
+		b.leading = true
+		b.leaders.Add(1)
+	}
 	b.mu.Unlock()
-	select {
-	case b.kick <- struct{}{}:
-	default: // a worker is already due to look
+	if lead {
+		b.lead()
 	}
 	select {
 	case r := <-c.done:
@@ -125,37 +143,77 @@ func (b *batcher) take(ctx context.Context, bucket string, userID uuid.UUID, def
 	}
 }
 
-// close stops the workers after their statements in flight and fails what
-// is still queued.
+// lead runs one statement for what is queued, then passes the lead to a new
+// goroutine if more calls have arrived meanwhile, or gives it up.
+func (b *batcher) lead() {
+	defer b.leaders.Done()
+	if batch := b.next(); len(batch) > 0 {
+		b.exec(batch)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.pending) == 0 || b.closed {
+		b.leading = false
+		return
+	}
+	b.leaders.Add(1)
+	go b.lead()
+}
+
+// close cancels the statement in flight, waits for the leader to finish,
+// fails what is still queued and closes the connection.
 func (b *batcher) close() {
 	b.mu.Lock()
 	b.closed = true
 	b.mu.Unlock()
 	b.stop()
-	b.wg.Wait()
+	b.leaders.Wait()
 	b.mu.Lock()
 	rest := b.pending
 	b.pending = nil
+	b.drop()
 	b.mu.Unlock()
 	for _, c := range rest {
 		c.done <- takeResult{err: errClosed}
 	}
 }
 
-func (b *batcher) run(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-b.kick:
+// generic makes Postgres plan the statement once (see batcher).
+const generic = "SET plan_cache_mode = force_generic_plan"
+
+// query runs the statement on the batcher's connection, taking a new one
+// from the pool first when it has none or the one it has is too old.
+func (b *batcher) query(ctx context.Context, arg db.TakeRateLimitsParams) ([]db.TakeRateLimitsRow, error) {
+	if b.conn != nil && b.maxAge > 0 && time.Since(b.since) > b.maxAge {
+		b.drop()
+	}
+	if b.conn == nil {
+		c, err := b.pool.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("acquire a connection: %w", err)
 		}
-		for ctx.Err() == nil {
-			batch := b.next()
-			if len(batch) == 0 {
-				break
-			}
-			b.exec(ctx, batch)
+		conn := c.Hijack()
+		if _, err := conn.Exec(ctx, generic); err != nil {
+			_ = conn.Close(context.Background())
+			return nil, fmt.Errorf("set up the limiter's connection: %w", err)
 		}
+		b.conn, b.since = conn, time.Now()
+	}
+	rows, err := db.New(b.conn).TakeRateLimits(ctx, arg)
+	if err != nil {
+		// Whatever it was (a timeout leaves the connection mid-statement),
+		// the next statement starts on a fresh connection.
+		b.drop()
+	}
+	return rows, err
+}
+
+func (b *batcher) drop() {
+	if b.conn != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = b.conn.Close(ctx)
+		b.conn = nil
 	}
 }
 
@@ -174,21 +232,13 @@ func (b *batcher) next() []*takeCall {
 	rest := copy(b.pending, b.pending[n:])
 	clear(b.pending[rest:])
 	b.pending = b.pending[:rest]
-	if rest > 0 {
-		// More than one statement's worth is queued: make sure a worker
-		// comes back for it.
-		select {
-		case b.kick <- struct{}{}:
-		default:
-		}
-	}
 	return batch
 }
 
 // exec decides batch in one statement and hands every call its answer. The
 // statement runs under the batcher's own timeout, not any one request's, so
 // that a client going away cancels nobody else's decision.
-func (b *batcher) exec(ctx context.Context, batch []*takeCall) {
+func (b *batcher) exec(batch []*takeCall) {
 	// Group the calls by bucket, in arrival order within each.
 	index := make(map[string]int, len(batch))
 	var (
@@ -210,9 +260,9 @@ func (b *batcher) exec(ctx context.Context, batch []*takeCall) {
 		arg.Counts[i]++
 	}
 	b.sizes.Observe(float64(len(batch)))
-	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
 	defer cancel()
-	rows, err := b.q.TakeRateLimits(ctx, arg)
+	rows, err := b.query(ctx, arg)
 	if err != nil {
 		err = fmt.Errorf("take %d requests from %d rate limit buckets: %w", len(batch), len(groups), err)
 		for _, c := range batch {

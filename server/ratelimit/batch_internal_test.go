@@ -38,7 +38,7 @@ func TestAnswerOf(t *testing.T) {
 // A call whose request has given up while queued is left out of the next
 // statement, so it is not charged to its bucket.
 func TestNextSkipsAbandonedCalls(t *testing.T) {
-	b := &batcher{kick: make(chan struct{}, 1)}
+	b := &batcher{}
 	gone, cancel := context.WithCancel(context.Background())
 	cancel()
 	live := &takeCall{ctx: context.Background(), bucket: "a"}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
@@ -123,4 +124,32 @@ func histogram(t *testing.T, reg *prometheus.Registry, name string) (sum float64
 	}
 	t.Fatalf("no histogram %s", name)
 	return 0, 0
+}
+
+// The limiter's own connection is replaced when it breaks: the statement
+// that hit the broken connection fails (and gets the failure policy), the
+// next one runs on a new connection.
+func TestLimiterReconnects(t *testing.T) {
+	pool := dbtest.New(t)
+	l := newLimiter(t, pool, ratelimit.Config{}, nil)
+	user, _ := newUser(t, pool, "free")
+	ctx := t.Context()
+	d, err := l.TakeUser(ctx, user)
+	require.NoError(t, err)
+	require.Equal(t, 9, d.Remaining)
+
+	var killed int
+	require.NoError(t, pool.QueryRow(ctx, `
+		SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%INSERT INTO rate_limits%'`).Scan(&killed))
+	require.Equal(t, 1, killed, "one limiter connection")
+	if _, err := l.TakeUser(ctx, user); err == nil {
+		// The kill may not have reached the connection yet; then this
+		// statement was answered normally.
+		t.Log("statement answered before the connection closed")
+	}
+	require.Eventually(t, func() bool {
+		_, err := l.TakeUser(ctx, user)
+		return err == nil
+	}, 5*time.Second, 10*time.Millisecond)
 }

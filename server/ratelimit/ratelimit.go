@@ -37,7 +37,9 @@
 // whatever its request rate. The decisions are exactly those of a statement
 // per request made one after the other at the statement's instant: each
 // bucket's row is still locked and moved once, atomically, on the database's
-// clock, and only the coalescing within one replica is new.
+// clock, and only the coalescing within one replica is new. The statements
+// run on a connection the limiter keeps for itself, out of the pool, so a
+// pool busy with slow handlers never delays a decision.
 //
 // # Clock
 //
@@ -172,7 +174,9 @@ type Config struct {
 	// reach Postgres. The default lets them through (see the package
 	// documentation for why).
 	FailClosed bool
-	// Timeout bounds one limiter statement; 0 means DefaultTimeout.
+	// Timeout bounds a request's wait for its decision, queueing behind
+	// the statement in flight included, and each statement; 0 means
+	// DefaultTimeout.
 	Timeout time.Duration
 	// SweepInterval is how often this Limiter deletes expired buckets; 0
 	// means DefaultSweepInterval and a negative value turns sweeping off
@@ -325,7 +329,7 @@ func New(pool *pgxpool.Pool, cfg Config, reg prometheus.Registerer, logger *slog
 	q := db.New(pool)
 	l := &Limiter{
 		q:          q,
-		batch:      startBatcher(q, cfg, batchSizes),
+		batch:      newBatcher(pool, cfg, batchSizes),
 		cfg:        cfg,
 		logger:     logger,
 		auth:       auth,
