@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -133,6 +134,22 @@ func (a *analysis) functions() []*Node {
 	return out
 }
 
+// modifiers returns every modifier with a body, as functions does.
+func (a *analysis) modifiers() []*Node {
+	var out []*Node
+	for _, c := range a.contracts() {
+		if u := a.unitFor(c); u != nil && u.dep && !a.opts.IncludeDependencies {
+			continue
+		}
+		for _, m := range members(c, "ModifierDefinition") {
+			if m.Child("body") != nil {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
 func (a *analysis) calls(n *Node) []*Node {
 	return Find(n, func(x *Node) bool { return x.Type == "FunctionCall" })
 }
@@ -257,8 +274,10 @@ func runReentrancy(a *analysis) {
 			if x.Src.Start >= site.Src.End() {
 				return false
 			}
-			if x.Type == "Identifier" && isStateVar(a.declOf(x.Ref())) {
-				read[x.Ref()] = true
+			if x.Type == "Identifier" {
+				if v := a.rootDecl(x); isStateVar(v) {
+					read[v.ID] = true
+				}
 			}
 			return true
 		})
@@ -585,7 +604,7 @@ func isComparison(op string) bool {
 
 func runTimestamp(a *analysis) {
 	d := det("timestamp")
-	for _, fn := range a.functions() {
+	for _, fn := range append(a.functions(), a.modifiers()...) {
 		fromTime := a.tainted(fn, isTimestamp)
 		Walk(fn.Child("body"), func(x *Node) bool {
 			if x.Type == "BinaryOperation" && isComparison(x.Str("operator")) &&
@@ -651,18 +670,11 @@ func runOverflow(a *analysis) {
 		conds := conditions(fn.Child("body"))
 		Walk(fn.Child("body"), func(x *Node) bool {
 			ops, ok := arithmetic(x)
-			if !ok || !a.storedInState(x) {
+			if !ok || !a.storedInState(fn, x) {
 				return true
 			}
-			for _, o := range ops {
-				if !user(o) {
-					continue
-				}
-				if guardedBefore(conds, x, o) {
-					continue
-				}
+			if (user(ops[0]) || user(ops[1])) && !a.bounded(conds, x, ops) {
 				a.report(d, x, "")
-				break
 			}
 			return true
 		})
@@ -670,41 +682,86 @@ func runOverflow(a *analysis) {
 }
 
 // storedInState tells whether arithmetic flows into storage: a compound
-// assignment to state, or an expression on the right of one.
-func (a *analysis) storedInState(x *Node) bool {
+// assignment to state, an expression on the right of one, or the value of
+// a local variable that a state write then uses (`uint amount = n *
+// value; balances[a] = balances[a].sub(amount)`).
+func (a *analysis) storedInState(fn, x *Node) bool {
 	for p := x; p != nil; p = p.Parent {
 		switch p.Type {
 		case "Assignment":
-			return isStateVar(a.rootDecl(p.Child("leftHandSide")))
-		case "ExpressionStatement", "Block", "FunctionDefinition", "VariableDeclarationStatement", "Return":
+			lhs := p.Child("leftHandSide")
+			if isStateVar(a.rootDecl(lhs)) {
+				return true
+			}
+			if lhs != nil && lhs.Type == "Identifier" && p.Child("rightHandSide").Contains(x) {
+				return a.flowsToState(fn, lhs.Ref())
+			}
+			return false
+		case "VariableDeclarationStatement":
+			if decls := p.List("declarations"); len(decls) == 1 && decls[0] != nil && p.Child("initialValue").Contains(x) {
+				return a.flowsToState(fn, decls[0].ID)
+			}
+			return false
+		case "ExpressionStatement", "Block", "FunctionDefinition", "Return":
 			return false
 		}
 	}
 	return false
 }
 
-// guardedBefore tells whether a range check on operand o (a comparison
-// that does not itself do the same wrapping arithmetic) precedes x.
-func guardedBefore(conds []*Node, x, o *Node) bool {
-	ids := map[int]bool{}
-	Walk(o, func(n *Node) bool {
-		if n.Type == "Identifier" {
-			ids[n.Ref()] = true
-		}
-		return true
+// flowsToState tells whether the local variable id is read on the right of
+// an assignment to state in fn.
+func (a *analysis) flowsToState(fn *Node, id int) bool {
+	if id <= 0 {
+		return false
+	}
+	return mentions(fn.Child("body"), func(w *Node) bool {
+		return w.Type == "Assignment" && isStateVar(a.rootDecl(w.Child("leftHandSide"))) &&
+			mentions(w.Child("rightHandSide"), func(m *Node) bool { return m.Type == "Identifier" && m.Ref() == id })
 	})
+}
+
+// bounded tells whether a condition of fn rules out the wrap of the
+// operation x on ops: for a subtraction a - b, a comparison of a with b
+// before it (`require(a >= b)`); for an addition or multiplication, the
+// wrap check of the same operation before it (`require(a + b >= a)`), a
+// division check of a product (SafeMath's `c / a == b`), or a comparison of the updated value with the
+// operand after it (`a += b; assert(a >= b)`). A comparison that merely
+// mentions an operand (`require(balanceOf[msg.sender] >= v)` before
+// `balanceOf[to] += v`) bounds nothing.
+func (a *analysis) bounded(conds []*Node, x *Node, ops []*Node) bool {
+	l, r := a.exprKey(ops[0], 0), a.exprKey(ops[1], 0)
+	op := strings.TrimSuffix(x.Str("operator"), "=")
 	for _, c := range conds {
-		if c.Src.Start > x.Src.Start {
-			continue
-		}
+		before := c.Src.Start < x.Src.Start
 		if mentions(c, func(n *Node) bool {
-			if n.Type != "BinaryOperation" || !isComparison(n.Str("operator")) || n.Str("operator") == "==" || n.Str("operator") == "!=" {
+			if n.Type != "BinaryOperation" {
 				return false
 			}
-			if mentions(n, func(m *Node) bool { _, ar := arithmetic(m); return ar }) {
-				return overflowCheck(n, ids)
+			cmp := n.Str("operator")
+			if !isComparison(cmp) {
+				return false
 			}
-			return mentions(n, func(m *Node) bool { return m.Type == "Identifier" && ids[m.Ref()] })
+			x1, x2 := n.Child("leftExpression"), n.Child("rightExpression")
+			if x1 == nil || x2 == nil {
+				return false
+			}
+			switch op {
+			case "-":
+				return before && cmp != "==" && cmp != "!=" &&
+					(a.hasKey(x1, l) && a.hasKey(x2, r) || a.hasKey(x1, r) && a.hasKey(x2, l))
+			case "+", "*":
+				if before && a.wrapCheck(n, op, l, r) {
+					return true
+				}
+				if op == "*" && (mentions(n, func(m *Node) bool { return m.Type == "BinaryOperation" && m.Str("operator") == "/" })) &&
+					a.hasKey(n, l) && a.hasKey(n, r) {
+					return true
+				}
+				return !before && x.Type == "Assignment" && cmp != "==" && cmp != "!=" &&
+					(a.exprKey(x1, 0) == l && a.hasKey(x2, r) || a.exprKey(x2, 0) == l && a.hasKey(x1, r))
+			}
+			return false
 		}) {
 			return true
 		}
@@ -712,31 +769,73 @@ func guardedBefore(conds []*Node, x, o *Node) bool {
 	return false
 }
 
-// overflowCheck tells the pre-0.8 idiom `a + b >= a` (SafeMath's and the
-// SWC registry's fix): a comparison of a sum or product of the operand with
-// one of that sum's own terms, which is false exactly when it wrapped.
-func overflowCheck(cmp *Node, ids map[int]bool) bool {
-	l, r := cmp.Child("leftExpression"), cmp.Child("rightExpression")
-	for _, side := range [][2]*Node{{l, r}, {r, l}} {
+// wrapCheck tells the pre-0.8 idiom `a + b >= a` (SafeMath's and the SWC
+// registry's fix) on the operation with operand keys l and r: a comparison
+// of that sum or product with one of its own terms, which is false exactly
+// when it wrapped.
+func (a *analysis) wrapCheck(cmp *Node, op, l, r string) bool {
+	x1, x2 := cmp.Child("leftExpression"), cmp.Child("rightExpression")
+	for _, side := range [][2]*Node{{x1, x2}, {x2, x1}} {
 		sum, other := side[0], side[1]
-		if sum == nil || other == nil || sum.Type != "BinaryOperation" || (sum.Str("operator") != "+" && sum.Str("operator") != "*") {
+		for sum != nil && sum.Type == "TupleExpression" && len(sum.List("components")) == 1 {
+			sum = sum.List("components")[0]
+		}
+		if sum == nil || sum.Type != "BinaryOperation" || sum.Str("operator") != op {
 			continue
 		}
-		if !mentions(sum, func(m *Node) bool { return m.Type == "Identifier" && ids[m.Ref()] }) {
+		s1, s2 := a.exprKey(sum.Child("leftExpression"), 0), a.exprKey(sum.Child("rightExpression"), 0)
+		if !(s1 == l && s2 == r || s1 == r && s2 == l) {
 			continue
 		}
-		refs := map[int]bool{}
-		Walk(sum, func(m *Node) bool {
-			if m.Type == "Identifier" && m.Ref() > 0 {
-				refs[m.Ref()] = true
-			}
-			return true
-		})
-		if mentions(other, func(m *Node) bool { return m.Type == "Identifier" && refs[m.Ref()] }) {
+		if o := a.exprKey(other, 0); o == l || o == r {
 			return true
 		}
 	}
 	return false
+}
+
+// hasKey tells whether n or an expression inside it has the key k.
+func (a *analysis) hasKey(n *Node, k string) bool {
+	return mentions(n, func(m *Node) bool { return a.exprKey(m, 0) == k })
+}
+
+// exprKey renders an expression canonically, declarations by id, so that
+// two mentions of the same value compare equal (`balanceOf[_to]` in a
+// guard and in the update). A local variable initialised once stands for
+// its initial value (`uint bal = balances[msg.sender]`, or a storage
+// pointer to a struct). Expressions it cannot render get a key of their
+// own, which matches nothing else.
+func (a *analysis) exprKey(n *Node, depth int) string {
+	if n == nil || depth > 8 {
+		return "?"
+	}
+	switch n.Type {
+	case "Identifier":
+		if n.Ref() <= 0 {
+			return n.Name
+		}
+		if d := a.declOf(n.Ref()); d != nil && d.Type == "VariableDeclaration" && !d.Bool("stateVariable") {
+			if p := d.Parent; p != nil && p.Type == "VariableDeclarationStatement" && len(p.List("declarations")) == 1 && p.Child("initialValue") != nil {
+				return a.exprKey(p.Child("initialValue"), depth+1)
+			}
+		}
+		return "#" + strconv.Itoa(n.Ref())
+	case "IndexAccess":
+		return a.exprKey(n.Child("baseExpression"), depth+1) + "[" + a.exprKey(n.Child("indexExpression"), depth+1) + "]"
+	case "MemberAccess":
+		return a.exprKey(n.Child("expression"), depth+1) + "." + n.Str("memberName")
+	case "Literal":
+		return "'" + n.Str("value")
+	case "TupleExpression":
+		if c := n.List("components"); len(c) == 1 {
+			return a.exprKey(c[0], depth+1)
+		}
+	case "FunctionCall":
+		if args := n.List("arguments"); n.Str("kind") == "typeConversion" && len(args) == 1 {
+			return a.exprKey(args[0], depth+1)
+		}
+	}
+	return "?" + strconv.Itoa(n.Src.Start) + ":" + strconv.Itoa(n.Src.Length) + n.Type
 }
 
 func runIncorrectEquality(a *analysis) {

@@ -336,12 +336,19 @@ func mentions(n *Node, pred func(*Node) bool) bool {
 }
 
 // rootDecl follows index, member and conversion chains to the declaration
-// an lvalue is rooted at (`balances[a].x` → balances).
+// an lvalue is rooted at (`balances[a].x` → balances), and local storage
+// pointers to what they point at (`Holder storage acc = holders[a]` or
+// 0.4's `var acc = holders[a]`: `acc.balance` → holders).
 func (a *analysis) rootDecl(n *Node) *Node {
-	for n != nil {
+	for hops := 0; n != nil; {
 		switch n.Type {
 		case "Identifier":
-			return a.declOf(n.Ref())
+			d := a.declOf(n.Ref())
+			if init := storagePointerInit(d); init != nil && hops < 8 {
+				n, hops = init, hops+1
+				continue
+			}
+			return d
 		case "IndexAccess":
 			n = n.Child("baseExpression")
 		case "MemberAccess":
@@ -355,6 +362,29 @@ func (a *analysis) rootDecl(n *Node) *Node {
 		default:
 			return nil
 		}
+	}
+	return nil
+}
+
+// storagePointerInit returns the initial value of a local storage
+// pointer declared with one.
+func storagePointerInit(d *Node) *Node {
+	if d == nil || d.Type != "VariableDeclaration" || d.Bool("stateVariable") {
+		return nil
+	}
+	p := d.Parent
+	if p == nil || p.Type != "VariableDeclarationStatement" || len(p.List("declarations")) != 1 {
+		return nil
+	}
+	init := p.Child("initialValue")
+	if init == nil {
+		return nil
+	}
+	// 0.4's `var` declarations carry no location: a reference-typed
+	// local without one is a pointer when its value is in storage.
+	loc := d.Str("storageLocation")
+	if strings.Contains(d.TypeString(), " storage") || (loc == "default" || loc == "storage") && strings.Contains(init.TypeString(), " storage") {
+		return init
 	}
 	return nil
 }
@@ -450,11 +480,19 @@ func lowLevelCall(call *Node) (lowLevel, bool) {
 	return lowLevel{kind: kind, target: target, value: value}, true
 }
 
-// resultIgnored tells whether a call's value is discarded.
+// resultIgnored tells whether a call's value is discarded: a statement of
+// its own (also as a branch of ?: or the last operand of && / || whose
+// value is dropped), or stored in a local variable nobody reads.
 func (a *analysis) resultIgnored(call *Node, fn *Node) bool {
-	p := call.Parent
-	for p != nil && p.Type == "TupleExpression" && len(p.List("components")) == 1 {
-		p = p.Parent
+	p, c := call.Parent, call
+	for p != nil {
+		if p.Type == "TupleExpression" && len(p.List("components")) == 1 ||
+			p.Type == "Conditional" && p.Child("condition") != c ||
+			p.Type == "BinaryOperation" && (p.Str("operator") == "&&" || p.Str("operator") == "||") && p.Child("rightExpression") == c {
+			p, c = p.Parent, p
+			continue
+		}
+		break
 	}
 	if p == nil {
 		return false

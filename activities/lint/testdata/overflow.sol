@@ -5,15 +5,70 @@ pragma solidity 0.8.37;
 // compact AST has the same shape, only the arithmetic semantics differ.
 contract OverflowToken {
     mapping(address => uint256) public balanceOf;
+    uint256 public total;
 
     function transfer(address to, uint256 value) external {
         balanceOf[msg.sender] -= value; // expect-0.7: integer-overflow
         balanceOf[to] += value; // expect-0.7: integer-overflow
     }
 
-    function transferChecked(address to, uint256 value) external {
+    // The classic token: the sender's balance is checked, the recipient's
+    // sum is not, so it can wrap.
+    function transferHalfChecked(address to, uint256 value) external {
         require(balanceOf[msg.sender] >= value, "balance");
         balanceOf[msg.sender] -= value;
+        balanceOf[to] += value; // expect-0.7: integer-overflow
+    }
+
+    // A check that mentions the operand but bounds nothing.
+    function burn(uint256 value) external {
+        require(value > 0, "zero");
+        balanceOf[msg.sender] -= value; // expect-0.7: integer-overflow
+    }
+
+    // BEC's batchTransfer: the product wraps into a small amount.
+    function batchTransfer(address[] calldata to, uint256 value) external {
+        uint256 amount = to.length * value; // expect-0.7: integer-overflow
+        require(balanceOf[msg.sender] >= amount, "balance");
+        balanceOf[msg.sender] = balanceOf[msg.sender] - amount;
+        for (uint256 i = 0; i < to.length; i++) {
+            balanceOf[to[i]] = balanceOf[to[i]] + value; // expect-0.7: integer-overflow
+        }
+    }
+}
+
+contract OverflowTokenFixed {
+    mapping(address => uint256) public balanceOf;
+    uint256 public total;
+
+    function transfer(address to, uint256 value) external {
+        require(balanceOf[msg.sender] >= value, "balance");
+        require(balanceOf[to] + value >= balanceOf[to], "overflow");
+        balanceOf[msg.sender] -= value;
         balanceOf[to] += value;
+    }
+
+    function mint(uint256 value) external {
+        total += value;
+        assert(total >= value);
+    }
+
+    function burn(uint256 value) external {
+        uint256 bal = balanceOf[msg.sender];
+        require(value <= bal, "balance");
+        balanceOf[msg.sender] -= value;
+    }
+
+    function batchTransfer(address[] calldata to, uint256 value) external {
+        uint256 amount = to.length * value;
+        require(to.length == 0 || amount / to.length == value, "overflow");
+        require(balanceOf[msg.sender] >= amount, "balance");
+        balanceOf[msg.sender] = balanceOf[msg.sender] - amount;
+    }
+
+    // A local result that never reaches storage is not reported.
+    function preview(uint256 a, uint256 b) external returns (uint256) {
+        uint256 s = a + b;
+        return s;
     }
 }

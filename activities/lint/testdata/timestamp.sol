@@ -9,6 +9,15 @@ contract AuctionVuln {
         deadline = d;
     }
 
+    modifier open() {
+        require(block.timestamp <= deadline, "closed"); // expect: timestamp
+        _;
+    }
+
+    function rebid(uint256 amount) external open {
+        best = amount;
+    }
+
     function bid(uint256 amount) external {
         require(block.timestamp < deadline, "over"); // expect: timestamp
         uint256 t = block.timestamp;
@@ -25,6 +34,15 @@ contract AuctionFixed {
 
     constructor(uint256 b) {
         endBlock = b;
+    }
+
+    modifier open() {
+        require(block.number <= endBlock, "closed");
+        _;
+    }
+
+    function rebid(uint256 amount) external open {
+        best = amount;
     }
 
     function bid(uint256 amount) external {
