@@ -48,6 +48,14 @@ func init() {
 			Title:       "Unprotected initializer",
 			Description: "An initializer can be called by anyone and more than once; guard it with OpenZeppelin's initializer modifier or a one-time flag.",
 			run:         runUnprotectedInitializer},
+		{ID: "incorrect-constructor-name", Severity: High, Confidence: ConfidenceMedium,
+			Title:       "Function meant as a constructor is public",
+			Description: "Before Solidity 0.4.22 a constructor is the function named exactly like the contract; a function whose name differs only in case (or is called Constructor) is an ordinary public function, so anyone can call it and take over what it initialises. Use the constructor keyword.",
+			run:         runIncorrectConstructorName},
+		{ID: "default-visibility", Severity: Medium, Confidence: ConfidenceMedium,
+			Title:       "Function visibility not set",
+			Description: "Before Solidity 0.5 a function without a visibility specifier is public. This one changes state or moves ether without checking the caller, and its name or effect suggests it was meant to be internal. Declare the visibility explicitly.",
+			run:         runDefaultVisibility},
 		{ID: "weak-prng", Severity: High, Confidence: ConfidenceMedium,
 			Title:       "Weak randomness from block values",
 			Description: "Block values (timestamp, number, blockhash, prevrandao) are known to or chosen by the block producer and visible to other contracts in the same block; they are not a source of randomness. Use a VRF or commit-reveal.",
@@ -552,7 +560,20 @@ func runWeakPRNG(a *analysis) {
 	d := det("weak-prng")
 	for _, fn := range a.functions() {
 		fromBlock := a.tainted(fn, isBlockValue)
-		fromHash := a.tainted(fn, isBlockhash)
+		// A block hash, or a hash of block values, compared with a guess.
+		fromHash := a.tainted(fn, func(n *Node) bool {
+			if isBlockhash(n) {
+				return true
+			}
+			if n.Type == "FunctionCall" && isHash(n) {
+				for _, arg := range n.List("arguments") {
+					if fromBlock(arg) {
+						return true
+					}
+				}
+			}
+			return false
+		})
 		Walk(fn.Child("body"), func(x *Node) bool {
 			switch x.Type {
 			case "BinaryOperation":
@@ -1158,6 +1179,93 @@ func runSolcVersion(a *analysis) {
 			if v, ok := minVersion(c); ok && v[0] == 0 && v[1] < 8 {
 				a.report(d, p, fmt.Sprintf("pragma solidity %s allows a compiler older than 0.8.0. %s", c, d.Description))
 			}
+		}
+	}
+}
+
+// ---- pre-0.5 declarations ----
+
+// pre05 tells units compiled by (or, without a compiler version, written
+// for) solc older than 0.5, where visibility defaults to public.
+func (a *analysis) pre05(u *unit) bool {
+	if v, ok := minVersion(a.opts.CompilerVersion); ok {
+		return v[0] == 0 && v[1] < 5
+	}
+	if v, ok := minVersion(u.pragma); ok {
+		return v[0] == 0 && v[1] < 5
+	}
+	return false
+}
+
+// changesState tells functions that write storage, move ether or destroy
+// the contract.
+func (a *analysis) changesState(fn *Node) bool {
+	body := fn.Child("body")
+	return len(a.stateWrites(body)) > 0 || sendsEther(body)
+}
+
+func runIncorrectConstructorName(a *analysis) {
+	d := det("incorrect-constructor-name")
+	for _, fn := range a.functions() {
+		c := fn.Ancestor("ContractDefinition")
+		if c == nil || isConstructor(fn) || fn.Str("kind") != "function" || !isEntry(fn) || isView(fn) {
+			continue
+		}
+		if !strings.EqualFold(fn.Name, c.Name) && !strings.EqualFold(fn.Name, "constructor") {
+			continue
+		}
+		if a.protected(fn) || !a.changesState(fn) {
+			continue
+		}
+		a.report(d, fn, fmt.Sprintf("Function %s of contract %s is not its constructor: anyone can call it. %s", fn.Name, c.Name, d.Description))
+	}
+}
+
+var visibilityWords = map[string]bool{"public": true, "external": true, "internal": true, "private": true}
+
+// explicitVisibility tells whether a function's header (its text before
+// the body) names a visibility.
+func explicitVisibility(src string, fn *Node) bool {
+	body := fn.Child("body")
+	start, end := fn.Src.Start, body.Src.Start
+	if start < 0 || end > len(src) || start >= end {
+		return true // no text to look at: assume the best
+	}
+	word := func(r rune) bool {
+		return !(r == '_' || r == '$' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}
+	for _, w := range strings.FieldsFunc(src[start:end], word) {
+		if visibilityWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// runDefaultVisibility reports SWC-100 where it matters: an implicitly
+// public function that changes state without access control and looks
+// internal (a leading underscore, an init helper) or writes an owner-like
+// variable. Default visibility as such is solc's own
+// warning.
+func runDefaultVisibility(a *analysis) {
+	d := det("default-visibility")
+	for _, fn := range a.functions() {
+		u := a.unitFor(fn)
+		if u == nil || !a.pre05(u) || fn.Str("kind") != "function" || !isEntry(fn) || isView(fn) || fn.Name == "" {
+			continue
+		}
+		if explicitVisibility(u.lines.src, fn) || a.protected(fn) {
+			continue
+		}
+		body := fn.Child("body")
+		risky := strings.HasPrefix(fn.Name, "_") || strings.HasPrefix(strings.ToLower(fn.Name), "init")
+		for _, w := range a.stateWrites(body) {
+			if v := a.rootDecl(w.Child("leftHandSide")); w.Type == "Assignment" && v != nil && privilegedRe.MatchString(v.Name) {
+				risky = true
+			}
+		}
+		if risky && a.changesState(fn) {
+			a.report(d, fn, fmt.Sprintf("Function %s has no visibility specifier and so is public. %s", fn.Name, d.Description))
 		}
 	}
 }

@@ -17,6 +17,11 @@ contract LotteryVuln {
     function guess(bytes32 answer) external view returns (bool) {
         return answer == blockhash(block.number - 1); // expect: weak-prng
     }
+
+    function guessHash(bytes32 g) external view returns (bool) {
+        bytes32 answer = keccak256(abi.encodePacked(block.number, block.coinbase));
+        return g == answer; // expect: weak-prng
+    }
 }
 
 contract LotteryFixed {
