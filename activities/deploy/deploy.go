@@ -185,11 +185,12 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 	if err != nil {
 		return PrepareResult{}, permanent(ErrTypeInvalidArgs, err)
 	}
-	key, from, err := a.signer(ctx, n)
+	// The chain first: an RPC serving another chain is the clearer error.
+	b, err := a.backend(ctx, n)
 	if err != nil {
 		return PrepareResult{}, err
 	}
-	b, err := a.backend(ctx, n)
+	key, from, err := a.signer(ctx, n)
 	if err != nil {
 		return PrepareResult{}, err
 	}

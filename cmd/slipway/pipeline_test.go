@@ -37,21 +37,47 @@ type pipelineStack struct {
 	networks chain.Config
 	signer   common.Address
 	user     uuid.UUID
+	temporal temporalConfig
+	keyHex   string
 }
 
 func startPipeline(t *testing.T, opts anvil.Options) *pipelineStack {
 	t.Helper()
+	return startPipelineWith(t, pipelineOptions{anvil: opts, worker: true})
+}
+
+type pipelineOptions struct {
+	anvil anvil.Options
+	// rpcURL, when set, is the URL the workers reach the chain at (a proxy
+	// in front of anvil).
+	rpcURL func(node *anvil.Node) string
+	// worker runs a worker in the test process; off for tests that run
+	// worker processes of their own.
+	worker bool
+}
+
+func startPipelineWith(t *testing.T, po pipelineOptions) *pipelineStack {
+	t.Helper()
+	opts := po.anvil
 	pool := dbtest.New(t)
 	node := anvil.NewForTestWith(t, opts)
+	rpcURL := node.RPCURL()
+	if po.rpcURL != nil {
+		rpcURL = po.rpcURL(node)
+	}
 	acct := node.Accounts()[0]
 	key, err := acct.Key()
 	if err != nil {
 		t.Fatal(err)
 	}
 	networks := chain.Config{Networks: []chain.Network{{
-		Name: "dev", ChainID: node.ChainID(), RPCURLs: []string{node.RPCURL()}, Confirmations: 1,
+		Name: "dev", ChainID: node.ChainID(), RPCURLs: []string{rpcURL}, Confirmations: 1,
 		BlockTimeSeconds: opts.BlockTime.Seconds(), Signer: "env:TEST_DEPLOYER_KEY",
 		Gas: chain.GasPolicy{BumpIntervalBlocks: 2, OutageWindowSeconds: 120},
+	}, {
+		// An RPC that serves another chain than configured.
+		Name: "wrong", ChainID: node.ChainID() + 1, RPCURLs: []string{node.RPCURL()}, Confirmations: 1,
+		Signer: "env:TEST_DEPLOYER_KEY",
 	}}}
 	sp := secrets.Static{"env:TEST_DEPLOYER_KEY": secrets.NewSecret([]byte(fmt.Sprintf("%x", crypto.FromECDSA(key))))}
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
@@ -62,18 +88,20 @@ func startPipeline(t *testing.T, opts anvil.Options) *pipelineStack {
 		t.Fatal(err)
 	}
 	t.Cleanup(tc.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1, InstallDir: t.TempDir(), DatabaseURL: poolDSN(pool)},
-			chainDeps{Networks: networks, Secrets: sp}, logger)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("worker: %v", err)
-		}
-	})
+	if po.worker {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1, InstallDir: t.TempDir(), DatabaseURL: poolDSN(pool)},
+				chainDeps{Networks: networks, Secrets: sp}, logger)
+		}()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("worker: %v", err)
+			}
+		})
+	}
 	eth, err := ethclient.Dial(node.RPCURL())
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +112,7 @@ func startPipeline(t *testing.T, opts anvil.Options) *pipelineStack {
 		t.Fatal(err)
 	}
 	return &pipelineStack{pool: pool, node: node, eth: eth, tc: tc, wf: newWorkflowDeployments(tc, cfg.Namespace, cfg.TaskQueue, networks),
-		networks: networks, signer: acct.Address, user: u.ID}
+		networks: networks, signer: acct.Address, user: u.ID, temporal: cfg, keyHex: fmt.Sprintf("%x", crypto.FromECDSA(key))}
 }
 
 func poolDSN(p *pgxpool.Pool) string { return p.Config().ConnString() }
@@ -243,6 +271,7 @@ func TestPipelineFailsClearlyBeforeTheChain(t *testing.T) {
 		{"compile error", &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: "pragma solidity ^0.8.20; contract Store { uint x = ; }", ContractName: "Store"}, "compile error"},
 		{"lint gate", &slipwayv1.CreateDeploymentRequest{Network: "dev", ContractName: "W",
 			Source: "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20; contract W { function k() external { selfdestruct(payable(msg.sender)); } }"}, "audit found"},
+		{"wrong chain id", &slipwayv1.CreateDeploymentRequest{Network: "wrong", Source: storeSource, ContractName: "Store", ConstructorArgs: args(t, "1", s.signer.Hex())}, "chain id mismatch"},
 		{"reverting constructor", &slipwayv1.CreateDeploymentRequest{Network: "dev", ContractName: "R",
 			Source: "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20; contract R { constructor() { revert(\"nope\"); } }"}, "reverts"},
 	}
