@@ -215,7 +215,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if cfg.Worker {
 		cc := cfg.Compile
 		cc.DatabaseURL = dsn // the dev database also holds the compile cache
-		g.Go(func() error { return runTemporalWorker(gctx, tc, tcfg, cc, chainDeps{Networks: networks, Secrets: sp}, logger) })
+		g.Go(func() error {
+			return runTemporalWorker(gctx, tc, tcfg, cc, chainDeps{Networks: networks, Secrets: sp}, logger)
+		})
 	}
 	apiURL := "http://" + ln.Addr().String()
 	if err := waitReady(gctx, apiURL+"/readyz"); err != nil {

@@ -112,7 +112,6 @@ func TestPipelineReplacesAStuckTransaction(t *testing.T) {
 	}
 }
 
-
 // TestPipelineFollowsAReorg reorgs the deployment's block away before the
 // depth is reached: the pipeline notices, re-broadcasts the same bytes and
 // confirms on the new canonical chain, with one transaction in all.
