@@ -84,6 +84,10 @@ func init() {
 			Title:       "External call inside a loop",
 			Description: "One failing or gas-hungry recipient makes the whole loop revert (denial of service). Prefer pull payments.",
 			run:         runCallsLoop},
+		{ID: "dos-revert", Severity: Medium, Confidence: ConfidenceMedium,
+			Title:       "Denial of service: refund to the previous leader must succeed",
+			Description: "The function pays a stored address (the previous bidder or king) and reverts if that payment fails, then makes the caller the new one; a leader that is a contract rejecting ether blocks everyone after it. Let users withdraw their refunds instead (pull payments).",
+			run:         runDoSRevert},
 		{ID: "timestamp", Severity: Low, Confidence: ConfidenceMedium,
 			Title:       "Block timestamp used in a comparison",
 			Description: "Block producers can shift block.timestamp by several seconds; do not rely on it for exact timing or ordering.",
@@ -1266,6 +1270,42 @@ func runDefaultVisibility(a *analysis) {
 		}
 		if risky && a.changesState(fn) {
 			a.report(d, fn, fmt.Sprintf("Function %s has no visibility specifier and so is public. %s", fn.Name, d.Description))
+		}
+	}
+}
+
+// ---- denial of service ----
+
+// runDoSRevert reports SWC-113's King of the Ether: a payment to an address
+// held in state whose failure reverts (transfer, or a send/call whose
+// result is checked), before the function replaces that address with the
+// caller.
+func runDoSRevert(a *analysis) {
+	d := det("dos-revert")
+	for _, fn := range a.functions() {
+		if !isEntry(fn) {
+			continue
+		}
+		body := fn.Child("body")
+		for _, c := range a.calls(body) {
+			ll, ok := lowLevelCall(c)
+			if !ok || ll.kind != "transfer" && ll.kind != "send" && ll.kind != "call" {
+				continue
+			}
+			if ll.kind != "transfer" && a.resultIgnored(c, fn) {
+				continue
+			}
+			target := a.rootDecl(unwrapConversion(ll.target))
+			if !isStateVar(target) {
+				continue
+			}
+			replaced := mentions(body, func(w *Node) bool {
+				return w.Type == "Assignment" && w.Src.Start > c.Src.Start &&
+					a.rootDecl(w.Child("leftHandSide")) == target && mentions(w.Child("rightHandSide"), isMsgSender)
+			})
+			if replaced {
+				a.report(d, c, fmt.Sprintf("Function %s pays %s and reverts if that fails, then replaces %s with the caller. %s", fn.Name, target.Name, target.Name, d.Description))
+			}
 		}
 	}
 }
