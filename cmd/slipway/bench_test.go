@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,7 +27,9 @@ import (
 // validation, logging, metrics — against the same handler with no
 // interceptors, interleaved at the same concurrency so all see the same
 // machine. Reported: <way>-us per call, ratio-<way> = bare rate ÷ that way's
-// rate, and <way>-added-us over bare.
+// rate, <way>-added-us over bare, and calls/stmt, how many limiter calls
+// each rate limit statement decided on average (from the server's own
+// slipway_rate_limit_batch_requests histogram).
 func BenchmarkGuardedCall(b *testing.B) {
 	ctx := context.Background()
 	pool := dbtest.New(b)
@@ -111,6 +115,9 @@ func BenchmarkGuardedCall(b *testing.B) {
 		}
 	})
 	b.StopTimer()
+	if sum, count := histogramOf(b, guarded.URL+"/metrics", "slipway_rate_limit_batch_requests"); count > 0 {
+		b.ReportMetric(sum/count, "calls/stmt")
+	}
 	per := func(i int) float64 { return float64(total[i].Load()) / float64(n.Load()) / 1e3 }
 	for i, name := range names {
 		b.ReportMetric(per(i), name+"-us")
@@ -119,4 +126,36 @@ func BenchmarkGuardedCall(b *testing.B) {
 			b.ReportMetric(per(i)-per(0), name+"-added-us")
 		}
 	}
+}
+
+// histogramOf reads the sum and count of an unlabelled histogram from a
+// Prometheus text exposition at url.
+func histogramOf(b *testing.B, url, name string) (sum, count float64) {
+	b.Helper()
+	resp, err := http.Get(url) //nolint:gosec // the benchmark's own server.
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		field, value, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			continue
+		}
+		switch field {
+		case name + "_sum":
+			sum = v
+		case name + "_count":
+			count = v
+		}
+	}
+	return sum, count
 }
