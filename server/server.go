@@ -147,7 +147,13 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		return nil, fmt.Errorf("build REST transcoder: %w", err)
 	}
 	mux.Handle("/api/", transcoder)
-	mux.HandleFunc("/api/v1/deployments/{id}/updates", deploymentUpdates)
+	// The WebSocket feed bypasses the Connect interceptors, so it is
+	// handed the guard ones (authentication, rate limiting) to run itself.
+	updates := http.Handler(http.HandlerFunc(deploymentUpdatesStub))
+	if ds, ok := svcs.Deployments.(*deploymentService); ok {
+		updates = ds.updatesHandler(deps.Interceptors, cfg.AllowedOrigins, logger)
+	}
+	mux.Handle("/api/v1/deployments/{id}/updates", updates)
 
 	ready := &readiness{checks: deps.Readiness, timeout: cfg.ReadinessTimeout, logger: logger}
 	healthPath, healthHandler := grpchealth.NewHandler(&healthChecker{readiness: ready, services: serviceNames}, opts...)

@@ -1,0 +1,377 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/slipway-dev/slipway/db"
+	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+)
+
+// otherPool is a second pool on env's database: a worker or another
+// replica, whose appends reach watchers only through the database.
+func otherPool(t *testing.T, pool *pgxpool.Pool) *pgxpool.Pool {
+	t.Helper()
+	p, err := pgxpool.New(context.Background(), pool.Config().ConnString())
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+	return p
+}
+
+func (e *depEnv) createDeployment(t *testing.T, bearer string) uuid.UUID {
+	t.Helper()
+	res, err := e.client("connect").CreateDeployment(context.Background(), authed(sourceRequest(""), bearer))
+	require.NoError(t, err)
+	return uuid.MustParse(res.Msg.GetDeployment().GetId())
+}
+
+// receive answers the next message of a watch, failing after a few seconds.
+func receive(t *testing.T, stream *connect.ServerStreamForClient[slipwayv1.WatchDeploymentResponse]) *slipwayv1.WatchDeploymentResponse {
+	t.Helper()
+	got := make(chan bool, 1)
+	go func() { got <- stream.Receive() }()
+	select {
+	case ok := <-got:
+		require.True(t, ok, "stream ended: %v", stream.Err())
+		return stream.Msg()
+	case <-time.After(5 * time.Second):
+		t.Fatal("no message within 5s")
+	}
+	return nil
+}
+
+func requireEnded(t *testing.T, stream *connect.ServerStreamForClient[slipwayv1.WatchDeploymentResponse]) {
+	t.Helper()
+	got := make(chan bool, 1)
+	go func() { got <- stream.Receive() }()
+	select {
+	case ok := <-got:
+		require.False(t, ok, "another message: %v", stream.Msg())
+		require.NoError(t, stream.Err())
+	case <-time.After(5 * time.Second):
+		t.Fatal("stream did not end within 5s")
+	}
+}
+
+var confirmedUpdate = db.UpdateDeploymentProgressParams{
+	TxHash:          ptr("0x" + strings.Repeat("1f", 32)),
+	ContractAddress: ptr("0x" + strings.Repeat("2e", 20)),
+	Confirmations:   ptr(int32(1)),
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestWatchDeploymentStreamsHistoryThenLiveEventsUntilTheEnd(t *testing.T) {
+	// A minute's re-poll: live events must come through the hub.
+	env := newDepEnv(t, depOptions{})
+	_, bearer := env.newUser(t)
+	_, other := env.newUser(t)
+	worker := otherPool(t, env.pool)
+	id := env.createDeployment(t, bearer)
+	record(t, worker, id, db.StatusGenerating, "generating", db.UpdateDeploymentProgressParams{})
+
+	for _, protocol := range []string{"connect", "grpc"} {
+		t.Run(protocol, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			stream, err := env.client(protocol).WatchDeployment(ctx, authed(&slipwayv1.WatchDeploymentRequest{Id: uuid.NewString()}, bearer))
+			require.NoError(t, err)
+			require.False(t, stream.Receive())
+			assert.Equal(t, connect.CodeNotFound, connect.CodeOf(stream.Err()))
+
+			stream, err = env.client(protocol).WatchDeployment(ctx, authed(&slipwayv1.WatchDeploymentRequest{Id: id.String()}, other))
+			require.NoError(t, err)
+			require.False(t, stream.Receive())
+			assert.Equal(t, connect.CodeNotFound, connect.CodeOf(stream.Err()), "another user's")
+
+			stream, err = env.client(protocol).WatchDeployment(ctx, authed(&slipwayv1.WatchDeploymentRequest{Id: id.String()}, bearer))
+			require.NoError(t, err)
+			m := receive(t, stream)
+			assert.Nil(t, m.GetEvent(), "the snapshot comes first")
+			assert.Equal(t, id.String(), m.GetDeployment().GetId())
+			m = receive(t, stream)
+			assert.Equal(t, uint32(1), m.GetEvent().GetSeq())
+			assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_PENDING, m.GetEvent().GetStatus())
+			assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_PENDING, m.GetDeployment().GetStatus(), "as of the event")
+			m = receive(t, stream)
+			assert.Equal(t, uint32(2), m.GetEvent().GetSeq())
+			assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_GENERATING, m.GetDeployment().GetStatus())
+			cancel()
+		})
+	}
+
+	// Live, then the end.
+	ctx := context.Background()
+	stream, err := env.client("connect").WatchDeployment(t.Context(), authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 2}, bearer))
+	require.NoError(t, err)
+	m := receive(t, stream)
+	require.Nil(t, m.GetEvent())
+	record(t, worker, id, db.StatusLinting, "linting", db.UpdateDeploymentProgressParams{})
+	m = receive(t, stream)
+	assert.Equal(t, uint32(3), m.GetEvent().GetSeq())
+	assert.Equal(t, "linting", m.GetEvent().GetMessage())
+	record(t, worker, id, db.StatusConfirmed, "confirmed", confirmedUpdate)
+	m = receive(t, stream)
+	assert.Equal(t, uint32(4), m.GetEvent().GetSeq())
+	assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_CONFIRMED, m.GetEvent().GetStatus())
+	assert.Equal(t, *confirmedUpdate.TxHash, m.GetEvent().GetTxHash())
+	assert.Equal(t, *confirmedUpdate.ContractAddress, m.GetDeployment().GetContractAddress())
+	requireEnded(t, stream)
+
+	// Resuming an ended deployment: the snapshot, what is left, the end.
+	stream, err = env.client("connect").WatchDeployment(ctx, authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 3}, bearer))
+	require.NoError(t, err)
+	require.Nil(t, receive(t, stream).GetEvent())
+	assert.Equal(t, uint32(4), receive(t, stream).GetEvent().GetSeq())
+	requireEnded(t, stream)
+}
+
+func TestWatchSeesEventsAppendedThroughAnotherReplica(t *testing.T) {
+	a := newDepEnv(t, depOptions{})
+	b := newDepEnv(t, depOptions{pool: otherPool(t, a.pool)})
+	_, bearer := a.newUser(t)
+	id := a.createDeployment(t, bearer)
+
+	stream, err := b.client("connect").WatchDeployment(t.Context(), authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 1}, bearer))
+	require.NoError(t, err)
+	require.Nil(t, receive(t, stream).GetEvent())
+	// Cancelled on replica A; the watcher on B hears of it through NOTIFY
+	// (its re-poll is a minute away) and the stream ends.
+	start := time.Now()
+	_, err = a.client("connect").CancelDeployment(context.Background(), authed(&slipwayv1.CancelDeploymentRequest{Id: id.String()}, bearer))
+	require.NoError(t, err)
+	m := receive(t, stream)
+	assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_CANCELLED, m.GetEvent().GetStatus())
+	assert.Equal(t, "cancelled by user", m.GetEvent().GetMessage())
+	assert.Less(t, time.Since(start), 5*time.Second)
+	requireEnded(t, stream)
+}
+
+func TestHubReconnectsAfterItsConnectionDies(t *testing.T) {
+	env := newDepEnv(t, depOptions{})
+	_, bearer := env.newUser(t)
+	id := env.createDeployment(t, bearer)
+	stream, err := env.client("connect").WatchDeployment(t.Context(), authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 1}, bearer))
+	require.NoError(t, err)
+	require.Nil(t, receive(t, stream).GetEvent())
+
+	ctx := context.Background()
+	var oldPID int
+	require.NoError(t, env.pool.QueryRow(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = 'slipway-watch' AND datname = current_database()`).Scan(&oldPID))
+	_, err = env.pool.Exec(ctx, `SELECT pg_terminate_backend($1)`, oldPID)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		var n int
+		err := env.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE application_name = 'slipway-watch' AND datname = current_database() AND pid <> $1 AND query LIKE 'LISTEN%'`, oldPID).Scan(&n)
+		return err == nil && n == 1
+	}, 10*time.Second, 20*time.Millisecond, "hub did not listen again")
+	// Listening since its query is LISTEN; give the notification path a
+	// moment to be the one that answers.
+	<-env.hub.Listening()
+	record(t, otherPool(t, env.pool), id, db.StatusCompiling, "compiling", db.UpdateDeploymentProgressParams{})
+	m := receive(t, stream)
+	assert.Equal(t, uint32(2), m.GetEvent().GetSeq())
+}
+
+func TestWatchWithoutHubRepolls(t *testing.T) {
+	env := newDepEnv(t, depOptions{noHub: true, repoll: 50 * time.Millisecond})
+	_, bearer := env.newUser(t)
+	id := env.createDeployment(t, bearer)
+	stream, err := env.client("connect").WatchDeployment(t.Context(), authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 1}, bearer))
+	require.NoError(t, err)
+	require.Nil(t, receive(t, stream).GetEvent())
+	record(t, env.pool, id, db.StatusFailed, "compile failed", db.UpdateDeploymentProgressParams{Error: ptr("boom")})
+	m := receive(t, stream)
+	assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_FAILED, m.GetEvent().GetStatus())
+	assert.Equal(t, "boom", m.GetDeployment().GetError())
+	requireEnded(t, stream)
+}
+
+func TestWatchHeartbeatIsASnapshot(t *testing.T) {
+	env := newDepEnv(t, depOptions{heartbeat: 100 * time.Millisecond})
+	_, bearer := env.newUser(t)
+	id := env.createDeployment(t, bearer)
+	stream, err := env.client("connect").WatchDeployment(t.Context(), authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 1}, bearer))
+	require.NoError(t, err)
+	require.Nil(t, receive(t, stream).GetEvent())
+	start := time.Now()
+	m := receive(t, stream)
+	assert.Nil(t, m.GetEvent())
+	assert.Equal(t, id.String(), m.GetDeployment().GetId())
+	assert.GreaterOrEqual(t, time.Since(start), 80*time.Millisecond)
+}
+
+// wsURL is the updates feed of id on env.
+func (e *depEnv) wsURL(id uuid.UUID, query string) string {
+	return "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/api/v1/deployments/" + id.String() + "/updates" + query
+}
+
+// dialWS opens the feed as a browser does: the token as a subprotocol.
+func dialWS(t *testing.T, url, bearer string, header http.Header) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	if bearer != "" {
+		d.Subprotocols = []string{WebSocketSubprotocol, "bearer." + strings.TrimPrefix(bearer, "Bearer ")}
+	}
+	c, resp, err := d.Dial(url, header)
+	if c != nil {
+		t.Cleanup(func() { _ = c.Close() })
+	}
+	return c, resp, err
+}
+
+type wsMsg struct {
+	Type            string `json:"type"`
+	Seq             uint32 `json:"seq"`
+	Status          string `json:"status"`
+	Message         string `json:"message"`
+	At              string `json:"at"`
+	TxHash          string `json:"txHash"`
+	ContractAddress string `json:"contractAddress"`
+	Confirmations   uint32 `json:"confirmations"`
+	Deployment      struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	} `json:"deployment"`
+}
+
+func readWS(t *testing.T, c *websocket.Conn) wsMsg {
+	t.Helper()
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	typ, b, err := c.ReadMessage()
+	require.NoError(t, err)
+	require.Equal(t, websocket.TextMessage, typ)
+	var m wsMsg
+	require.NoError(t, json.Unmarshal(b, &m), "%s", b)
+	return m
+}
+
+func requireWSClosed(t *testing.T, c *websocket.Conn, code int) {
+	t.Helper()
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, b, err := c.ReadMessage()
+	require.Error(t, err, "message %s", b)
+	assert.True(t, websocket.IsCloseError(err, code), "%v", err)
+}
+
+func TestWebSocketFeed(t *testing.T) {
+	env := newDepEnv(t, depOptions{})
+	_, bearer := env.newUser(t)
+	_, other := env.newUser(t)
+	worker := otherPool(t, env.pool)
+	id := env.createDeployment(t, bearer)
+
+	c, resp, err := dialWS(t, env.wsURL(id, ""), bearer, http.Header{"Origin": {allowedOrigin}})
+	require.NoError(t, err)
+	assert.Equal(t, WebSocketSubprotocol, resp.Header.Get("Sec-WebSocket-Protocol"), "never the token")
+	assert.NotEmpty(t, resp.Header.Get(RequestIDHeader))
+	m := readWS(t, c)
+	assert.Equal(t, "snapshot", m.Type)
+	assert.Equal(t, id.String(), m.Deployment.ID)
+	m = readWS(t, c)
+	assert.Equal(t, wsMsg{Type: "event", Seq: 1, Status: "PENDING", Message: "deployment created", At: m.At, Deployment: m.Deployment}, m)
+	assert.Equal(t, "DEPLOYMENT_STATUS_PENDING", m.Deployment.Status)
+	_, err = time.Parse(time.RFC3339Nano, m.At)
+	require.NoError(t, err)
+
+	record(t, worker, id, db.StatusGenerating, "generating", db.UpdateDeploymentProgressParams{})
+	m = readWS(t, c)
+	assert.Equal(t, uint32(2), m.Seq)
+	assert.Equal(t, "GENERATING", m.Status)
+	record(t, worker, id, db.StatusConfirmed, "confirmed", confirmedUpdate)
+	m = readWS(t, c)
+	assert.Equal(t, uint32(3), m.Seq)
+	assert.Equal(t, "CONFIRMED", m.Status)
+	assert.Equal(t, *confirmedUpdate.TxHash, m.TxHash)
+	assert.Equal(t, *confirmedUpdate.ContractAddress, m.ContractAddress)
+	assert.Equal(t, uint32(1), m.Confirmations)
+	assert.Equal(t, "DEPLOYMENT_STATUS_CONFIRMED", m.Deployment.Status)
+	requireWSClosed(t, c, websocket.CloseNormalClosure)
+
+	// Resume after seq 1, with the header credentials of a non-browser.
+	c, _, err = dialWS(t, env.wsURL(id, "?after=1"), "", http.Header{"Authorization": {bearer}})
+	require.NoError(t, err)
+	assert.Equal(t, "snapshot", readWS(t, c).Type)
+	assert.Equal(t, uint32(2), readWS(t, c).Seq)
+	assert.Equal(t, uint32(3), readWS(t, c).Seq)
+	requireWSClosed(t, c, websocket.CloseNormalClosure)
+
+	refused := func(t *testing.T, url, bearer string, header http.Header, status int, code connect.Code) string {
+		t.Helper()
+		_, resp, err := dialWS(t, url, bearer, header)
+		require.ErrorIs(t, err, websocket.ErrBadHandshake)
+		require.Equal(t, status, resp.StatusCode)
+		var st struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+		assert.Equal(t, int(code), st.Code)
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+		return st.Message
+	}
+	t.Run("bad token", func(t *testing.T) {
+		refused(t, env.wsURL(id, ""), "Bearer not-a-token", nil, http.StatusUnauthorized, connect.CodeUnauthenticated)
+	})
+	t.Run("no credentials", func(t *testing.T) {
+		refused(t, env.wsURL(id, ""), "", nil, http.StatusUnauthorized, connect.CodeUnauthenticated)
+	})
+	t.Run("another user's", func(t *testing.T) {
+		refused(t, env.wsURL(id, ""), other, nil, http.StatusNotFound, connect.CodeNotFound)
+	})
+	t.Run("unknown", func(t *testing.T) {
+		refused(t, env.wsURL(uuid.New(), ""), bearer, nil, http.StatusNotFound, connect.CodeNotFound)
+	})
+	t.Run("foreign origin", func(t *testing.T) {
+		refused(t, env.wsURL(id, ""), bearer, http.Header{"Origin": {"https://evil.example"}}, http.StatusForbidden, connect.CodePermissionDenied)
+	})
+	t.Run("token in the URL", func(t *testing.T) {
+		msg := refused(t, env.wsURL(id, "?access_token=x"), bearer, nil, http.StatusBadRequest, connect.CodeInvalidArgument)
+		assert.Contains(t, msg, "credentials in the URL")
+	})
+	t.Run("bad after", func(t *testing.T) {
+		refused(t, env.wsURL(id, "?after=-1"), bearer, nil, http.StatusBadRequest, connect.CodeInvalidArgument)
+	})
+	t.Run("no upgrade", func(t *testing.T) {
+		a := env.do(t, "GET", "/api/v1/deployments/"+id.String()+"/updates", "", nil, "Authorization", bearer)
+		assert.Equal(t, http.StatusUpgradeRequired, a.status, "%s", a.body)
+		a = env.do(t, "GET", "/api/v1/deployments/"+id.String()+"/updates", "", nil)
+		assert.Equal(t, http.StatusUnauthorized, a.status, "%s", a.body)
+		assert.NotEmpty(t, a.header.Get("WWW-Authenticate"))
+	})
+}
+
+func TestWebSocketPingsWhileIdle(t *testing.T) {
+	env := newDepEnv(t, depOptions{heartbeat: 50 * time.Millisecond})
+	_, bearer := env.newUser(t)
+	id := env.createDeployment(t, bearer)
+	c, _, err := dialWS(t, env.wsURL(id, "?after=1"), bearer, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "snapshot", readWS(t, c).Type)
+	var pings atomic.Int32
+	c.SetPingHandler(func(data string) error {
+		pings.Add(1)
+		return c.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	go func() {
+		for {
+			if _, _, err := c.NextReader(); err != nil {
+				return
+			}
+		}
+	}()
+	require.Eventually(t, func() bool { return pings.Load() >= 3 }, 5*time.Second, 10*time.Millisecond)
+}
