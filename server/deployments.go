@@ -427,7 +427,13 @@ func (s *deploymentService) WatchDeployment(ctx context.Context, req *connect.Re
 	if err != nil {
 		return deploymentError(fmt.Errorf("%w: %s", errDeploymentNotFound, req.Msg.GetId()))
 	}
-	return deploymentError(s.follow(ctx, user, id, req.Msg.GetAfterSeq(), connectSink{stream}))
+	err = s.follow(ctx, user, id, req.Msg.GetAfterSeq(), connectSink{stream})
+	if errors.Is(err, errSend) {
+		// The client is gone; nobody reads the code, and it is not a
+		// server fault to log.
+		return connect.NewError(connect.CodeCanceled, err)
+	}
+	return deploymentError(err)
 }
 
 // connectSink writes a watch to a WatchDeployment stream. Its heartbeat is

@@ -213,6 +213,10 @@ type watchSink interface {
 	heartbeat(d *slipwayv1.Deployment) error
 }
 
+// errSend marks a watch that ended because the client could not be
+// written to: it went away, which is no server fault.
+var errSend = errors.New("send to watcher")
+
 // watchBatch bounds the events read per query, so that a long history
 // streams in pieces rather than one large read.
 const watchBatch = 100
@@ -237,7 +241,7 @@ func (s *deploymentService) follow(ctx context.Context, user, id uuid.UUID, afte
 	}
 	cur := DeploymentToProto(d)
 	if err := sink.snapshot(cur); err != nil {
-		return fmt.Errorf("send snapshot: %w", err)
+		return fmt.Errorf("%w: snapshot: %w", errSend, err)
 	}
 	seen := int32(min(after, 1<<31-1)) //nolint:gosec // clamped.
 	repoll := time.NewTimer(s.repoll)
@@ -263,7 +267,7 @@ func (s *deploymentService) follow(ctx context.Context, user, id uuid.UUID, afte
 				}
 				ev := EventToProto(e)
 				if err := sink.event(ev, asOfEvent(cur, ev)); err != nil {
-					return fmt.Errorf("send event: %w", err)
+					return fmt.Errorf("%w: event: %w", errSend, err)
 				}
 				seen = e.Seq
 			}
@@ -279,7 +283,7 @@ func (s *deploymentService) follow(ctx context.Context, user, id uuid.UUID, afte
 		case <-repoll.C:
 		case <-beat.C:
 			if err := sink.heartbeat(cur); err != nil {
-				return fmt.Errorf("send heartbeat: %w", err)
+				return fmt.Errorf("%w: heartbeat: %w", errSend, err)
 			}
 			beat.Reset(s.heartbeat)
 			continue

@@ -165,7 +165,7 @@ func (h *updatesHandler) serve(ctx context.Context, conn *websocket.Conn, user, 
 	switch {
 	case err == nil:
 		code, reason = websocket.CloseNormalClosure, "deployment ended"
-	case errors.Is(context.Cause(ctx), errClientGone):
+	case errors.Is(context.Cause(ctx), errClientGone), errors.Is(err, errSend):
 		return
 	case ctx.Err() != nil:
 		code, reason = websocket.CloseGoingAway, "server shutting down; resume with ?after= the last seq"
