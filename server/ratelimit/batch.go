@@ -181,8 +181,11 @@ func (b *batcher) close() {
 // generic makes Postgres plan the statement once (see batcher).
 const generic = "SET plan_cache_mode = force_generic_plan"
 
-// query runs the statement on the batcher's connection, taking a new one
-// from the pool first when it has none or the one it has is too old.
+// query decides arg on the batcher's connection, taking a new one from the
+// pool first when it has none or the one it has is too old. A lone request
+// (the usual case on a quiet replica) goes through TakeRateLimit, the
+// single-bucket form of the statement, which Postgres runs in about half
+// the time of the general one; the decisions are the same.
 func (b *batcher) query(ctx context.Context, arg db.TakeRateLimitsParams) ([]db.TakeRateLimitsRow, error) {
 	if b.conn != nil && b.maxAge > 0 && time.Since(b.since) > b.maxAge {
 		b.drop()
@@ -199,13 +202,43 @@ func (b *batcher) query(ctx context.Context, arg db.TakeRateLimitsParams) ([]db.
 		}
 		b.conn, b.since = conn, time.Now()
 	}
-	rows, err := db.New(b.conn).TakeRateLimits(ctx, arg)
+	q := db.New(b.conn)
+	var (
+		rows []db.TakeRateLimitsRow
+		err  error
+	)
+	if len(arg.Buckets) == 1 && arg.Counts[0] == 1 {
+		var row db.TakeRateLimitRow
+		row, err = q.TakeRateLimit(ctx, single(arg))
+		r := db.TakeRateLimitsRow{Bucket: arg.Buckets[0], Lim: row.Lim, Tier: row.Tier, EmissionUs: row.EmissionUs, AheadUs: row.AheadUs}
+		if row.Allowed {
+			r.Taken = 1
+		}
+		rows = []db.TakeRateLimitsRow{r}
+	} else {
+		rows, err = q.TakeRateLimits(ctx, arg)
+	}
 	if err != nil {
 		// Whatever it was (a timeout leaves the connection mid-statement),
 		// the next statement starts on a fresh connection.
 		b.drop()
+		return nil, err
 	}
-	return rows, err
+	return rows, nil
+}
+
+// single is the TakeRateLimit form of a one-request arg.
+func single(arg db.TakeRateLimitsParams) db.TakeRateLimitParams {
+	p := db.TakeRateLimitParams{
+		Bucket:       arg.Buckets[0],
+		DefaultLimit: arg.DefaultLimits[0],
+		PaidLimit:    arg.PaidLimit,
+		WindowUs:     arg.WindowUs,
+	}
+	if id := arg.UserIds[0]; id != uuid.Nil {
+		p.UserID = &id
+	}
+	return p
 }
 
 func (b *batcher) drop() {
