@@ -211,6 +211,9 @@ func (r *runner) run(ctx workflow.Context) (DeploymentResult, error) {
 	pctx := workflow.WithActivityOptions(ctx, chainOptions(in, false))
 	var prep deploy.PrepareResult
 	for {
+		// A fresh value per call: decoding into the last one would keep
+		// fields the new answer omits.
+		prep = deploy.PrepareResult{}
 		if err := workflow.ExecuteActivity(pctx, r.d.Prepare, deploy.PrepareInput{
 			DeploymentID: in.DeploymentID, Network: in.Network, ABI: contract.ABI, Bytecode: contract.Bytecode, ConstructorArgs: in.ConstructorArgs,
 		}).Get(ctx, &prep); err != nil {
@@ -268,6 +271,7 @@ func (r *runner) run(ctx workflow.Context) (DeploymentResult, error) {
 		}
 		var c deploy.ConfirmResult
 		for {
+			c = deploy.ConfirmResult{}
 			if err := workflow.ExecuteActivity(long, r.d.Confirm, deploy.ConfirmInput{TxInput: r.tx(), Required: in.Confirmations}).Get(ctx, &c); err != nil {
 				return DeploymentResult{}, err
 			}

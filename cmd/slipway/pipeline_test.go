@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +16,9 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
 	"go.temporal.io/server/temporaltest"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -240,6 +244,10 @@ func TestPipelineDeploysTemplateAndSourceExactlyOnce(t *testing.T) {
 	if nonce1-nonce0 != 2 {
 		t.Fatalf("signer nonce advanced by %d for 2 deployments", nonce1-nonce0)
 	}
+	if dir := os.Getenv("SLIPWAY_RECORD_HISTORY"); dir != "" {
+		// Refresh the replay test's histories (workflows/testdata).
+		recordHistory(t, s.tc, tok.WorkflowID, filepath.Join(dir, "deployment_v1_template.json"))
+	}
 	// The workflow history holds no key material.
 	key, _ := s.node.Accounts()[0].Key()
 	keyHex := fmt.Sprintf("%x", crypto.FromECDSA(key))
@@ -328,5 +336,25 @@ func TestPipelineConcurrentDeploymentsGetConsecutiveNonces(t *testing.T) {
 	}
 	if got, _ := s.eth.NonceAt(ctx, s.signer, nil); got != nonce0+n {
 		t.Fatalf("signer nonce %d, want %d", got, nonce0+n)
+	}
+}
+
+func recordHistory(t *testing.T, tc client.Client, workflowID, path string) {
+	t.Helper()
+	var h historypb.History
+	iter := tc.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, ev)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,0 +1,284 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/deploy"
+	"github.com/slipway-dev/slipway/activities/generate"
+	"github.com/slipway-dev/slipway/activities/lint"
+	"github.com/slipway-dev/slipway/activities/progress"
+	"github.com/slipway-dev/slipway/db"
+)
+
+// deployEnv is a DeploymentWorkflow test environment with every activity
+// mocked to succeed; tests override what they need before ExecuteWorkflow.
+type deployEnv struct {
+	*testsuite.TestWorkflowEnvironment
+	mu    sync.Mutex
+	steps []progress.Step
+}
+
+var (
+	d *deploy.Activities
+	p *progress.Activities
+	l *lint.Activities
+	c *compile.Activities
+)
+
+// newDeployEnv mocks every activity but those named in own, which the
+// test mocks itself.
+func newDeployEnv(t *testing.T, own ...string) *deployEnv {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	e := &deployEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
+	e.RegisterActivity(d)
+	e.RegisterActivity(p)
+	e.RegisterActivity(l)
+	e.RegisterActivity(c)
+	e.RegisterActivity(&generate.Activities{})
+	e.OnActivity(p.Record, mock.Anything, mock.Anything).Return(func(_ context.Context, s progress.Step) error {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.steps = append(e.steps, s)
+		return nil
+	}).Maybe()
+	mine := func(name string) bool {
+		for _, o := range own {
+			if o == name {
+				return true
+			}
+		}
+		return false
+	}
+	if !mine("Audit") {
+		e.OnActivity(l.Audit, mock.Anything, mock.Anything).Return(lint.AuditResult{Summary: lint.Summary{Info: 1}}, nil).Maybe()
+	}
+	if !mine("Compile") {
+		e.OnActivity(c.Compile, mock.Anything, mock.Anything).Return(compile.Result{CompilerVersion: "0.8.37",
+			Contracts: []compile.Contract{{Name: "Store", ABI: "[]", Bytecode: "0x6000"}}}, nil).Maybe()
+	}
+	if !mine("Broadcast") {
+		e.OnActivity(d.Broadcast, mock.Anything, mock.Anything).Return(nil).Maybe()
+	}
+	if !mine("FillNonce") {
+		e.OnActivity(d.FillNonce, mock.Anything, mock.Anything).Return(deploy.FillResult{}, nil).Maybe()
+	}
+	return e
+}
+
+func (e *deployEnv) statuses() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, s := range e.steps {
+		if len(out) == 0 || out[len(out)-1] != s.Status {
+			out = append(out, s.Status)
+		}
+	}
+	return out
+}
+
+func input() DeploymentInput {
+	return DeploymentInput{DeploymentID: "00000000-0000-4000-8000-000000000001", Network: "dev", Source: "contract Store {}",
+		ContractName: "Store", Confirmations: 2, FeeWait: 12 * time.Second, OutageWindow: time.Hour}
+}
+
+func signedOK(e *deployEnv) {
+	e.OnActivity(d.Prepare, mock.Anything, mock.Anything).Return(deploy.PrepareResult{TxHash: "0x01", Nonce: 3, ContractAddress: "0x02"}, nil).Maybe()
+}
+
+func TestDeploymentWorkflowBumpsAStuckTransactionAndConfirms(t *testing.T) {
+	e := newDeployEnv(t)
+	signedOK(e)
+	awaits := 0
+	e.OnActivity(d.Await, mock.Anything, mock.Anything).Return(func(context.Context, deploy.TxInput) (deploy.AwaitResult, error) {
+		awaits++
+		return deploy.AwaitResult{Included: awaits > 1}, nil
+	})
+	e.OnActivity(d.Bump, mock.Anything, mock.Anything).Return(deploy.BumpResult{Replaced: true, TxHash: "0x03"}, nil).Once()
+	confirms := 0
+	e.OnActivity(d.Confirm, mock.Anything, mock.Anything).Return(func(context.Context, deploy.ConfirmInput) (deploy.ConfirmResult, error) {
+		confirms++
+		if confirms == 1 {
+			return deploy.ConfirmResult{Confirmations: 1}, nil // still waiting for depth
+		}
+		return deploy.ConfirmResult{Confirmed: true, Confirmations: 2, TxHash: "0x03", ContractAddress: "0x02", BlockNumber: 7, GasUsed: 100}, nil
+	})
+	e.ExecuteWorkflow(DeploymentWorkflow, input())
+	if err := e.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var res DeploymentResult
+	if err := e.GetWorkflowResult(&res); err != nil || res.Status != db.StatusConfirmed || res.TxHash != "0x03" {
+		t.Fatalf("result %+v %v", res, err)
+	}
+	want := []string{"LINTING", "COMPILING", "CONFIRMING", "CONFIRMED"}
+	if got := e.statuses(); !equal(got, want) {
+		t.Fatalf("statuses %v, want %v", got, want)
+	}
+	if awaits != 2 || confirms != 2 {
+		t.Fatalf("awaits %d confirms %d", awaits, confirms)
+	}
+}
+
+func TestDeploymentWorkflowLintGateFailsBeforeSigning(t *testing.T) {
+	e := newDeployEnv(t, "Audit")
+	e.OnActivity(l.Audit, mock.Anything, mock.Anything).Return(lint.AuditResult{
+		Findings: []lint.Finding{{Detector: "unprotected-selfdestruct", Severity: lint.High, File: "Contract.sol", Line: 3}},
+		Summary:  lint.Summary{High: 1}}, nil)
+	prepared := false
+	e.OnActivity(d.Prepare, mock.Anything, mock.Anything).Return(func(context.Context, deploy.PrepareInput) (deploy.PrepareResult, error) {
+		prepared = true
+		return deploy.PrepareResult{}, nil
+	}).Maybe()
+	e.ExecuteWorkflow(DeploymentWorkflow, input())
+	err := e.GetWorkflowError()
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || ae.Type() != ErrTypeLintGate {
+		t.Fatalf("error %v, want %s", err, ErrTypeLintGate)
+	}
+	if prepared {
+		t.Fatal("signed despite the lint gate")
+	}
+	st := e.statuses()
+	if st[len(st)-1] != db.StatusFailed || e.steps[len(e.steps)-1].Error == nil {
+		t.Fatalf("statuses %v; the last step must be FAILED with the reason", st)
+	}
+
+	// allowFindings lets it through.
+	e2 := newDeployEnv(t, "Audit")
+	e2.OnActivity(l.Audit, mock.Anything, mock.Anything).Return(lint.AuditResult{
+		Findings: []lint.Finding{{Detector: "x", Severity: lint.High}}, Summary: lint.Summary{High: 1}}, nil)
+	signedOK(e2)
+	e2.OnActivity(d.Await, mock.Anything, mock.Anything).Return(deploy.AwaitResult{Included: true}, nil)
+	e2.OnActivity(d.Confirm, mock.Anything, mock.Anything).Return(deploy.ConfirmResult{Confirmed: true}, nil)
+	in := input()
+	in.AllowFindings = true
+	e2.ExecuteWorkflow(DeploymentWorkflow, in)
+	if err := e2.GetWorkflowError(); err != nil {
+		t.Fatalf("allowFindings: %v", err)
+	}
+}
+
+func TestDeploymentWorkflowWaitsOnATimerWhenFeesAreAboveTheCap(t *testing.T) {
+	e := newDeployEnv(t)
+	prepares := 0
+	e.OnActivity(d.Prepare, mock.Anything, mock.Anything).Return(func(ctx context.Context, _ deploy.PrepareInput) (deploy.PrepareResult, error) {
+		prepares++
+		if prepares == 1 {
+			return deploy.PrepareResult{WaitingForFees: true, Message: "base fee above the cap; waiting"}, nil
+		}
+		return deploy.PrepareResult{TxHash: "0x01"}, nil
+	})
+	began := e.Now()
+	e.OnActivity(d.Await, mock.Anything, mock.Anything).Return(deploy.AwaitResult{Included: true}, nil)
+	e.OnActivity(d.Confirm, mock.Anything, mock.Anything).Return(deploy.ConfirmResult{Confirmed: true}, nil)
+	e.ExecuteWorkflow(DeploymentWorkflow, input())
+	if err := e.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if took := e.Now().Sub(began); prepares != 2 || took < 12*time.Second {
+		t.Fatalf("prepares %d, took %s; want a second try after the 12 s fee wait", prepares, took)
+	}
+}
+
+func TestDeploymentWorkflowCancelBeforeSigning(t *testing.T) {
+	e := newDeployEnv(t, "Compile")
+	e.OnActivity(c.Compile, mock.Anything, mock.Anything).After(time.Minute).Return(compile.Result{Contracts: []compile.Contract{{Name: "Store", Bytecode: "0x60"}}}, nil)
+	prepared := false
+	e.OnActivity(d.Prepare, mock.Anything, mock.Anything).Return(func(context.Context, deploy.PrepareInput) (deploy.PrepareResult, error) {
+		prepared = true
+		return deploy.PrepareResult{}, nil
+	}).Maybe()
+	e.RegisterDelayedCallback(e.CancelWorkflow, 10*time.Second)
+	e.ExecuteWorkflow(DeploymentWorkflow, input())
+	if err := e.GetWorkflowError(); !temporal.IsCanceledError(err) {
+		t.Fatalf("error %v, want cancelled", err)
+	}
+	if prepared {
+		t.Fatal("signed after cancel")
+	}
+	last := e.steps[len(e.steps)-1]
+	if last.Status != db.StatusCancelled || !last.UnlessEnded {
+		t.Fatalf("last step %+v, want CANCELLED unless already ended", last)
+	}
+}
+
+func TestDeploymentWorkflowFillsTheNonceOfAFailedSignedDeployment(t *testing.T) {
+	e := newDeployEnv(t, "Broadcast", "FillNonce")
+	signedOK(e)
+	e.OnActivity(d.Broadcast, mock.Anything, mock.Anything).Return(
+		temporal.NewNonRetryableApplicationError("node refused: intrinsic gas too low", deploy.ErrTypeRejected, nil))
+	filled := 0
+	e.OnActivity(d.FillNonce, mock.Anything, mock.Anything).Return(func(context.Context, deploy.TxInput) (deploy.FillResult, error) {
+		filled++
+		return deploy.FillResult{}, nil
+	})
+	e.ExecuteWorkflow(DeploymentWorkflow, input())
+	if err := e.GetWorkflowError(); err == nil {
+		t.Fatal("want a failure")
+	}
+	if filled != 1 {
+		t.Fatalf("FillNonce called %d times, want 1", filled)
+	}
+	last := e.steps[len(e.steps)-1]
+	if last.Status != db.StatusFailed || last.Error == nil || *last.Error != "node refused: intrinsic gas too low" {
+		t.Fatalf("last step %+v", last)
+	}
+}
+
+func TestDeploymentWorkflowRetriesTransientChainErrors(t *testing.T) {
+	e := newDeployEnv(t)
+	tries := 0
+	e.OnActivity(d.Prepare, mock.Anything, mock.Anything).Return(func(context.Context, deploy.PrepareInput) (deploy.PrepareResult, error) {
+		tries++
+		if tries < 4 {
+			return deploy.PrepareResult{}, errors.New("connect to dev: connection refused")
+		}
+		return deploy.PrepareResult{TxHash: "0x01"}, nil
+	})
+	e.OnActivity(d.Await, mock.Anything, mock.Anything).Return(deploy.AwaitResult{Included: true}, nil)
+	e.OnActivity(d.Confirm, mock.Anything, mock.Anything).Return(deploy.ConfirmResult{Confirmed: true}, nil)
+	e.ExecuteWorkflow(DeploymentWorkflow, input())
+	if err := e.GetWorkflowError(); err != nil || tries != 4 {
+		t.Fatalf("error %v after %d tries", err, tries)
+	}
+}
+
+// TestDeploymentWorkflowReplaysRecordedHistories replays histories of real
+// runs (recorded by cmd/slipway's pipeline test with
+// SLIPWAY_RECORD_HISTORY=workflows/testdata/…): a change to the workflow
+// that would break runs in flight fails here, and must go behind
+// workflow.GetVersion.
+func TestDeploymentWorkflowReplaysRecordedHistories(t *testing.T) {
+	for _, f := range []string{"testdata/deployment_v1_template.json"} {
+		r := worker.NewWorkflowReplayer()
+		r.RegisterWorkflowWithOptions(DeploymentWorkflow, workflow.RegisterOptions{Name: DeploymentWorkflowName})
+		if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
