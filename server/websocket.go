@@ -150,7 +150,9 @@ func (h *updatesHandler) serve(ctx context.Context, conn *websocket.Conn, user, 
 		return conn.SetReadDeadline(time.Now().Add(readWindow))
 	})
 	errClientGone := errors.New("client closed the feed")
+	readerDone := make(chan struct{})
 	go func() {
+		defer close(readerDone)
 		for {
 			if _, _, err := conn.NextReader(); err != nil {
 				cancel(errClientGone)
@@ -180,7 +182,14 @@ func (h *updatesHandler) serve(ctx context.Context, conn *websocket.Conn, user, 
 		// A close frame's reason is at most 123 bytes.
 		reason = reason[:120]
 	}
-	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(wsWriteTimeout))
+	if conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(wsWriteTimeout)) != nil {
+		return
+	}
+	// The closing handshake: wait briefly for the client's close frame, so
+	// the connection ends cleanly rather than with a reset that may lose
+	// ours.
+	_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+	<-readerDone
 }
 
 // refuse answers a refusal before the upgrade as a REST error, with the
