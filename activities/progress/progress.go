@@ -96,7 +96,9 @@ func (a *Activities) Record(ctx context.Context, s Step) error {
 		_, _, err := db.RecordProgress(ctx, q, id, s.Status, db.Progress{Update: u, Message: s.Message})
 		return err
 	})
-	if errors.Is(err, db.ErrDeploymentEnded) {
+	if errors.Is(err, db.ErrDeploymentEnded) || db.IsNotFound(err) {
+		// Not found: the API's insert rolled back after the workflow
+		// started; there is no deployment to run.
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeEnded, err)
 	}
 	if err != nil {

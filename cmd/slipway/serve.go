@@ -161,6 +161,19 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 	}
 	svcs := g.services
 	svcs.Contracts = server.NewContractServiceWithToolchain(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue}, workflowAuditor{tc: d.Temporal, taskQueue: d.TaskQueue})
+	// One LISTEN connection per replica wakes every watcher of a
+	// deployment, whichever replica's worker appended the event.
+	hub := server.NewDeploymentHub(d.Pool, d.Logger)
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	hubDone := make(chan struct{})
+	go func() {
+		defer close(hubDone)
+		if err := hub.Run(hubCtx); err != nil && hubCtx.Err() == nil {
+			d.Logger.ErrorContext(hubCtx, "deployment event listener stopped", "err", err)
+		}
+	}()
+	closeHub := func() { stopHub(); <-hubDone }
+	svcs.Deployments = server.NewDeploymentServiceWith(d.Pool, newWorkflowDeployments(d.Temporal, d.Namespace, d.TaskQueue, d.Networks), nets, hub, d.Logger)
 	h, err := server.New(server.Config{
 		Networks:        nets,
 		AllowedOrigins:  cfg.origins(),
@@ -168,8 +181,9 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 		TLS:             cfg.TLS,
 	}, server.Deps{Logger: d.Logger, Registry: reg, Readiness: checks, Interceptors: g.interceptors, Services: svcs})
 	if err != nil {
+		closeHub()
 		g.close()
 		return nil, nil, fmt.Errorf("build api: %w", err)
 	}
-	return h, g.close, nil
+	return h, func() { closeHub(); g.close() }, nil
 }
