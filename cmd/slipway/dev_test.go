@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/gorilla/websocket"
 	"io"
 	"net/http"
 	"os"
@@ -340,6 +342,10 @@ func TestDevStack(t *testing.T) {
 		t.Fatalf("compile on the dev stack = %d %v", code, body)
 	}
 	step("compile")
+	// The deployment's calls would use up the free tier's 10 a minute.
+	setTier(t, env["DATABASE_URL"], "dev.user@example.com", db.TierPaid)
+	deployOnDev(t, api, accessToken, dev.urls["Chain"])
+	step("deploy")
 
 	// Data to find again after a restart: a user, and a workflow run.
 	pool, err := db.Connect(ctx, env["DATABASE_URL"])
@@ -536,4 +542,85 @@ func getJSONAuth(t *testing.T, url, token string, into any) int {
 		t.Fatal(err)
 	}
 	return code
+}
+
+// deployOnDev deploys a generated ERC20 over REST and follows it over the
+// WebSocket feed, authenticated the way browsers do (a subprotocol token),
+// to CONFIRMED; the contract's code is then on the dev chain.
+func deployOnDev(t *testing.T, api, token, chainURL string) {
+	t.Helper()
+	owner := "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+	req := map[string]any{"network": "dev", "idempotencyKey": "dev-test-1",
+		"template":        map[string]any{"kind": "ERC20", "name": "DevToken", "symbol": "DEV", "options": map[string]any{"premint": "1000"}},
+		"constructorArgs": []any{owner}}
+	code, body, _ := callJSON(t, "POST", api+"/api/v1/contracts/deploy", token, req)
+	if code != 200 {
+		t.Fatalf("deploy = %d %v", code, body)
+	}
+	dep := body["deployment"].(map[string]any)
+	id := dep["id"].(string)
+	// The same key answers the same deployment.
+	if code, again, _ := callJSON(t, "POST", api+"/api/v1/contracts/deploy", token, req); code != 200 || again["deployment"].(map[string]any)["id"] != id {
+		t.Fatalf("deploy with the same key = %d %v, want deployment %s", code, again, id)
+	}
+	wsURL := "ws" + strings.TrimPrefix(api, "http") + "/api/v1/deployments/" + id + "/updates"
+	conn, resp, err := websocket.DefaultDialer.Dial(wsURL, http.Header{"Sec-WebSocket-Protocol": {"slipway.v1, bearer." + token}})
+	if err != nil {
+		t.Fatalf("websocket: %v (%v)", err, resp)
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(3 * time.Minute))
+	var statuses []string
+	seq := 0.0
+	for {
+		var m map[string]any
+		if err := conn.ReadJSON(&m); err != nil {
+			t.Fatalf("websocket read after %v: %v", statuses, err)
+		}
+		if m["type"] != "event" {
+			continue
+		}
+		if m["seq"].(float64) != seq+1 {
+			t.Fatalf("event seq %v after %v", m["seq"], seq)
+		}
+		seq = m["seq"].(float64)
+		st := m["status"].(string)
+		if len(statuses) == 0 || statuses[len(statuses)-1] != st {
+			statuses = append(statuses, st)
+		}
+		if st == "CONFIRMED" || st == "FAILED" || st == "CANCELLED" {
+			break
+		}
+	}
+	if got := strings.Join(statuses, ","); got != "PENDING,GENERATING,LINTING,COMPILING,DEPLOYING,CONFIRMING,CONFIRMED" {
+		t.Fatalf("statuses %s", got)
+	}
+	var got struct {
+		Deployment struct {
+			Status, ContractAddress string
+		}
+	}
+	if code := getJSONAuth(t, api+"/api/v1/deployments/"+id, token, &got); code != 200 || got.Deployment.Status != "DEPLOYMENT_STATUS_CONFIRMED" {
+		t.Fatalf("GET deployment = %d %+v", code, got)
+	}
+	ec, err := ethclient.Dial(chainURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ec.Close()
+	if c, err := ec.CodeAt(context.Background(), common.HexToAddress(got.Deployment.ContractAddress), nil); err != nil || len(c) == 0 {
+		t.Fatalf("no code at %s: %v", got.Deployment.ContractAddress, err)
+	}
+}
+
+func setTier(t *testing.T, dsn, email, tier string) {
+	t.Helper()
+	pool, err := db.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := db.New(pool).SetUserTierByEmail(context.Background(), db.SetUserTierByEmailParams{Email: email, Tier: tier}); err != nil {
+		t.Fatal(err)
+	}
 }
