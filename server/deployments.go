@@ -189,7 +189,7 @@ func (s *deploymentService) network(name string) (Network, error) {
 }
 
 func (s *deploymentService) CreateDeployment(ctx context.Context, req *connect.Request[slipwayv1.CreateDeploymentRequest]) (*connect.Response[slipwayv1.CreateDeploymentResponse], error) {
-	d, err := s.create(ctx, req.Msg)
+	d, err := s.create(withAuditMeta(ctx, req.Peer(), req.Header()), req.Msg)
 	if err != nil {
 		return nil, deploymentError(err)
 	}
@@ -245,6 +245,9 @@ func (s *deploymentService) create(ctx context.Context, msg *slipwayv1.CreateDep
 		}
 		ev, err := db.AppendEvent(ctx, q, d, "deployment created", nil)
 		if err != nil {
+			return err
+		}
+		if err := auditDeployment(ctx, q, auditDeploymentCreate, d); err != nil {
 			return err
 		}
 		d.LastEventSeq = ev.Seq
@@ -349,7 +352,7 @@ func (s *deploymentService) list(ctx context.Context, msg *slipwayv1.ListDeploym
 }
 
 func (s *deploymentService) CancelDeployment(ctx context.Context, req *connect.Request[slipwayv1.CancelDeploymentRequest]) (*connect.Response[slipwayv1.CancelDeploymentResponse], error) {
-	d, err := s.cancel(ctx, req.Msg.GetId())
+	d, err := s.cancel(withAuditMeta(ctx, req.Peer(), req.Header()), req.Msg.GetId())
 	if err != nil {
 		return nil, deploymentError(err)
 	}
@@ -390,6 +393,9 @@ func (s *deploymentService) cancel(ctx context.Context, rawID string) (db.Deploy
 		}
 		ev, err := db.AppendEvent(ctx, q, d, "cancelled by user", nil)
 		if err != nil {
+			return err
+		}
+		if err := auditDeployment(ctx, q, auditDeploymentCancel, d); err != nil {
 			return err
 		}
 		d.LastEventSeq = ev.Seq

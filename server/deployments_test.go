@@ -534,6 +534,17 @@ func TestCancelDeployment(t *testing.T) {
 	assert.Equal(t, db.StatusCancelled, evs[1].Status)
 	assert.Equal(t, "cancelled by user", evs[1].Message)
 	assert.Equal(t, []string{"deployment-" + id}, env.wf.cancelled)
+	// Both actions are compliance records, written with the change.
+	var actions []string
+	rows, err := env.pool.Query(context.Background(), `SELECT action FROM audit_logs WHERE resource_type = 'deployment' AND resource_id = $1 ORDER BY id`, id)
+	require.NoError(t, err)
+	for rows.Next() {
+		var a string
+		require.NoError(t, rows.Scan(&a))
+		actions = append(actions, a)
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []string{"deployment.create", "deployment.cancel"}, actions)
 
 	// Again: answered as it is, no second event.
 	res, err := client.CancelDeployment(context.Background(), authed(&slipwayv1.CancelDeploymentRequest{Id: id}, bearer))

@@ -10,8 +10,8 @@
 //   - /api/...: REST-style JSON transcoded by connectrpc.com/vanguard from
 //     the google.api.http annotations into the same Connect handlers, so
 //     both paths share one implementation and one interceptor chain.
-//     /api/v1/deployments/{id}/updates is reserved for the WebSocket feed and
-//     answers 501 until the deployment pipeline provides it.
+//     /api/v1/deployments/{id}/updates is the WebSocket feed of a
+//     deployment's events, which runs the guard interceptors itself.
 //   - /grpc.health.v1.Health/: the gRPC health protocol, reflecting /readyz.
 //   - GET /healthz, GET /readyz, GET /metrics: liveness, readiness and
 //     Prometheus.

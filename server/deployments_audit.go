@@ -1,0 +1,75 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"connectrpc.com/connect"
+
+	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/server/identity"
+)
+
+// Audit actions of the deployment capability: every action a user takes on
+// a deployment is a compliance record, written in the transaction of the
+// change.
+const (
+	auditDeploymentCreate = "deployment.create"
+	auditDeploymentCancel = "deployment.cancel"
+	maxAuditUserAgent     = 512
+)
+
+type auditMetaKey struct{}
+
+type auditMeta struct {
+	ip        *netip.Addr
+	userAgent string
+}
+
+// withAuditMeta keeps where a request came from for its audit row. The
+// address is the connection's peer: X-Forwarded-For is resolved against
+// the trusted proxies by the auth capability, not here.
+func withAuditMeta(ctx context.Context, peer connect.Peer, h http.Header) context.Context {
+	m := auditMeta{userAgent: h.Get("User-Agent")}
+	if len(m.userAgent) > maxAuditUserAgent {
+		m.userAgent = strings.ToValidUTF8(m.userAgent[:maxAuditUserAgent], "")
+	}
+	host := peer.Addr
+	if hp, _, err := net.SplitHostPort(peer.Addr); err == nil {
+		host = hp
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		m.ip = &a
+	}
+	return context.WithValue(ctx, auditMetaKey{}, m)
+}
+
+func auditDeployment(ctx context.Context, q *db.Queries, action string, d db.Deployment) error {
+	m, _ := ctx.Value(auditMetaKey{}).(auditMeta)
+	p, _ := identity.FromContext(ctx)
+	kind := db.ActorUser
+	if p.Method == identity.MethodAPIKey {
+		kind = db.ActorAPIKey
+	}
+	key := ""
+	if d.IdempotencyKey != nil {
+		key = *d.IdempotencyKey
+	}
+	details, err := json.Marshal(map[string]any{"network": d.Network, "contractName": d.ContractName, "idempotencyKey": key, "status": d.Status})
+	if err != nil {
+		return fmt.Errorf("encode audit details: %w", err)
+	}
+	uid := d.UserID
+	if _, err := q.InsertAuditLog(ctx, db.InsertAuditLogParams{
+		ActorUserID: &uid, ActorKind: kind, Action: action, ResourceType: "deployment", ResourceID: d.ID.String(),
+		Details: details, ClientIP: m.ip, UserAgent: m.userAgent, RequestID: RequestID(ctx),
+	}); err != nil {
+		return fmt.Errorf("write audit row: %w", err)
+	}
+	return nil
+}
