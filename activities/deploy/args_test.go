@@ -1,0 +1,120 @@
+package deploy
+
+import (
+	"encoding/json"
+	"errors"
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/accounts/abi"
+)
+
+const testABI = `[{"type":"constructor","inputs":[
+ {"name":"owner","type":"address"},{"name":"supply","type":"uint256"},{"name":"small","type":"uint8"},
+ {"name":"delta","type":"int16"},{"name":"on","type":"bool"},{"name":"label","type":"string"},
+ {"name":"blob","type":"bytes"},{"name":"tag","type":"bytes4"},{"name":"list","type":"uint256[]"},
+ {"name":"pair","type":"address[2]"},
+ {"name":"cfg","type":"tuple","components":[{"name":"a","type":"uint64"},{"name":"b","type":"bool"}]}]}]`
+
+func raw(ss ...string) []json.RawMessage {
+	out := make([]json.RawMessage, len(ss))
+	for i, s := range ss {
+		out[i] = json.RawMessage(s)
+	}
+	return out
+}
+
+func good() []string {
+	a := `"0x` + strings.Repeat("ab", 20) + `"`
+	return []string{a, `"1000000000000000000000000"`, `255`, `-32768`, `true`, `"hi"`, `"0x0102"`, `"0xdeadbeef"`, `["1", 2]`, `[` + a + `,` + a + `]`, `{"a": "7", "b": false}`}
+}
+
+func TestEncodeConstructorPacksEveryType(t *testing.T) {
+	code, err := EncodeConstructor(testABI, "0x6001", raw(good()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(code) <= 2 || code[0] != 0x60 || code[1] != 0x01 {
+		t.Fatalf("creation code does not start with the bytecode: %x", code[:4])
+	}
+	parsed, _ := abi.JSON(strings.NewReader(testABI))
+	vals, err := parsed.Constructor.Inputs.Unpack(code[2:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := new(big.Int).SetString("1000000000000000000000000", 10)
+	if vals[1].(*big.Int).Cmp(want) != 0 || vals[2].(uint8) != 255 || vals[3].(int16) != -32768 || vals[5].(string) != "hi" {
+		t.Fatalf("round trip: %v", vals)
+	}
+	// A tuple may also come positionally.
+	args := good()
+	args[10] = `["7", true]`
+	if _, err := EncodeConstructor(testABI, "0x6001", raw(args...)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEncodeConstructorRefusesWhatDoesNotFit(t *testing.T) {
+	for i, bad := range map[int][]string{
+		0:  {`"0x12"`, `"abcd"`, `12`, `"0X` + strings.Repeat("ab", 20) + `"`},
+		1:  {`"-1"`, `"115792089237316195423570985008687907853269984665640564039457584007913129639936"`, `"1e3"`, `1.5`, `true`},
+		2:  {`256`, `-1`},
+		3:  {`32768`, `-32769`},
+		4:  {`"true"`, `1`},
+		5:  {`5`},
+		6:  {`"0x0"`, `"zz"`, `"0102"`},
+		7:  {`"0x0102"`, `"0x0102030405"`},
+		8:  {`"1"`, `{"a":1}`, `["x"]`},
+		9:  {`[]`},
+		10: {`{"a": "7"}`, `{"a": "7", "b": true, "c": 1}`, `[1]`},
+	} {
+		_ = i
+		for _, v := range bad {
+			args := good()
+			args[i] = v
+			_, err := EncodeConstructor(testABI, "0x6001", raw(args...))
+			if !errors.Is(err, ErrInvalidArgs) {
+				t.Errorf("argument %d = %s: error %v, want ErrInvalidArgs", i, v, err)
+			}
+		}
+	}
+	if _, err := EncodeConstructor(testABI, "0x6001", raw(good()[:3]...)); !errors.Is(err, ErrInvalidArgs) || !strings.Contains(err.Error(), "takes 11") {
+		t.Errorf("wrong count: %v", err)
+	}
+	if _, err := EncodeConstructor(`[]`, "0x", nil); err == nil {
+		t.Error("empty bytecode (an abstract contract) must be refused")
+	}
+}
+
+func FuzzEncodeConstructor(f *testing.F) {
+	for _, g := range good() {
+		f.Add(g)
+	}
+	f.Add(`[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]`)
+	f.Fuzz(func(t *testing.T, v string) {
+		for i := range 11 {
+			args := good()
+			args[i] = v
+			_, _ = EncodeConstructor(testABI, "0x6001", raw(args...))
+		}
+	})
+}
+
+func TestBumpFeesFollowsReplacementRules(t *testing.T) {
+	gw := func(g int64) *big.Int { return new(big.Int).Mul(big.NewInt(g), big.NewInt(1e9)) }
+	old := Fees{MaxFeePerGas: gw(10), MaxPriorityFeePerGas: gw(1)}
+	nf, ok := bumpFees(old, Fees{BaseFee: gw(1), MaxPriorityFeePerGas: gw(1)}, 20, gw(100))
+	if !ok || nf.MaxFeePerGas.Cmp(gw(12)) < 0 || nf.MaxPriorityFeePerGas.Cmp(new(big.Int).Div(gw(12), big.NewInt(10))) < 0 {
+		t.Fatalf("bump %+v %v, want both fields +20%%", nf, ok)
+	}
+	// The market above the bump wins.
+	nf, _ = bumpFees(old, Fees{BaseFee: gw(30), MaxPriorityFeePerGas: gw(2)}, 20, gw(100))
+	if nf.MaxFeePerGas.Cmp(gw(62)) != 0 || nf.MaxPriorityFeePerGas.Cmp(gw(2)) != 0 {
+		t.Fatalf("market bump %+v", nf)
+	}
+	// At the cap there is no room for a 10 % raise: no replacement.
+	if _, ok := bumpFees(Fees{MaxFeePerGas: gw(95), MaxPriorityFeePerGas: gw(1)}, Fees{BaseFee: gw(1)}, 20, gw(100)); ok {
+		t.Fatal("a replacement under the node's 10 % rule must not be signed")
+	}
+}
