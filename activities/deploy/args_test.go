@@ -69,7 +69,6 @@ func TestEncodeConstructorRefusesWhatDoesNotFit(t *testing.T) {
 		9:  {`[]`},
 		10: {`{"a": "7"}`, `{"a": "7", "b": true, "c": 1}`, `[1]`},
 	} {
-		_ = i
 		for _, v := range bad {
 			args := good()
 			args[i] = v
