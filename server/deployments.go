@@ -160,6 +160,11 @@ type deploymentService struct {
 	logger    *slog.Logger
 	heartbeat time.Duration
 	repoll    time.Duration
+	// precompile, when set, compiles user sources within the request so
+	// that compile errors and constructor arguments that do not fit the
+	// ABI are answered invalid_argument before anything starts.
+	precompile        Compiler
+	precompileTimeout time.Duration
 }
 
 // caller answers the authenticated user of ctx.
@@ -207,6 +212,9 @@ func (s *deploymentService) create(ctx context.Context, msg *slipwayv1.CreateDep
 	}
 	plan, err := planDeployment(msg)
 	if err != nil {
+		return db.Deployment{}, err
+	}
+	if err := s.checkSource(ctx, msg); err != nil {
 		return db.Deployment{}, err
 	}
 	confirmations := net.Confirmations

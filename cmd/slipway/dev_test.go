@@ -563,6 +563,18 @@ func deployOnDev(t *testing.T, api, token, chainURL string) {
 	if code, again, _ := callJSON(t, "POST", api+"/api/v1/contracts/deploy", token, req); code != 200 || again["deployment"].(map[string]any)["id"] != id {
 		t.Fatalf("deploy with the same key = %d %v, want deployment %s", code, again, id)
 	}
+	// A user contract's constructor arguments are checked against its
+	// compiled ABI before anything starts.
+	store := "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ncontract Store { uint256 public v; constructor(uint256 x) { v = x; } }\n"
+	for _, bad := range []map[string]any{
+		{"network": "dev", "source": store, "contractName": "Store", "constructorArgs": []any{"0x12", 3}},
+		{"network": "dev", "source": store, "contractName": "Store", "constructorArgs": []any{"-5"}},
+		{"network": "dev", "source": strings.Replace(store, "uint256 x)", "uint256 x", 1), "contractName": "Store"},
+	} {
+		if code, body, _ := callJSON(t, "POST", api+"/api/v1/contracts/deploy", token, bad); code != 400 {
+			t.Fatalf("deploy of %v = %d %v, want 400", bad["constructorArgs"], code, body)
+		}
+	}
 	wsURL := "ws" + strings.TrimPrefix(api, "http") + "/api/v1/deployments/" + id + "/updates"
 	conn, resp, err := websocket.DefaultDialer.Dial(wsURL, http.Header{"Sec-WebSocket-Protocol": {"slipway.v1, bearer." + token}})
 	if err != nil {

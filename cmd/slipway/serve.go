@@ -173,7 +173,8 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 		}
 	}()
 	closeHub := func() { stopHub(); <-hubDone }
-	svcs.Deployments = server.NewDeploymentServiceWith(d.Pool, newWorkflowDeployments(d.Temporal, d.Namespace, d.TaskQueue, d.Networks), nets, hub, d.Logger)
+	svcs.Deployments = server.NewDeploymentServiceWith(d.Pool, newWorkflowDeployments(d.Temporal, d.Namespace, d.TaskQueue, d.Networks), nets, hub, d.Logger,
+		server.WithPrecompile(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue}, 0))
 	h, err := server.New(server.Config{
 		Networks:        nets,
 		AllowedOrigins:  cfg.origins(),

@@ -1,0 +1,80 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"log/slog"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/deploy"
+	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+)
+
+// DefaultPrecompileTimeout bounds the compile that checks a user source's
+// constructor arguments within the deploy request: the answer must come at
+// once, and the workflow checks the same things anyway.
+const DefaultPrecompileTimeout = 10 * time.Second
+
+// WithPrecompile compiles user sources (not templates, whose parameters are
+// known) in CreateDeployment with c, within timeout (0 for
+// DefaultPrecompileTimeout): sources that do not compile and constructor
+// arguments that do not fit the compiled ABI are then invalid_argument
+// before any workflow starts. When the compile cannot finish in time (no
+// worker is up, say) the request goes on and the workflow decides, so a
+// deployment is never refused for an outage. The compile lands in the
+// artifact cache, where the workflow's own compile finds it.
+func WithPrecompile(c Compiler, timeout time.Duration) DeploymentOption {
+	return func(s *deploymentService) {
+		s.precompile = c
+		s.precompileTimeout = timeout
+		if timeout <= 0 {
+			s.precompileTimeout = DefaultPrecompileTimeout
+		}
+	}
+}
+
+func (s *deploymentService) checkSource(ctx context.Context, msg *slipwayv1.CreateDeploymentRequest) error {
+	if s.precompile == nil || msg.GetTemplate() != nil {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.precompileTimeout)
+	defer cancel()
+	res, err := s.precompile.Compile(cctx, &slipwayv1.CompileContractRequest{
+		Source: msg.GetSource(), Sources: msg.GetSources(), ContractName: msg.GetContractName(),
+		CompilerVersion: msg.GetCompilerVersion(), Optimizer: msg.GetOptimizer(),
+	})
+	var ce *compile.CompileError
+	switch {
+	case errors.As(err, &ce), errors.Is(err, compile.ErrNoCompiler), errors.Is(err, compile.ErrOutputTooLarge):
+		return err // the error boundary answers these invalid_argument
+	case err != nil:
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.logger.WarnContext(ctx, "pre-deploy compile did not finish; the workflow will check the sources", slog.Any("error", err))
+		return nil
+	}
+	for _, c := range res.GetContracts() {
+		if c.GetName() != msg.GetContractName() {
+			continue
+		}
+		args := make([]json.RawMessage, len(msg.GetConstructorArgs()))
+		for i, v := range msg.GetConstructorArgs() {
+			b, err := protojson.Marshal(v)
+			if err != nil {
+				return invalidf("constructorArgs[%d]: %v", i, err)
+			}
+			args[i] = b
+		}
+		if _, err := deploy.EncodeConstructor(c.GetAbi(), c.GetBytecode(), args); err != nil {
+			return invalidf("contract %s: %v", c.GetName(), err)
+		}
+		return nil
+	}
+	return invalidf("contractName %q is not a deployable contract of the sources", msg.GetContractName())
+}
