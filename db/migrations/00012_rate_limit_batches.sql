@@ -1,5 +1,5 @@
--- Lets one statement decide several requests on one bucket (a replica
--- coalesces the limiter calls that arrive while a statement is in flight;
+-- Lets one statement decide several requests on one bucket (a busy replica
+-- coalesces the limiter calls that arrive while its statements are in flight;
 -- see queries/rate_limit_batches.sql). taken is how many of the requests the
 -- latest statement on the bucket carried were admitted: the statement needs
 -- it in RETURNING to tell its requests apart, and Postgres before 18 has no

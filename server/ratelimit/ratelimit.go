@@ -29,17 +29,19 @@
 // # Batching
 //
 // A statement costs a round trip and, on the database, far more CPU than the
-// rows it touches, so a replica does not send one per request: the limiter
-// calls that arrive while a statement is in flight are coalesced into the
-// next one, which decides all of them, several buckets at once and several
-// requests on one bucket in arrival order (batch.go). An idle replica sends a
-// lone request at once; a busy one sends one statement per round trip
-// whatever its request rate. The decisions are exactly those of a statement
-// per request made one after the other at the statement's instant: each
-// bucket's row is still locked and moved once, atomically, on the database's
-// clock, and only the coalescing within one replica is new. The statements
-// run on a connection the limiter keeps for itself, out of the pool, so a
-// pool busy with slow handlers never delays a decision.
+// rows it touches. A replica runs up to a few statements at once (batch.go,
+// maxInFlight); the limiter calls that arrive while all of them are in
+// flight are coalesced into the next one, which decides all of them,
+// several buckets at once and several requests on one bucket in arrival
+// order. So a quiet replica sends each request at once (through the
+// single-bucket TakeRateLimit, the cheaper statement), and a busy one sends
+// a bounded number of statements per round trip whatever its request rate.
+// The decisions are exactly those of a statement per request made one after
+// the other at the statement's instant: each bucket's row is still locked
+// and moved once per statement, atomically, on the database's clock, and
+// only the coalescing within one replica is new. The statements run on
+// connections the limiter keeps for itself, out of the pool, so a pool busy
+// with slow handlers never delays a decision.
 //
 // # Clock
 //
