@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -165,6 +166,77 @@ func (q *Queries) ListDeployTxs(ctx context.Context, deploymentID uuid.UUID) ([]
 	return items, nil
 }
 
+const listDeployTxsByNonce = `-- name: ListDeployTxsByNonce :many
+SELECT deploy_txs.tx_hash, deploy_txs.deployment_id, deploy_txs.network, deploy_txs.signer, deploy_txs.nonce, deploy_txs.attempt, deploy_txs.kind, deploy_txs.raw_tx, deploy_txs.gas_limit, deploy_txs.max_fee_per_gas, deploy_txs.max_priority_fee_per_gas, deploy_txs.contract_address, deploy_txs.broadcast_at, deploy_txs.created_at, deployments.status AS deployment_status, deployments.tx_hash AS deployment_tx_hash
+FROM deploy_txs JOIN deployments ON deployments.id = deploy_txs.deployment_id
+WHERE deploy_txs.network = $1 AND deploy_txs.signer = $2 AND deploy_txs.nonce = $3
+ORDER BY deploy_txs.created_at DESC
+`
+
+type ListDeployTxsByNonceParams struct {
+	Network string
+	Signer  string
+	Nonce   int64
+}
+
+type ListDeployTxsByNonceRow struct {
+	TxHash               string
+	DeploymentID         uuid.UUID
+	Network              string
+	Signer               string
+	Nonce                int64
+	Attempt              int32
+	Kind                 string
+	RawTx                []byte
+	GasLimit             int64
+	MaxFeePerGas         pgtype.Numeric
+	MaxPriorityFeePerGas pgtype.Numeric
+	ContractAddress      string
+	BroadcastAt          *time.Time
+	CreatedAt            time.Time
+	DeploymentStatus     string
+	DeploymentTxHash     string
+}
+
+// What Slipway signed with this signer's nonce on the network, newest
+// first: gap repair re-sends it, or fills the nonce when nothing holds it.
+func (q *Queries) ListDeployTxsByNonce(ctx context.Context, arg ListDeployTxsByNonceParams) ([]ListDeployTxsByNonceRow, error) {
+	rows, err := q.db.Query(ctx, listDeployTxsByNonce, arg.Network, arg.Signer, arg.Nonce)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListDeployTxsByNonceRow{}
+	for rows.Next() {
+		var i ListDeployTxsByNonceRow
+		if err := rows.Scan(
+			&i.TxHash,
+			&i.DeploymentID,
+			&i.Network,
+			&i.Signer,
+			&i.Nonce,
+			&i.Attempt,
+			&i.Kind,
+			&i.RawTx,
+			&i.GasLimit,
+			&i.MaxFeePerGas,
+			&i.MaxPriorityFeePerGas,
+			&i.ContractAddress,
+			&i.BroadcastAt,
+			&i.CreatedAt,
+			&i.DeploymentStatus,
+			&i.DeploymentTxHash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockDeploymentForDeploy = `-- name: LockDeploymentForDeploy :one
 SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at FROM deployments WHERE id = $1 FOR UPDATE
 `
@@ -213,25 +285,4 @@ UPDATE deploy_txs SET broadcast_at = COALESCE(broadcast_at, now()) WHERE tx_hash
 func (q *Queries) MarkDeployTxBroadcast(ctx context.Context, txHash string) error {
 	_, err := q.db.Exec(ctx, markDeployTxBroadcast, txHash)
 	return err
-}
-
-const nonceSigned = `-- name: NonceSigned :one
-SELECT EXISTS (
-    SELECT 1 FROM deploy_txs WHERE network = $1 AND signer = $2 AND nonce = $3
-) AS signed
-`
-
-type NonceSignedParams struct {
-	Network string
-	Signer  string
-	Nonce   int64
-}
-
-// Whether Slipway signed anything with this signer's nonce on the network:
-// gap repair fills only nonces nobody holds.
-func (q *Queries) NonceSigned(ctx context.Context, arg NonceSignedParams) (bool, error) {
-	row := q.db.QueryRow(ctx, nonceSigned, arg.Network, arg.Signer, arg.Nonce)
-	var signed bool
-	err := row.Scan(&signed)
-	return signed, err
 }

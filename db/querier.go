@@ -75,6 +75,9 @@ type Querier interface {
 	ListAuditLogsForUser(ctx context.Context, arg ListAuditLogsForUserParams) ([]AuditLog, error)
 	// Every transaction signed for a deployment, first signing first.
 	ListDeployTxs(ctx context.Context, deploymentID uuid.UUID) ([]DeployTx, error)
+	// What Slipway signed with this signer's nonce on the network, newest
+	// first: gap repair re-sends it, or fills the nonce when nothing holds it.
+	ListDeployTxsByNonce(ctx context.Context, arg ListDeployTxsByNonceParams) ([]ListDeployTxsByNonceRow, error)
 	ListDeploymentEventsAfter(ctx context.Context, arg ListDeploymentEventsAfterParams) ([]DeploymentEvent, error)
 	// Newest first. For the next page pass the created_at and id of the last row
 	// answered; leave them NULL for the first page.
@@ -86,9 +89,6 @@ type Querier interface {
 	// Claims a refresh token. Exactly one caller gets 1 row back, however many
 	// race; everyone else gets 0 and must treat the token as reused.
 	MarkRefreshTokenUsed(ctx context.Context, arg MarkRefreshTokenUsedParams) (int64, error)
-	// Whether Slipway signed anything with this signer's nonce on the network:
-	// gap repair fills only nonces nobody holds.
-	NonceSigned(ctx context.Context, arg NonceSignedParams) (bool, error)
 	// Wakes every API replica watching this deployment. Sent in the transaction
 	// that appends the event, so the notification is delivered after (and only
 	// if) the event is visible.

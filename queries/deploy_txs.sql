@@ -35,9 +35,10 @@ SELECT * FROM deploy_txs WHERE tx_hash = @tx_hash;
 -- name: MarkDeployTxBroadcast :exec
 UPDATE deploy_txs SET broadcast_at = COALESCE(broadcast_at, now()) WHERE tx_hash = @tx_hash;
 
--- name: NonceSigned :one
--- Whether Slipway signed anything with this signer's nonce on the network:
--- gap repair fills only nonces nobody holds.
-SELECT EXISTS (
-    SELECT 1 FROM deploy_txs WHERE network = @network AND signer = @signer AND nonce = @nonce
-) AS signed;
+-- name: ListDeployTxsByNonce :many
+-- What Slipway signed with this signer's nonce on the network, newest
+-- first: gap repair re-sends it, or fills the nonce when nothing holds it.
+SELECT deploy_txs.*, deployments.status AS deployment_status, deployments.tx_hash AS deployment_tx_hash
+FROM deploy_txs JOIN deployments ON deployments.id = deploy_txs.deployment_id
+WHERE deploy_txs.network = @network AND deploy_txs.signer = @signer AND deploy_txs.nonce = @nonce
+ORDER BY deploy_txs.created_at DESC;

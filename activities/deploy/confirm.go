@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -120,10 +121,13 @@ func (a *Activities) Await(ctx context.Context, in TxInput) (AwaitResult, error)
 	}
 }
 
-// repairGaps fills the signer's nonces below t's that no transaction holds
-// (the chain was reset, or a transaction was dropped for good) with
-// zero-value self-transfers: a nonce gap would block t, and every later
-// deployment from the signer, forever.
+// repairGaps makes the signer's nonces below t's usable again: a nonce
+// gap would block t, and every later deployment from the signer, for ever.
+// A nonce whose transaction Slipway signed for a deployment that has ended
+// (the chain lost it: a node restarted from an older state) is re-sent with
+// the same bytes, which restores that contract at its address; one that
+// nothing holds is filled with a zero-value self-transfer. A nonce of a
+// deployment still running is left to it: it re-broadcasts by itself.
 func (a *Activities) repairGaps(ctx context.Context, n chain.Network, b chain.Backend, t db.DeployTx) error {
 	from := common.HexToAddress(t.Signer)
 	pending, err := b.PendingNonceAt(ctx, from)
@@ -135,16 +139,34 @@ func (a *Activities) repairGaps(ctx context.Context, n chain.Network, b chain.Ba
 	}
 	q := db.New(a.Pool)
 	for k := pending; k < uint64(t.Nonce); k++ {
-		held, err := q.NonceSigned(ctx, db.NonceSignedParams{Network: n.Name, Signer: t.Signer, Nonce: int64(k)})
+		held, err := q.ListDeployTxsByNonce(ctx, db.ListDeployTxsByNonceParams{Network: n.Name, Signer: t.Signer, Nonce: int64(k)})
 		if err != nil {
 			return fmt.Errorf("look up nonce %d: %w", k, err)
 		}
-		if held {
-			continue // its deployment re-broadcasts it
+		if len(held) == 0 {
+			if err := a.fill(ctx, n, b, t.DeploymentID, k, nil); err != nil {
+				return err
+			}
+			continue
 		}
-		if err := a.fill(ctx, n, b, t.DeploymentID, k, nil); err != nil {
-			return err
+		if !db.IsTerminalStatus(held[0].DeploymentStatus) {
+			continue
 		}
+		resend := held[0]
+		for _, h := range held {
+			if strings.EqualFold(h.TxHash, h.DeploymentTxHash) {
+				resend = h
+			}
+		}
+		var tx types.Transaction
+		if err := tx.UnmarshalBinary(resend.RawTx); err != nil {
+			return fmt.Errorf("decode stored transaction %s: %w", resend.TxHash, err)
+		}
+		if err := b.SendTransaction(ctx, &tx); err != nil && !isKnown(err) && !isNonceTooLow(err) && !isUnderpriced(err) {
+			return fmt.Errorf("re-send nonce %d: %w", k, err)
+		}
+		a.logger().WarnContext(ctx, "the chain lost a transaction of an ended deployment; re-sent its bytes",
+			"network", n.Name, "nonce", k, "tx", resend.TxHash, "deployment", resend.DeploymentID)
 	}
 	return nil
 }

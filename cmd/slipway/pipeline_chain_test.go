@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/slipway-dev/slipway/activities/chain/anvil"
@@ -317,5 +318,53 @@ func TestPipelineSurvivesWorkerCrashes(t *testing.T) {
 	}
 	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0+1 {
 		t.Fatalf("signer nonce %d, want %d: exactly one contract created", n, nonce0+1)
+	}
+}
+
+// TestPipelineRepairsNonceGaps loses a confirmed deployment's transaction
+// (the chain reverts to an older state, as a node restarted from an old
+// snapshot would) and leaves a nonce that nothing holds: the next
+// deployment, stuck behind both, re-sends the lost transaction's bytes and
+// fills the other nonce, and confirms.
+func TestPipelineRepairsNonceGaps(t *testing.T) {
+	s := startPipeline(t, anvil.Options{})
+	ctx := context.Background()
+	nonce0, _ := s.eth.NonceAt(ctx, s.signer, nil)
+	c, err := rpc.Dial(s.node.RPCURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var snap string
+	if err := c.Call(&snap, "evm_snapshot"); err != nil {
+		t.Fatal(err)
+	}
+	a := s.wait(t, s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store", ConstructorArgs: args(t, "1", s.signer.Hex())}), 2*time.Minute)
+	if a.Status != db.StatusConfirmed {
+		t.Fatalf("first deployment %s %q", a.Status, a.Error)
+	}
+	var ok bool
+	if err := c.Call(&ok, "evm_revert", snap); err != nil || !ok {
+		t.Fatalf("evm_revert: %v %v", ok, err)
+	}
+	if code, _ := s.eth.CodeAt(ctx, common.HexToAddress(a.ContractAddress), nil); len(code) != 0 {
+		t.Fatal("the revert did not lose the first contract")
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE signer_nonces SET next_nonce = next_nonce + 1`); err != nil {
+		t.Fatal(err)
+	}
+	b := s.wait(t, s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store", ConstructorArgs: args(t, "2", s.signer.Hex())}), 2*time.Minute)
+	if b.Status != db.StatusConfirmed {
+		t.Fatalf("second deployment %s %q", b.Status, b.Error)
+	}
+	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0+3 {
+		t.Fatalf("signer nonce %d, want %d (the lost deployment, a filler, the new one)", n, nonce0+3)
+	}
+	if code, _ := s.eth.CodeAt(ctx, common.HexToAddress(a.ContractAddress), nil); len(code) == 0 {
+		t.Fatal("the lost deployment's contract is not back at its address")
+	}
+	var fillers int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM deploy_txs WHERE kind = 'filler'`).Scan(&fillers); err != nil || fillers != 1 {
+		t.Fatalf("fillers %d %v, want 1", fillers, err)
 	}
 }
