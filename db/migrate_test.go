@@ -18,15 +18,15 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // tablesAfter lists the tables each migration version leaves, cumulatively.
 var tablesAfter = map[int64][]string{
-	1: {"users"},
-	2: {"api_keys", "users"},
-	3: {"api_keys", "refresh_tokens", "sessions", "users"},
-	4: {"api_keys", "deployments", "refresh_tokens", "sessions", "users"},
-	5: {"api_keys", "deployment_events", "deployments", "refresh_tokens", "sessions", "users"},
-	6: {"api_keys", "audit_logs", "deployment_events", "deployments", "refresh_tokens", "sessions", "users"},
-	7: {"api_keys", "audit_logs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "users"},
-	8: {"api_keys", "audit_logs", "compile_artifacts", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "users"},
-	9: {"api_keys", "audit_logs", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_nonces", "users"},
+	1:  {"users"},
+	2:  {"api_keys", "users"},
+	3:  {"api_keys", "refresh_tokens", "sessions", "users"},
+	4:  {"api_keys", "deployments", "refresh_tokens", "sessions", "users"},
+	5:  {"api_keys", "deployment_events", "deployments", "refresh_tokens", "sessions", "users"},
+	6:  {"api_keys", "audit_logs", "deployment_events", "deployments", "refresh_tokens", "sessions", "users"},
+	7:  {"api_keys", "audit_logs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "users"},
+	8:  {"api_keys", "audit_logs", "compile_artifacts", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "users"},
+	9:  {"api_keys", "audit_logs", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_nonces", "users"},
 	12: {"api_keys", "audit_logs", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_nonces", "users"},
 	13: {"api_keys", "audit_logs", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_nonces", "users"},
 }
