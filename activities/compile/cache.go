@@ -75,9 +75,11 @@ func (p *Pool) cacheGet(ctx context.Context, key CacheKey) (Result, bool) {
 	defer cancel()
 	r, ok, err := p.cfg.Cache.Get(ctx, key)
 	if err != nil {
+		p.cfg.Metrics.CacheLookup(false)
 		p.cfg.Logger.WarnContext(ctx, "compile cache read failed; compiling", "err", err)
 		return Result{}, false
 	}
+	p.cfg.Metrics.CacheLookup(ok)
 	return r, ok
 }
 

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/slipway-dev/slipway/activities/metrics"
 	"github.com/slipway-dev/slipway/internal/proc"
 )
 
@@ -74,6 +75,9 @@ type Config struct {
 	// Cache, when set, answers identical compiles without solc and stores
 	// successful results; nil compiles every request.
 	Cache Cache
+	// Metrics, when set, receives the cache's hits and misses, the queue
+	// depth and worker restarts; nil records nothing.
+	Metrics *metrics.Worker
 	// AutoInstall lets the pool install, from the npm registry, the newest
 	// solc-js release that a request needs when none installed fits. Off
 	// by default: a production worker should run the compilers it was
@@ -312,11 +316,15 @@ func (p *Pool) Close() {
 func (p *Pool) do(ctx context.Context, req workerRequest) (json.RawMessage, error) {
 	req.ID = p.nextID.Add(1)
 	j := &job{ctx: ctx, req: req, done: make(chan jobResult, 1)}
+	p.cfg.Metrics.SolcQueued(1)
 	select {
 	case p.jobs <- j:
+		p.cfg.Metrics.SolcQueued(-1)
 	case <-ctx.Done():
+		p.cfg.Metrics.SolcQueued(-1)
 		return nil, fmt.Errorf("wait for a solc worker: %w", ctx.Err())
 	case <-p.closing:
+		p.cfg.Metrics.SolcQueued(-1)
 		return nil, ErrPoolClosed
 	}
 	select {
@@ -518,6 +526,8 @@ func (w *worker) run() {
 			continue
 		}
 		if w.pid() == 0 {
+			// The last restart failed; this is another.
+			p.cfg.Metrics.SolcWorkerRestarted()
 			if err := w.start(j.ctx); err != nil {
 				j.done <- jobResult{err: fmt.Errorf("%w: %w", ErrWorkerStart, err)}
 				continue
@@ -528,6 +538,7 @@ func (w *worker) run() {
 		if w.pid() == 0 {
 			// Restart now so the next request finds a warm worker.
 			ctx := context.WithoutCancel(j.ctx)
+			p.cfg.Metrics.SolcWorkerRestarted()
 			if err := w.start(ctx); err != nil {
 				p.cfg.Logger.WarnContext(ctx, "restart solc worker", "worker", w.idx, "err", err)
 			}

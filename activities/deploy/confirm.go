@@ -147,6 +147,7 @@ func (a *Activities) repairGaps(ctx context.Context, n chain.Network, b chain.Ba
 			if err := a.fill(ctx, n, b, t.DeploymentID, k, nil); err != nil {
 				return err
 			}
+			a.Metrics.NonceGapRepaired(n.Name)
 			continue
 		}
 		if !db.IsTerminalStatus(held[0].DeploymentStatus) {
@@ -165,6 +166,7 @@ func (a *Activities) repairGaps(ctx context.Context, n chain.Network, b chain.Ba
 		if err := b.SendTransaction(ctx, &tx); err != nil && !isKnown(err) && !isNonceTooLow(err) && !isUnderpriced(err) {
 			return fmt.Errorf("re-send nonce %d: %w", k, err)
 		}
+		a.Metrics.NonceGapRepaired(n.Name)
 		a.logger().WarnContext(ctx, "the chain lost a transaction of an ended deployment; re-sent its bytes",
 			"network", n.Name, "nonce", k, "tx", resend.TxHash, "deployment", resend.DeploymentID)
 	}
@@ -243,7 +245,9 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 	var res BumpResult
 	var newest db.DeployTx
 	var all []db.DeployTx
+	exhausted := false
 	err = db.InTx(ctx, a.Pool, func(q *db.Queries) error {
+		exhausted = false
 		d, err := q.LockDeploymentForDeploy(ctx, id)
 		if err != nil {
 			return fmt.Errorf("lock deployment: %w", err)
@@ -266,12 +270,14 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 		}
 		last := all[len(all)-1]
 		if int(last.Attempt) >= n.Gas.MaxBumps {
+			exhausted = true
 			res = BumpResult{Message: fmt.Sprintf("not included after %d fee bumps; waiting at max fee %s gwei", last.Attempt, weiToGwei(last.MaxFeePerGas.Int))}
 			return nil
 		}
 		old := Fees{MaxFeePerGas: last.MaxFeePerGas.Int, MaxPriorityFeePerGas: last.MaxPriorityFeePerGas.Int}
 		fees, ok := bumpFees(old, now, n.Gas.BumpPercent, gweiToWei(n.Gas.MaxFeePerGasGwei))
 		if !ok {
+			exhausted = true
 			res = BumpResult{Message: fmt.Sprintf("fees are at the cap of %g gwei (base fee %s gwei); waiting", n.Gas.MaxFeePerGasGwei, weiToGwei(now.BaseFee))}
 			return nil
 		}
@@ -312,8 +318,18 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 		res = BumpResult{Replaced: true, TxHash: hash}
 		return nil
 	})
-	if err != nil || !res.Replaced {
+	switch {
+	case err != nil:
 		return res, err
+	case exhausted:
+		a.Metrics.FeeBumpsExhausted(n.Name)
+	case res.Replaced:
+		// Counted once stored, whether or not the send below succeeds:
+		// the replacement exists, and a retry of Bump replaces it in turn.
+		a.Metrics.FeeBumped(n.Name)
+	}
+	if !res.Replaced {
+		return res, nil
 	}
 	return res, a.send(ctx, n, b, all, newest)
 }
@@ -356,7 +372,7 @@ func (a *Activities) Confirm(ctx context.Context, in ConfirmInput) (ConfirmResul
 	var seenConf uint32
 	codeChecked := false
 	for {
-		res, done, err := a.confirmStep(ctx, b, txs, in.Required, &seenBlock, &seenConf, &codeChecked, id)
+		res, done, err := a.confirmStep(ctx, n, b, txs, in.Required, &seenBlock, &seenConf, &codeChecked, id)
 		if err != nil {
 			var perm interface{ NonRetryable() bool }
 			if errors.As(err, &perm) && perm.NonRetryable() {
@@ -372,6 +388,9 @@ func (a *Activities) Confirm(ctx context.Context, in ConfirmInput) (ConfirmResul
 		} else {
 			o.ok()
 			if done || time.Since(start) > maxWaitPerCall {
+				if res.Confirmed {
+					a.kickBalances()
+				}
 				return res, nil
 			}
 		}
@@ -382,14 +401,18 @@ func (a *Activities) Confirm(ctx context.Context, in ConfirmInput) (ConfirmResul
 	}
 }
 
-func (a *Activities) confirmStep(ctx context.Context, b chain.Backend, txs []db.DeployTx, required uint32,
+func (a *Activities) confirmStep(ctx context.Context, n chain.Network, b chain.Backend, txs []db.DeployTx, required uint32,
 	seenBlock *common.Hash, seenConf *uint32, codeChecked *bool, id uuid.UUID) (ConfirmResult, bool, error) {
 	r, t, err := a.receipt(ctx, b, txs)
 	if err != nil {
 		return ConfirmResult{}, false, err
 	}
 	if r == nil {
-		return ConfirmResult{Dropped: true}, true, a.record(ctx, id, "reorg: the deployment's block left the canonical chain; re-broadcasting", nil)
+		err := a.record(ctx, id, "reorg: the deployment's block left the canonical chain; re-broadcasting", nil)
+		if err == nil {
+			a.Metrics.Reorg(n.Name)
+		}
+		return ConfirmResult{Dropped: true}, true, err
 	}
 	if r.Status != types.ReceiptStatusSuccessful {
 		return ConfirmResult{}, false, permanent(ErrTypeReverted, fmt.Errorf("the constructor reverted on chain in block %d (gas used %d)", r.BlockNumber, r.GasUsed))
@@ -443,6 +466,9 @@ func (a *Activities) confirmStep(ctx context.Context, b chain.Backend, txs []db.
 		}
 		if err := a.record(ctx, id, msg, &res); err != nil {
 			return ConfirmResult{}, false, err
+		}
+		if moved {
+			a.Metrics.Reorg(n.Name)
 		}
 		*seenBlock, *seenConf = r.BlockHash, conf
 	}

@@ -38,6 +38,7 @@ import (
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/chain/anvil"
+	"github.com/slipway-dev/slipway/activities/metrics"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/secrets"
 )
@@ -61,9 +62,15 @@ type Activities struct {
 	// simulated backend.
 	Dial   func(ctx context.Context, n chain.Network) (chain.Backend, error)
 	Logger *slog.Logger
+	// Metrics, when set, counts fee bumps, reorgs and nonce gaps and holds
+	// the signer balances; nil records nothing.
+	Metrics *metrics.Worker
 
 	mu       sync.Mutex
 	backends map[string]chain.Backend
+	// balanceKick, while RunSignerBalances runs, asks it to read the
+	// balances now (after a deployment spent from one).
+	balanceKick chan struct{}
 }
 
 func (a *Activities) logger() *slog.Logger {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/slipway-dev/slipway/activities/metrics"
 	"github.com/slipway-dev/slipway/db"
 )
 
@@ -25,6 +26,9 @@ const ErrTypeEnded = "DeploymentEnded"
 // Activities records steps.
 type Activities struct {
 	Pool *pgxpool.Pool
+	// Metrics, when set, counts deployments as they end (and a confirmed
+	// one's gas and fee); nil records nothing.
+	Metrics *metrics.Worker
 }
 
 // Step is one stage change. Nil fields leave the row's value alone.
@@ -83,19 +87,42 @@ func (a *Activities) Record(ctx context.Context, s Step) error {
 		h, m, l, i := int32(s.Lint.High), int32(s.Lint.Medium), int32(s.Lint.Low), int32(s.Lint.Info)
 		u.LintHigh, u.LintMedium, u.LintLow, u.LintInfo = &h, &m, &l, &i
 	}
+	// ended is the network of a deployment this step ends, for the
+	// finished count: only the step that moves the row into CONFIRMED or
+	// FAILED counts, not a retry that finds it there already.
+	var ended string
+	counted := s.Status == db.StatusConfirmed || s.Status == db.StatusFailed
 	err = db.InTx(ctx, a.Pool, func(q *db.Queries) error {
-		if s.UnlessEnded {
-			d, err := q.GetDeployment(ctx, id)
+		ended = ""
+		if s.UnlessEnded || counted {
+			var d db.Deployment
+			var err error
+			if counted {
+				// Locked, so that two attempts of one step cannot both see
+				// the row before its end.
+				d, err = q.LockDeploymentForDeploy(ctx, id)
+			} else {
+				d, err = q.GetDeployment(ctx, id)
+			}
 			if err != nil {
 				return fmt.Errorf("read deployment: %w", err)
 			}
-			if db.IsTerminalStatus(d.Status) {
+			if s.UnlessEnded && db.IsTerminalStatus(d.Status) {
 				return nil
+			}
+			if counted && d.Status != s.Status {
+				ended = d.Network
 			}
 		}
 		_, _, err := db.RecordProgress(ctx, q, id, s.Status, db.Progress{Update: u, Message: s.Message})
 		return err
 	})
+	if err == nil && ended != "" {
+		a.Metrics.DeploymentFinished(ended, s.Status)
+		if s.Status == db.StatusConfirmed && s.GasUsed != nil {
+			a.Metrics.Confirmed(ended, *s.GasUsed, dec(s.FeePaid))
+		}
+	}
 	if errors.Is(err, db.ErrDeploymentEnded) || db.IsNotFound(err) {
 		// Not found: the API's insert rolled back after the workflow
 		// started; there is no deployment to run.

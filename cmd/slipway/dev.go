@@ -18,11 +18,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/chain/anvil"
+	"github.com/slipway-dev/slipway/activities/metrics"
 	"github.com/slipway-dev/slipway/cmd/slipway/internal/devtemporal"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/pgcluster"
@@ -42,7 +45,10 @@ type devConfig struct {
 	DBPort         int
 	ChainBlockTime float64
 	Worker         bool
-	DatabaseURL    string
+	// WorkerMetricsAddr is where the in-process worker's /metrics listens
+	// (the API's /metrics is its own registry); empty or "off" for none.
+	WorkerMetricsAddr string
+	DatabaseURL       string
 }
 
 func (c *devConfig) register(fs *flag.FlagSet) {
@@ -57,6 +63,7 @@ func (c *devConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.DBPort, "db-port", int(envInt("SLIPWAY_DB_PORT", 0)), "port of the private Postgres; 0 = a free port (env SLIPWAY_DB_PORT)")
 	fs.Float64Var(&c.ChainBlockTime, "chain-block-time", 0, "seconds between blocks; 0 = mine on every transaction")
 	fs.BoolVar(&c.Worker, "worker", envBool("SLIPWAY_DEV_WORKER", true), "run a worker in this process; --worker=false to run workers separately (env SLIPWAY_DEV_WORKER)")
+	fs.StringVar(&c.WorkerMetricsAddr, "worker-metrics-addr", envString("SLIPWAY_DEV_WORKER_METRICS_ADDR", defaultWorkerMetricsAddr), "listen address of the in-process worker's /metrics and /healthz; empty or off for none; a taken port is only warned about (env SLIPWAY_DEV_WORKER_METRICS_ADDR)")
 	// DATABASE_URL switches from the private cluster to an existing server.
 	c.DatabaseURL = os.Getenv("DATABASE_URL")
 }
@@ -64,7 +71,8 @@ func (c *devConfig) register(fs *flag.FlagSet) {
 func (c *devConfig) validate() error {
 	errs := []error{c.API.validate(), c.Temporal.validate(true), c.Compile.validate(),
 		validateHostPort("--ui-addr", c.UIAddr, true),
-		validateHostPort("--chain-addr", c.ChainAddr, true)}
+		validateHostPort("--chain-addr", c.ChainAddr, true),
+		validateMetricsAddr("--worker-metrics-addr", c.WorkerMetricsAddr)}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir is required"))
 	}
@@ -184,7 +192,25 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	tcfg := cfg.Temporal
 	tcfg.Addr = temporalAddr
-	tc, err := dialTemporal(tcfg, logger)
+	// The worker's metrics, the Temporal SDK's among them, go to a
+	// registry of their own, served beside the API rather than in its
+	// /metrics, whose registry the API handler owns.
+	var workerReg *prometheus.Registry
+	var workerMetricsLn net.Listener
+	var temporalOpts []func(*client.Options)
+	if cfg.Worker && metricsAddrEnabled(cfg.WorkerMetricsAddr) {
+		if workerMetricsLn, err = net.Listen("tcp", cfg.WorkerMetricsAddr); err != nil {
+			// A second stack on this machine: it still runs, unobserved.
+			logger.WarnContext(ctx, "worker metrics not served", "addr", cfg.WorkerMetricsAddr, "err", err)
+		} else {
+			stack.onStop(func() { _ = workerMetricsLn.Close() })
+			workerReg = newWorkerRegistry()
+			mh, closeMH := metrics.TemporalHandler(workerReg, logger)
+			stack.onStop(func() { _ = closeMH.Close() })
+			temporalOpts = append(temporalOpts, withMetricsHandler(mh))
+		}
+	}
+	tc, err := dialTemporal(tcfg, logger, temporalOpts...)
 	if err != nil {
 		return err
 	}
@@ -216,8 +242,12 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		cc := cfg.Compile
 		cc.DatabaseURL = dsn // the dev database also holds the compile cache
 		g.Go(func() error {
-			return runTemporalWorker(gctx, tc, tcfg, cc, chainDeps{Networks: networks, Secrets: sp}, logger)
+			return runInstrumentedWorker(gctx, tc, tcfg, cc, chainDeps{Networks: networks, Secrets: sp}, workerReg, logger)
 		})
+		if workerReg != nil {
+			logger.InfoContext(ctx, "worker metrics listening", "addr", workerMetricsLn.Addr().String())
+			g.Go(func() error { return serveMetrics(gctx, workerMetricsLn, workerReg, logger) })
+		}
 	}
 	apiURL := "http://" + ln.Addr().String()
 	if err := waitReady(gctx, apiURL+"/readyz"); err != nil {

@@ -11,14 +11,20 @@ import (
 
 // dialTemporal makes a lazy client: serve and worker start even while
 // Temporal is down, and /readyz says so, rather than crash-looping.
-func dialTemporal(cfg temporalConfig, logger *slog.Logger) (client.Client, error) {
-	c, err := client.NewLazyClient(client.Options{
+// Options, when given, adjust the client's options before it is made (the
+// worker's metrics handler).
+func dialTemporal(cfg temporalConfig, logger *slog.Logger, options ...func(*client.Options)) (client.Client, error) {
+	opts := client.Options{
 		HostPort:  cfg.Addr,
 		Namespace: cfg.Namespace,
 		// The SDK logs every retry at info; keep its own lines at warn and
 		// above so Slipway's request logs stay readable.
 		Logger: sdklog.NewStructuredLogger(slog.New(levelFloor{logger.Handler(), slog.LevelWarn}).With("component", "temporal-sdk")),
-	})
+	}
+	for _, o := range options {
+		o(&opts)
+	}
+	c, err := client.NewLazyClient(opts)
 	if err != nil {
 		return nil, fmt.Errorf("create temporal client: %w", err)
 	}

@@ -6,6 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -18,6 +24,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/deploy"
 	"github.com/slipway-dev/slipway/activities/generate"
 	"github.com/slipway-dev/slipway/activities/lint"
+	"github.com/slipway-dev/slipway/activities/metrics"
 	"github.com/slipway-dev/slipway/activities/progress"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/secrets"
@@ -29,6 +36,9 @@ type workerConfig struct {
 	Temporal     temporalConfig
 	Compile      compileConfig
 	NetworksFile string
+	// MetricsAddr is where /metrics and /healthz listen; empty or "off"
+	// serves none.
+	MetricsAddr string
 }
 
 func (c *workerConfig) register(fs *flag.FlagSet) {
@@ -37,6 +47,7 @@ func (c *workerConfig) register(fs *flag.FlagSet) {
 	c.Compile.register(fs, false)
 	fs.StringVar(&c.Compile.DatabaseURL, "database-url", envString("DATABASE_URL", ""), "Postgres URL: deployments, signer nonces and the shared compile artifact cache; empty runs compile and audit only (env DATABASE_URL)")
 	fs.StringVar(&c.NetworksFile, "networks", envString("SLIPWAY_NETWORKS_FILE", ""), "JSON file of the EVM networks to deploy to, with their signers' secret references (env SLIPWAY_NETWORKS_FILE)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", envString("SLIPWAY_WORKER_METRICS_ADDR", defaultWorkerMetricsAddr), "listen address of the worker's Prometheus /metrics and /healthz; empty or off for none (env SLIPWAY_WORKER_METRICS_ADDR)")
 }
 
 // compileConfig configures a worker's solc-js pool.
@@ -92,6 +103,9 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := cfg.Compile.validate(); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
+	if err := validateMetricsAddr("--metrics-addr", cfg.MetricsAddr); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
 	logger, err := cfg.Log.logger(stderr)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
@@ -104,13 +118,43 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tc, err := dialTemporal(cfg.Temporal, logger)
+	if !metricsAddrEnabled(cfg.MetricsAddr) {
+		tc, err := dialTemporal(cfg.Temporal, logger)
+		if err != nil {
+			return err
+		}
+		defer tc.Close()
+		return runTemporalWorker(ctx, tc, cfg.Temporal, cfg.Compile, chainDeps{Networks: networks, Secrets: sp}, logger)
+	}
+	// Listen first: a taken port is a configuration error, said at start.
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
 	if err != nil {
+		return fmt.Errorf("listen on --metrics-addr %s: %w", cfg.MetricsAddr, err)
+	}
+	reg := newWorkerRegistry()
+	mh, closeMH := metrics.TemporalHandler(reg, logger)
+	defer closeMH.Close()
+	tc, err := dialTemporal(cfg.Temporal, logger, withMetricsHandler(mh))
+	if err != nil {
+		_ = ln.Close()
 		return err
 	}
 	defer tc.Close()
-	return runTemporalWorker(ctx, tc, cfg.Temporal, cfg.Compile, chainDeps{Networks: networks, Secrets: sp}, logger)
+	logger.InfoContext(ctx, "worker metrics listening", "addr", ln.Addr().String())
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return serveMetrics(gctx, ln, reg, logger) })
+	g.Go(func() error {
+		return runInstrumentedWorker(gctx, tc, cfg.Temporal, cfg.Compile, chainDeps{Networks: networks, Secrets: sp}, reg, logger)
+	})
+	return g.Wait()
 }
+
+// Intervals of the worker's periodic metrics: Postgres and the chains are
+// asked no more often than a scrape would read the answer.
+const (
+	activeDeploymentsEvery = 15 * time.Second
+	signerBalancesEvery    = 30 * time.Second
+)
 
 // chainDeps are what the deploy stages need besides the database: the
 // networks and the secrets provider holding their signers.
@@ -124,8 +168,21 @@ type chainDeps struct {
 // that cannot compile never takes a task, and stops them after the worker
 // has stopped, so that no activity in flight loses its compiler.
 func runTemporalWorker(ctx context.Context, tc client.Client, cfg temporalConfig, cc compileConfig, cd chainDeps, logger *slog.Logger) error {
+	return runInstrumentedWorker(ctx, tc, cfg, cc, cd, nil, logger)
+}
+
+// runInstrumentedWorker is runTemporalWorker recording the worker's
+// metrics, and the database pool's statistics, on reg; nil records none.
+func runInstrumentedWorker(ctx context.Context, tc client.Client, cfg temporalConfig, cc compileConfig, cd chainDeps, reg *prometheus.Registry, logger *slog.Logger) error {
+	var m *metrics.Worker
+	if reg != nil {
+		var err error
+		if m, err = metrics.New(reg); err != nil {
+			return err
+		}
+	}
 	pcfg := compile.Config{Size: cc.SolcWorkers, NodeModules: cc.NodeModules, Logger: logger,
-		AutoInstall: cc.AutoInstall, InstallDir: cc.InstallDir}
+		AutoInstall: cc.AutoInstall, InstallDir: cc.InstallDir, Metrics: m}
 	var dbPool *pgxpool.Pool
 	if cc.DatabaseURL != "" {
 		var err error
@@ -135,6 +192,11 @@ func runTemporalWorker(ctx context.Context, tc client.Client, cfg temporalConfig
 		}
 		defer dbPool.Close()
 		pcfg.Cache = compile.NewPGCache(db.New(dbPool))
+		if reg != nil {
+			if err := reg.Register(metrics.NewPoolCollector(dbPool)); err != nil {
+				return fmt.Errorf("register database pool metrics: %w", err)
+			}
+		}
 	} else {
 		logger.InfoContext(ctx, "no --database-url: compiling without the artifact cache and serving no deployments")
 	}
@@ -150,19 +212,29 @@ func runTemporalWorker(ctx context.Context, tc client.Client, cfg temporalConfig
 		return fmt.Errorf("start solc pool: %w", err)
 	}
 	defer pool.Close()
-	w := worker.New(tc, cfg.TaskQueue, worker.Options{})
+	var wopts worker.Options
+	if m != nil {
+		wopts.Interceptors = append(wopts.Interceptors, m.StageInterceptor(workflows.DeploymentWorkflowName, metrics.DeploymentStages))
+	}
+	w := worker.New(tc, cfg.TaskQueue, wopts)
 	deps := pipelineDeps{Compile: &compile.Activities{Pool: pool}, Lint: &lint.Activities{Pool: pool}}
 	if dbPool != nil {
-		deps.Deploy = &deploy.Activities{Pool: dbPool, Networks: cd.Networks, Secrets: cd.Secrets, Logger: logger}
-		deps.Progress = &progress.Activities{Pool: dbPool}
+		deps.Deploy = &deploy.Activities{Pool: dbPool, Networks: cd.Networks, Secrets: cd.Secrets, Logger: logger, Metrics: m}
+		deps.Progress = &progress.Activities{Pool: dbPool, Metrics: m}
 	}
 	registerPipeline(w, deps)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	logger.InfoContext(ctx, "worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.Namespace, "solc_workers", cc.SolcWorkers)
+	var monitors sync.WaitGroup
+	if m != nil && dbPool != nil {
+		monitors.Go(func() { m.RunActiveDeployments(ctx, dbPool, activeDeploymentsEvery, logger) })
+		monitors.Go(func() { deps.Deploy.RunSignerBalances(ctx, signerBalancesEvery) })
+	}
 	<-ctx.Done()
 	w.Stop()
+	monitors.Wait()
 	logger.Info("worker stopped")
 	return nil
 }

@@ -1,0 +1,95 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/slipway-dev/slipway/activities/chain"
+)
+
+// balanceTimeout bounds reading one network's signer balance, so that one
+// slow RPC does not hold up the others' figures.
+const balanceTimeout = 10 * time.Second
+
+// RunSignerBalances exports each configured network's signer balance as
+// slipway_signer_balance_wei now, every interval, and shortly after each
+// confirmed deployment, until ctx ends: a signer running dry fails
+// deployments, so operators want to be told before it does. The address
+// is derived from the key in the secrets provider at each read, so a
+// rotated key shows up by itself; neither the key nor anything derived
+// from it but the address leaves this package. Without Metrics it returns
+// at once.
+func (a *Activities) RunSignerBalances(ctx context.Context, every time.Duration) {
+	if a.Metrics == nil {
+		return
+	}
+	kick := make(chan struct{}, 1)
+	a.mu.Lock()
+	a.balanceKick = kick
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.balanceKick = nil
+		a.mu.Unlock()
+	}()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		a.UpdateSignerBalances(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-kick:
+		}
+	}
+}
+
+// UpdateSignerBalances reads every network's signer balance once. A
+// network whose signer or RPC fails is logged and keeps its last figure.
+func (a *Activities) UpdateSignerBalances(ctx context.Context) {
+	for _, n := range a.Networks.Networks {
+		if n.Signer == "" {
+			continue
+		}
+		if err := a.updateSignerBalance(ctx, n); err != nil && ctx.Err() == nil {
+			a.logger().WarnContext(ctx, "signer balance not read", "network", n.Name, "err", err)
+		}
+	}
+}
+
+func (a *Activities) updateSignerBalance(ctx context.Context, n chain.Network) error {
+	ctx, cancel := context.WithTimeout(ctx, balanceTimeout)
+	defer cancel()
+	n.Gas = n.Gas.WithDefaults()
+	b, err := a.backend(ctx, n)
+	if err != nil {
+		return err
+	}
+	_, from, err := a.signer(ctx, n)
+	if err != nil {
+		return err
+	}
+	bal, err := b.BalanceAt(ctx, from, nil)
+	if err != nil {
+		return fmt.Errorf("read balance of %s: %w", from.Hex(), err)
+	}
+	a.Metrics.SetSignerBalance(n.Name, from.Hex(), bal)
+	return nil
+}
+
+// kickBalances asks RunSignerBalances, if it runs, to read the balances
+// now; it never blocks.
+func (a *Activities) kickBalances() {
+	a.mu.Lock()
+	kick := a.balanceKick
+	a.mu.Unlock()
+	if kick == nil {
+		return
+	}
+	select {
+	case kick <- struct{}{}:
+	default:
+	}
+}
