@@ -269,7 +269,7 @@ func (s *pipelineStack) startWorkerProc(t *testing.T) *workerProc {
 		"DATABASE_URL="+poolDSN(s.pool), "SLIPWAY_TEMPORAL_ADDR="+s.temporal.Addr,
 		"SLIPWAY_TEMPORAL_NAMESPACE="+s.temporal.Namespace, "SLIPWAY_TASK_QUEUE="+s.temporal.TaskQueue,
 		"SLIPWAY_NETWORKS_FILE="+nf, "TEST_DEPLOYER_KEY="+s.keyHex, "SLIPWAY_SOLC_CACHE_DIR="+filepath.Join(dir, "solc"),
-		"SLIPWAY_LOG_LEVEL=warn")
+		"SLIPWAY_LOG_LEVEL=warn", "SLIPWAY_WORKER_METRICS_ADDR=127.0.0.1:0")
 	cmd.Stderr = testWriter{t}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
