@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,7 +61,7 @@ type pipelineOptions struct {
 	worker bool
 }
 
-func startPipelineWith(t *testing.T, po pipelineOptions) *pipelineStack {
+func startPipelineWith(t testing.TB, po pipelineOptions) *pipelineStack {
 	t.Helper()
 	opts := po.anvil
 	pool := dbtest.New(t)
@@ -84,9 +85,15 @@ func startPipelineWith(t *testing.T, po pipelineOptions) *pipelineStack {
 		Signer: "env:TEST_DEPLOYER_KEY",
 	}}}
 	sp := secrets.Static{"env:TEST_DEPLOYER_KEY": secrets.NewSecret([]byte(fmt.Sprintf("%x", crypto.FromECDSA(key))))}
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	var ts *temporaltest.TestServer
+	if tt, ok := t.(*testing.T); ok {
+		ts = temporaltest.NewServer(temporaltest.WithT(tt))
+	} else { // a benchmark: WithT takes only *testing.T
+		ts = temporaltest.NewServer()
+		t.Cleanup(ts.Stop)
+	}
 	cfg := temporalConfig{Addr: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(), TaskQueue: "pipeline"}
-	logger := newTestLogger(t)
+	logger := slog.New(slog.NewTextHandler(tbWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	tc, err := dialTemporal(cfg, logger)
 	if err != nil {
 		t.Fatal(err)
@@ -121,8 +128,16 @@ func startPipelineWith(t *testing.T, po pipelineOptions) *pipelineStack {
 
 func poolDSN(p *pgxpool.Pool) string { return p.Config().ConnString() }
 
+// tbWriter is testWriter for tests and benchmarks alike.
+type tbWriter struct{ t testing.TB }
+
+func (w tbWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
 // deploy inserts the deployment and starts its workflow as the API does.
-func (s *pipelineStack) deploy(t *testing.T, req *slipwayv1.CreateDeploymentRequest) db.Deployment {
+func (s *pipelineStack) deploy(t testing.TB, req *slipwayv1.CreateDeploymentRequest) db.Deployment {
 	t.Helper()
 	id := uuid.New()
 	name := req.GetContractName()
@@ -151,7 +166,7 @@ func (s *pipelineStack) deploy(t *testing.T, req *slipwayv1.CreateDeploymentRequ
 }
 
 // wait waits for the deployment's workflow and answers the row.
-func (s *pipelineStack) wait(t *testing.T, d db.Deployment, timeout time.Duration) db.Deployment {
+func (s *pipelineStack) wait(t testing.TB, d db.Deployment, timeout time.Duration) db.Deployment {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -163,7 +178,7 @@ func (s *pipelineStack) wait(t *testing.T, d db.Deployment, timeout time.Duratio
 	return got
 }
 
-func (s *pipelineStack) events(t *testing.T, id uuid.UUID) []db.DeploymentEvent {
+func (s *pipelineStack) events(t testing.TB, id uuid.UUID) []db.DeploymentEvent {
 	t.Helper()
 	evs, err := db.New(s.pool).ListDeploymentEventsAfter(context.Background(), db.ListDeploymentEventsAfterParams{DeploymentID: id, AfterSeq: 0, MaxEvents: 1000})
 	if err != nil {
@@ -172,7 +187,7 @@ func (s *pipelineStack) events(t *testing.T, id uuid.UUID) []db.DeploymentEvent 
 	return evs
 }
 
-func args(t *testing.T, vs ...any) []*structpb.Value {
+func args(t testing.TB, vs ...any) []*structpb.Value {
 	t.Helper()
 	var out []*structpb.Value
 	for _, v := range vs {
