@@ -19,8 +19,9 @@ const balanceTimeout = 10 * time.Second
 // is derived from the key in the secrets provider at each read, so a
 // rotated key shows up by itself; neither the key nor anything derived
 // from it but the address leaves this package. Without Metrics it returns
-// at once.
-func (a *Activities) RunSignerBalances(ctx context.Context, every time.Duration) {
+// at once. It is a function rather than a method because Temporal
+// registers every exported method of Activities as an activity.
+func RunSignerBalances(ctx context.Context, a *Activities, every time.Duration) {
 	if a.Metrics == nil {
 		return
 	}
@@ -36,7 +37,7 @@ func (a *Activities) RunSignerBalances(ctx context.Context, every time.Duration)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		a.UpdateSignerBalances(ctx)
+		UpdateSignerBalances(ctx, a)
 		select {
 		case <-ctx.Done():
 			return
@@ -48,7 +49,7 @@ func (a *Activities) RunSignerBalances(ctx context.Context, every time.Duration)
 
 // UpdateSignerBalances reads every network's signer balance once. A
 // network whose signer or RPC fails is logged and keeps its last figure.
-func (a *Activities) UpdateSignerBalances(ctx context.Context) {
+func UpdateSignerBalances(ctx context.Context, a *Activities) {
 	for _, n := range a.Networks.Networks {
 		if n.Signer == "" {
 			continue

@@ -147,7 +147,7 @@ func TestSignerBalanceReadsTheChain(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	a.UpdateSignerBalances(ctx)
+	deploy.UpdateSignerBalances(ctx, a)
 	ec, err := ethclient.Dial(node.RPCURL())
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +165,7 @@ func TestSignerBalanceReadsTheChain(t *testing.T) {
 	if err := ec.Client().CallContext(ctx, nil, "anvil_setBalance", acct.Address, "0x64"); err != nil {
 		t.Fatal(err)
 	}
-	a.UpdateSignerBalances(ctx)
+	deploy.UpdateSignerBalances(ctx, a)
 	if got := mustSample(t, reg, "slipway_signer_balance_wei", map[string]string{"network": "dev", "signer": acct.Address.Hex()}); got != 100 {
 		t.Fatalf("balance after set = %g, want 100", got)
 	}

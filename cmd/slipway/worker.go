@@ -230,7 +230,7 @@ func runInstrumentedWorker(ctx context.Context, tc client.Client, cfg temporalCo
 	var monitors sync.WaitGroup
 	if m != nil && dbPool != nil {
 		monitors.Go(func() { m.RunActiveDeployments(ctx, dbPool, activeDeploymentsEvery, logger) })
-		monitors.Go(func() { deps.Deploy.RunSignerBalances(ctx, signerBalancesEvery) })
+		monitors.Go(func() { deploy.RunSignerBalances(ctx, deps.Deploy, signerBalancesEvery) })
 	}
 	<-ctx.Done()
 	w.Stop()
