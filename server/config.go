@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 )
@@ -23,6 +24,10 @@ const DefaultMaxRequestBytes = 2 << 20
 // DefaultReadinessTimeout bounds one /readyz evaluation: probes must answer
 // quickly, and a dependency that needs longer than this is not ready.
 const DefaultReadinessTimeout = 2 * time.Second
+
+// DefaultReadinessInterval is how often Serve refreshes slipway_ready:
+// within one scrape interval of Prometheus's common 15 s to 30 s.
+const DefaultReadinessInterval = 15 * time.Second
 
 // Config is what the operator chooses; New validates it and fills defaults.
 type Config struct {
@@ -39,6 +44,11 @@ type Config struct {
 	// ReadinessTimeout bounds one readiness evaluation; 0 means
 	// DefaultReadinessTimeout.
 	ReadinessTimeout time.Duration
+	// ReadinessInterval is how often Serve evaluates the readiness checks
+	// on its own, so that slipway_ready is current for Prometheus whether
+	// or not anything probes /readyz; 0 means DefaultReadinessInterval,
+	// negative turns the refresh off.
+	ReadinessInterval time.Duration
 	// TLS says clients reach this server over HTTPS (served here or by a
 	// terminating proxy), which turns on Strict-Transport-Security. It must
 	// stay off for plain-HTTP deployments: HSTS on an HTTP-only host locks
@@ -79,6 +89,12 @@ type Deps struct {
 	// the others a handler that answers unimplemented naming the capability
 	// that will provide it. Later capabilities replace them one by one.
 	Services Services
+	// TracerProvider, when set, traces every RPC (otelconnect, outermost,
+	// so the span covers what the client waits for) and continues a
+	// caller's W3C traceparent; the request log line then carries the
+	// span's trace_id and span_id (see telemetry.NewLogHandler). Nil turns
+	// tracing off at no cost.
+	TracerProvider trace.TracerProvider
 }
 
 // Services holds one implementation per API service so each capability can
@@ -140,6 +156,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.ReadinessTimeout == 0 {
 		c.ReadinessTimeout = DefaultReadinessTimeout
+	}
+	if c.ReadinessInterval == 0 {
+		c.ReadinessInterval = DefaultReadinessInterval
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid server config: %w", err)

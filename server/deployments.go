@@ -198,6 +198,7 @@ func (s *deploymentService) CreateDeployment(ctx context.Context, req *connect.R
 	if err != nil {
 		return nil, deploymentError(err)
 	}
+	annotateDeployment(ctx, d.ID, d.WorkflowID)
 	return connect.NewResponse(&slipwayv1.CreateDeploymentResponse{Deployment: DeploymentToProto(d)}), nil
 }
 
@@ -307,6 +308,7 @@ func (s *deploymentService) getFor(ctx context.Context, user, id uuid.UUID) (db.
 	if err != nil {
 		return db.Deployment{}, fmt.Errorf("get deployment %s: %w", id, err)
 	}
+	annotateDeployment(ctx, d.ID, d.WorkflowID)
 	return d, nil
 }
 
@@ -364,6 +366,7 @@ func (s *deploymentService) CancelDeployment(ctx context.Context, req *connect.R
 	if err != nil {
 		return nil, deploymentError(err)
 	}
+	annotateDeployment(ctx, d.ID, d.WorkflowID)
 	return connect.NewResponse(&slipwayv1.CancelDeploymentResponse{Deployment: DeploymentToProto(d)}), nil
 }
 

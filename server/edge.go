@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // edge is the outermost middleware. It does, in this order: panic recovery
@@ -33,6 +34,16 @@ type edge struct {
 	// streaming holds the server-streaming procedure paths, whose
 	// connections must outlive the server's read and write timeouts.
 	streaming map[string]bool
+	// ready is refreshed periodically while Serve runs (see background).
+	ready *readiness
+}
+
+// background runs what the handler does on its own while served: the
+// periodic readiness evaluation behind slipway_ready. Serve starts it.
+func (e *edge) background(ctx context.Context) {
+	if e.ready != nil {
+		e.ready.refresh(ctx)
+	}
 }
 
 // securityHeaders go on every answer. The API never serves documents, so
@@ -338,6 +349,9 @@ func (e *edge) observe(rec *recorder, r *http.Request, info *requestInfo, start 
 
 	e.metrics.requests.WithLabelValues(procedure, protocol, code).Inc()
 	e.metrics.duration.WithLabelValues(procedure, code).Observe(elapsed.Seconds())
+	if info.authFailure != "" {
+		e.metrics.authFailures.WithLabelValues(info.authFailure).Inc()
+	}
 
 	level := slog.LevelInfo
 	switch {
@@ -352,7 +366,13 @@ func (e *edge) observe(rec *recorder, r *http.Request, info *requestInfo, start 
 	if !e.logger.Enabled(ctx, level) {
 		return
 	}
-	e.logger.LogAttrs(ctx, level, "request",
+	if info.span.IsValid() {
+		// The RPC's span ended inside; its ids still name the request's
+		// trace, for the log handler that adds trace_id and span_id.
+		ctx = trace.ContextWithSpanContext(ctx, info.span)
+	}
+	attrs := make([]slog.Attr, 0, 12)
+	attrs = append(attrs,
 		slog.String("method", rec.method),
 		slog.String("path", rec.path),
 		slog.String("procedure", procedure),
@@ -361,6 +381,19 @@ func (e *edge) observe(rec *recorder, r *http.Request, info *requestInfo, start 
 		slog.String("code", code),
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 	)
+	if info.userID != "" {
+		attrs = append(attrs, slog.String("user_id", info.userID))
+	}
+	if info.deploymentID != "" {
+		attrs = append(attrs, slog.String("deployment_id", info.deploymentID))
+	}
+	if info.workflowID != "" {
+		attrs = append(attrs, slog.String("workflow_id", info.workflowID))
+	}
+	if info.authFailure != "" {
+		attrs = append(attrs, slog.String("auth_failure", info.authFailure))
+	}
+	e.logger.LogAttrs(ctx, level, "request", attrs...)
 }
 
 // protocolOf names the wire protocol of the request for logs and metrics.

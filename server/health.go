@@ -13,6 +13,7 @@ import (
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // readiness evaluates the readiness checks. Concurrent callers (probes from
@@ -22,6 +23,9 @@ type readiness struct {
 	checks  []ReadinessCheck
 	timeout time.Duration
 	logger  *slog.Logger
+	// gauge is slipway_ready, set from every evaluation.
+	gauge *prometheus.GaugeVec
+	every time.Duration
 
 	mu      sync.Mutex
 	running *readinessRun
@@ -113,7 +117,34 @@ wait:
 			r.logger.WarnContext(ctx, "readiness check failing", slog.String("check", res.name), slog.Any("error", res.err))
 		}
 	}
+	if r.gauge != nil {
+		for _, res := range results {
+			v := 1.0
+			if res.err != nil {
+				v = 0
+			}
+			r.gauge.WithLabelValues(res.name).Set(v)
+		}
+	}
 	run.results = results
+}
+
+// refresh evaluates the checks now and every r.every until ctx ends, so
+// that slipway_ready stays current without probes.
+func (r *readiness) refresh(ctx context.Context) {
+	if r.every <= 0 || len(r.checks) == 0 {
+		return
+	}
+	t := time.NewTicker(r.every)
+	defer t.Stop()
+	for {
+		r.evaluate(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // readyz answers 200 when every check passes and 503 naming each failing

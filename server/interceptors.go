@@ -8,6 +8,9 @@ import (
 	"runtime/debug"
 
 	"connectrpc.com/connect"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/slipway-dev/slipway/server/identity"
 )
 
 // observer hands the outcome of each RPC to the edge middleware, which logs
@@ -34,6 +37,9 @@ func (observer) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 			}
 			info.entered = true
 		}
+		if info != nil {
+			info.span = trace.SpanContextFromContext(ctx)
+		}
 		res, err := next(ctx, req)
 		recordOutcome(info, err)
 		return res, err
@@ -53,6 +59,7 @@ func (observer) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.
 		if info.answered {
 			return errAnswered
 		}
+		info.span = trace.SpanContextFromContext(ctx)
 		err := next(ctx, &observedConn{StreamingHandlerConn: conn, info: info})
 		recordOutcome(info, err)
 		return err
@@ -110,6 +117,7 @@ type boundary struct{ logger *slog.Logger }
 
 func (b boundary) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		noteCaller(ctx)
 		res, err := next(ctx, req)
 		if err != nil {
 			return nil, toConnectError(ctx, b.logger, req.Spec().Procedure, err)
@@ -124,7 +132,16 @@ func (b boundary) WrapStreamingClient(next connect.StreamingClientFunc) connect.
 
 func (b boundary) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+		noteCaller(ctx)
 		return toConnectError(ctx, b.logger, conn.Spec().Procedure, next(ctx, conn))
+	}
+}
+
+// noteCaller records the caller the guard interceptors (further out)
+// authenticated, for the request's log line.
+func noteCaller(ctx context.Context) {
+	if p, ok := identity.FromContext(ctx); ok {
+		annotateUser(ctx, p.UserID)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // RequestIDHeader carries the request id in both directions, so a client can
@@ -38,6 +39,18 @@ type requestInfo struct {
 	// rec is the request's response recorder, for the layers that answer
 	// errors themselves.
 	rec *recorder
+	// userID is the authenticated caller, once known; deploymentID and
+	// workflowID the deployment the request is about, when it names one.
+	// They go into the request's log line.
+	userID       string
+	deploymentID string
+	workflowID   string
+	// authFailure is the reason the request failed to authenticate
+	// (RecordAuthFailure), or "".
+	authFailure string
+	// span is the request's RPC span when tracing is on, for the request's
+	// log line (the edge runs outside the span).
+	span trace.SpanContext
 }
 
 type requestInfoKey struct{}
@@ -115,4 +128,28 @@ func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h requestIDHandler) WithGroup(name string) slog.Handler {
 	return requestIDHandler{h.Handler.WithGroup(name)}
+}
+
+// AnnotateWorkflow records the Temporal workflow that the request ctx
+// belongs to started or acted on, so that the request's log line names it
+// as workflow_id. Outside a request it does nothing.
+func AnnotateWorkflow(ctx context.Context, workflowID string) {
+	if info := requestInfoFrom(ctx); info != nil {
+		info.workflowID = workflowID
+	}
+}
+
+// annotateDeployment records the deployment a request is about for its log
+// line.
+func annotateDeployment(ctx context.Context, id uuid.UUID, workflowID string) {
+	if info := requestInfoFrom(ctx); info != nil {
+		info.deploymentID, info.workflowID = id.String(), workflowID
+	}
+}
+
+// annotateUser records the authenticated caller for the request's log line.
+func annotateUser(ctx context.Context, id uuid.UUID) {
+	if info := requestInfoFrom(ctx); info != nil && id != uuid.Nil {
+		info.userID = id.String()
+	}
 }

@@ -63,6 +63,12 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	base := context.WithValue(context.WithoutCancel(ctx), drainKey{}, drain)
 	srv.BaseContext = func(net.Listener) context.Context { return base }
 
+	if b, ok := h.(interface{ background(context.Context) }); ok {
+		// Stops when shutdown begins: a draining server is not ready.
+		bgDone := make(chan struct{})
+		go func() { defer close(bgDone); b.background(drain) }()
+		defer func() { startDrain(); <-bgDone }()
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	logger.InfoContext(ctx, "http server listening", slog.String("addr", ln.Addr().String()))

@@ -10,11 +10,13 @@ import (
 	"connectrpc.com/connect"
 	connectcors "connectrpc.com/cors"
 	"connectrpc.com/grpchealth"
+	"connectrpc.com/otelconnect"
 	"connectrpc.com/validate"
 	"connectrpc.com/vanguard"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
+	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
@@ -62,10 +64,30 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		svcs.Networks = NewNetworkService(cfg.Networks)
 	}
 
-	// Interceptors run in the order given: observer outermost (it reports
+	// Interceptors run in the order given: tracing when on, observer
+	// outermost of ours (it reports
 	// what the client finally gets), then panic recovery, validation before
 	// any handler runs, and the error boundary next to the handler.
+	var tracing []connect.Interceptor
+	if deps.TracerProvider != nil {
+		otelInterceptor, err := otelconnect.NewInterceptor(
+			otelconnect.WithTracerProvider(deps.TracerProvider),
+			otelconnect.WithPropagator(propagation.TraceContext{}),
+			// A client's traceparent continues its trace here rather
+			// than being only linked: API clients are services of the
+			// same operator more often than strangers, and a stranger's
+			// trace id only names spans.
+			otelconnect.WithTrustRemote(),
+			// Request metrics are Prometheus's (slipway_http_*).
+			otelconnect.WithoutMetrics(),
+		)
+		if err != nil {
+			return nil, fmt.Errorf("build tracing interceptor: %w", err)
+		}
+		tracing = append(tracing, otelInterceptor)
+	}
 	opts := []connect.HandlerOption{
+		connect.WithInterceptors(tracing...),
 		connect.WithInterceptors(observer{}),
 		connect.WithRecover(recoverRPC(logger)),
 		connect.WithInterceptors(deps.Interceptors...),
@@ -155,7 +177,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	}
 	mux.Handle("/api/v1/deployments/{id}/updates", updates)
 
-	ready := &readiness{checks: deps.Readiness, timeout: cfg.ReadinessTimeout, logger: logger}
+	ready := &readiness{checks: deps.Readiness, timeout: cfg.ReadinessTimeout, logger: logger, gauge: m.ready, every: cfg.ReadinessInterval}
 	healthPath, healthHandler := grpchealth.NewHandler(&healthChecker{readiness: ready, services: serviceNames}, opts...)
 	mux.Handle(healthPath, record(healthHandler))
 	mux.HandleFunc("GET /healthz", healthz)
@@ -169,6 +191,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		maxBytes:  cfg.MaxRequestBytes,
 		hsts:      cfg.TLS,
 		streaming: streaming,
+		ready:     ready,
 	}
 	e.next = withCORS(cfg.AllowedOrigins, e.limitBody(mux))
 	return e, nil

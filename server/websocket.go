@@ -95,6 +95,7 @@ func (h *updatesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, deploymentError(err))
 		return
 	}
+	annotateUser(ctx, user)
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
 		h.refuse(w, deploymentError(fmt.Errorf("%w: %s", errDeploymentNotFound, r.PathValue("id"))))

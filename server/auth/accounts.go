@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/slipway-dev/slipway/db"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/server"
 	"github.com/slipway-dev/slipway/server/identity"
 )
 
@@ -42,6 +44,9 @@ func (h *authHandler) Login(ctx context.Context, req *connect.Request[slipwayv1.
 func (h *authHandler) Refresh(ctx context.Context, req *connect.Request[slipwayv1.RefreshRequest]) (*connect.Response[slipwayv1.RefreshResponse], error) {
 	p, err := h.s.refresh(ctx, h.s.meta(ctx, req.Peer(), req.Header()), req.Msg.GetRefreshToken())
 	if err != nil {
+		if errors.Is(err, ErrInvalidRefreshToken) {
+			server.RecordAuthFailure(ctx, failureReason(err))
+		}
 		return nil, toConnectError(err)
 	}
 	return connect.NewResponse(&slipwayv1.RefreshResponse{
@@ -63,6 +68,7 @@ func (h *authHandler) GetMe(ctx context.Context, _ *connect.Request[slipwayv1.Ge
 	}
 	u, err := h.s.q.GetUserByID(ctx, p.UserID)
 	if db.IsNotFound(err) {
+		server.RecordAuthFailure(ctx, server.AuthFailureUserGone)
 		return nil, toConnectError(ErrUserGone)
 	}
 	if err != nil {
@@ -139,6 +145,12 @@ func (s *Service) login(ctx context.Context, m requestMeta, email, password stri
 		if err := audit(ctx, s.q, m, entry); err != nil {
 			return tokenPair{}, err
 		}
+		// The operator may tell the two apart; the client may not.
+		reason := server.AuthFailureUnknownEmail
+		if found {
+			reason = server.AuthFailureWrongPassword
+		}
+		server.RecordAuthFailure(ctx, reason)
 		return tokenPair{}, ErrInvalidCredentials
 	}
 	var rehashed string
@@ -285,7 +297,7 @@ func (s *Service) refresh(ctx context.Context, m requestMeta, token string) (tok
 	}
 	if reused {
 		s.sessions.revoke(session, s.now())
-		return tokenPair{}, ErrInvalidRefreshToken
+		return tokenPair{}, errRefreshReused
 	}
 	return pair, nil
 }

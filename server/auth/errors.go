@@ -2,8 +2,11 @@ package auth
 
 import (
 	"errors"
+	"fmt"
 
 	"connectrpc.com/connect"
+
+	"github.com/slipway-dev/slipway/server"
 )
 
 // Sentinel errors of the identity capability. Handlers return them (wrapped
@@ -24,6 +27,9 @@ var (
 	ErrAPIKeyNotFound = errors.New("api key not found")
 	// ErrUserGone is a valid credential whose account no longer exists.
 	ErrUserGone = errors.New("the account of this credential no longer exists")
+	// errRefreshReused is a refresh token spent before. Clients are told
+	// ErrInvalidRefreshToken; the metrics tell the two apart.
+	errRefreshReused = fmt.Errorf("%w (reused)", ErrInvalidRefreshToken)
 )
 
 // toConnectError is the identity capability's error boundary: its
@@ -67,6 +73,33 @@ func toConnectError(err error) error {
 		return connect.NewError(connect.CodeInvalidArgument, ErrTwoCredentials)
 	}
 	return err
+}
+
+// failureReason answers the slipway_auth_failures_total reason of an
+// authentication error, or "" for errors that are not the credentials'
+// fault (the database down, a cancelled request).
+func failureReason(err error) string {
+	switch {
+	case errors.Is(err, ErrNoCredentials):
+		return server.AuthFailureMissingCredentials
+	case errors.Is(err, ErrTwoCredentials), errors.Is(err, ErrBadAuthorization):
+		return server.AuthFailureMalformedCredentials
+	case errors.Is(err, ErrTokenExpired):
+		return server.AuthFailureExpiredToken
+	case errors.Is(err, ErrTokenInvalid):
+		return server.AuthFailureInvalidToken
+	case errors.Is(err, ErrSessionRevoked):
+		return server.AuthFailureRevokedSession
+	case errors.Is(err, ErrMalformedAPIKey), errors.Is(err, ErrInvalidAPIKey):
+		return server.AuthFailureInvalidAPIKey
+	case errors.Is(err, ErrUserGone):
+		return server.AuthFailureUserGone
+	case errors.Is(err, errRefreshReused):
+		return server.AuthFailureReusedRefreshToken
+	case errors.Is(err, ErrInvalidRefreshToken):
+		return server.AuthFailureInvalidRefreshToken
+	}
+	return ""
 }
 
 // bearerChallenge is the RFC 6750 WWW-Authenticate value for a refused

@@ -87,6 +87,9 @@ func (s *Service) authError(ctx context.Context, procedure, protocol string, err
 	case errors.Is(err, context.DeadlineExceeded):
 		return connect.NewError(connect.CodeDeadlineExceeded, errors.New("deadline exceeded while authenticating"))
 	}
+	if reason := failureReason(err); reason != "" {
+		server.RecordAuthFailure(ctx, reason)
+	}
 	if ce := new(connect.Error); errors.As(toConnectError(err), &ce) {
 		if ce.Code() == connect.CodeUnauthenticated && protocol != connect.ProtocolGRPC {
 			ce.Meta().Set("WWW-Authenticate", bearerChallenge(challengeCode(err)))

@@ -100,8 +100,8 @@ func TestFreeUserLimitOverEveryProtocol(t *testing.T) {
 			assert.Contains(t, a.msg, "rate limit exceeded")
 		})
 	}
-	assert.InDelta(t, float64(len(protocols(srv.URL))), counterValue(t, reg, "slipway_rate_limit_rejections_total", "tier", "free"), 0)
-	assert.Zero(t, counterValue(t, reg, "slipway_rate_limit_rejections_total", "tier", "paid"))
+	assert.InDelta(t, float64(len(protocols(srv.URL))), counterValue(t, reg, "slipway_ratelimit_rejected_total", "tier", "free"), 0)
+	assert.Zero(t, counterValue(t, reg, "slipway_ratelimit_rejected_total", "tier", "paid"))
 }
 
 // Errors from further in (here the deployment service, not implemented yet
@@ -177,7 +177,7 @@ func TestPaidUserGetsHundred(t *testing.T) {
 	a := call(t, userHeaders(user))
 	require.Equal(t, connect.CodeResourceExhausted, a.code)
 	assert.Equal(t, 1, a.int(t, ratelimit.HeaderRetryAfter)) // 0.6 s, rounded up
-	assert.InDelta(t, 1, counterValue(t, reg, "slipway_rate_limit_rejections_total", "tier", "paid"), 0)
+	assert.InDelta(t, 1, counterValue(t, reg, "slipway_ratelimit_rejected_total", "tier", "paid"), 0)
 }
 
 // The limit is the user's, whichever session or API key a request uses.
@@ -339,7 +339,7 @@ func TestAuthProceduresLimitedPerClientAddress(t *testing.T) {
 		a = registerREST(t, srv.URL, "198.51.100.8")
 		require.NotEqual(t, connect.CodeResourceExhausted, a.code)
 		assert.Equal(t, 9, a.int(t, ratelimit.HeaderRemaining))
-		assert.InDelta(t, 2, counterValue(t, reg, "slipway_rate_limit_rejections_total", "tier", "ip"), 0)
+		assert.InDelta(t, 2, counterValue(t, reg, "slipway_ratelimit_rejected_total", "tier", "ip"), 0)
 	})
 
 	t.Run("spoofed header from an untrusted peer", func(t *testing.T) {

@@ -297,7 +297,7 @@ func New(pool *pgxpool.Pool, cfg Config, reg prometheus.Registerer, logger *slog
 		reg = prometheus.NewRegistry()
 	}
 	rejections, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "slipway_rate_limit_rejections_total",
+		Name: "slipway_ratelimit_rejected_total",
 		Help: "Requests refused for being over their rate limit, by the tier whose limit applied (free, paid, or ip for the per-address limit of auth procedures).",
 	}, []string{"tier"}))
 	if err != nil {
