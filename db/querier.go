@@ -154,6 +154,16 @@ type Querier interface {
 	// that two replicas' batches never deadlock. Time is clock_timestamp(), read
 	// once for the whole batch.
 	//
+	// lease_us_i > 0 marks the extra requests on bucket i (those beyond the
+	// replica's waiting calls) as a lease: tokens the replica will spend itself
+	// at any time within lease_us from now. They are admitted against the
+	// bucket as it is now (spending them sooner could only drain the bucket
+	// less), and the TAT is moved as if they arrived at now + lease_us (spending
+	// them later could only be worse): TAT = now + max(backlog, lease_us) +
+	// taken*e. So no schedule of spending within the lease admits a request the
+	// bucket would refuse; the price is the drain of lease_us that the bucket
+	// forgoes.
+	//
 	// Answers per bucket: taken, the limit and tier applied, e, and ahead_us =
 	// TAT - now after the batch; the caller derives each request's decision
 	// (request j < taken saw ahead_us - (taken - 1 - j) * e; the others saw

@@ -19,6 +19,7 @@ req AS MATERIALIZED (
     SELECT
         i.bucket,
         i.n,
+        i.lease_us,
         clock.now_us,
         p.lim,
         p.tier,
@@ -28,14 +29,15 @@ req AS MATERIALIZED (
             b.bucket,
             ($2::uuid[])[b.ord] AS user_id,
             ($3::int[])[b.ord] AS default_limit,
-            ($4::int[])[b.ord] AS n
-        FROM unnest($5::text[]) WITH ORDINALITY AS b (bucket, ord)
+            ($4::int[])[b.ord] AS n,
+            ($5::bigint[])[b.ord] AS lease_us
+        FROM unnest($6::text[]) WITH ORDINALITY AS b (bucket, ord)
     ) AS i
     CROSS JOIN clock
     LEFT JOIN users u ON u.id = i.user_id
     CROSS JOIN LATERAL (
         SELECT
-            (CASE WHEN u.tier = 'paid' THEN $6::int ELSE i.default_limit END)::int AS lim,
+            (CASE WHEN u.tier = 'paid' THEN $7::int ELSE i.default_limit END)::int AS lim,
             COALESCE(u.tier, '')::text AS tier
     ) AS p
 ),
@@ -43,7 +45,7 @@ take AS (
     INSERT INTO rate_limits AS r (bucket, tat_us, emission_us, allowed, taken)
     SELECT
         req.bucket,
-        req.now_us + least(req.n, req.lim) * req.emission_us,
+        req.now_us + greatest(req.lease_us, 0) + least(req.n, req.lim) * req.emission_us,
         req.emission_us,
         req.n <= req.lim,
         least(req.n, req.lim)
@@ -51,7 +53,8 @@ take AS (
     ORDER BY req.bucket
     ON CONFLICT (bucket) DO UPDATE SET (tat_us, emission_us, allowed, taken) = (
         SELECT
-            req.now_us + s.backlog_us + a.taken * req.emission_us,
+            req.now_us + CASE WHEN a.taken > 0 THEN greatest(s.backlog_us, req.lease_us) ELSE s.backlog_us END
+                + a.taken * req.emission_us,
             req.emission_us,
             a.taken = req.n,
             a.taken
@@ -91,6 +94,7 @@ type TakeRateLimitsParams struct {
 	UserIds       []uuid.UUID
 	DefaultLimits []int32
 	Counts        []int32
+	LeaseUs       []int64
 	Buckets       []string
 	PaidLimit     int32
 }
@@ -119,6 +123,16 @@ type TakeRateLimitsRow struct {
 // that two replicas' batches never deadlock. Time is clock_timestamp(), read
 // once for the whole batch.
 //
+// lease_us_i > 0 marks the extra requests on bucket i (those beyond the
+// replica's waiting calls) as a lease: tokens the replica will spend itself
+// at any time within lease_us from now. They are admitted against the
+// bucket as it is now (spending them sooner could only drain the bucket
+// less), and the TAT is moved as if they arrived at now + lease_us (spending
+// them later could only be worse): TAT = now + max(backlog, lease_us) +
+// taken*e. So no schedule of spending within the lease admits a request the
+// bucket would refuse; the price is the drain of lease_us that the bucket
+// forgoes.
+//
 // Answers per bucket: taken, the limit and tier applied, e, and ahead_us =
 // TAT - now after the batch; the caller derives each request's decision
 // (request j < taken saw ahead_us - (taken - 1 - j) * e; the others saw
@@ -129,6 +143,7 @@ func (q *Queries) TakeRateLimits(ctx context.Context, arg TakeRateLimitsParams) 
 		arg.UserIds,
 		arg.DefaultLimits,
 		arg.Counts,
+		arg.LeaseUs,
 		arg.Buckets,
 		arg.PaidLimit,
 	)

@@ -14,6 +14,16 @@
 -- that two replicas' batches never deadlock. Time is clock_timestamp(), read
 -- once for the whole batch.
 --
+-- lease_us_i > 0 marks the extra requests on bucket i (those beyond the
+-- replica's waiting calls) as a lease: tokens the replica will spend itself
+-- at any time within lease_us from now. They are admitted against the
+-- bucket as it is now (spending them sooner could only drain the bucket
+-- less), and the TAT is moved as if they arrived at now + lease_us (spending
+-- them later could only be worse): TAT = now + max(backlog, lease_us) +
+-- taken*e. So no schedule of spending within the lease admits a request the
+-- bucket would refuse; the price is the drain of lease_us that the bucket
+-- forgoes.
+--
 -- Answers per bucket: taken, the limit and tier applied, e, and ahead_us =
 -- TAT - now after the batch; the caller derives each request's decision
 -- (request j < taken saw ahead_us - (taken - 1 - j) * e; the others saw
@@ -25,6 +35,7 @@ req AS MATERIALIZED (
     SELECT
         i.bucket,
         i.n,
+        i.lease_us,
         clock.now_us,
         p.lim,
         p.tier,
@@ -34,7 +45,8 @@ req AS MATERIALIZED (
             b.bucket,
             (sqlc.arg(user_ids)::uuid[])[b.ord] AS user_id,
             (sqlc.arg(default_limits)::int[])[b.ord] AS default_limit,
-            (sqlc.arg(counts)::int[])[b.ord] AS n
+            (sqlc.arg(counts)::int[])[b.ord] AS n,
+            (sqlc.arg(lease_us)::bigint[])[b.ord] AS lease_us
         FROM unnest(sqlc.arg(buckets)::text[]) WITH ORDINALITY AS b (bucket, ord)
     ) AS i
     CROSS JOIN clock
@@ -49,7 +61,7 @@ take AS (
     INSERT INTO rate_limits AS r (bucket, tat_us, emission_us, allowed, taken)
     SELECT
         req.bucket,
-        req.now_us + least(req.n, req.lim) * req.emission_us,
+        req.now_us + greatest(req.lease_us, 0) + least(req.n, req.lim) * req.emission_us,
         req.emission_us,
         req.n <= req.lim,
         least(req.n, req.lim)
@@ -57,7 +69,8 @@ take AS (
     ORDER BY req.bucket
     ON CONFLICT (bucket) DO UPDATE SET (tat_us, emission_us, allowed, taken) = (
         SELECT
-            req.now_us + s.backlog_us + a.taken * req.emission_us,
+            req.now_us + CASE WHEN a.taken > 0 THEN greatest(s.backlog_us, req.lease_us) ELSE s.backlog_us END
+                + a.taken * req.emission_us,
             req.emission_us,
             a.taken = req.n,
             a.taken

@@ -87,6 +87,11 @@ type answer struct {
 // connection is replaced after any error and after the pool's
 // MaxConnLifetime, as pooled ones are.
 type batcher struct {
+	// leaseTTL and leaseMin configure leases (lease.go); leaseMin 0 turns
+	// them off.
+	leaseTTL time.Duration
+	leaseMin int32
+
 	pool      *pgxpool.Pool
 	maxAge    time.Duration
 	windowUs  int64
@@ -99,6 +104,7 @@ type batcher struct {
 	stop context.CancelFunc
 
 	mu      sync.Mutex
+	leases  map[string]*lease // by bucket, only buckets whose limit allows leases
 	pending []*takeCall
 	free    []*lane // lanes with no statement in flight
 	lanes   []*lane
@@ -120,6 +126,9 @@ func newBatcher(pool *pgxpool.Pool, cfg Config, sizes prometheus.Observer) *batc
 		lanes[i] = &lane{}
 	}
 	return &batcher{
+		leaseTTL:  leaseTTL(cfg),
+		leaseMin:  int32(max(cfg.LeaseMinLimit, 0)), //nolint:gosec // bounded by withDefaults.
+		leases:    map[string]*lease{},
 		lanes:     lanes,
 		free:      append([]*lane(nil), lanes...),
 		pool:      pool,
@@ -144,6 +153,10 @@ func (b *batcher) take(ctx context.Context, bucket string, userID uuid.UUID, def
 	if b.closed {
 		b.mu.Unlock()
 		return answer{}, errClosed
+	}
+	if a, ok := b.spendLease(bucket, time.Now()); ok {
+		b.mu.Unlock()
+		return a, nil
 	}
 	b.pending = append(b.pending, c)
 	var ln *lane
@@ -229,7 +242,7 @@ func (b *batcher) query(ctx context.Context, ln *lane, arg db.TakeRateLimitsPara
 		rows []db.TakeRateLimitsRow
 		err  error
 	)
-	if len(arg.Buckets) == 1 && arg.Counts[0] == 1 {
+	if len(arg.Buckets) == 1 && arg.Counts[0] == 1 && arg.LeaseUs[0] == 0 {
 		var row db.TakeRateLimitRow
 		row, err = q.TakeRateLimit(ctx, single(arg))
 		r := db.TakeRateLimitsRow{Bucket: arg.Buckets[0], Lim: row.Lim, Tier: row.Tier, EmissionUs: row.EmissionUs, AheadUs: row.AheadUs}
@@ -314,6 +327,16 @@ func (b *batcher) exec(ln *lane, batch []*takeCall) {
 		groups[i] = append(groups[i], c)
 		arg.Counts[i]++
 	}
+	sent := time.Now()
+	arg.LeaseUs = make([]int64, len(groups))
+	b.mu.Lock()
+	for i, bucket := range arg.Buckets {
+		if extra := b.leaseWanted(bucket, sent); extra > 0 {
+			arg.Counts[i] += extra
+			arg.LeaseUs[i] = b.leaseTTL.Microseconds()
+		}
+	}
+	b.mu.Unlock()
 	b.sizes.Observe(float64(len(batch)))
 	ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
 	defer cancel()
@@ -335,6 +358,9 @@ func (b *batcher) exec(ln *lane, batch []*takeCall) {
 		for j, c := range groups[i] {
 			c.done <- takeResult{ans: answerOf(row, j)}
 		}
+		b.mu.Lock()
+		b.grantLease(row, len(groups[i]), sent)
+		b.mu.Unlock()
 	}
 	for i, g := range groups {
 		if !answered[i] {
@@ -349,7 +375,10 @@ func (b *batcher) exec(ln *lane, batch []*takeCall) {
 // answerOf is the decision on request j (from 0, in arrival order) of the
 // ones row's bucket took in one statement: the first row.Taken were admitted
 // one after the other, each moving the TAT by one emission interval, and the
-// rest were refused with the TAT where the last admitted one left it.
+// rest were refused with the TAT where the last admitted one left it. A
+// lease's tokens come after the waiting requests, so request j's figures
+// leave them out, as if they were still in the bucket (they are, for this
+// replica).
 func answerOf(row db.TakeRateLimitsRow, j int) answer {
 	a := answer{lim: row.Lim, tier: row.Tier, emissionUs: row.EmissionUs, aheadUs: row.AheadUs}
 	if taken := int(row.Taken); j < taken {

@@ -24,7 +24,7 @@ import (
 func TestConcurrentRequestsAreBatched(t *testing.T) {
 	pool := dbtest.New(t)
 	reg := prometheus.NewRegistry()
-	l := newLimiter(t, pool, ratelimit.Config{AuthPerMinutePerIP: 3}, reg)
+	l := newLimiter(t, pool, ratelimit.Config{AuthPerMinutePerIP: 3, Timeout: 10 * time.Second}, reg)
 	free, _ := newUser(t, pool, "free")
 	paid, _ := newUser(t, pool, "paid")
 	addr := netip.MustParseAddr("192.0.2.7")

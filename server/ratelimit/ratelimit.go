@@ -43,6 +43,13 @@
 // connections the limiter keeps for itself, out of the pool, so a pool busy
 // with slow handlers never delays a decision.
 //
+// # Leases
+//
+// Buckets with limits of 1000 or more per window (never API.md's tiers) let
+// a busy replica take a few tokens ahead in the statement it sends anyway
+// and spend them without one; the leased tokens are accounted so that no
+// request the bucket would refuse is admitted. See lease.go.
+//
 // # Clock
 //
 // Time is the database's clock_timestamp(), read once per statement (so the
@@ -180,6 +187,11 @@ type Config struct {
 	// the statement in flight included, and each statement; 0 means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// LeaseMinLimit is the smallest limit per Window whose buckets lease
+	// tokens to a busy replica (lease.go); 0 means DefaultLeaseMinLimit and
+	// a negative value turns leases off, so that every request is its own
+	// statement.
+	LeaseMinLimit int
 	// SweepInterval is how often this Limiter deletes expired buckets; 0
 	// means DefaultSweepInterval and a negative value turns sweeping off
 	// (for a replica whose peers sweep).
@@ -207,6 +219,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.SweepInterval == 0 {
 		c.SweepInterval = DefaultSweepInterval
+	}
+	if c.LeaseMinLimit == 0 {
+		c.LeaseMinLimit = DefaultLeaseMinLimit
 	}
 	var errs []error
 	if c.Window < time.Millisecond {
