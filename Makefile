@@ -8,7 +8,7 @@ NODE_BIN := node_modules/.bin
 DEV_FLAGS ?=
 TEST_FLAGS ?= -timeout 20m
 
-.PHONY: all dev build test unit generate check-generated lint deps node-deps postgres-bin clean
+.PHONY: all dev build test unit generate check-generated lint monitoring-test deps node-deps postgres-bin clean
 
 all: build
 
@@ -59,8 +59,13 @@ lint: node-deps
 	$(NODE_BIN)/buf lint proto
 	$(NODE_BIN)/buf format --diff --exit-code proto
 
+## monitoring-test: check the Prometheus alert rules and run their unit tests.
+monitoring-test:
+	$(GO) tool -modfile=tools.mod promtool check rules monitoring/alerts.yml
+	$(GO) tool -modfile=tools.mod promtool test rules monitoring/alerts_test.yml
+
 ## test: everything CI runs.
-test: deps check-generated lint
+test: deps check-generated lint monitoring-test
 	$(GO) test $(TEST_FLAGS) ./...
 
 ## unit: the Go tests alone, for a quick loop.
