@@ -174,7 +174,10 @@ func (r *runner) run(ctx workflow.Context) (DeploymentResult, error) {
 	sctx := workflow.WithActivityOptions(ctx, solcActivityOptions())
 	var la *lint.Activities
 	var audit lint.AuditResult
-	if err := workflow.ExecuteActivity(sctx, la.Audit, lint.AuditRequest{Source: source, Sources: sources, CompilerVersion: version}).Get(ctx, &audit); err != nil {
+	// The compile stage's request rides along, so that the audit's solc run
+	// caches its result as well (an input change only: no new commands).
+	creq := compile.Request{Source: source, Sources: sources, ContractName: name, CompilerVersion: version, Optimizer: in.Optimizer, OmitAST: true}
+	if err := workflow.ExecuteActivity(sctx, la.Audit, lint.AuditRequest{Source: source, Sources: sources, CompilerVersion: version, Next: &creq}).Get(ctx, &audit); err != nil {
 		return DeploymentResult{}, err
 	}
 	summary := &progress.Lint{High: audit.Summary.High, Medium: audit.Summary.Medium, Low: audit.Summary.Low, Info: audit.Summary.Info}
@@ -190,7 +193,6 @@ func (r *runner) run(ctx workflow.Context) (DeploymentResult, error) {
 	}
 	var ca *compile.Activities
 	var comp compile.Result
-	creq := compile.Request{Source: source, Sources: sources, ContractName: name, CompilerVersion: version, Optimizer: in.Optimizer, OmitAST: true}
 	if err := workflow.ExecuteActivity(sctx, ca.Compile, creq).Get(ctx, &comp); err != nil {
 		return DeploymentResult{}, err
 	}

@@ -342,6 +342,19 @@ func parseOutput(raw []byte, res *resolved, version, contractName string) (Resul
 // Compile resolves, selects a compiler for, and compiles one request on the
 // pool. See the package documentation for how to tell its errors apart.
 func (p *Pool) Compile(ctx context.Context, req Request) (Result, error) {
+	return p.CompileWith(ctx, req)
+}
+
+// CompileWith compiles req as Compile does and, when it runs solc, also
+// caches the results of the requests in then that would have sent solc the
+// very same input with the same compiler (they differ only in what is kept
+// of the output: the contract checked for, whether ASTs are dropped). The
+// deployment workflow audits with ASTs and then compiles without them; with
+// the compile request in then, the second stage is a cache hit instead of
+// a second solc run of the same input. A request of then that does not
+// match, or whose result fails (an unknown contract), is left alone: its
+// own compile reports it.
+func (p *Pool) CompileWith(ctx context.Context, req Request, then ...Request) (Result, error) {
 	own, err := req.ownSources()
 	if err != nil {
 		return Result{}, err
@@ -384,8 +397,40 @@ func (p *Pool) Compile(ctx context.Context, req Request) (Result, error) {
 		// Only successes: an error costs little to reproduce and may come
 		// from a fault rather than the sources.
 		p.cachePut(ctx, key, r)
+		for _, t := range then {
+			p.primeCache(ctx, t, c.Version, in, out)
+		}
 	}
 	return r, nil
+}
+
+// primeCache caches t's result from out, solc's output for input in with
+// the compiler version, when t would have sent exactly that.
+func (p *Pool) primeCache(ctx context.Context, t Request, version string, in []byte, out []byte) {
+	own, err := t.ownSources()
+	if err != nil {
+		return
+	}
+	res, err := resolveSources(own, p.oz)
+	if err != nil {
+		return
+	}
+	c, err := p.selectCompiler(ctx, t.CompilerVersion, res.pragmas)
+	if err != nil || c.Version != version {
+		return
+	}
+	tin, err := standardInput(res, t.Optimizer)
+	if err != nil || !bytes.Equal(tin, in) {
+		return
+	}
+	r, err := parseOutput(out, res, version, t.ContractName)
+	if err != nil {
+		return
+	}
+	if t.OmitAST {
+		r.ASTs = nil
+	}
+	p.cachePut(ctx, cacheKey(version, tin, t.ContractName, t.OmitAST), r)
 }
 
 // selectCompiler picks the request's compiler among the installed ones,

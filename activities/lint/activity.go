@@ -20,6 +20,10 @@ type AuditRequest struct {
 	Sources             map[string]string `json:"sources,omitempty"`
 	CompilerVersion     string            `json:"compilerVersion,omitempty"`
 	IncludeDependencies bool              `json:"includeDependencies,omitempty"`
+	// Next is the compile request that follows the audit, as in the
+	// deployment workflow: when the audit runs solc on the same input, it
+	// caches Next's result too, so the compile stage does not run solc again.
+	Next *compile.Request `json:"next,omitempty"`
 }
 
 // AuditResult is the audit API's answer.
@@ -33,7 +37,11 @@ type AuditResult struct {
 // compile activity does (non-retryable, with diagnostics); a crashed solc
 // worker is retried.
 func (a *Activities) Audit(ctx context.Context, req AuditRequest) (AuditResult, error) {
-	res, err := a.Pool.Compile(ctx, compile.Request{Source: req.Source, Sources: req.Sources, CompilerVersion: req.CompilerVersion})
+	var next []compile.Request
+	if req.Next != nil {
+		next = append(next, *req.Next)
+	}
+	res, err := a.Pool.CompileWith(ctx, compile.Request{Source: req.Source, Sources: req.Sources, CompilerVersion: req.CompilerVersion}, next...)
 	if err != nil {
 		return AuditResult{}, compile.ActivityError(err)
 	}

@@ -159,3 +159,44 @@ func benchCache(b *testing.B, hit bool) {
 		}
 	}
 }
+
+// The audit's compile (with ASTs) caches the compile stage's request that
+// follows it when solc would get the same input, so the deployment's
+// compile stage costs no second solc run; a follower with other settings
+// is not cached from it, and one naming an unknown contract still fails.
+func TestCompileWithCachesTheNextStage(t *testing.T) {
+	q := db.New(dbtest.New(t))
+	p := newPool(t, compile.NewPGCache(q))
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	audit := compile.Request{Source: erc20}
+	next := compile.Request{Source: erc20, ContractName: "Token", OmitAST: true}
+	other := compile.Request{Source: erc20, ContractName: "Token", OmitAST: true, Optimizer: compile.Optimizer{Enabled: true, Runs: 1000}}
+	unknown := compile.Request{Source: erc20, ContractName: "Nope", OmitAST: true}
+
+	if _, err := p.CompileWith(ctx, audit, next, other, unknown); err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Stats(); s.SolcRuns != 1 {
+		t.Fatalf("stats %+v: want one solc run", s)
+	}
+	got, err := p.Compile(ctx, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Stats(); s.SolcRuns != 1 || s.CacheHits != 1 {
+		t.Fatalf("stats %+v: the next stage ran solc again", s)
+	}
+	if len(got.ASTs) != 0 || len(got.Contracts) == 0 || got.Contracts[0].Bytecode == "" {
+		t.Fatalf("the cached next stage is not its own result: %d ASTs, contracts %+v", len(got.ASTs), got.Contracts)
+	}
+	if _, err := p.Compile(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Stats(); s.SolcRuns != 2 {
+		t.Fatalf("stats %+v: other optimizer settings must be compiled, not taken from the audit", s)
+	}
+	if _, err := p.Compile(ctx, unknown); err == nil {
+		t.Fatal("an unknown contract compiled from the cache")
+	}
+}
