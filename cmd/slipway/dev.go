@@ -20,7 +20,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/slipway-dev/slipway/activities/chain"
@@ -127,6 +126,13 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
+	// One service for the API and the in-process worker: they share a
+	// Temporal client, whose interceptor makes both halves' spans.
+	tr, logger, err := setupTracing(ctx, "slipway", logger)
+	if err != nil {
+		return err
+	}
+	defer tr.close(ctx, logger)
 	began := time.Now()
 	dataDir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
@@ -197,7 +203,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	// /metrics, whose registry the API handler owns.
 	var workerReg *prometheus.Registry
 	var workerMetricsLn net.Listener
-	var temporalOpts []func(*client.Options)
+	temporalOpts := tr.temporalOptions()
 	if cfg.Worker && metricsAddrEnabled(cfg.WorkerMetricsAddr) {
 		if workerMetricsLn, err = net.Listen("tcp", cfg.WorkerMetricsAddr); err != nil {
 			// A second stack on this machine: it still runs, unobserved.
@@ -225,7 +231,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: tc, Namespace: tcfg.Namespace, TaskQueue: tcfg.TaskQueue, Networks: networks, Secrets: sp, Logger: logger})
+	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: tc, Namespace: tcfg.Namespace, TaskQueue: tcfg.TaskQueue, Networks: networks, Secrets: sp, Logger: logger, Tracer: tr.tracerProvider()})
 	if err != nil {
 		return err
 	}

@@ -14,9 +14,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 
 	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/metrics"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/server"
@@ -96,6 +98,11 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
+	tr, logger, err := setupTracing(ctx, "slipway-api", logger)
+	if err != nil {
+		return err
+	}
+	defer tr.close(ctx, logger)
 	networks, err := loadNetworks(cfg.API.NetworksFile)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
@@ -105,7 +112,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer pool.Close()
-	tc, err := dialTemporal(cfg.Temporal, logger)
+	tc, err := dialTemporal(cfg.Temporal, logger, tr.temporalOptions()...)
 	if err != nil {
 		return err
 	}
@@ -114,7 +121,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: tc, Namespace: cfg.Temporal.Namespace, TaskQueue: cfg.Temporal.TaskQueue, Networks: networks, Secrets: sp, Logger: logger})
+	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: tc, Namespace: cfg.Temporal.Namespace, TaskQueue: cfg.Temporal.TaskQueue, Networks: networks, Secrets: sp, Logger: logger, Tracer: tr.tracerProvider()})
 	if err != nil {
 		return err
 	}
@@ -137,6 +144,10 @@ type apiDeps struct {
 	Networks  chain.Config
 	Secrets   secrets.Provider
 	Logger    *slog.Logger
+	// Tracer traces RPCs when set; the Temporal client must carry the
+	// matching interceptor (tracing.temporalOptions) for workflow starts
+	// to join the RPC's trace.
+	Tracer trace.TracerProvider
 }
 
 // newAPIHandler assembles the API with its readiness checks (Postgres,
@@ -145,7 +156,10 @@ type apiDeps struct {
 // after the server has drained.
 func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d apiDeps) (http.Handler, func(), error) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The pool's statistics under the worker's names (slipway_db_pool_*):
+	// one collector, one set of dashboards, whichever process it is.
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		metrics.NewPoolCollector(d.Pool))
 	checks := []server.ReadinessCheck{
 		{Name: "postgres", Check: d.Pool.Ping},
 		{Name: "temporal", Check: temporalReady(d.Temporal, d.Namespace)},
@@ -180,7 +194,7 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 		AllowedOrigins:  cfg.origins(),
 		MaxRequestBytes: cfg.MaxBodyBytes,
 		TLS:             cfg.TLS,
-	}, server.Deps{Logger: d.Logger, Registry: reg, Readiness: checks, Interceptors: g.interceptors, Services: svcs})
+	}, server.Deps{Logger: d.Logger, Registry: reg, Readiness: checks, Interceptors: g.interceptors, Services: svcs, TracerProvider: d.Tracer})
 	if err != nil {
 		closeHub()
 		g.close()

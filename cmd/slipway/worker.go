@@ -110,6 +110,11 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
+	tr, logger, err := setupTracing(ctx, "slipway-worker", logger)
+	if err != nil {
+		return err
+	}
+	defer tr.close(ctx, logger)
 	networks, err := loadNetworks(cfg.NetworksFile)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
@@ -119,7 +124,7 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	if !metricsAddrEnabled(cfg.MetricsAddr) {
-		tc, err := dialTemporal(cfg.Temporal, logger)
+		tc, err := dialTemporal(cfg.Temporal, logger, tr.temporalOptions()...)
 		if err != nil {
 			return err
 		}
@@ -134,7 +139,7 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	reg := newWorkerRegistry()
 	mh, closeMH := metrics.TemporalHandler(reg, logger)
 	defer closeMH.Close()
-	tc, err := dialTemporal(cfg.Temporal, logger, withMetricsHandler(mh))
+	tc, err := dialTemporal(cfg.Temporal, logger, append(tr.temporalOptions(), withMetricsHandler(mh))...)
 	if err != nil {
 		_ = ln.Close()
 		return err
