@@ -8,7 +8,7 @@ NODE_BIN := node_modules/.bin
 DEV_FLAGS ?=
 TEST_FLAGS ?= -timeout 20m
 
-.PHONY: all dev build test unit generate check-generated lint monitoring-test deps node-deps postgres-bin clean
+.PHONY: all dev build test unit bench generate check-generated lint monitoring-test deps node-deps postgres-bin clean
 
 all: build
 
@@ -71,6 +71,12 @@ test: deps check-generated lint monitoring-test
 ## unit: the Go tests alone, for a quick loop.
 unit:
 	$(GO) test $(TEST_FLAGS) ./...
+
+## bench: the API and pipeline benchmarks against their same-run baselines
+## and targets; BENCH_FLAGS="-pkg ./server/ratelimit" for a subset.
+BENCH_FLAGS ?=
+bench: deps
+	$(GO) run ./bench $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin .protodeps

@@ -1,0 +1,133 @@
+package main
+
+// suite is one `go test -bench` run of the harness: a package and the
+// benchmarks of it that carry a figure, with a benchtime that gives them
+// enough iterations to be stable without taking minutes on a 2-core machine.
+type suite struct {
+	Pkg       string
+	Bench     string
+	Benchtime string
+}
+
+// suites are the project's API and pipeline benchmarks, in the order they
+// run: the cheap, in-process ones first.
+var suites = []suite{
+	{"./activities/generate/", "Generate", "1s"},
+	{"./activities/lint/", "Analyze", "1s"},
+	{"./internal/secrets/", "RedactingHandler", "1s"},
+	{"./server/", "InterceptorChain", "2s"},
+	{"./server/auth/", "AuthenticatedCall|LoginFailure|Authenticate$", "2s"},
+	{"./server/ratelimit/", ".", "2s"},
+	{"./cmd/slipway/", "GuardedCall", "2s"},
+	{"./activities/compile/", "Compile", "1s"},
+	{"./activities/compile/cachetest/", ".", "1s"},
+	// Every iteration deploys real contracts through Temporal and anvil.
+	{"./cmd/slipway/", "Pipeline", "3x"},
+}
+
+// Comparisons say which way a ratio is taken.
+const (
+	// FigureOverBaseline suits times: 1.2 is 20 % slower than the baseline.
+	FigureOverBaseline = "figure/baseline"
+	// BaselineOverFigure suits times read as rates: 0.8 is 80 % of the
+	// baseline's throughput at the same concurrency.
+	BaselineOverFigure = "baseline/figure"
+)
+
+// target is what a figure must reach. On says what is compared: the
+// ratio, or the figure itself (in the figure's unit).
+type target struct {
+	On    string // "ratio" or "figure"
+	Op    string // ">=", "<=", "<", ">" or "within"
+	Value float64
+	// Lo and Hi bound "within".
+	Lo, Hi float64
+	Text   string
+}
+
+// figure pairs a benchmark's figure with its baseline from the same run.
+type figure struct {
+	Bench string // benchmark name without the -GOMAXPROCS suffix
+	// Figure is the unit of the measured value: "ns/op" or a custom
+	// metric of b.ReportMetric.
+	Figure string
+	// Baseline is the unit of the baseline in the same benchmark, or
+	// "BenchmarkOther:unit" for another benchmark of the same run; empty
+	// when the benchmark reports only a ratio (the baseline is then
+	// derived from it) or has no baseline.
+	Baseline string
+	// Ratio is a ratio metric the benchmark reports itself; empty: the
+	// harness divides as Comparison says.
+	Ratio      string
+	Comparison string
+	Target     *target
+	// Source is where the target is stated.
+	Source string
+}
+
+// figures are the benchmarks' figures, their baselines and the targets the
+// issues set. A benchmark not run (-pkg, -bench) leaves its rows out.
+//
+//	benchmark                           figure               baseline               target
+//	InterceptorChain                    chain-ns/call        bare-ns/call           rate ≥ 0.8 of bare (README)
+//	AuthenticatedCall (jwt, apikey)     <way>-us             bare-us                rate ≥ 0.7 of bare (identity issue)
+//	GuardedCall (jwt, apikey)           <way>-us             bare-us                rate ≥ 0.7 of bare: auth + rate limit, as served
+//	ratelimit Interceptor               limited-µs/call      bare-µs/call           none of its own (part of GuardedCall's)
+//	LoginFailure                        unknown-ms           wrong-ms               ≈ 1 (0.9–1.1): timing tells no account apart
+//	Pipeline/Latency/cold               pipeline-ms/op       direct-ms/op           ≤ 1.5× (issue 5), and ≤ 1.5× direct+lint
+//	Pipeline/Latency/warm               pipeline-ms/op       direct-ms/op           < 300 ms (issue 5)
+//	Pipeline/Throughput                 deploys/s            bare-wf/s              ≥ 0.6 of bare workflows (issue 5)
+//	AnalyzeERC20                        ns/op                JSON decode of the AST < 10 ms (issue 4); x-json shown
+//	Analyze2000Lines                    ns/op                JSON decode of the AST < 100 ms (issue 4)
+//	Compile/ERC20, Compile/Counter      pool-ms/op           innode-ms/op           ≤ 1.25× solc-js in one warm node (README)
+//	CompileCacheHit                     ns/op                CompileCacheMiss       < 5 ms (README)
+//	Generate/<kind>                     ns/op                none                   < 2 ms (README)
+//	RedactingHandler/redacting          ns/op                RedactingHandler/bare  none
+var figures = []figure{
+	{Bench: "BenchmarkInterceptorChain", Figure: "chain-ns/call", Baseline: "bare-ns/call", Ratio: "ratio", Comparison: BaselineOverFigure,
+		Target: &target{On: "ratio", Op: ">=", Value: 0.8, Text: "≥ 0.8 of bare rate"}, Source: "README (server interceptors)"},
+
+	{Bench: "BenchmarkAuthenticatedCall", Figure: "chain-us", Baseline: "bare-us", Ratio: "ratio-chain", Comparison: BaselineOverFigure,
+		Target: &target{On: "ratio", Op: ">=", Value: 0.8, Text: "≥ 0.8 of bare rate"}, Source: "README (server interceptors)"},
+	{Bench: "BenchmarkAuthenticatedCall", Figure: "jwt-us", Baseline: "bare-us", Ratio: "ratio-jwt", Comparison: BaselineOverFigure,
+		Target: &target{On: "ratio", Op: ">=", Value: 0.7, Text: "≥ 0.7 of bare rate"}, Source: "identity issue; server/auth/bench_test.go"},
+	{Bench: "BenchmarkAuthenticatedCall", Figure: "apikey-us", Baseline: "bare-us", Ratio: "ratio-apikey", Comparison: BaselineOverFigure,
+		Target: &target{On: "ratio", Op: ">=", Value: 0.7, Text: "≥ 0.7 of bare rate"}, Source: "identity issue; server/auth/bench_test.go"},
+	{Bench: "BenchmarkLoginFailure", Figure: "unknown-ms", Baseline: "wrong-ms", Ratio: "unknown/wrong", Comparison: FigureOverBaseline,
+		Target: &target{On: "ratio", Op: "within", Lo: 0.9, Hi: 1.1, Text: "≈ 1 (0.9–1.1)"}, Source: "server/auth/bench_test.go: close to 1"},
+
+	{Bench: "BenchmarkGuardedCall", Figure: "jwt-us", Baseline: "bare-us", Ratio: "ratio-jwt", Comparison: BaselineOverFigure,
+		Target: &target{On: "ratio", Op: ">=", Value: 0.7, Text: "≥ 0.7 of bare rate"}, Source: "identity issue: auth + rate limit unary"},
+	{Bench: "BenchmarkGuardedCall", Figure: "apikey-us", Baseline: "bare-us", Ratio: "ratio-apikey", Comparison: BaselineOverFigure,
+		Target: &target{On: "ratio", Op: ">=", Value: 0.7, Text: "≥ 0.7 of bare rate"}, Source: "identity issue: auth + rate limit unary"},
+	{Bench: "BenchmarkInterceptor", Figure: "limited-µs/call", Baseline: "bare-µs/call", Ratio: "ratio", Comparison: BaselineOverFigure,
+		Source: "server/ratelimit/bench_test.go (no target of its own)"},
+
+	{Bench: "BenchmarkPipeline/Latency/cold", Figure: "pipeline-ms/op", Baseline: "direct-ms/op", Ratio: "x-direct", Comparison: FigureOverBaseline,
+		Target: &target{On: "ratio", Op: "<=", Value: 1.5, Text: "≤ 1.5× direct"}, Source: "issue 5; cmd/slipway/pipeline_bench_test.go"},
+	{Bench: "BenchmarkPipeline/Latency/cold", Figure: "pipeline-ms/op", Baseline: "direct+lint-ms/op", Ratio: "x-direct+lint", Comparison: FigureOverBaseline,
+		Target: &target{On: "ratio", Op: "<=", Value: 1.5, Text: "≤ 1.5× direct+lint"}, Source: "issue 5, with the audit in the baseline too"},
+	{Bench: "BenchmarkPipeline/Latency/warm", Figure: "pipeline-ms/op", Baseline: "direct-ms/op", Ratio: "x-direct", Comparison: FigureOverBaseline,
+		Target: &target{On: "figure", Op: "<", Value: 300, Text: "< 300 ms"}, Source: "issue 5"},
+	{Bench: "BenchmarkPipeline/Throughput", Figure: "deploys/s", Baseline: "bare-wf/s", Ratio: "x-bare", Comparison: FigureOverBaseline,
+		Target: &target{On: "ratio", Op: ">=", Value: 0.6, Text: "≥ 0.6 of bare workflows"}, Source: "issue 5"},
+
+	{Bench: "BenchmarkAnalyzeERC20", Figure: "ns/op", Ratio: "x-json", Comparison: FigureOverBaseline,
+		Target: &target{On: "figure", Op: "<", Value: 10e6, Text: "< 10 ms"}, Source: "issue 4; baseline: JSON decode of the same AST"},
+	{Bench: "BenchmarkAnalyze2000Lines", Figure: "ns/op", Ratio: "x-json", Comparison: FigureOverBaseline,
+		Target: &target{On: "figure", Op: "<", Value: 100e6, Text: "< 100 ms"}, Source: "issue 4; baseline: JSON decode of the same AST"},
+
+	{Bench: "BenchmarkCompile/ERC20", Figure: "pool-ms/op", Baseline: "innode-ms/op", Ratio: "pool/innode", Comparison: FigureOverBaseline,
+		Target: &target{On: "ratio", Op: "<=", Value: 1.25, Text: "≤ 1.25× solc-js in one node"}, Source: "README (compile pool)"},
+	{Bench: "BenchmarkCompile/Counter", Figure: "pool-ms/op", Baseline: "innode-ms/op", Ratio: "pool/innode", Comparison: FigureOverBaseline,
+		Target: &target{On: "ratio", Op: "<=", Value: 1.25, Text: "≤ 1.25× solc-js in one node"}, Source: "README (compile pool)"},
+	{Bench: "BenchmarkCompileCacheHit", Figure: "ns/op", Baseline: "BenchmarkCompileCacheMiss:ns/op", Comparison: FigureOverBaseline,
+		Target: &target{On: "figure", Op: "<", Value: 5e6, Text: "< 5 ms"}, Source: "README (compile cache)"},
+
+	{Bench: "BenchmarkGenerate/ERC20", Figure: "ns/op", Target: &target{On: "figure", Op: "<", Value: 2e6, Text: "< 2 ms"}, Source: "README (generate)"},
+	{Bench: "BenchmarkGenerate/ERC721", Figure: "ns/op", Target: &target{On: "figure", Op: "<", Value: 2e6, Text: "< 2 ms"}, Source: "README (generate)"},
+	{Bench: "BenchmarkGenerate/ERC1155", Figure: "ns/op", Target: &target{On: "figure", Op: "<", Value: 2e6, Text: "< 2 ms"}, Source: "README (generate)"},
+
+	{Bench: "BenchmarkRedactingHandler/redacting", Figure: "ns/op", Baseline: "BenchmarkRedactingHandler/bare:ns/op", Comparison: FigureOverBaseline,
+		Source: "internal/secrets (no target)"},
+}
