@@ -8,12 +8,12 @@ NODE_BIN := node_modules/.bin
 DEV_FLAGS ?=
 TEST_FLAGS ?= -timeout 20m
 
-.PHONY: all dev build test unit bench generate check-generated lint monitoring-test deps node-deps postgres-bin clean
+.PHONY: all dev build test unit bench generate check-generated lint monitoring-test web-build web-test deps node-deps postgres-bin chromium-bin clean
 
 all: build
 
 ## deps: install what the build and tests need and is missing here.
-deps: node-deps postgres-bin
+deps: node-deps postgres-bin chromium-bin
 
 node-deps: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
@@ -28,9 +28,21 @@ postgres-bin:
 		echo "installing PostgreSQL binaries"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else echo "PostgreSQL binaries (initdb, postgres) are missing: install your distribution's postgresql package" >&2; exit 1; fi
 
-## build: the one binary.
-build: node-deps
+# The console's end-to-end test drives Debian's Chromium through
+# playwright-core (which downloads no browser of its own).
+chromium-bin:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Chromium"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "chromium is missing (the console's browser test needs it): install your distribution's chromium package" >&2; exit 1; fi
+
+## build: the one binary, with the web console built and embedded.
+build: node-deps web-build
 	$(GO) build -o $(BIN) ./cmd/slipway
+
+## web-build: the console's assets into web/dist (committed, embedded by package web).
+web-build: node-deps
+	$(NODE_BIN)/vite build --config web/vite.config.ts --logLevel warn
 
 ## dev: the whole stack on this machine (see README).
 dev: build postgres-bin
@@ -41,14 +53,15 @@ generate: node-deps
 	$(GO) run ./proto/deps .protodeps
 	$(NODE_BIN)/buf generate
 	$(GO) tool -modfile=tools.mod sqlc generate
+	$(MAKE) --no-print-directory web-build
 
 ## check-generated: fail when committed generated code is stale.
-gen_hash = { find proto -name '*.pb.go' -o -name '*.connect.go'; ls db/*.go; } | sort | xargs sha256sum | sha256sum
+gen_hash = { find proto -name '*.pb.go' -o -name '*.connect.go'; ls db/*.go; find web/src/gen web/dist -type f; } | sort | xargs sha256sum | sha256sum
 check-generated:
 	@before=$$($(gen_hash)); \
 	$(MAKE) --no-print-directory generate >/dev/null; \
 	if [ "$$before" != "$$($(gen_hash))" ]; then \
-		echo "generated code was stale and is now regenerated: commit it" >&2; git status --short -- proto db >&2; exit 1; fi
+		echo "generated code was stale and is now regenerated: commit it" >&2; git status --short -- proto db web/src/gen web/dist >&2; exit 1; fi
 
 ## lint: formatting, vet, staticcheck, buf lint and format.
 lint: node-deps
@@ -64,8 +77,13 @@ monitoring-test:
 	$(GO) tool -modfile=tools.mod promtool check rules monitoring/alerts.yml
 	$(GO) tool -modfile=tools.mod promtool test rules monitoring/alerts_test.yml
 
+## web-test: type-check the console and run its unit tests (Vitest).
+web-test: node-deps
+	$(NODE_BIN)/tsc -p web
+	cd web && npx --no-install vitest run
+
 ## test: everything CI runs.
-test: deps check-generated lint monitoring-test
+test: deps check-generated lint monitoring-test web-test
 	$(GO) test $(TEST_FLAGS) ./...
 
 ## unit: the Go tests alone, for a quick loop.

@@ -1,0 +1,96 @@
+import { apiKeys } from "../api";
+import { busy, copyButton, errorBox, field, formatTime, h, replace, setFieldError } from "../dom";
+import type { PageContext } from "../main";
+import type { ApiKey } from "../gen/slipway/v1/api_keys_pb";
+
+export function keysPage(ctx: PageContext): void {
+  ctx.setTitle("API keys");
+  const name = h("input", { type: "text", name: "name", maxlength: 100, required: true, autocomplete: "off" });
+  const submit = h("button", { type: "submit", class: "btn btn-primary" }, "Create key");
+  const created = h("div", { "aria-live": "polite" });
+  const listStatus = h("div", { "aria-live": "polite" });
+  const list = h("div", { class: "table-wrap" });
+  const form = h("form", { class: "card form inline-form", novalidate: true }, field("Key name", name, "Say where it will be used, such as “CI” or “laptop”."), h("div", { class: "actions" }, submit));
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const n = name.value.trim();
+    setFieldError(name, n === "" ? "Give the key a name." : "");
+    if (n === "") return name.focus();
+    await busy(submit, "Creating…", async () => {
+      try {
+        const r = await apiKeys.createApiKey({ name: n });
+        name.value = "";
+        const secret = h("code", { class: "secret", id: "new-key-secret" }, r.key);
+        replace(
+          created,
+          h(
+            "div",
+            { class: "alert alert-ok", role: "status" },
+            h("p", { class: "alert-title" }, `Key “${r.apiKey?.name ?? n}” created. Copy it now: it will not be shown again.`),
+            h("div", { class: "secret-row" }, secret, copyButton(() => r.key)),
+            h("p", { class: "small" }, "Send it in the X-API-Key header. Anyone with this key can act as you; revoke it here if it leaks."),
+            h("button", { type: "button", class: "btn btn-small", onclick: () => created.replaceChildren() }, "I have saved it"),
+          ),
+        );
+        await load();
+      } catch (err) {
+        replace(created, errorBox(err));
+      }
+    });
+  });
+
+  async function revoke(k: ApiKey, button: HTMLButtonElement): Promise<void> {
+    if (!window.confirm(`Revoke the key “${k.name}” (${k.prefix}…)? Programs using it stop working at once.`)) return;
+    await busy(button, "Revoking…", async () => {
+      try {
+        await apiKeys.deleteApiKey({ id: k.id });
+        replace(listStatus, h("p", { class: "alert alert-ok", role: "status" }, `Key “${k.name}” revoked.`));
+        await load();
+      } catch (err) {
+        replace(listStatus, errorBox(err));
+      }
+    });
+  }
+
+  async function load(): Promise<void> {
+    try {
+      const r = await apiKeys.listApiKeys({});
+      if (r.apiKeys.length === 0) {
+        replace(list, h("p", { class: "empty" }, "No API keys yet."));
+        return;
+      }
+      replace(
+        list,
+        h(
+          "table",
+          { class: "table" },
+          h("caption", { class: "visually-hidden" }, "Your API keys"),
+          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Prefix"), h("th", { scope: "col" }, "Created"), h("th", { scope: "col" }, "Last used"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
+          h(
+            "tbody",
+            {},
+            r.apiKeys.map((k) => {
+              const b = h("button", { type: "button", class: "btn btn-small btn-danger", "aria-label": `Revoke ${k.name}` }, "Revoke");
+              b.addEventListener("click", () => void revoke(k, b));
+              return h("tr", {}, h("td", { "data-label": "Name" }, k.name), h("td", { "data-label": "Prefix" }, h("code", {}, k.prefix)), h("td", { "data-label": "Created" }, formatTime(k.createdAt)), h("td", { "data-label": "Last used" }, k.lastUsedAt ? formatTime(k.lastUsedAt) : "never"), h("td", {}, b));
+            }),
+          ),
+        ),
+      );
+    } catch (err) {
+      replace(list, errorBox(err, () => void load()));
+    }
+  }
+
+  ctx.main.append(
+    h("h1", {}, "API keys"),
+    h("p", { class: "lead" }, "Keys let scripts and CI call the API as you, without a password."),
+    form,
+    created,
+    h("h2", {}, "Your keys"),
+    listStatus,
+    list,
+  );
+  void load();
+}
