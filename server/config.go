@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"time"
 
@@ -95,6 +96,10 @@ type Deps struct {
 	// span's trace_id and span_id (see telemetry.NewLogHandler). Nil turns
 	// tracing off at no cost.
 	TracerProvider trace.TracerProvider
+	// Console, when set, serves every GET path that no API route claims
+	// (the web console, package web), at the lowest priority: /api/, the
+	// procedure paths and the probes always win. Nil answers 404 there.
+	Console http.Handler
 }
 
 // Services holds one implementation per API service so each capability can

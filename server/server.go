@@ -183,6 +183,11 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", ready.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if deps.Console != nil {
+		// "/" is less specific than every route above, so it only gets
+		// what they leave; "GET /" would conflict with "/api/".
+		mux.Handle("/", deps.Console)
+	}
 
 	e := &edge{
 		logger:    logger,

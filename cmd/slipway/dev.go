@@ -231,6 +231,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if cfg.API.TemporalUIURL == "" {
+		cfg.API.TemporalUIURL = stack.temporal.UIURL() // the console links runs to the stack's own UI
+	}
 	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: tc, Namespace: tcfg.Namespace, TaskQueue: tcfg.TaskQueue, Networks: networks, Secrets: sp, Logger: logger, Tracer: tr.tracerProvider()})
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/server"
+	"github.com/slipway-dev/slipway/web"
 )
 
 // apiConfig is what the API server needs, from flags and env.
@@ -32,6 +33,8 @@ type apiConfig struct {
 	MaxBodyBytes int64
 	CORSOrigins  string
 	TLS          bool
+	// TemporalUIURL is where the web console links deployments' runs.
+	TemporalUIURL string
 }
 
 func (c *apiConfig) register(fs *flag.FlagSet) {
@@ -40,6 +43,7 @@ func (c *apiConfig) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", envInt("SLIPWAY_MAX_BODY_BYTES", server.DefaultMaxRequestBytes), "largest request body accepted (env SLIPWAY_MAX_BODY_BYTES)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", envString("SLIPWAY_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API, or * (env SLIPWAY_CORS_ORIGINS)")
 	fs.BoolVar(&c.TLS, "behind-tls", envBool("SLIPWAY_BEHIND_TLS", false), "clients reach the API over HTTPS (turns on HSTS) (env SLIPWAY_BEHIND_TLS)")
+	fs.StringVar(&c.TemporalUIURL, "temporal-ui-url", envString("SLIPWAY_TEMPORAL_UI_URL", ""), "base URL of the Temporal Web UI the web console links deployment runs to; empty for no links (slipway dev: its own UI) (env SLIPWAY_TEMPORAL_UI_URL)")
 }
 
 func (c *apiConfig) validate() error {
@@ -194,7 +198,8 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 		AllowedOrigins:  cfg.origins(),
 		MaxRequestBytes: cfg.MaxBodyBytes,
 		TLS:             cfg.TLS,
-	}, server.Deps{Logger: d.Logger, Registry: reg, Readiness: checks, Interceptors: g.interceptors, Services: svcs, TracerProvider: d.Tracer})
+	}, server.Deps{Logger: d.Logger, Registry: reg, Readiness: checks, Interceptors: g.interceptors, Services: svcs, TracerProvider: d.Tracer,
+		Console: web.Handler(web.Config{TemporalUIURL: cfg.TemporalUIURL, TemporalNamespace: d.Namespace})})
 	if err != nil {
 		closeHub()
 		g.close()
