@@ -13,6 +13,18 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const awaitDeploymentCreation = `-- name: AwaitDeploymentCreation :exec
+SELECT pg_advisory_xact_lock_shared(1397227344, hashtext($1::uuid::text))
+`
+
+// Waits until no transaction creating the deployment is open (see
+// HoldDeploymentCreation); afterwards the row is visible or was never
+// committed.
+func (q *Queries) AwaitDeploymentCreation(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, awaitDeploymentCreation, id)
+	return err
+}
+
 const cancelDeploymentIfNotDeploying = `-- name: CancelDeploymentIfNotDeploying :one
 UPDATE deployments
 SET status = 'CANCELLED', error = '', updated_at = now()
@@ -265,6 +277,20 @@ func (q *Queries) GetDeploymentForUser(ctx context.Context, arg GetDeploymentFor
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const holdDeploymentCreation = `-- name: HoldDeploymentCreation :exec
+SELECT pg_advisory_xact_lock(1397227344, hashtext($1::uuid::text))
+`
+
+// Taken by the API in the transaction that inserts a deployment and starts
+// its workflow, before the start: the workflow's first step may run before
+// that transaction commits, and AwaitDeploymentCreation lets it wait for
+// the outcome instead of mistaking a row not yet committed for one that
+// never will be. Advisory locks of class 1397227344 ('SLWY') are these.
+func (q *Queries) HoldDeploymentCreation(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, holdDeploymentCreation, id)
+	return err
 }
 
 const listDeploymentsForUser = `-- name: ListDeploymentsForUser :many

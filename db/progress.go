@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
 // NotifyChannel is the Postgres channel on which every deployment event is
@@ -42,6 +43,11 @@ func RecordProgress(ctx context.Context, q *Queries, id uuid.UUID, status string
 		cur, gerr := q.GetDeployment(ctx, id)
 		if gerr != nil {
 			return Deployment{}, DeploymentEvent{}, fmt.Errorf("update deployment %s: %w", id, gerr)
+		}
+		if !IsTerminalStatus(cur.Status) || cur.Status == status {
+			// The update should have matched: the row committed between
+			// the two statements, so it was not there yet for the first.
+			return Deployment{}, DeploymentEvent{}, fmt.Errorf("update deployment %s: not visible yet: %w", id, pgx.ErrNoRows)
 		}
 		return cur, DeploymentEvent{}, fmt.Errorf("move deployment %s to %s: %w (it is %s)", id, status, ErrDeploymentEnded, cur.Status)
 	}

@@ -26,6 +26,10 @@ type Querier interface {
 	// seen seq N never later finds a new event below N. Answers no rows when the
 	// deployment does not exist.
 	AppendDeploymentEvent(ctx context.Context, arg AppendDeploymentEventParams) (DeploymentEvent, error)
+	// Waits until no transaction creating the deployment is open (see
+	// HoldDeploymentCreation); afterwards the row is visible or was never
+	// committed.
+	AwaitDeploymentCreation(ctx context.Context, id uuid.UUID) error
 	// Moves a deployment that has not started signing to CANCELLED. Answers no
 	// rows when it has (or has ended, or is another user's), which the API
 	// answers failed_precondition or not_found after a look-up.
@@ -62,6 +66,12 @@ type Querier interface {
 	GetSessionForAuth(ctx context.Context, id uuid.UUID) (GetSessionForAuthRow, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	GetUserByID(ctx context.Context, id uuid.UUID) (User, error)
+	// Taken by the API in the transaction that inserts a deployment and starts
+	// its workflow, before the start: the workflow's first step may run before
+	// that transaction commits, and AwaitDeploymentCreation lets it wait for
+	// the outcome instead of mistaking a row not yet committed for one that
+	// never will be. Advisory locks of class 1397227344 ('SLWY') are these.
+	HoldDeploymentCreation(ctx context.Context, id uuid.UUID) error
 	// The only write to audit_logs: there is deliberately no UPDATE or DELETE
 	// query, and a trigger refuses both.
 	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) (AuditLog, error)

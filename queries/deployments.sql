@@ -74,3 +74,17 @@ SET status = 'CANCELLED', error = '', updated_at = now()
 WHERE id = @id AND user_id = @user_id
   AND status IN ('PENDING', 'GENERATING', 'LINTING', 'COMPILING')
 RETURNING *;
+
+-- name: HoldDeploymentCreation :exec
+-- Taken by the API in the transaction that inserts a deployment and starts
+-- its workflow, before the start: the workflow's first step may run before
+-- that transaction commits, and AwaitDeploymentCreation lets it wait for
+-- the outcome instead of mistaking a row not yet committed for one that
+-- never will be. Advisory locks of class 1397227344 ('SLWY') are these.
+SELECT pg_advisory_xact_lock(1397227344, hashtext(sqlc.arg(id)::uuid::text));
+
+-- name: AwaitDeploymentCreation :exec
+-- Waits until no transaction creating the deployment is open (see
+-- HoldDeploymentCreation); afterwards the row is visible or was never
+-- committed.
+SELECT pg_advisory_xact_lock_shared(1397227344, hashtext(sqlc.arg(id)::uuid::text));

@@ -260,6 +260,11 @@ func (s *deploymentService) create(ctx context.Context, msg *slipwayv1.CreateDep
 			return err
 		}
 		d.LastEventSeq = ev.Seq
+		// The workflow's first step may run before this commits; it waits
+		// on this lock to tell a row not yet committed from a rolled back one.
+		if err := q.HoldDeploymentCreation(ctx, d.ID); err != nil {
+			return fmt.Errorf("lock deployment creation: %w", err)
+		}
 		// Started inside the transaction: the row commits only if the
 		// workflow exists, and a retry of a failed Start finds no row.
 		if err := s.wf.Start(ctx, d, msg); err != nil {

@@ -64,6 +64,10 @@ func CompileWorkflow(ctx workflow.Context, in CompileInput) (CompileOutput, erro
 func solcActivityOptions() workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: compileStartToClose,
+		// The activities heartbeat every compile.HeartbeatEvery while solc
+		// runs: a worker that dies mid-compile is retried elsewhere within
+		// this, not after the whole start-to-close timeout.
+		HeartbeatTimeout: 5 * compile.HeartbeatEvery,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,

@@ -81,6 +81,18 @@ type DeploymentResult struct {
 // the replay test.
 const pipelineVersionChange = "pipeline"
 
+// pipelineLocalSteps (version 2) records stage changes and generates
+// templates as local activities: each is a short, idempotent step (a row
+// update and an event under the deployment's lock; a pure function), and as
+// a local activity it runs inside the workflow task that reaches it instead
+// of costing a round trip through the server's task queue. Version 1 runs
+// them as activities.
+const pipelineLocalSteps = 2
+
+// PipelineVersion is the version new runs of DeploymentWorkflow take, for
+// naming the replay test's recorded histories.
+const PipelineVersion = pipelineLocalSteps
+
 // DeploymentWorkflow runs one deployment: generate (templates only), lint
 // with the policy gate, compile, then sign, broadcast and confirm exactly
 // once. Every stage change is recorded in Postgres for the API and its
@@ -89,8 +101,8 @@ const pipelineVersionChange = "pipeline"
 // Cancellation works until signing begins; from then on the deployment runs
 // to its end, so that no signed transaction is left behind unwatched.
 func DeploymentWorkflow(ctx workflow.Context, in DeploymentInput) (DeploymentResult, error) {
-	_ = workflow.GetVersion(ctx, pipelineVersionChange, workflow.DefaultVersion, 1)
-	r := runner{in: in}
+	v := workflow.GetVersion(ctx, pipelineVersionChange, workflow.DefaultVersion, pipelineLocalSteps)
+	r := runner{in: in, localSteps: v >= pipelineLocalSteps}
 	res, err := r.run(ctx)
 	if err == nil {
 		return res, nil
@@ -118,10 +130,11 @@ func DeploymentWorkflow(ctx workflow.Context, in DeploymentInput) (DeploymentRes
 }
 
 type runner struct {
-	in     DeploymentInput
-	d      *deploy.Activities
-	p      *progress.Activities
-	signed bool
+	in         DeploymentInput
+	localSteps bool
+	d          *deploy.Activities
+	p          *progress.Activities
+	signed     bool
 }
 
 func (r *runner) tx() deploy.TxInput {
@@ -130,13 +143,21 @@ func (r *runner) tx() deploy.TxInput {
 
 func (r *runner) record(ctx workflow.Context, s progress.Step) error {
 	s.DeploymentID = r.in.DeploymentID
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    15 * time.Second,
-		ScheduleToCloseTimeout: time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second,
-			NonRetryableErrorTypes: []string{progress.ErrTypeEnded}},
-	})
-	if err := workflow.ExecuteActivity(ctx, r.p.Record, s).Get(ctx, nil); err != nil {
+	retry := &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second,
+		NonRetryableErrorTypes: []string{progress.ErrTypeEnded}}
+	var f workflow.Future
+	if r.localSteps {
+		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+			StartToCloseTimeout: 15 * time.Second, ScheduleToCloseTimeout: time.Hour, RetryPolicy: retry,
+		})
+		f = workflow.ExecuteLocalActivity(lctx, r.p.Record, s)
+	} else {
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 15 * time.Second, ScheduleToCloseTimeout: time.Hour, RetryPolicy: retry,
+		})
+		f = workflow.ExecuteActivity(actx, r.p.Record, s)
+	}
+	if err := f.Get(ctx, nil); err != nil {
 		return err
 	}
 	if r.in.UpsertStatus {
@@ -154,12 +175,17 @@ func (r *runner) run(ctx workflow.Context) (DeploymentResult, error) {
 		if err := r.record(ctx, progress.Step{Status: db.StatusGenerating, Message: "generating the contract from its template"}); err != nil {
 			return DeploymentResult{}, err
 		}
-		gctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-			StartToCloseTimeout: 30 * time.Second,
-			RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3, NonRetryableErrorTypes: []string{generate.ErrTypeInvalidTemplate}},
-		})
+		retry := &temporal.RetryPolicy{MaximumAttempts: 3, NonRetryableErrorTypes: []string{generate.ErrTypeInvalidTemplate}}
+		var gen workflow.Future
+		if r.localSteps {
+			gctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: retry})
+			gen = workflow.ExecuteLocalActivity(gctx, generate.Activities{}.Generate, []byte(in.Template))
+		} else {
+			gctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: retry})
+			gen = workflow.ExecuteActivity(gctx, generate.Activities{}.Generate, []byte(in.Template))
+		}
 		var g generate.Result
-		if err := workflow.ExecuteActivity(gctx, generate.Activities{}.Generate, []byte(in.Template)).Get(ctx, &g); err != nil {
+		if err := gen.Get(ctx, &g); err != nil {
 			return DeploymentResult{}, err
 		}
 		source, name = g.Source, g.ContractName

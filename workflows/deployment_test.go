@@ -262,7 +262,7 @@ func TestDeploymentWorkflowRetriesTransientChainErrors(t *testing.T) {
 // that would break runs in flight fails here, and must go behind
 // workflow.GetVersion.
 func TestDeploymentWorkflowReplaysRecordedHistories(t *testing.T) {
-	for _, f := range []string{"testdata/deployment_v1_template.json"} {
+	for _, f := range []string{"testdata/deployment_v1_template.json", "testdata/deployment_v2_template.json"} {
 		r := worker.NewWorkflowReplayer()
 		r.RegisterWorkflowWithOptions(DeploymentWorkflow, workflow.RegisterOptions{Name: DeploymentWorkflowName})
 		if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {

@@ -26,8 +26,10 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -524,11 +526,42 @@ var NonRetryableErrorTypes = []string{ErrTypeCompileError, ErrTypeNoCompiler, Er
 // failure crossed the wire; infrastructure failures stay plain errors and
 // are retried.
 func (a *Activities) Compile(ctx context.Context, req Request) (Result, error) {
+	defer Heartbeat(ctx)()
 	res, err := a.Pool.Compile(ctx, req)
 	if err != nil {
 		return Result{}, ActivityError(err)
 	}
 	return res, nil
+}
+
+// HeartbeatEvery is how often an activity that runs solc heartbeats; the
+// workflows' heartbeat timeout for them is a few times longer.
+const HeartbeatEvery = 3 * time.Second
+
+// Heartbeat heartbeats ctx's activity every HeartbeatEvery until the
+// returned stop is called, so that a worker that dies while solc runs is
+// noticed within the heartbeat timeout rather than the compile's whole
+// start-to-close timeout. Outside an activity it does nothing.
+func Heartbeat(ctx context.Context) (stop func()) {
+	if !activity.IsActivity(ctx) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(HeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // ActivityError classifies a Pool.Compile error for Temporal, for every

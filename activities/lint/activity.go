@@ -37,6 +37,7 @@ type AuditResult struct {
 // compile activity does (non-retryable, with diagnostics); a crashed solc
 // worker is retried.
 func (a *Activities) Audit(ctx context.Context, req AuditRequest) (AuditResult, error) {
+	defer compile.Heartbeat(ctx)()
 	var next []compile.Request
 	if req.Next != nil {
 		next = append(next, *req.Next)

@@ -92,8 +92,38 @@ func (a *Activities) Record(ctx context.Context, s Step) error {
 	// FAILED counts, not a retry that finds it there already.
 	var ended string
 	counted := s.Status == db.StatusConfirmed || s.Status == db.StatusFailed
-	err = db.InTx(ctx, a.Pool, func(q *db.Queries) error {
-		ended = ""
+	err = a.record(ctx, id, s, u, counted, &ended)
+	if db.IsNotFound(err) {
+		// The workflow may have started before the API's transaction that
+		// inserts the row committed (it starts the workflow inside it):
+		// wait for that transaction to end, and look again.
+		if werr := db.InTx(ctx, a.Pool, func(q *db.Queries) error { return q.AwaitDeploymentCreation(ctx, id) }); werr != nil {
+			return fmt.Errorf("wait for the creation of deployment %s: %w", id, werr)
+		}
+		err = a.record(ctx, id, s, u, counted, &ended)
+	}
+	if err == nil && ended != "" {
+		a.Metrics.DeploymentFinished(ended, s.Status)
+		if s.Status == db.StatusConfirmed && s.GasUsed != nil {
+			a.Metrics.Confirmed(ended, *s.GasUsed, dec(s.FeePaid))
+		}
+	}
+	if errors.Is(err, db.ErrDeploymentEnded) || db.IsNotFound(err) {
+		// Not found: the API's insert rolled back after the workflow
+		// started; there is no deployment to run.
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeEnded, err)
+	}
+	if err != nil {
+		return fmt.Errorf("record %s: %w", s.Status, err)
+	}
+	return nil
+}
+
+// record applies s in one transaction, setting *ended to the network of a
+// deployment the step ends.
+func (a *Activities) record(ctx context.Context, id uuid.UUID, s Step, u db.UpdateDeploymentProgressParams, counted bool, ended *string) error {
+	return db.InTx(ctx, a.Pool, func(q *db.Queries) error {
+		*ended = ""
 		if s.UnlessEnded || counted {
 			var d db.Deployment
 			var err error
@@ -111,27 +141,12 @@ func (a *Activities) Record(ctx context.Context, s Step) error {
 				return nil
 			}
 			if counted && d.Status != s.Status {
-				ended = d.Network
+				*ended = d.Network
 			}
 		}
 		_, _, err := db.RecordProgress(ctx, q, id, s.Status, db.Progress{Update: u, Message: s.Message})
 		return err
 	})
-	if err == nil && ended != "" {
-		a.Metrics.DeploymentFinished(ended, s.Status)
-		if s.Status == db.StatusConfirmed && s.GasUsed != nil {
-			a.Metrics.Confirmed(ended, *s.GasUsed, dec(s.FeePaid))
-		}
-	}
-	if errors.Is(err, db.ErrDeploymentEnded) || db.IsNotFound(err) {
-		// Not found: the API's insert rolled back after the workflow
-		// started; there is no deployment to run.
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeEnded, err)
-	}
-	if err != nil {
-		return fmt.Errorf("record %s: %w", s.Status, err)
-	}
-	return nil
 }
 
 func dec(s string) *big.Int {

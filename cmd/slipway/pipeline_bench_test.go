@@ -55,7 +55,8 @@ import (
 //     x-direct ≤ 1.5, warm < 300 ms.
 //   - Throughput: N deployments started at once from one signer, against
 //     N bare workflows on the same server running as many no-op
-//     activities (one after another) as a deployment's history holds.
+//     activities and local activities (one after another) as a
+//     deployment's history holds.
 //     deploys/s and bare-wf/s; x-bare = deploys/s ÷ bare-wf/s, target
 //     ≥ 0.6. Every deployment must confirm with one transaction and the
 //     signer's nonces must be consecutive, or the benchmark fails.
@@ -97,7 +98,7 @@ func erc20Request(s *pipelineStack, name string) *slipwayv1.CreateDeploymentRequ
 		ConstructorArgs: []*structpb.Value{structpb.NewStringValue(s.signer.Hex())}}
 }
 
-func benchLatency(b *testing.B, s *pipelineStack, dd *directDeployer, activities int, cold bool) {
+func benchLatency(b *testing.B, s *pipelineStack, dd *directDeployer, activities shape, cold bool) {
 	ctx := context.Background()
 	name := func(who string) string {
 		if cold {
@@ -302,30 +303,47 @@ const (
 
 // bareWorkflow runs n no-op activities one after another, as the pipeline
 // runs its stages: the floor Temporal itself sets on a deployment.
-func bareWorkflow(ctx workflow.Context, n int) error {
+func bareWorkflow(ctx workflow.Context, sh shape) error {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second})
-	for range n {
-		if err := workflow.ExecuteActivity(ctx, bareActivityName).Get(ctx, nil); err != nil {
-			return err
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second})
+	for i := range max(sh.Activities, sh.Local) {
+		if i < sh.Local {
+			if err := workflow.ExecuteLocalActivity(lctx, noopActivity).Get(ctx, nil); err != nil {
+				return err
+			}
+		}
+		if i < sh.Activities {
+			if err := workflow.ExecuteActivity(ctx, bareActivityName).Get(ctx, nil); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
+// shape is how many activities and local activities a workflow ran.
+type shape struct {
+	Activities, Local int
+}
+
 func noopActivity(context.Context) error { return nil }
 
-// activityCount counts the activities a finished workflow scheduled.
-func activityCount(b *testing.B, tc client.Client, workflowID string) int {
+// activityCount counts the activities and local activities a finished
+// workflow ran.
+func activityCount(b *testing.B, tc client.Client, workflowID string) shape {
 	b.Helper()
-	n := 0
+	var n shape
 	iter := tc.GetWorkflowHistory(context.Background(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for iter.HasNext() {
 		ev, err := iter.Next()
 		if err != nil {
 			b.Fatal(err)
 		}
-		if ev.GetEventType() == enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED {
-			n++
+		switch {
+		case ev.GetEventType() == enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			n.Activities++
+		case ev.GetMarkerRecordedEventAttributes().GetMarkerName() == "LocalActivity":
+			n.Local++
 		}
 	}
 	return n
@@ -344,7 +362,7 @@ func startBareWorker(b *testing.B, tc client.Client) {
 	b.Cleanup(w.Stop)
 }
 
-func benchThroughput(b *testing.B, s *pipelineStack, activities, n int) {
+func benchThroughput(b *testing.B, s *pipelineStack, activities shape, n int) {
 	ctx := context.Background()
 	req := erc20Request(s, "BenchThroughput")
 	if got := s.wait(b, s.deploy(b, req), 3*time.Minute); got.Status != db.StatusConfirmed {
@@ -387,7 +405,8 @@ func benchThroughput(b *testing.B, s *pipelineStack, activities, n int) {
 	b.ReportMetric(rate, "deploys/s")
 	b.ReportMetric(bareRate, "bare-wf/s")
 	b.ReportMetric(rate/bareRate, "x-bare")
-	b.ReportMetric(float64(activities), "activities/deploy")
+	b.ReportMetric(float64(activities.Activities), "activities/deploy")
+	b.ReportMetric(float64(activities.Local), "local-activities/deploy")
 }
 
 // checkNonces fails unless every deployment confirmed with exactly one
@@ -420,7 +439,7 @@ func checkNonces(b *testing.B, s *pipelineStack, ds []db.Deployment, nonce0 uint
 }
 
 // runBare starts n bare workflows at once and waits for them all.
-func runBare(ctx context.Context, tc client.Client, n, activities int) error {
+func runBare(ctx context.Context, tc client.Client, n int, activities shape) error {
 	runs := make([]client.WorkflowRun, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup

@@ -29,6 +29,7 @@ import (
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/workflows"
 )
 
 // pipelineStack is a real pipeline: Postgres, a temporaltest server, anvil
@@ -157,6 +158,11 @@ func (s *pipelineStack) deploy(t testing.TB, req *slipwayv1.CreateDeploymentRequ
 		if _, err := db.AppendEvent(context.Background(), q, d, "deployment created", nil); err != nil {
 			return err
 		}
+		// As the API does: the workflow's first step waits for this
+		// transaction to end.
+		if err := q.HoldDeploymentCreation(context.Background(), d.ID); err != nil {
+			return err
+		}
 		return s.wf.Start(context.Background(), d, req)
 	})
 	if err != nil {
@@ -170,7 +176,9 @@ func (s *pipelineStack) wait(t testing.TB, d db.Deployment, timeout time.Duratio
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	_ = s.tc.GetWorkflow(ctx, d.WorkflowID, "").Get(ctx, nil)
+	if err := s.tc.GetWorkflow(ctx, d.WorkflowID, "").Get(ctx, nil); err != nil {
+		t.Logf("workflow %s: %v", d.WorkflowID, err)
+	}
 	got, err := db.New(s.pool).GetDeployment(context.Background(), d.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +269,7 @@ func TestPipelineDeploysTemplateAndSourceExactlyOnce(t *testing.T) {
 	}
 	if dir := os.Getenv("SLIPWAY_RECORD_HISTORY"); dir != "" {
 		// Refresh the replay test's histories (workflows/testdata).
-		recordHistory(t, s.tc, tok.WorkflowID, filepath.Join(dir, "deployment_v1_template.json"))
+		recordHistory(t, s.tc, tok.WorkflowID, filepath.Join(dir, fmt.Sprintf("deployment_v%d_template.json", workflows.PipelineVersion)))
 	}
 	// The workflow history holds no key material.
 	key, _ := s.node.Accounts()[0].Key()
