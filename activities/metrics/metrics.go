@@ -166,6 +166,27 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 	return c, nil
 }
 
+// InitNetworks creates every per-network series at zero, so that the first
+// fee bump, reorg or nonce gap of a network shows as an increase (alert
+// rules use increase(), which needs a sample before the first event) and
+// dashboards show the networks before anything happened on them.
+func (w *Worker) InitNetworks(networks ...string) {
+	if w == nil {
+		return
+	}
+	for _, n := range networks {
+		for _, s := range []string{"CONFIRMED", "FAILED"} {
+			w.finished.WithLabelValues(n, s)
+		}
+		w.gasUsed.WithLabelValues(n)
+		w.feePaid.WithLabelValues(n)
+		w.bumps.WithLabelValues(n)
+		w.bumpsExhausted.WithLabelValues(n)
+		w.reorgs.WithLabelValues(n)
+		w.gapsRepaired.WithLabelValues(n)
+	}
+}
+
 // DeploymentFinished counts a deployment that reached status (CONFIRMED or
 // FAILED) on network.
 func (w *Worker) DeploymentFinished(network, status string) {

@@ -91,6 +91,7 @@ func TestNilWorkerRecordsNothing(t *testing.T) {
 	m.FeeBumpsExhausted("dev")
 	m.Reorg("dev")
 	m.NonceGapRepaired("dev")
+	m.InitNetworks("dev")
 	m.SetSignerBalance("dev", "0x1", big.NewInt(1))
 	m.CacheLookup(true)
 	m.SolcQueued(1)
@@ -100,6 +101,25 @@ func TestNilWorkerRecordsNothing(t *testing.T) {
 	}
 	if err := m.UpdateActiveDeployments(context.Background(), nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A configured network's counters exist at zero before anything happens
+// on it, so that alert rules' increase() sees its first event.
+func TestInitNetworksExportsZeroSeries(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.InitNetworks("sepolia")
+	for _, name := range []string{"slipway_fee_bumps_total", "slipway_fee_bumps_exhausted_total", "slipway_reorgs_total", "slipway_nonce_gaps_repaired_total"} {
+		if v := mustSample(t, reg, name, map[string]string{"network": "sepolia"}); v != 0 {
+			t.Fatalf("%s = %v before any event", name, v)
+		}
+	}
+	if v := mustSample(t, reg, "slipway_deployments_finished_total", map[string]string{"network": "sepolia", "status": "FAILED"}); v != 0 {
+		t.Fatalf("finished = %v before any deployment", v)
 	}
 }
 

@@ -206,6 +206,7 @@ func runInstrumentedWorker(ctx context.Context, tc client.Client, cfg temporalCo
 		logger.InfoContext(ctx, "no --database-url: compiling without the artifact cache and serving no deployments")
 	}
 	for _, n := range cd.Networks.Networks {
+		m.InitNetworks(n.Name)
 		// The deploy stage refuses an RPC serving another chain; say so
 		// at start rather than on the first deployment.
 		if err := n.CheckReachable(ctx); err != nil {
