@@ -116,4 +116,19 @@ func TestBumpFeesFollowsReplacementRules(t *testing.T) {
 	if _, ok := bumpFees(Fees{MaxFeePerGas: gw(95), MaxPriorityFeePerGas: gw(1)}, Fees{BaseFee: gw(1)}, 20, gw(100)); ok {
 		t.Fatal("a replacement under the node's 10 % rule must not be signed")
 	}
+	// Zero fees (a base fee that fell to zero, no tip) still rise: a
+	// replacement equal to the transaction it replaces is the same
+	// transaction, with the same hash.
+	zero := Fees{MaxFeePerGas: big.NewInt(0), MaxPriorityFeePerGas: big.NewInt(0)}
+	nf, ok = bumpFees(zero, Fees{BaseFee: big.NewInt(0), MaxPriorityFeePerGas: big.NewInt(0)}, 20, gw(100))
+	if !ok || nf.MaxFeePerGas.Sign() <= 0 || nf.MaxPriorityFeePerGas.Sign() <= 0 {
+		t.Fatalf("bump of zero fees %+v %v, want both above zero", nf, ok)
+	}
+	for range 5 { // and keep rising, each a different transaction
+		next, ok := bumpFees(nf, Fees{BaseFee: big.NewInt(0)}, 20, gw(100))
+		if !ok || next.MaxFeePerGas.Cmp(nf.MaxFeePerGas) <= 0 || next.MaxPriorityFeePerGas.Cmp(nf.MaxPriorityFeePerGas) <= 0 {
+			t.Fatalf("bump of %+v gave %+v %v", nf, next, ok)
+		}
+		nf = next
+	}
 }

@@ -72,10 +72,17 @@ func suggestFees(ctx context.Context, b chain.Backend, p chain.GasPolicy) (f Fee
 // the market asks now. It answers false when the cap leaves no room for
 // such a raise: the transaction then keeps waiting as it is.
 func bumpFees(old Fees, now Fees, pct int, capWei *big.Int) (Fees, bool) {
+	// At least one wei more: a zero fee (a chain whose base fee fell to
+	// zero, a zero tip) raised by a percentage stays zero, and the
+	// replacement would be the very transaction it replaces.
 	raise := func(v *big.Int) *big.Int {
 		r := new(big.Int).Mul(v, big.NewInt(int64(100+pct)))
 		r.Add(r, big.NewInt(99))
-		return r.Div(r, big.NewInt(100))
+		r.Div(r, big.NewInt(100))
+		if r.Cmp(v) <= 0 {
+			r.Add(v, big.NewInt(1))
+		}
+		return r
 	}
 	tip := raise(old.MaxPriorityFeePerGas)
 	if now.MaxPriorityFeePerGas != nil && now.MaxPriorityFeePerGas.Cmp(tip) > 0 {
@@ -98,7 +105,8 @@ func bumpFees(old Fees, now Fees, pct int, capWei *big.Int) (Fees, bool) {
 		r.Add(r, big.NewInt(99))
 		return r.Div(r, big.NewInt(100))
 	}
-	if maxFee.Cmp(minRaise(old.MaxFeePerGas)) < 0 || tip.Cmp(minRaise(old.MaxPriorityFeePerGas)) < 0 {
+	if maxFee.Cmp(minRaise(old.MaxFeePerGas)) < 0 || tip.Cmp(minRaise(old.MaxPriorityFeePerGas)) < 0 ||
+		(maxFee.Cmp(old.MaxFeePerGas) == 0 && tip.Cmp(old.MaxPriorityFeePerGas) == 0) {
 		return old, false
 	}
 	return Fees{MaxFeePerGas: maxFee, MaxPriorityFeePerGas: tip, BaseFee: now.BaseFee}, true
