@@ -107,11 +107,23 @@ func requestIDFor(incoming string) string {
 // component. Under a logger.WithGroup the id lands inside the group, as any
 // attribute added at log time does.
 func NewLogHandler(h slog.Handler) slog.Handler {
-	if _, ok := h.(requestIDHandler); ok {
-		return h
+	// Already in the chain, under wrappers that say what they wrap (the
+	// trace id handler): adding it again would log request_id twice.
+	for inner := h; inner != nil; {
+		if _, ok := inner.(requestIDHandler); ok {
+			return h
+		}
+		u, ok := inner.(interface{ Unwrap() slog.Handler })
+		if !ok {
+			break
+		}
+		inner = u.Unwrap()
 	}
 	return requestIDHandler{h}
 }
+
+// Unwrap answers the wrapped handler.
+func (h requestIDHandler) Unwrap() slog.Handler { return h.Handler }
 
 type requestIDHandler struct{ slog.Handler }
 

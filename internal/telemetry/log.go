@@ -31,6 +31,10 @@ func (h traceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return traceHandler{h.Handler.WithAttrs(attrs)}
 }
 
+// Unwrap answers the wrapped handler, so that other wrappers can tell
+// whether they are in the chain already.
+func (h traceHandler) Unwrap() slog.Handler { return h.Handler }
+
 func (h traceHandler) WithGroup(name string) slog.Handler {
 	return traceHandler{h.Handler.WithGroup(name)}
 }
