@@ -19,12 +19,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/temporal"
 	"go.temporal.io/server/temporaltest"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/chain/anvil"
+	"github.com/slipway-dev/slipway/cmd/slipway/internal/devtemporal"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/secrets"
@@ -88,9 +91,9 @@ func startPipelineWith(t testing.TB, po pipelineOptions) *pipelineStack {
 	sp := secrets.Static{"env:TEST_DEPLOYER_KEY": secrets.NewSecret([]byte(fmt.Sprintf("%x", crypto.FromECDSA(key))))}
 	var ts *temporaltest.TestServer
 	if tt, ok := t.(*testing.T); ok {
-		ts = temporaltest.NewServer(temporaltest.WithT(tt))
+		ts = temporaltest.NewServer(temporaltest.WithT(tt), devTemporalOptions())
 	} else { // a benchmark: WithT takes only *testing.T
-		ts = temporaltest.NewServer()
+		ts = temporaltest.NewServer(devTemporalOptions())
 		t.Cleanup(ts.Stop)
 	}
 	cfg := temporalConfig{Addr: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(), TaskQueue: "pipeline"}
@@ -169,6 +172,17 @@ func (s *pipelineStack) deploy(t testing.TB, req *slipwayv1.CreateDeploymentRequ
 		t.Fatal(err)
 	}
 	return d
+}
+
+// devTemporalOptions configures a temporaltest server as slipway dev
+// configures its own (devtemporal.DynamicConfig): one task queue partition,
+// as a single-host server wants, so that a task is never forwarded between
+// partitions on its way to a poller.
+func devTemporalOptions() temporaltest.TestServerOption {
+	dc := devtemporal.DynamicConfig()
+	// What temporaltest sets itself, which this option replaces.
+	dc[dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key()] = true
+	return temporaltest.WithBaseServerOptions(temporal.WithDynamicConfigClient(dc))
 }
 
 // wait waits for the deployment's workflow and answers the row.

@@ -308,7 +308,7 @@ func startTemporal(opts Options, sqlCfg *config.SQL, ports ports, state *logStat
 		temporal.WithLogger(logger),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
-		temporal.WithDynamicConfigClient(dynamicConfig()),
+		temporal.WithDynamicConfigClient(DynamicConfig()),
 	)
 	if err != nil {
 		return nil, "", fmt.Errorf("build temporal server: %w", err)
@@ -376,10 +376,18 @@ func serverConfig(p ports, frontendAddr string, sqlCfg *config.SQL) *config.Conf
 	return cfg
 }
 
-// dynamicConfig holds the few settings where a dev server on a laptop wants
-// something other than a production cluster's defaults.
-func dynamicConfig() dynamicconfig.StaticClient {
+// DynamicConfig holds the few settings where a dev server on a laptop wants
+// something other than a production cluster's defaults. Tests give their
+// temporaltest servers the same, so that they measure what slipway dev runs.
+func DynamicConfig() dynamicconfig.StaticClient {
 	return dynamicconfig.StaticClient{
+		// One partition per task queue, as Temporal's own dev server has:
+		// the default four spread a queue over partitions for throughput
+		// a single host cannot use, and a task written to a partition no
+		// poller waits on is forwarded after a delay, tens of milliseconds
+		// on every workflow and activity task.
+		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
+		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
 		// 128k cached workflow executions by default: sized for a server
 		// host. A few thousand is plenty for a dev stack and keeps memory
 		// down.
