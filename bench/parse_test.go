@@ -177,7 +177,7 @@ func TestPairFiguresWithTheirBaselines(t *testing.T) {
 	}
 	// Figures whose benchmarks did not run leave no row.
 	for _, r := range rows {
-		if r.f.Bench == "BenchmarkGuardedCall" {
+		if strings.HasPrefix(r.f.Bench, "BenchmarkGuardedCall") {
 			t.Errorf("row for a benchmark that did not run: %+v", r)
 		}
 	}
@@ -187,15 +187,15 @@ func TestPairFiguresWithTheirBaselines(t *testing.T) {
 // the median of those ratios is shown, never a ratio of medians.
 func TestPairWithinEachRun(t *testing.T) {
 	out := mustParse(t, "pkg: p\n"+
-		"BenchmarkGuardedCall-2 \t 100 \t 1 ns/op \t 100 bare-us \t 200 jwt-us\n"+
-		"BenchmarkGuardedCall-2 \t 100 \t 1 ns/op \t 300 bare-us \t 400 jwt-us\n"+
-		"BenchmarkGuardedCall-2 \t 100 \t 1 ns/op \t 100 bare-us \t 110 jwt-us\n"+
+		"BenchmarkGuardedCall/leased-2 \t 100 \t 1 ns/op \t 100 bare-us \t 200 jwt-us\n"+
+		"BenchmarkGuardedCall/leased-2 \t 100 \t 1 ns/op \t 300 bare-us \t 400 jwt-us\n"+
+		"BenchmarkGuardedCall/leased-2 \t 100 \t 1 ns/op \t 100 bare-us \t 110 jwt-us\n"+
 		"BenchmarkCompileCacheHit-2 \t 100 \t 1000000 ns/op\n"+
 		"BenchmarkCompileCacheHit-2 \t 100 \t 2000000 ns/op\n"+
 		"BenchmarkCompileCacheMiss-2 \t 10 \t 100000000 ns/op\n"+
 		"BenchmarkCompileCacheMiss-2 \t 10 \t 40000000 ns/op\n")
 	rows := pair(figures, out.Results)
-	g := rowFor(t, rows, "BenchmarkGuardedCall", "jwt-us")
+	g := rowFor(t, rows, "BenchmarkGuardedCall/leased", "jwt-us")
 	// Per-run rate ratios 0.5, 0.75, 0.909; no ratio-jwt reported, so the
 	// harness divides baseline by figure.
 	if g.runs != 3 || !near(g.ratio, 0.75) || g.value != 200 || g.baseline != 100 {

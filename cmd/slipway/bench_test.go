@@ -30,13 +30,24 @@ import (
 // rate, <way>-added-us over bare, and calls/stmt, how many limiter calls
 // each rate limit statement decided on average (from the server's own
 // slipway_rate_limit_batch_requests histogram).
+//
+// Two ways: leased (serve's default; the test limit is high enough for the
+// limiter to lease tokens to this busy replica) and statement (leases off:
+// every request its own limiter statement, as at API.md's tiers, whose
+// limits are too low to lease).
 func BenchmarkGuardedCall(b *testing.B) {
+	b.Run("leased", func(b *testing.B) { benchGuardedCall(b, 0) })
+	b.Run("statement", func(b *testing.B) { benchGuardedCall(b, -1) })
+}
+
+func benchGuardedCall(b *testing.B, leaseMin int64) {
 	ctx := context.Background()
 	pool := dbtest.New(b)
 	nets := chain.Config{Networks: []chain.Network{{Name: "dev", ChainID: 31337, RPCURLs: []string{"http://127.0.0.1:1"}, Confirmations: 1}}}
 	ident := testIdentity(b)
 	// The limit must not refuse: the benchmark measures its cost, not it.
 	ident.PaidPerMin, ident.FreePerMin = 1_000_000, 1_000_000
+	ident.RateLeaseMin = leaseMin
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	tc, err := dialTemporal(temporalConfig{Addr: "127.0.0.1:1", Namespace: "default", TaskQueue: "q"}, logger)
 	if err != nil {

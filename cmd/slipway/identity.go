@@ -36,6 +36,7 @@ type identityConfig struct {
 	PaidPerMin      int64
 	AuthPerMin      int64
 	RateFailClosed  bool
+	RateLeaseMin    int64
 }
 
 func (c *identityConfig) register(fs *flag.FlagSet) {
@@ -51,6 +52,7 @@ func (c *identityConfig) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.FreePerMin, "rate-free-per-min", envInt("SLIPWAY_RATE_FREE_PER_MIN", ratelimit.DefaultFreePerMinute), "requests per minute of a free-tier user (env SLIPWAY_RATE_FREE_PER_MIN)")
 	fs.Int64Var(&c.PaidPerMin, "rate-paid-per-min", envInt("SLIPWAY_RATE_PAID_PER_MIN", ratelimit.DefaultPaidPerMinute), "requests per minute of a paid-tier user (env SLIPWAY_RATE_PAID_PER_MIN)")
 	fs.Int64Var(&c.AuthPerMin, "auth-rate-per-min", envInt("SLIPWAY_AUTH_RATE_PER_MIN", ratelimit.DefaultAuthPerMinutePerIP), "unauthenticated auth requests per minute per client address (env SLIPWAY_AUTH_RATE_PER_MIN)")
+	fs.Int64Var(&c.RateLeaseMin, "rate-lease-min", envInt("SLIPWAY_RATE_LEASE_MIN", ratelimit.DefaultLeaseMinLimit), "smallest per-minute limit whose buckets a busy replica leases tokens from, spending them without a statement each; -1 turns leases off (env SLIPWAY_RATE_LEASE_MIN)")
 	fs.BoolVar(&c.RateFailClosed, "rate-fail-closed", envBool("SLIPWAY_RATE_FAIL_CLOSED", false), "refuse requests when the rate limiter cannot reach Postgres, instead of letting them through (env SLIPWAY_RATE_FAIL_CLOSED)")
 }
 
@@ -66,6 +68,9 @@ func (c *identityConfig) validate() error {
 		if r.n < 1 || r.n > 1_000_000 {
 			errs = append(errs, fmt.Errorf("%s %d: must be 1 to 1000000", r.name, r.n))
 		}
+	}
+	if c.RateLeaseMin == 0 || c.RateLeaseMin < -1 || c.RateLeaseMin > 1_000_000 {
+		errs = append(errs, fmt.Errorf("--rate-lease-min %d: must be -1 (off) or 1 to 1000000", c.RateLeaseMin))
 	}
 	if _, err := clientip.NewResolver(splitList(c.TrustedProxies)); err != nil {
 		errs = append(errs, fmt.Errorf("--trusted-proxies: %w", err))
@@ -133,7 +138,7 @@ func newGuard(ctx context.Context, cfg identityConfig, pool *pgxpool.Pool, sp se
 	}
 	lim, err := ratelimit.New(pool, ratelimit.Config{
 		FreePerMinute: int(cfg.FreePerMin), PaidPerMinute: int(cfg.PaidPerMin), AuthPerMinutePerIP: int(cfg.AuthPerMin),
-		Resolver: resolver, FailClosed: cfg.RateFailClosed,
+		Resolver: resolver, FailClosed: cfg.RateFailClosed, LeaseMinLimit: int(cfg.RateLeaseMin),
 	}, reg, logger)
 	if err != nil {
 		svc.Close()
