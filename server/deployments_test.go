@@ -438,6 +438,26 @@ func TestGetAndListOnlyTheCallersOwn(t *testing.T) {
 	a = env.do(t, "GET", "/api/v1/deployments", "", nil, "Authorization", bob)
 	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
 	assert.JSONEq(t, `{"deployments":[],"nextPageToken":""}`, string(a.body))
+
+	// Watching or cancelling another user's deployment finds nothing.
+	stream, err := client.WatchDeployment(context.Background(), authed(&slipwayv1.WatchDeploymentRequest{Id: id}, bob))
+	require.NoError(t, err)
+	assert.False(t, stream.Receive(), "a stream of another user's deployment")
+	assert.Equal(t, connect.CodeNotFound, connect.CodeOf(stream.Err()))
+	_ = stream.Close()
+	_, err = client.CancelDeployment(context.Background(), authed(&slipwayv1.CancelDeploymentRequest{Id: id}, bob))
+	assert.Equal(t, connect.CodeNotFound, connect.CodeOf(err))
+
+	// An idempotency key is the caller's own: Bob sending Alice's gets a
+	// deployment of his, not hers, and hers is untouched.
+	keyed, err := client.CreateDeployment(context.Background(), authed(sourceRequest("shared-key"), alice))
+	require.NoError(t, err)
+	bobs, err := client.CreateDeployment(context.Background(), authed(sourceRequest("shared-key"), bob))
+	require.NoError(t, err)
+	assert.NotEqual(t, keyed.Msg.GetDeployment().GetId(), bobs.Msg.GetDeployment().GetId())
+	again, err := client.CreateDeployment(context.Background(), authed(sourceRequest("shared-key"), alice))
+	require.NoError(t, err)
+	assert.Equal(t, keyed.Msg.GetDeployment().GetId(), again.Msg.GetDeployment().GetId())
 }
 
 func TestListDeploymentsPagesWithStatusFilter(t *testing.T) {
