@@ -167,7 +167,7 @@ func TestDetectors(t *testing.T) {
 		case "integer-overflow", "shadowing-state", "uninitialized-storage", "deprecated":
 			// need a pre-0.8 compiler: TestIntegerOverflowPre08, TestPre08Constructs
 			continue
-		case "incorrect-constructor-name", "default-visibility":
+		case "incorrect-constructor-name", "default-visibility", "short-address":
 			// need a pre-0.5 compiler: TestOldCompilerOutput (legacy/solc04)
 			continue
 		}

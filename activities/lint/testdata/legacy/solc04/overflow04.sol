@@ -1,7 +1,7 @@
 pragma solidity ^0.4.24;
 contract IntegerOverflowAdd {
     mapping (address => uint256) public balanceOf;
-    function transfer(address _to, uint256 _value) public{
+    function transfer(address _to, uint256 _value) public{ // expect: short-address
         require(balanceOf[msg.sender] >= _value);
         balanceOf[msg.sender] -= _value;
         balanceOf[_to] += _value; // expect: integer-overflow

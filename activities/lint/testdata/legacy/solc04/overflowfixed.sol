@@ -1,7 +1,7 @@
 pragma solidity ^0.4.24;
 contract IntegerOverflowAddFixed {
     mapping (address => uint256) public balanceOf;
-    function transfer(address _to, uint256 _value) public {
+    function transfer(address _to, uint256 _value) public { // expect: short-address
         require(balanceOf[msg.sender] >= _value);
         require(balanceOf[_to] + _value >= balanceOf[_to]);
         balanceOf[msg.sender] -= _value;
