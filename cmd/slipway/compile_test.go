@@ -32,21 +32,13 @@ func TestCompileRPCRunsAWorkflow(t *testing.T) {
 	defer srv.Close()
 	api := srv.URL + "/api/v1"
 
-	creds := map[string]string{"email": "compiler@example.com", "password": "correct horse battery staple"}
-	if code, body, _ := callJSON(t, "POST", api+"/auth/register", "", creds); code != 200 {
-		t.Fatalf("register = %d %v", code, body)
-	}
-	code, body, _ := callJSON(t, "POST", api+"/auth/login", "", creds)
-	token, _ := body["accessToken"].(string)
-	if code != 200 || token == "" {
-		t.Fatalf("login = %d %v", code, body)
-	}
+	token := registerAndLogin(t, api, "compiler@example.com")
 	if code, body, _ := callJSON(t, "POST", api+"/contracts/compile", "", map[string]any{"source": "contract A {}"}); code != http.StatusUnauthorized {
 		t.Fatalf("compile without credentials = %d %v, want 401", code, body)
 	}
 
 	src := "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n\ncontract Counter {\n    uint256 public count;\n\n    function increment() external {\n        count += 1;\n    }\n}\n"
-	code, body, _ = callJSON(t, "POST", api+"/contracts/compile", token, map[string]any{
+	code, body, _ := callJSON(t, "POST", api+"/contracts/compile", token, map[string]any{
 		"source": src, "contractName": "Counter", "optimizer": map[string]any{"enabled": true, "runs": 200},
 	})
 	if code != 200 {
@@ -151,4 +143,20 @@ func firstDiagnostic(t *testing.T, body map[string]any) map[string]any {
 	}
 	t.Fatalf("no CompileErrorDetails with diagnostics in %v", body)
 	return nil
+}
+
+// registerAndLogin registers a user with email on the API at api (its
+// /api/v1 prefix) and answers an access token.
+func registerAndLogin(t *testing.T, api, email string) string {
+	t.Helper()
+	creds := map[string]string{"email": email, "password": "correct horse battery staple"}
+	if code, body, _ := callJSON(t, "POST", api+"/auth/register", "", creds); code != 200 {
+		t.Fatalf("register = %d %v", code, body)
+	}
+	code, body, _ := callJSON(t, "POST", api+"/auth/login", "", creds)
+	token, _ := body["accessToken"].(string)
+	if code != 200 || token == "" {
+		t.Fatalf("login = %d %v", code, body)
+	}
+	return token
 }

@@ -323,12 +323,7 @@ func TestTracingFollowsACompileFromAPIToActivity(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	api := srv.URL + "/api/v1"
-	creds := map[string]string{"email": "tracer@example.com", "password": "correct horse battery staple"}
-	if code, body, _ := callJSON(t, "POST", api+"/auth/register", "", creds); code != 200 {
-		t.Fatalf("register = %d %v", code, body)
-	}
-	_, body, _ := callJSON(t, "POST", api+"/auth/login", "", creds)
-	token, _ := body["accessToken"].(string)
+	token := registerAndLogin(t, api, "tracer@example.com")
 	rec.exp.Reset()
 
 	src := "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ncontract Traced { uint256 public n; function inc() external { n += 1; } }\n"
