@@ -617,6 +617,10 @@ func runWeakPRNG(a *analysis) {
 						}
 					}
 				}
+				// So is a block hash itself (`uint(blockhash(n))`).
+				if isBlockhash(x) && toInteger(x.Parent) {
+					a.report(d, x, "")
+				}
 			}
 			return true
 		})

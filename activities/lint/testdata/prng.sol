@@ -18,6 +18,11 @@ contract LotteryVuln {
         return answer == blockhash(block.number - 1); // expect: weak-prng
     }
 
+    function hashRoll() external view returns (uint256) {
+        uint256 h = uint256(blockhash(block.number - 1)); // expect: weak-prng
+        return h;
+    }
+
     function guessHash(bytes32 g) external view returns (bool) {
         bytes32 answer = keccak256(abi.encodePacked(block.number, block.coinbase));
         return g == answer; // expect: weak-prng

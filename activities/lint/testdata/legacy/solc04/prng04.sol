@@ -9,5 +9,9 @@ contract GuessTheRandomNumberChallenge {
         require(msg.value == 1 ether);
         if (n == answer) { msg.sender.transfer(2 ether); }
     }
+    function roll(uint max) public view returns (uint) {
+        uint256 h = uint256(block.blockhash(block.number - 1)); // expect: deprecated weak-prng
+        return h / max;
+    }
     function lottery() public { if (uint(sha3(block.timestamp)) % 2 == 0) msg.sender.transfer(this.balance); } // expect: deprecated timestamp weak-prng
 }
