@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -368,8 +369,8 @@ func runTxOrderDependence(a *analysis) {
 		if len(set) == 0 {
 			continue
 		}
-		// raced tells whether fn's reading v races another transaction: a
-		// different function sets it, or fn sets it and another pays it.
+		// A use of v in fn races another transaction when a different
+		// function sets v, or fn sets it and another pays it.
 		type use struct {
 			fn, at *Node
 			v      *Node
@@ -412,16 +413,21 @@ func runTxOrderDependence(a *analysis) {
 				return true
 			})
 		}
+		// A race needs a caller anyone can be: the claimer or buyer. An
+		// owner's payout of a value others set (the auction's proceeds) is
+		// not one.
 		for _, u := range uses {
 			raced := false
-			for _, s := range set[u.v.ID] {
-				if s != u.fn {
-					raced = true
+			if !a.protected(u.fn) {
+				for _, s := range set[u.v.ID] {
+					if s != u.fn {
+						raced = true
+					}
 				}
 			}
-			if !raced {
+			if !raced && slices.Contains(set[u.v.ID], u.fn) {
 				for p := range payers[u.v.ID] {
-					if p != u.fn {
+					if p != u.fn && !a.protected(p) {
 						raced = true
 					}
 				}
