@@ -497,7 +497,7 @@ func runApproveRace(a *analysis) {
 				continue
 			}
 			value := ps[1].ID
-			isValue := func(x *Node) bool { return x.Type == "Identifier" && x.Ref() == value }
+			isValue := func(x *Node) bool { return x != nil && x.Type == "Identifier" && x.Ref() == value }
 			body := fn.Child("body")
 			// require(value == 0 || allowed[msg.sender][spender] == 0).
 			guarded := false
@@ -507,6 +507,9 @@ func runApproveRace(a *analysis) {
 						return false
 					}
 					l, r := x.Child("leftExpression"), x.Child("rightExpression")
+					if l == nil || r == nil {
+						return false
+					}
 					return isZero(r) && (isValue(l) || l.Type == "IndexAccess") || isZero(l) && (isValue(r) || r.Type == "IndexAccess")
 				}) {
 					guarded = true
