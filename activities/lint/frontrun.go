@@ -470,10 +470,13 @@ func (a *analysis) boundedByCaller(fn *Node) map[int]bool {
 // the old allowance before the change and the new one after it. Requiring
 // the current or the new value to be zero, or offering
 // increaseAllowance/decreaseAllowance, is the usual mitigation.
+// Libraries (OpenZeppelin's ERC20) are left out even with
+// IncludeDependencies: they keep the standard's semantics on purpose and
+// document the race, and their users cannot change it.
 func runApproveRace(a *analysis) {
 	d := det("erc20-approve-race")
 	for _, c := range a.contracts() {
-		if u := a.unitFor(c); u == nil || u.dep && !a.opts.IncludeDependencies {
+		if u := a.unitFor(c); u == nil || u.dep {
 			continue
 		}
 		alternative := false
