@@ -262,8 +262,7 @@ func (a *analysis) plainMoves(d *Detector) {
 }
 
 // enclosingConditions returns the conditions of the if statements and
-// conditionals around n in fn, and of the require/assert calls before it
-// in the same block.
+// conditionals around n in fn: what decides whether n runs.
 func enclosingConditions(n, fn *Node) []*Node {
 	var out []*Node
 	for c, p := n, n.Parent; p != nil && p != fn; c, p = p, p.Parent {
