@@ -88,6 +88,10 @@ func init() {
 			Title:       "Denial of service: refund to the previous leader must succeed",
 			Description: "The function pays a stored address (the previous bidder or king) and reverts if that payment fails, then makes the caller the new one; a leader that is a contract rejecting ether blocks everyone after it. Let users withdraw their refunds instead (pull payments).",
 			run:         runDoSRevert},
+		{ID: "dos-unbounded-loop", Severity: Medium, Confidence: ConfidenceMedium,
+			Title:       "Denial of service: gas grows with storage anyone can grow",
+			Description: "Anyone can append to this array (or count up this number) a little with every call, and nothing caps it; a loop over it, a clear of it or a loop that appends many entries at once costs gas for every element and eventually exceeds the block gas limit, so the function can never run again. Cap the size, process it in batches (start index and count), or let users withdraw (pull payments).",
+			run:         runDoSUnboundedLoop},
 		{ID: "front-running", Severity: Medium, Confidence: ConfidenceMedium,
 			Title:       "Front-running: the transaction reveals the answer",
 			Description: "Pending transactions are public: a caller's solution to a stored hash, or a player's move stored in plain text, can be read and used by someone else whose transaction is mined first. Bind the answer to msg.sender or use commit-reveal.",
@@ -576,10 +580,69 @@ func isHash(c *Node) bool {
 	return false
 }
 
-func runWeakPRNG(a *analysis) {
-	d := det("weak-prng")
+// blockSeeds returns the state variables that hold a block value: an
+// initial value derived from one (`uint private salt = block.timestamp`),
+// mapped to true, or an assignment of one in a function (`seed = now`),
+// mapped to false.
+func (a *analysis) blockSeeds() map[int]bool {
+	out := map[int]bool{}
+	for _, c := range a.contracts() {
+		for _, v := range stateVars(c) {
+			if init := v.Child("value"); init != nil && mentions(init, isBlockValue) {
+				out[v.ID] = true
+			}
+		}
+	}
 	for _, fn := range a.functions() {
 		fromBlock := a.tainted(fn, isBlockValue)
+		Walk(fn.Child("body"), func(x *Node) bool {
+			if x.Type == "Assignment" && fromBlock(x.Child("rightHandSide")) {
+				if v := a.rootDecl(x.Child("leftHandSide")); isStateVar(v) {
+					if _, ok := out[v.ID]; !ok {
+						out[v.ID] = false
+					}
+				}
+			}
+			return true
+		})
+	}
+	return out
+}
+
+func runWeakPRNG(a *analysis) {
+	d := det("weak-prng")
+	seeds := a.blockSeeds()
+	// A read of a state variable holding a block value is one too.
+	blockValue := func(n *Node) bool {
+		if isBlockValue(n) {
+			return true
+		}
+		if n.Type != "Identifier" {
+			return false
+		}
+		_, ok := seeds[n.Ref()]
+		return ok && isStateVar(a.declOf(n.Ref()))
+	}
+	used := map[int]bool{} // seeds initialised from block values that a roll reads
+	for _, fn := range a.functions() {
+		fromBlock := a.tainted(fn, blockValue)
+		var reads func(n *Node, depth int)
+		reads = func(n *Node, depth int) {
+			Walk(n, func(x *Node) bool {
+				if x.Type == "Identifier" {
+					if seeds[x.Ref()] && isStateVar(a.declOf(x.Ref())) {
+						used[x.Ref()] = true
+					} else if init := a.localInit(x); init != nil && depth < 4 {
+						reads(init, depth+1)
+					}
+				}
+				return true
+			})
+		}
+		roll := func(x, operand *Node) {
+			a.report(d, x, "")
+			reads(operand, 0)
+		}
 		// A block hash, or a hash of block values, compared with a guess.
 		fromHash := a.tainted(fn, func(n *Node) bool {
 			if isBlockhash(n) {
@@ -600,11 +663,11 @@ func runWeakPRNG(a *analysis) {
 				op := x.Str("operator")
 				l, r := x.Child("leftExpression"), x.Child("rightExpression")
 				if op == "%" && fromBlock(l) {
-					a.report(d, x, "")
+					roll(x, l)
 				}
 				// blockhash(n) == guess: the "answer" is public.
 				if (op == "==" || op == "!=") && (fromHash(l) || fromHash(r)) {
-					a.report(d, x, "")
+					roll(x, x)
 				}
 			case "FunctionCall":
 				// A hash of block values turned into a number is a dice
@@ -612,18 +675,23 @@ func runWeakPRNG(a *analysis) {
 				if isHash(x) && toInteger(x.Parent) {
 					for _, arg := range x.List("arguments") {
 						if fromBlock(arg) {
-							a.report(d, x, "")
+							roll(x, x)
 							break
 						}
 					}
 				}
 				// So is a block hash itself (`uint(blockhash(n))`).
 				if isBlockhash(x) && toInteger(x.Parent) {
-					a.report(d, x, "")
+					roll(x, x)
 				}
 			}
 			return true
 		})
+	}
+	for id := range used {
+		if v := a.declOf(id); v != nil {
+			a.report(d, v, fmt.Sprintf("State variable %s is initialised from a block value and used as a source of randomness. %s", v.Name, d.Description))
+		}
 	}
 }
 

@@ -57,3 +57,43 @@ contract OrderIds {
         return guess == answer; // expect: weak-prng
     }
 }
+
+contract SaltVuln {
+    uint256 private salt = block.timestamp; // expect: weak-prng
+    uint256 private seed;
+    uint256 public winner;
+
+    function reseed() external {
+        seed = block.prevrandao;
+    }
+
+    function pick(uint256 players) external {
+        winner = (salt * 31 + players) % players; // expect: weak-prng
+    }
+
+    function pickAgain(uint256 players) external {
+        uint256 s = seed;
+        winner = s % players; // expect: weak-prng
+    }
+}
+
+contract SaltFixed {
+    address public immutable oracle;
+    uint256 public deployedAt = block.timestamp;
+    uint256 public winner;
+
+    constructor(address o) {
+        require(o != address(0), "zero oracle");
+        oracle = o;
+    }
+
+    // The oracle delivers a verified random word.
+    function fulfill(uint256 randomWord, uint256 players) external {
+        require(msg.sender == oracle, "not oracle");
+        winner = randomWord % players;
+    }
+
+    function age() external view returns (uint256) {
+        return block.timestamp - deployedAt;
+    }
+}
