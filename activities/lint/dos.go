@@ -46,6 +46,27 @@ func (a *analysis) storagePath(n *Node, depth int) string {
 	return ""
 }
 
+// selfKeyed tells storage expressions indexed by the caller
+// (`deposits[msg.sender].push(d)`, through local storage pointers too).
+func (a *analysis) selfKeyed(n *Node, depth int) bool {
+	for ; n != nil && depth < 16; depth++ {
+		switch n.Type {
+		case "Identifier":
+			n = storagePointerInit(a.declOf(n.Ref()))
+		case "IndexAccess":
+			if isMsgSender(n.Child("indexExpression")) {
+				return true
+			}
+			n = n.Child("baseExpression")
+		case "MemberAccess":
+			n = n.Child("expression")
+		default:
+			return false
+		}
+	}
+	return false
+}
+
 // isDynStorageArray tells an expression of a dynamic storage array (or
 // bytes) type.
 func isDynStorageArray(n *Node) bool {
@@ -198,9 +219,21 @@ func (a *analysis) closure(fn *Node) []*Node {
 }
 
 // unboundedGrowth returns the storage paths (arrays and counters) that an
-// unrestricted entry function grows without a constant cap.
+// unrestricted entry function grows without a constant cap, each mapped to
+// whether callers only grow their own entry (`deposits[msg.sender]`).
 func (a *analysis) unboundedGrowth() map[string]bool {
 	out := map[string]bool{}
+	self := func(x *Node) bool {
+		switch x.Type {
+		case "FunctionCall":
+			return a.selfKeyed(x.Child("expression").Child("expression"), 0)
+		case "UnaryOperation":
+			return a.selfKeyed(x.Child("subExpression"), 0)
+		case "Assignment":
+			return a.selfKeyed(x.Child("leftHandSide"), 0)
+		}
+		return false
+	}
 	for _, fn := range a.functions() {
 		if !isEntry(fn) || isView(fn) || a.protected(fn) {
 			continue
@@ -226,7 +259,8 @@ func (a *analysis) unboundedGrowth() map[string]bool {
 						return true
 					}
 				}
-				out[p] = true
+				own, seen := out[p]
+				out[p] = (own || !seen) && self(x)
 				return true
 			})
 		}
@@ -276,12 +310,19 @@ func smallLiteralBound(cond *Node) bool {
 func runDoSUnboundedLoop(a *analysis) {
 	d := det("dos-unbounded-loop")
 	grown := a.unboundedGrowth()
+	isGrownPath := func(p string, clear *Node) bool {
+		own, ok := grown[p]
+		return ok && !(own && a.selfKeyed(clear, 0))
+	}
+	// A caller who grows only their own entry can only block themselves.
 	isGrown := func(x *Node) bool {
 		if arr := lengthOf(x); arr != nil {
-			return grown[a.storagePath(arr, 0)]
+			own, ok := grown[a.storagePath(arr, 0)]
+			return ok && !(own && a.selfKeyed(arr, 0))
 		}
 		if v := a.scalarStateVar(x); v != nil {
-			return grown["#"+strconv.Itoa(v.ID)]
+			_, ok := grown["#"+strconv.Itoa(v.ID)]
+			return ok
 		}
 		return false
 	}
@@ -328,10 +369,14 @@ func runDoSUnboundedLoop(a *analysis) {
 			fromGrown := a.tainted(fn, isGrown)
 			Walk(fn.Child("body"), func(x *Node) bool {
 				if isLoop(x) {
-					a.checkLoop(d, fn, x, open, fromGrown, grown, name)
+					a.checkLoop(d, fn, x, open, fromGrown, name)
 					return true
 				}
-				if p := a.clearing(x); p != "" && grown[p] {
+				target := x.Child("subExpression")
+				if x.Type == "Assignment" {
+					target = x.Child("leftHandSide")
+				}
+				if p := a.clearing(x); p != "" && isGrownPath(p, target) {
 					at := x
 					// `if (arr.length > 1500) { arr = new T[](0); }`: the
 					// clear waits for the array to be big.
@@ -352,7 +397,7 @@ func runDoSUnboundedLoop(a *analysis) {
 // checkLoop reports a loop whose iterations follow a length or counter
 // anyone can grow, or, in a function anyone can call, that grows a
 // storage array on every iteration.
-func (a *analysis) checkLoop(d *Detector, fn, loop *Node, open bool, fromGrown func(*Node) bool, grown map[string]bool, name func(string) string) {
+func (a *analysis) checkLoop(d *Detector, fn, loop *Node, open bool, fromGrown func(*Node) bool, name func(string) string) {
 	cond := loop.Child("condition")
 	if cond == nil {
 		return

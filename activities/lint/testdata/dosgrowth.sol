@@ -121,3 +121,37 @@ contract RaffleCapped {
         delete players;
     }
 }
+
+// Fixed: each caller only grows, walks and clears their own list.
+contract OwnDeposits {
+    mapping(address => uint256[]) public deposits;
+    mapping(address => uint256) public credited;
+
+    function deposit(uint256 amount) external {
+        deposits[msg.sender].push(amount);
+    }
+
+    function creditAll() external {
+        uint256[] storage mine = deposits[msg.sender];
+        for (uint256 i = 0; i < mine.length; i++) {
+            credited[msg.sender] += mine[i];
+        }
+        delete deposits[msg.sender];
+    }
+}
+
+// Anyone can grow another user's list, which blocks that user's walk.
+contract GiftDeposits {
+    mapping(address => uint256[]) public deposits;
+    mapping(address => uint256) public credited;
+
+    function gift(address to, uint256 amount) external {
+        deposits[to].push(amount);
+    }
+
+    function creditAll() external {
+        for (uint256 i = 0; i < deposits[msg.sender].length; i++) { // expect: dos-unbounded-loop
+            credited[msg.sender] += deposits[msg.sender][i];
+        }
+    }
+}
