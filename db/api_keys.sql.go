@@ -77,6 +77,21 @@ func (q *Queries) GetAPIKeyByPrefix(ctx context.Context, prefix string) (GetAPIK
 	return i, err
 }
 
+const getRevokedAPIKeyHashByPrefix = `-- name: GetRevokedAPIKeyHashByPrefix :one
+SELECT secret_hash FROM api_keys
+WHERE prefix = $1 AND revoked_at IS NOT NULL
+`
+
+// Only on the failure path of authentication, to tell a revoked key from
+// an unknown one in the auth failure metric; the caller's answer is the
+// same for both.
+func (q *Queries) GetRevokedAPIKeyHashByPrefix(ctx context.Context, prefix string) ([]byte, error) {
+	row := q.db.QueryRow(ctx, getRevokedAPIKeyHashByPrefix, prefix)
+	var secret_hash []byte
+	err := row.Scan(&secret_hash)
+	return secret_hash, err
+}
+
 const listAPIKeysByUser = `-- name: ListAPIKeysByUser :many
 SELECT id, user_id, name, prefix, secret_hash, created_at, last_used_at, revoked_at FROM api_keys
 WHERE user_id = $1 AND revoked_at IS NULL

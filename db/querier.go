@@ -58,6 +58,10 @@ type Querier interface {
 	// Another user's id answers no rows, exactly like an unknown id.
 	GetDeploymentForUser(ctx context.Context, arg GetDeploymentForUserParams) (Deployment, error)
 	GetRefreshTokenByHash(ctx context.Context, tokenHash []byte) (GetRefreshTokenByHashRow, error)
+	// Only on the failure path of authentication, to tell a revoked key from
+	// an unknown one in the auth failure metric; the caller's answer is the
+	// same for both.
+	GetRevokedAPIKeyHashByPrefix(ctx context.Context, prefix string) ([]byte, error)
 	// The access-token check: whether the session still stands, and the
 	// owner's current tier, so a tier change reaches bearer requests as soon as
 	// the session-check cache entry expires.

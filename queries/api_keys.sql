@@ -16,6 +16,13 @@ FROM api_keys
 JOIN users ON users.id = api_keys.user_id
 WHERE api_keys.prefix = @prefix AND api_keys.revoked_at IS NULL;
 
+-- name: GetRevokedAPIKeyHashByPrefix :one
+-- Only on the failure path of authentication, to tell a revoked key from
+-- an unknown one in the auth failure metric; the caller's answer is the
+-- same for both.
+SELECT secret_hash FROM api_keys
+WHERE prefix = @prefix AND revoked_at IS NOT NULL;
+
 -- name: RevokeAPIKey :execrows
 -- Scoped to the owner: 0 rows means no such key for this user. Revoking
 -- twice is harmless and keeps the first revocation time.

@@ -92,9 +92,11 @@ const (
 	// AuthFailureRevokedSession: a valid access token of a session that
 	// was logged out, revoked for refresh-token reuse, or expired.
 	AuthFailureRevokedSession = "revoked_session"
-	// AuthFailureInvalidAPIKey: an API key that is malformed, unknown or
-	// revoked (revoked keys are not looked up, so they are not told apart).
+	// AuthFailureInvalidAPIKey: an API key that is malformed or unknown.
 	AuthFailureInvalidAPIKey = "invalid_api_key"
+	// AuthFailureRevokedAPIKey: a key that was valid until its owner
+	// revoked it.
+	AuthFailureRevokedAPIKey = "revoked_api_key"
 	// AuthFailureUserGone: a valid credential whose account was deleted.
 	AuthFailureUserGone = "user_gone"
 	// AuthFailureWrongPassword: a login for an existing account with the
@@ -117,7 +119,7 @@ const (
 var AuthFailureReasons = []string{
 	AuthFailureMissingCredentials, AuthFailureMalformedCredentials,
 	AuthFailureInvalidToken, AuthFailureExpiredToken, AuthFailureRevokedSession,
-	AuthFailureInvalidAPIKey, AuthFailureUserGone,
+	AuthFailureInvalidAPIKey, AuthFailureRevokedAPIKey, AuthFailureUserGone,
 	AuthFailureWrongPassword, AuthFailureUnknownEmail,
 	AuthFailureInvalidRefreshToken, AuthFailureReusedRefreshToken,
 }

@@ -150,7 +150,8 @@ func TestAPIMetricsAsServed(t *testing.T) {
 			t.Fatalf("GET /networks with %v = %d, want %d", c.header, code, c.want)
 		}
 	}
-	// A revoked API key is refused like an unknown one.
+	// A revoked API key is refused like an unknown one, under a reason of
+	// its own in the metric.
 	code, body, _ := callJSON(t, "POST", api+"/api-keys", access, map[string]string{"name": "ci"})
 	key, _ := body["key"].(string)
 	keyID, _ := body["apiKey"].(map[string]any)["id"].(string)
@@ -227,7 +228,8 @@ func TestAPIMetricsAsServed(t *testing.T) {
 		`slipway_auth_failures_total{reason="missing_credentials"}`:                                                                  1,
 		`slipway_auth_failures_total{reason="invalid_token"}`:                                                                        1,
 		`slipway_auth_failures_total{reason="malformed_credentials"}`:                                                                2,
-		`slipway_auth_failures_total{reason="invalid_api_key"}`:                                                                      2,
+		`slipway_auth_failures_total{reason="invalid_api_key"}`:                                                                      1,
+		`slipway_auth_failures_total{reason="revoked_api_key"}`:                                                                      1,
 		`slipway_auth_failures_total{reason="wrong_password"}`:                                                                       1,
 		`slipway_auth_failures_total{reason="unknown_email"}`:                                                                        1,
 		`slipway_auth_failures_total{reason="invalid_refresh_token"}`:                                                                1,

@@ -90,6 +90,8 @@ func failureReason(err error) string {
 		return server.AuthFailureInvalidToken
 	case errors.Is(err, ErrSessionRevoked):
 		return server.AuthFailureRevokedSession
+	case errors.Is(err, errAPIKeyRevoked):
+		return server.AuthFailureRevokedAPIKey
 	case errors.Is(err, ErrMalformedAPIKey), errors.Is(err, ErrInvalidAPIKey):
 		return server.AuthFailureInvalidAPIKey
 	case errors.Is(err, ErrUserGone):

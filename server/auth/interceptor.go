@@ -37,6 +37,10 @@ var (
 	// ErrInvalidAPIKey is an API key that is malformed, unknown or
 	// revoked; one answer for all three.
 	ErrInvalidAPIKey = errors.New("invalid or revoked API key")
+	// errAPIKeyRevoked is ErrInvalidAPIKey for a key that was revoked:
+	// the caller gets the same answer, the auth failure metric a reason of
+	// its own.
+	errAPIKeyRevoked = fmt.Errorf("revoked: %w", ErrInvalidAPIKey)
 )
 
 // interceptor authenticates every RPC but the public ones, on every
@@ -199,6 +203,9 @@ func (s *Service) authenticateAPIKey(ctx context.Context, key string) (identity.
 	gen, cacheable := s.apiKeys.generation()
 	row, err := s.q.GetAPIKeyByPrefix(ctx, prefix)
 	if db.IsNotFound(err) {
+		if revoked, rerr := s.q.GetRevokedAPIKeyHashByPrefix(ctx, prefix); rerr == nil && subtle.ConstantTimeCompare(hash[:], revoked) == 1 {
+			return identity.Principal{}, errAPIKeyRevoked
+		}
 		return identity.Principal{}, ErrInvalidAPIKey
 	}
 	if err != nil {
