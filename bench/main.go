@@ -119,8 +119,16 @@ func run(o options, stdout, stderr io.Writer) (int, error) {
 	rep := report{Started: time.Now().UTC(), GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
 		NumCPU: runtime.NumCPU(), Count: o.count}
 	code := 0
+	ran := map[string]bool{}
 	for _, s := range chosen {
 		if o.bench != "" {
+			// One run per package: its suites would all run the same
+			// regexp. The package's first suite's benchtime applies
+			// unless -benchtime says otherwise.
+			if ran[s.Pkg] {
+				continue
+			}
+			ran[s.Pkg] = true
 			s.Bench = o.bench
 		}
 		if o.benchtime != "" {
