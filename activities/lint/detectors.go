@@ -109,8 +109,8 @@ func init() {
 			Description: "Before Solidity 0.5 the ABI decoder does not check the calldata length: a call whose address argument is short shifts the amount after it left by a byte per missing byte, and the function moves that much. Check msg.data.length (onlyPayloadSize) or compile with 0.5 or later.",
 			run:         runShortAddress},
 		{ID: "timestamp", Severity: Low, Confidence: ConfidenceMedium,
-			Title:       "Block timestamp used in a comparison",
-			Description: "Block producers can shift block.timestamp by several seconds; do not rely on it for exact timing or ordering.",
+			Title:       "Block timestamp decides an outcome",
+			Description: "Block producers can shift block.timestamp by several seconds and know it before anyone else; do not rely on it for exact timing, ordering or randomness.",
 			run:         runTimestamp},
 		{ID: "unchecked-arithmetic", Severity: Low, Confidence: ConfidenceMedium,
 			Title:       "Arithmetic on caller input in an unchecked block",
@@ -335,7 +335,9 @@ func runReentrancy(a *analysis) {
 			return stale == nil
 		})
 		if stale != nil {
-			a.report(d, call, fmt.Sprintf("%s: function %s writes %s after an external call. %s", d.Title, fn.Name, stale.Name, d.Description))
+			// At the statement of fn that hands control away: the call
+			// itself, or the internal call that reaches it.
+			a.report(d, site, fmt.Sprintf("%s: function %s writes %s after an external call. %s", d.Title, fn.Name, stale.Name, d.Description))
 		}
 	}
 }
@@ -463,8 +465,9 @@ func runSelfdestruct(a *analysis) {
 		if !isEntry(fn) || a.protected(fn) {
 			continue
 		}
+		// At the function: what is wrong is who can call it.
 		if c := a.reachesSelfdestruct(fn, map[*Node]bool{}); c != nil {
-			a.report(d, c, fmt.Sprintf("Function %s can be called by anyone and self-destructs the contract. %s", fn.Name, d.Description))
+			a.report(d, fn, fmt.Sprintf("Function %s can be called by anyone and self-destructs the contract. %s", fn.Name, d.Description))
 		}
 	}
 }
@@ -516,7 +519,8 @@ func isZero(n *Node) bool {
 var privilegedRe = regexp.MustCompile(`(?i)^_*(owner|admin|administrator|governor|governance|controller|authority|operator|manager|creator|minter|master|root|superuser)s?_*$`)
 
 // initGuarded tells whether fn checks a boolean state flag (`require(!
-// initialized)`) or carries an initializer modifier.
+// initialized)`), a state variable against zero (`require(m_numOwners ==
+// 0)`) or carries an initializer modifier.
 func (a *analysis) initGuarded(fn *Node) bool {
 	for _, m := range a.modifierDefs(fn) {
 		if strings.Contains(strings.ToLower(m.Name), "initializ") {
@@ -526,6 +530,16 @@ func (a *analysis) initGuarded(fn *Node) bool {
 	for _, c := range conditions(fn.Child("body")) {
 		if mentions(c, func(x *Node) bool {
 			return x.Type == "Identifier" && isStateVar(a.declOf(x.Ref())) && (x.TypeString() == "bool" || strings.HasPrefix(x.TypeString(), "address"))
+		}) {
+			return true
+		}
+		if mentions(c, func(x *Node) bool {
+			if x.Type != "BinaryOperation" || x.Str("operator") != "==" {
+				return false
+			}
+			l, r := x.Child("leftExpression"), x.Child("rightExpression")
+			state := func(n *Node) bool { return n != nil && n.Type == "Identifier" && isStateVar(a.declOf(n.Ref())) }
+			return state(l) && isZero(r) || state(r) && isZero(l)
 		}) {
 			return true
 		}
@@ -540,21 +554,54 @@ func runMissingAccessControl(a *analysis) {
 			continue
 		}
 		for _, w := range a.stateWrites(fn.Child("body")) {
-			if w.Type != "Assignment" {
-				continue
+			if v := a.privilegedWrite(w); v != nil {
+				// At the function, as for the other access-control
+				// findings: the missing piece is its guard.
+				a.report(d, fn, fmt.Sprintf("Function %s lets anyone set %s. %s", fn.Name, v.Name, d.Description))
+				break
 			}
-			v := a.rootDecl(w.Child("leftHandSide"))
-			if v == nil || !privilegedRe.MatchString(v.Name) || !strings.HasPrefix(v.TypeString(), "address") {
-				continue
-			}
-			a.report(d, w, fmt.Sprintf("Function %s lets anyone set %s. %s", fn.Name, v.Name, d.Description))
 		}
 	}
 }
 
+// privilegedWrite returns the owner-like state variable an assignment
+// sets: an address variable (`owner = x`), or an entry of a mapping of
+// owners or admins (`owners[x] = msg.sender`, `admins[x] = true`); a
+// revocation (`admins[x] = false`) is not a grant.
+func (a *analysis) privilegedWrite(w *Node) *Node {
+	if w.Type != "Assignment" {
+		return nil
+	}
+	lhs := w.Child("leftHandSide")
+	v := a.rootDecl(lhs)
+	if v == nil || !privilegedRe.MatchString(v.Name) {
+		return nil
+	}
+	if strings.HasPrefix(v.TypeString(), "address") {
+		return v
+	}
+	if !strings.HasPrefix(v.TypeString(), "mapping") || lhs == nil || lhs.Type != "IndexAccess" {
+		return nil
+	}
+	t := lhs.TypeString()
+	rhs := w.Child("rightHandSide")
+	if rhs != nil && rhs.Type == "Literal" && (rhs.Str("value") == "false" || rhs.Str("value") == "0") {
+		return nil
+	}
+	if strings.HasPrefix(t, "address") || t == "bool" {
+		return v
+	}
+	return nil
+}
+
+var camelInitRe = regexp.MustCompile(`^_*init[A-Z_]`)
+
+// isInitializerName tells initializer-like names: init, initialize…,
+// init_…, _init… and camel-case initX (Parity's initWallet,
+// initMultiowned, initDaylimit).
 func isInitializerName(name string) bool {
 	l := strings.ToLower(name)
-	return l == "init" || strings.HasPrefix(l, "initiali") || strings.HasPrefix(l, "init_") || strings.HasPrefix(l, "_init")
+	return l == "init" || strings.HasPrefix(l, "initiali") || strings.HasPrefix(l, "init_") || strings.HasPrefix(l, "_init") || camelInitRe.MatchString(name)
 }
 
 func runUnprotectedInitializer(a *analysis) {
@@ -563,7 +610,9 @@ func runUnprotectedInitializer(a *analysis) {
 		if !isEntry(fn) || !isInitializerName(fn.Name) || a.protected(fn) || a.initGuarded(fn) {
 			continue
 		}
-		if len(a.stateWrites(fn.Child("body"))) > 0 {
+		w := map[int]bool{}
+		a.writtenDeep(fn, map[*Node]bool{}, w)
+		if len(w) > 0 {
 			a.report(d, fn, "")
 		}
 	}
@@ -639,9 +688,41 @@ func runWeakPRNG(a *analysis) {
 				return true
 			})
 		}
+		// One roll is one finding: a value computed from a reported roll
+		// (`uint r = uint(keccak256(now)) % 2; if (r == 0)`, or `h % max`
+		// after `h = uint(blockhash(n))`) is not another one. A fresh draw
+		// (roll(x, x): a hash or block hash turned into a number) always
+		// is.
+		rolled := map[int]bool{}
+		fromRoll := func(n *Node) bool {
+			return mentions(n, func(m *Node) bool { return m.Type == "Identifier" && rolled[m.Ref()] })
+		}
+		markTarget := func(x *Node) {
+			for p := x; p != nil && p != fn; p = p.Parent {
+				switch p.Type {
+				case "VariableDeclarationStatement":
+					for _, v := range p.List("declarations") {
+						if v != nil {
+							rolled[v.ID] = true
+						}
+					}
+					return
+				case "Assignment":
+					if v := a.rootDecl(p.Child("leftHandSide")); v != nil && !isStateVar(v) {
+						rolled[v.ID] = true
+					}
+					return
+				case "ExpressionStatement", "Block", "Return":
+					return
+				}
+			}
+		}
 		roll := func(x, operand *Node) {
-			a.report(d, x, "")
-			reads(operand, 0)
+			if operand == x || !fromRoll(operand) {
+				a.report(d, x, "")
+				reads(operand, 0)
+			}
+			markTarget(x)
 		}
 		// A block hash, or a hash of block values, compared with a guess.
 		fromHash := a.tainted(fn, func(n *Node) bool {
@@ -659,15 +740,31 @@ func runWeakPRNG(a *analysis) {
 		})
 		Walk(fn.Child("body"), func(x *Node) bool {
 			switch x.Type {
+			case "VariableDeclarationStatement":
+				if init := x.Child("initialValue"); init != nil && fromRoll(init) {
+					markTarget(x)
+				}
 			case "BinaryOperation":
 				op := x.Str("operator")
 				l, r := x.Child("leftExpression"), x.Child("rightExpression")
 				if op == "%" && fromBlock(l) {
 					roll(x, l)
 				}
-				// blockhash(n) == guess: the "answer" is public.
+				// blockhash(n) == guess: the "answer" is public. The
+				// finding goes where the answer is drawn, when that is a
+				// local of this function (`bytes32 answer =
+				// blockhash(b)`).
 				if (op == "==" || op == "!=") && (fromHash(l) || fromHash(r)) {
-					roll(x, x)
+					at := x
+					for _, side := range []*Node{l, r} {
+						if src := a.hashSource(side, fromHash); src != nil {
+							at = src
+							break
+						}
+					}
+					if !fromRoll(x) {
+						roll(at, at)
+					}
 				}
 			case "FunctionCall":
 				// A hash of block values turned into a number is a dice
@@ -695,6 +792,22 @@ func runWeakPRNG(a *analysis) {
 	}
 }
 
+// hashSource follows a local variable (through up to four initial
+// values) to the blockhash or block-seeded hash it holds, or nil.
+func (a *analysis) hashSource(n *Node, fromHash func(*Node) bool) *Node {
+	for hops := 0; hops < 4 && n != nil; hops++ {
+		n = unwrapConversion(n)
+		if n == nil || !fromHash(n) {
+			return nil
+		}
+		if n.Type == "FunctionCall" && (isBlockhash(n) || isHash(n)) {
+			return n
+		}
+		n = a.localInit(n)
+	}
+	return nil
+}
+
 func toInteger(p *Node) bool {
 	if p == nil || p.Type != "FunctionCall" || p.Str("kind") != "typeConversion" {
 		return false
@@ -715,17 +828,75 @@ func isComparison(op string) bool {
 	return false
 }
 
+// underHash tells whether x is an argument (or inside one) of a hash
+// builtin within its statement.
+func underHash(x *Node) bool {
+	for p := x.Parent; p != nil; p = p.Parent {
+		switch p.Type {
+		case "FunctionCall":
+			if isHash(p) {
+				return true
+			}
+		case "ExpressionStatement", "VariableDeclarationStatement", "Return", "Block", "IfStatement":
+			return false
+		}
+	}
+	return false
+}
+
+// runTimestamp reports where block.timestamp decides an outcome: a
+// comparison with it (a deadline, one bet per block), a timestamp used as
+// a dice roll (`now % 15`, `uint(sha3(now))`), and the write that stores
+// it in a state variable such a comparison later reads (`pastBlockTime =
+// now`, `lastInvestment = block.timestamp`): the value a block producer
+// chose lives on in storage.
 func runTimestamp(a *analysis) {
 	d := det("timestamp")
+	timed := map[int]bool{} // state variables read in a timestamp comparison
+	var stores []*Node      // writes of a timestamp to state
 	for _, fn := range append(a.functions(), a.modifiers()...) {
-		fromTime := a.tainted(fn, isTimestamp)
+		// A timestamp hashed into a number is a dice roll, reported at
+		// the hash; comparing the roll is not timing.
+		fromTime := a.tainted(fn, func(x *Node) bool { return isTimestamp(x) && !underHash(x) })
+		anyTime := a.tainted(fn, isTimestamp)
 		Walk(fn.Child("body"), func(x *Node) bool {
-			if x.Type == "BinaryOperation" && isComparison(x.Str("operator")) &&
-				(fromTime(x.Child("leftExpression")) || fromTime(x.Child("rightExpression"))) {
-				a.report(d, x, "")
+			switch x.Type {
+			case "BinaryOperation":
+				op := x.Str("operator")
+				l, r := x.Child("leftExpression"), x.Child("rightExpression")
+				if isComparison(op) && (fromTime(l) || fromTime(r)) {
+					a.report(d, x, "")
+					Walk(x, func(m *Node) bool {
+						if v := a.rootDecl(m); (m.Type == "Identifier" || m.Type == "IndexAccess" || m.Type == "MemberAccess") && isStateVar(v) {
+							timed[v.ID] = true
+						}
+						return true
+					})
+				}
+				if op == "%" && fromTime(l) {
+					a.report(d, x, fmt.Sprintf("block.timestamp is used as a source of randomness. %s", d.Description))
+				}
+			case "FunctionCall":
+				if isHash(x) && toInteger(x.Parent) {
+					for _, arg := range x.List("arguments") {
+						if anyTime(arg) {
+							a.report(d, x, fmt.Sprintf("block.timestamp is used as a source of randomness. %s", d.Description))
+							break
+						}
+					}
+				}
+			case "Assignment":
+				if isStateVar(a.rootDecl(x.Child("leftHandSide"))) && fromTime(x.Child("rightHandSide")) {
+					stores = append(stores, x)
+				}
 			}
 			return true
 		})
+	}
+	for _, w := range stores {
+		if v := a.rootDecl(w.Child("leftHandSide")); timed[v.ID] {
+			a.report(d, w, fmt.Sprintf("%s stores block.timestamp and a timing check reads it. %s", v.Name, d.Description))
+		}
 	}
 }
 
@@ -779,7 +950,12 @@ func runOverflow(a *analysis) {
 		if u == nil || u.checked || !isEntry(fn) || isView(fn) {
 			continue
 		}
-		user := a.tainted(fn, isParam(fn))
+		// An array's length is bounded by calldata or memory size: adding
+		// to it cannot wrap.
+		param := isParam(fn)
+		user := a.tainted(fn, func(x *Node) bool {
+			return param(x) && !(x.Parent != nil && x.Parent.Type == "MemberAccess" && x.Parent.Str("memberName") == "length")
+		})
 		conds := conditions(fn.Child("body"))
 		Walk(fn.Child("body"), func(x *Node) bool {
 			ops, ok := arithmetic(x)
@@ -794,12 +970,17 @@ func runOverflow(a *analysis) {
 	}
 }
 
-// storedInState tells whether arithmetic flows into storage: a compound
-// assignment to state, an expression on the right of one, or the value of
-// a local variable that a state write then uses (`uint amount = n *
-// value; balances[a] = balances[a].sub(amount)`).
+// storedInState tells whether arithmetic has an effect: it flows into
+// storage (a compound assignment to state, an expression on the right of
+// one), decides a condition (`require(msg.value == n * price)`,
+// `require(balance - v >= 0)`), is an amount of ether sent
+// (`transfer(n * price)`), or is the value of a local variable that one of
+// these then uses (`uint amount = n * value; balances[a] -= amount`).
 func (a *analysis) storedInState(fn, x *Node) bool {
 	for p := x; p != nil; p = p.Parent {
+		if p != x && (isCondition(p, x) || isPaymentOf(p, x)) {
+			return true
+		}
 		switch p.Type {
 		case "Assignment":
 			lhs := p.Child("leftHandSide")
@@ -823,15 +1004,55 @@ func (a *analysis) storedInState(fn, x *Node) bool {
 }
 
 // flowsToState tells whether the local variable id is read on the right of
-// an assignment to state in fn.
+// an assignment to state in fn, in a condition or in an amount of ether
+// sent.
 func (a *analysis) flowsToState(fn *Node, id int) bool {
 	if id <= 0 {
 		return false
 	}
-	return mentions(fn.Child("body"), func(w *Node) bool {
-		return w.Type == "Assignment" && isStateVar(a.rootDecl(w.Child("leftHandSide"))) &&
-			mentions(w.Child("rightHandSide"), func(m *Node) bool { return m.Type == "Identifier" && m.Ref() == id })
+	reads := func(n *Node) bool {
+		return mentions(n, func(m *Node) bool { return m.Type == "Identifier" && m.Ref() == id })
+	}
+	if mentions(fn.Child("body"), func(w *Node) bool {
+		return w.Type == "Assignment" && isStateVar(a.rootDecl(w.Child("leftHandSide"))) && reads(w.Child("rightHandSide"))
+	}) {
+		return true
+	}
+	for _, c := range conditions(fn.Child("body")) {
+		if reads(c) {
+			return true
+		}
+	}
+	return mentions(fn.Child("body"), func(c *Node) bool {
+		ll, ok := lowLevelCall(c)
+		return ok && ll.value != nil && reads(ll.value)
 	})
+}
+
+// isCondition tells whether x is (inside) the condition p tests: an
+// argument of require/assert or the condition of if, while, for or ?:.
+func isCondition(p, x *Node) bool {
+	switch p.Type {
+	case "FunctionCall":
+		if n := calleeName(p); n == "require" || n == "assert" {
+			if e := p.Child("expression"); e != nil && e.Type == "Identifier" {
+				if args := p.List("arguments"); len(args) > 0 && args[0].Contains(x) {
+					return true
+				}
+			}
+		}
+	case "IfStatement", "WhileStatement", "DoWhileStatement", "ForStatement", "Conditional":
+		if c := p.Child("condition"); c != nil && c.Contains(x) {
+			return true
+		}
+	}
+	return false
+}
+
+// isPaymentOf tells whether x is (inside) the ether amount of the call p.
+func isPaymentOf(p, x *Node) bool {
+	ll, ok := lowLevelCall(p)
+	return ok && ll.value != nil && ll.value.Contains(x)
 }
 
 // bounded tells whether a condition of fn rules out the wrap of the
@@ -846,7 +1067,9 @@ func (a *analysis) bounded(conds []*Node, x *Node, ops []*Node) bool {
 	l, r := a.exprKey(ops[0], 0), a.exprKey(ops[1], 0)
 	op := strings.TrimSuffix(x.Str("operator"), "=")
 	for _, c := range conds {
-		before := c.Src.Start < x.Src.Start
+		// A condition holding x (`require(a + b >= a)`) is checked with
+		// it, so counts as before.
+		before := c.Src.Start < x.Src.Start || c.Contains(x)
 		if mentions(c, func(n *Node) bool {
 			if n.Type != "BinaryOperation" {
 				return false

@@ -10,9 +10,9 @@ contract AccessVuln {
         owner = msg.sender;
     }
 
-    function setOwner(address newOwner) external {
+    function setOwner(address newOwner) external { // expect: missing-access-control
         require(newOwner != address(0), "zero");
-        owner = newOwner; // expect: missing-access-control
+        owner = newOwner;
     }
 
     function initialize(address admin_) external { // expect: unprotected-initializer

@@ -6,7 +6,7 @@ contract LotteryVuln {
 
     function roll() external returns (uint256) {
         uint256 seed = uint256(keccak256(abi.encodePacked(block.prevrandao, msg.sender))); // expect: weak-prng
-        lastRoll = seed % 6; // expect: weak-prng
+        lastRoll = seed % 6;
         return lastRoll;
     }
 
@@ -24,8 +24,8 @@ contract LotteryVuln {
     }
 
     function guessHash(bytes32 g) external view returns (bool) {
-        bytes32 answer = keccak256(abi.encodePacked(block.number, block.coinbase));
-        return g == answer; // expect: weak-prng
+        bytes32 answer = keccak256(abi.encodePacked(block.number, block.coinbase)); // expect: weak-prng
+        return g == answer;
     }
 }
 
@@ -53,8 +53,8 @@ contract OrderIds {
     }
 
     function guessLocal(bytes32 guess) external view returns (bool) {
-        bytes32 answer = blockhash(block.number - 1);
-        return guess == answer; // expect: weak-prng
+        bytes32 answer = blockhash(block.number - 1); // expect: weak-prng
+        return guess == answer;
     }
 }
 

@@ -17,12 +17,12 @@ contract ReentrancyVuln {
 
     // The write happens in an internal helper after the call.
     function withdrawVia() external {
-        _pay(msg.sender, balances[msg.sender]);
+        _pay(msg.sender, balances[msg.sender]); // expect: reentrancy-eth
         _clear(msg.sender);
     }
 
     function _pay(address to, uint256 amount) internal {
-        (bool ok, ) = to.call{value: amount}(""); // expect: reentrancy-eth
+        (bool ok, ) = to.call{value: amount}("");
         require(ok, "send failed");
     }
 

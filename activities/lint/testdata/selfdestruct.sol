@@ -8,8 +8,8 @@ contract KillVuln {
         owner = msg.sender;
     }
 
-    function kill() external {
-        selfdestruct(payable(msg.sender)); // expect: unprotected-selfdestruct
+    function kill() external { // expect: unprotected-selfdestruct
+        selfdestruct(payable(msg.sender));
     }
 }
 

@@ -3,7 +3,7 @@ contract GuessTheRandomNumberChallenge {
     uint8 answer;
     function GuessTheRandomNumberChallenge() public payable {
         require(msg.value == 1 ether);
-        answer = uint8(keccak256(block.blockhash(block.number - 1), now)); // expect: deprecated weak-prng
+        answer = uint8(keccak256(block.blockhash(block.number - 1), now)); // expect: deprecated timestamp weak-prng
     }
     function guess(uint8 n) public payable {
         require(msg.value == 1 ether);

@@ -62,7 +62,7 @@ contract OneBetPerBlock {
     function () public payable {
         require(msg.value == 1 ether);
         require(now != pastBlockTime); // expect: timestamp
-        pastBlockTime = now;
+        pastBlockTime = now; // expect: timestamp
         msg.sender.transfer(address(this).balance);
     }
 }

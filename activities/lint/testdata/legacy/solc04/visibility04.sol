@@ -10,7 +10,7 @@ contract HashForEther {
 }
 contract WalletLibrary {
     address owner;
-    function initWallet(address _owner) { owner = _owner; } // expect: default-visibility missing-access-control missing-zero-check
+    function initWallet(address _owner) { owner = _owner; } // expect: default-visibility unprotected-initializer missing-zero-check
 }
 contract Missing {
     address private owner;
