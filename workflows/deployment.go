@@ -141,22 +141,27 @@ func (r *runner) tx() deploy.TxInput {
 	return deploy.TxInput{DeploymentID: r.in.DeploymentID, Network: r.in.Network}
 }
 
+// step runs one of the short steps (a stage change, generate): a local
+// activity from version 2 on, an activity in runs of version 1. A zero
+// scheduleToClose leaves it unset.
+func (r *runner) step(ctx workflow.Context, startToClose, scheduleToClose time.Duration, retry *temporal.RetryPolicy, fn any, args ...any) workflow.Future {
+	if r.localSteps {
+		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+			StartToCloseTimeout: startToClose, ScheduleToCloseTimeout: scheduleToClose, RetryPolicy: retry,
+		})
+		return workflow.ExecuteLocalActivity(lctx, fn, args...)
+	}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: startToClose, ScheduleToCloseTimeout: scheduleToClose, RetryPolicy: retry,
+	})
+	return workflow.ExecuteActivity(actx, fn, args...)
+}
+
 func (r *runner) record(ctx workflow.Context, s progress.Step) error {
 	s.DeploymentID = r.in.DeploymentID
 	retry := &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second,
 		NonRetryableErrorTypes: []string{progress.ErrTypeEnded}}
-	var f workflow.Future
-	if r.localSteps {
-		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-			StartToCloseTimeout: 15 * time.Second, ScheduleToCloseTimeout: time.Hour, RetryPolicy: retry,
-		})
-		f = workflow.ExecuteLocalActivity(lctx, r.p.Record, s)
-	} else {
-		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-			StartToCloseTimeout: 15 * time.Second, ScheduleToCloseTimeout: time.Hour, RetryPolicy: retry,
-		})
-		f = workflow.ExecuteActivity(actx, r.p.Record, s)
-	}
+	f := r.step(ctx, 15*time.Second, time.Hour, retry, r.p.Record, s)
 	if err := f.Get(ctx, nil); err != nil {
 		return err
 	}
@@ -176,14 +181,7 @@ func (r *runner) run(ctx workflow.Context) (DeploymentResult, error) {
 			return DeploymentResult{}, err
 		}
 		retry := &temporal.RetryPolicy{MaximumAttempts: 3, NonRetryableErrorTypes: []string{generate.ErrTypeInvalidTemplate}}
-		var gen workflow.Future
-		if r.localSteps {
-			gctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: retry})
-			gen = workflow.ExecuteLocalActivity(gctx, generate.Activities{}.Generate, []byte(in.Template))
-		} else {
-			gctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: retry})
-			gen = workflow.ExecuteActivity(gctx, generate.Activities{}.Generate, []byte(in.Template))
-		}
+		gen := r.step(ctx, 30*time.Second, 0, retry, generate.Activities{}.Generate, []byte(in.Template))
 		var g generate.Result
 		if err := gen.Get(ctx, &g); err != nil {
 			return DeploymentResult{}, err

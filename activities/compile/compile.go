@@ -357,19 +357,7 @@ func (p *Pool) Compile(ctx context.Context, req Request) (Result, error) {
 // match, or whose result fails (an unknown contract), is left alone: its
 // own compile reports it.
 func (p *Pool) CompileWith(ctx context.Context, req Request, then ...Request) (Result, error) {
-	own, err := req.ownSources()
-	if err != nil {
-		return Result{}, err
-	}
-	res, err := resolveSources(own, p.oz)
-	if err != nil {
-		return Result{}, err
-	}
-	c, err := p.selectCompiler(ctx, req.CompilerVersion, res.pragmas)
-	if err != nil {
-		return Result{}, err
-	}
-	in, err := standardInput(res, req.Optimizer)
+	res, c, in, err := p.input(ctx, req)
 	if err != nil {
 		return Result{}, err
 	}
@@ -400,39 +388,49 @@ func (p *Pool) CompileWith(ctx context.Context, req Request, then ...Request) (R
 		// from a fault rather than the sources.
 		p.cachePut(ctx, key, r)
 		for _, t := range then {
-			p.primeCache(ctx, t, c.Version, in, out)
+			p.primeCache(ctx, t, c, in, out)
 		}
 	}
 	return r, nil
 }
 
-// primeCache caches t's result from out, solc's output for input in with
-// the compiler version, when t would have sent exactly that.
-func (p *Pool) primeCache(ctx context.Context, t Request, version string, in []byte, out []byte) {
-	own, err := t.ownSources()
+// input validates and resolves req's sources, picks its compiler and
+// builds the standard JSON input solc is sent.
+func (p *Pool) input(ctx context.Context, req Request) (*resolved, Compiler, []byte, error) {
+	own, err := req.ownSources()
 	if err != nil {
-		return
+		return nil, Compiler{}, nil, err
 	}
 	res, err := resolveSources(own, p.oz)
 	if err != nil {
+		return nil, Compiler{}, nil, err
+	}
+	c, err := p.selectCompiler(ctx, req.CompilerVersion, res.pragmas)
+	if err != nil {
+		return nil, Compiler{}, nil, err
+	}
+	in, err := standardInput(res, req.Optimizer)
+	if err != nil {
+		return nil, Compiler{}, nil, err
+	}
+	return res, c, in, nil
+}
+
+// primeCache caches t's result from out, solc's output for input in with
+// compiler c, when t would have sent exactly that.
+func (p *Pool) primeCache(ctx context.Context, t Request, c Compiler, in []byte, out []byte) {
+	res, tc, tin, err := p.input(ctx, t)
+	if err != nil || tc.Version != c.Version || !bytes.Equal(tin, in) {
 		return
 	}
-	c, err := p.selectCompiler(ctx, t.CompilerVersion, res.pragmas)
-	if err != nil || c.Version != version {
-		return
-	}
-	tin, err := standardInput(res, t.Optimizer)
-	if err != nil || !bytes.Equal(tin, in) {
-		return
-	}
-	r, err := parseOutput(out, res, version, t.ContractName)
+	r, err := parseOutput(out, res, c.Version, t.ContractName)
 	if err != nil {
 		return
 	}
 	if t.OmitAST {
 		r.ASTs = nil
 	}
-	p.cachePut(ctx, cacheKey(version, tin, t.ContractName, t.OmitAST), r)
+	p.cachePut(ctx, cacheKey(c.Version, tin, t.ContractName, t.OmitAST), r)
 }
 
 // selectCompiler picks the request's compiler among the installed ones,

@@ -48,20 +48,7 @@ func benchGuardedCall(b *testing.B, leaseMin int64) {
 	// The limit must not refuse: the benchmark measures its cost, not it.
 	ident.PaidPerMin, ident.FreePerMin = 1_000_000, 1_000_000
 	ident.RateLeaseMin = leaseMin
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	tc, err := dialTemporal(temporalConfig{Addr: "127.0.0.1:1", Namespace: "default", TaskQueue: "q"}, logger)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tc.Close()
-	h, closeAPI, err := newAPIHandler(ctx, apiConfig{MaxBodyBytes: 2 << 20}, ident,
-		apiDeps{Pool: pool, Temporal: tc, Namespace: "default", TaskQueue: "q", Networks: nets, Secrets: testSecrets(b), Logger: logger})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer closeAPI()
-	guarded := httptest.NewServer(h)
-	defer guarded.Close()
+	guarded := serveTestAPI(b, ident, apiDeps{Pool: pool, Networks: nets, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	bareMux := http.NewServeMux()
 	bareMux.Handle(slipwayv1connect.NewNetworkServiceHandler(server.NewNetworkService([]server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}})))
 	bare := httptest.NewServer(bareMux)

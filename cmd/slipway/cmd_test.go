@@ -252,22 +252,8 @@ func startTestWorker(t *testing.T, taskQueue string) testWorker {
 // TestReadinessNamesTheFailingPart builds the API as serve does, with
 // Postgres up, Temporal and the chain down, and reads /readyz.
 func TestReadinessNamesTheFailingPart(t *testing.T) {
-	pool := dbtest.New(t)
-	logger := newTestLogger(t)
-	tc, err := dialTemporal(temporalConfig{Addr: "127.0.0.1:1", Namespace: "default", TaskQueue: "q"}, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
 	nets := chain.Config{Networks: []chain.Network{{Name: "dev", ChainID: 31337, RPCURLs: []string{"http://127.0.0.1:1"}, Confirmations: 1}}}
-	h, closeAPI, err := newAPIHandler(context.Background(), apiConfig{MaxBodyBytes: 2 << 20}, testIdentity(t),
-		apiDeps{Pool: pool, Temporal: tc, Namespace: "default", TaskQueue: "q", Networks: nets, Secrets: testSecrets(t), Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAPI()
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	srv := serveTestAPI(t, testIdentity(t), apiDeps{Networks: nets, Logger: newTestLogger(t)})
 	resp, err := http.Get(srv.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
@@ -421,4 +407,35 @@ contract Counter {
 	if code != exitUsage || !strings.Contains(errOut, "Broken.sol:2") {
 		t.Fatalf("audit of a file that does not compile = exit %d\n%s", code, errOut)
 	}
+}
+
+// serveTestAPI serves the API as serve builds it (newAPIHandler) on a test
+// server, closed with the test. Left empty in deps: Pool is a fresh test
+// database, Secrets testSecrets, and Temporal an address nothing listens on
+// (the API builds and serves; its temporal readiness check fails) with
+// namespace "default" and task queue "q".
+func serveTestAPI(t testing.TB, ident identityConfig, deps apiDeps) *httptest.Server {
+	t.Helper()
+	if deps.Pool == nil {
+		deps.Pool = dbtest.New(t)
+	}
+	if deps.Secrets == nil {
+		deps.Secrets = testSecrets(t)
+	}
+	if deps.Temporal == nil {
+		tc, err := dialTemporal(temporalConfig{Addr: "127.0.0.1:1", Namespace: "default", TaskQueue: "q"}, deps.Logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(tc.Close)
+		deps.Temporal, deps.Namespace, deps.TaskQueue = tc, "default", "q"
+	}
+	h, closeAPI, err := newAPIHandler(context.Background(), apiConfig{MaxBodyBytes: 2 << 20}, ident, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeAPI)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
 }

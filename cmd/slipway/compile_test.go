@@ -4,15 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
-
-	"github.com/slipway-dev/slipway/activities/chain"
-	"github.com/slipway-dev/slipway/db/dbtest"
 )
 
 // TestCompileRPCRunsAWorkflow compiles through the whole stack as a user
@@ -22,14 +18,7 @@ func TestCompileRPCRunsAWorkflow(t *testing.T) {
 	w := startTestWorker(t, "slipway-compile-test")
 	cfg, tc, logger := w.cfg, w.tc, newTestLogger(t)
 
-	h, closeAPI, err := newAPIHandler(context.Background(), apiConfig{MaxBodyBytes: 2 << 20}, testIdentity(t),
-		apiDeps{Pool: dbtest.New(t), Temporal: tc, Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Networks: chain.Config{}, Secrets: testSecrets(t), Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAPI()
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	srv := serveTestAPI(t, testIdentity(t), apiDeps{Temporal: tc, Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Logger: logger})
 	api := srv.URL + "/api/v1"
 
 	token := registerAndLogin(t, api, "compiler@example.com")

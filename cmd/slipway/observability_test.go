@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
@@ -21,7 +20,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/server/temporaltest"
 
-	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/internal/telemetry"
@@ -58,22 +56,9 @@ func scrape(t *testing.T, url string) map[string]float64 {
 // refusals of every kind the API can tell apart.
 func TestAPIMetricsAsServed(t *testing.T) {
 	pool := dbtest.New(t)
-	logger := newTestLogger(t)
-	tc, err := dialTemporal(temporalConfig{Addr: "127.0.0.1:1", Namespace: "default", TaskQueue: "q"}, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
 	ident := testIdentity(t)
 	ident.FreePerMin, ident.PaidPerMin, ident.AuthPerMin = 5, 8, 10
-	h, closeAPI, err := newAPIHandler(context.Background(), apiConfig{MaxBodyBytes: 2 << 20}, ident,
-		apiDeps{Pool: pool, Temporal: tc, Namespace: "default", TaskQueue: "q", Networks: chain.Config{}, Secrets: testSecrets(t), Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAPI()
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	srv := serveTestAPI(t, ident, apiDeps{Pool: pool, Logger: newTestLogger(t)})
 	api := srv.URL + "/api/v1"
 
 	m := scrape(t, srv.URL)
@@ -316,14 +301,7 @@ func TestTracingFollowsACompileFromAPIToActivity(t *testing.T) {
 	}
 	tr := &tracing{provider: rec.tp, temporal: tracer}
 	apiLogger = slog.New(telemetry.NewLogHandler(apiLogger.Handler()))
-	h, closeAPI, err := newAPIHandler(context.Background(), apiConfig{MaxBodyBytes: 2 << 20}, testIdentity(t),
-		apiDeps{Pool: dbtest.New(t), Temporal: apiTC, Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Networks: chain.Config{}, Secrets: testSecrets(t), Logger: apiLogger, Tracer: tr.tracerProvider()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAPI()
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	srv := serveTestAPI(t, testIdentity(t), apiDeps{Temporal: apiTC, Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Logger: apiLogger, Tracer: tr.tracerProvider()})
 	api := srv.URL + "/api/v1"
 	token := registerAndLogin(t, api, "tracer@example.com")
 	rec.exp.Reset()
@@ -428,20 +406,8 @@ func TestServedLogsNeverCarrySecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	logger = slog.New(telemetry.NewLogHandler(logger.Handler()))
-	tc, err := dialTemporal(temporalConfig{Addr: "127.0.0.1:1", Namespace: "default", TaskQueue: "q"}, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
 	ident := testIdentity(t)
-	h, closeAPI, err := newAPIHandler(context.Background(), apiConfig{MaxBodyBytes: 2 << 20}, ident,
-		apiDeps{Pool: dbtest.New(t), Temporal: tc, Namespace: "default", TaskQueue: "q", Networks: chain.Config{}, Secrets: testSecrets(t), Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAPI()
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	srv := serveTestAPI(t, ident, apiDeps{Logger: logger})
 	api := srv.URL + "/api/v1"
 
 	const password = "Tr0ub4dor-and-3-more-words"

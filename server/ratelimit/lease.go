@@ -57,9 +57,11 @@ func leaseTTL(cfg Config) time.Duration { return cfg.Window / leaseTTLShare }
 // and the figures of the statement that granted them, for the headers of
 // the requests it admits from them.
 type lease struct {
-	left    int32     // tokens not yet spent
-	granted time.Time // when the statement that granted them was sent
-	expires time.Time // granted + the lease period: the local clock, never later than the database's lease end
+	left int32 // tokens not yet spent
+	// granted is when the statement that granted them was sent: on the
+	// local clock, so granted + the lease period is never later than the
+	// database's lease end.
+	granted time.Time
 	// size is how many tokens to ask for in the bucket's next statement; 0
 	// until the bucket is seen again within a lease period.
 	size int32
@@ -71,11 +73,14 @@ type lease struct {
 	aheadUs    int64
 }
 
+// live reports whether l's lease period has not ended at now.
+func (b *batcher) live(l *lease, now time.Time) bool { return now.Before(l.granted.Add(b.leaseTTL)) }
+
 // spendLease admits a request on bucket from this replica's lease, if it
 // holds a live one with tokens left. Called with b.mu held.
 func (b *batcher) spendLease(bucket string, now time.Time) (answer, bool) {
 	l := b.leases[bucket]
-	if l == nil || l.left <= 0 || !now.Before(l.expires) {
+	if l == nil || l.left <= 0 || !b.live(l, now) {
 		return answer{}, false
 	}
 	l.left--
@@ -97,7 +102,7 @@ func (b *batcher) leaseWanted(bucket string, now time.Time) int32 {
 	}
 	limit := max(l.lim/leaseShare, 1)
 	switch {
-	case now.Before(l.expires) && l.left == 0:
+	case b.live(l, now) && l.left == 0:
 		// Spent within the lease, or seen twice within one period: the
 		// bucket is busy here.
 		l.size = min(max(2*l.size, leaseStart), limit)
@@ -128,7 +133,7 @@ func (b *batcher) grantLease(row db.TakeRateLimitsRow, calls int, sent time.Time
 		b.leases[row.Bucket] = l
 	}
 	l.left = max(row.Taken-int32(calls), 0) //nolint:gosec // calls ≤ maxBatch.
-	l.granted, l.expires = sent, sent.Add(b.leaseTTL)
+	l.granted = sent
 	l.lim, l.tier, l.emissionUs, l.aheadUs = row.Lim, row.Tier, row.EmissionUs, row.AheadUs
 }
 
@@ -136,7 +141,7 @@ func (b *batcher) grantLease(row db.TakeRateLimitsRow, calls int, sent time.Time
 // replica knew of their buckets' load.
 func (b *batcher) pruneLeases(now time.Time) {
 	for k, l := range b.leases {
-		if !now.Before(l.expires) {
+		if !b.live(l, now) {
 			delete(b.leases, k)
 		}
 	}
