@@ -12,10 +12,22 @@ import (
 	"github.com/google/uuid"
 )
 
+const countActiveAPIKeys = `-- name: CountActiveAPIKeys :one
+SELECT count(*)::int AS active FROM api_keys
+WHERE user_id = $1 AND revoked_at IS NULL
+`
+
+func (q *Queries) CountActiveAPIKeys(ctx context.Context, userID uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, countActiveAPIKeys, userID)
+	var active int32
+	err := row.Scan(&active)
+	return active, err
+}
+
 const createAPIKey = `-- name: CreateAPIKey :one
-INSERT INTO api_keys (user_id, name, prefix, secret_hash)
-VALUES ($1, $2, $3, $4)
-RETURNING id, user_id, name, prefix, secret_hash, created_at, last_used_at, revoked_at
+INSERT INTO api_keys (user_id, name, prefix, secret_hash, scopes)
+VALUES ($1, $2, $3, $4, $5::text[])
+RETURNING id, user_id, name, prefix, secret_hash, created_at, last_used_at, revoked_at, scopes
 `
 
 type CreateAPIKeyParams struct {
@@ -23,6 +35,7 @@ type CreateAPIKeyParams struct {
 	Name       string
 	Prefix     string
 	SecretHash []byte
+	Scopes     []string
 }
 
 func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (APIKey, error) {
@@ -31,6 +44,7 @@ func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (API
 		arg.Name,
 		arg.Prefix,
 		arg.SecretHash,
+		arg.Scopes,
 	)
 	var i APIKey
 	err := row.Scan(
@@ -42,12 +56,13 @@ func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (API
 		&i.CreatedAt,
 		&i.LastUsedAt,
 		&i.RevokedAt,
+		&i.Scopes,
 	)
 	return i, err
 }
 
 const getAPIKeyByPrefix = `-- name: GetAPIKeyByPrefix :one
-SELECT api_keys.id, api_keys.user_id, api_keys.name, api_keys.prefix, api_keys.secret_hash, api_keys.created_at, api_keys.last_used_at, api_keys.revoked_at, users.tier AS user_tier
+SELECT api_keys.id, api_keys.user_id, api_keys.name, api_keys.prefix, api_keys.secret_hash, api_keys.created_at, api_keys.last_used_at, api_keys.revoked_at, api_keys.scopes, users.tier AS user_tier
 FROM api_keys
 JOIN users ON users.id = api_keys.user_id
 WHERE api_keys.prefix = $1 AND api_keys.revoked_at IS NULL
@@ -72,6 +87,7 @@ func (q *Queries) GetAPIKeyByPrefix(ctx context.Context, prefix string) (GetAPIK
 		&i.APIKey.CreatedAt,
 		&i.APIKey.LastUsedAt,
 		&i.APIKey.RevokedAt,
+		&i.APIKey.Scopes,
 		&i.UserTier,
 	)
 	return i, err
@@ -93,7 +109,7 @@ func (q *Queries) GetRevokedAPIKeyHashByPrefix(ctx context.Context, prefix strin
 }
 
 const listAPIKeysByUser = `-- name: ListAPIKeysByUser :many
-SELECT id, user_id, name, prefix, secret_hash, created_at, last_used_at, revoked_at FROM api_keys
+SELECT id, user_id, name, prefix, secret_hash, created_at, last_used_at, revoked_at, scopes FROM api_keys
 WHERE user_id = $1 AND revoked_at IS NULL
 ORDER BY created_at DESC, id DESC
 `
@@ -116,6 +132,7 @@ func (q *Queries) ListAPIKeysByUser(ctx context.Context, userID uuid.UUID) ([]AP
 			&i.CreatedAt,
 			&i.LastUsedAt,
 			&i.RevokedAt,
+			&i.Scopes,
 		); err != nil {
 			return nil, err
 		}
@@ -125,6 +142,22 @@ func (q *Queries) ListAPIKeysByUser(ctx context.Context, userID uuid.UUID) ([]AP
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockUserForAPIKeyCreation = `-- name: LockUserForAPIKeyCreation :exec
+SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE
+`
+
+// Serialises the creation of one user's keys, so that the count that
+// follows, in its own statement (and so its own snapshot), sees every key
+// committed before it and the per-user cap holds under concurrent creates.
+// FOR NO KEY UPDATE does not conflict with the KEY SHARE locks that inserts
+// referencing the user take (deployments, sessions), so it holds up only
+// other key creations and updates of the user's row, for one short
+// transaction.
+func (q *Queries) LockUserForAPIKeyCreation(ctx context.Context, userID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, lockUserForAPIKeyCreation, userID)
+	return err
 }
 
 const revokeAPIKey = `-- name: RevokeAPIKey :execrows

@@ -237,14 +237,13 @@ func (q *Queries) ListDeployTxsByNonce(ctx context.Context, arg ListDeployTxsByN
 	return items, nil
 }
 
-const lockDeploymentForDeploy = `-- name: LockDeploymentForDeploy :one
+const lockDeployment = `-- name: LockDeployment :one
 SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at FROM deployments WHERE id = $1 FOR UPDATE
 `
 
-// Takes the deployment's row lock for the signing transaction, so that a
-// concurrent cancel either wins before the nonce is taken or sees DEPLOYING.
-func (q *Queries) LockDeploymentForDeploy(ctx context.Context, id uuid.UUID) (Deployment, error) {
-	row := q.db.QueryRow(ctx, lockDeploymentForDeploy, id)
+// The deployment's row lock alone, for steps that end it.
+func (q *Queries) LockDeployment(ctx context.Context, id uuid.UUID) (Deployment, error) {
+	row := q.db.QueryRow(ctx, lockDeployment, id)
 	var i Deployment
 	err := row.Scan(
 		&i.ID,
@@ -274,6 +273,61 @@ func (q *Queries) LockDeploymentForDeploy(ctx context.Context, id uuid.UUID) (De
 		&i.LastEventSeq,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const lockDeploymentForDeploy = `-- name: LockDeploymentForDeploy :one
+SELECT deployments.id, deployments.user_id, deployments.status, deployments.network, deployments.contract_name, deployments.contract_address, deployments.tx_hash, deployments.gas_used, deployments.block_number, deployments.confirmations, deployments.required_confirmations, deployments.lint_high, deployments.lint_medium, deployments.lint_low, deployments.lint_info, deployments.error, deployments.workflow_id, deployments.effective_gas_price, deployments.fee_paid, deployments.compiler_version, deployments.request, deployments.source_hash, deployments.artifact_ref, deployments.idempotency_key, deployments.last_event_seq, deployments.created_at, deployments.updated_at, users.tier AS user_tier, slipway_spend_lock(deployments.user_id, deployments.network) AS spend_locked
+FROM deployments JOIN users ON users.id = deployments.user_id
+WHERE deployments.id = $1
+FOR UPDATE OF deployments
+`
+
+type LockDeploymentForDeployRow struct {
+	Deployment  Deployment
+	UserTier    string
+	SpendLocked bool
+}
+
+// Takes the deployment's row lock for the signing transaction, so that a
+// concurrent cancel either wins before the nonce is taken or sees DEPLOYING,
+// and its user's spend lock on the network, so that the reservation made
+// next sees every reservation committed before (ReserveSpend). The user's
+// tier comes along for the tier's limits.
+func (q *Queries) LockDeploymentForDeploy(ctx context.Context, id uuid.UUID) (LockDeploymentForDeployRow, error) {
+	row := q.db.QueryRow(ctx, lockDeploymentForDeploy, id)
+	var i LockDeploymentForDeployRow
+	err := row.Scan(
+		&i.Deployment.ID,
+		&i.Deployment.UserID,
+		&i.Deployment.Status,
+		&i.Deployment.Network,
+		&i.Deployment.ContractName,
+		&i.Deployment.ContractAddress,
+		&i.Deployment.TxHash,
+		&i.Deployment.GasUsed,
+		&i.Deployment.BlockNumber,
+		&i.Deployment.Confirmations,
+		&i.Deployment.RequiredConfirmations,
+		&i.Deployment.LintHigh,
+		&i.Deployment.LintMedium,
+		&i.Deployment.LintLow,
+		&i.Deployment.LintInfo,
+		&i.Deployment.Error,
+		&i.Deployment.WorkflowID,
+		&i.Deployment.EffectiveGasPrice,
+		&i.Deployment.FeePaid,
+		&i.Deployment.CompilerVersion,
+		&i.Deployment.Request,
+		&i.Deployment.SourceHash,
+		&i.Deployment.ArtifactRef,
+		&i.Deployment.IdempotencyKey,
+		&i.Deployment.LastEventSeq,
+		&i.Deployment.CreatedAt,
+		&i.Deployment.UpdatedAt,
+		&i.UserTier,
+		&i.SpendLocked,
 	)
 	return i, err
 }

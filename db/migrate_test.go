@@ -29,6 +29,8 @@ var tablesAfter = map[int64][]string{
 	9:  {"api_keys", "audit_logs", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_nonces", "users"},
 	12: {"api_keys", "audit_logs", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_nonces", "users"},
 	13: {"api_keys", "audit_logs", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_nonces", "users"},
+	14: {"api_keys", "audit_logs", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_nonces", "users"},
+	15: {"api_keys", "audit_logs", "build_slots", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_balances", "signer_nonces", "spend_budgets", "spend_reservations", "users"},
 }
 
 // Every migration goes up, down and up again one step at a time, and each

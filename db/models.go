@@ -21,6 +21,7 @@ type APIKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	Scopes     []string
 }
 
 type AuditLog struct {
@@ -35,6 +36,12 @@ type AuditLog struct {
 	UserAgent    string
 	RequestID    string
 	CreatedAt    time.Time
+}
+
+type BuildSlot struct {
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	ExpiresAt time.Time
 }
 
 type CompileArtifact struct {
@@ -135,11 +142,38 @@ type Session struct {
 	IP                *netip.Addr
 }
 
+type SignerBalance struct {
+	Network       string
+	Address       string
+	BalanceWei    pgtype.Numeric
+	MinBalanceWei pgtype.Numeric
+	ReadAt        time.Time
+}
+
 type SignerNonce struct {
 	Network   string
 	Address   string
 	NextNonce int64
 	UpdatedAt time.Time
+}
+
+type SpendBudget struct {
+	UserID        uuid.UUID
+	Network       string
+	LimitWei      pgtype.Numeric
+	PeriodSeconds int64
+	UpdatedAt     time.Time
+}
+
+type SpendReservation struct {
+	DeploymentID uuid.UUID
+	UserID       uuid.UUID
+	Network      string
+	ReservedWei  pgtype.Numeric
+	SpentWei     pgtype.Numeric
+	State        string
+	CreatedAt    time.Time
+	EndedAt      *time.Time
 }
 
 type User struct {

@@ -54,12 +54,37 @@ func RecordProgress(ctx context.Context, q *Queries, id uuid.UUID, status string
 	if err != nil {
 		return Deployment{}, DeploymentEvent{}, fmt.Errorf("update deployment %s: %w", id, err)
 	}
+	if IsTerminalStatus(status) {
+		if err := endSpend(ctx, q, d); err != nil {
+			return Deployment{}, DeploymentEvent{}, err
+		}
+	}
 	ev, err := AppendEvent(ctx, q, d, p.Message, p.Details)
 	if err != nil {
 		return Deployment{}, DeploymentEvent{}, err
 	}
 	d.LastEventSeq = ev.Seq
 	return d, ev, nil
+}
+
+// endSpend closes the spend reservation of a deployment that has just
+// ended, in the transaction that ends it, so that a budget never holds a
+// reservation for a deployment that is over: what the deployment paid (its
+// receipt's fee, recorded once the transaction was mined) settles against
+// the budget, and a deployment that paid nothing releases it. A deployment
+// that never signed has no reservation, and one already settled (a revert
+// on chain settles at once) stays as it is.
+func endSpend(ctx context.Context, q *Queries, d Deployment) error {
+	if d.FeePaid.Valid && d.Status != StatusCancelled {
+		if err := q.SettleSpend(ctx, SettleSpendParams{DeploymentID: d.ID, SpentWei: d.FeePaid}); err != nil {
+			return fmt.Errorf("settle spend of deployment %s: %w", d.ID, err)
+		}
+		return nil
+	}
+	if err := q.ReleaseSpend(ctx, d.ID); err != nil {
+		return fmt.Errorf("release spend of deployment %s: %w", d.ID, err)
+	}
+	return nil
 }
 
 // AppendEvent appends an event describing d as it is now (status, tx hash,

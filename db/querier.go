@@ -34,6 +34,9 @@ type Querier interface {
 	// rows when it has (or has ended, or is another user's), which the API
 	// answers failed_precondition or not_found after a look-up.
 	CancelDeploymentIfNotDeploying(ctx context.Context, arg CancelDeploymentIfNotDeployingParams) (Deployment, error)
+	CountActiveAPIKeys(ctx context.Context, userID uuid.UUID) (int32, error)
+	CountBuildSlots(ctx context.Context, userID uuid.UUID) (int64, error)
+	CountDeploymentsInFlight(ctx context.Context, userID uuid.UUID) (int64, error)
 	CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (APIKey, error)
 	// Answers no rows (pgx.ErrNoRows) when this user already has a deployment
 	// with this idempotency key; fetch it with GetDeploymentByIdempotencyKey.
@@ -44,6 +47,9 @@ type Querier interface {
 	// Fails with a unique violation on users_email_lower_key when the email is
 	// taken in any letter case.
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
+	// Frees a slot, and sweeps the user's expired ones while at it.
+	DeleteBuildSlot(ctx context.Context, arg DeleteBuildSlotParams) error
+	DeleteSpendBudget(ctx context.Context, arg DeleteSpendBudgetParams) (int64, error)
 	// Answers only keys that are not revoked, with the owner's tier so that
 	// authenticating a request takes one round trip.
 	GetAPIKeyByPrefix(ctx context.Context, prefix string) (GetAPIKeyByPrefixRow, error)
@@ -68,6 +74,11 @@ type Querier interface {
 	GetSessionAuthState(ctx context.Context, id uuid.UUID) (GetSessionAuthStateRow, error)
 	// What an access-token check needs: whether the session still stands.
 	GetSessionForAuth(ctx context.Context, id uuid.UUID) (GetSessionForAuthRow, error)
+	GetSpendReservation(ctx context.Context, deploymentID uuid.UUID) (SpendReservation, error)
+	// What counts against a user's budget on a network now: outstanding
+	// reservations and what settled within the period, and when the oldest
+	// settled spend leaves the period (0 for none), in Unix seconds.
+	GetSpendUsage(ctx context.Context, arg GetSpendUsageParams) (GetSpendUsageRow, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	GetUserByID(ctx context.Context, id uuid.UUID) (User, error)
 	// Taken by the API in the transaction that inserts a deployment and starts
@@ -79,7 +90,10 @@ type Querier interface {
 	// The only write to audit_logs: there is deliberately no UPDATE or DELETE
 	// query, and a trigger refuses both.
 	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) (AuditLog, error)
+	InsertBuildSlot(ctx context.Context, arg InsertBuildSlotParams) error
 	InsertDeployTx(ctx context.Context, arg InsertDeployTxParams) (DeployTx, error)
+	// The most recently read signer of a network.
+	LatestSignerBalance(ctx context.Context, network string) (SignerBalance, error)
 	ListAPIKeysByUser(ctx context.Context, userID uuid.UUID) ([]APIKey, error)
 	// Oldest first from since (inclusive); page with the id of the last row.
 	ListAuditLogsByUserSince(ctx context.Context, arg ListAuditLogsByUserSinceParams) ([]AuditLog, error)
@@ -96,9 +110,27 @@ type Querier interface {
 	// Newest first. For the next page pass the created_at and id of the last row
 	// answered; leave them NULL for the first page.
 	ListDeploymentsForUser(ctx context.Context, arg ListDeploymentsForUserParams) ([]Deployment, error)
+	ListSpendBudgets(ctx context.Context, userID uuid.UUID) ([]SpendBudget, error)
+	// The deployment's row lock alone, for steps that end it.
+	LockDeployment(ctx context.Context, id uuid.UUID) (Deployment, error)
 	// Takes the deployment's row lock for the signing transaction, so that a
-	// concurrent cancel either wins before the nonce is taken or sees DEPLOYING.
-	LockDeploymentForDeploy(ctx context.Context, id uuid.UUID) (Deployment, error)
+	// concurrent cancel either wins before the nonce is taken or sees DEPLOYING,
+	// and its user's spend lock on the network, so that the reservation made
+	// next sees every reservation committed before (ReserveSpend). The user's
+	// tier comes along for the tier's limits.
+	LockDeploymentForDeploy(ctx context.Context, id uuid.UUID) (LockDeploymentForDeployRow, error)
+	// Serialises the creation of one user's keys, so that the count that
+	// follows, in its own statement (and so its own snapshot), sees every key
+	// committed before it and the per-user cap holds under concurrent creates.
+	// FOR NO KEY UPDATE does not conflict with the KEY SHARE locks that inserts
+	// referencing the user take (deployments, sessions), so it holds up only
+	// other key creations and updates of the user's row, for one short
+	// transaction.
+	LockUserForAPIKeyCreation(ctx context.Context, userID uuid.UUID) error
+	// Serialises a user's quota checks (deployments and builds in flight) for
+	// the rest of the transaction: the count after it sees every admission
+	// committed before. Class 'SLWQ'.
+	LockUserQuota(ctx context.Context, userID uuid.UUID) error
 	MarkDeployTxBroadcast(ctx context.Context, txHash string) error
 	// Claims a refresh token. Exactly one caller gets 1 row back, however many
 	// race; everyone else gets 0 and must treat the token as reused.
@@ -113,6 +145,20 @@ type Querier interface {
 	// Stores a compile result. The key is a content address, so a row already
 	// there holds the same result: a concurrent identical compile leaves it.
 	PutCompileArtifact(ctx context.Context, arg PutCompileArtifactParams) error
+	// Grows a deployment's reservation to amount for a fee bump, within the
+	// budget, under the spend lock. Admitted is true when the reservation now
+	// covers amount (or the deployment has none to grow: it signed before
+	// budgets existed).
+	RaiseSpendReservation(ctx context.Context, arg RaiseSpendReservationParams) (RaiseSpendReservationRow, error)
+	// The deployment ended without paying (failed or cancelled before anything
+	// was mined): its reservation stops counting.
+	ReleaseSpend(ctx context.Context, deploymentID uuid.UUID) error
+	// Admits a deployment's worst-case fee against its user's budget on the
+	// network and records the reservation, or answers admitted false and
+	// records nothing. The caller holds the spend lock (LockDeploymentForDeploy)
+	// so that used counts every reservation committed before. A null limit is
+	// no budget: the reservation is recorded for the accounts all the same.
+	ReserveSpend(ctx context.Context, arg ReserveSpendParams) (ReserveSpendRow, error)
 	// Scoped to the owner: 0 rows means no such key for this user. Revoking
 	// twice is harmless and keeps the first revocation time.
 	RevokeAPIKey(ctx context.Context, arg RevokeAPIKeyParams) (int64, error)
@@ -125,7 +171,12 @@ type Querier interface {
 	// Keeps the first revocation's time and reason when called again.
 	RevokeSession(ctx context.Context, arg RevokeSessionParams) (int64, error)
 	RevokeSessionsByUser(ctx context.Context, arg RevokeSessionsByUserParams) (int64, error)
+	SetSpendBudget(ctx context.Context, arg SetSpendBudgetParams) (SpendBudget, error)
 	SetUserTierByEmail(ctx context.Context, arg SetUserTierByEmailParams) (User, error)
+	// The deployment paid spent_wei (it confirmed, or reverted on chain): that
+	// is what counts against the budget from now on. Only an outstanding
+	// reservation settles, so a retry changes nothing.
+	SettleSpend(ctx context.Context, arg SettleSpendParams) error
 	// Deletes up to batch_size buckets that are full again (TAT past): such a
 	// row answers exactly as a missing one, so the sweep only bounds the table.
 	// It skips rows that requests hold locked, and re-checks the TAT of the rows
@@ -196,6 +247,7 @@ type Querier interface {
 	// Replaces a hash made with older argon2id parameters at login. Compare and
 	// swap on the old hash: a password change that raced the login wins.
 	UpdateUserPasswordHash(ctx context.Context, arg UpdateUserPasswordHashParams) (int64, error)
+	UpsertSignerBalance(ctx context.Context, arg UpsertSignerBalanceParams) error
 }
 
 var _ Querier = (*Queries)(nil)

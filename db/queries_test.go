@@ -109,11 +109,11 @@ func TestAPIKeys(t *testing.T) {
 	owner := createUser(t, q, "dave@example.com")
 	other := createUser(t, q, "erin@example.com")
 
-	k1, err := q.CreateAPIKey(ctx, db.CreateAPIKeyParams{UserID: owner.ID, Name: "ci", Prefix: "sk_aaaa", SecretHash: []byte{1}})
+	k1, err := q.CreateAPIKey(ctx, db.CreateAPIKeyParams{UserID: owner.ID, Name: "ci", Prefix: "sk_aaaa", SecretHash: []byte{1}, Scopes: []string{"read"}})
 	require.NoError(t, err)
-	k2, err := q.CreateAPIKey(ctx, db.CreateAPIKeyParams{UserID: owner.ID, Name: "laptop", Prefix: "sk_bbbb", SecretHash: []byte{2}})
+	k2, err := q.CreateAPIKey(ctx, db.CreateAPIKeyParams{UserID: owner.ID, Name: "laptop", Prefix: "sk_bbbb", SecretHash: []byte{2}, Scopes: []string{"read"}})
 	require.NoError(t, err)
-	_, err = q.CreateAPIKey(ctx, db.CreateAPIKeyParams{UserID: other.ID, Name: "x", Prefix: "sk_aaaa", SecretHash: []byte{3}})
+	_, err = q.CreateAPIKey(ctx, db.CreateAPIKeyParams{UserID: other.ID, Name: "x", Prefix: "sk_aaaa", SecretHash: []byte{3}, Scopes: []string{"read"}})
 	require.True(t, db.IsUniqueViolation(err, db.ConstraintAPIKeyPrefix), "got %v", err)
 
 	keys, err := q.ListAPIKeysByUser(ctx, owner.ID)

@@ -84,8 +84,19 @@ func Wei(v *big.Int) pgtype.Numeric {
 // WeiString renders a wei column as the API's decimal string; NULL renders
 // as "".
 func WeiString(n pgtype.Numeric) string {
-	if !n.Valid || n.NaN || n.Int == nil {
+	v := WeiInt(n)
+	if v == nil {
 		return ""
+	}
+	return v.String()
+}
+
+// WeiInt reads a wei column as the integer it holds, nil for NULL. Never
+// read the Numeric's Int alone: pgx moves trailing zeros into Exp, so 2e9
+// arrives as Int 2, Exp 9.
+func WeiInt(n pgtype.Numeric) *big.Int {
+	if !n.Valid || n.NaN || n.Int == nil {
+		return nil
 	}
 	v := new(big.Int).Set(n.Int)
 	switch {
@@ -95,5 +106,5 @@ func WeiString(n pgtype.Numeric) string {
 		// Wei columns have scale 0; drop any fraction rather than invent one.
 		v.Quo(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-n.Exp)), nil))
 	}
-	return v.String()
+	return v
 }

@@ -1,7 +1,21 @@
 -- name: CreateAPIKey :one
-INSERT INTO api_keys (user_id, name, prefix, secret_hash)
-VALUES (@user_id, @name, @prefix, @secret_hash)
+INSERT INTO api_keys (user_id, name, prefix, secret_hash, scopes)
+VALUES (@user_id, @name, @prefix, @secret_hash, @scopes::text[])
 RETURNING *;
+
+-- name: LockUserForAPIKeyCreation :exec
+-- Serialises the creation of one user's keys, so that the count that
+-- follows, in its own statement (and so its own snapshot), sees every key
+-- committed before it and the per-user cap holds under concurrent creates.
+-- FOR NO KEY UPDATE does not conflict with the KEY SHARE locks that inserts
+-- referencing the user take (deployments, sessions), so it holds up only
+-- other key creations and updates of the user's row, for one short
+-- transaction.
+SELECT 1 FROM users WHERE id = @user_id FOR NO KEY UPDATE;
+
+-- name: CountActiveAPIKeys :one
+SELECT count(*)::int AS active FROM api_keys
+WHERE user_id = @user_id AND revoked_at IS NULL;
 
 -- name: ListAPIKeysByUser :many
 SELECT * FROM api_keys

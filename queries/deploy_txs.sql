@@ -1,6 +1,16 @@
 -- name: LockDeploymentForDeploy :one
 -- Takes the deployment's row lock for the signing transaction, so that a
--- concurrent cancel either wins before the nonce is taken or sees DEPLOYING.
+-- concurrent cancel either wins before the nonce is taken or sees DEPLOYING,
+-- and its user's spend lock on the network, so that the reservation made
+-- next sees every reservation committed before (ReserveSpend). The user's
+-- tier comes along for the tier's limits.
+SELECT sqlc.embed(deployments), users.tier AS user_tier, slipway_spend_lock(deployments.user_id, deployments.network) AS spend_locked
+FROM deployments JOIN users ON users.id = deployments.user_id
+WHERE deployments.id = @id
+FOR UPDATE OF deployments;
+
+-- name: LockDeployment :one
+-- The deployment's row lock alone, for steps that end it.
 SELECT * FROM deployments WHERE id = @id FOR UPDATE;
 
 -- name: AllocateNonce :one

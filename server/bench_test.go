@@ -37,7 +37,7 @@ func BenchmarkInterceptorChain(b *testing.B) {
 		b.Fatal(err)
 	}
 	bareMux := http.NewServeMux()
-	bareMux.Handle(slipwayv1connect.NewNetworkServiceHandler(NewNetworkService(testNetworks)))
+	bareMux.Handle(slipwayv1connect.NewNetworkServiceHandler(NewNetworkService(testNetworks, nil)))
 
 	chainSrv, bareSrv := httptest.NewServer(chain), httptest.NewServer(bareMux)
 	defer chainSrv.Close()

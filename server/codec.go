@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"connectrpc.com/vanguard"
@@ -67,6 +68,9 @@ func (c jsonCodec) Unmarshal(data []byte, msg any) error {
 		proto.Reset(m)
 		return nil
 	}
+	if !utf8.Valid(data) {
+		return errNotUTF8
+	}
 	if err := strictUnmarshal.Unmarshal(data, m); err != nil {
 		return badJSON(err)
 	}
@@ -85,10 +89,32 @@ func newRESTCodec(res vanguard.TypeResolver) vanguard.Codec {
 }
 
 func (c restCodec) Unmarshal(data []byte, msg proto.Message) error {
+	if !utf8.Valid(data) {
+		return connect.NewError(connect.CodeInvalidArgument, errNotUTF8)
+	}
 	if err := c.JSONCodec.Unmarshal(data, msg); err != nil {
 		return connect.NewError(connect.CodeInvalidArgument, badJSON(err))
 	}
 	return nil
+}
+
+// MarshalAppend encodes answers, and error answers whose message is not
+// UTF-8 too: the transcoder words some refusals of a query or path parameter
+// with the parameter's raw bytes ("unknown enum: \xff"), and protojson
+// refuses to encode such a message, which vanguard then answers as an
+// internal error ("failed to marshal end error").
+func (c restCodec) MarshalAppend(dst []byte, msg proto.Message) ([]byte, error) {
+	out, err := c.JSONCodec.MarshalAppend(dst, msg)
+	if err == nil || msg.ProtoReflect().Descriptor().FullName() != "google.rpc.Status" {
+		return out, err
+	}
+	m := proto.Clone(msg).ProtoReflect()
+	fd := m.Descriptor().Fields().ByName("message")
+	if fd == nil || fd.Kind() != protoreflect.StringKind {
+		return out, err
+	}
+	m.Set(fd, protoreflect.ValueOfString(strings.ToValidUTF8(m.Get(fd).String(), "\uFFFD")))
+	return c.JSONCodec.MarshalAppend(dst, m.Interface())
 }
 
 func (c restCodec) UnmarshalField(data []byte, msg proto.Message, field protoreflect.FieldDescriptor) error {
@@ -101,10 +127,20 @@ func (c restCodec) UnmarshalField(data []byte, msg proto.Message, field protoref
 // errBadJSON marks a request body that is not valid JSON for its message.
 var errBadJSON = errors.New("invalid JSON request body")
 
+// errNotUTF8 is a body that is not UTF-8, as JSON must be (RFC 8259). It is
+// refused before decoding so that the answer says so plainly: the decoder's
+// own error quotes the offending bytes, and an error message that is not
+// UTF-8 cannot be encoded as a JSON error answer at all (vanguard then
+// answers "failed to marshal end error" as an internal error).
+var errNotUTF8 = fmt.Errorf("%w: invalid UTF-8 (JSON must be UTF-8)", errBadJSON)
+
 // badJSON words a protojson error for a client: protojson prefixes every
-// message with "proto:", which says nothing to a REST user.
+// message with "proto:", which says nothing to a REST user, and quotes
+// what it could not parse, which may be bytes that are not UTF-8 (a query
+// parameter's value, say); those become U+FFFD so the answer stays
+// encodable.
 func badJSON(err error) error {
 	msg := strings.TrimPrefix(err.Error(), "proto:")
 	msg = strings.TrimSpace(strings.ReplaceAll(msg, "\u00a0", " "))
-	return fmt.Errorf("%w: %s", errBadJSON, msg)
+	return fmt.Errorf("%w: %s", errBadJSON, strings.ToValidUTF8(msg, "\uFFFD"))
 }

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server/clientip"
 )
 
 // DefaultMaxRequestBytes bounds a request body (and each RPC message) unless
@@ -50,6 +51,16 @@ type Config struct {
 	// or not anything probes /readyz; 0 means DefaultReadinessInterval,
 	// negative turns the refresh off.
 	ReadinessInterval time.Duration
+	// TrustedProxies are the proxies (addresses or CIDR prefixes) whose
+	// X-Forwarded-For is believed when finding a request's client address
+	// (ClientAddr): for audit rows, the failed-authentication limit and
+	// /readyz's details. Empty trusts none: the TCP peer is the client.
+	TrustedProxies []string
+	// AuthFailuresPerMinute is how many failed authentications one client
+	// address may cause per minute on this replica before its requests with
+	// credentials are refused unchecked (429); 0 means
+	// DefaultAuthFailuresPerMinute.
+	AuthFailuresPerMinute int
 	// TLS says clients reach this server over HTTPS (served here or by a
 	// terminating proxy), which turns on Strict-Transport-Security. It must
 	// stay off for plain-HTTP deployments: HSTS on an HTTP-only host locks
@@ -164,6 +175,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.ReadinessInterval == 0 {
 		c.ReadinessInterval = DefaultReadinessInterval
+	}
+	if _, err := clientip.NewResolver(c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("trusted proxies: %w", err))
+	}
+	if c.AuthFailuresPerMinute < 0 || c.AuthFailuresPerMinute > 1_000_000 {
+		errs = append(errs, fmt.Errorf("auth failures per minute %d: must be 1 to 1000000", c.AuthFailuresPerMinute))
+	}
+	if c.AuthFailuresPerMinute == 0 {
+		c.AuthFailuresPerMinute = DefaultAuthFailuresPerMinute
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid server config: %w", err)

@@ -165,6 +165,15 @@ type deploymentService struct {
 	// ABI are answered invalid_argument before anything starts.
 	precompile        Compiler
 	precompileTimeout time.Duration
+	// tenancy, when set, enforces the tier policies (see WithTenancy).
+	tenancy *Tenancy
+}
+
+// WithTenancy makes CreateDeployment enforce t: networks closed to the
+// caller's tier are permission_denied, a used-up budget and too many
+// deployments in flight resource_exhausted with Retry-After.
+func WithTenancy(t *Tenancy) DeploymentOption {
+	return func(s *deploymentService) { s.tenancy = t }
 }
 
 // caller answers the authenticated user of ctx.
@@ -211,6 +220,23 @@ func (s *deploymentService) create(ctx context.Context, msg *slipwayv1.CreateDep
 	if err != nil {
 		return db.Deployment{}, err
 	}
+	if key := msg.GetIdempotencyKey(); key != "" {
+		// A replay answers what the first request made, whatever the
+		// quotas say now.
+		d, err := s.q.GetDeploymentByIdempotencyKey(ctx, db.GetDeploymentByIdempotencyKeyParams{UserID: user, IdempotencyKey: key})
+		if err == nil {
+			return d, nil
+		}
+		if !db.IsNotFound(err) {
+			return db.Deployment{}, fmt.Errorf("get deployment by idempotency key: %w", err)
+		}
+	}
+	var tier string
+	if s.tenancy != nil {
+		if tier, err = s.tenancy.admit(ctx, user, net.Name); err != nil {
+			return db.Deployment{}, err
+		}
+	}
 	plan, err := planDeployment(msg)
 	if err != nil {
 		return db.Deployment{}, err
@@ -229,6 +255,11 @@ func (s *deploymentService) create(ctx context.Context, msg *slipwayv1.CreateDep
 	id := uuid.New()
 	var out db.Deployment
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
+		if s.tenancy != nil {
+			if err := s.tenancy.checkInFlight(ctx, q, user, tier); err != nil {
+				return err
+			}
+		}
 		d, err := q.CreateDeployment(ctx, db.CreateDeploymentParams{
 			ID:                    id,
 			UserID:                user,
@@ -449,7 +480,14 @@ func (s *deploymentService) WatchDeployment(ctx context.Context, req *connect.Re
 	if err != nil {
 		return deploymentError(fmt.Errorf("%w: %s", errDeploymentNotFound, req.Msg.GetId()))
 	}
-	err = s.follow(ctx, user, id, req.Msg.GetAfterSeq(), connectSink{stream})
+	// Counted against the caller's open watches, and ended with
+	// unauthenticated once the credential that opened it has ended.
+	release, err := s.hub.admitStream(user)
+	if err != nil {
+		return err
+	}
+	defer release()
+	err = s.followAuthenticated(ctx, user, id, req.Msg.GetAfterSeq(), connectSink{stream})
 	if errors.Is(err, errSend) {
 		// The client is gone; nobody reads the code, and it is not a
 		// server fault to log.

@@ -31,19 +31,28 @@ type auditMeta struct {
 	userAgent string
 }
 
-// withAuditMeta keeps where a request came from for its audit row. The
-// address is the connection's peer: X-Forwarded-For is resolved against
-// the trusted proxies by the auth capability, not here.
+// withAuditMeta keeps where a request came from for its audit row: the
+// client address resolved through the trusted proxies (ClientAddr), as the
+// auth capability's rows and the per-address limits have it, falling back
+// to the connection's peer outside a request served by New. The user agent
+// is made valid UTF-8 whatever its length, since Postgres text refuses
+// anything else.
 func withAuditMeta(ctx context.Context, peer connect.Peer, h http.Header) context.Context {
 	m := auditMeta{userAgent: h.Get("User-Agent")}
 	if len(m.userAgent) > maxAuditUserAgent {
-		m.userAgent = strings.ToValidUTF8(m.userAgent[:maxAuditUserAgent], "")
+		m.userAgent = m.userAgent[:maxAuditUserAgent]
+	}
+	m.userAgent = strings.ToValidUTF8(strings.ReplaceAll(m.userAgent, "\x00", ""), "")
+	if a := ClientAddr(ctx); a.IsValid() {
+		m.ip = &a
+		return context.WithValue(ctx, auditMetaKey{}, m)
 	}
 	host := peer.Addr
 	if hp, _, err := net.SplitHostPort(peer.Addr); err == nil {
 		host = hp
 	}
 	if a, err := netip.ParseAddr(host); err == nil {
+		a = a.Unmap()
 		m.ip = &a
 	}
 	return context.WithValue(ctx, auditMetaKey{}, m)

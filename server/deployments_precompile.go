@@ -26,8 +26,10 @@ const DefaultPrecompileTimeout = 10 * time.Second
 // arguments that do not fit the compiled ABI are then invalid_argument
 // before any workflow starts. When the compile cannot finish in time (no
 // worker is up, say) the request goes on and the workflow decides, so a
-// deployment is never refused for an outage. The compile lands in the
-// artifact cache, where the workflow's own compile finds it.
+// deployment is never refused for an outage; the Compiler cancels the
+// compile it started when cctx ends, so an abandoned pre-compile does not
+// hold a solc worker. The compile lands in the artifact cache, where the
+// workflow's own compile finds it.
 func WithPrecompile(c Compiler, timeout time.Duration) DeploymentOption {
 	return func(s *deploymentService) {
 		s.precompile = c
@@ -50,9 +52,12 @@ func (s *deploymentService) checkSource(ctx context.Context, msg *slipwayv1.Crea
 	})
 	var ce *compile.CompileError
 	switch {
-	case errors.As(err, &ce), errors.Is(err, compile.ErrNoCompiler), errors.Is(err, compile.ErrOutputTooLarge):
+	case errors.As(err, &ce), errors.Is(err, compile.ErrNoCompiler), errors.Is(err, compile.ErrOutputTooLarge),
+		errors.Is(err, compile.ErrCompiler), errors.Is(err, compile.ErrLimitExceeded):
 		return err // the error boundary answers these invalid_argument
 	case err != nil:
+		// Out of time (the Compiler cancels its abandoned compile, so it
+		// does not hold a solc worker on) or out of service.
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -16,6 +16,8 @@ import (
 
 	"connectrpc.com/connect"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/slipway-dev/slipway/server/clientip"
 )
 
 // edge is the outermost middleware. It does, in this order: panic recovery
@@ -36,6 +38,10 @@ type edge struct {
 	streaming map[string]bool
 	// ready is refreshed periodically while Serve runs (see background).
 	ready *readiness
+	// resolver finds each request's client address (ClientAddr).
+	resolver clientip.Resolver
+	// failures limits failed authentications per client address.
+	failures *failureLimiter
 }
 
 // background runs what the handler does on its own while served: the
@@ -71,7 +77,11 @@ const bodySlack = 1024
 
 func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	info := &requestInfo{id: requestIDFor(r.Header.Get(RequestIDHeader))}
+	info := &requestInfo{
+		id:       requestIDFor(r.Header.Get(RequestIDHeader)),
+		client:   e.resolver.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For")),
+		failures: e.failures,
+	}
 
 	h := w.Header()
 	h[RequestIDHeader] = []string{info.id}

@@ -48,6 +48,9 @@ var domainCodes = []struct {
 	{generate.ErrInvalidTemplate, connect.CodeInvalidArgument},
 	{compile.ErrNoCompiler, connect.CodeInvalidArgument},
 	{compile.ErrOutputTooLarge, connect.CodeInvalidArgument},
+	{compile.ErrCompiler, connect.CodeInvalidArgument},      // solc threw on the input
+	{compile.ErrLimitExceeded, connect.CodeInvalidArgument}, // the input ran solc past its limits
+	{errInvalidText, connect.CodeInvalidArgument},
 }
 
 // toConnectError is the error boundary: every error a handler returns passes

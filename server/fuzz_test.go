@@ -133,7 +133,23 @@ func FuzzHTTP(f *testing.F) {
 		for _, bad := range []string{`{`, `{"email":1e400}`, "{\"name\":\"\xff\"}", `{"unknown":true}`, `[]`, `null`, `{"pageSize":99999999999999999999}`, `{"template":{"kind":7}}`} {
 			f.Add(route, uint8(0), uint8(0), []byte(bad), "", strings.Repeat("x", 200))
 		}
+		// Text Postgres refuses, in every string of the valid body (a NUL
+		// byte, which is valid JSON and UTF-8, and invalid UTF-8), after
+		// the body, and in query parameters.
+		for _, text := range []string{`\u0000`, "\xff", "\xc3\x28"} {
+			for _, body := range spliceStrings(r.valid, text) {
+				f.Add(route, uint8(0), uint8(0), []byte(body), "", "")
+				f.Add(route, uint8(8), uint8(4), envelope(0, []byte(body)), "", "")
+			}
+		}
+		f.Add(route, uint8(0), uint8(0), []byte(r.valid+"\xff"), "", "")
+		f.Add(route, uint8(12), uint8(0), []byte{}, "pageToken=%00", "nul\x00id")
+		f.Add(route, uint8(12), uint8(0), []byte{}, "status=%FF", "")
+		f.Add(route, uint8(12), uint8(0), []byte{}, "pageToken=%FF", "")
 	}
+	badBinary := bytes.Replace(binaryRegister, []byte("ada@example.com"), []byte("ada\xff@example.co"), 1)
+	f.Add(uint8(19), uint8(2), uint8(0), badBinary, "", "")
+	f.Add(uint8(19), uint8(3), uint8(1), envelope(0, badBinary), "", "")
 	f.Add(uint8(19), uint8(2), uint8(0), binaryRegister, "", "")
 	f.Add(uint8(19), uint8(3), uint8(1), envelope(0, binaryRegister), "", "")
 	f.Add(uint8(19), uint8(3), uint8(1), envelope(1, binaryRegister), "", "") // compressed flag, no encoding
@@ -187,6 +203,11 @@ func FuzzHTTP(f *testing.F) {
 			if !json.Valid(answer) || !bytes.Contains(answer, []byte(`"message"`)) {
 				t.Fatalf("%s %s (%s): %d without a JSON error message: %q", r.method, r.path, contentType, status, answer)
 			}
+			// An error answer that could not be encoded (its message
+			// quoting bytes that are not UTF-8) arrives as this.
+			if bytes.Contains(answer, []byte("failed to marshal")) || bytes.Contains(answer, []byte(`"code":13`)) {
+				t.Fatalf("%s %s (%s) body %q: %d with an internal error: %s", r.method, r.path, contentType, body, status, answer)
+			}
 		}
 
 		// RPC protocols answer 200 and carry the outcome in trailers or an
@@ -208,6 +229,25 @@ func FuzzHTTP(f *testing.F) {
 			}
 		}
 	})
+}
+
+// spliceStrings answers body once per JSON string in it (keys and values),
+// with text added at that string's end.
+func spliceStrings(body, text string) []string {
+	var out []string
+	for i := 0; i < len(body); i++ {
+		if body[i] != '"' {
+			continue
+		}
+		end := strings.IndexByte(body[i+1:], '"')
+		if end < 0 {
+			break
+		}
+		end += i + 1
+		out = append(out, body[:end]+text+body[end:])
+		i = end
+	}
+	return out
 }
 
 // rpcOutcome finds the RPC status of a gRPC, gRPC-Web or Connect streaming

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sort"
 	"sync"
 	"time"
@@ -16,9 +17,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// readinessCacheTTL is how long one evaluation answers /readyz and gRPC
+// health: probes need no credentials, and each check dials its dependency
+// (a chain check opens a new RPC connection), so without it anyone could
+// make the server hammer Postgres, Temporal and the chains as fast as they
+// can send probes. A second is far below any probe period.
+const readinessCacheTTL = time.Second
+
 // readiness evaluates the readiness checks. Concurrent callers (probes from
 // several kubelets, gRPC health clients) share one evaluation in flight, so a
-// slow dependency is not hammered by the probes that find it slow.
+// slow dependency is not hammered by the probes that find it slow, and an
+// evaluation answers the probes of the next readinessCacheTTL too.
 type readiness struct {
 	checks  []ReadinessCheck
 	timeout time.Duration
@@ -29,11 +38,15 @@ type readiness struct {
 
 	mu      sync.Mutex
 	running *readinessRun
+	// last is the latest finished evaluation, nil before the first.
+	last *readinessRun
 }
 
 type readinessRun struct {
 	done    chan struct{}
 	results []checkResult
+	// at is when the evaluation finished.
+	at time.Time
 }
 
 type checkResult struct {
@@ -42,10 +55,17 @@ type checkResult struct {
 	duration time.Duration
 }
 
-// evaluate runs every check concurrently, each bounded by the timeout, and
-// answers their results in configuration order.
-func (r *readiness) evaluate(ctx context.Context) []checkResult {
+// evaluate answers the checks' results in configuration order: those of
+// an evaluation finished within the cache TTL, else of the one in flight,
+// else of a new one, which runs every check concurrently, each bounded by
+// the timeout. fresh skips the cache (the periodic refresh behind
+// slipway_ready) but still joins an evaluation in flight.
+func (r *readiness) evaluate(ctx context.Context, fresh bool) []checkResult {
 	r.mu.Lock()
+	if last := r.last; !fresh && last != nil && time.Since(last.at) < readinessCacheTTL {
+		r.mu.Unlock()
+		return last.results
+	}
 	run := r.running
 	if run == nil {
 		run = &readinessRun{done: make(chan struct{})}
@@ -72,6 +92,8 @@ func (r *readiness) run(ctx context.Context, run *readinessRun) {
 	defer func() {
 		r.mu.Lock()
 		r.running = nil
+		run.at = time.Now()
+		r.last = run
 		r.mu.Unlock()
 		close(run.done)
 	}()
@@ -138,7 +160,7 @@ func (r *readiness) refresh(ctx context.Context) {
 	t := time.NewTicker(r.every)
 	defer t.Stop()
 	for {
-		r.evaluate(ctx)
+		r.evaluate(ctx, true)
 		select {
 		case <-ctx.Done():
 			return
@@ -147,8 +169,12 @@ func (r *readiness) refresh(ctx context.Context) {
 	}
 }
 
-// readyz answers 200 when every check passes and 503 naming each failing
-// part and its error otherwise.
+// readyz answers 200 when every check passes and 503 otherwise, with the
+// body {"status":"ok"} or {"status":"unavailable"}. Only a caller on this
+// host (a loopback address, not relayed by a proxy) also gets each check's
+// state and error: the errors name internal hosts, users and databases,
+// which are nobody else's business. Operators elsewhere read the same per
+// check in slipway_ready and the warnings logged for failing checks.
 func (r *readiness) readyz(w http.ResponseWriter, req *http.Request) {
 	type check struct {
 		Status     string  `json:"status"`
@@ -158,24 +184,50 @@ func (r *readiness) readyz(w http.ResponseWriter, req *http.Request) {
 	type answer struct {
 		Status  string           `json:"status"`
 		Failing []string         `json:"failing,omitempty"`
-		Checks  map[string]check `json:"checks"`
+		Checks  map[string]check `json:"checks,omitempty"`
 	}
-	results := r.evaluate(req.Context())
-	a := answer{Status: "ok", Checks: make(map[string]check, len(results))}
+	results := r.evaluate(req.Context(), false)
+	a := answer{Status: "ok"}
+	for _, res := range results {
+		if res.err != nil {
+			a.Failing = append(a.Failing, res.name)
+		}
+	}
+	status := http.StatusOK
+	if len(a.Failing) > 0 {
+		a.Status, status = "unavailable", http.StatusServiceUnavailable
+	}
+	if !localCaller(req) {
+		writeJSON(w, status, answer{Status: a.Status})
+		return
+	}
+	sort.Strings(a.Failing)
+	a.Checks = make(map[string]check, len(results))
 	for _, res := range results {
 		c := check{Status: "ok", DurationMs: float64(res.duration.Microseconds()) / 1000}
 		if res.err != nil {
 			c.Status, c.Error = "failing", res.err.Error()
-			a.Failing = append(a.Failing, res.name)
 		}
 		a.Checks[res.name] = c
 	}
-	status := http.StatusOK
-	if len(a.Failing) > 0 {
-		sort.Strings(a.Failing)
-		a.Status, status = "unavailable", http.StatusServiceUnavailable
-	}
 	writeJSON(w, status, a)
+}
+
+// localCaller reports whether req comes from this host itself: its client
+// address is a loopback one and no proxy relayed it (a proxy on this host
+// would make every client look local).
+func localCaller(req *http.Request) bool {
+	h := req.Header
+	if len(h["X-Forwarded-For"]) > 0 || len(h["Forwarded"]) > 0 || len(h["X-Real-Ip"]) > 0 {
+		return false
+	}
+	a := ClientAddr(req.Context())
+	if !a.IsValid() {
+		if ap, err := netip.ParseAddrPort(req.RemoteAddr); err == nil {
+			a = ap.Addr()
+		}
+	}
+	return a.Unmap().IsLoopback()
 }
 
 // healthz answers that the process is alive and serving; it checks nothing
@@ -206,7 +258,7 @@ func (h *healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest)
 	if req.Service != "" && !h.services[req.Service] {
 		return nil, connect.NewError(connect.CodeNotFound, errors.New("unknown service "+req.Service))
 	}
-	for _, res := range h.readiness.evaluate(ctx) {
+	for _, res := range h.readiness.evaluate(ctx, false) {
 		if res.err != nil {
 			return &grpchealth.CheckResponse{Status: grpchealth.StatusNotServing}, nil
 		}

@@ -15,7 +15,10 @@ type metrics struct {
 	requests     *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
 	authFailures *prometheus.CounterVec
-	ready        *prometheus.GaugeVec
+	// authThrottled counts credentialed requests refused unchecked because
+	// their address used up its failed-authentication budget.
+	authThrottled prometheus.Counter
+	ready         *prometheus.GaugeVec
 }
 
 // Label values stay bounded: procedure is a known RPC procedure, a route
@@ -47,6 +50,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		Name:      "failures_total",
 		Help:      "Requests refused for their credentials, and failed logins and refreshes, by reason (one of a fixed set; see server.AuthFailureReasons).",
 	}, []string{"reason"})
+	authThrottled := prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "slipway",
+		Subsystem: "auth",
+		Name:      "throttled_total",
+		Help:      "Requests with credentials refused before authentication because their client address had too many failed authentications (--auth-fail-per-min).",
+	})
 	ready := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: "slipway",
 		Name:      "ready",
@@ -63,6 +72,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if authFailures, err = register(reg, authFailures); err != nil {
 		return nil, err
 	}
+	if authThrottled, err = register(reg, authThrottled); err != nil {
+		return nil, err
+	}
 	if ready, err = register(reg, ready); err != nil {
 		return nil, err
 	}
@@ -71,7 +83,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, r := range AuthFailureReasons {
 		authFailures.WithLabelValues(r)
 	}
-	return &metrics{requests: requests, duration: duration, authFailures: authFailures, ready: ready}, nil
+	return &metrics{requests: requests, duration: duration, authFailures: authFailures, authThrottled: authThrottled, ready: ready}, nil
 }
 
 // Reasons of slipway_auth_failures_total. They are what the server can
@@ -135,7 +147,9 @@ var knownAuthFailure = func() map[string]bool {
 // RecordAuthFailure notes that the request ctx belongs to failed to
 // authenticate, for reason (one of AuthFailureReasons). The edge counts it
 // in slipway_auth_failures_total and logs it with the request as
-// auth_failure when the request ends, once per request. Outside a request
+// auth_failure when the request ends, once per request. A failure of
+// credentials the client presented is also charged to the client address's
+// failed-authentication budget (see failureLimiter). Outside a request
 // served by New it does nothing.
 func RecordAuthFailure(ctx context.Context, reason string) {
 	info := requestInfoFrom(ctx)
@@ -144,6 +158,9 @@ func RecordAuthFailure(ctx context.Context, reason string) {
 	}
 	if !knownAuthFailure[reason] {
 		reason = authFailureOther
+	}
+	if info.failures != nil {
+		info.failures.record(ctx, info, reason)
 	}
 	info.authFailure = reason
 }

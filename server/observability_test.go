@@ -284,6 +284,7 @@ func TestGRPCHealthWithGRPCGoClient(t *testing.T) {
 	assert.Equal(t, codes.NotFound, status.Code(err))
 
 	down.Store(true)
+	time.Sleep(readinessCacheTTL) // the last evaluation answers for a second
 	for _, svc := range []string{"", "slipway.v1.DeploymentService"} {
 		res, err := health.Check(t.Context(), &healthpb.HealthCheckRequest{Service: svc})
 		require.NoError(t, err)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -48,6 +49,12 @@ type requestInfo struct {
 	// authFailure is the reason the request failed to authenticate
 	// (RecordAuthFailure), or "".
 	authFailure string
+	// client is the client's address, resolved through the trusted
+	// proxies (zero when the peer address is not an IP address).
+	client netip.Addr
+	// failures is the failed-authentication limiter RecordAuthFailure
+	// charges, or nil when it is off.
+	failures *failureLimiter
 	// span is the request's RPC span when tracing is on, for the request's
 	// log line (the edge runs outside the span).
 	span trace.SpanContext
@@ -71,6 +78,18 @@ func RequestID(ctx context.Context) string {
 		return info.id
 	}
 	return ""
+}
+
+// ClientAddr answers the address of the client of the request ctx belongs
+// to: the TCP peer, or the address trusted proxies (Config.TrustedProxies)
+// report in X-Forwarded-For. Audit rows and per-address limits use it so
+// that they all name the same client. It is the zero Addr outside a
+// request.
+func ClientAddr(ctx context.Context) netip.Addr {
+	if info := requestInfoFrom(ctx); info != nil {
+		return info.client
+	}
+	return netip.Addr{}
 }
 
 // saneRequestID reports whether a client-supplied id may be reused as is:

@@ -135,7 +135,7 @@ func TestStreamsOutliveTheServerTimeouts(t *testing.T) {
 		Logger: slog.New(slog.DiscardHandler),
 		Services: Services{
 			Deployments: &tickingDeployments{count: 6, interval: 150 * time.Millisecond},
-			Networks:    slowNetworks{NewNetworkService(testNetworks), 3 * timeout},
+			Networks:    slowNetworks{NewNetworkService(testNetworks, nil), 3 * timeout},
 		},
 	})
 	require.NoError(t, err)

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server/clientip"
 )
 
 // New builds the one handler that serves the whole API on one port: Connect,
@@ -61,7 +62,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		svcs.Deployments = NewDeploymentService()
 	}
 	if svcs.Networks == nil {
-		svcs.Networks = NewNetworkService(cfg.Networks)
+		svcs.Networks = NewNetworkService(cfg.Networks, nil)
 	}
 
 	// Interceptors run in the order given: tracing when on, observer
@@ -91,7 +92,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		connect.WithInterceptors(observer{}),
 		connect.WithRecover(recoverRPC(logger)),
 		connect.WithInterceptors(deps.Interceptors...),
-		connect.WithInterceptors(validate.NewInterceptor(), boundary{logger: logger}),
+		connect.WithInterceptors(validate.NewInterceptor(), boundary{logger: logger}, textGate{}),
 		connect.WithCodec(jsonCodec{name: "json"}),
 		connect.WithCodec(jsonCodec{name: "json; charset=utf-8"}),
 		connect.WithReadMaxBytes(int(cfg.MaxRequestBytes)),
@@ -189,7 +190,13 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		mux.Handle("/", deps.Console)
 	}
 
+	resolver, err := clientip.NewResolver(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
 	e := &edge{
+		resolver:  resolver,
+		failures:  newFailureLimiter(cfg.AuthFailuresPerMinute, logger),
 		logger:    logger,
 		metrics:   m,
 		errors:    connect.NewErrorWriter(opts...),
@@ -198,7 +205,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		streaming: streaming,
 		ready:     ready,
 	}
-	e.next = withCORS(cfg.AllowedOrigins, e.limitBody(mux))
+	e.next = withCORS(cfg.AllowedOrigins, e.limitBody(e.throttleFailures(mux)))
 	return e, nil
 }
 

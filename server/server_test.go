@@ -402,7 +402,7 @@ func TestBadInputGetsAClear4xx(t *testing.T) {
 func TestRequestID(t *testing.T) {
 	var logger *slog.Logger
 	env := newEnv(t, func(_ *Config, d *Deps) {
-		d.Services.Networks = loggingNetworks{NewNetworkService(testNetworks), &logger}
+		d.Services.Networks = loggingNetworks{NewNetworkService(testNetworks, nil), &logger}
 	})
 	logger = env.logger
 	client := slipwayv1connect.NewNetworkServiceClient(h1Client, env.srv.URL)
@@ -605,6 +605,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	assert.Equal(t, connect.CodeNotFound, connect.CodeOf(err))
 
 	dbDown.Store(true)
+	time.Sleep(readinessCacheTTL) // the last evaluation answers for a second
 	a = env.do(t, http.MethodGet, "/readyz", "", nil)
 	require.Equal(t, http.StatusServiceUnavailable, a.status, "%s", a.body)
 	ready.Failing, ready.Checks = nil, nil

@@ -46,17 +46,28 @@ type DeploymentHub struct {
 	subs map[uuid.UUID]map[chan struct{}]struct{}
 	// listening is closed while LISTEN is active; replaced when it drops.
 	listening chan struct{}
+	// streams counts the open watches per user on this replica, capped at
+	// maxStreams (see admitStream).
+	streams    map[uuid.UUID]int
+	maxStreams int
 }
 
 // NewDeploymentHub builds a hub connecting like pool (its DSN and settings,
-// under the application name "slipway-watch"). Run starts it.
-func NewDeploymentHub(pool *pgxpool.Pool, logger *slog.Logger) *DeploymentHub {
+// under the application name "slipway-watch"). Run starts it. The hub also
+// caps the watches one user may hold open on this replica
+// (DefaultMaxStreamsPerUser unless WithMaxStreamsPerUser says otherwise).
+func NewDeploymentHub(pool *pgxpool.Pool, logger *slog.Logger, opts ...HubOption) *DeploymentHub {
 	cfg := pool.Config().ConnConfig.Copy()
 	cfg.RuntimeParams["application_name"] = "slipway-watch"
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &DeploymentHub{cfg: cfg, logger: logger, subs: map[uuid.UUID]map[chan struct{}]struct{}{}, listening: make(chan struct{})}
+	h := &DeploymentHub{cfg: cfg, logger: logger, subs: map[uuid.UUID]map[chan struct{}]struct{}{}, listening: make(chan struct{}),
+		streams: map[uuid.UUID]int{}, maxStreams: DefaultMaxStreamsPerUser}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 // Run listens until ctx ends, reconnecting with exponential backoff (and

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -17,9 +18,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/types/known/emptypb"
 
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server/identity"
 )
 
@@ -45,6 +46,15 @@ const (
 	wsReadLimit = 4 << 10
 )
 
+// CloseUnauthenticated is the WebSocket close code of a feed ended because
+// the credential that opened it has ended (logout, session revoked or
+// expired, API key revoked), with the reason "unauthenticated: <why>". A
+// code of the 4000–4999 range, which browsers hand to the page
+// (CloseEvent.code), mirroring HTTP 401; 1008 (policy violation) already
+// means a deployment that is not the caller's. A client should get a fresh
+// credential (log in again) before it reconnects with ?after=.
+const CloseUnauthenticated = 4401
+
 // wsProtoJSON renders deployments in WebSocket messages as REST answers
 // them: every field present.
 var wsProtoJSON = protojson.MarshalOptions{EmitUnpopulated: true}
@@ -53,9 +63,11 @@ var wsProtoJSON = protojson.MarshalOptions{EmitUnpopulated: true}
 // same watch as WatchDeployment, one JSON text message per event. The path
 // is not an RPC, so the Connect interceptors do not run on it; instead guard
 // (Deps.Interceptors: authentication, then rate limiting) runs as for a
-// unary call carrying the request's credentials, so the feed is guarded by
-// exactly the rules RPCs are. Everything refused before the upgrade is a
-// REST error (google.rpc.Status JSON): 401, 404, 429…
+// WatchDeployment stream carrying the request's credentials, so the feed is
+// guarded by exactly the rules RPCs are, counts against the same per-user
+// cap of open watches and ends, as the stream does, when its credential
+// ends. Everything refused before the upgrade is a REST error
+// (google.rpc.Status JSON): 401, 404, 429…
 type updatesHandler struct {
 	s       *deploymentService
 	guard   []connect.Interceptor
@@ -85,7 +97,7 @@ func (h *updatesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	creds, offered := wsCredentials(r.Header)
-	ctx, resHeader, err := h.authenticate(ctx, creds)
+	ctx, resHeader, err := h.authenticate(ctx, r.RemoteAddr, creds)
 	if err != nil {
 		h.refuse(w, err)
 		return
@@ -115,6 +127,12 @@ func (h *updatesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"offer the "+WebSocketSubprotocol+" subprotocol (Sec-WebSocket-Protocol: "+WebSocketSubprotocol+", bearer.<access token>)")
 		return
 	}
+	release, err := h.s.hub.admitStream(user)
+	if err != nil {
+		h.refuse(w, err)
+		return
+	}
+	defer release()
 	if rid := RequestID(ctx); rid != "" {
 		resHeader.Set(RequestIDHeader, rid)
 	}
@@ -137,7 +155,8 @@ func (h *updatesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve runs the watch on an upgraded connection and closes it with a
 // status that says why: 1000 once the deployment has ended, 1001 when the
-// server drains, 1011 on a server fault.
+// server drains, CloseUnauthenticated (4401) once the credential that opened
+// it has ended, 1011 on a server fault.
 func (h *updatesHandler) serve(ctx context.Context, conn *websocket.Conn, user, id uuid.UUID, after uint32) {
 	defer conn.Close()
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -162,7 +181,7 @@ func (h *updatesHandler) serve(ctx context.Context, conn *websocket.Conn, user, 
 			_ = conn.SetReadDeadline(time.Now().Add(readWindow))
 		}
 	}()
-	err := h.s.follow(ctx, user, id, after, &wsSink{conn: conn})
+	err := h.s.followAuthenticated(ctx, user, id, after, &wsSink{conn: conn})
 	var code int
 	var reason string
 	switch {
@@ -170,6 +189,8 @@ func (h *updatesHandler) serve(ctx context.Context, conn *websocket.Conn, user, 
 		code, reason = websocket.CloseNormalClosure, "deployment ended"
 	case errors.Is(context.Cause(ctx), errClientGone), errors.Is(err, errSend):
 		return
+	case errors.As(err, new(*CredentialEnded)):
+		code, reason = CloseUnauthenticated, err.Error()
 	case ctx.Err() != nil:
 		code, reason = websocket.CloseGoingAway, "server shutting down; resume with ?after= the last seq"
 	default:
@@ -208,35 +229,29 @@ func (h *updatesHandler) refuse(w http.ResponseWriter, err error) {
 	writeRESTError(w, httpStatusForCode(ce.Code()), ce.Code(), ce.Message())
 }
 
-// authenticate runs the guard interceptors around a no-op unary call with
-// creds as its headers, answering the context the handler would have seen
-// (the caller's principal in it) and the response headers the guard set.
-func (h *updatesHandler) authenticate(ctx context.Context, creds http.Header) (context.Context, http.Header, error) {
+// authenticate runs the guard interceptors around a no-op handler of a
+// WatchDeployment stream with creds as its headers, answering the context
+// the handler would have seen (the caller's principal and the stream
+// credential to re-check in it) and the response headers the guard set. A
+// stream rather than a unary call, because that is what the feed is: the
+// guard treats it exactly as it treats WatchDeployment.
+func (h *updatesHandler) authenticate(ctx context.Context, peer string, creds http.Header) (context.Context, http.Header, error) {
 	var inner context.Context
-	call := connect.UnaryFunc(func(ctx context.Context, _ connect.AnyRequest) (connect.AnyResponse, error) {
+	call := connect.StreamingHandlerFunc(func(ctx context.Context, _ connect.StreamingHandlerConn) error {
 		inner = ctx
-		return connect.NewResponse(&emptypb.Empty{}), nil
+		return nil
 	})
 	for i := len(h.guard) - 1; i >= 0; i-- {
-		call = h.guard[i].WrapUnary(call)
+		call = h.guard[i].WrapStreamingHandler(call)
 	}
-	req := connect.NewRequest(&slipwayv1.WatchDeploymentRequest{})
-	for k, v := range creds {
-		req.Header()[k] = v
-	}
-	res, err := call(ctx, req)
-	if err != nil {
+	conn := &guardConn{peer: connect.Peer{Addr: peer}, req: creds, res: http.Header{}, trailer: http.Header{}}
+	if err := call(ctx, conn); err != nil {
 		if _, ok := errors.AsType[*connect.Error](err); !ok {
 			err = toConnectError(ctx, h.logger, "", err)
 		}
 		return nil, nil, err
 	}
-	out := http.Header{}
-	if res != nil {
-		for k, v := range res.Header() {
-			out[k] = v
-		}
-	}
+	out := conn.res.Clone()
 	if inner == nil {
 		// An interceptor answered without calling through.
 		return nil, nil, connect.NewError(connect.CodeUnauthenticated, errUnauthenticated)
@@ -246,6 +261,27 @@ func (h *updatesHandler) authenticate(ctx context.Context, creds http.Header) (c
 	}
 	return inner, out, nil
 }
+
+// guardConn is the stand-in stream the guard interceptors see for a feed's
+// upgrade: WatchDeployment's spec, the request's credentials as headers, and
+// nothing to receive or send (the no-op handler does neither).
+type guardConn struct {
+	peer              connect.Peer
+	req, res, trailer http.Header
+}
+
+var watchSpec = connect.Spec{
+	Procedure:  slipwayv1connect.DeploymentServiceWatchDeploymentProcedure,
+	StreamType: connect.StreamTypeServer,
+}
+
+func (c *guardConn) Spec() connect.Spec           { return watchSpec }
+func (c *guardConn) Peer() connect.Peer           { return c.peer }
+func (c *guardConn) Receive(any) error            { return io.EOF }
+func (c *guardConn) RequestHeader() http.Header   { return c.req }
+func (c *guardConn) Send(any) error               { return errors.New("send on the guard's stand-in stream") }
+func (c *guardConn) ResponseHeader() http.Header  { return c.res }
+func (c *guardConn) ResponseTrailer() http.Header { return c.trailer }
 
 // wsCredentials collects the request's credentials as RPC headers:
 // Authorization and X-API-Key as sent (non-browser clients), and a

@@ -12,8 +12,9 @@ type AuditInput struct {
 }
 
 // AuditWorkflow audits sources on a worker, so that an audit is a visible,
-// retried job like a compile: a crashed solc worker is retried, sources that
-// do not compile fail at once with their diagnostics.
+// retried job like a compile, with the same activity options: an
+// infrastructure fault is retried, while sources that do not compile, make
+// solc throw or run it past its limits fail at once.
 func AuditWorkflow(ctx workflow.Context, in AuditInput) (lint.AuditResult, error) {
 	ctx = workflow.WithActivityOptions(ctx, solcActivityOptions())
 	var a *lint.Activities

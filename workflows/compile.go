@@ -30,11 +30,16 @@ type CompileOutput struct {
 	Result compile.Result `json:"result"`
 }
 
-// Compile activity timeouts. The pool's own request timeout is 2 minutes, so
-// a compile that hangs is killed by the pool first and retried here.
+// Compile activity timeouts. The pool bounds one solc run (at most
+// compile.MaxRequestTimeout) and itself runs a request that timed out or
+// crashed once more on a fresh process before it fails for good as the
+// user's error, so one attempt must cover two runs and the wait for a
+// worker; attempts beyond the first are for infrastructure faults only (a
+// worker that could not start, a worker host that died mid-compile), and
+// each one re-runs the whole compile, so there are few of them.
 const (
-	compileStartToClose = 3 * time.Minute
-	compileMaxAttempts  = 5
+	compileStartToClose = 2*compile.MaxRequestTimeout + time.Minute
+	compileMaxAttempts  = 3
 )
 
 // CompileWorkflow compiles sources on a compile worker. It exists so that a
@@ -59,8 +64,11 @@ func CompileWorkflow(ctx workflow.Context, in CompileInput) (CompileOutput, erro
 }
 
 // solcActivityOptions are those of every activity that runs solc (compile,
-// audit): the user's errors fail at once, a crashed or hung solc worker is
-// retried with backoff.
+// audit, and the deployment's audit and compile stages): the user's errors,
+// including solc throwing on the input or running it past the pool's time
+// or memory limit, fail at once; infrastructure faults are retried with
+// backoff. A cancelled workflow cancels the running attempt at its next
+// heartbeat, and the pool then kills the solc process working on it.
 func solcActivityOptions() workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: compileStartToClose,

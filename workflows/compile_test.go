@@ -3,13 +3,17 @@ package workflows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/lint"
 )
 
 func newCompileEnv(t *testing.T, fn func(context.Context, compile.Request) (compile.Result, error)) *testsuite.TestWorkflowEnvironment {
@@ -102,5 +106,62 @@ func TestCompileWorkflowRetriesInfrastructureErrors(t *testing.T) {
 	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {}"}})
 	if err := env.GetWorkflowError(); err == nil || calls != compileMaxAttempts {
 		t.Fatalf("persistent failure: err %v after %d attempts, want an error after %d", err, calls, compileMaxAttempts)
+	}
+}
+
+// Sources that make solc throw or run past the pool's limits are the
+// user's error: the pool already gave them their one retry on a fresh
+// process, so neither workflow runs them again.
+func TestSolcWorkflowsDoNotRetryInputLimits(t *testing.T) {
+	for _, typ := range []string{compile.ErrTypeCompilerFailed, compile.ErrTypeLimitExceeded} {
+		calls := 0
+		env := newCompileEnv(t, func(context.Context, compile.Request) (compile.Result, error) {
+			calls++
+			return compile.Result{}, compile.ActivityError(fmt.Errorf("compile with solc 0.8.37: %w", map[string]error{
+				compile.ErrTypeCompilerFailed: compile.ErrCompiler, compile.ErrTypeLimitExceeded: compile.ErrLimitExceeded}[typ]))
+		})
+		env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {}"}})
+		var appErr *temporal.ApplicationError
+		if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != typ || calls != 1 {
+			t.Fatalf("compile %s: %v after %d attempts, want one attempt", typ, err, calls)
+		}
+
+		var s testsuite.WorkflowTestSuite
+		aenv := s.NewTestWorkflowEnvironment()
+		var la *lint.Activities
+		aenv.RegisterActivity(la)
+		calls = 0
+		aenv.OnActivity(la.Audit, mock.Anything, mock.Anything).Return(func(context.Context, lint.AuditRequest) (lint.AuditResult, error) {
+			calls++
+			return lint.AuditResult{}, compile.ActivityError(compile.ErrLimitExceeded)
+		})
+		aenv.ExecuteWorkflow(AuditWorkflow, AuditInput{Request: lint.AuditRequest{Source: "contract A {}"}})
+		if err := aenv.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != compile.ErrTypeLimitExceeded || calls != 1 {
+			t.Fatalf("audit: %v after %d attempts, want one attempt", err, calls)
+		}
+	}
+}
+
+// Cancelling a compile workflow (the API gave up waiting) requests the
+// cancellation of its running activity, which reaches the activity at its
+// next heartbeat; the pool then kills the solc process (tested end to end
+// in cmd/slipway).
+func TestCancelledCompileWorkflowCancelsTheActivity(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	env := newCompileEnv(t, func(ctx context.Context, _ compile.Request) (compile.Result, error) {
+		<-release
+		return compile.Result{}, errors.New("released")
+	})
+	var cancelRequested bool
+	env.SetOnActivityCanceledListener(func(*activity.Info) { cancelRequested = true })
+	env.RegisterDelayedCallback(env.CancelWorkflow, time.Second)
+	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {}"}})
+	var canceled *temporal.CanceledError
+	if err := env.GetWorkflowError(); !errors.As(err, &canceled) {
+		t.Fatalf("workflow error %v, want cancelled", err)
+	}
+	if !cancelRequested {
+		t.Fatal("the running compile activity was not cancelled")
 	}
 }

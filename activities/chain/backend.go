@@ -10,6 +10,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
+
+	"github.com/slipway-dev/slipway/internal/secrets"
 )
 
 // Backend is what the deploy and confirm stages ask of a network: narrow,
@@ -32,25 +34,35 @@ type Backend interface {
 var _ Backend = (*ethclient.Client)(nil)
 
 // Dial connects to the first of the network's RPC endpoints that answers
-// its configured chain id. An endpoint that answers another id is refused
-// with ErrChainIDMismatch: signing for the wrong chain is never retried
-// into success. Errors never carry the URL, which often embeds a key.
-func Dial(ctx context.Context, n Network) (*ethclient.Client, error) {
+// its configured chain id; p resolves the entries that are secret references
+// (nil when none are). An endpoint that answers another id is refused with
+// ErrChainIDMismatch: signing for the wrong chain is never retried into
+// success. Neither Dial's errors nor those of the Backend it answers ever
+// carry the URL's path, query or user info, which often embed a provider
+// key: the backend scrubs every error at the source (ScrubErrors).
+func Dial(ctx context.Context, n Network, p secrets.Provider) (Backend, error) {
 	var errs []error
-	for i, raw := range n.RPCURLs {
-		c, err := ethclient.DialContext(ctx, raw)
+	for i, entry := range n.RPCURLs {
+		raw, err := resolveRPCURL(ctx, p, entry)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("rpc %d: dial: %w", i, scrub(err, raw)))
+			errs = append(errs, fmt.Errorf("rpc %d: %w", i, err))
 			continue
 		}
+		s := secrets.NewURLScrubber(raw)
+		ec, err := ethclient.DialContext(ctx, raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("rpc %d: dial: %w", i, scrubError(err, s)))
+			continue
+		}
+		c := &scrubbedBackend{b: ec, s: s}
 		id, err := c.ChainID(ctx)
 		if err != nil {
-			c.Close()
-			errs = append(errs, fmt.Errorf("rpc %d: eth_chainId: %w", i, scrub(err, raw)))
+			ec.Close()
+			errs = append(errs, fmt.Errorf("rpc %d: eth_chainId: %w", i, err))
 			continue
 		}
 		if !id.IsUint64() || id.Uint64() != n.ChainID {
-			c.Close()
+			ec.Close()
 			errs = append(errs, fmt.Errorf("rpc %d of %s: %w: configured %d, endpoint answers %s", i, n.Name, ErrChainIDMismatch, n.ChainID, id))
 			continue
 		}

@@ -8,14 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/ethclient"
+
+	"github.com/slipway-dev/slipway/internal/secrets"
 )
 
 // ErrChainIDMismatch reports an RPC endpoint that serves another chain than
@@ -29,7 +29,10 @@ type Network struct {
 	Name string `json:"name"`
 	// ChainID must match what the RPC endpoints answer to eth_chainId.
 	ChainID uint64 `json:"chainId"`
-	// RPCURLs are tried in order; the first that answers is used.
+	// RPCURLs are tried in order; the first that answers is used. Each is
+	// a literal URL or, since hosted providers put their API key in the
+	// path or query, a secret reference ("env:NAME", "file:/path",
+	// "vault:…") resolved only where the chain is dialled.
 	RPCURLs []string `json:"rpcUrls"`
 	// Confirmations a deployment waits for unless it asks for more.
 	Confirmations uint32 `json:"confirmations"`
@@ -41,6 +44,15 @@ type Network struct {
 	// Gas is the fee policy of deployments to this network; zero fields
 	// take the defaults of GasPolicy.WithDefaults.
 	Gas GasPolicy `json:"gas,omitzero"`
+	// Tiers lists the user tiers that may deploy here; absent, local dev
+	// chains are open to all and other chains to paid users (AllowsTier).
+	Tiers []string `json:"tiers,omitempty"`
+	// Budgets are this network's default spend budgets per tier, over the
+	// tiers' own (Config.DefaultBudget).
+	Budgets map[string]Budget `json:"budgets,omitempty"`
+	// MinSignerBalanceWei: below it the worker refuses to sign here, and
+	// readiness and the SlipwaySignerBelowMinimum alert say so.
+	MinSignerBalanceWei *Wei `json:"minSignerBalanceWei,omitempty"`
 }
 
 // GasPolicy bounds what a deployment pays and says how a transaction that
@@ -64,6 +76,9 @@ type GasPolicy struct {
 	// OutageWindowSeconds is how long a deployment keeps retrying while the
 	// network's RPC is unreachable before it fails.
 	OutageWindowSeconds int `json:"outageWindowSeconds,omitempty"`
+	// MaxGasPerDeployment caps one deployment's gas limit here, for every
+	// tier (Config.GasCeiling); 0 leaves the tiers' ceilings alone.
+	MaxGasPerDeployment uint64 `json:"maxGasPerDeployment,omitempty"`
 }
 
 // Defaults of GasPolicy, chosen for test networks and L2s; mainnet
@@ -123,7 +138,9 @@ func (g GasPolicy) validate(name string) error {
 // Config is the networks file: JSON, so that operators can template it and
 // the dev stack can write it.
 type Config struct {
-	Networks []Network `json:"networks"`
+	// Tiers override DefaultTierPolicies per tier ("free", "paid").
+	Tiers    map[string]TierPolicy `json:"tiers,omitempty"`
+	Networks []Network             `json:"networks"`
 }
 
 var networkName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
@@ -166,6 +183,9 @@ func (c Config) Validate() error {
 		}
 		seen[n.Name] = true
 	}
+	if err := c.validateTenancy(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -181,10 +201,9 @@ func (n Network) Validate() error {
 	if len(n.RPCURLs) == 0 {
 		errs = append(errs, fmt.Errorf("%s: rpcUrls needs at least one URL", n.Name))
 	}
-	for _, raw := range n.RPCURLs {
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" || !slices.Contains([]string{"http", "https", "ws", "wss"}, u.Scheme) {
-			errs = append(errs, fmt.Errorf("%s: rpc url %q: want http(s):// or ws(s):// with a host", n.Name, redactURL(raw)))
+	for _, entry := range n.RPCURLs {
+		if err := validateRPCEntry(entry); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", n.Name, err))
 		}
 	}
 	if n.Confirmations == 0 || n.Confirmations > 1000 {
@@ -213,11 +232,17 @@ func (c Config) Lookup(name string) (Network, bool) {
 }
 
 // CheckReachable asks the network's RPC endpoints for their chain id and
-// answers nil when one of them answers the configured id. Readiness uses it,
+// answers nil when one of them answers the configured id; p resolves the
+// entries that are secret references (nil when none are). Readiness uses it,
 // so it never leaks the RPC URL (which often embeds a provider API key).
-func (n Network) CheckReachable(ctx context.Context) error {
+func (n Network) CheckReachable(ctx context.Context, p secrets.Provider) error {
 	var errs []error
-	for i, raw := range n.RPCURLs {
+	for i, entry := range n.RPCURLs {
+		raw, err := resolveRPCURL(ctx, p, entry)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("rpc %d: %w", i, err))
+			continue
+		}
 		got, err := chainID(ctx, raw)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("rpc %d: %w", i, err))
@@ -235,39 +260,18 @@ func (n Network) CheckReachable(ctx context.Context) error {
 func chainID(ctx context.Context, rawURL string) (uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
+	s := secrets.NewURLScrubber(rawURL)
 	c, err := ethclient.DialContext(ctx, rawURL)
 	if err != nil {
-		return 0, fmt.Errorf("dial: %w", scrub(err, rawURL))
+		return 0, fmt.Errorf("dial: %w", scrubError(err, s))
 	}
 	defer c.Close()
 	id, err := c.ChainID(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("eth_chainId: %w", scrub(err, rawURL))
+		return 0, fmt.Errorf("eth_chainId: %w", scrubError(err, s))
 	}
 	if !id.IsUint64() {
 		return 0, fmt.Errorf("eth_chainId: %s does not fit 64 bits", id)
 	}
 	return id.Uint64(), nil
-}
-
-// scrub removes the URL (and so any key in it) from an error's text.
-func scrub(err error, rawURL string) error {
-	msg := err.Error()
-	if !strings.Contains(msg, rawURL) {
-		return err
-	}
-	return errors.New(strings.ReplaceAll(msg, rawURL, redactURL(rawURL)))
-}
-
-// redactURL keeps scheme and host of an RPC URL and hides path, query and
-// user info, where hosted providers put API keys.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "<invalid url>"
-	}
-	if u.Path == "" && u.RawQuery == "" && u.User == nil {
-		return u.Scheme + "://" + u.Host
-	}
-	return u.Scheme + "://" + u.Host + "/…"
 }

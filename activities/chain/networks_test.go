@@ -49,21 +49,21 @@ func TestCheckReachable(t *testing.T) {
 	defer other.Close()
 
 	n := Network{Name: "dev", ChainID: 31337, RPCURLs: []string{ok.URL}, Confirmations: 1}
-	if err := n.CheckReachable(context.Background()); err != nil {
+	if err := n.CheckReachable(context.Background(), nil); err != nil {
 		t.Fatalf("CheckReachable: %v", err)
 	}
 	n.RPCURLs = []string{other.URL + "/secret-key"}
-	err := n.CheckReachable(context.Background())
+	err := n.CheckReachable(context.Background(), nil)
 	if !errors.Is(err, ErrChainIDMismatch) {
 		t.Fatalf("CheckReachable on the wrong chain = %v, want ErrChainIDMismatch", err)
 	}
 	// Falls over to a later URL.
 	n.RPCURLs = []string{"http://127.0.0.1:1/secret-key", ok.URL}
-	if err := n.CheckReachable(context.Background()); err != nil {
+	if err := n.CheckReachable(context.Background(), nil); err != nil {
 		t.Fatalf("CheckReachable with a dead first URL: %v", err)
 	}
 	n.RPCURLs = []string{"http://127.0.0.1:1/secret-key"}
-	err = n.CheckReachable(context.Background())
+	err = n.CheckReachable(context.Background(), nil)
 	if err == nil || strings.Contains(err.Error(), "secret-key") {
 		t.Fatalf("CheckReachable on a dead endpoint = %v, want an error without the URL path", err)
 	}

@@ -11,10 +11,14 @@
 // from npm into a cache folder (install.go). A Cache (Postgres in
 // production, cache.go) answers identical compiles without solc.
 //
-// Errors come in two kinds that callers must keep apart: *CompileError and
-// ErrNoCompiler are the user's to fix (invalid_argument, never retried);
-// ErrWorkerCrashed, ErrTimeout and ErrWorkerStart are infrastructure
-// failures that a retry can fix.
+// Errors come in two kinds that callers must keep apart: *CompileError,
+// ErrNoCompiler, ErrOutputTooLarge, ErrCompiler (solc-js threw on the input)
+// and ErrLimitExceeded (the input ran solc past its time or memory limit)
+// are the user's to fix (invalid_argument, never retried); ErrWorkerCrashed,
+// ErrTimeout and ErrWorkerStart are infrastructure failures that a retry can
+// fix. The pool itself retries a timeout or a crash once on a fresh process
+// and reports a second one as ErrLimitExceeded, so that a pathological
+// input costs at most two runs, not one per retry of every caller.
 package compile
 
 import (
@@ -511,11 +515,14 @@ const (
 	// ErrTypeCompilerFailed reports ErrCompiler: solc-js threw on this
 	// input, and will again.
 	ErrTypeCompilerFailed = "CompilerFailed"
+	// ErrTypeLimitExceeded reports ErrLimitExceeded: solc ran past the
+	// pool's time or memory limit on this input.
+	ErrTypeLimitExceeded = "CompilerLimitExceeded"
 )
 
 // NonRetryableErrorTypes are the application error types that retrying the
 // compile activity cannot fix, for the activity options' retry policy.
-var NonRetryableErrorTypes = []string{ErrTypeCompileError, ErrTypeNoCompiler, ErrTypeOutputTooLarge, ErrTypeCompilerFailed}
+var NonRetryableErrorTypes = []string{ErrTypeCompileError, ErrTypeNoCompiler, ErrTypeOutputTooLarge, ErrTypeCompilerFailed, ErrTypeLimitExceeded}
 
 // Compile is the compile activity. Errors that are the user's to fix (or
 // that the same input reproduces) become non-retryable application errors
@@ -576,6 +583,8 @@ func ActivityError(err error) error {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeOutputTooLarge, err)
 	case errors.Is(err, ErrCompiler):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCompilerFailed, err)
+	case errors.Is(err, ErrLimitExceeded):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeLimitExceeded, err)
 	}
 	return err
 }

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/slipway-dev/slipway/internal/proc"
 )
 
 // Installing compilers on demand, like Hardhat's downloader: when no
@@ -101,9 +103,20 @@ func mergeCompilers(lists ...[]Compiler) []Compiler {
 	return out
 }
 
-// npmEnv quiets npm's extra network calls and output.
+// npmPassEnv are the variables npm may need beyond proc's minimal set:
+// its own configuration (registry, auth for a private mirror), proxies and
+// CA bundles. Nothing else of this process reaches npm, which runs a
+// registry's code paths with a request's version in its arguments.
+var npmPassEnv = []string{
+	"npm_config_*", "NPM_CONFIG_*", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
+	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+	"NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR",
+}
+
+// npmEnv is npm's minimal environment, with its extra network calls and
+// output turned off.
 func npmEnv() []string {
-	return append(os.Environ(),
+	return proc.MinimalEnv(npmPassEnv,
 		"npm_config_update_notifier=false", "npm_config_fund=false", "npm_config_audit=false",
 		"npm_config_loglevel=error")
 }

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,10 +46,41 @@ var (
 	ErrOutputTooLarge = errors.New("solc output exceeds the size cap")
 	// ErrPoolClosed reports a request made to, or cut short by, a closed pool.
 	ErrPoolClosed = errors.New("compile pool closed")
-	// ErrCompiler reports solc-js throwing instead of answering (an
-	// internal compiler error); the worker survives.
-	ErrCompiler = errors.New("solc failed")
+	// ErrCompiler reports solc-js throwing instead of answering: a stack
+	// overflow on deeply nested input, an internal compiler error, its
+	// WebAssembly memory exhausted. The input is the cause and the same
+	// input throws again, so it is the user's error; the worker that threw
+	// is replaced before it serves anyone else, because solc's state in it
+	// is left broken.
+	ErrCompiler = errors.New("solc failed on these sources")
+	// ErrLimitExceeded reports sources on which solc ran past the pool's
+	// time limit or crashed its worker twice (once more on a fresh process,
+	// to rule out a fault of the machine), or used more memory than the
+	// cap. The user's to fix: retrying on another worker would only hold
+	// it for as long again.
+	ErrLimitExceeded = errors.New("the sources exceed the compiler's limits")
 )
+
+// Limits of Config's resource settings.
+const (
+	DefaultRequestTimeout = time.Minute
+	MinRequestTimeout     = time.Second
+	// MaxRequestTimeout keeps two runs of a request (the retry on a fresh
+	// process) within the workflows' activity start-to-close timeout.
+	MaxRequestTimeout  = 2 * time.Minute
+	DefaultMaxMemoryMB = 2048
+	// MinMaxMemoryMB leaves room for node with solc loaded (~270 MB) and
+	// an ordinary compile.
+	MinMaxMemoryMB = 512
+	MaxMaxMemoryMB = 1 << 16
+)
+
+// memoryPoll is how often a compiling worker's resident memory is read.
+const memoryPoll = 100 * time.Millisecond
+
+// overflowIdle is how long an overflow worker waits for work before it
+// exits.
+const overflowIdle = 30 * time.Second
 
 // Config configures a Pool. Zero values take the documented defaults.
 type Config struct {
@@ -61,9 +93,29 @@ type Config struct {
 	// @openzeppelin/contracts; default: found by walking up from the
 	// working directory.
 	NodeModules string
-	// RequestTimeout bounds one compile; a worker past it is killed and
-	// restarted. Default 2 minutes.
+	// RequestTimeout bounds one run of solc on one request; a worker past
+	// it is killed and replaced at once, and the request is run once more
+	// on a fresh process before it fails with ErrLimitExceeded. Default
+	// DefaultRequestTimeout; MinRequestTimeout to MaxRequestTimeout.
 	RequestTimeout time.Duration
+	// MaxMemoryMB caps each node process: node's --max-old-space-size,
+	// and, while it compiles, its resident memory, polled every
+	// memoryPoll, since solc's WebAssembly memory lies outside node's
+	// heap. A worker over it is killed and replaced, and the request fails
+	// with ErrLimitExceeded. Default DefaultMaxMemoryMB; MinMaxMemoryMB to
+	// MaxMaxMemoryMB.
+	MaxMemoryMB int
+	// Overflow is how many extra node processes the pool may start while
+	// a request waits and a worker has been busy on one compile for longer
+	// than SlowAfter, so that one slow input does not starve everyone else
+	// until its time limit (with the default single worker, it would hold
+	// the only one). They exit after overflowIdle without work. Default 1;
+	// negative for none.
+	Overflow int
+	// SlowAfter is how long a compile runs before the pool counts it as
+	// slow and lets waiting requests go to an overflow worker; well above
+	// an ordinary compile (an OpenZeppelin token takes 1–3 s). Default 5 s.
+	SlowAfter time.Duration
 	// StartTimeout bounds starting a worker and loading solc. Default 60 s.
 	StartTimeout time.Duration
 	// MaxOutputBytes caps one answer line from a worker. Default 64 MiB.
@@ -117,7 +169,28 @@ func (c *Config) setDefaults() error {
 		c.NodeModules = dir
 	}
 	if c.RequestTimeout == 0 {
-		c.RequestTimeout = 2 * time.Minute
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.RequestTimeout < MinRequestTimeout || c.RequestTimeout > MaxRequestTimeout {
+		return fmt.Errorf("compile pool request timeout %s: want %s to %s", c.RequestTimeout, MinRequestTimeout, MaxRequestTimeout)
+	}
+	if c.MaxMemoryMB == 0 {
+		c.MaxMemoryMB = DefaultMaxMemoryMB
+	}
+	if c.MaxMemoryMB < MinMaxMemoryMB || c.MaxMemoryMB > MaxMaxMemoryMB {
+		return fmt.Errorf("compile pool memory cap %d MiB: want %d to %d", c.MaxMemoryMB, MinMaxMemoryMB, MaxMaxMemoryMB)
+	}
+	if c.Overflow == 0 {
+		c.Overflow = 1
+	}
+	if c.Overflow > 64 {
+		return fmt.Errorf("compile pool overflow %d: want at most 64", c.Overflow)
+	}
+	if c.SlowAfter == 0 {
+		c.SlowAfter = 5 * time.Second
+	}
+	if c.SlowAfter < 0 {
+		return errors.New("compile pool: negative slow threshold")
 	}
 	if c.StartTimeout == 0 {
 		c.StartTimeout = time.Minute
@@ -173,8 +246,10 @@ func FindNodeModules(dir string) (string, error) {
 }
 
 // Pool runs solc-js in persistent node workers. Requests queue until a
-// worker is free; a worker that dies or hangs fails only its own request
-// and is restarted, so requests on other workers carry on.
+// worker is free; a worker that dies, hangs, throws or outgrows its memory
+// cap fails only its own request and is replaced at once, so requests on
+// other workers carry on, and while a compile runs long the pool starts
+// overflow workers (Config.Overflow) for those waiting behind it.
 type Pool struct {
 	cfg    Config
 	dir    string // private temp dir: worker script and sockets
@@ -196,6 +271,11 @@ type Pool struct {
 	wg      sync.WaitGroup
 	workers []*worker
 	nextID  atomic.Uint64
+
+	waiting     atomic.Int64 // requests not yet taken by a worker
+	overflowSeq atomic.Int64 // numbers overflow workers' sockets
+	ovMu        sync.Mutex
+	overflow    map[*worker]bool // live overflow workers
 }
 
 type workerRequest struct {
@@ -213,6 +293,9 @@ type workerResponse struct {
 	Version string          `json:"version"`
 	Output  json.RawMessage `json:"output"`
 	Error   string          `json:"error"`
+	// Recycle asks for the process to be replaced: solc answered, but
+	// with an internal compiler error that may have left it broken.
+	Recycle bool `json:"recycle"`
 }
 
 type job struct {
@@ -245,6 +328,7 @@ func NewPool(ctx context.Context, cfg Config) (*Pool, error) {
 		oz:        &ozLibrary{},
 		jobs:      make(chan *job),
 		closing:   make(chan struct{}),
+		overflow:  map[*worker]bool{},
 	}
 	if cfg.AutoInstall {
 		p.inst = &installer{dir: cfg.InstallDir, npm: cfg.NPM, logger: cfg.Logger}
@@ -293,8 +377,12 @@ func NewPool(ctx context.Context, cfg Config) (*Pool, error) {
 	for _, w := range p.workers {
 		p.wg.Go(w.run)
 	}
+	if cfg.Overflow > 0 {
+		p.wg.Go(p.superviseOverflow)
+	}
 	cfg.Logger.InfoContext(ctx, "solc pool started", "workers", cfg.Size, "default_version", p.def.Version, "installed", p.Compilers(),
-		"cache", cfg.Cache != nil, "auto_install", cfg.AutoInstall)
+		"cache", cfg.Cache != nil, "auto_install", cfg.AutoInstall, "request_timeout", cfg.RequestTimeout.String(),
+		"memory_cap_mb", cfg.MaxMemoryMB, "overflow", max(cfg.Overflow, 0))
 	return p, nil
 }
 
@@ -312,34 +400,65 @@ func (p *Pool) Close() {
 	})
 }
 
-// do queues one request and waits for its answer, or for ctx.
+// do runs one request, and once more on a fresh process when the first
+// run timed out or crashed its worker: a machine under load or a process
+// killed from outside gets a second chance, while an input that does it
+// again fails for good with ErrLimitExceeded instead of coming back as a
+// retryable error that would hold another worker as long.
 func (p *Pool) do(ctx context.Context, req workerRequest) (json.RawMessage, error) {
+	out, err := p.doOnce(ctx, req)
+	if (!errors.Is(err, ErrTimeout) && !errors.Is(err, ErrWorkerCrashed)) || ctx.Err() != nil {
+		return out, err
+	}
+	p.cfg.Logger.WarnContext(ctx, "solc run failed; trying once more on a fresh worker", "err", err)
+	out, err = p.doOnce(ctx, req)
+	switch {
+	case errors.Is(err, ErrTimeout):
+		return nil, fmt.Errorf("%w: solc did not finish within %s, twice; simplify the sources or lower the optimizer runs", ErrLimitExceeded, p.cfg.RequestTimeout)
+	case errors.Is(err, ErrWorkerCrashed):
+		return nil, fmt.Errorf("%w: solc crashed on them twice; simplify the sources", ErrLimitExceeded)
+	}
+	return out, err
+}
+
+// doOnce queues one request and waits for its answer, or for ctx; a
+// worker whose request's ctx ends is killed and replaced, so that work
+// nobody waits for does not hold it.
+func (p *Pool) doOnce(ctx context.Context, req workerRequest) (json.RawMessage, error) {
 	req.ID = p.nextID.Add(1)
 	j := &job{ctx: ctx, req: req, done: make(chan jobResult, 1)}
 	p.cfg.Metrics.SolcQueued(1)
+	p.waiting.Add(1)
+	dequeued := func() {
+		p.waiting.Add(-1)
+		p.cfg.Metrics.SolcQueued(-1)
+	}
 	select {
 	case p.jobs <- j:
-		p.cfg.Metrics.SolcQueued(-1)
+		dequeued()
 	case <-ctx.Done():
-		p.cfg.Metrics.SolcQueued(-1)
+		dequeued()
 		return nil, fmt.Errorf("wait for a solc worker: %w", ctx.Err())
 	case <-p.closing:
-		p.cfg.Metrics.SolcQueued(-1)
+		dequeued()
 		return nil, ErrPoolClosed
 	}
 	select {
 	case r := <-j.done:
 		return r.out, r.err
 	case <-ctx.Done():
-		// The worker finishes (or times out) on its own; its answer is dropped.
+		// The worker sees ctx end too and kills the process.
 		return nil, fmt.Errorf("wait for solc: %w", ctx.Err())
 	}
 }
 
-// worker is one slot of the pool and the node process currently serving it.
+// worker is one slot of the pool and the node process currently serving
+// it, or an overflow worker that lives only while the pool needs it.
 type worker struct {
 	pool *Pool
 	idx  int
+
+	busySince atomic.Int64 // unix nanoseconds the current request began; 0 when idle
 
 	mu    sync.Mutex // guards the fields below, read by kill and pid
 	proc  *proc.Process
@@ -380,17 +499,22 @@ func (w *worker) start(ctx context.Context) error {
 		return fmt.Errorf("listen for worker %d: %w", w.idx, err)
 	}
 	defer func() { _ = ln.Close(); _ = os.Remove(sock) }()
-	env := append(os.Environ(), "SLIPWAY_COMPILE_SOCKET="+sock)
+	// solc runs user input: it gets none of this process's environment
+	// (secrets, database URLs) and a home of its own.
+	extra := []string{"HOME=" + p.dir, "TMPDIR=" + p.dir, "SLIPWAY_COMPILE_SOCKET=" + sock}
 	if p.cfg.debug {
-		env = append(env, "SLIPWAY_COMPILE_WORKER_DEBUG=1")
+		extra = append(extra, "SLIPWAY_COMPILE_WORKER_DEBUG=1")
 	}
 	logw := &logWriter{ctx: ctx, logger: p.cfg.Logger, worker: w.idx}
 	pr, err := proc.Start(ctx, p.cfg.Logger, proc.Spec{
-		Name:   "solc-worker-" + strconv.Itoa(w.idx),
-		Path:   p.cfg.Node,
-		Args:   []string{p.script, p.def.Dir},
+		Name: "solc-worker-" + strconv.Itoa(w.idx),
+		Path: p.cfg.Node,
+		// V8's default stack size stays: deep recursion then throws a
+		// RangeError (handled: the worker is replaced), where a stack
+		// larger than the thread's would crash node.
+		Args:   []string{"--max-old-space-size=" + strconv.Itoa(p.cfg.MaxMemoryMB), p.script, p.def.Dir},
 		Dir:    p.dir,
-		Env:    env,
+		Env:    proc.MinimalEnv(nil, extra...),
 		Stdout: logw,
 		Stderr: logw,
 	})
@@ -521,27 +645,130 @@ func (w *worker) run() {
 			return
 		case j = <-p.jobs:
 		}
-		if err := j.ctx.Err(); err != nil {
-			j.done <- jobResult{err: fmt.Errorf("wait for a solc worker: %w", err)}
-			continue
-		}
+		w.serve(j)
 		if w.pid() == 0 {
-			// The last restart failed; this is another.
-			p.cfg.Metrics.SolcWorkerRestarted()
-			if err := w.start(j.ctx); err != nil {
-				j.done <- jobResult{err: fmt.Errorf("%w: %w", ErrWorkerStart, err)}
-				continue
-			}
-		}
-		out, err := w.roundTrip(j)
-		j.done <- jobResult{out: out, err: err}
-		if w.pid() == 0 {
-			// Restart now so the next request finds a warm worker.
+			// Replace it now so the next request finds a warm worker.
 			ctx := context.WithoutCancel(j.ctx)
 			p.cfg.Metrics.SolcWorkerRestarted()
 			if err := w.start(ctx); err != nil {
 				p.cfg.Logger.WarnContext(ctx, "restart solc worker", "worker", w.idx, "err", err)
 			}
+		}
+	}
+}
+
+// serve runs one job on this worker's process, starting one first when
+// the last restart failed, and answers it.
+func (w *worker) serve(j *job) {
+	p := w.pool
+	if err := j.ctx.Err(); err != nil {
+		j.done <- jobResult{err: fmt.Errorf("wait for a solc worker: %w", err)}
+		return
+	}
+	if w.pid() == 0 {
+		p.cfg.Metrics.SolcWorkerRestarted()
+		if err := w.start(j.ctx); err != nil {
+			j.done <- jobResult{err: fmt.Errorf("%w: %w", ErrWorkerStart, err)}
+			return
+		}
+	}
+	w.busySince.Store(time.Now().UnixNano())
+	out, err := w.roundTrip(j)
+	w.busySince.Store(0)
+	j.done <- jobResult{out: out, err: err}
+}
+
+// superviseOverflow starts an overflow worker when a request waits while
+// a worker has been on one compile for longer than SlowAfter, up to
+// Config.Overflow of them: with one worker (the default) a single slow
+// input would otherwise hold every other user's compile for up to twice
+// the request timeout. Ordinary load (many quick compiles) starts none,
+// so the pool's size still bounds memory except while something is slow.
+func (p *Pool) superviseOverflow() {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.closing:
+			return
+		case <-t.C:
+		}
+		if p.waiting.Load() == 0 || !p.anySlow() {
+			continue
+		}
+		p.ovMu.Lock()
+		if len(p.overflow) >= p.cfg.Overflow {
+			p.ovMu.Unlock()
+			continue
+		}
+		w := &worker{pool: p, idx: p.cfg.Size + int(p.overflowSeq.Add(1)) - 1}
+		p.overflow[w] = true
+		p.ovMu.Unlock()
+		p.wg.Go(w.runOverflow)
+	}
+}
+
+// anySlow reports whether some worker has run its current request for
+// longer than SlowAfter.
+func (p *Pool) anySlow() bool {
+	cutoff := time.Now().Add(-p.cfg.SlowAfter).UnixNano()
+	slow := func(w *worker) bool {
+		b := w.busySince.Load()
+		return b != 0 && b < cutoff
+	}
+	for _, w := range p.workers {
+		if slow(w) {
+			return true
+		}
+	}
+	p.ovMu.Lock()
+	defer p.ovMu.Unlock()
+	for w := range p.overflow {
+		if slow(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// runOverflow starts an overflow worker's process and serves the queue
+// until it has been idle for overflowIdle, its process is killed, or the
+// pool closes; the supervisor starts another if one is still needed.
+func (w *worker) runOverflow() {
+	p := w.pool
+	defer func() {
+		w.kill()
+		p.ovMu.Lock()
+		delete(p.overflow, w)
+		p.ovMu.Unlock()
+	}()
+	ctx := context.Background()
+	if err := w.start(ctx); err != nil {
+		p.cfg.Logger.WarnContext(ctx, "start solc overflow worker", "worker", w.idx, "err", err)
+		// Hold the slot a while, so that a node that cannot start is not
+		// tried again four times a second.
+		select {
+		case <-p.closing:
+		case <-time.After(10 * time.Second):
+		}
+		return
+	}
+	p.cfg.Logger.InfoContext(ctx, "solc overflow worker started: a compile is running long while others wait", "worker", w.idx, "pid", w.pid())
+	idle := time.NewTimer(overflowIdle)
+	defer idle.Stop()
+	for {
+		select {
+		case <-p.closing:
+			return
+		case <-idle.C:
+			p.cfg.Logger.InfoContext(ctx, "solc overflow worker idle; stopping", "worker", w.idx)
+			return
+		case j := <-p.jobs:
+			w.serve(j)
+			if w.pid() == 0 {
+				return
+			}
+			idle.Reset(overflowIdle)
 		}
 	}
 }
@@ -577,6 +804,9 @@ func (w *worker) roundTrip(j *job) (json.RawMessage, error) {
 	}
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
+	mem := time.NewTicker(memoryPoll)
+	defer mem.Stop()
+	memCap := int64(p.cfg.MaxMemoryMB) << 20
 	var exited <-chan struct{} = pr.Done()
 	for {
 		select {
@@ -596,7 +826,15 @@ func (w *worker) roundTrip(j *job) (json.RawMessage, error) {
 				return nil, crashed(fmt.Errorf("answer for request %v, want %d", r.ID, j.req.ID))
 			}
 			if r.Error != "" {
-				return nil, fmt.Errorf("%w: %s", ErrCompiler, r.Error)
+				// solc-js threw mid-compile and its state in this process is
+				// broken: replace it before it serves another request.
+				w.kill()
+				log.WarnContext(j.ctx, "solc threw; worker replaced", "err", r.Error)
+				return nil, fmt.Errorf("%w: %s", ErrCompiler, plainSolcFailure(r.Error))
+			}
+			if r.Recycle {
+				w.kill()
+				log.WarnContext(j.ctx, "solc reported an internal compiler error; worker replaced")
 			}
 			return r.Output, nil
 		case <-exited:
@@ -607,11 +845,42 @@ func (w *worker) roundTrip(j *job) (json.RawMessage, error) {
 			w.kill()
 			log.WarnContext(j.ctx, "solc request timed out; worker killed", "timeout", p.cfg.RequestTimeout)
 			return nil, fmt.Errorf("%w after %s", ErrTimeout, p.cfg.RequestTimeout)
+		case <-mem.C:
+			rss, err := pr.RSS()
+			if err != nil || rss <= memCap {
+				continue // no /proc: node's heap limit is the only cap
+			}
+			w.kill()
+			log.WarnContext(j.ctx, "solc over the memory cap; worker killed", "rss_mb", rss>>20, "cap_mb", p.cfg.MaxMemoryMB)
+			return nil, fmt.Errorf("%w: solc used more than %d MiB of memory; simplify the sources", ErrLimitExceeded, p.cfg.MaxMemoryMB)
+		case <-j.ctx.Done():
+			// Nobody waits for this answer any more (the caller gave up,
+			// the workflow was cancelled): free the worker for others.
+			w.kill()
+			log.InfoContext(j.ctx, "solc request abandoned by its caller; worker killed")
+			return nil, fmt.Errorf("wait for solc: %w", j.ctx.Err())
 		case <-p.closing:
 			w.kill()
 			return nil, ErrPoolClosed
 		}
 	}
+}
+
+// plainSolcFailure says in the user's terms why solc-js threw, from the
+// JavaScript error's message.
+func plainSolcFailure(msg string) string {
+	switch {
+	case strings.Contains(msg, "Maximum call stack size exceeded"):
+		return "the compiler ran out of stack: expressions or nesting are too deep; split them into smaller parts"
+	case strings.Contains(msg, "OOM"), strings.Contains(msg, "out of memory"), strings.Contains(msg, "Cannot enlarge memory"),
+		strings.Contains(msg, "allocation failed"):
+		return "the compiler ran out of memory; simplify the sources"
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
+	if len(first) > 300 {
+		first = strings.ToValidUTF8(first[:300], "") + "…"
+	}
+	return "the compiler failed: " + first
 }
 
 // logWriter forwards a worker's stdout and stderr to slog.

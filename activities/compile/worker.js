@@ -4,7 +4,12 @@
 // compile and not the ~1 s it takes node to load the 8 MB soljson module.
 //
 // Request:  {"id": N, "version": "0.8.37", "module": "/abs/node_modules/solc", "input": "<standard JSON text>"}
-// Response: {"id": N, "output": <solc standard JSON output>} or {"id": N, "error": "message"}
+// Response: {"id": N, "output": <solc standard JSON output>} or {"id": N, "error": "message"};
+//           "recycle": true when solc reported an internal compiler error.
+// An "error" answer means solc-js threw mid-compile (stack overflow, wasm
+// abort): its C++ state is then left half-built and every later compile in
+// this process fails ("You shall not have another CompilerStack"), so the
+// pool replaces the process after either answer.
 // On start it writes {"ready": true, "version": "<full version of the default module>"}.
 //
 // The transport is the unix socket named by SLIPWAY_COMPILE_SOCKET when set
@@ -94,6 +99,22 @@ function compileWith(solc, full, input) {
   return solc.compile(input, { import: findImports });
 }
 
+// internalError reports solc output whose errors include an internal
+// compiler error or an uncaught C++ exception, after which solc's state in
+// this process cannot be trusted. The cheap text test comes first: output
+// runs to megabytes and almost never has one.
+function internalError(out) {
+  if (out.indexOf('InternalCompilerError') < 0 && out.indexOf('Uncaught exception') < 0) {
+    return false;
+  }
+  try {
+    return (JSON.parse(out).errors || []).some((e) =>
+      e.type === 'InternalCompilerError' || String(e.message || '').indexOf('Uncaught exception') >= 0);
+  } catch (e) {
+    return true;
+  }
+}
+
 function handle(line, write) {
   let req;
   try {
@@ -106,6 +127,13 @@ function handle(line, write) {
   if (debug && req.debug === 'hang') {
     // Simulates solc stuck in a synchronous compile: the event loop never
     // gets control back, exactly like a real hang inside wasm.
+    for (;;) { /* spin */ }
+  }
+  if (debug && req.debug === 'alloc') {
+    // Simulates solc's memory running away: size MiB made resident, held,
+    // then a spin, so that only the pool's memory cap ends it.
+    const hold = [];
+    for (let i = 0; i < (req.size | 0) / 16; i++) hold.push(Buffer.alloc(16 << 20, 1));
     for (;;) { /* spin */ }
   }
   if (debug && req.debug === 'big') {
@@ -122,7 +150,7 @@ function handle(line, write) {
     if (out.indexOf('\n') >= 0) {
       out = JSON.stringify(JSON.parse(out)); // keep the answer on one line
     }
-    write('{"id":' + id + ',"output":' + out + '}');
+    write('{"id":' + id + ',"output":' + out + (internalError(out) ? ',"recycle":true' : '') + '}');
   } catch (e) {
     write(JSON.stringify({ id: req.id === undefined ? null : req.id, error: String((e && e.message) || e) }));
   }

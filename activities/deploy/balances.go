@@ -3,9 +3,11 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"time"
 
 	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/db"
 )
 
 // balanceTimeout bounds reading one network's signer balance, so that one
@@ -77,7 +79,24 @@ func (a *Activities) updateSignerBalance(ctx context.Context, n chain.Network) e
 		return fmt.Errorf("read balance of %s: %w", from.Hex(), err)
 	}
 	a.Metrics.SetSignerBalance(n.Name, from.Hex(), bal)
+	floor := n.MinSignerBalance()
+	a.Metrics.SetSignerMinBalance(n.Name, floor)
+	if a.Pool != nil {
+		// For the API's readiness, which holds no key to find the address.
+		if err := db.New(a.Pool).UpsertSignerBalance(ctx, db.UpsertSignerBalanceParams{
+			Network: n.Name, Address: lowerHex(from), BalanceWei: db.Wei(bal), MinBalanceWei: db.Wei(orZero(floor)),
+		}); err != nil {
+			return fmt.Errorf("store balance of %s: %w", from.Hex(), err)
+		}
+	}
 	return nil
+}
+
+func orZero(v *big.Int) *big.Int {
+	if v == nil {
+		return new(big.Int)
+	}
+	return v
 }
 
 // kickBalances asks RunSignerBalances, if it runs, to read the balances

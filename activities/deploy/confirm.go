@@ -248,10 +248,11 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 	exhausted := false
 	err = db.InTx(ctx, a.Pool, func(q *db.Queries) error {
 		exhausted = false
-		d, err := q.LockDeploymentForDeploy(ctx, id)
+		locked, err := q.LockDeploymentForDeploy(ctx, id)
 		if err != nil {
 			return fmt.Errorf("lock deployment: %w", err)
 		}
+		d := locked.Deployment
 		txs, err := q.ListDeployTxs(ctx, id)
 		if err != nil {
 			return fmt.Errorf("read signed transactions: %w", err)
@@ -271,10 +272,10 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 		last := all[len(all)-1]
 		if int(last.Attempt) >= n.Gas.MaxBumps {
 			exhausted = true
-			res = BumpResult{Message: fmt.Sprintf("not included after %d fee bumps; waiting at max fee %s gwei", last.Attempt, weiToGwei(last.MaxFeePerGas.Int))}
+			res = BumpResult{Message: fmt.Sprintf("not included after %d fee bumps; waiting at max fee %s gwei", last.Attempt, weiToGwei(db.WeiInt(last.MaxFeePerGas)))}
 			return nil
 		}
-		old := Fees{MaxFeePerGas: last.MaxFeePerGas.Int, MaxPriorityFeePerGas: last.MaxPriorityFeePerGas.Int}
+		old := Fees{MaxFeePerGas: db.WeiInt(last.MaxFeePerGas), MaxPriorityFeePerGas: db.WeiInt(last.MaxPriorityFeePerGas)}
 		fees, ok := bumpFees(old, now, n.Gas.BumpPercent, gweiToWei(n.Gas.MaxFeePerGasGwei))
 		if !ok {
 			exhausted = true
@@ -284,6 +285,12 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 		var prev types.Transaction
 		if err := prev.UnmarshalBinary(last.RawTx); err != nil {
 			return fmt.Errorf("decode stored transaction: %w", err)
+		}
+		worst := new(big.Int).Mul(new(big.Int).SetUint64(prev.Gas()), fees.MaxFeePerGas)
+		if ok, msg, err := a.raiseReservation(ctx, q, d, locked.UserTier, n, worst); err != nil || !ok {
+			exhausted = err == nil
+			res = BumpResult{Message: msg}
+			return err
 		}
 		chainID := new(big.Int).SetUint64(n.ChainID)
 		tx, err := types.SignNewTx(key, types.LatestSignerForChainID(chainID), &types.DynamicFeeTx{
@@ -415,6 +422,10 @@ func (a *Activities) confirmStep(ctx context.Context, n chain.Network, b chain.B
 		return ConfirmResult{Dropped: true}, true, err
 	}
 	if r.Status != types.ReceiptStatusSuccessful {
+		// The gas is spent all the same: it counts against the budget.
+		if err := a.settleReceipt(ctx, id, r); err != nil {
+			return ConfirmResult{}, false, err
+		}
 		return ConfirmResult{}, false, permanent(ErrTypeReverted, fmt.Errorf("the constructor reverted on chain in block %d (gas used %d)", r.BlockNumber, r.GasUsed))
 	}
 	head, err := b.BlockNumber(ctx)
@@ -531,7 +542,7 @@ func (a *Activities) FillNonce(ctx context.Context, in TxInput) (FillResult, err
 	if latest > uint64(last.Nonce) {
 		return FillResult{}, nil // used already
 	}
-	floor := Fees{MaxFeePerGas: last.MaxFeePerGas.Int, MaxPriorityFeePerGas: last.MaxPriorityFeePerGas.Int}
+	floor := Fees{MaxFeePerGas: db.WeiInt(last.MaxFeePerGas), MaxPriorityFeePerGas: db.WeiInt(last.MaxPriorityFeePerGas)}
 	if err := a.fill(ctx, n, b, last.DeploymentID, uint64(last.Nonce), &floor); err != nil {
 		return FillResult{}, err
 	}

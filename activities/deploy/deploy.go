@@ -66,6 +66,12 @@ type Activities struct {
 	// the signer balances; nil records nothing.
 	Metrics *metrics.Worker
 
+	// AfterSign, when set, runs right after a signing transaction commits
+	// and before anything is broadcast: crash tests (SLIPWAY_FAILPOINT)
+	// stop the process there, the one moment whose recovery rests on
+	// Postgres alone.
+	AfterSign func()
+
 	mu       sync.Mutex
 	backends map[string]chain.Backend
 	// balanceKick, while RunSignerBalances runs, asks it to read the
@@ -100,7 +106,9 @@ func (a *Activities) backend(ctx context.Context, n chain.Network) (chain.Backen
 	}
 	dial := a.Dial
 	if dial == nil {
-		dial = func(ctx context.Context, n chain.Network) (chain.Backend, error) { return chain.Dial(ctx, n) }
+		dial = func(ctx context.Context, n chain.Network) (chain.Backend, error) {
+			return chain.Dial(ctx, n, a.Secrets)
+		}
 	}
 	b, err := dial(ctx, n)
 	if errors.Is(err, chain.ErrChainIDMismatch) {
@@ -209,9 +217,15 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		if isInsufficientFunds(err) {
 			return PrepareResult{}, a.insufficient(ctx, from, err)
 		}
+		if isOverBlockLimit(err) {
+			return PrepareResult{}, permanent(ErrTypeGasCeiling, fmt.Errorf("the constructor needs more gas than a block holds: %w", err))
+		}
 		return PrepareResult{}, fmt.Errorf("estimate gas: %w", err)
 	}
-	gas += gas / 5 // headroom for state that changes before inclusion
+	gas, err = withHeadroom(ctx, b, gas)
+	if err != nil {
+		return PrepareResult{}, err
+	}
 	fees, aboveCap, err := suggestFees(ctx, b, n.Gas)
 	if err != nil {
 		return PrepareResult{}, err
@@ -223,8 +237,12 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 	if err != nil {
 		return PrepareResult{}, fmt.Errorf("read signer balance: %w", err)
 	}
-	if need := new(big.Int).Mul(new(big.Int).SetUint64(gas), fees.MaxFeePerGas); balance.Cmp(need) < 0 {
-		return PrepareResult{}, a.insufficient(ctx, from, fmt.Errorf("signer %s holds %s wei, the deployment may cost up to %s wei", from.Hex(), balance, need))
+	worst := new(big.Int).Mul(new(big.Int).SetUint64(gas), fees.MaxFeePerGas)
+	if balance.Cmp(worst) < 0 {
+		return PrepareResult{}, a.insufficient(ctx, from, fmt.Errorf("signer %s holds %s wei, the deployment may cost up to %s wei", from.Hex(), balance, worst))
+	}
+	if floor := n.MinSignerBalance(); floor != nil && new(big.Int).Sub(balance, worst).Cmp(floor) < 0 {
+		return PrepareResult{}, a.insufficient(ctx, from, fmt.Errorf("signer %s holds %s wei; after this deployment's worst case of %s wei it would be below the network's minimum of %s wei", from.Hex(), balance, worst, floor))
 	}
 	chainNonce, err := b.PendingNonceAt(ctx, from)
 	if err != nil {
@@ -233,10 +251,11 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 	chainID := new(big.Int).SetUint64(n.ChainID)
 	var res PrepareResult
 	err = db.InTx(ctx, a.Pool, func(q *db.Queries) error {
-		d, err := q.LockDeploymentForDeploy(ctx, id)
+		locked, err := q.LockDeploymentForDeploy(ctx, id)
 		if err != nil {
 			return fmt.Errorf("lock deployment: %w", err)
 		}
+		d := locked.Deployment
 		switch {
 		case d.Status == db.StatusCancelled:
 			return permanent(ErrTypeCancelled, errors.New("the deployment was cancelled before signing"))
@@ -246,6 +265,12 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		// A concurrent attempt may have signed while this one estimated.
 		if r, ok, err := a.signed(ctx, q, id); err != nil || ok {
 			res = r
+			return err
+		}
+		if ceiling := a.Networks.GasCeiling(locked.UserTier, n); ceiling != 0 && gas > ceiling {
+			return permanent(ErrTypeGasCeiling, fmt.Errorf("the deployment needs %d gas (estimate plus margin), above the ceiling of %d gas per deployment for the %s tier on %s", gas, ceiling, locked.UserTier, n.Name))
+		}
+		if err := a.reserve(ctx, q, d, locked.UserTier, n, worst); err != nil {
 			return err
 		}
 		nonce, err := q.AllocateNonce(ctx, db.AllocateNonceParams{Network: n.Name, Address: lowerHex(from), ChainNonce: int64(chainNonce)})
@@ -284,6 +309,9 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 	})
 	if err != nil {
 		return PrepareResult{}, err
+	}
+	if a.AfterSign != nil {
+		a.AfterSign()
 	}
 	return res, nil
 }
@@ -450,9 +478,14 @@ func isUnderpriced(err error) bool {
 func isInsufficientFunds(err error) bool {
 	return has(err, "insufficient funds", "insufficient balance", "lack of funds")
 }
+// isOverBlockLimit is eth_estimateGas finding no gas limit a block allows
+// enough for the call.
+func isOverBlockLimit(err error) bool {
+	return has(err, "gas required exceeds allowance", "exceeds block gas limit")
+}
 func isRevert(err error) bool { return has(err, "execution reverted", "revert", "invalid opcode") }
 func isRejected(err error) bool {
-	return has(err, "intrinsic gas too low", "exceeds block gas limit", "gas limit reached", "max initcode size exceeded", "oversized data", "invalid sender", "invalid chain id")
+	return has(err, "intrinsic gas too low", "intrinsic gas too high", "exceeds block gas limit", "gas limit too high", "exceeds the block gas limit", "gas limit reached", "max initcode size exceeded", "oversized data", "invalid sender", "invalid chain id")
 }
 
 // heartbeat reports liveness (and what is being waited for) when running

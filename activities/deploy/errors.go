@@ -31,12 +31,19 @@ const (
 	// ErrTypeRejected: the node refuses the transaction for good
 	// (intrinsic gas too low, over the block gas limit, …).
 	ErrTypeRejected = "TransactionRejected"
+	// ErrTypeGasCeiling: the deployment needs more gas than its user's
+	// tier or the network allows per deployment, or than a block holds.
+	ErrTypeGasCeiling = "GasCeiling"
+	// ErrTypeBudget: the deployment's worst-case fee does not fit in what
+	// is left of its user's spend budget on the network.
+	ErrTypeBudget = "BudgetExceeded"
 )
 
 // NonRetryableErrorTypes are the types above, for retry policies.
 var NonRetryableErrorTypes = []string{
 	ErrTypeInvalidArgs, ErrTypeReverted, ErrTypeInsufficientFunds, ErrTypeConfig,
 	ErrTypeCancelled, ErrTypeEnded, ErrTypeNoCode, ErrTypeNonceTaken, ErrTypeRejected,
+	ErrTypeGasCeiling, ErrTypeBudget,
 }
 
 func permanent(typ string, err error) error {

@@ -47,6 +47,7 @@ type Worker struct {
 	reorgs         *prometheus.CounterVec
 	gapsRepaired   *prometheus.CounterVec
 	signerBalance  *prometheus.GaugeVec
+	signerMin      *prometheus.GaugeVec
 	active         *prometheus.GaugeVec
 	oldestActive   *prometheus.GaugeVec
 	cacheRequests  *prometheus.CounterVec
@@ -101,6 +102,10 @@ func New(reg prometheus.Registerer) (*Worker, error) {
 			Name: "slipway_signer_balance_wei",
 			Help: "Balance of each network's deployer address, in wei, as last read from the chain.",
 		}, []string{"network", "signer"}),
+		signerMin: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "slipway_signer_min_balance_wei",
+			Help: "The networks file's minSignerBalanceWei of each network that sets one: below it the worker refuses to sign there.",
+		}, []string{"network"}),
 		active: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "slipway_deployments_active",
 			Help: "Deployments not yet ended, by status, from a periodic query of Postgres (the same figure on every worker).",
@@ -134,7 +139,7 @@ func New(reg prometheus.Registerer) (*Worker, error) {
 			return nil, err
 		}
 	}
-	for _, g := range []**prometheus.GaugeVec{&w.signerBalance, &w.active, &w.oldestActive} {
+	for _, g := range []**prometheus.GaugeVec{&w.signerBalance, &w.signerMin, &w.active, &w.oldestActive} {
 		if *g, err = register(reg, *g); err != nil {
 			return nil, err
 		}
@@ -257,6 +262,15 @@ func (w *Worker) SetSignerBalance(network, signer string, wei *big.Int) {
 	}
 	w.signerBalance.DeletePartialMatch(prometheus.Labels{"network": network})
 	w.signerBalance.WithLabelValues(network, signer).Set(weiFloat(wei))
+}
+
+// SetSignerMinBalance records the balance below which network's worker
+// refuses to sign, so that an alert can compare the two.
+func (w *Worker) SetSignerMinBalance(network string, wei *big.Int) {
+	if w == nil || wei == nil {
+		return
+	}
+	w.signerMin.WithLabelValues(network).Set(weiFloat(wei))
 }
 
 // CacheLookup counts a compile cache lookup.

@@ -130,7 +130,7 @@ func (a *Activities) record(ctx context.Context, id uuid.UUID, s Step, u db.Upda
 			if counted {
 				// Locked, so that two attempts of one step cannot both see
 				// the row before its end.
-				d, err = q.LockDeploymentForDeploy(ctx, id)
+				d, err = q.LockDeployment(ctx, id)
 			} else {
 				d, err = q.GetDeployment(ctx, id)
 			}

@@ -50,7 +50,7 @@ func benchGuardedCall(b *testing.B, leaseMin int64) {
 	ident.RateLeaseMin = leaseMin
 	guarded := serveTestAPI(b, ident, apiDeps{Pool: pool, Networks: nets, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	bareMux := http.NewServeMux()
-	bareMux.Handle(slipwayv1connect.NewNetworkServiceHandler(server.NewNetworkService([]server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}})))
+	bareMux.Handle(slipwayv1connect.NewNetworkServiceHandler(server.NewNetworkService([]server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}}, nil)))
 	bare := httptest.NewServer(bareMux)
 	defer bare.Close()
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -18,10 +19,14 @@ import (
 	"github.com/slipway-dev/slipway/workflows"
 )
 
-// compileWorkflowTimeout bounds a compile workflow as a whole: a few
-// activity attempts of the pool's 2-minute request timeout, so that a
-// compile never lingers in Temporal after every caller has given up.
-const compileWorkflowTimeout = 5 * time.Minute
+// compileWorkflowTimeout bounds a compile workflow as a whole, a backstop
+// for a caller that could not cancel it (see awaitCompile): room for one
+// activity attempt, which covers the pool's two runs of at most
+// compile.MaxRequestTimeout, and a wait for a worker.
+const compileWorkflowTimeout = 2*compile.MaxRequestTimeout + 2*time.Minute
+
+// cancelTimeout bounds the request that cancels an abandoned workflow.
+const cancelTimeout = 5 * time.Second
 
 // workflowCompiler is the API's server.Compiler: it runs CompileWorkflow on
 // the workers' task queue and waits for it within the request, so that each
@@ -52,10 +57,38 @@ func (c workflowCompiler) Compile(ctx context.Context, req *slipwayv1.CompileCon
 		return nil, fmt.Errorf("start compile workflow: %w", err)
 	}
 	var out workflows.CompileOutput
-	if err := run.Get(ctx, &out); err != nil {
-		return nil, compileWorkflowError(run.GetID(), err)
+	if err := awaitCompile(ctx, c.tc, run, &out); err != nil {
+		return nil, err
 	}
 	return compileResponse(out.Result), nil
+}
+
+// awaitCompile waits for a compile or audit workflow's result. When ctx
+// ends first (the client went away, or the deploy API's pre-compile gave
+// up after its few seconds) it cancels the workflow, whose activity then
+// kills the solc process working for nobody: otherwise a pathological
+// source would keep a solc worker busy for minutes after every caller
+// left.
+func awaitCompile(ctx context.Context, tc client.Client, run client.WorkflowRun, out any) error {
+	err := run.Get(ctx, out)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() == nil {
+		return compileWorkflowError(run.GetID(), err)
+	}
+	// ctx's own error leads, so the API answers canceled or
+	// deadline_exceeded whatever the SDK wrapped it in.
+	err = fmt.Errorf("wait for workflow %s: %w (%v)", run.GetID(), ctx.Err(), err)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelTimeout)
+	defer cancel()
+	if cerr := tc.CancelWorkflow(cctx, run.GetID(), run.GetRunID()); cerr != nil {
+		var done *serviceerror.NotFound
+		if !errors.As(cerr, &done) { // NotFound: it had finished already
+			err = errors.Join(err, fmt.Errorf("cancel abandoned workflow %s: %w", run.GetID(), cerr))
+		}
+	}
+	return err
 }
 
 // compileWorkflowError turns the compile activity's typed application
@@ -75,6 +108,10 @@ func compileWorkflowError(id string, err error) error {
 			return userError{msg: appErr.Message(), sentinel: compile.ErrNoCompiler}
 		case compile.ErrTypeOutputTooLarge:
 			return userError{msg: appErr.Message(), sentinel: compile.ErrOutputTooLarge}
+		case compile.ErrTypeCompilerFailed:
+			return userError{msg: appErr.Message(), sentinel: compile.ErrCompiler}
+		case compile.ErrTypeLimitExceeded:
+			return userError{msg: appErr.Message(), sentinel: compile.ErrLimitExceeded}
 		}
 	}
 	return fmt.Errorf("run compile workflow %s: %w", id, err)
@@ -125,8 +162,8 @@ func (a workflowAuditor) Audit(ctx context.Context, req *slipwayv1.AuditContract
 		return nil, fmt.Errorf("start audit workflow: %w", err)
 	}
 	var out lint.AuditResult
-	if err := run.Get(ctx, &out); err != nil {
-		return nil, compileWorkflowError(run.GetID(), err)
+	if err := awaitCompile(ctx, a.tc, run, &out); err != nil {
+		return nil, err
 	}
 	resp := &slipwayv1.AuditContractResponse{CompilerVersion: out.CompilerVersion, Summary: &slipwayv1.FindingSummary{
 		High: uint32(out.Summary.High), Medium: uint32(out.Summary.Medium), Low: uint32(out.Summary.Low), Info: uint32(out.Summary.Info),

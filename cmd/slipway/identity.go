@@ -37,6 +37,8 @@ type identityConfig struct {
 	AuthPerMin      int64
 	RateFailClosed  bool
 	RateLeaseMin    int64
+	// MaxAPIKeys caps each user's active API keys.
+	MaxAPIKeys int64
 }
 
 func (c *identityConfig) register(fs *flag.FlagSet) {
@@ -53,6 +55,7 @@ func (c *identityConfig) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.PaidPerMin, "rate-paid-per-min", envInt("SLIPWAY_RATE_PAID_PER_MIN", ratelimit.DefaultPaidPerMinute), "requests per minute of a paid-tier user (env SLIPWAY_RATE_PAID_PER_MIN)")
 	fs.Int64Var(&c.AuthPerMin, "auth-rate-per-min", envInt("SLIPWAY_AUTH_RATE_PER_MIN", ratelimit.DefaultAuthPerMinutePerIP), "unauthenticated auth requests per minute per client address (env SLIPWAY_AUTH_RATE_PER_MIN)")
 	fs.Int64Var(&c.RateLeaseMin, "rate-lease-min", envInt("SLIPWAY_RATE_LEASE_MIN", ratelimit.DefaultLeaseMinLimit), "smallest per-minute limit whose buckets a busy replica leases tokens from, spending them without a statement each; -1 turns leases off (env SLIPWAY_RATE_LEASE_MIN)")
+	fs.Int64Var(&c.MaxAPIKeys, "max-api-keys", envInt("SLIPWAY_MAX_API_KEYS", auth.DefaultMaxAPIKeysPerUser), "active (not revoked) API keys one user may hold; creating more is refused with failed_precondition (env SLIPWAY_MAX_API_KEYS)")
 	fs.BoolVar(&c.RateFailClosed, "rate-fail-closed", envBool("SLIPWAY_RATE_FAIL_CLOSED", false), "refuse requests when the rate limiter cannot reach Postgres, instead of letting them through (env SLIPWAY_RATE_FAIL_CLOSED)")
 }
 
@@ -68,6 +71,9 @@ func (c *identityConfig) validate() error {
 		if r.n < 1 || r.n > 1_000_000 {
 			errs = append(errs, fmt.Errorf("%s %d: must be 1 to 1000000", r.name, r.n))
 		}
+	}
+	if c.MaxAPIKeys < 1 || c.MaxAPIKeys > auth.MaxAPIKeysPerUserLimit {
+		errs = append(errs, fmt.Errorf("--max-api-keys %d: must be 1 to %d", c.MaxAPIKeys, auth.MaxAPIKeysPerUserLimit))
 	}
 	if c.RateLeaseMin == 0 || c.RateLeaseMin < -1 || c.RateLeaseMin > 1_000_000 {
 		errs = append(errs, fmt.Errorf("--rate-lease-min %d: must be -1 (off) or 1 to 1000000", c.RateLeaseMin))
@@ -108,7 +114,7 @@ type guard struct {
 
 // newGuard loads the signing keys through the secrets provider and builds
 // authentication and rate limiting.
-func newGuard(ctx context.Context, cfg identityConfig, pool *pgxpool.Pool, sp secrets.Provider, reg prometheus.Registerer, logger *slog.Logger) (*guard, error) {
+func newGuard(ctx context.Context, cfg identityConfig, pool *pgxpool.Pool, sp secrets.Provider, reg prometheus.Registerer, logger *slog.Logger, tenancy *server.Tenancy) (*guard, error) {
 	current, err := sp.Get(ctx, cfg.JWTKey)
 	if err != nil {
 		return nil, fmt.Errorf("load --jwt-key: %w", err)
@@ -129,9 +135,10 @@ func newGuard(ctx context.Context, cfg identityConfig, pool *pgxpool.Pool, sp se
 	if err != nil {
 		return nil, err
 	}
-	svc, err := auth.NewService(auth.Deps{Pool: pool, Keys: keys, Resolver: resolver, Logger: logger, Config: auth.Config{
+	svc, err := auth.NewService(auth.Deps{Pool: pool, Keys: keys, Resolver: resolver, Logger: logger, Budgets: tenancy.Budgets, Config: auth.Config{
 		Issuer: cfg.Issuer, Audience: cfg.Audience, AccessTTL: cfg.AccessTTL,
 		RefreshIdleTTL: cfg.RefreshIdleTTL, RefreshAbsoluteTTL: cfg.RefreshAbsTTL, SessionCacheTTL: cfg.SessionCacheTTL,
+		MaxAPIKeysPerUser: int(cfg.MaxAPIKeys),
 	}})
 	if err != nil {
 		return nil, err

@@ -35,6 +35,13 @@ type apiConfig struct {
 	TLS          bool
 	// TemporalUIURL is where the web console links deployments' runs.
 	TemporalUIURL string
+	// AuthFailPerMin is the failed authentications one client address may
+	// cause per minute on a replica before its credentialed requests are
+	// refused without a look.
+	AuthFailPerMin int64
+	// MaxStreamsPerUser caps the deployment watches (WatchDeployment and
+	// WebSocket together) one user may hold open on this replica.
+	MaxStreamsPerUser int64
 }
 
 func (c *apiConfig) register(fs *flag.FlagSet) {
@@ -43,6 +50,8 @@ func (c *apiConfig) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", envInt("SLIPWAY_MAX_BODY_BYTES", server.DefaultMaxRequestBytes), "largest request body accepted (env SLIPWAY_MAX_BODY_BYTES)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", envString("SLIPWAY_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API, or * (env SLIPWAY_CORS_ORIGINS)")
 	fs.BoolVar(&c.TLS, "behind-tls", envBool("SLIPWAY_BEHIND_TLS", false), "clients reach the API over HTTPS (turns on HSTS) (env SLIPWAY_BEHIND_TLS)")
+	fs.Int64Var(&c.MaxStreamsPerUser, "max-streams-per-user", envInt("SLIPWAY_MAX_STREAMS_PER_USER", server.DefaultMaxStreamsPerUser), "deployment watches (WatchDeployment streams and WebSockets together) one user may hold open on this replica; more are refused with resource_exhausted / 429 (env SLIPWAY_MAX_STREAMS_PER_USER)")
+	fs.Int64Var(&c.AuthFailPerMin, "auth-fail-per-min", envInt("SLIPWAY_AUTH_FAIL_PER_MIN", server.DefaultAuthFailuresPerMinute), "failed authentications per minute one client address may cause on this replica before its requests with credentials are refused with 429, unchecked (env SLIPWAY_AUTH_FAIL_PER_MIN)")
 	fs.StringVar(&c.TemporalUIURL, "temporal-ui-url", envString("SLIPWAY_TEMPORAL_UI_URL", ""), "base URL of the Temporal Web UI the web console links deployment runs to; empty for no links (slipway dev: its own UI) (env SLIPWAY_TEMPORAL_UI_URL)")
 }
 
@@ -53,6 +62,12 @@ func (c *apiConfig) validate() error {
 	}
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<30 {
 		errs = append(errs, fmt.Errorf("--max-body-bytes %d: must be 1 KiB to 1 GiB", c.MaxBodyBytes))
+	}
+	if c.AuthFailPerMin < 1 || c.AuthFailPerMin > 1_000_000 {
+		errs = append(errs, fmt.Errorf("--auth-fail-per-min %d: must be 1 to 1000000", c.AuthFailPerMin))
+	}
+	if c.MaxStreamsPerUser < 1 || c.MaxStreamsPerUser > server.MaxMaxStreamsPerUser {
+		errs = append(errs, fmt.Errorf("--max-streams-per-user %d: must be 1 to %d", c.MaxStreamsPerUser, server.MaxMaxStreamsPerUser))
 	}
 	return errors.Join(errs...)
 }
@@ -170,18 +185,23 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 	}
 	var nets []server.Network
 	for _, n := range d.Networks.Networks {
-		checks = append(checks, server.ReadinessCheck{Name: "chain:" + n.Name, Check: n.CheckReachable})
+		checks = append(checks, server.ReadinessCheck{Name: "chain:" + n.Name, Check: func(ctx context.Context) error { return n.CheckReachable(ctx, d.Secrets) }})
 		nets = append(nets, server.Network{Name: n.Name, ChainID: n.ChainID, Confirmations: n.Confirmations})
+		if n.MinSignerBalance() != nil {
+			checks = append(checks, server.ReadinessCheck{Name: "signer:" + n.Name, Check: server.SignerBalanceCheck(d.Pool, n.Name)})
+		}
 	}
-	g, err := newGuard(ctx, ident, d.Pool, d.Secrets, reg, d.Logger)
+	tenancy := server.NewTenancy(d.Pool, d.Networks)
+	g, err := newGuard(ctx, ident, d.Pool, d.Secrets, reg, d.Logger, tenancy)
 	if err != nil {
 		return nil, nil, err
 	}
 	svcs := g.services
-	svcs.Contracts = server.NewContractServiceWithToolchain(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue}, workflowAuditor{tc: d.Temporal, taskQueue: d.TaskQueue})
+	svcs.Contracts = server.NewContractServiceWithToolchain(tenancy.Builds(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue}, workflowAuditor{tc: d.Temporal, taskQueue: d.TaskQueue}))
+	svcs.Networks = server.NewNetworkService(nets, tenancy)
 	// One LISTEN connection per replica wakes every watcher of a
 	// deployment, whichever replica's worker appended the event.
-	hub := server.NewDeploymentHub(d.Pool, d.Logger)
+	hub := server.NewDeploymentHub(d.Pool, d.Logger, server.WithMaxStreamsPerUser(int(cfg.MaxStreamsPerUser)))
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	hubDone := make(chan struct{})
 	go func() {
@@ -192,12 +212,16 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 	}()
 	closeHub := func() { stopHub(); <-hubDone }
 	svcs.Deployments = server.NewDeploymentServiceWith(d.Pool, newWorkflowDeployments(d.Temporal, d.Namespace, d.TaskQueue, d.Networks), nets, hub, d.Logger,
-		server.WithPrecompile(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue}, 0))
+		server.WithPrecompile(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue}, 0), server.WithTenancy(tenancy))
 	h, err := server.New(server.Config{
 		Networks:        nets,
 		AllowedOrigins:  cfg.origins(),
 		MaxRequestBytes: cfg.MaxBodyBytes,
 		TLS:             cfg.TLS,
+		// The API's own view of the client (audit rows, the failed
+		// authentication limit) trusts the same proxies as the guard's.
+		TrustedProxies:        splitList(ident.TrustedProxies),
+		AuthFailuresPerMinute: int(cfg.AuthFailPerMin),
 	}, server.Deps{Logger: d.Logger, Registry: reg, Readiness: checks, Interceptors: g.interceptors, Services: svcs, TracerProvider: d.Tracer,
 		Console: web.Handler(web.Config{TemporalUIURL: cfg.TemporalUIURL, TemporalNamespace: d.Namespace})})
 	if err != nil {

@@ -5,15 +5,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"os"
 	"os/user"
+	"regexp"
+	"time"
+
+	"github.com/slipway-dev/slipway/activities/chain"
 
 	"github.com/slipway-dev/slipway/db"
 )
 
 func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "set-budget" {
+		return runSetBudget(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "set-tier" {
-		return fmt.Errorf("%w: usage: slipway users set-tier --email E --tier free|paid", errUsage)
+		return fmt.Errorf("%w: usage: slipway users set-tier --email E --tier free|paid, or slipway users set-budget --email E --network N --wei W --period 24h", errUsage)
 	}
 	fs := newFlagSet("users set-tier", stderr)
 	var lc logConfig
@@ -70,3 +78,84 @@ func operator() string {
 	}
 	return fmt.Sprintf("uid %d", os.Getuid())
 }
+
+// runSetBudget sets (or with --clear removes) a user's own spend budget on
+// a network, over the tier's default. It takes effect for the next
+// deployment that signs; reservations already made stay.
+func runSetBudget(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("users set-budget", stderr)
+	var lc logConfig
+	lc.register(fs)
+	dsn := fs.String("database-url", envString("DATABASE_URL", ""), "Postgres URL (env DATABASE_URL)")
+	email := fs.String("email", "", "the user's email")
+	network := fs.String("network", "", "the network's name, as in the networks file")
+	wei := fs.String("wei", "", "the budget per period, in wei (a decimal integer; 0 allows nothing)")
+	period := fs.Duration("period", 24*time.Hour, "the rolling period, 1m to 8784h")
+	clear := fs.Bool("clear", false, "remove the user's budget on the network: the tier's default holds again")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *email == "" || *network == "" {
+		return fmt.Errorf("%w: --email and --network are required", errUsage)
+	}
+	if !networkNamePattern.MatchString(*network) {
+		return fmt.Errorf("%w: --network %q: use lower-case letters, digits, '-' and '_' (at most 63)", errUsage, *network)
+	}
+	var limit *big.Int
+	if !*clear {
+		v, err := chain.ParseWei(*wei)
+		if err != nil {
+			return fmt.Errorf("%w: --wei: %w", errUsage, err)
+		}
+		limit = v
+		if *period < time.Minute || *period > 8784*time.Hour {
+			return fmt.Errorf("%w: --period %s: want 1m to 8784h", errUsage, *period)
+		}
+	}
+	pool, err := connectDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	err = db.InTx(ctx, pool, func(q *db.Queries) error {
+		u, err := q.GetUserByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		detail := map[string]string{"network": *network, "operator": operator()}
+		if *clear {
+			if _, err := q.DeleteSpendBudget(ctx, db.DeleteSpendBudgetParams{UserID: u.ID, Network: *network}); err != nil {
+				return err
+			}
+			detail["limit_wei"] = "tier default"
+		} else {
+			if _, err := q.SetSpendBudget(ctx, db.SetSpendBudgetParams{
+				UserID: u.ID, Network: *network, LimitWei: db.Wei(limit), PeriodSeconds: int64(*period / time.Second),
+			}); err != nil {
+				return err
+			}
+			detail["limit_wei"], detail["period"] = limit.String(), period.String()
+		}
+		details, _ := json.Marshal(detail)
+		_, err = q.InsertAuditLog(ctx, db.InsertAuditLogParams{
+			ActorKind: db.ActorOperator, Action: "user.budget_changed", ResourceType: "user",
+			ResourceID: u.ID.String(), Details: details, UserAgent: "slipway-cli",
+		})
+		return err
+	})
+	if db.IsNotFound(err) {
+		return fmt.Errorf("%w: no user with email %q", errUsage, *email)
+	}
+	if err != nil {
+		return fmt.Errorf("set budget: %w", err)
+	}
+	if *clear {
+		fmt.Fprintf(stdout, "%s: the tier's budget holds on %s again\n", *email, *network)
+	} else {
+		fmt.Fprintf(stdout, "%s may spend %s wei per %s on %s\n", *email, limit, *period, *network)
+	}
+	return nil
+}
+
+// networkNamePattern is the networks file's rule for names.
+var networkNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -67,6 +68,10 @@ type compileConfig struct {
 	// DatabaseURL, when set, backs the compile artifact cache; not a flag
 	// of its own in dev, which passes its own database.
 	DatabaseURL string
+	// SolcTimeout and SolcMemoryMB bound one solc run on one request: a
+	// source that takes longer or grows bigger is the user's error.
+	SolcTimeout  time.Duration
+	SolcMemoryMB int
 }
 
 // register adds the compile flags; autoInstall is the command's default
@@ -76,11 +81,19 @@ func (c *compileConfig) register(fs *flag.FlagSet, autoInstall bool) {
 	fs.StringVar(&c.NodeModules, "node-modules", envString("SLIPWAY_NODE_MODULES", ""), "node_modules folder holding solc and @openzeppelin/contracts; default: found above the working directory (env SLIPWAY_NODE_MODULES)")
 	fs.BoolVar(&c.AutoInstall, "solc-auto-install", envBool("SLIPWAY_SOLC_AUTO_INSTALL", autoInstall), "install a solc-js release from the npm registry when no installed compiler fits a request (env SLIPWAY_SOLC_AUTO_INSTALL)")
 	fs.StringVar(&c.InstallDir, "solc-cache-dir", envString("SLIPWAY_SOLC_CACHE_DIR", ""), "folder for auto-installed compilers; default: the user cache folder (env SLIPWAY_SOLC_CACHE_DIR)")
+	fs.DurationVar(&c.SolcTimeout, "solc-timeout", envDuration("SLIPWAY_SOLC_TIMEOUT", compile.DefaultRequestTimeout), "time limit of one solc run; a source past it (twice) is refused as too costly, 1s–2m (env SLIPWAY_SOLC_TIMEOUT)")
+	fs.IntVar(&c.SolcMemoryMB, "solc-memory-mb", int(envInt("SLIPWAY_SOLC_MEMORY_MB", compile.DefaultMaxMemoryMB)), "memory cap of each solc-js process in MiB; a source that needs more is refused, 512–65536 (env SLIPWAY_SOLC_MEMORY_MB)")
 }
 
 func (c *compileConfig) validate() error {
 	if c.SolcWorkers < 1 || c.SolcWorkers > 64 {
 		return fmt.Errorf("--solc-workers %d: must be 1 to 64", c.SolcWorkers)
+	}
+	if c.SolcTimeout < compile.MinRequestTimeout || c.SolcTimeout > compile.MaxRequestTimeout {
+		return fmt.Errorf("--solc-timeout %s: must be %s to %s", c.SolcTimeout, compile.MinRequestTimeout, compile.MaxRequestTimeout)
+	}
+	if c.SolcMemoryMB < compile.MinMaxMemoryMB || c.SolcMemoryMB > compile.MaxMaxMemoryMB {
+		return fmt.Errorf("--solc-memory-mb %d: must be %d to %d", c.SolcMemoryMB, compile.MinMaxMemoryMB, compile.MaxMaxMemoryMB)
 	}
 	if c.DatabaseURL != "" {
 		if err := validateDatabaseURL(c.DatabaseURL); err != nil {
@@ -89,6 +102,9 @@ func (c *compileConfig) validate() error {
 	}
 	return nil
 }
+
+// crashExitCode is the exit status of a worker stopped by a failpoint.
+const crashExitCode = 70
 
 func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	var cfg workerConfig
@@ -187,7 +203,8 @@ func runInstrumentedWorker(ctx context.Context, tc client.Client, cfg temporalCo
 		}
 	}
 	pcfg := compile.Config{Size: cc.SolcWorkers, NodeModules: cc.NodeModules, Logger: logger,
-		AutoInstall: cc.AutoInstall, InstallDir: cc.InstallDir, Metrics: m}
+		AutoInstall: cc.AutoInstall, InstallDir: cc.InstallDir, Metrics: m,
+		RequestTimeout: cc.SolcTimeout, MaxMemoryMB: cc.SolcMemoryMB}
 	var dbPool *pgxpool.Pool
 	if cc.DatabaseURL != "" {
 		var err error
@@ -209,7 +226,7 @@ func runInstrumentedWorker(ctx context.Context, tc client.Client, cfg temporalCo
 		m.InitNetworks(n.Name)
 		// The deploy stage refuses an RPC serving another chain; say so
 		// at start rather than on the first deployment.
-		if err := n.CheckReachable(ctx); err != nil {
+		if err := n.CheckReachable(ctx, cd.Secrets); err != nil {
 			logger.WarnContext(ctx, "network not ready", "network", n.Name, "err", err)
 		}
 	}
@@ -226,6 +243,12 @@ func runInstrumentedWorker(ctx context.Context, tc client.Client, cfg temporalCo
 	deps := pipelineDeps{Compile: &compile.Activities{Pool: pool}, Lint: &lint.Activities{Pool: pool}}
 	if dbPool != nil {
 		deps.Deploy = &deploy.Activities{Pool: dbPool, Networks: cd.Networks, Secrets: cd.Secrets, Logger: logger, Metrics: m}
+		if os.Getenv("SLIPWAY_FAILPOINT") == "exit-after-sign" {
+			// Crash injection for the tests of exactly-once and budgets: die
+			// as a SIGKILL would, between the signing commit and broadcast.
+			logger.WarnContext(ctx, "failpoint exit-after-sign is armed: this worker exits after its first signing")
+			deps.Deploy.AfterSign = func() { os.Exit(crashExitCode) }
+		}
 		deps.Progress = &progress.Activities{Pool: dbPool, Metrics: m}
 	}
 	registerPipeline(w, deps)

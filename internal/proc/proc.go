@@ -15,7 +15,9 @@ import (
 	"os/exec"
 	"os/user"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -162,4 +164,64 @@ func (p *Process) Stop(grace time.Duration) error {
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	})
 	return nil
+}
+
+// baseEnv names the variables every child keeps: what a program needs to
+// find executables and behave as it would in a plain shell.
+var baseEnv = []string{"PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "LANG", "LC_ALL", "TZ"}
+
+// MinimalEnv answers the environment for a child that must not see
+// Slipway's own (VAULT_TOKEN, DATABASE_URL, signer keys, SLIPWAY_*): the
+// variables of baseEnv and those named in keep, taken from this process,
+// then extra ("NAME=value", overriding). A keep entry ending in '*' keeps
+// every variable with that prefix. Children such as solc workers and npm
+// run code derived from user input or fetched from a registry, so they get
+// an allowlist rather than a denylist that a new secret could slip past.
+func MinimalEnv(keep []string, extra ...string) []string {
+	names := append(slices.Clip(baseEnv), keep...)
+	allowed := func(name string) bool {
+		for _, k := range names {
+			if prefix, ok := strings.CutSuffix(k, "*"); ok {
+				if strings.HasPrefix(name, prefix) {
+					return true
+				}
+			} else if name == k {
+				return true
+			}
+		}
+		return false
+	}
+	overridden := make(map[string]bool, len(extra))
+	for _, kv := range extra {
+		name, _, _ := strings.Cut(kv, "=")
+		overridden[name] = true
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if allowed(name) && !overridden[name] {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+// RSS answers the child's resident memory in bytes, read from
+// /proc/<pid>/statm; it fails where /proc is not available. Callers use it
+// to cap memory that node's own heap limit does not see (solc's
+// WebAssembly memory, buffers).
+func (p *Process) RSS() (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.Pid()) + "/statm")
+	if err != nil {
+		return 0, fmt.Errorf("read memory of %s: %w", p.name, err)
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) < 2 {
+		return 0, fmt.Errorf("read memory of %s: malformed statm %q", p.name, b)
+	}
+	pages, err := strconv.ParseInt(fields[1], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("read memory of %s: %w", p.name, err)
+	}
+	return pages * int64(os.Getpagesize()), nil
 }

@@ -100,10 +100,15 @@ var (
 	userinfoPat   = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):[^@\s/]*@`)
 )
 
-// ScrubString replaces, inside free text, what looks like a secret whatever
-// its key: JWTs, "Bearer …" credentials (8 characters or more), PEM private keys,
-// and the password of a URL's userinfo (postgres://user:pw@host).
+// ScrubString replaces, inside free text, what is or looks like a secret
+// whatever its key: the values registered with Conceal (secrets the provider
+// resolved, RPC URLs' paths and queries), JWTs, "Bearer …" credentials (8
+// characters or more), PEM private keys, the password of a URL's userinfo
+// (postgres://user:pw@host), and in URLs the values of sensitive query
+// parameters (?apikey=…) and path segments or values that look like API
+// keys (a run of 20 or more letters and digits).
 func ScrubString(s string) string {
+	s = scrubConcealed(s)
 	if strings.Contains(s, "eyJ") {
 		s = jwtPattern.ReplaceAllString(s, Redacted)
 	}
@@ -113,8 +118,11 @@ func ScrubString(s string) string {
 	if strings.Contains(s, "PRIVATE KEY-----") {
 		s = pemPattern.ReplaceAllString(s, Redacted)
 	}
-	if strings.Contains(s, "://") && strings.Contains(s, "@") {
-		s = userinfoPat.ReplaceAllString(s, "$1:"+Redacted+"@")
+	if strings.Contains(s, "://") {
+		if strings.Contains(s, "@") {
+			s = userinfoPat.ReplaceAllString(s, "$1:"+Redacted+"@")
+		}
+		s = scrubURLKeys(s)
 	}
 	return s
 }

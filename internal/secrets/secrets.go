@@ -5,7 +5,10 @@
 //
 // Secrets never appear in errors: errors name the reference (variable, file,
 // Vault path and HTTP status), never the value, the Vault token or the
-// AppRole credentials. Reference syntax: see Ref.
+// AppRole credentials. Reference syntax: see Ref. Every value the provider
+// resolves is registered with Conceal, so that the redacting log handler
+// hides it wherever it turns up later (a library's error quoting a resolved
+// URL, a key logged under an innocent attribute).
 //
 // Typical wiring in a command:
 //
@@ -93,7 +96,18 @@ type provider struct {
 	vault *vaultClient
 }
 
+// Get resolves ref and registers the value with Conceal, so that a secret
+// once resolved never shows in a log line, whatever carries it there (an
+// RPC URL in a library's error, a key under an innocent attribute).
 func (p *provider) Get(ctx context.Context, ref string) (Secret, error) {
+	s, err := p.get(ctx, ref)
+	if err == nil {
+		Conceal(s.RevealString())
+	}
+	return s, err
+}
+
+func (p *provider) get(ctx context.Context, ref string) (Secret, error) {
 	r, err := ParseRef(ref)
 	if err != nil {
 		return Secret{}, err

@@ -74,7 +74,13 @@ func (h *authHandler) GetMe(ctx context.Context, _ *connect.Request[slipwayv1.Ge
 	if err != nil {
 		return nil, fmt.Errorf("load user: %w", err)
 	}
-	return connect.NewResponse(&slipwayv1.GetMeResponse{User: userProto(u)}), nil
+	res := &slipwayv1.GetMeResponse{User: userProto(u)}
+	if h.s.budgets != nil {
+		if res.Budgets, err = h.s.budgets(ctx, u.ID); err != nil {
+			return nil, fmt.Errorf("load budgets: %w", err)
+		}
+	}
+	return connect.NewResponse(res), nil
 }
 
 func userProto(u db.User) *slipwayv1.User {

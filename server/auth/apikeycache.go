@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/slipway-dev/slipway/server/identity"
 )
 
 // APIKeyRevokedChannel is the Postgres NOTIFY channel on which a trigger on
@@ -41,6 +43,8 @@ type apiKeyIdentity struct {
 	keyID  uuid.UUID
 	userID uuid.UUID
 	tier   string
+	// scopes never change after creation, so caching them is exact.
+	scopes identity.Scopes
 }
 
 type apiKeyEntry struct {
@@ -222,5 +226,23 @@ func (c *apiKeyCache) listenOnce(ctx context.Context, connect func(context.Conte
 			continue
 		}
 		c.invalidate(id)
+	}
+}
+
+// dropOlder forgets the entry of the key with digest hash if it was
+// fetched maxAge or more before now, so that the next lookup reads the
+// database. Open streams re-check their key through this: the revocation
+// notification normally drops the entry at once, and this bounds how late
+// a stream notices should that notification be lost.
+func (c *apiKeyCache) dropOlder(hash keyHash, now time.Time, maxAge time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.byHash[hash]
+	if !ok {
+		return
+	}
+	if age := now.Sub(e.fetched); age < 0 || age >= maxAge {
+		delete(c.byHash, hash)
+		delete(c.byID, e.id.keyID)
 	}
 }

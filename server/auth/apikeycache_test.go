@@ -63,3 +63,24 @@ func TestAPIKeyCache(t *testing.T) {
 	assert.Len(t, c.byHash, 1)
 	assert.Len(t, c.byID, 1)
 }
+
+// TestAPIKeyCacheDropOlder: a stream's re-check forgets entries older than
+// its interval, and only those.
+func TestAPIKeyCacheDropOlder(t *testing.T) {
+	c := newAPIKeyCache(2*time.Second, 10)
+	c.setLive(true)
+	now := time.Now()
+	id := apiKeyIdentity{keyID: uuid.New(), userID: uuid.New(), tier: "free"}
+	gen, _ := c.generation()
+	c.put(keyHash{1}, id, gen, now)
+
+	c.dropOlder(keyHash{1}, now.Add(999*time.Millisecond), time.Second)
+	_, ok := c.get(keyHash{1}, now.Add(999*time.Millisecond))
+	assert.True(t, ok, "younger than maxAge: kept")
+	c.dropOlder(keyHash{2}, now, 0) // unknown: nothing happens
+
+	c.dropOlder(keyHash{1}, now.Add(time.Second), time.Second)
+	_, ok = c.get(keyHash{1}, now.Add(time.Second))
+	assert.False(t, ok, "maxAge old: dropped though the ttl allows it")
+	assert.Empty(t, c.byID)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -18,15 +19,73 @@ import (
 // a new key's lookup prefix with an existing one.
 const prefixAttempts = 3
 
+// DefaultMaxAPIKeysPerUser caps a user's active API keys unless configured
+// (Config.MaxAPIKeysPerUser, slipway serve --max-api-keys). Keys are meant
+// one per machine or pipeline, so 25 leaves room for a team's CI while a
+// script (or a stolen key) looping on CreateApiKey stops early instead of
+// filling the table. MaxAPIKeysPerUserLimit bounds what may be configured.
+const (
+	DefaultMaxAPIKeysPerUser = 25
+	MaxAPIKeysPerUserLimit   = 10_000
+)
+
+// validateMaxAPIKeys checks a configured per-user cap on active API keys.
+func validateMaxAPIKeys(n int) error {
+	if n < 1 || n > MaxAPIKeysPerUserLimit {
+		return fmt.Errorf("max api keys per user %d: want 1 to %d", n, MaxAPIKeysPerUserLimit)
+	}
+	return nil
+}
+
+// newKeyScopes answers the scopes of a key the caller asked for, and
+// refuses to grant more than the caller holds: an API key with the keys
+// scope may create keys, but only with scopes of its own, or a key limited
+// to key management could mint itself a deploying one. No scopes asked
+// means DefaultAPIKeyScopes.
+func newKeyScopes(p identity.Principal, asked []string) (identity.Scopes, error) {
+	want, err := identity.ParseScopes(asked)
+	if err != nil {
+		// Validation has refused these already; belt and braces.
+		return 0, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("scopes: %w", err))
+	}
+	if want == 0 {
+		want = identity.DefaultAPIKeyScopes
+	}
+	if missing := want.Minus(p.EffectiveScopes()); missing != 0 {
+		return 0, connect.NewError(connect.CodePermissionDenied, fmt.Errorf(
+			"an API key can grant only scopes it holds, and this one lacks %s; ask for fewer scopes or create the key with an access token",
+			strings.Join(missing.Names(), ", ")))
+	}
+	return want, nil
+}
+
+// apiKeyCapError is the refusal of a key over the per-user cap:
+// failed_precondition rather than resource_exhausted, because waiting does
+// not help (and clients read resource_exhausted as a rate limit to wait
+// out); revoking a key does.
+func apiKeyCapError(limit int) error {
+	return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf(
+		"you have %d active API keys, the most allowed; revoke one you no longer use to create another", limit))
+}
+
 // apiKeyHandler is the ApiKeyService boundary. Every method acts on the
 // authenticated caller's keys only.
 type apiKeyHandler struct{ s *Service }
 
+// CreateApiKey makes a key with the scopes asked for (the default set when
+// none), within the caller's own scopes and the per-user cap on active
+// keys. The scope interceptor has already required the keys scope of an
+// API-key caller.
 func (h *apiKeyHandler) CreateApiKey(ctx context.Context, req *connect.Request[slipwayv1.CreateApiKeyRequest]) (*connect.Response[slipwayv1.CreateApiKeyResponse], error) {
 	p, ok := identity.FromContext(ctx)
 	if !ok {
 		return nil, toConnectError(ErrNoCredentials)
 	}
+	scopes, err := newKeyScopes(p, req.Msg.GetScopes())
+	if err != nil {
+		return nil, err
+	}
+	limit := h.s.cfg.MaxAPIKeysPerUser
 	m := h.s.meta(ctx, req.Peer(), req.Header())
 	actor, kind, details := actorOf(ctx)
 	var (
@@ -43,12 +102,23 @@ func (h *apiKeyHandler) CreateApiKey(ctx context.Context, req *connect.Request[s
 			return nil, err
 		}
 		err = db.InTx(ctx, h.s.pool, func(q *db.Queries) error {
-			var err error
-			row, err = q.CreateAPIKey(ctx, db.CreateAPIKeyParams{UserID: p.UserID, Name: req.Msg.GetName(), Prefix: prefix, SecretHash: hash})
+			// The lock makes the count exact: concurrent creations by one
+			// user take turns, so the cap holds however many race.
+			if err := q.LockUserForAPIKeyCreation(ctx, p.UserID); err != nil {
+				return fmt.Errorf("lock user for api key creation: %w", err)
+			}
+			active, err := q.CountActiveAPIKeys(ctx, p.UserID)
+			if err != nil {
+				return fmt.Errorf("count active api keys: %w", err)
+			}
+			if int(active) >= limit {
+				return apiKeyCapError(limit)
+			}
+			row, err = q.CreateAPIKey(ctx, db.CreateAPIKeyParams{UserID: p.UserID, Name: req.Msg.GetName(), Prefix: prefix, SecretHash: hash, Scopes: scopes.Names()})
 			if err != nil {
 				return err
 			}
-			d := map[string]any{"name": row.Name, "prefix": row.Prefix}
+			d := map[string]any{"name": row.Name, "prefix": row.Prefix, "scopes": row.Scopes}
 			for k, v := range details {
 				d[k] = v
 			}
@@ -59,6 +129,9 @@ func (h *apiKeyHandler) CreateApiKey(ctx context.Context, req *connect.Request[s
 		})
 		if err == nil {
 			break
+		}
+		if ce := new(connect.Error); errors.As(err, &ce) {
+			return nil, ce
 		}
 		if !db.IsUniqueViolation(err, db.ConstraintAPIKeyPrefix) || attempt == prefixAttempts {
 			return nil, fmt.Errorf("create api key: %w", err)
@@ -133,7 +206,9 @@ func (h *apiKeyHandler) DeleteApiKey(ctx context.Context, req *connect.Request[s
 }
 
 func apiKeyProto(k db.APIKey) *slipwayv1.ApiKey {
-	out := &slipwayv1.ApiKey{Id: k.ID.String(), Name: k.Name, Prefix: k.Prefix, CreatedAt: timestamppb.New(k.CreatedAt)}
+	// In canonical order whatever order the row holds them in.
+	scopes := identity.StoredScopes(k.Scopes).Names()
+	out := &slipwayv1.ApiKey{Id: k.ID.String(), Name: k.Name, Prefix: k.Prefix, CreatedAt: timestamppb.New(k.CreatedAt), Scopes: scopes}
 	if k.LastUsedAt != nil {
 		out.LastUsedAt = timestamppb.New(*k.LastUsedAt)
 	}

@@ -357,7 +357,8 @@ func TestAuthenticationFaultIsInternal(t *testing.T) {
 func TestAPIKeyAuditActor(t *testing.T) {
 	env := newEnv(t, envOptions{})
 	u, pair := env.account(t, "actor@example.com")
-	r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "first"}, bearer(pair.GetAccessToken())...)
+	// Only a key with the keys scope may create keys (scopes_test.go).
+	r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "first", "scopes": []string{"read", "deploy", "contracts", "keys"}}, bearer(pair.GetAccessToken())...)
 	require.Equal(t, 200, r.status)
 	first := r.body["key"].(string)
 	r = env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "second"}, "X-API-Key", first)

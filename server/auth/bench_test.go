@@ -42,7 +42,7 @@ func BenchmarkAuthenticatedCall(b *testing.B) {
 
 	nets := []server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}}
 	bareMux := http.NewServeMux()
-	bareMux.Handle(slipwayv1connect.NewNetworkServiceHandler(server.NewNetworkService(nets)))
+	bareMux.Handle(slipwayv1connect.NewNetworkServiceHandler(server.NewNetworkService(nets, nil)))
 	bare := httptest.NewServer(bareMux)
 	defer bare.Close()
 	chainHandler, err := server.New(server.Config{Networks: nets}, server.Deps{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})

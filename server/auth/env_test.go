@@ -103,7 +103,9 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 	svc, err := NewService(Deps{Pool: pool, Keys: keys, Config: o.cfg, Resolver: o.resolver, Logger: logger, Clock: clock.now})
 	require.NoError(t, err)
 	t.Cleanup(svc.Close)
-	h, err := server.New(server.Config{Networks: []server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}}}, server.Deps{
+	// These tests send many refused credentials from one address on
+	// purpose; the per-address limit on failures is server's to test.
+	h, err := server.New(server.Config{Networks: []server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}}, AuthFailuresPerMinute: 1_000_000}, server.Deps{
 		Logger:       logger,
 		Interceptors: []connect.Interceptor{svc.Interceptor()},
 		Services:     server.Services{Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler()},

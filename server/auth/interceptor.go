@@ -49,6 +49,7 @@ var (
 type interceptor struct{ s *Service }
 
 func (i *interceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	next = scopeInterceptor{}.WrapUnary(next) // authorization, right after authentication (scopes.go)
 	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
 		if req.Spec().IsClient || publicProcedures[req.Spec().Procedure] {
 			return next(ctx, req)
@@ -66,6 +67,7 @@ func (i *interceptor) WrapStreamingClient(next connect.StreamingClientFunc) conn
 }
 
 func (i *interceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	next = scopeInterceptor{}.WrapStreamingHandler(next) // authorization, right after authentication (scopes.go)
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
 		if publicProcedures[conn.Spec().Procedure] {
 			return next(ctx, conn)
@@ -74,7 +76,7 @@ func (i *interceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) co
 		if err != nil {
 			return i.s.authError(ctx, conn.Spec().Procedure, conn.Peer().Protocol, err)
 		}
-		return next(identity.NewContext(ctx, p), conn)
+		return next(i.s.streamContext(ctx, p, conn.RequestHeader()), conn)
 	}
 }
 
@@ -112,7 +114,9 @@ func (s *Service) authError(ctx context.Context, procedure, protocol string, err
 // the Connect interceptors, such as the deployment updates WebSocket, from
 // its headers, with the same rules as the interceptor. The error is a
 // *connect.Error (unauthenticated with a WWW-Authenticate challenge in its
-// metadata, invalid_argument for two credentials, or internal).
+// metadata, invalid_argument for two credentials, or internal). It checks
+// no scope, having no procedure: the caller asks Principal.HasScope for what
+// its route does.
 func (s *Service) Authenticate(ctx context.Context, h http.Header) (identity.Principal, error) {
 	p, err := s.authenticate(ctx, h)
 	if err != nil {
@@ -198,7 +202,7 @@ func (s *Service) authenticateAPIKey(ctx context.Context, key string) (identity.
 	hash := keyHash(hashSecret(key))
 	if id, ok := s.apiKeys.get(hash, s.now()); ok {
 		s.lastUsed.touch(id.keyID)
-		return identity.Principal{UserID: id.userID, Tier: id.tier, Method: identity.MethodAPIKey, APIKeyID: id.keyID}, nil
+		return identity.Principal{UserID: id.userID, Tier: id.tier, Method: identity.MethodAPIKey, APIKeyID: id.keyID, Scopes: id.scopes}, nil
 	}
 	gen, cacheable := s.apiKeys.generation()
 	row, err := s.q.GetAPIKeyByPrefix(ctx, prefix)
@@ -214,9 +218,10 @@ func (s *Service) authenticateAPIKey(ctx context.Context, key string) (identity.
 	if subtle.ConstantTimeCompare(hash[:], row.APIKey.SecretHash) != 1 {
 		return identity.Principal{}, ErrInvalidAPIKey
 	}
+	scopes := identity.StoredScopes(row.APIKey.Scopes)
 	if cacheable {
-		s.apiKeys.put(hash, apiKeyIdentity{keyID: row.APIKey.ID, userID: row.APIKey.UserID, tier: row.UserTier}, gen, s.now())
+		s.apiKeys.put(hash, apiKeyIdentity{keyID: row.APIKey.ID, userID: row.APIKey.UserID, tier: row.UserTier, scopes: scopes}, gen, s.now())
 	}
 	s.lastUsed.touch(row.APIKey.ID)
-	return identity.Principal{UserID: row.APIKey.UserID, Tier: row.UserTier, Method: identity.MethodAPIKey, APIKeyID: row.APIKey.ID}, nil
+	return identity.Principal{UserID: row.APIKey.UserID, Tier: row.UserTier, Method: identity.MethodAPIKey, APIKeyID: row.APIKey.ID, Scopes: scopes}, nil
 }

@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/slipway-dev/slipway/db"
+	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server/clientip"
 )
@@ -78,6 +80,9 @@ type Config struct {
 	// HashConcurrency bounds concurrent argon2id computations (each holds
 	// Password.Memory); zero means GOMAXPROCS.
 	HashConcurrency int
+	// MaxAPIKeysPerUser caps a user's active (not revoked) API keys; zero
+	// means DefaultMaxAPIKeysPerUser. See apikeys.go.
+	MaxAPIKeysPerUser int
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -104,6 +109,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.HashConcurrency == 0 {
 		c.HashConcurrency = runtime.GOMAXPROCS(0)
+	}
+	if c.MaxAPIKeysPerUser == 0 {
+		c.MaxAPIKeysPerUser = DefaultMaxAPIKeysPerUser
 	}
 	var errs []error
 	if c.AccessTTL < time.Minute || c.AccessTTL > 24*time.Hour {
@@ -136,6 +144,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.HashConcurrency < 1 {
 		errs = append(errs, fmt.Errorf("hash concurrency %d: want at least 1", c.HashConcurrency))
 	}
+	if err := validateMaxAPIKeys(c.MaxAPIKeysPerUser); err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid auth config: %w", err)
 	}
@@ -159,6 +170,9 @@ type Deps struct {
 	// Clock is the time source for tokens and expiries; nil means
 	// time.Now. Tests move it to expire sessions.
 	Clock func() time.Time
+	// Budgets, when set, answers the caller's spend budgets for GetMe
+	// (server.Tenancy.Budgets).
+	Budgets func(ctx context.Context, user uuid.UUID) ([]*slipwayv1.Budget, error)
 }
 
 // Service is the identity capability: accounts, sessions with rotating
@@ -177,6 +191,7 @@ type Service struct {
 	sessions *sessionCache
 	apiKeys  *apiKeyCache
 	lastUsed *lastUsedBatcher
+	budgets  func(ctx context.Context, user uuid.UUID) ([]*slipwayv1.Budget, error)
 
 	stopListen context.CancelFunc
 	listenDone chan struct{}
@@ -209,6 +224,7 @@ func NewService(deps Deps) (*Service, error) {
 	}
 	q := db.New(deps.Pool)
 	s := &Service{
+		budgets:  deps.Budgets,
 		pool:     deps.Pool,
 		q:        q,
 		cfg:      cfg,

@@ -91,3 +91,21 @@ func (c *sessionCache) put(id uuid.UUID, st sessionState, now time.Time) {
 func (c *sessionCache) revoke(id uuid.UUID, now time.Time) {
 	c.put(id, sessionState{active: false}, now)
 }
+
+// dropOlder forgets session id's active entry if it was fetched maxAge or
+// more before now, so that the next sessionState reads the database. An
+// open stream re-checks its session every maxAge through this: with entries
+// up to the cache's ttl old, a logout on another replica could otherwise
+// take a stream ttl plus an interval to notice, instead of within ttl.
+// Inactive entries stay: an ended session never comes back.
+func (c *sessionCache) dropOlder(id uuid.UUID, now time.Time, maxAge time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	if !ok || !e.state.active {
+		return
+	}
+	if age := now.Sub(e.fetched); age < 0 || age >= maxAge {
+		delete(c.m, id)
+	}
+}

@@ -32,6 +32,29 @@ type Principal struct {
 	SessionID uuid.UUID
 	// APIKeyID is the key used; zero for bearer tokens.
 	APIKeyID uuid.UUID
+	// Scopes are what an API key may do, chosen when it was made. Bearer
+	// callers hold every scope whatever this says; ask HasScope.
+	Scopes Scopes
+}
+
+// HasScope reports whether the caller may use procedures that need scope:
+// a bearer caller (a person who logged in) always may, an API key only
+// with the scope among its own. The zero Principal's key holds none, so a
+// principal built without scopes fails closed.
+func (p Principal) HasScope(scope Scope) bool {
+	if p.Method == MethodBearer {
+		return true
+	}
+	return p.Scopes.Has(scope)
+}
+
+// EffectiveScopes answers the scopes the caller holds: all of them for a
+// bearer caller, the key's own for an API key.
+func (p Principal) EffectiveScopes() Scopes {
+	if p.Method == MethodBearer {
+		return AllScopes
+	}
+	return p.Scopes
 }
 
 type principalKey struct{}

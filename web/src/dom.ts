@@ -1,6 +1,6 @@
 // A few DOM helpers: the console is small enough to need no framework, and
 // building nodes (never HTML strings) keeps user and server text inert.
-import { describeError, type ErrorMessage } from "./errors";
+import { describeError, formatWait, type ErrorMessage } from "./errors";
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | EventListener | null | undefined>;
@@ -74,7 +74,16 @@ export function setFieldError(input: HTMLElement, message: string): void {
 export function errorBox(err: unknown, onReady?: () => void): HTMLElement {
   const m: ErrorMessage = describeError(err);
   const detail = h("p", {}, m.detail);
-  const box = h("div", { class: `alert alert-error`, role: "alert", "data-code": m.code }, h("p", { class: "alert-title" }, m.title), m.detail ? detail : null);
+  // The line counted down: the retry sentence when the detail is the
+  // server's explanation (a budget, a quota), else the detail itself.
+  const retryLine = m.retry ? h("p", { class: "retry-line" }, m.retry) : detail;
+  const box = h(
+    "div",
+    { class: `alert alert-error`, role: "alert", "data-code": m.code, "data-kind": m.kind },
+    h("p", { class: "alert-title" }, m.title),
+    m.detail ? detail : null,
+    m.retry ? retryLine : null,
+  );
   if (m.requestId && m.code !== "resource_exhausted") box.append(h("p", { class: "muted small" }, `Request id: ${m.requestId}`));
   if (m.retryAfterSeconds !== undefined) {
     const until = Date.now() + m.retryAfterSeconds * 1000;
@@ -87,11 +96,11 @@ export function errorBox(err: unknown, onReady?: () => void): HTMLElement {
       }
       if (left <= 0) {
         window.clearInterval(timer);
-        detail.textContent = "You can try again now.";
+        retryLine.textContent = "You can try again now.";
         onReady?.();
         return;
       }
-      detail.textContent = detail.textContent!.replace(/Try again in [^.]+\./, `Try again in ${left === 1 ? "1 second" : left < 60 ? `${left} seconds` : `${Math.ceil(left / 60)} minutes`}.`);
+      retryLine.textContent = retryLine.textContent!.replace(/Try again in [^.]+\./, `Try again in ${formatWait(left)}.`);
     }, 1000);
   }
   return box;

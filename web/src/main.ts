@@ -9,6 +9,7 @@ import { keysPage } from "./pages/keys";
 import { contractPage } from "./pages/contract";
 import { deploymentPage } from "./pages/deployment";
 import { deploymentsPage } from "./pages/deployments";
+import { accountPage } from "./pages/account";
 
 export interface PageContext {
   main: HTMLElement;
@@ -41,6 +42,7 @@ route("/keys", keysPage);
 route("/contracts/new", contractPage);
 route("/deployments", deploymentsPage);
 route("/deployments/:id", deploymentPage);
+route("/account", accountPage);
 
 const main = document.getElementById("main") as HTMLElement;
 const nav = document.getElementById("nav") as HTMLElement;
@@ -110,7 +112,7 @@ function renderNav(path: string): void {
   const link = (href: string, label: string) =>
     h("a", { href, class: "nav-link", "aria-current": path === href || (href !== "/" && path.startsWith(href + "/")) ? "page" : null }, label);
   if (session.signedIn) {
-    replace(nav, link("/contracts/new", "New contract"), link("/deployments", "Deployments"), link("/keys", "API keys"));
+    replace(nav, link("/contracts/new", "New contract"), link("/deployments", "Deployments"), link("/keys", "API keys"), link("/account", "Account"));
     const logout = h("button", { type: "button", class: "btn btn-ghost", id: "logout" }, "Log out");
     logout.addEventListener("click", async () => {
       const rt = session.currentRefreshToken();
@@ -124,7 +126,7 @@ function renderNav(path: string): void {
       }
       navigate("/login");
     });
-    replace(account, session.email ? h("span", { class: "account-email" }, session.email) : null, logout);
+    replace(account, session.email ? h("a", { href: "/account", class: "account-email", title: "Your account and budgets" }, session.email) : null, logout);
   } else {
     replace(nav, link("/login", "Log in"), link("/signup", "Sign up"));
     account.replaceChildren();

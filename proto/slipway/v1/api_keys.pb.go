@@ -29,9 +29,11 @@ type ApiKey struct {
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Name  string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// The first characters of the key, kept so a person can tell keys apart.
-	Prefix        string                 `protobuf:"bytes,3,opt,name=prefix,proto3" json:"prefix,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	LastUsedAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=last_used_at,json=lastUsedAt,proto3" json:"last_used_at,omitempty"`
+	Prefix     string                 `protobuf:"bytes,3,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	LastUsedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=last_used_at,json=lastUsedAt,proto3" json:"last_used_at,omitempty"`
+	// What the key may do, in the order read, deploy, contracts, keys.
+	Scopes        []string `protobuf:"bytes,6,rep,name=scopes,proto3" json:"scopes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -101,9 +103,21 @@ func (x *ApiKey) GetLastUsedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ApiKey) GetScopes() []string {
+	if x != nil {
+		return x.Scopes
+	}
+	return nil
+}
+
 type CreateApiKeyRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// What the key may do: any of "read" (Get, List and Watch calls),
+	// "deploy" (create and cancel deployments), "contracts" (generate,
+	// compile, audit) and "keys" (create and revoke API keys). None means
+	// every scope but "keys". A key can grant only scopes it holds itself.
+	Scopes        []string `protobuf:"bytes,2,rep,name=scopes,proto3" json:"scopes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -143,6 +157,13 @@ func (x *CreateApiKeyRequest) GetName() string {
 		return x.Name
 	}
 	return ""
+}
+
+func (x *CreateApiKeyRequest) GetScopes() []string {
+	if x != nil {
+		return x.Scopes
+	}
+	return nil
 }
 
 type CreateApiKeyResponse struct {
@@ -363,7 +384,7 @@ var File_slipway_v1_api_keys_proto protoreflect.FileDescriptor
 const file_slipway_v1_api_keys_proto_rawDesc = "" +
 	"\n" +
 	"\x19slipway/v1/api_keys.proto\x12\n" +
-	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbd\x01\n" +
+	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd5\x01\n" +
 	"\x06ApiKey\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -371,9 +392,11 @@ const file_slipway_v1_api_keys_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12<\n" +
 	"\flast_used_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"lastUsedAt\"I\n" +
+	"lastUsedAt\x12\x16\n" +
+	"\x06scopes\x18\x06 \x03(\tR\x06scopes\"\x90\x01\n" +
 	"\x13CreateApiKeyRequest\x122\n" +
-	"\x04name\x18\x01 \x01(\tB\x1e\xbaH\x1br\x19\x10\x01\x18d2\x13^[^\\x00-\\x1f\\x7f]+$R\x04name\"U\n" +
+	"\x04name\x18\x01 \x01(\tB\x1e\xbaH\x1br\x19\x10\x01\x18d2\x13^[^\\x00-\\x1f\\x7f]+$R\x04name\x12E\n" +
+	"\x06scopes\x18\x02 \x03(\tB-\xbaH*\x92\x01'\x10\x04\x18\x01\"!r\x1fR\x04readR\x06deployR\tcontractsR\x04keysR\x06scopes\"U\n" +
 	"\x14CreateApiKeyResponse\x12+\n" +
 	"\aapi_key\x18\x01 \x01(\v2\x12.slipway.v1.ApiKeyR\x06apiKey\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\"\x14\n" +

@@ -11,6 +11,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -541,8 +542,10 @@ func (*GetMeRequest) Descriptor() ([]byte, []int) {
 }
 
 type GetMeResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	User  *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	// The caller's spend budget on each network their tier may deploy to.
+	Budgets       []*Budget `protobuf:"bytes,2,rep,name=budgets,proto3" json:"budgets,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -584,12 +587,113 @@ func (x *GetMeResponse) GetUser() *User {
 	return nil
 }
 
+func (x *GetMeResponse) GetBudgets() []*Budget {
+	if x != nil {
+		return x.Budgets
+	}
+	return nil
+}
+
+// Budget is how much gas money a user may spend on one network in a
+// rolling period, and how much of it is used. Every deployment reserves its
+// worst case (gas limit × max fee per gas) when it signs and settles to the
+// fee it paid when it ends; a deployment that would not fit is refused.
+type Budget struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Network string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	// The limit in wei per period, as a decimal string; empty when no
+	// budget applies on this network.
+	LimitWei string `protobuf:"bytes,2,opt,name=limit_wei,json=limitWei,proto3" json:"limit_wei,omitempty"`
+	// Settled within the period, in wei.
+	SpentWei string `protobuf:"bytes,3,opt,name=spent_wei,json=spentWei,proto3" json:"spent_wei,omitempty"`
+	// Held by deployments in flight, in wei.
+	ReservedWei string               `protobuf:"bytes,4,opt,name=reserved_wei,json=reservedWei,proto3" json:"reserved_wei,omitempty"`
+	Period      *durationpb.Duration `protobuf:"bytes,5,opt,name=period,proto3" json:"period,omitempty"`
+	// When the oldest settled spend leaves the period; unset when nothing
+	// settled counts.
+	ResetsAt      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=resets_at,json=resetsAt,proto3" json:"resets_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Budget) Reset() {
+	*x = Budget{}
+	mi := &file_slipway_v1_auth_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Budget) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Budget) ProtoMessage() {}
+
+func (x *Budget) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_auth_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Budget.ProtoReflect.Descriptor instead.
+func (*Budget) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Budget) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *Budget) GetLimitWei() string {
+	if x != nil {
+		return x.LimitWei
+	}
+	return ""
+}
+
+func (x *Budget) GetSpentWei() string {
+	if x != nil {
+		return x.SpentWei
+	}
+	return ""
+}
+
+func (x *Budget) GetReservedWei() string {
+	if x != nil {
+		return x.ReservedWei
+	}
+	return ""
+}
+
+func (x *Budget) GetPeriod() *durationpb.Duration {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *Budget) GetResetsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResetsAt
+	}
+	return nil
+}
+
 var File_slipway_v1_auth_proto protoreflect.FileDescriptor
 
 const file_slipway_v1_auth_proto_rawDesc = "" +
 	"\n" +
 	"\x15slipway/v1/auth.proto\x12\n" +
-	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"{\n" +
+	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"{\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12\x12\n" +
@@ -629,9 +733,17 @@ const file_slipway_v1_auth_proto_rawDesc = "" +
 	"\rrefresh_token\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x04R\frefreshToken\"\x10\n" +
 	"\x0eLogoutResponse\"\x0e\n" +
-	"\fGetMeRequest\"5\n" +
+	"\fGetMeRequest\"c\n" +
 	"\rGetMeResponse\x12$\n" +
-	"\x04user\x18\x01 \x01(\v2\x10.slipway.v1.UserR\x04user2\xee\x03\n" +
+	"\x04user\x18\x01 \x01(\v2\x10.slipway.v1.UserR\x04user\x12,\n" +
+	"\abudgets\x18\x02 \x03(\v2\x12.slipway.v1.BudgetR\abudgets\"\xeb\x01\n" +
+	"\x06Budget\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tlimit_wei\x18\x02 \x01(\tR\blimitWei\x12\x1b\n" +
+	"\tspent_wei\x18\x03 \x01(\tR\bspentWei\x12!\n" +
+	"\freserved_wei\x18\x04 \x01(\tR\vreservedWei\x121\n" +
+	"\x06period\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x06period\x127\n" +
+	"\tresets_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\bresetsAt2\xee\x03\n" +
 	"\vAuthService\x12g\n" +
 	"\bRegister\x12\x1b.slipway.v1.RegisterRequest\x1a\x1c.slipway.v1.RegisterResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/api/v1/auth/register\x12[\n" +
 	"\x05Login\x12\x18.slipway.v1.LoginRequest\x1a\x19.slipway.v1.LoginResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/v1/auth/login\x12c\n" +
@@ -652,7 +764,7 @@ func file_slipway_v1_auth_proto_rawDescGZIP() []byte {
 	return file_slipway_v1_auth_proto_rawDescData
 }
 
-var file_slipway_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_slipway_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_slipway_v1_auth_proto_goTypes = []any{
 	(*User)(nil),                  // 0: slipway.v1.User
 	(*RegisterRequest)(nil),       // 1: slipway.v1.RegisterRequest
@@ -665,27 +777,32 @@ var file_slipway_v1_auth_proto_goTypes = []any{
 	(*LogoutResponse)(nil),        // 8: slipway.v1.LogoutResponse
 	(*GetMeRequest)(nil),          // 9: slipway.v1.GetMeRequest
 	(*GetMeResponse)(nil),         // 10: slipway.v1.GetMeResponse
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*Budget)(nil),                // 11: slipway.v1.Budget
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 13: google.protobuf.Duration
 }
 var file_slipway_v1_auth_proto_depIdxs = []int32{
-	11, // 0: slipway.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	12, // 0: slipway.v1.User.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 1: slipway.v1.RegisterResponse.user:type_name -> slipway.v1.User
 	0,  // 2: slipway.v1.GetMeResponse.user:type_name -> slipway.v1.User
-	1,  // 3: slipway.v1.AuthService.Register:input_type -> slipway.v1.RegisterRequest
-	3,  // 4: slipway.v1.AuthService.Login:input_type -> slipway.v1.LoginRequest
-	5,  // 5: slipway.v1.AuthService.Refresh:input_type -> slipway.v1.RefreshRequest
-	7,  // 6: slipway.v1.AuthService.Logout:input_type -> slipway.v1.LogoutRequest
-	9,  // 7: slipway.v1.AuthService.GetMe:input_type -> slipway.v1.GetMeRequest
-	2,  // 8: slipway.v1.AuthService.Register:output_type -> slipway.v1.RegisterResponse
-	4,  // 9: slipway.v1.AuthService.Login:output_type -> slipway.v1.LoginResponse
-	6,  // 10: slipway.v1.AuthService.Refresh:output_type -> slipway.v1.RefreshResponse
-	8,  // 11: slipway.v1.AuthService.Logout:output_type -> slipway.v1.LogoutResponse
-	10, // 12: slipway.v1.AuthService.GetMe:output_type -> slipway.v1.GetMeResponse
-	8,  // [8:13] is the sub-list for method output_type
-	3,  // [3:8] is the sub-list for method input_type
-	3,  // [3:3] is the sub-list for extension type_name
-	3,  // [3:3] is the sub-list for extension extendee
-	0,  // [0:3] is the sub-list for field type_name
+	11, // 3: slipway.v1.GetMeResponse.budgets:type_name -> slipway.v1.Budget
+	13, // 4: slipway.v1.Budget.period:type_name -> google.protobuf.Duration
+	12, // 5: slipway.v1.Budget.resets_at:type_name -> google.protobuf.Timestamp
+	1,  // 6: slipway.v1.AuthService.Register:input_type -> slipway.v1.RegisterRequest
+	3,  // 7: slipway.v1.AuthService.Login:input_type -> slipway.v1.LoginRequest
+	5,  // 8: slipway.v1.AuthService.Refresh:input_type -> slipway.v1.RefreshRequest
+	7,  // 9: slipway.v1.AuthService.Logout:input_type -> slipway.v1.LogoutRequest
+	9,  // 10: slipway.v1.AuthService.GetMe:input_type -> slipway.v1.GetMeRequest
+	2,  // 11: slipway.v1.AuthService.Register:output_type -> slipway.v1.RegisterResponse
+	4,  // 12: slipway.v1.AuthService.Login:output_type -> slipway.v1.LoginResponse
+	6,  // 13: slipway.v1.AuthService.Refresh:output_type -> slipway.v1.RefreshResponse
+	8,  // 14: slipway.v1.AuthService.Logout:output_type -> slipway.v1.LogoutResponse
+	10, // 15: slipway.v1.AuthService.GetMe:output_type -> slipway.v1.GetMeResponse
+	11, // [11:16] is the sub-list for method output_type
+	6,  // [6:11] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_slipway_v1_auth_proto_init() }
@@ -699,7 +816,7 @@ func file_slipway_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_slipway_v1_auth_proto_rawDesc), len(file_slipway_v1_auth_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

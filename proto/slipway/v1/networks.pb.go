@@ -29,8 +29,11 @@ type Network struct {
 	ChainId uint64 `protobuf:"varint,2,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
 	// Confirmations a deployment waits for unless it asks for more.
 	Confirmations uint32 `protobuf:"varint,3,opt,name=confirmations,proto3" json:"confirmations,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The most gas one deployment of the caller may use here (their tier's
+	// ceiling or the network's, the lower); 0 when none applies.
+	MaxGasPerDeployment uint64 `protobuf:"varint,4,opt,name=max_gas_per_deployment,json=maxGasPerDeployment,proto3" json:"max_gas_per_deployment,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Network) Reset() {
@@ -80,6 +83,13 @@ func (x *Network) GetChainId() uint64 {
 func (x *Network) GetConfirmations() uint32 {
 	if x != nil {
 		return x.Confirmations
+	}
+	return 0
+}
+
+func (x *Network) GetMaxGasPerDeployment() uint64 {
+	if x != nil {
+		return x.MaxGasPerDeployment
 	}
 	return 0
 }
@@ -169,11 +179,12 @@ var File_slipway_v1_networks_proto protoreflect.FileDescriptor
 const file_slipway_v1_networks_proto_rawDesc = "" +
 	"\n" +
 	"\x19slipway/v1/networks.proto\x12\n" +
-	"slipway.v1\x1a\x1cgoogle/api/annotations.proto\"^\n" +
+	"slipway.v1\x1a\x1cgoogle/api/annotations.proto\"\x93\x01\n" +
 	"\aNetwork\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
 	"\bchain_id\x18\x02 \x01(\x04R\achainId\x12$\n" +
-	"\rconfirmations\x18\x03 \x01(\rR\rconfirmations\"\x15\n" +
+	"\rconfirmations\x18\x03 \x01(\rR\rconfirmations\x123\n" +
+	"\x16max_gas_per_deployment\x18\x04 \x01(\x04R\x13maxGasPerDeployment\"\x15\n" +
 	"\x13ListNetworksRequest\"G\n" +
 	"\x14ListNetworksResponse\x12/\n" +
 	"\bnetworks\x18\x01 \x03(\v2\x13.slipway.v1.NetworkR\bnetworks2\x80\x01\n" +

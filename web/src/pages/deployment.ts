@@ -1,7 +1,10 @@
 // One deployment, live: the stage timeline and every event from
 // WatchDeployment (a Connect server stream), resumed after the last event
-// seen when the connection drops.
-import { consoleConfig, deployments, temporalRunUrl } from "../api";
+// seen when the connection drops. The server ends the stream with
+// unauthenticated once the session ends (logout, here or elsewhere); the
+// page then refreshes once, which resumes the stream if the session still
+// stands and otherwise signs the console out (and so goes to login).
+import { consoleConfig, deployments, session, temporalRunUrl } from "../api";
 import { busy, copyButton, errorBox, formatTime, h, replace } from "../dom";
 import { describeError } from "../errors";
 import type { PageContext } from "../main";
@@ -163,11 +166,13 @@ export function deploymentPage(ctx: PageContext): () => void {
 
   async function watch(): Promise<void> {
     let backoff = 1;
+    let refreshed = false;
     while (!abort.signal.aborted) {
       try {
         for await (const r of deployments.watchDeployment({ id, afterSeq: lastSeq }, { signal: abort.signal })) {
           connection.replaceChildren();
           backoff = 1;
+          refreshed = false;
           apply(r.deployment, r.event);
         }
         // The server ends the stream once the deployment has ended.
@@ -175,6 +180,16 @@ export function deploymentPage(ctx: PageContext): () => void {
       } catch (err) {
         if (abort.signal.aborted) return;
         const m = describeError(err);
+        if (m.code === "unauthenticated" && !refreshed && session.signedIn) {
+          // Once per failure: a refresh the server refuses signs out.
+          refreshed = true;
+          try {
+            await session.refresh();
+            continue;
+          } catch {
+            if (abort.signal.aborted) return;
+          }
+        }
         if (m.code === "not_found" || m.code === "invalid_argument" || m.code === "permission_denied" || m.code === "unauthenticated") {
           replace(connection, errorBox(err));
           return;

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file slipway/v1/api_keys.proto.
  */
 export const file_slipway_v1_api_keys: GenFile = /*@__PURE__*/
-  fileDesc("ChlzbGlwd2F5L3YxL2FwaV9rZXlzLnByb3RvEgpzbGlwd2F5LnYxIpQBCgZBcGlLZXkSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIOCgZwcmVmaXgYAyABKAkSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJDChNDcmVhdGVBcGlLZXlSZXF1ZXN0EiwKBG5hbWUYASABKAlCHrpIG3IZEAEYZDITXlteXHgwMC1ceDFmXHg3Zl0rJCJIChRDcmVhdGVBcGlLZXlSZXNwb25zZRIjCgdhcGlfa2V5GAEgASgLMhIuc2xpcHdheS52MS5BcGlLZXkSCwoDa2V5GAIgASgJIhQKEkxpc3RBcGlLZXlzUmVxdWVzdCI7ChNMaXN0QXBpS2V5c1Jlc3BvbnNlEiQKCGFwaV9rZXlzGAEgAygLMhIuc2xpcHdheS52MS5BcGlLZXkiKwoTRGVsZXRlQXBpS2V5UmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQEiFgoURGVsZXRlQXBpS2V5UmVzcG9uc2Uy4QIKDUFwaUtleVNlcnZpY2USbgoMQ3JlYXRlQXBpS2V5Eh8uc2xpcHdheS52MS5DcmVhdGVBcGlLZXlSZXF1ZXN0GiAuc2xpcHdheS52MS5DcmVhdGVBcGlLZXlSZXNwb25zZSIbgtPkkwIVOgEqIhAvYXBpL3YxL2FwaS1rZXlzEmsKC0xpc3RBcGlLZXlzEh4uc2xpcHdheS52MS5MaXN0QXBpS2V5c1JlcXVlc3QaHy5zbGlwd2F5LnYxLkxpc3RBcGlLZXlzUmVzcG9uc2UiG5ACAYLT5JMCEhIQL2FwaS92MS9hcGkta2V5cxJzCgxEZWxldGVBcGlLZXkSHy5zbGlwd2F5LnYxLkRlbGV0ZUFwaUtleVJlcXVlc3QaIC5zbGlwd2F5LnYxLkRlbGV0ZUFwaUtleVJlc3BvbnNlIiCQAgKC0+STAhcqFS9hcGkvdjEvYXBpLWtleXMve2lkfUI7WjlnaXRodWIuY29tL3NsaXB3YXktZGV2L3NsaXB3YXkvcHJvdG8vc2xpcHdheS92MTtzbGlwd2F5djFiBnByb3RvMw", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("ChlzbGlwd2F5L3YxL2FwaV9rZXlzLnByb3RvEgpzbGlwd2F5LnYxIqQBCgZBcGlLZXkSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIOCgZwcmVmaXgYAyABKAkSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzY29wZXMYBiADKAkiggEKE0NyZWF0ZUFwaUtleVJlcXVlc3QSLAoEbmFtZRgBIAEoCUIeukgbchkQARhkMhNeW15ceDAwLVx4MWZceDdmXSskEj0KBnNjb3BlcxgCIAMoCUItukgqkgEnEAQYASIhch9SBHJlYWRSBmRlcGxveVIJY29udHJhY3RzUgRrZXlzIkgKFENyZWF0ZUFwaUtleVJlc3BvbnNlEiMKB2FwaV9rZXkYASABKAsyEi5zbGlwd2F5LnYxLkFwaUtleRILCgNrZXkYAiABKAkiFAoSTGlzdEFwaUtleXNSZXF1ZXN0IjsKE0xpc3RBcGlLZXlzUmVzcG9uc2USJAoIYXBpX2tleXMYASADKAsyEi5zbGlwd2F5LnYxLkFwaUtleSIrChNEZWxldGVBcGlLZXlSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASIWChREZWxldGVBcGlLZXlSZXNwb25zZTLhAgoNQXBpS2V5U2VydmljZRJuCgxDcmVhdGVBcGlLZXkSHy5zbGlwd2F5LnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaIC5zbGlwd2F5LnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlIhuC0+STAhU6ASoiEC9hcGkvdjEvYXBpLWtleXMSawoLTGlzdEFwaUtleXMSHi5zbGlwd2F5LnYxLkxpc3RBcGlLZXlzUmVxdWVzdBofLnNsaXB3YXkudjEuTGlzdEFwaUtleXNSZXNwb25zZSIbkAIBgtPkkwISEhAvYXBpL3YxL2FwaS1rZXlzEnMKDERlbGV0ZUFwaUtleRIfLnNsaXB3YXkudjEuRGVsZXRlQXBpS2V5UmVxdWVzdBogLnNsaXB3YXkudjEuRGVsZXRlQXBpS2V5UmVzcG9uc2UiIJACAoLT5JMCFyoVL2FwaS92MS9hcGkta2V5cy97aWR9QjtaOWdpdGh1Yi5jb20vc2xpcHdheS1kZXYvc2xpcHdheS9wcm90by9zbGlwd2F5L3YxO3NsaXB3YXl2MWIGcHJvdG8z", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message slipway.v1.ApiKey
@@ -46,6 +46,13 @@ export type ApiKey = Message<"slipway.v1.ApiKey"> & {
    * @generated from field: google.protobuf.Timestamp last_used_at = 5;
    */
   lastUsedAt?: Timestamp | undefined;
+
+  /**
+   * What the key may do, in the order read, deploy, contracts, keys.
+   *
+   * @generated from field: repeated string scopes = 6;
+   */
+  scopes: string[];
 };
 
 /**
@@ -63,6 +70,16 @@ export type CreateApiKeyRequest = Message<"slipway.v1.CreateApiKeyRequest"> & {
    * @generated from field: string name = 1;
    */
   name: string;
+
+  /**
+   * What the key may do: any of "read" (Get, List and Watch calls),
+   * "deploy" (create and cancel deployments), "contracts" (generate,
+   * compile, audit) and "keys" (create and revoke API keys). None means
+   * every scope but "keys". A key can grant only scopes it holds itself.
+   *
+   * @generated from field: repeated string scopes = 2;
+   */
+  scopes: string[];
 };
 
 /**
@@ -158,7 +175,9 @@ export const DeleteApiKeyResponseSchema: GenMessage<DeleteApiKeyResponse> = /*@_
 
 /**
  * ApiKeyService manages the caller's API keys, the credential for scripts and
- * CI that cannot do an interactive login. Keys act as their owner.
+ * CI that cannot do an interactive login. Keys act as their owner, within
+ * the scopes chosen when they were made. Creating and revoking keys needs
+ * the "keys" scope; listing them needs "read".
  *
  * @generated from service slipway.v1.ApiKeyService
  */

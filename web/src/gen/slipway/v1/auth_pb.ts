@@ -6,15 +6,15 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../buf/validate/validate_pb";
 import { file_google_api_annotations } from "../../google/api/annotations_pb";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file slipway/v1/auth.proto.
  */
 export const file_slipway_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbGlwd2F5L3YxL2F1dGgucHJvdG8SCnNsaXB3YXkudjEiXwoEVXNlchIKCgJpZBgBIAEoCRINCgVlbWFpbBgCIAEoCRIMCgR0aWVyGAMgASgJEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk0KD1JlZ2lzdGVyUmVxdWVzdBIcCgVlbWFpbBgBIAEoCUINukgKyAEBcgUY/gFgARIcCghwYXNzd29yZBgCIAEoCUIKukgHcgUQDBiACCIyChBSZWdpc3RlclJlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5zbGlwd2F5LnYxLlVzZXIiRwoMTG9naW5SZXF1ZXN0EhkKBWVtYWlsGAEgASgJQgq6SAdyBRABGP4BEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRABGIAIImQKDUxvZ2luUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEhUKDXJlZnJlc2hfdG9rZW4YAiABKAkSEgoKdG9rZW5fdHlwZRgDIAEoCRISCgpleHBpcmVzX2luGAQgASgFIjMKDlJlZnJlc2hSZXF1ZXN0EiEKDXJlZnJlc2hfdG9rZW4YASABKAlCCrpIB3IFEAEYgAQiZgoPUmVmcmVzaFJlc3BvbnNlEhQKDGFjY2Vzc190b2tlbhgBIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAIgASgJEhIKCnRva2VuX3R5cGUYAyABKAkSEgoKZXhwaXJlc19pbhgEIAEoBSIyCg1Mb2dvdXRSZXF1ZXN0EiEKDXJlZnJlc2hfdG9rZW4YASABKAlCCrpIB3IFEAEYgAQiEAoOTG9nb3V0UmVzcG9uc2UiDgoMR2V0TWVSZXF1ZXN0Ii8KDUdldE1lUmVzcG9uc2USHgoEdXNlchgBIAEoCzIQLnNsaXB3YXkudjEuVXNlcjLuAwoLQXV0aFNlcnZpY2USZwoIUmVnaXN0ZXISGy5zbGlwd2F5LnYxLlJlZ2lzdGVyUmVxdWVzdBocLnNsaXB3YXkudjEuUmVnaXN0ZXJSZXNwb25zZSIggtPkkwIaOgEqIhUvYXBpL3YxL2F1dGgvcmVnaXN0ZXISWwoFTG9naW4SGC5zbGlwd2F5LnYxLkxvZ2luUmVxdWVzdBoZLnNsaXB3YXkudjEuTG9naW5SZXNwb25zZSIdgtPkkwIXOgEqIhIvYXBpL3YxL2F1dGgvbG9naW4SYwoHUmVmcmVzaBIaLnNsaXB3YXkudjEuUmVmcmVzaFJlcXVlc3QaGy5zbGlwd2F5LnYxLlJlZnJlc2hSZXNwb25zZSIfgtPkkwIZOgEqIhQvYXBpL3YxL2F1dGgvcmVmcmVzaBJfCgZMb2dvdXQSGS5zbGlwd2F5LnYxLkxvZ291dFJlcXVlc3QaGi5zbGlwd2F5LnYxLkxvZ291dFJlc3BvbnNlIh6C0+STAhg6ASoiEy9hcGkvdjEvYXV0aC9sb2dvdXQSUwoFR2V0TWUSGC5zbGlwd2F5LnYxLkdldE1lUmVxdWVzdBoZLnNsaXB3YXkudjEuR2V0TWVSZXNwb25zZSIVkAIBgtPkkwIMEgovYXBpL3YxL21lQjtaOWdpdGh1Yi5jb20vc2xpcHdheS1kZXYvc2xpcHdheS9wcm90by9zbGlwd2F5L3YxO3NsaXB3YXl2MWIGcHJvdG8z", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("ChVzbGlwd2F5L3YxL2F1dGgucHJvdG8SCnNsaXB3YXkudjEiXwoEVXNlchIKCgJpZBgBIAEoCRINCgVlbWFpbBgCIAEoCRIMCgR0aWVyGAMgASgJEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk0KD1JlZ2lzdGVyUmVxdWVzdBIcCgVlbWFpbBgBIAEoCUINukgKyAEBcgUY/gFgARIcCghwYXNzd29yZBgCIAEoCUIKukgHcgUQDBiACCIyChBSZWdpc3RlclJlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5zbGlwd2F5LnYxLlVzZXIiRwoMTG9naW5SZXF1ZXN0EhkKBWVtYWlsGAEgASgJQgq6SAdyBRABGP4BEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRABGIAIImQKDUxvZ2luUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEhUKDXJlZnJlc2hfdG9rZW4YAiABKAkSEgoKdG9rZW5fdHlwZRgDIAEoCRISCgpleHBpcmVzX2luGAQgASgFIjMKDlJlZnJlc2hSZXF1ZXN0EiEKDXJlZnJlc2hfdG9rZW4YASABKAlCCrpIB3IFEAEYgAQiZgoPUmVmcmVzaFJlc3BvbnNlEhQKDGFjY2Vzc190b2tlbhgBIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAIgASgJEhIKCnRva2VuX3R5cGUYAyABKAkSEgoKZXhwaXJlc19pbhgEIAEoBSIyCg1Mb2dvdXRSZXF1ZXN0EiEKDXJlZnJlc2hfdG9rZW4YASABKAlCCrpIB3IFEAEYgAQiEAoOTG9nb3V0UmVzcG9uc2UiDgoMR2V0TWVSZXF1ZXN0IlQKDUdldE1lUmVzcG9uc2USHgoEdXNlchgBIAEoCzIQLnNsaXB3YXkudjEuVXNlchIjCgdidWRnZXRzGAIgAygLMhIuc2xpcHdheS52MS5CdWRnZXQirwEKBkJ1ZGdldBIPCgduZXR3b3JrGAEgASgJEhEKCWxpbWl0X3dlaRgCIAEoCRIRCglzcGVudF93ZWkYAyABKAkSFAoMcmVzZXJ2ZWRfd2VpGAQgASgJEikKBnBlcmlvZBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhItCglyZXNldHNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wMu4DCgtBdXRoU2VydmljZRJnCghSZWdpc3RlchIbLnNsaXB3YXkudjEuUmVnaXN0ZXJSZXF1ZXN0Ghwuc2xpcHdheS52MS5SZWdpc3RlclJlc3BvbnNlIiCC0+STAho6ASoiFS9hcGkvdjEvYXV0aC9yZWdpc3RlchJbCgVMb2dpbhIYLnNsaXB3YXkudjEuTG9naW5SZXF1ZXN0Ghkuc2xpcHdheS52MS5Mb2dpblJlc3BvbnNlIh2C0+STAhc6ASoiEi9hcGkvdjEvYXV0aC9sb2dpbhJjCgdSZWZyZXNoEhouc2xpcHdheS52MS5SZWZyZXNoUmVxdWVzdBobLnNsaXB3YXkudjEuUmVmcmVzaFJlc3BvbnNlIh+C0+STAhk6ASoiFC9hcGkvdjEvYXV0aC9yZWZyZXNoEl8KBkxvZ291dBIZLnNsaXB3YXkudjEuTG9nb3V0UmVxdWVzdBoaLnNsaXB3YXkudjEuTG9nb3V0UmVzcG9uc2UiHoLT5JMCGDoBKiITL2FwaS92MS9hdXRoL2xvZ291dBJTCgVHZXRNZRIYLnNsaXB3YXkudjEuR2V0TWVSZXF1ZXN0Ghkuc2xpcHdheS52MS5HZXRNZVJlc3BvbnNlIhWQAgGC0+STAgwSCi9hcGkvdjEvbWVCO1o5Z2l0aHViLmNvbS9zbGlwd2F5LWRldi9zbGlwd2F5L3Byb3RvL3NsaXB3YXkvdjE7c2xpcHdheXYxYgZwcm90bzM", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * User is an account. Tier is "free" or "paid" and sets the rate limit.
@@ -249,6 +249,13 @@ export type GetMeResponse = Message<"slipway.v1.GetMeResponse"> & {
    * @generated from field: slipway.v1.User user = 1;
    */
   user?: User | undefined;
+
+  /**
+   * The caller's spend budget on each network their tier may deploy to.
+   *
+   * @generated from field: repeated slipway.v1.Budget budgets = 2;
+   */
+  budgets: Budget[];
 };
 
 /**
@@ -257,6 +264,63 @@ export type GetMeResponse = Message<"slipway.v1.GetMeResponse"> & {
  */
 export const GetMeResponseSchema: GenMessage<GetMeResponse> = /*@__PURE__*/
   messageDesc(file_slipway_v1_auth, 10);
+
+/**
+ * Budget is how much gas money a user may spend on one network in a
+ * rolling period, and how much of it is used. Every deployment reserves its
+ * worst case (gas limit × max fee per gas) when it signs and settles to the
+ * fee it paid when it ends; a deployment that would not fit is refused.
+ *
+ * @generated from message slipway.v1.Budget
+ */
+export type Budget = Message<"slipway.v1.Budget"> & {
+  /**
+   * @generated from field: string network = 1;
+   */
+  network: string;
+
+  /**
+   * The limit in wei per period, as a decimal string; empty when no
+   * budget applies on this network.
+   *
+   * @generated from field: string limit_wei = 2;
+   */
+  limitWei: string;
+
+  /**
+   * Settled within the period, in wei.
+   *
+   * @generated from field: string spent_wei = 3;
+   */
+  spentWei: string;
+
+  /**
+   * Held by deployments in flight, in wei.
+   *
+   * @generated from field: string reserved_wei = 4;
+   */
+  reservedWei: string;
+
+  /**
+   * @generated from field: google.protobuf.Duration period = 5;
+   */
+  period?: Duration | undefined;
+
+  /**
+   * When the oldest settled spend leaves the period; unset when nothing
+   * settled counts.
+   *
+   * @generated from field: google.protobuf.Timestamp resets_at = 6;
+   */
+  resetsAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message slipway.v1.Budget.
+ * Use `create(BudgetSchema)` to create a new message.
+ */
+export const BudgetSchema: GenMessage<Budget> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_auth, 11);
 
 /**
  * AuthService manages accounts and the sessions that authenticate them.

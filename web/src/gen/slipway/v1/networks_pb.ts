@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file slipway/v1/networks.proto.
  */
 export const file_slipway_v1_networks: GenFile = /*@__PURE__*/
-  fileDesc("ChlzbGlwd2F5L3YxL25ldHdvcmtzLnByb3RvEgpzbGlwd2F5LnYxIkAKB05ldHdvcmsSDAoEbmFtZRgBIAEoCRIQCghjaGFpbl9pZBgCIAEoBBIVCg1jb25maXJtYXRpb25zGAMgASgNIhUKE0xpc3ROZXR3b3Jrc1JlcXVlc3QiPQoUTGlzdE5ldHdvcmtzUmVzcG9uc2USJQoIbmV0d29ya3MYASADKAsyEy5zbGlwd2F5LnYxLk5ldHdvcmsygAEKDk5ldHdvcmtTZXJ2aWNlEm4KDExpc3ROZXR3b3JrcxIfLnNsaXB3YXkudjEuTGlzdE5ldHdvcmtzUmVxdWVzdBogLnNsaXB3YXkudjEuTGlzdE5ldHdvcmtzUmVzcG9uc2UiG5ACAYLT5JMCEhIQL2FwaS92MS9uZXR3b3Jrc0I7WjlnaXRodWIuY29tL3NsaXB3YXktZGV2L3NsaXB3YXkvcHJvdG8vc2xpcHdheS92MTtzbGlwd2F5djFiBnByb3RvMw", [file_google_api_annotations]);
+  fileDesc("ChlzbGlwd2F5L3YxL25ldHdvcmtzLnByb3RvEgpzbGlwd2F5LnYxImAKB05ldHdvcmsSDAoEbmFtZRgBIAEoCRIQCghjaGFpbl9pZBgCIAEoBBIVCg1jb25maXJtYXRpb25zGAMgASgNEh4KFm1heF9nYXNfcGVyX2RlcGxveW1lbnQYBCABKAQiFQoTTGlzdE5ldHdvcmtzUmVxdWVzdCI9ChRMaXN0TmV0d29ya3NSZXNwb25zZRIlCghuZXR3b3JrcxgBIAMoCzITLnNsaXB3YXkudjEuTmV0d29yazKAAQoOTmV0d29ya1NlcnZpY2USbgoMTGlzdE5ldHdvcmtzEh8uc2xpcHdheS52MS5MaXN0TmV0d29ya3NSZXF1ZXN0GiAuc2xpcHdheS52MS5MaXN0TmV0d29ya3NSZXNwb25zZSIbkAIBgtPkkwISEhAvYXBpL3YxL25ldHdvcmtzQjtaOWdpdGh1Yi5jb20vc2xpcHdheS1kZXYvc2xpcHdheS9wcm90by9zbGlwd2F5L3YxO3NsaXB3YXl2MWIGcHJvdG8z", [file_google_api_annotations]);
 
 /**
  * @generated from message slipway.v1.Network
@@ -35,6 +35,14 @@ export type Network = Message<"slipway.v1.Network"> & {
    * @generated from field: uint32 confirmations = 3;
    */
   confirmations: number;
+
+  /**
+   * The most gas one deployment of the caller may use here (their tier's
+   * ceiling or the network's, the lower); 0 when none applies.
+   *
+   * @generated from field: uint64 max_gas_per_deployment = 4;
+   */
+  maxGasPerDeployment: bigint;
 };
 
 /**
@@ -75,7 +83,8 @@ export const ListNetworksResponseSchema: GenMessage<ListNetworksResponse> = /*@_
   messageDesc(file_slipway_v1_networks, 2);
 
 /**
- * NetworkService tells which EVM networks this Slipway deploys to.
+ * NetworkService tells which EVM networks this Slipway deploys to: to each
+ * caller, those their tier may use.
  *
  * @generated from service slipway.v1.NetworkService
  */

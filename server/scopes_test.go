@@ -1,0 +1,141 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/slipway-dev/slipway/db/dbtest"
+	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server"
+	"github.com/slipway-dev/slipway/server/auth"
+	"github.com/slipway-dev/slipway/server/ratelimit"
+	"github.com/slipway-dev/slipway/server/servertest"
+)
+
+// TestAPIKeyScopesAsServed runs the real deployment service behind the
+// guard as cmd/slipway wires it (authentication with its scope check, then
+// rate limiting): a key with only read lists deployments and opens the
+// WebSocket feed but cannot deploy, cancel or compile (403 on REST,
+// permission_denied on Connect); a key made without scopes deploys; a key
+// with only keys cannot open the feed.
+func TestAPIKeyScopesAsServed(t *testing.T) {
+	pool := dbtest.New(t)
+	_, priv, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	keys, err := auth.NewKeySet(priv)
+	require.NoError(t, err)
+	svc, err := auth.NewService(auth.Deps{Pool: pool, Keys: keys, Config: auth.Config{
+		Password: auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+	}})
+	require.NoError(t, err)
+	t.Cleanup(svc.Close)
+	lim, err := ratelimit.New(pool, ratelimit.Config{FreePerMinute: 1000}, nil, nil)
+	require.NoError(t, err)
+	t.Cleanup(lim.Close)
+	networks := []server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}}
+	h, err := server.New(server.Config{Networks: networks}, server.Deps{
+		Interceptors: []connect.Interceptor{svc.Interceptor(), lim.Interceptor()},
+		Services: server.Services{
+			Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler(),
+			Deployments: server.NewDeploymentServiceWith(pool, nopWorkflows{}, networks, nil, nil),
+		},
+	})
+	require.NoError(t, err)
+	srv := servertest.NewServer(t, h)
+	ctx := context.Background()
+
+	authc := slipwayv1connect.NewAuthServiceClient(http.DefaultClient, srv.URL)
+	_, err = authc.Register(ctx, connect.NewRequest(&slipwayv1.RegisterRequest{Email: "grace@example.com", Password: "correct horse battery staple"}))
+	require.NoError(t, err)
+	login, err := authc.Login(ctx, connect.NewRequest(&slipwayv1.LoginRequest{Email: "grace@example.com", Password: "correct horse battery staple"}))
+	require.NoError(t, err)
+	token := login.Msg.GetAccessToken()
+	keyc := slipwayv1connect.NewApiKeyServiceClient(http.DefaultClient, srv.URL)
+	newKey := func(scopes ...string) string {
+		req := connect.NewRequest(&slipwayv1.CreateApiKeyRequest{Name: "k", Scopes: scopes})
+		req.Header().Set("Authorization", "Bearer "+token)
+		res, err := keyc.CreateApiKey(ctx, req)
+		require.NoError(t, err)
+		return res.Msg.GetKey()
+	}
+	readOnly, defaults, keysOnly := newKey("read"), newKey(), newKey("keys")
+
+	rest := func(method, path, key string, body any) (int, map[string]any) {
+		t.Helper()
+		var r io.Reader
+		if body != nil {
+			b, err := json.Marshal(body)
+			require.NoError(t, err)
+			r = bytes.NewReader(b)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, r)
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-API-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		return resp.StatusCode, out
+	}
+	deploy := map[string]any{"network": "dev", "source": "contract A {}", "contractName": "A"}
+
+	status, body := rest("POST", "/api/v1/contracts/deploy", readOnly, deploy)
+	assert.Equal(t, http.StatusForbidden, status, "%v", body)
+	assert.Equal(t, float64(connect.CodePermissionDenied), body["code"])
+	assert.Contains(t, body["message"], `lacks the "deploy" scope`)
+	status, body = rest("POST", "/api/v1/contracts/compile", readOnly, map[string]any{"source": "contract A {}"})
+	assert.Equal(t, http.StatusForbidden, status, "%v", body)
+
+	status, body = rest("POST", "/api/v1/contracts/deploy", defaults, deploy)
+	require.Equal(t, http.StatusOK, status, "a key made without scopes deploys: %v", body)
+	id := body["deployment"].(map[string]any)["id"].(string)
+
+	status, body = rest("POST", "/api/v1/deployments/"+id+"/cancel", readOnly, nil)
+	assert.Equal(t, http.StatusForbidden, status, "%v", body)
+	status, body = rest("GET", "/api/v1/deployments/"+id, readOnly, nil)
+	assert.Equal(t, http.StatusOK, status, "%v", body)
+	status, body = rest("GET", "/api/v1/deployments", keysOnly, nil)
+	assert.Equal(t, http.StatusForbidden, status, "%v", body)
+
+	depc := slipwayv1connect.NewDeploymentServiceClient(http.DefaultClient, srv.URL)
+	req := connect.NewRequest(&slipwayv1.CreateDeploymentRequest{Network: "dev", Source: "contract A {}", ContractName: "A"})
+	req.Header().Set("X-API-Key", readOnly)
+	_, err = depc.CreateDeployment(ctx, req)
+	assert.Equal(t, connect.CodePermissionDenied, connect.CodeOf(err), "%v", err)
+
+	// The WebSocket feed is WatchDeployment: it needs read.
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/deployments/" + id + "/updates"
+	dial := func(key string) (*websocket.Conn, *http.Response, error) {
+		d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, Subprotocols: []string{server.WebSocketSubprotocol, "apikey." + key}}
+		c, resp, err := d.Dial(url, nil)
+		if c != nil {
+			t.Cleanup(func() { _ = c.Close() })
+		}
+		return c, resp, err
+	}
+	_, resp, err := dial(keysOnly)
+	require.True(t, errors.Is(err, websocket.ErrBadHandshake), "%v", err)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	c, _, err := dial(readOnly)
+	require.NoError(t, err)
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, msg, err := c.ReadMessage()
+	require.NoError(t, err)
+	assert.Contains(t, string(msg), `"type":"snapshot"`)
+}
