@@ -21,6 +21,7 @@ var suites = []suite{
 	{"./cmd/slipway/", "GuardedCall", "2s"},
 	{"./activities/compile/", "Compile", "1s"},
 	{"./activities/compile/cachetest/", ".", "1s"},
+	{"./activities/deploy/", "PrepareBudget", "200x"},
 	// Every iteration deploys real contracts through Temporal and anvil.
 	{"./cmd/slipway/", "Pipeline", "3x"},
 }
@@ -75,6 +76,7 @@ type figure struct {
 //	GuardedCall/statement               <way>-us             bare-us                none: the same with leases off
 //	ratelimit Interceptor               limited-µs/call      bare-µs/call           none of its own (part of GuardedCall's)
 //	LoginFailure                        unknown-ms           wrong-ms               ≈ 1 (0.9–1.1): timing tells no account apart
+//	PrepareBudget                       budget-us            bare-us                none: what the spend reservation costs signing (issue 11)
 //	Pipeline/Latency/cold               pipeline-ms/op       direct-ms/op           ≤ 1.5× (issue 5), and ≤ 1.5× direct+lint
 //	Pipeline/Latency/warm               pipeline-ms/op       direct-ms/op           < 300 ms (issue 5)
 //	Pipeline/Throughput                 deploys/s            bare-wf/s              ≥ 0.6 of bare workflows (issue 5)
@@ -109,6 +111,9 @@ var figures = []figure{
 		Source: "identity issue: the same call with a statement per request"},
 	{Bench: "BenchmarkInterceptor", Figure: "limited-µs/call", Baseline: "bare-µs/call", Ratio: "ratio", Comparison: BaselineOverFigure,
 		Source: "server/ratelimit/bench_test.go (no target of its own)"},
+
+	{Bench: "BenchmarkPrepareBudget", Figure: "budget-us", Baseline: "bare-us", Ratio: "x-bare", Comparison: FigureOverBaseline,
+		Source: "issue 11: the signing step with the spend reservation (one statement more) over the same without"},
 
 	{Bench: "BenchmarkPipeline/Latency/cold", Figure: "pipeline-ms/op", Baseline: "direct-ms/op", Ratio: "x-direct", Comparison: FigureOverBaseline,
 		Target: &target{On: "ratio", Op: "<=", Value: 1.5, Text: "≤ 1.5× direct"}, Source: "issue 5; cmd/slipway/pipeline_bench_test.go"},

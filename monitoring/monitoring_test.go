@@ -36,6 +36,7 @@ var exported = map[string]source{
 	"slipway_reorgs_total":                         in("activities/metrics/metrics.go", `"slipway_reorgs_total"`),
 	"slipway_nonce_gaps_repaired_total":            in("activities/metrics/metrics.go", `"slipway_nonce_gaps_repaired_total"`),
 	"slipway_signer_balance_wei":                   in("activities/metrics/metrics.go", `"slipway_signer_balance_wei"`),
+	"slipway_signer_min_balance_wei":               in("activities/metrics/metrics.go", `"slipway_signer_min_balance_wei"`),
 	"slipway_deployments_active":                   in("activities/metrics/metrics.go", `"slipway_deployments_active"`),
 	"slipway_deployment_oldest_active_age_seconds": in("activities/metrics/metrics.go", `"slipway_deployment_oldest_active_age_seconds"`),
 	"slipway_compile_cache_requests_total":         in("activities/metrics/metrics.go", `"slipway_compile_cache_requests_total"`),

@@ -71,6 +71,9 @@ type Activities struct {
 	// stop the process there, the one moment whose recovery rests on
 	// Postgres alone.
 	AfterSign func()
+	// skipSpend leaves the spend reservation out of signing: only the
+	// benchmark's baseline sets it, to measure what budgets cost.
+	skipSpend bool
 
 	mu       sync.Mutex
 	backends map[string]chain.Backend
@@ -270,8 +273,10 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		if ceiling := a.Networks.GasCeiling(locked.UserTier, n); ceiling != 0 && gas > ceiling {
 			return permanent(ErrTypeGasCeiling, fmt.Errorf("the deployment needs %d gas (estimate plus margin), above the ceiling of %d gas per deployment for the %s tier on %s", gas, ceiling, locked.UserTier, n.Name))
 		}
-		if err := a.reserve(ctx, q, d, locked.UserTier, n, worst); err != nil {
-			return err
+		if !a.skipSpend {
+			if err := a.reserve(ctx, q, d, locked.UserTier, n, worst); err != nil {
+				return err
+			}
 		}
 		nonce, err := q.AllocateNonce(ctx, db.AllocateNonceParams{Network: n.Name, Address: lowerHex(from), ChainNonce: int64(chainNonce)})
 		if err != nil {
@@ -478,6 +483,7 @@ func isUnderpriced(err error) bool {
 func isInsufficientFunds(err error) bool {
 	return has(err, "insufficient funds", "insufficient balance", "lack of funds")
 }
+
 // isOverBlockLimit is eth_estimateGas finding no gas limit a block allows
 // enough for the call.
 func isOverBlockLimit(err error) bool {

@@ -256,7 +256,7 @@ func TestPipelineWaitsOutAnRPCOutage(t *testing.T) {
 // workerProc is a `slipway worker` process of the test's stack.
 type workerProc struct{ cmd *exec.Cmd }
 
-func (s *pipelineStack) startWorkerProc(t *testing.T) *workerProc {
+func (s *pipelineStack) startWorkerProc(t *testing.T, env ...string) *workerProc {
 	t.Helper()
 	dir := t.TempDir()
 	nf := filepath.Join(dir, "networks.json")
@@ -270,6 +270,7 @@ func (s *pipelineStack) startWorkerProc(t *testing.T) *workerProc {
 		"SLIPWAY_TEMPORAL_NAMESPACE="+s.temporal.Namespace, "SLIPWAY_TASK_QUEUE="+s.temporal.TaskQueue,
 		"SLIPWAY_NETWORKS_FILE="+nf, "TEST_DEPLOYER_KEY="+s.keyHex, "SLIPWAY_SOLC_CACHE_DIR="+filepath.Join(dir, "solc"),
 		"SLIPWAY_LOG_LEVEL=warn", "SLIPWAY_WORKER_METRICS_ADDR=127.0.0.1:0")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = testWriter{t}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

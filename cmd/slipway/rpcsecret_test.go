@@ -111,8 +111,7 @@ func (b *syncBuffer) String() string {
 // that JSON would show base64-encoded, where a substring search misses them.
 func protoTexts(m protoreflect.Message) []string {
 	var out []string
-	var value func(fd protoreflect.FieldDescriptor, v protoreflect.Value)
-	value = func(fd protoreflect.FieldDescriptor, v protoreflect.Value) {
+	value := func(fd protoreflect.FieldDescriptor, v protoreflect.Value) {
 		switch fd.Kind() {
 		case protoreflect.StringKind:
 			out = append(out, v.String())

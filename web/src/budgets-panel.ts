@@ -35,7 +35,7 @@ function row(v: BudgetView): HTMLTableRowElement {
     { "data-network": v.network },
     h("td", { "data-label": "Network" }, h("strong", {}, v.network)),
     h("td", { "data-label": "Limit" }, v.limited ? amount(v.limit, v.exact.limit) : h("span", { class: "muted" }, "no budget")),
-    h("td", { "data-label": "Period" }, v.period || "—"),
+    h("td", { "data-label": "Period", class: "nowrap" }, v.period || "—"),
     h("td", { "data-label": "Spent" }, amount(v.spent, v.exact.spent)),
     h("td", { "data-label": "Reserved" }, amount(v.reserved, v.exact.reserved)),
     h(

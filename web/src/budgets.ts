@@ -33,6 +33,24 @@ export function formatEth(wei: string | bigint): string {
   return frac ? `${whole}.${frac} ETH` : `${whole} ETH`;
 }
 
+/**
+ * formatEthShort is formatEth cut to about `digits` significant digits
+ * (never fewer than 2 decimals above 1 ETH), marked "≈" when it is cut:
+ * 1234567890123456 wei → "≈0.00123456 ETH"; exact figures stay exact.
+ * The cut truncates, so a figure never reads larger than it is.
+ */
+export function formatEthShort(wei: string | bigint, digits = 6): string {
+  const n = typeof wei === "bigint" ? wei : parseWei(wei);
+  if (n === null || n < 0n) return "—";
+  const wholeN = n / WEI_PER_ETH;
+  const frac = (n % WEI_PER_ETH).toString().padStart(18, "0").replace(/0+$/, "");
+  if (frac === "") return `${groupDigits(wholeN)} ETH`;
+  const keep = wholeN === 0n ? frac.search(/[1-9]/) + digits : Math.max(2, digits - wholeN.toString().length);
+  const cut = frac.slice(0, keep).replace(/0+$/, "");
+  const approx = cut.length < frac.length;
+  return `${approx ? "≈" : ""}${groupDigits(wholeN)}${cut ? `.${cut}` : ""} ETH`;
+}
+
 /** formatWei is the exact figure, for title attributes: "123,456,789 wei". */
 export function formatWei(wei: string | bigint): string {
   const n = typeof wei === "bigint" ? wei : parseWei(wei);
@@ -92,7 +110,7 @@ export interface BudgetView {
   spent: string;
   reserved: string;
   remaining: string;
-  /** Exact wei of each figure, for title attributes ("" for none). */
+  /** Each figure exactly, in ETH and wei, for title attributes ("" for none). */
   exact: { limit: string; spent: string; reserved: string; remaining: string };
   /** "per 24 h". */
   period: string;
@@ -104,6 +122,12 @@ export interface BudgetView {
   resetsAtMs?: number;
 }
 
+/** exactly is a figure's title: "0.001234567890123456 ETH = 1,234,567,890,123,456 wei". */
+export function exactly(wei: string | bigint): string {
+  const w = formatWei(wei);
+  return w === "" ? "" : `${formatEth(wei)} = ${w}`;
+}
+
 /** budgetView words a Budget for the panel. */
 export function budgetView(b: Budget): BudgetView {
   const left = remainingWei(b);
@@ -113,11 +137,11 @@ export function budgetView(b: Budget): BudgetView {
   return {
     network: b.network,
     limited,
-    limit: limited ? formatEth(b.limitWei) : "no budget",
-    spent: formatEth(spent),
-    reserved: formatEth(reserved),
-    remaining: left === null ? "no limit" : formatEth(left),
-    exact: { limit: formatWei(b.limitWei), spent: formatWei(spent), reserved: formatWei(reserved), remaining: left === null ? "" : formatWei(left) },
+    limit: limited ? formatEthShort(b.limitWei) : "no budget",
+    spent: formatEthShort(spent),
+    reserved: formatEthShort(reserved),
+    remaining: left === null ? "no limit" : formatEthShort(left),
+    exact: { limit: exactly(b.limitWei), spent: exactly(spent), reserved: exactly(reserved), remaining: left === null ? "" : exactly(left) },
     period: formatPeriod(durationSeconds(b.period)),
     exhausted: left === 0n,
     pending: reserved > 0n,

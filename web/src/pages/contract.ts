@@ -3,11 +3,14 @@
 // constructor form built from the ABI.
 import { create, fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import { contracts, deployments, networks } from "../api";
+import { auth, contracts, deployments, networks } from "../api";
+import { budgetView, gasCeilingText } from "../budgets";
 import { constructorFields, parseArgs, payableConstructor } from "../abi";
 import { busy, errorBox, field, h, replace, setFieldError, uid } from "../dom";
 import { sourceView, type LineNote } from "../source-view";
 import type { PageContext } from "../main";
+import type { Budget } from "../gen/slipway/v1/auth_pb";
+import type { Network } from "../gen/slipway/v1/networks_pb";
 import {
   ContractKind,
   ContractTemplateSchema,
@@ -314,7 +317,7 @@ export function contractPage(ctx: PageContext): void {
     const dform = h(
       "form",
       { class: "form", novalidate: true },
-      h("div", { class: "grid" }, field("Network", network), field("Confirmations", confirmations, "Blocks to wait for; empty for the network's default.")),
+      h("div", { class: "grid" }, field("Network", network, "Loading networks…"), field("Confirmations", confirmations, "Blocks to wait for; empty for the network's default.")),
       netStatus,
       argList,
       payableConstructor(abi) ? h("p", { class: "muted small" }, "This constructor is payable; Slipway deploys it with no value.") : null,
@@ -357,13 +360,41 @@ export function contractPage(ctx: PageContext): void {
       });
     });
     replace(deploySection, h("h2", { id: "deploy-h" }, "4. Deploy"), dform);
+    // Under the network: its gas ceiling for this user and what is left of
+    // their budget there (GetMe; the hint leaves it out if that fails).
+    const netHint = document.getElementById(`${network.id}-hint`);
+    let listed: Network[] = [];
+    let budgets: Budget[] = [];
+    const showHint = () => {
+      if (!netHint) return;
+      const n = listed.find((x) => x.name === network.value);
+      if (!n) {
+        netHint.textContent = listed.length ? "" : "No network to deploy to.";
+        return;
+      }
+      const b = budgets.find((x) => x.network === n.name);
+      const v = b ? budgetView(b) : undefined;
+      const spend = !v ? "" : v.limited ? ` Budget: ${v.remaining} left of ${v.limit} ${v.period}.` : " No spend budget applies.";
+      netHint.textContent = `${gasCeilingText(n.maxGasPerDeployment)}${spend}`;
+      netHint.dataset.maxGas = n.maxGasPerDeployment.toString();
+    };
+    network.addEventListener("change", showHint);
+    const me = auth.getMe({}).then(
+      (r) => (budgets = r.budgets),
+      () => [],
+    );
     try {
       const r = await networks.listNetworks({});
+      listed = r.networks;
       if (r.networks.length === 0) {
-        replace(netStatus, h("p", { class: "alert alert-info" }, "This server has no networks configured."));
+        replace(netStatus, h("p", { class: "alert alert-info" }, "No networks are open to your plan on this server."));
       }
       replace(network, r.networks.map((n) => h("option", { value: n.name }, `${n.name} (chain ${n.chainId}, ${n.confirmations} confirmation${n.confirmations === 1 ? "" : "s"})`)));
+      showHint();
+      await me;
+      showHint();
     } catch (err) {
+      if (netHint) netHint.textContent = "";
       replace(netStatus, errorBox(err));
     }
   }

@@ -6,7 +6,9 @@
 // stands and otherwise signs the console out (and so goes to login).
 import { consoleConfig, deployments, session, temporalRunUrl } from "../api";
 import { busy, copyButton, errorBox, formatTime, h, replace } from "../dom";
-import { describeError } from "../errors";
+import { describeError, describeFailure } from "../errors";
+import { formatEth, formatWei } from "../budgets";
+import { budgetsPanel, type BudgetsPanel } from "../budgets-panel";
 import type { PageContext } from "../main";
 import { DeploymentStatus, type Deployment, type DeploymentEvent } from "../gen/slipway/v1/deployments_pb";
 import { cancellable, stageStates, stages, statusLabel, statusName, terminal } from "../status";
@@ -30,6 +32,11 @@ export function deploymentPage(ctx: PageContext): () => void {
   const log = h("ol", { class: "events", "aria-label": "Events" });
   const actions = h("div", { class: "actions" });
   const temporalLink = h("p", { class: "small" });
+  // The spend budget on the deployment's network, read again when the
+  // deployment ends (its reservation settles to what it paid, or frees).
+  const budgetSlot = h("div");
+  let budget: BudgetsPanel | undefined;
+  let endSeen = false;
 
   ctx.main.append(
     h("p", { class: "crumbs" }, h("a", { href: "/deployments" }, "← Deployments")),
@@ -39,6 +46,7 @@ export function deploymentPage(ctx: PageContext): () => void {
     errorPanel,
     h("section", { class: "card", "aria-labelledby": "tl-h" }, h("h2", { id: "tl-h" }, "Progress"), timeline),
     h("section", { class: "card", "aria-labelledby": "facts-h" }, h("h2", { id: "facts-h" }, "Details"), facts, temporalLink, actions),
+    budgetSlot,
     h("section", { class: "card", "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, "Events"), log),
   );
 
@@ -96,7 +104,7 @@ export function deploymentPage(ctx: PageContext): () => void {
       h("dt", {}, "Gas used"),
       h("dd", { id: "fact-gas" }, d.gasUsed ? d.gasUsed.toLocaleString() : "—"),
       h("dt", {}, "Fee paid"),
-      h("dd", {}, d.feePaid ? `${formatEther(d.feePaid)} ETH` : "—"),
+      h("dd", { id: "fact-fee", title: d.feePaid ? formatWei(d.feePaid) : null }, d.feePaid ? formatEth(d.feePaid) : "—"),
       h("dt", {}, "Confirmations"),
       h("dd", { id: "fact-confirmations" }, d.requiredConfirmations ? `${d.confirmations} of ${d.requiredConfirmations}` : String(d.confirmations)),
       h("dt", {}, "Audit"),
@@ -108,7 +116,8 @@ export function deploymentPage(ctx: PageContext): () => void {
     );
 
     if (d.status === DeploymentStatus.FAILED) {
-      replace(errorPanel, h("div", { class: "alert alert-error", role: "alert", id: "deployment-error" }, h("p", { class: "alert-title" }, "This deployment failed."), h("p", {}, d.error || "No reason was recorded.")));
+      const f = describeFailure(d.error);
+      replace(errorPanel, h("div", { class: "alert alert-error", role: "alert", id: "deployment-error" }, h("p", { class: "alert-title" }, f.title), h("p", { title: d.error || null }, f.detail)));
     } else if (d.status === DeploymentStatus.CANCELLED) {
       replace(errorPanel, h("div", { class: "alert alert-info", role: "status" }, "This deployment was cancelled before anything was signed."));
     } else errorPanel.replaceChildren();
@@ -129,8 +138,7 @@ export function deploymentPage(ctx: PageContext): () => void {
         void busy(b, "Cancelling…", async () => {
           try {
             const r = await deployments.cancelDeployment({ id });
-            if (r.deployment) dep = r.deployment;
-            render();
+            apply(r.deployment, undefined);
           } catch (err) {
             replace(errorPanel, errorBox(err));
           }
@@ -162,6 +170,17 @@ export function deploymentPage(ctx: PageContext): () => void {
     render();
     showTemporal();
     if (dep && before !== dep.status) live.textContent = `Status: ${statusLabel(dep.status)}`;
+    if (!dep) return;
+    if (!budget) {
+      // Made (and loaded) once the network is known; a deployment already
+      // over when the page opens needs no second read.
+      budget = budgetsPanel({ network: dep.network, id: "budget-h" });
+      replace(budgetSlot, budget.el);
+      endSeen = terminal(dep.status);
+    } else if (!endSeen && terminal(dep.status)) {
+      endSeen = true;
+      void budget.refresh();
+    }
   }
 
   async function watch(): Promise<void> {
@@ -206,11 +225,3 @@ export function deploymentPage(ctx: PageContext): () => void {
   return () => abort.abort();
 }
 
-/** formatEther shows a wei amount (decimal string) in ether, to 6 places. */
-export function formatEther(wei: string): string {
-  if (!/^[0-9]+$/.test(wei)) return wei;
-  const n = BigInt(wei);
-  const whole = n / 10n ** 18n;
-  const frac = (n % 10n ** 18n).toString().padStart(18, "0").slice(0, 6).replace(/0+$/, "");
-  return frac ? `${whole}.${frac}` : whole.toString();
-}

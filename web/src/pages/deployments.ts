@@ -1,4 +1,5 @@
 import { deployments } from "../api";
+import { budgetsPanel } from "../budgets-panel";
 import { errorBox, field, formatTime, h, replace } from "../dom";
 import type { PageContext } from "../main";
 import { DeploymentStatus } from "../gen/slipway/v1/deployments_pb";
@@ -97,6 +98,9 @@ export function deploymentsPage(ctx: PageContext): void {
     status,
     list,
     h("div", { class: "pager" }, prev, pageInfo, next),
+    // Loaded when the page is shown; "Reload budgets" and the tab coming
+    // back into view read them again.
+    budgetsPanel().el,
   );
   void load();
 }

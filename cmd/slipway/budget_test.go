@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/spend"
+	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+)
+
+// storeRequest deploys storeSource to dev.
+func storeRequest(t *testing.T, s *pipelineStack) *slipwayv1.CreateDeploymentRequest {
+	return &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store",
+		ConstructorArgs: args(t, "5", s.signer.Hex()), Confirmations: 1}
+}
+
+// worstCase is the deployment's first signed transaction's gas limit × max
+// fee: what it reserved.
+func worstCase(t *testing.T, s *pipelineStack, id uuid.UUID) *big.Int {
+	t.Helper()
+	txs, err := db.New(s.pool).ListDeployTxs(context.Background(), id)
+	if err != nil || len(txs) == 0 {
+		t.Fatalf("signed transactions of %s: %d, %v", id, len(txs), err)
+	}
+	return new(big.Int).Mul(big.NewInt(txs[0].GasLimit), spend.WeiOf(txs[0].MaxFeePerGas))
+}
+
+// TestBudgetSurvivesAWorkerKilledAfterSigning stops a worker process at the
+// one moment that rests on Postgres alone: the reservation, the nonce and
+// the signed bytes are committed and nothing is broadcast. Another worker
+// broadcasts those bytes, and the reservation settles to exactly the fee
+// paid: nothing leaked, nothing counted twice, one contract created.
+func TestBudgetSurvivesAWorkerKilledAfterSigning(t *testing.T) {
+	s := startPipelineWith(t, pipelineOptions{})
+	ctx := context.Background()
+	nonce0, err := s.eth.NonceAt(ctx, s.signer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.startWorkerProc(t, "SLIPWAY_FAILPOINT=exit-after-sign")
+	d := s.deploy(t, storeRequest(t, s))
+	exited := make(chan error, 1)
+	go func() { exited <- w.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != crashExitCode {
+			t.Fatalf("worker ended with %v, want exit status %d from the failpoint", err, crashExitCode)
+		}
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the worker did not reach the failpoint")
+	}
+	q := db.New(s.pool)
+	txs, err := q.ListDeployTxs(ctx, d.ID)
+	if err != nil || len(txs) != 1 || txs[0].BroadcastAt != nil {
+		t.Fatalf("after the crash: %d transactions (%v), want one never broadcast", len(txs), err)
+	}
+	r, err := q.GetSpendReservation(ctx, d.ID)
+	if err != nil || r.State != "reserved" || spend.WeiOf(r.ReservedWei).Cmp(worstCase(t, s, d.ID)) != 0 {
+		t.Fatalf("reservation after the crash: %+v, %v", r, err)
+	}
+	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0 {
+		t.Fatalf("the chain saw the transaction before any broadcast (nonce %d)", n)
+	}
+
+	s.startWorkerProc(t)
+	got := s.wait(t, d, 3*time.Minute)
+	if got.Status != db.StatusConfirmed {
+		t.Fatalf("status %s error %q", got.Status, got.Error)
+	}
+	r, err = q.GetSpendReservation(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fee := spend.WeiOf(got.FeePaid)
+	if r.State != "settled" || spend.WeiOf(r.SpentWei).Cmp(fee) != 0 || spend.WeiOf(r.ReservedWei).Sign() != 0 || fee.Sign() == 0 {
+		t.Fatalf("reservation after confirmation: %s spent %s reserved %s, fee paid %s", r.State, db.WeiString(r.SpentWei), db.WeiString(r.ReservedWei), fee)
+	}
+	u, err := q.GetSpendUsage(ctx, db.GetSpendUsageParams{UserID: s.user, Network: "dev", PeriodSeconds: 86400})
+	if err != nil || spend.WeiOf(u.SpentWei).Cmp(fee) != 0 || spend.WeiOf(u.ReservedWei).Sign() != 0 {
+		t.Fatalf("usage = %+v, %v; want exactly the fee paid", u, err)
+	}
+	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0+1 {
+		t.Fatalf("signer nonce %d, want %d: exactly one contract created", n, nonce0+1)
+	}
+}
+
+// TestBudgetHoldsAcrossTwoWorkers runs deployments of one user on two
+// worker processes at once against a budget with room for two and a half
+// worst cases (set with `slipway users set-budget`): what is spent and
+// reserved never passes it, the ones that do not fit fail before signing
+// naming the budget, and only the admitted ones take a nonce.
+func TestBudgetHoldsAcrossTwoWorkers(t *testing.T) {
+	s := startPipelineWith(t, pipelineOptions{})
+	ctx := context.Background()
+	s.startWorkerProc(t)
+	s.startWorkerProc(t)
+
+	probe := s.wait(t, s.deploy(t, storeRequest(t, s)), 3*time.Minute)
+	if probe.Status != db.StatusConfirmed {
+		t.Fatalf("probe: %s %q", probe.Status, probe.Error)
+	}
+	nonce0, err := s.eth.NonceAt(ctx, s.signer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst := worstCase(t, s, probe.ID)
+	budget := new(big.Int).Add(spend.WeiOf(probe.FeePaid), new(big.Int).Div(new(big.Int).Mul(worst, big.NewInt(5)), big.NewInt(2)))
+	if code, out, errOut := runCLI(t, "users", "set-budget", "--email", "ada@example.com", "--network", "dev",
+		"--wei", budget.String(), "--period", "24h", "--database-url", poolDSN(s.pool)); code != 0 {
+		t.Fatalf("set-budget = %d\n%s%s", code, out, errOut)
+	}
+
+	const n = 6
+	ds := make([]db.Deployment, n)
+	var wg sync.WaitGroup
+	for i := range ds {
+		ds[i] = s.deploy(t, storeRequest(t, s))
+	}
+	for i := range ds {
+		wg.Go(func() { ds[i] = s.wait(t, ds[i], 4*time.Minute) })
+	}
+	wg.Wait()
+	confirmed, refused := 0, 0
+	for _, d := range ds {
+		switch {
+		case d.Status == db.StatusConfirmed:
+			confirmed++
+		case d.Status == db.StatusFailed && strings.Contains(d.Error, "spend budget on dev"):
+			refused++
+		default:
+			t.Errorf("deployment %s: %s %v", d.ID, d.Status, d.Error)
+		}
+	}
+	if confirmed == 0 || refused == 0 {
+		t.Fatalf("%d confirmed and %d refused by the budget; want some of each", confirmed, refused)
+	}
+	u, err := db.New(s.pool).GetSpendUsage(ctx, db.GetSpendUsageParams{UserID: s.user, Network: "dev", PeriodSeconds: 86400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spend.WeiOf(u.ReservedWei).Sign() != 0 || spend.WeiOf(u.SpentWei).Cmp(budget) > 0 {
+		t.Fatalf("spent %s reserved %s against a budget of %s", db.WeiString(u.SpentWei), db.WeiString(u.ReservedWei), budget)
+	}
+	if got, _ := s.eth.NonceAt(ctx, s.signer, nil); got != nonce0+uint64(confirmed) {
+		t.Fatalf("signer nonce %d, want %d: refused deployments take no nonce", got, nonce0+uint64(confirmed))
+	}
+	t.Logf("budget %s wei (%.1f worst cases after the probe): %d confirmed, %d refused", budget, 2.5, confirmed, refused)
+}
