@@ -145,19 +145,17 @@ type Querier interface {
 	// Stores a compile result. The key is a content address, so a row already
 	// there holds the same result: a concurrent identical compile leaves it.
 	PutCompileArtifact(ctx context.Context, arg PutCompileArtifactParams) error
-	// Grows a deployment's reservation to amount for a fee bump, within the
-	// budget, under the spend lock. Admitted is true when the reservation now
-	// covers amount (or the deployment has none to grow: it signed before
-	// budgets existed).
-	RaiseSpendReservation(ctx context.Context, arg RaiseSpendReservationParams) (RaiseSpendReservationRow, error)
 	// The deployment ended without paying (failed or cancelled before anything
 	// was mined): its reservation stops counting.
 	ReleaseSpend(ctx context.Context, deploymentID uuid.UUID) error
-	// Admits a deployment's worst-case fee against its user's budget on the
-	// network and records the reservation, or answers admitted false and
+	// Holds a deployment's worst-case fee against its user's budget on the
+	// network: a new reservation when the deployment signs, grown to the new
+	// worst case when a fee bump replaces its transaction. Admitted false
 	// records nothing. The caller holds the spend lock (LockDeploymentForDeploy)
-	// so that used counts every reservation committed before. A null limit is
-	// no budget: the reservation is recorded for the accounts all the same.
+	// so that used counts every reservation committed before; the deployment's
+	// own reservation is counted once, at the larger of the old and new
+	// amounts. A null limit is no budget: the reservation is recorded for the
+	// accounts all the same.
 	ReserveSpend(ctx context.Context, arg ReserveSpendParams) (ReserveSpendRow, error)
 	// Scoped to the owner: 0 rows means no such key for this user. Revoking
 	// twice is harmless and keeps the first revocation time.

@@ -194,70 +194,6 @@ func (q *Queries) LockUserQuota(ctx context.Context, userID uuid.UUID) error {
 	return err
 }
 
-const raiseSpendReservation = `-- name: RaiseSpendReservation :one
-WITH budget AS (
-    SELECT COALESCE(b.limit_wei, $2::numeric) AS limit_wei,
-           COALESCE(b.period_seconds, $3::bigint) AS period_seconds
-    FROM (VALUES (1)) AS one (x)
-    LEFT JOIN spend_budgets b ON b.user_id = $4::uuid AND b.network = $5::text
-), used AS (
-    SELECT COALESCE(sum(r.reserved_wei + r.spent_wei), 0)::numeric AS used
-    FROM spend_reservations r, budget
-    WHERE r.user_id = $4::uuid AND r.network = $5::text
-      AND (r.state = 'reserved' OR r.created_at > now() - make_interval(secs => budget.period_seconds))
-), upd AS (
-    UPDATE spend_reservations r SET reserved_wei = GREATEST(r.reserved_wei, $6::numeric)
-    FROM budget, used
-    WHERE r.deployment_id = $1::uuid AND r.state = 'reserved'
-      AND (r.reserved_wei >= $6::numeric OR budget.limit_wei IS NULL
-           OR used.used - r.reserved_wei + $6::numeric <= budget.limit_wei)
-    RETURNING r.deployment_id
-)
-SELECT budget.limit_wei::numeric AS limit_wei, budget.period_seconds::bigint AS period_seconds, used.used::numeric AS used,
-       (EXISTS (SELECT 1 FROM upd) OR NOT EXISTS (
-           SELECT 1 FROM spend_reservations WHERE deployment_id = $1::uuid AND state = 'reserved'))::boolean AS admitted
-FROM budget, used
-`
-
-type RaiseSpendReservationParams struct {
-	DeploymentID         uuid.UUID
-	DefaultLimitWei      pgtype.Numeric
-	DefaultPeriodSeconds int64
-	UserID               uuid.UUID
-	Network              string
-	Amount               pgtype.Numeric
-}
-
-type RaiseSpendReservationRow struct {
-	LimitWei      pgtype.Numeric
-	PeriodSeconds int64
-	Used          pgtype.Numeric
-	Admitted      bool
-}
-
-// Grows a deployment's reservation to amount for a fee bump, within the
-// budget, under the spend lock. Admitted is true when the reservation now
-// covers amount (or the deployment has none to grow: it signed before
-// budgets existed).
-func (q *Queries) RaiseSpendReservation(ctx context.Context, arg RaiseSpendReservationParams) (RaiseSpendReservationRow, error) {
-	row := q.db.QueryRow(ctx, raiseSpendReservation,
-		arg.DeploymentID,
-		arg.DefaultLimitWei,
-		arg.DefaultPeriodSeconds,
-		arg.UserID,
-		arg.Network,
-		arg.Amount,
-	)
-	var i RaiseSpendReservationRow
-	err := row.Scan(
-		&i.LimitWei,
-		&i.PeriodSeconds,
-		&i.Used,
-		&i.Admitted,
-	)
-	return i, err
-}
-
 const releaseSpend = `-- name: ReleaseSpend :exec
 UPDATE spend_reservations
 SET reserved_wei = 0, state = 'released', ended_at = now()
@@ -278,7 +214,8 @@ WITH budget AS (
     FROM (VALUES (1)) AS one (x)
     LEFT JOIN spend_budgets b ON b.user_id = $3::uuid AND b.network = $4::text
 ), used AS (
-    SELECT COALESCE(sum(r.reserved_wei + r.spent_wei), 0)::numeric AS used
+    SELECT COALESCE(sum(r.reserved_wei + r.spent_wei), 0)::numeric AS used,
+           COALESCE(sum(r.reserved_wei) FILTER (WHERE r.deployment_id = $5::uuid), 0)::numeric AS mine
     FROM spend_reservations r, budget
     WHERE r.user_id = $3::uuid AND r.network = $4::text
       AND (r.state = 'reserved' OR r.created_at > now() - make_interval(secs => budget.period_seconds))
@@ -286,7 +223,11 @@ WITH budget AS (
     INSERT INTO spend_reservations (deployment_id, user_id, network, reserved_wei)
     SELECT $5::uuid, $3::uuid, $4::text, $6::numeric
     FROM budget, used
-    WHERE budget.limit_wei IS NULL OR used.used + $6::numeric <= budget.limit_wei
+    WHERE budget.limit_wei IS NULL OR used.mine >= $6::numeric
+       OR used.used - used.mine + $6::numeric <= budget.limit_wei
+    ON CONFLICT (deployment_id) DO UPDATE
+    SET reserved_wei = GREATEST(spend_reservations.reserved_wei, EXCLUDED.reserved_wei)
+    WHERE spend_reservations.state = 'reserved'
     RETURNING deployment_id
 )
 SELECT budget.limit_wei::numeric AS limit_wei, budget.period_seconds::bigint AS period_seconds, used.used::numeric AS used,
@@ -310,11 +251,14 @@ type ReserveSpendRow struct {
 	Admitted      bool
 }
 
-// Admits a deployment's worst-case fee against its user's budget on the
-// network and records the reservation, or answers admitted false and
+// Holds a deployment's worst-case fee against its user's budget on the
+// network: a new reservation when the deployment signs, grown to the new
+// worst case when a fee bump replaces its transaction. Admitted false
 // records nothing. The caller holds the spend lock (LockDeploymentForDeploy)
-// so that used counts every reservation committed before. A null limit is
-// no budget: the reservation is recorded for the accounts all the same.
+// so that used counts every reservation committed before; the deployment's
+// own reservation is counted once, at the larger of the old and new
+// amounts. A null limit is no budget: the reservation is recorded for the
+// accounts all the same.
 func (q *Queries) ReserveSpend(ctx context.Context, arg ReserveSpendParams) (ReserveSpendRow, error) {
 	row := q.db.QueryRow(ctx, reserveSpend,
 		arg.DefaultLimitWei,

@@ -1,16 +1,20 @@
 -- name: ReserveSpend :one
--- Admits a deployment's worst-case fee against its user's budget on the
--- network and records the reservation, or answers admitted false and
+-- Holds a deployment's worst-case fee against its user's budget on the
+-- network: a new reservation when the deployment signs, grown to the new
+-- worst case when a fee bump replaces its transaction. Admitted false
 -- records nothing. The caller holds the spend lock (LockDeploymentForDeploy)
--- so that used counts every reservation committed before. A null limit is
--- no budget: the reservation is recorded for the accounts all the same.
+-- so that used counts every reservation committed before; the deployment's
+-- own reservation is counted once, at the larger of the old and new
+-- amounts. A null limit is no budget: the reservation is recorded for the
+-- accounts all the same.
 WITH budget AS (
     SELECT COALESCE(b.limit_wei, sqlc.narg(default_limit_wei)::numeric) AS limit_wei,
            COALESCE(b.period_seconds, sqlc.arg(default_period_seconds)::bigint) AS period_seconds
     FROM (VALUES (1)) AS one (x)
     LEFT JOIN spend_budgets b ON b.user_id = sqlc.arg(user_id)::uuid AND b.network = sqlc.arg(network)::text
 ), used AS (
-    SELECT COALESCE(sum(r.reserved_wei + r.spent_wei), 0)::numeric AS used
+    SELECT COALESCE(sum(r.reserved_wei + r.spent_wei), 0)::numeric AS used,
+           COALESCE(sum(r.reserved_wei) FILTER (WHERE r.deployment_id = sqlc.arg(deployment_id)::uuid), 0)::numeric AS mine
     FROM spend_reservations r, budget
     WHERE r.user_id = sqlc.arg(user_id)::uuid AND r.network = sqlc.arg(network)::text
       AND (r.state = 'reserved' OR r.created_at > now() - make_interval(secs => budget.period_seconds))
@@ -18,39 +22,15 @@ WITH budget AS (
     INSERT INTO spend_reservations (deployment_id, user_id, network, reserved_wei)
     SELECT sqlc.arg(deployment_id)::uuid, sqlc.arg(user_id)::uuid, sqlc.arg(network)::text, sqlc.arg(amount)::numeric
     FROM budget, used
-    WHERE budget.limit_wei IS NULL OR used.used + sqlc.arg(amount)::numeric <= budget.limit_wei
+    WHERE budget.limit_wei IS NULL OR used.mine >= sqlc.arg(amount)::numeric
+       OR used.used - used.mine + sqlc.arg(amount)::numeric <= budget.limit_wei
+    ON CONFLICT (deployment_id) DO UPDATE
+    SET reserved_wei = GREATEST(spend_reservations.reserved_wei, EXCLUDED.reserved_wei)
+    WHERE spend_reservations.state = 'reserved'
     RETURNING deployment_id
 )
 SELECT budget.limit_wei::numeric AS limit_wei, budget.period_seconds::bigint AS period_seconds, used.used::numeric AS used,
        EXISTS (SELECT 1 FROM ins) AS admitted
-FROM budget, used;
-
--- name: RaiseSpendReservation :one
--- Grows a deployment's reservation to amount for a fee bump, within the
--- budget, under the spend lock. Admitted is true when the reservation now
--- covers amount (or the deployment has none to grow: it signed before
--- budgets existed).
-WITH budget AS (
-    SELECT COALESCE(b.limit_wei, sqlc.narg(default_limit_wei)::numeric) AS limit_wei,
-           COALESCE(b.period_seconds, sqlc.arg(default_period_seconds)::bigint) AS period_seconds
-    FROM (VALUES (1)) AS one (x)
-    LEFT JOIN spend_budgets b ON b.user_id = sqlc.arg(user_id)::uuid AND b.network = sqlc.arg(network)::text
-), used AS (
-    SELECT COALESCE(sum(r.reserved_wei + r.spent_wei), 0)::numeric AS used
-    FROM spend_reservations r, budget
-    WHERE r.user_id = sqlc.arg(user_id)::uuid AND r.network = sqlc.arg(network)::text
-      AND (r.state = 'reserved' OR r.created_at > now() - make_interval(secs => budget.period_seconds))
-), upd AS (
-    UPDATE spend_reservations r SET reserved_wei = GREATEST(r.reserved_wei, sqlc.arg(amount)::numeric)
-    FROM budget, used
-    WHERE r.deployment_id = sqlc.arg(deployment_id)::uuid AND r.state = 'reserved'
-      AND (r.reserved_wei >= sqlc.arg(amount)::numeric OR budget.limit_wei IS NULL
-           OR used.used - r.reserved_wei + sqlc.arg(amount)::numeric <= budget.limit_wei)
-    RETURNING r.deployment_id
-)
-SELECT budget.limit_wei::numeric AS limit_wei, budget.period_seconds::bigint AS period_seconds, used.used::numeric AS used,
-       (EXISTS (SELECT 1 FROM upd) OR NOT EXISTS (
-           SELECT 1 FROM spend_reservations WHERE deployment_id = sqlc.arg(deployment_id)::uuid AND state = 'reserved'))::boolean AS admitted
 FROM budget, used;
 
 -- name: SettleSpend :exec

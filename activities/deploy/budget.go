@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"time"
@@ -37,11 +38,12 @@ func withHeadroom(ctx context.Context, b chain.Backend, estimate uint64) (uint64
 	}
 }
 
-// reserve admits the deployment's worst-case fee against its user's budget
-// on n, on q's signing transaction, whose LockDeploymentForDeploy holds the
-// user's spend lock: concurrent deployments on any number of workers never
-// reserve more than the budget, and the reservation commits with the
-// signed bytes and the nonce or not at all.
+// reserve holds the deployment's worst-case fee against its user's budget
+// on n, on q's signing (or fee bump) transaction, whose
+// LockDeploymentForDeploy holds the user's spend lock: concurrent
+// deployments on any number of workers never reserve more than the budget,
+// and the reservation commits with the signed bytes and the nonce or not at
+// all. A refusal says why, naming the budget.
 func (a *Activities) reserve(ctx context.Context, q *db.Queries, d db.Deployment, tier string, n chain.Network, worst *big.Int) error {
 	limit, period := spend.Defaults(a.Networks, tier, n)
 	r, err := q.ReserveSpend(ctx, db.ReserveSpendParams{
@@ -54,36 +56,27 @@ func (a *Activities) reserve(ctx context.Context, q *db.Queries, d db.Deployment
 	if r.Admitted {
 		return nil
 	}
-	return permanent(ErrTypeBudget, a.overBudget(ctx, q, d.UserID, tier, n, worst, time.Duration(r.PeriodSeconds)*time.Second))
+	return a.overBudget(ctx, q, d.UserID, tier, n, worst, time.Duration(r.PeriodSeconds)*time.Second)
 }
 
-// raiseReservation grows the reservation of a deployment to a fee bump's
-// worst case. A bump the budget cannot cover is not made: the transaction
-// waits at its current fees (ok false, with the message saying why).
-func (a *Activities) raiseReservation(ctx context.Context, q *db.Queries, d db.Deployment, tier string, n chain.Network, worst *big.Int) (bool, string, error) {
-	limit, period := spend.Defaults(a.Networks, tier, n)
-	r, err := q.RaiseSpendReservation(ctx, db.RaiseSpendReservationParams{
-		DefaultLimitWei: limit, DefaultPeriodSeconds: period,
-		UserID: d.UserID, Network: n.Name, DeploymentID: d.ID, Amount: db.Wei(worst),
-	})
-	if err != nil {
-		return false, "", fmt.Errorf("raise spend reservation: %w", err)
-	}
-	if r.Admitted {
-		return true, "", nil
-	}
-	why := a.overBudget(ctx, q, d.UserID, tier, n, worst, time.Duration(r.PeriodSeconds)*time.Second)
-	return false, "not replaced with higher fees: " + why.Error() + "; waiting at the current fees", nil
-}
+// errOverBudget is a reservation the budget refused (errors.Is matches the
+// worded refusals of overBudget).
+var errOverBudget = errors.New("over the spend budget")
+
+// overBudgetError words a refusal for the user.
+type overBudgetError string
+
+func (e overBudgetError) Error() string        { return string(e) }
+func (e overBudgetError) Is(target error) bool { return target == errOverBudget }
 
 // overBudget words a refusal by the budget.
 func (a *Activities) overBudget(ctx context.Context, q *db.Queries, user uuid.UUID, tier string, n chain.Network, worst *big.Int, period time.Duration) error {
 	st, err := spend.Lookup(ctx, q, a.Networks, user, tier, n)
 	if err != nil {
 		a.logger().WarnContext(ctx, "read spend budget for a refusal", "err", err)
-		return fmt.Errorf("the deployment may cost up to %s wei, more than is left of the spend budget per %s on %s", worst, period, n.Name)
+		return overBudgetError(fmt.Sprintf("the deployment may cost up to %s wei, more than is left of the spend budget per %s on %s", worst, period, n.Name))
 	}
-	return fmt.Errorf("the deployment may cost up to %s wei, more than is left of its %s", worst, st.Describe())
+	return overBudgetError(fmt.Sprintf("the deployment may cost up to %s wei, more than is left of its %s", worst, st.Describe()))
 }
 
 // settleReceipt settles a deployment's reservation to what its mined

@@ -287,9 +287,13 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 			return fmt.Errorf("decode stored transaction: %w", err)
 		}
 		worst := new(big.Int).Mul(new(big.Int).SetUint64(prev.Gas()), fees.MaxFeePerGas)
-		if ok, msg, err := a.raiseReservation(ctx, q, d, locked.UserTier, n, worst); err != nil || !ok {
-			exhausted = err == nil
-			res = BumpResult{Message: msg}
+		// A bump the budget cannot cover is not made: the transaction
+		// waits at its current fees.
+		if err := a.reserve(ctx, q, d, locked.UserTier, n, worst); errors.Is(err, errOverBudget) {
+			exhausted = true
+			res = BumpResult{Message: "not replaced with higher fees: " + err.Error() + "; waiting at the current fees"}
+			return nil
+		} else if err != nil {
 			return err
 		}
 		chainID := new(big.Int).SetUint64(n.ChainID)

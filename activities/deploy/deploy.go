@@ -275,6 +275,9 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		}
 		if !a.skipSpend {
 			if err := a.reserve(ctx, q, d, locked.UserTier, n, worst); err != nil {
+				if errors.Is(err, errOverBudget) {
+					return permanent(ErrTypeBudget, err)
+				}
 				return err
 			}
 		}
