@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"math/big"
 	"os/exec"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/spend"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
@@ -155,4 +158,40 @@ func TestBudgetHoldsAcrossTwoWorkers(t *testing.T) {
 		t.Fatalf("signer nonce %d, want %d: refused deployments take no nonce", got, nonce0+uint64(confirmed))
 	}
 	t.Logf("budget %s wei (%.1f worst cases after the probe): %d confirmed, %d refused", budget, 2.5, confirmed, refused)
+}
+
+// TestMeShowsBudgetsAndNetworksByTier goes through the API as serve wires
+// it: GET /api/v1/me answers the caller's budget on each network their
+// tier may use, and a free user sees and may deploy to the dev chain only.
+func TestMeShowsBudgetsAndNetworksByTier(t *testing.T) {
+	nets := chain.Config{Networks: []chain.Network{
+		{Name: "dev", ChainID: 31337, RPCURLs: []string{"http://127.0.0.1:1"}, Confirmations: 1},
+		{Name: "sepolia", ChainID: 11155111, RPCURLs: []string{"http://127.0.0.1:1"}, Confirmations: 3},
+	}}
+	srv := serveTestAPI(t, testIdentity(t), apiDeps{Networks: nets, Logger: slog.New(slog.DiscardHandler)})
+	api := srv.URL + "/api/v1"
+	token := registerAndLogin(t, api, "budget@example.com")
+
+	code, me, _ := callJSON(t, "GET", api+"/me", token, nil)
+	if code != 200 {
+		t.Fatalf("me = %d %v", code, me)
+	}
+	budgets, _ := me["budgets"].([]any)
+	if len(budgets) != 1 {
+		t.Fatalf("budgets = %v, want dev only", me["budgets"])
+	}
+	b, _ := budgets[0].(map[string]any)
+	if b["network"] != "dev" || b["limitWei"] != "1000000000000000000" || b["spentWei"] != "0" || b["reservedWei"] != "0" || b["period"] != "86400s" {
+		t.Fatalf("dev budget = %v", b)
+	}
+	code, body, _ := callJSON(t, "GET", api+"/networks", token, nil)
+	if code != 200 || len(body["networks"].([]any)) != 1 {
+		t.Fatalf("networks = %d %v", code, body)
+	}
+	code, body, _ = callJSON(t, "POST", api+"/contracts/deploy", token, map[string]any{
+		"network": "sepolia", "source": storeSource, "contractName": "Store", "constructorArgs": []any{"5", "0x00000000000000000000000000000000000000a1"},
+	})
+	if code != 403 || !strings.Contains(fmt.Sprint(body["message"]), `network "sepolia" is not open to the free tier`) {
+		t.Fatalf("deploy to sepolia as free = %d %v", code, body)
+	}
 }
