@@ -38,6 +38,9 @@ chromium-bin:
 
 ## build: the one binary, with the web console built and embedded.
 build: node-deps web-build
+	@if [ ! -x $(BIN) ]; then \
+		echo "building $(BIN): the first build compiles the embedded Temporal server, its Web UI and go-ethereum"; \
+		echo "(about 10 minutes on a fresh 2-core machine, mostly after the 'go: downloading' lines; later builds take seconds)"; fi
 	$(GO) build -o $(BIN) ./cmd/slipway
 
 ## web-build: the console's assets into web/dist (committed, embedded by package web).

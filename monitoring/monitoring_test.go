@@ -26,34 +26,34 @@ var exported = map[string]source{
 	"slipway_ratelimit_rejected_total":      in("server/ratelimit/ratelimit.go", `"slipway_ratelimit_rejected_total"`),
 	"slipway_rate_limit_errors_total":       in("server/ratelimit/ratelimit.go", `"slipway_rate_limit_errors_total"`),
 
-	// Worker (activities/metrics).
-	"slipway_deployments_finished_total":           in("activities/metrics/metrics.go", `"slipway_deployments_finished_total"`),
-	"slipway_deployment_stage_seconds":             in("activities/metrics/metrics.go", `"slipway_deployment_stage_seconds"`),
-	"slipway_deployment_gas_used_total":            in("activities/metrics/metrics.go", `"slipway_deployment_gas_used_total"`),
-	"slipway_deployment_fee_paid_wei_total":        in("activities/metrics/metrics.go", `"slipway_deployment_fee_paid_wei_total"`),
-	"slipway_fee_bumps_total":                      in("activities/metrics/metrics.go", `"slipway_fee_bumps_total"`),
-	"slipway_fee_bumps_exhausted_total":            in("activities/metrics/metrics.go", `"slipway_fee_bumps_exhausted_total"`),
-	"slipway_reorgs_total":                         in("activities/metrics/metrics.go", `"slipway_reorgs_total"`),
-	"slipway_nonce_gaps_repaired_total":            in("activities/metrics/metrics.go", `"slipway_nonce_gaps_repaired_total"`),
-	"slipway_signer_balance_wei":                   in("activities/metrics/metrics.go", `"slipway_signer_balance_wei"`),
-	"slipway_signer_min_balance_wei":               in("activities/metrics/metrics.go", `"slipway_signer_min_balance_wei"`),
-	"slipway_deployments_active":                   in("activities/metrics/metrics.go", `"slipway_deployments_active"`),
-	"slipway_deployment_oldest_active_age_seconds": in("activities/metrics/metrics.go", `"slipway_deployment_oldest_active_age_seconds"`),
-	"slipway_compile_cache_requests_total":         in("activities/metrics/metrics.go", `"slipway_compile_cache_requests_total"`),
-	"slipway_solc_pool_queue_depth":                in("activities/metrics/metrics.go", `"slipway_solc_pool_queue_depth"`),
-	"slipway_solc_worker_restarts_total":           in("activities/metrics/metrics.go", `"slipway_solc_worker_restarts_total"`),
+	// Worker (internal/metrics).
+	"slipway_deployments_finished_total":           in("internal/metrics/metrics.go", `"slipway_deployments_finished_total"`),
+	"slipway_deployment_stage_seconds":             in("internal/metrics/metrics.go", `"slipway_deployment_stage_seconds"`),
+	"slipway_deployment_gas_used_total":            in("internal/metrics/metrics.go", `"slipway_deployment_gas_used_total"`),
+	"slipway_deployment_fee_paid_wei_total":        in("internal/metrics/metrics.go", `"slipway_deployment_fee_paid_wei_total"`),
+	"slipway_fee_bumps_total":                      in("internal/metrics/metrics.go", `"slipway_fee_bumps_total"`),
+	"slipway_fee_bumps_exhausted_total":            in("internal/metrics/metrics.go", `"slipway_fee_bumps_exhausted_total"`),
+	"slipway_reorgs_total":                         in("internal/metrics/metrics.go", `"slipway_reorgs_total"`),
+	"slipway_nonce_gaps_repaired_total":            in("internal/metrics/metrics.go", `"slipway_nonce_gaps_repaired_total"`),
+	"slipway_signer_balance_wei":                   in("internal/metrics/metrics.go", `"slipway_signer_balance_wei"`),
+	"slipway_signer_min_balance_wei":               in("internal/metrics/metrics.go", `"slipway_signer_min_balance_wei"`),
+	"slipway_deployments_active":                   in("internal/metrics/metrics.go", `"slipway_deployments_active"`),
+	"slipway_deployment_oldest_active_age_seconds": in("internal/metrics/metrics.go", `"slipway_deployment_oldest_active_age_seconds"`),
+	"slipway_compile_cache_requests_total":         in("internal/metrics/metrics.go", `"slipway_compile_cache_requests_total"`),
+	"slipway_solc_pool_queue_depth":                in("internal/metrics/metrics.go", `"slipway_solc_pool_queue_depth"`),
+	"slipway_solc_worker_restarts_total":           in("internal/metrics/metrics.go", `"slipway_solc_worker_restarts_total"`),
 
 	// pgx pool statistics, on the API server and the worker.
-	"slipway_db_pool_acquired_conns":             in("activities/metrics/postgres.go", `"slipway_db_pool_"`, `"acquired_conns"`),
-	"slipway_db_pool_idle_conns":                 in("activities/metrics/postgres.go", `"slipway_db_pool_"`, `"idle_conns"`),
-	"slipway_db_pool_total_conns":                in("activities/metrics/postgres.go", `"slipway_db_pool_"`, `"total_conns"`),
-	"slipway_db_pool_constructing_conns":         in("activities/metrics/postgres.go", `"slipway_db_pool_"`, `"constructing_conns"`),
-	"slipway_db_pool_max_conns":                  in("activities/metrics/postgres.go", `"slipway_db_pool_"`, `"max_conns"`),
-	"slipway_db_pool_acquires_total":             in("activities/metrics/postgres.go", `"slipway_db_pool_"`, `"acquires_total"`),
-	"slipway_db_pool_empty_acquires_total":       in("activities/metrics/postgres.go", `"slipway_db_pool_"`, `"empty_acquires_total"`),
-	"slipway_db_pool_canceled_acquires_total":    in("activities/metrics/postgres.go", `"slipway_db_pool_"`, `"canceled_acquires_total"`),
-	"slipway_db_pool_acquire_seconds_total":      in("activities/metrics/postgres.go", `"slipway_db_pool_"`, `"acquire_seconds_total"`),
-	"slipway_db_pool_acquire_wait_seconds_total": in("activities/metrics/postgres.go", `"slipway_db_pool_"`, `"acquire_wait_seconds_total"`),
+	"slipway_db_pool_acquired_conns":             in("internal/metrics/postgres.go", `"slipway_db_pool_"`, `"acquired_conns"`),
+	"slipway_db_pool_idle_conns":                 in("internal/metrics/postgres.go", `"slipway_db_pool_"`, `"idle_conns"`),
+	"slipway_db_pool_total_conns":                in("internal/metrics/postgres.go", `"slipway_db_pool_"`, `"total_conns"`),
+	"slipway_db_pool_constructing_conns":         in("internal/metrics/postgres.go", `"slipway_db_pool_"`, `"constructing_conns"`),
+	"slipway_db_pool_max_conns":                  in("internal/metrics/postgres.go", `"slipway_db_pool_"`, `"max_conns"`),
+	"slipway_db_pool_acquires_total":             in("internal/metrics/postgres.go", `"slipway_db_pool_"`, `"acquires_total"`),
+	"slipway_db_pool_empty_acquires_total":       in("internal/metrics/postgres.go", `"slipway_db_pool_"`, `"empty_acquires_total"`),
+	"slipway_db_pool_canceled_acquires_total":    in("internal/metrics/postgres.go", `"slipway_db_pool_"`, `"canceled_acquires_total"`),
+	"slipway_db_pool_acquire_seconds_total":      in("internal/metrics/postgres.go", `"slipway_db_pool_"`, `"acquire_seconds_total"`),
+	"slipway_db_pool_acquire_wait_seconds_total": in("internal/metrics/postgres.go", `"slipway_db_pool_"`, `"acquire_wait_seconds_total"`),
 }
 
 type source struct {
@@ -64,7 +64,7 @@ type source struct {
 func in(file string, literals ...string) source { return source{file, literals} }
 
 // temporalSDK are the Temporal SDK's metrics that the rules and the
-// dashboard query, as the worker exports them (activities/metrics/
+// dashboard query, as the worker exports them (internal/metrics/
 // temporal.go: Temporal's Prometheus naming adds _total to counters and
 // _seconds to timers, which are histograms), with the SDK's own name.
 var temporalSDK = map[string]string{

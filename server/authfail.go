@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+
+	"github.com/slipway-dev/slipway/server/callctx"
 )
 
 // DefaultAuthFailuresPerMinute is how many failed authentications a client
@@ -156,13 +158,13 @@ func (l *failureLimiter) record(ctx context.Context, info *requestInfo, reason s
 // credentials costs no lookup, and failed logins and refreshes are the auth
 // routes' own per-address limit's business.
 var chargedFailures = map[string]bool{
-	AuthFailureMalformedCredentials: true,
-	AuthFailureInvalidToken:         true,
-	AuthFailureExpiredToken:         true,
-	AuthFailureRevokedSession:       true,
-	AuthFailureInvalidAPIKey:        true,
-	AuthFailureRevokedAPIKey:        true,
-	AuthFailureUserGone:             true,
+	callctx.AuthFailureMalformedCredentials: true,
+	callctx.AuthFailureInvalidToken:         true,
+	callctx.AuthFailureExpiredToken:         true,
+	callctx.AuthFailureRevokedSession:       true,
+	callctx.AuthFailureInvalidAPIKey:        true,
+	callctx.AuthFailureRevokedAPIKey:        true,
+	callctx.AuthFailureUserGone:             true,
 }
 
 // hasCredentials reports whether a request carries anything authentication

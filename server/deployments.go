@@ -265,7 +265,7 @@ func (s *deploymentService) create(ctx context.Context, msg *slipwayv1.CreateDep
 			UserID:                user,
 			Network:               net.Name,
 			ContractName:          plan.contractName,
-			RequiredConfirmations: int32(min(confirmations, 1<<31-1)), //nolint:gosec // bounded by validation (≤ 1000) and min.
+			RequiredConfirmations: int32(min(confirmations, 1<<31-1)), // bounded by validation (≤ 1000) and min.
 			CompilerVersion:       plan.compilerVersion,
 			WorkflowID:            "deployment-" + id.String(),
 			Request:               request,
@@ -302,7 +302,7 @@ func (s *deploymentService) create(ctx context.Context, msg *slipwayv1.CreateDep
 			if ctx.Err() != nil {
 				return fmt.Errorf("start workflow %s: %w", d.WorkflowID, ctx.Err())
 			}
-			s.logger.ErrorContext(ctx, "start deployment workflow", slog.String("workflow_id", d.WorkflowID), slog.Any("error", err))
+			s.logger.ErrorContext(ctx, "start deployment workflow", slog.String("workflow_id", d.WorkflowID), slog.Any("err", err))
 			return fmt.Errorf("%w %s; try again", errWorkflowStart, d.WorkflowID)
 		}
 		out = d
@@ -453,7 +453,7 @@ func (s *deploymentService) cancel(ctx context.Context, rawID string) (db.Deploy
 	}
 	if err := s.wf.Cancel(ctx, d.WorkflowID); err != nil {
 		s.logger.WarnContext(ctx, "cancel deployment workflow; the deployment is CANCELLED and its workflow stops at its next step",
-			slog.String("workflow_id", d.WorkflowID), slog.Any("error", err))
+			slog.String("workflow_id", d.WorkflowID), slog.Any("err", err))
 	}
 	return d, nil
 }

@@ -12,6 +12,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/server/callctx"
 	"github.com/slipway-dev/slipway/server/identity"
 )
 
@@ -76,7 +77,7 @@ func auditDeployment(ctx context.Context, q *db.Queries, action string, d db.Dep
 	uid := d.UserID
 	if _, err := q.InsertAuditLog(ctx, db.InsertAuditLogParams{
 		ActorUserID: &uid, ActorKind: kind, Action: action, ResourceType: "deployment", ResourceID: d.ID.String(),
-		Details: details, ClientIP: m.ip, UserAgent: m.userAgent, RequestID: RequestID(ctx),
+		Details: details, ClientIP: m.ip, UserAgent: m.userAgent, RequestID: callctx.RequestID(ctx),
 	}); err != nil {
 		return fmt.Errorf("write audit row: %w", err)
 	}

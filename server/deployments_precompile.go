@@ -61,7 +61,7 @@ func (s *deploymentService) checkSource(ctx context.Context, msg *slipwayv1.Crea
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		s.logger.WarnContext(ctx, "pre-deploy compile did not finish; the workflow will check the sources", slog.Any("error", err))
+		s.logger.WarnContext(ctx, "pre-deploy compile did not finish; the workflow will check the sources", slog.Any("err", err))
 		return nil
 	}
 	for _, c := range res.GetContracts() {

@@ -181,7 +181,7 @@ func (e *edge) bufferBody(rec *recorder, r *http.Request, info *requestInfo) boo
 func (e *edge) finish(rec *recorder, r *http.Request, info *requestInfo, start time.Time) {
 	p := recover()
 	if p != nil {
-		if p == http.ErrAbortHandler { //nolint:errorlint // net/http compares the sentinel itself.
+		if p == http.ErrAbortHandler { // net/http compares the sentinel itself.
 			e.observe(rec, r, info, start)
 			panic(p)
 		}
@@ -268,7 +268,7 @@ func (e *edge) normalize(rec *recorder, r *http.Request, info *requestInfo) {
 		var c connect.Code
 		switch {
 		case json.Unmarshal(st.Code, &n) == nil && n > 0 && n <= int(connect.CodeUnauthenticated):
-			code = connect.Code(n) //nolint:gosec // range checked.
+			code = connect.Code(n) // range checked.
 		case c.UnmarshalText(bytes.Trim(st.Code, `"`)) == nil:
 			code = c
 		}
@@ -284,7 +284,7 @@ func (e *edge) normalize(rec *recorder, r *http.Request, info *requestInfo) {
 			// bad base64): whatever code they chose, the request is wrong.
 			status, code, msg = http.StatusBadRequest, connect.CodeInvalidArgument, "invalid request: "+msg
 		} else {
-			e.logger.ErrorContext(r.Context(), "answer failed after the handler", slog.String("error", msg))
+			e.logger.ErrorContext(r.Context(), "answer failed after the handler", slog.String("err", msg))
 			status, code, msg = http.StatusInternalServerError, connect.CodeInternal, internalError(r.Context()).Message()
 		}
 	}
@@ -338,7 +338,7 @@ func (e *edge) observe(rec *recorder, r *http.Request, info *requestInfo, start 
 	case info.codeSet:
 	case rec.grpcStatus() != "":
 		if n, err := strconv.Atoi(rec.grpcStatus()); err == nil && n != 0 {
-			code = connect.Code(n).String() //nolint:gosec // Code formats any value.
+			code = connect.Code(n).String() // Code formats any value.
 		}
 	case status >= 400:
 		code = codeForHTTPStatus(status, isRPCPath(rec.path)).String()

@@ -15,6 +15,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/compile"
 	"github.com/slipway-dev/slipway/activities/generate"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/server/callctx"
 )
 
 // errNotAvailable is what a handler returns for a capability this build does
@@ -75,7 +76,7 @@ func toConnectError(ctx context.Context, logger *slog.Logger, procedure string, 
 			return connect.NewError(d.code, err)
 		}
 	}
-	logger.ErrorContext(ctx, "rpc failed", slog.String("procedure", procedure), slog.Any("error", err))
+	logger.ErrorContext(ctx, "rpc failed", slog.String("procedure", procedure), slog.Any("err", err))
 	return internalError(ctx)
 }
 
@@ -98,7 +99,7 @@ func compileFailure(ctx context.Context, logger *slog.Logger, ce *compile.Compil
 	if err != nil {
 		// Only a broken proto registry gets here; the message still says
 		// what failed.
-		logger.ErrorContext(ctx, "encode compile diagnostics", slog.Any("error", err))
+		logger.ErrorContext(ctx, "encode compile diagnostics", slog.Any("err", err))
 		return cerr
 	}
 	cerr.AddDetail(detail)
@@ -125,7 +126,7 @@ func clampUint32(n int) uint32 {
 // request id that finds the details in the logs.
 func internalError(ctx context.Context) *connect.Error {
 	msg := "internal error"
-	if id := RequestID(ctx); id != "" {
+	if id := callctx.RequestID(ctx); id != "" {
 		msg += " (request id " + id + ")"
 	}
 	return connect.NewError(connect.CodeInternal, errors.New(msg))

@@ -136,7 +136,7 @@ wait:
 	}
 	for _, res := range results {
 		if res.err != nil {
-			r.logger.WarnContext(ctx, "readiness check failing", slog.String("check", res.name), slog.Any("error", res.err))
+			r.logger.WarnContext(ctx, "readiness check failing", slog.String("check", res.name), slog.Any("err", res.err))
 		}
 	}
 	if r.gauge != nil {

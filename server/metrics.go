@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/slipway-dev/slipway/server/callctx"
 )
 
 // metrics are the request metrics, observed at the edge so that requests the
@@ -48,7 +50,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		Namespace: "slipway",
 		Subsystem: "auth",
 		Name:      "failures_total",
-		Help:      "Requests refused for their credentials, and failed logins and refreshes, by reason (one of a fixed set; see server.AuthFailureReasons).",
+		Help:      "Requests refused for their credentials, and failed logins and refreshes, by reason (one of a fixed set; see callctx.AuthFailureReasons).",
 	}, []string{"reason"})
 	authThrottled := prometheus.NewCounter(prometheus.CounterOpts{
 		Namespace: "slipway",
@@ -80,85 +82,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	// Every reason has a series from the start, so that rate() over a
 	// reason that has not happened yet reads 0 rather than nothing.
-	for _, r := range AuthFailureReasons {
+	for _, r := range callctx.AuthFailureReasons {
 		authFailures.WithLabelValues(r)
 	}
 	return &metrics{requests: requests, duration: duration, authFailures: authFailures, authThrottled: authThrottled, ready: ready}, nil
 }
 
-// Reasons of slipway_auth_failures_total. They are what the server can
-// tell apart without extra work on the refusal path; the client is told
-// less (an unknown email and a wrong password get the same answer).
-const (
-	// AuthFailureMissingCredentials: a protected procedure called with
-	// neither Authorization nor X-API-Key.
-	AuthFailureMissingCredentials = "missing_credentials"
-	// AuthFailureMalformedCredentials: an Authorization header of another
-	// scheme than Bearer, or both a bearer token and an API key.
-	AuthFailureMalformedCredentials = "malformed_credentials"
-	// AuthFailureInvalidToken: an access token that does not verify
-	// (signature, issuer, audience, algorithm, shape).
-	AuthFailureInvalidToken = "invalid_token"
-	// AuthFailureExpiredToken: a well-signed access token past its exp.
-	AuthFailureExpiredToken = "expired_token"
-	// AuthFailureRevokedSession: a valid access token of a session that
-	// was logged out, revoked for refresh-token reuse, or expired.
-	AuthFailureRevokedSession = "revoked_session"
-	// AuthFailureInvalidAPIKey: an API key that is malformed or unknown.
-	AuthFailureInvalidAPIKey = "invalid_api_key"
-	// AuthFailureRevokedAPIKey: a key that was valid until its owner
-	// revoked it.
-	AuthFailureRevokedAPIKey = "revoked_api_key"
-	// AuthFailureUserGone: a valid credential whose account was deleted.
-	AuthFailureUserGone = "user_gone"
-	// AuthFailureWrongPassword: a login for an existing account with the
-	// wrong password.
-	AuthFailureWrongPassword = "wrong_password"
-	// AuthFailureUnknownEmail: a login for an email with no account.
-	AuthFailureUnknownEmail = "unknown_email"
-	// AuthFailureInvalidRefreshToken: a refresh token that is malformed,
-	// unknown, expired or of an ended session.
-	AuthFailureInvalidRefreshToken = "invalid_refresh_token"
-	// AuthFailureReusedRefreshToken: a refresh token spent before; its
-	// session is revoked.
-	AuthFailureReusedRefreshToken = "reused_refresh_token"
-	// authFailureOther stands for any reason not in the list, so that a
-	// caller's mistake cannot mint label values.
-	authFailureOther = "other"
-)
-
-// AuthFailureReasons are the label values of slipway_auth_failures_total.
-var AuthFailureReasons = []string{
-	AuthFailureMissingCredentials, AuthFailureMalformedCredentials,
-	AuthFailureInvalidToken, AuthFailureExpiredToken, AuthFailureRevokedSession,
-	AuthFailureInvalidAPIKey, AuthFailureRevokedAPIKey, AuthFailureUserGone,
-	AuthFailureWrongPassword, AuthFailureUnknownEmail,
-	AuthFailureInvalidRefreshToken, AuthFailureReusedRefreshToken,
-}
-
-var knownAuthFailure = func() map[string]bool {
-	m := make(map[string]bool, len(AuthFailureReasons))
-	for _, r := range AuthFailureReasons {
-		m[r] = true
-	}
-	return m
-}()
-
-// RecordAuthFailure notes that the request ctx belongs to failed to
-// authenticate, for reason (one of AuthFailureReasons). The edge counts it
-// in slipway_auth_failures_total and logs it with the request as
-// auth_failure when the request ends, once per request. A failure of
-// credentials the client presented is also charged to the client address's
-// failed-authentication budget (see failureLimiter). Outside a request
-// served by New it does nothing.
-func RecordAuthFailure(ctx context.Context, reason string) {
-	info := requestInfoFrom(ctx)
-	if info == nil {
-		return
-	}
-	if !knownAuthFailure[reason] {
-		reason = authFailureOther
-	}
+// AuthFailed is callctx.Call's: it charges a failure of credentials the
+// client presented to its address's failed-authentication budget (see
+// failureLimiter) and keeps the reason for the request's metric and log line,
+// once per request.
+func (info *requestInfo) AuthFailed(ctx context.Context, reason string) {
 	if info.failures != nil {
 		info.failures.record(ctx, info, reason)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/telemetry"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server/callctx"
 )
 
 // requestLines answers the access log records ("request") for path.
@@ -224,7 +225,7 @@ func TestReadyGaugeRefreshedWithoutProbes(t *testing.T) {
 	assert.Contains(t, sb, `slipway_ready{check="postgres"} 1`)
 	assert.Contains(t, sb, `slipway_ready{check="chain:dev"} 0`)
 	// Every auth failure reason has a series before the first failure.
-	for _, r := range AuthFailureReasons {
+	for _, r := range callctx.AuthFailureReasons {
 		assert.Contains(t, sb, `slipway_auth_failures_total{reason="`+r+`"} 0`)
 	}
 }
@@ -235,27 +236,27 @@ func TestRecordAuthFailureBounded(t *testing.T) {
 		d.Interceptors = []connect.Interceptor{connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
 			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
 				reason := req.Header().Get("X-Reason")
-				RecordAuthFailure(ctx, reason)
+				callctx.RecordAuthFailure(ctx, reason)
 				return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("no"))
 			}
 		})}
 	})
 	client := slipwayv1connect.NewNetworkServiceClient(h1Client, env.srv.URL)
-	for _, reason := range []string{AuthFailureExpiredToken, AuthFailureExpiredToken, "attacker-chosen-" + strings.Repeat("x", 50)} {
+	for _, reason := range []string{callctx.AuthFailureExpiredToken, callctx.AuthFailureExpiredToken, "attacker-chosen-" + strings.Repeat("x", 50)} {
 		req := connect.NewRequest(&slipwayv1.ListNetworksRequest{})
 		req.Header().Set("X-Reason", reason)
 		_, err := client.ListNetworks(t.Context(), req)
 		require.Equal(t, connect.CodeUnauthenticated, connect.CodeOf(err))
 	}
-	v, _ := metricValue(t, env.registry, "slipway_auth_failures_total", "reason", AuthFailureExpiredToken)
+	v, _ := metricValue(t, env.registry, "slipway_auth_failures_total", "reason", callctx.AuthFailureExpiredToken)
 	assert.Equal(t, 2.0, v)
 	v, _ = metricValue(t, env.registry, "slipway_auth_failures_total", "reason", "other")
 	assert.Equal(t, 1.0, v)
 	lines := requestLines(t, env.logs, slipwayv1connect.NetworkServiceListNetworksProcedure)
 	require.Len(t, lines, 3)
-	assert.Equal(t, AuthFailureExpiredToken, lines[0]["auth_failure"])
+	assert.Equal(t, callctx.AuthFailureExpiredToken, lines[0]["auth_failure"])
 	// Outside a request it is a no-op, not a panic.
-	RecordAuthFailure(context.Background(), AuthFailureInvalidToken)
+	callctx.RecordAuthFailure(context.Background(), callctx.AuthFailureInvalidToken)
 }
 
 // Load balancers' gRPC health checks (grpc-go's own client, over h2c)

@@ -8,6 +8,8 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/slipway-dev/slipway/server/callctx"
 )
 
 // RequestIDHeader carries the request id in both directions, so a client can
@@ -63,21 +65,15 @@ type requestInfo struct {
 type requestInfoKey struct{}
 
 func withRequestInfo(ctx context.Context, info *requestInfo) context.Context {
-	return context.WithValue(ctx, requestInfoKey{}, info)
+	return callctx.With(context.WithValue(ctx, requestInfoKey{}, info), info)
 }
+
+// ID is callctx.Call's: the request id.
+func (info *requestInfo) ID() string { return info.id }
 
 func requestInfoFrom(ctx context.Context) *requestInfo {
 	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
 	return info
-}
-
-// RequestID answers the id of the request ctx belongs to, or "" outside a
-// request. Code that reports an error to a person should include it.
-func RequestID(ctx context.Context) string {
-	if info := requestInfoFrom(ctx); info != nil {
-		return info.id
-	}
-	return ""
 }
 
 // ClientAddr answers the address of the client of the request ctx belongs
@@ -147,7 +143,7 @@ func (h requestIDHandler) Unwrap() slog.Handler { return h.Handler }
 type requestIDHandler struct{ slog.Handler }
 
 func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
-	if id := RequestID(ctx); id != "" {
+	if id := callctx.RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
 	}
 	return h.Handler.Handle(ctx, r)

@@ -31,7 +31,7 @@ type tickingDeployments struct {
 
 func (d *tickingDeployments) WatchDeployment(ctx context.Context, _ *connect.Request[slipwayv1.WatchDeploymentRequest], stream *connect.ServerStream[slipwayv1.WatchDeploymentResponse]) error {
 	for i := range d.count {
-		if err := stream.Send(&slipwayv1.WatchDeploymentResponse{Event: &slipwayv1.DeploymentEvent{Seq: uint32(i + 1)}}); err != nil { //nolint:gosec // small
+		if err := stream.Send(&slipwayv1.WatchDeploymentResponse{Event: &slipwayv1.DeploymentEvent{Seq: uint32(i + 1)}}); err != nil {
 			return err
 		}
 		select {
@@ -109,7 +109,7 @@ func TestServeSpeaksH2CAndShutsDownGracefully(t *testing.T) {
 		t.Fatal("Serve did not return after shutdown")
 	}
 	assert.Less(t, time.Since(start), 5*time.Second)
-	for stream.Receive() { //nolint:revive // drain
+	for stream.Receive() { // drain
 	}
 	_ = stream.Close()
 

@@ -35,11 +35,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	if err := deps.validate(); err != nil {
 		return nil, fmt.Errorf("invalid server deps: %w", err)
 	}
-	logger := deps.Logger
-	if logger == nil {
-		logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	}
-	logger = slog.New(NewLogHandler(logger.Handler()))
+	logger := requestLogger(deps.Logger)
 	reg := deps.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -48,27 +44,70 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	svcs := deps.Services
-	if svcs.Auth == nil {
-		svcs.Auth = NewAuthService()
+	svcs := deps.Services.withDefaults(cfg.Networks)
+	opts, err := handlerOptions(cfg, deps, logger)
+	if err != nil {
+		return nil, err
 	}
-	if svcs.APIKeys == nil {
-		svcs.APIKeys = NewAPIKeyService()
-	}
-	if svcs.Contracts == nil {
-		svcs.Contracts = NewContractService()
-	}
-	if svcs.Deployments == nil {
-		svcs.Deployments = NewDeploymentService()
-	}
-	if svcs.Networks == nil {
-		svcs.Networks = NewNetworkService(cfg.Networks, nil)
+	rpc, err := newRPCServices(svcs, opts)
+	if err != nil {
+		return nil, err
 	}
 
-	// Interceptors run in the order given: tracing when on, observer
-	// outermost of ours (it reports
-	// what the client finally gets), then panic recovery, validation before
-	// any handler runs, and the error boundary next to the handler.
+	mux := http.NewServeMux()
+	if err := rpc.mount(mux, cfg.MaxRequestBytes); err != nil {
+		return nil, err
+	}
+	mux.Handle("/api/v1/deployments/{id}/updates", deploymentUpdates(svcs.Deployments, deps.Interceptors, cfg.AllowedOrigins, logger))
+	ready := &readiness{checks: deps.Readiness, timeout: cfg.ReadinessTimeout, logger: logger, gauge: m.ready, every: cfg.ReadinessInterval}
+	mountProbes(mux, rpc, ready, reg, opts)
+	if deps.Console != nil {
+		// "/" is less specific than every route above, so it only gets
+		// what they leave; "GET /" would conflict with "/api/".
+		mux.Handle("/", deps.Console)
+	}
+	return withEdge(cfg, mux, rpc.streaming, ready, m, opts, logger)
+}
+
+// requestLogger wraps the configured logger (JSON to stderr when nil) so
+// that every record logged with a request's context carries its request id.
+func requestLogger(logger *slog.Logger) *slog.Logger {
+	if logger == nil {
+		logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	return slog.New(NewLogHandler(logger.Handler()))
+}
+
+// withDefaults fills each nil service with its default: the real
+// NetworkService from the configured networks, and for the others a
+// handler that answers unimplemented.
+func (s Services) withDefaults(networks []Network) Services {
+	if s.Auth == nil {
+		s.Auth = NewAuthService()
+	}
+	if s.APIKeys == nil {
+		s.APIKeys = NewAPIKeyService()
+	}
+	if s.Contracts == nil {
+		s.Contracts = NewContractService()
+	}
+	if s.Deployments == nil {
+		s.Deployments = NewDeploymentService()
+	}
+	if s.Networks == nil {
+		s.Networks = NewNetworkService(networks, nil)
+	}
+	return s
+}
+
+// handlerOptions are the Connect handlers' options: the interceptor chain,
+// the JSON codecs and the request size limit.
+//
+// Interceptors run in the order given: tracing when on, observer
+// outermost of ours (it reports what the client finally gets), then panic
+// recovery, the guards of Deps.Interceptors, validation before any
+// handler runs, and the error boundary next to the handler.
+func handlerOptions(cfg Config, deps Deps, logger *slog.Logger) ([]connect.HandlerOption, error) {
 	var tracing []connect.Interceptor
 	if deps.TracerProvider != nil {
 		otelInterceptor, err := otelconnect.NewInterceptor(
@@ -87,7 +126,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		}
 		tracing = append(tracing, otelInterceptor)
 	}
-	opts := []connect.HandlerOption{
+	return []connect.HandlerOption{
 		connect.WithInterceptors(tracing...),
 		connect.WithInterceptors(observer{}),
 		connect.WithRecover(recoverRPC(logger)),
@@ -96,23 +135,42 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		connect.WithCodec(jsonCodec{name: "json"}),
 		connect.WithCodec(jsonCodec{name: "json; charset=utf-8"}),
 		connect.WithReadMaxBytes(int(cfg.MaxRequestBytes)),
-	}
-	type mount struct {
-		path    string
-		handler http.Handler
-	}
-	var mounts []mount
-	add := func(path string, h http.Handler) { mounts = append(mounts, mount{path, h}) }
+	}, nil
+}
+
+// rpcServices are the API's Connect handlers, one per service on its path
+// (/slipway.v1.<Service>/), and what their descriptors tell about their
+// procedures.
+type rpcServices struct {
+	mounts []rpcMount
+	// procedures maps every known procedure path (the gRPC health
+	// service's included) to itself: only these name a metric series,
+	// so clients cannot mint label values.
+	procedures map[string]string
+	// streaming holds the server-streaming procedures.
+	streaming map[string]bool
+	// names holds the fully qualified service names, for the gRPC
+	// health service.
+	names map[string]bool
+}
+
+type rpcMount struct {
+	path    string
+	handler http.Handler
+}
+
+// newRPCServices builds the Connect handlers of svcs and indexes their
+// procedures from the registered service descriptors.
+func newRPCServices(svcs Services, opts []connect.HandlerOption) (*rpcServices, error) {
+	rpc := &rpcServices{procedures: map[string]string{}, streaming: map[string]bool{}, names: map[string]bool{}}
+	add := func(path string, h http.Handler) { rpc.mounts = append(rpc.mounts, rpcMount{path, h}) }
 	add(slipwayv1connect.NewAuthServiceHandler(svcs.Auth, opts...))
 	add(slipwayv1connect.NewApiKeyServiceHandler(svcs.APIKeys, opts...))
 	add(slipwayv1connect.NewContractServiceHandler(svcs.Contracts, opts...))
 	add(slipwayv1connect.NewDeploymentServiceHandler(svcs.Deployments, opts...))
 	add(slipwayv1connect.NewNetworkServiceHandler(svcs.Networks, opts...))
 
-	procedures := map[string]string{}
-	streaming := map[string]bool{}
-	serviceNames := map[string]bool{}
-	for _, mt := range mounts {
+	for _, mt := range rpc.mounts {
 		name := strings.Trim(mt.path, "/")
 		desc, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
 		if err != nil {
@@ -122,36 +180,43 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		if !ok {
 			return nil, fmt.Errorf("resolve service %s: not a service", name)
 		}
-		serviceNames[name] = true
+		rpc.names[name] = true
 		for i := range sd.Methods().Len() {
 			md := sd.Methods().Get(i)
 			p := "/" + name + "/" + string(md.Name())
-			procedures[p] = p
+			rpc.procedures[p] = p
 			if md.IsStreamingServer() {
-				streaming[p] = true
+				rpc.streaming[p] = true
 			}
 		}
 	}
 	for _, p := range []string{"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"} {
-		procedures[p] = p
+		rpc.procedures[p] = p
 	}
-	record := func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			// Only known procedures name a metric series, so clients cannot
-			// mint label values.
-			if p, ok := procedures[r.URL.Path]; ok {
-				if info := requestInfoFrom(r.Context()); info != nil {
-					info.procedure = p
-				}
-			}
-			h.ServeHTTP(w, r)
-		})
-	}
+	return rpc, nil
+}
 
-	mux := http.NewServeMux()
-	vsvcs := make([]*vanguard.Service, 0, len(mounts))
-	for _, mt := range mounts {
-		h := record(mt.handler)
+// record names the request's procedure, when it is a known one, for the
+// request metrics.
+func (rpc *rpcServices) record(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Only known procedures name a metric series, so clients cannot
+		// mint label values.
+		if p, ok := rpc.procedures[r.URL.Path]; ok {
+			if info := requestInfoFrom(r.Context()); info != nil {
+				info.procedure = p
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// mount routes each service's procedure paths to its handler, and /api/
+// to the REST transcoder in front of the same handlers.
+func (rpc *rpcServices) mount(mux *http.ServeMux, maxRequestBytes int64) error {
+	vsvcs := make([]*vanguard.Service, 0, len(rpc.mounts))
+	for _, mt := range rpc.mounts {
+		h := rpc.record(mt.handler)
 		mux.Handle(mt.path, h)
 		vsvcs = append(vsvcs, vanguard.NewService(mt.path, h))
 	}
@@ -163,33 +228,40 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 			// binary; answers are written with every field present, as
 			// REST clients expect ("networks": [] rather than nothing).
 			vanguard.WithTargetCodecs(vanguard.CodecProto),
-			vanguard.WithMaxMessageBufferBytes(uint32(cfg.MaxRequestBytes)), //nolint:gosec // bounded by withDefaults.
+			vanguard.WithMaxMessageBufferBytes(uint32(maxRequestBytes)), // bounded by withDefaults.
 		),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("build REST transcoder: %w", err)
+		return fmt.Errorf("build REST transcoder: %w", err)
 	}
 	mux.Handle("/api/", transcoder)
-	// The WebSocket feed bypasses the Connect interceptors, so it is
-	// handed the guard ones (authentication, rate limiting) to run itself.
-	updates := http.Handler(http.HandlerFunc(deploymentUpdatesStub))
-	if ds, ok := svcs.Deployments.(*deploymentService); ok {
-		updates = ds.updatesHandler(deps.Interceptors, cfg.AllowedOrigins, logger)
-	}
-	mux.Handle("/api/v1/deployments/{id}/updates", updates)
+	return nil
+}
 
-	ready := &readiness{checks: deps.Readiness, timeout: cfg.ReadinessTimeout, logger: logger, gauge: m.ready, every: cfg.ReadinessInterval}
-	healthPath, healthHandler := grpchealth.NewHandler(&healthChecker{readiness: ready, services: serviceNames}, opts...)
-	mux.Handle(healthPath, record(healthHandler))
+// deploymentUpdates is the WebSocket feed of a deployment's events. It
+// bypasses the Connect interceptors, so it is handed the guard ones
+// (authentication, rate limiting) to run itself.
+func deploymentUpdates(deployments slipwayv1connect.DeploymentServiceHandler, guards []connect.Interceptor, origins []string, logger *slog.Logger) http.Handler {
+	if ds, ok := deployments.(*deploymentService); ok {
+		return ds.updatesHandler(guards, origins, logger)
+	}
+	return http.HandlerFunc(deploymentUpdatesStub)
+}
+
+// mountProbes routes the gRPC health service, /healthz, /readyz and
+// /metrics.
+func mountProbes(mux *http.ServeMux, rpc *rpcServices, ready *readiness, reg *prometheus.Registry, opts []connect.HandlerOption) {
+	healthPath, healthHandler := grpchealth.NewHandler(&healthChecker{readiness: ready, services: rpc.names}, opts...)
+	mux.Handle(healthPath, rpc.record(healthHandler))
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", ready.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	if deps.Console != nil {
-		// "/" is less specific than every route above, so it only gets
-		// what they leave; "GET /" would conflict with "/api/".
-		mux.Handle("/", deps.Console)
-	}
+}
 
+// withEdge puts the middleware chain in front of the routes, outermost
+// first: the edge (recovery, request id, security headers, access log and
+// metrics), CORS, the body limit and the auth-failure throttle.
+func withEdge(cfg Config, routes http.Handler, streaming map[string]bool, ready *readiness, m *metrics, opts []connect.HandlerOption, logger *slog.Logger) (http.Handler, error) {
 	resolver, err := clientip.NewResolver(cfg.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
@@ -205,7 +277,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		streaming: streaming,
 		ready:     ready,
 	}
-	e.next = withCORS(cfg.AllowedOrigins, e.limitBody(e.throttleFailures(mux)))
+	e.next = withCORS(cfg.AllowedOrigins, e.limitBody(e.throttleFailures(routes)))
 	return e, nil
 }
 

@@ -27,6 +27,7 @@ import (
 
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server/callctx"
 )
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -820,8 +821,8 @@ func TestRequestIDLogHandlerKeepsAttrsAndGroups(t *testing.T) {
 	assert.Contains(t, lines[0], `"component":"api"`)
 	assert.Contains(t, lines[0], `"request_id":"rid-7"`)
 	assert.NotContains(t, lines[1], "request_id")
-	assert.Equal(t, "rid-7", RequestID(ctx))
-	assert.Empty(t, RequestID(context.Background()))
+	assert.Equal(t, "rid-7", callctx.RequestID(ctx))
+	assert.Empty(t, callctx.RequestID(context.Background()))
 	// Wrapping twice must not log the id twice.
 	h := NewLogHandler(NewLogHandler(slog.NewJSONHandler(&buf, nil)))
 	buf.Reset()
@@ -846,7 +847,7 @@ func TestGenerateContract(t *testing.T) {
 	// An option that does not fit the kind is the caller's mistake, named.
 	contracts := slipwayv1connect.NewContractServiceClient(h1Client, env.srv.URL)
 	_, err := contracts.GenerateContract(t.Context(), connect.NewRequest(&slipwayv1.GenerateContractRequest{
-		Template: &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC721, Name: "Art", Symbol: "ART", Options: &slipwayv1.TemplateOptions{Permit: true}},
+		Template: &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC721, Name: "Art", Symbol: "ART", Options: &slipwayv1.TemplateOptions{Permit: proto.Bool(true)}},
 	}))
 	assert.Equal(t, connect.CodeInvalidArgument, connect.CodeOf(err), "%v", err)
 	assert.Contains(t, err.Error(), "options.permit")

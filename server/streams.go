@@ -10,6 +10,8 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
+
+	"github.com/slipway-dev/slipway/server/callctx"
 )
 
 // An open stream outlives the request that authenticated it: a deployment
@@ -18,67 +20,30 @@ import (
 // interceptor hands every streaming handler a StreamCredential, and the
 // watch (WatchDeployment and the WebSocket feed alike) re-checks it for as
 // long as it runs, ending with unauthenticated once the credential has
-// ended. Open watches are also counted per user, so that one user cannot
-// hold an unbounded number of goroutines, subscriptions and re-polls.
-
-// StreamCredential is how an open stream re-checks the credential that
-// opened it. The authentication interceptor puts it in the context of
-// streaming handlers (WithStreamCredential); streams run without one (no
-// re-check) when the interceptor gives none, as in tests with a fake one.
-type StreamCredential struct {
-	// Every is how often Check runs while the stream is open.
-	Every time.Duration
-	// Check answers nil while the credential stands, a *CredentialEnded
-	// (possibly wrapped) once it has ended for good, and any other error
-	// for a fault that says nothing about the credential (the database
-	// unreachable): the stream stays open then, since a blip must not cut
-	// every stream of the replica, and the next tick checks again.
-	Check func(ctx context.Context) error
-}
-
-// CredentialEnded is the error of a StreamCredential check whose credential
-// has ended: the session was logged out, revoked or expired, or the API key
-// was revoked. Reason is what the client is told, after "unauthenticated: ".
-type CredentialEnded struct {
-	Reason string
-}
-
-func (e *CredentialEnded) Error() string { return e.Reason }
-
-type streamCredentialKey struct{}
-
-// WithStreamCredential answers ctx carrying c, for the authentication
-// interceptor to hand a streaming handler.
-func WithStreamCredential(ctx context.Context, c StreamCredential) context.Context {
-	return context.WithValue(ctx, streamCredentialKey{}, c)
-}
-
-// streamCredentialFrom answers the stream credential in ctx, if any.
-func streamCredentialFrom(ctx context.Context) (StreamCredential, bool) {
-	c, ok := ctx.Value(streamCredentialKey{}).(StreamCredential)
-	return c, ok && c.Check != nil && c.Every > 0
-}
+// ended (callctx.StreamCredential). Open watches are also counted per user,
+// so that one user cannot hold an unbounded number of goroutines,
+// subscriptions and re-polls.
 
 // followAuthenticated is follow for a client's stream: it runs only while
 // the credential that opened the stream stands (re-checked every
-// StreamCredential.Every), and answers a *connect.Error of code
-// unauthenticated, wrapping the *CredentialEnded, once it has ended.
+// callctx.StreamCredential.Every), and answers a *connect.Error of code
+// unauthenticated, wrapping the *callctx.CredentialEnded, once it has ended.
 func (s *deploymentService) followAuthenticated(ctx context.Context, user, id uuid.UUID, after uint32, sink watchSink) error {
 	ctx, stop := s.watchCredential(ctx)
 	defer stop()
 	err := s.follow(ctx, user, id, after, sink)
-	if ended := new(CredentialEnded); err != nil && errors.As(context.Cause(ctx), &ended) {
+	if ended := new(callctx.CredentialEnded); err != nil && errors.As(context.Cause(ctx), &ended) {
 		return connect.NewError(connect.CodeUnauthenticated, ended)
 	}
 	return err
 }
 
 // watchCredential answers a context that is cancelled, with the
-// *CredentialEnded as its cause, once the stream credential in ctx has
+// *callctx.CredentialEnded as its cause, once the stream credential in ctx has
 // ended, and the func that stops watching (call it before reading the
 // cause's absence as final).
 func (s *deploymentService) watchCredential(ctx context.Context) (context.Context, func()) {
-	cred, ok := streamCredentialFrom(ctx)
+	cred, ok := callctx.StreamCredentialFrom(ctx)
 	if !ok {
 		return ctx, func() {}
 	}
@@ -101,7 +66,7 @@ func (s *deploymentService) watchCredential(ctx context.Context) (context.Contex
 				faulty = false
 			case ctx.Err() != nil:
 				return
-			case errors.As(err, new(*CredentialEnded)):
+			case errors.As(err, new(*callctx.CredentialEnded)):
 				s.logger.InfoContext(ctx, "ending stream: its credential has ended", slog.Any("reason", err))
 				cancel(err)
 				return
@@ -109,7 +74,7 @@ func (s *deploymentService) watchCredential(ctx context.Context) (context.Contex
 				// Once per run of faults: a database outage would
 				// otherwise log every stream every tick.
 				if !faulty {
-					s.logger.WarnContext(ctx, "cannot re-check a stream's credential; the stream stays open", slog.Any("error", err))
+					s.logger.WarnContext(ctx, "cannot re-check a stream's credential; the stream stays open", slog.Any("err", err))
 				}
 				faulty = true
 			}

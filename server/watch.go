@@ -79,9 +79,9 @@ func (h *DeploymentHub) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		wait := backoff/2 + rand.N(backoff/2+1) //nolint:gosec // jitter, not a secret.
+		wait := backoff/2 + rand.N(backoff/2+1) // jitter, not a secret.
 		h.logger.WarnContext(ctx, "deployment watch connection lost; reconnecting",
-			slog.Any("error", err), slog.Duration("retry_in", wait))
+			slog.Any("err", err), slog.Duration("retry_in", wait))
 		select {
 		case <-ctx.Done():
 			return nil
@@ -254,7 +254,7 @@ func (s *deploymentService) follow(ctx context.Context, user, id uuid.UUID, afte
 	if err := sink.snapshot(cur); err != nil {
 		return fmt.Errorf("%w: snapshot: %w", errSend, err)
 	}
-	seen := int32(min(after, 1<<31-1)) //nolint:gosec // clamped.
+	seen := int32(min(after, 1<<31-1)) // clamped.
 	repoll := time.NewTimer(s.repoll)
 	defer repoll.Stop()
 	beat := time.NewTimer(s.heartbeat)

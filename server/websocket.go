@@ -21,6 +21,7 @@ import (
 
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server/callctx"
 	"github.com/slipway-dev/slipway/server/identity"
 )
 
@@ -133,7 +134,7 @@ func (h *updatesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	if rid := RequestID(ctx); rid != "" {
+	if rid := callctx.RequestID(ctx); rid != "" {
 		resHeader.Set(RequestIDHeader, rid)
 	}
 	up := websocket.Upgrader{
@@ -189,7 +190,7 @@ func (h *updatesHandler) serve(ctx context.Context, conn *websocket.Conn, user, 
 		code, reason = websocket.CloseNormalClosure, "deployment ended"
 	case errors.Is(context.Cause(ctx), errClientGone), errors.Is(err, errSend):
 		return
-	case errors.As(err, new(*CredentialEnded)):
+	case errors.As(err, new(*callctx.CredentialEnded)):
 		code, reason = CloseUnauthenticated, err.Error()
 	case ctx.Err() != nil:
 		code, reason = websocket.CloseGoingAway, "server shutting down; resume with ?after= the last seq"

@@ -75,10 +75,11 @@ type DeploymentResult struct {
 	BlockNumber     uint64 `json:"blockNumber,omitempty"`
 }
 
-// pipelineVersion marks the workflow's code for workflow.GetVersion: raise
-// the max version around any change to the sequence of commands, keeping
-// the old branch while runs of it may exist, and record a new history for
-// the replay test.
+// pipelineVersionChange is DeploymentWorkflow's change ID for
+// workflow.GetVersion. Around any change to the sequence of commands, add a
+// constant for the new max version below and point PipelineVersion at it,
+// keep the old branches while runs of them may exist, and record a new
+// history for the replay test.
 const pipelineVersionChange = "pipeline"
 
 // pipelineLocalSteps (version 2) records stage changes and generates
@@ -121,7 +122,7 @@ func DeploymentWorkflow(ctx workflow.Context, in DeploymentInput) (DeploymentRes
 		// gap that would block every later deployment of the signer.
 		var fill deploy.FillResult
 		if ferr := workflow.ExecuteActivity(workflow.WithActivityOptions(dctx, chainOptions(in, false)), r.d.FillNonce, r.tx()).Get(dctx, &fill); ferr != nil {
-			workflow.GetLogger(ctx).Error("nonce gap repair failed", "error", ferr)
+			workflow.GetLogger(ctx).Error("nonce gap repair failed", "err", ferr)
 		}
 	}
 	reason := failureReason(err)
@@ -134,7 +135,12 @@ type runner struct {
 	localSteps bool
 	d          *deploy.Activities
 	p          *progress.Activities
-	signed     bool
+	// signed is set once a transaction is signed: a failure from then on
+	// fills its nonce.
+	signed bool
+	// lastWait is the last reason recorded for a transaction waiting at
+	// its fees, so that each is recorded once.
+	lastWait string
 }
 
 func (r *runner) tx() deploy.TxInput {
@@ -167,160 +173,233 @@ func (r *runner) record(ctx workflow.Context, s progress.Step) error {
 	}
 	if r.in.UpsertStatus {
 		if err := workflow.UpsertTypedSearchAttributes(ctx, SearchAttrStatus.ValueSet(s.Status)); err != nil {
-			workflow.GetLogger(ctx).Warn("upsert status search attribute", "error", err)
+			workflow.GetLogger(ctx).Warn("upsert status search attribute", "err", err)
 		}
 	}
 	return nil
 }
 
+// run is the pipeline: generate, lint, compile, sign, broadcast, then wait
+// for inclusion and depth until confirmed. Each stage is a method that
+// records its own status; the order of their commands is the workflow's
+// history, so a change here goes behind workflow.GetVersion.
 func (r *runner) run(ctx workflow.Context) (DeploymentResult, error) {
-	in := r.in
-	source, sources, name, version := in.Source, in.Sources, in.ContractName, in.CompilerVersion
-	if len(in.Template) > 0 {
-		if err := r.record(ctx, progress.Step{Status: db.StatusGenerating, Message: "generating the contract from its template"}); err != nil {
-			return DeploymentResult{}, err
-		}
-		retry := &temporal.RetryPolicy{MaximumAttempts: 3, NonRetryableErrorTypes: []string{generate.ErrTypeInvalidTemplate}}
-		gen := r.step(ctx, 30*time.Second, 0, retry, generate.Activities{}.Generate, []byte(in.Template))
-		var g generate.Result
-		if err := gen.Get(ctx, &g); err != nil {
-			return DeploymentResult{}, err
-		}
-		source, name = g.Source, g.ContractName
-		if version == "" {
-			version = g.CompilerVersion
-		}
-	}
-
-	if err := r.record(ctx, progress.Step{Status: db.StatusLinting, Message: "auditing the sources", ContractName: &name}); err != nil {
+	req, err := r.generate(ctx)
+	if err != nil {
 		return DeploymentResult{}, err
 	}
-	sctx := workflow.WithActivityOptions(ctx, solcActivityOptions())
+	summary, err := r.lint(ctx, req)
+	if err != nil {
+		return DeploymentResult{}, err
+	}
+	contract, cv, err := r.compile(ctx, req, summary)
+	if err != nil {
+		return DeploymentResult{}, err
+	}
+	txHash, err := r.sign(ctx, contract, cv)
+	if err != nil {
+		return DeploymentResult{}, err
+	}
+	// Signed. From here on the deployment is not cancellable: a signed
+	// transaction may be broadcast by a retry at any moment, so the
+	// workflow follows it to its end whatever happens to the request.
+	r.signed = true
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	if err := r.broadcast(ctx); err != nil {
+		return DeploymentResult{}, err
+	}
+	if err := r.record(ctx, progress.Step{Status: db.StatusConfirming, Message: fmt.Sprintf("broadcast %s; waiting for inclusion", txHash), CompilerVersion: &cv}); err != nil {
+		return DeploymentResult{}, err
+	}
+	for {
+		if err := r.awaitInclusion(ctx); err != nil {
+			return DeploymentResult{}, err
+		}
+		c, err := r.awaitDepth(ctx)
+		if err != nil {
+			return DeploymentResult{}, err
+		}
+		if c.Dropped {
+			// Reorged out of the chain: the same bytes again, and wait
+			// for their inclusion anew.
+			if err := r.broadcast(ctx); err != nil {
+				return DeploymentResult{}, err
+			}
+			continue
+		}
+		return r.confirmed(ctx, c)
+	}
+}
+
+// generate is the generate stage: the template's source (GENERATING), or
+// the request's sources as they are. It answers the compile request that
+// the lint and compile stages share.
+func (r *runner) generate(ctx workflow.Context) (compile.Request, error) {
+	in := r.in
+	req := compile.Request{Source: in.Source, Sources: in.Sources, ContractName: in.ContractName, CompilerVersion: in.CompilerVersion, Optimizer: in.Optimizer, OmitAST: true}
+	if len(in.Template) == 0 {
+		return req, nil
+	}
+	if err := r.record(ctx, progress.Step{Status: db.StatusGenerating, Message: "generating the contract from its template"}); err != nil {
+		return compile.Request{}, err
+	}
+	retry := &temporal.RetryPolicy{MaximumAttempts: 3, NonRetryableErrorTypes: []string{generate.ErrTypeInvalidTemplate}}
+	var g generate.Result
+	if err := r.step(ctx, 30*time.Second, 0, retry, generate.Activities{}.Generate, []byte(in.Template)).Get(ctx, &g); err != nil {
+		return compile.Request{}, err
+	}
+	req.Source, req.ContractName = g.Source, g.ContractName
+	if req.CompilerVersion == "" {
+		req.CompilerVersion = g.CompilerVersion
+	}
+	return req, nil
+}
+
+// lint is the lint stage (LINTING): the audit of the sources, and the
+// request's gate over its findings. The compile request rides along, so
+// that the audit's solc run caches its result as well (an input change
+// only: no new commands).
+func (r *runner) lint(ctx workflow.Context, req compile.Request) (*lint.Summary, error) {
+	if err := r.record(ctx, progress.Step{Status: db.StatusLinting, Message: "auditing the sources", ContractName: &req.ContractName}); err != nil {
+		return nil, err
+	}
 	var la *lint.Activities
 	var audit lint.AuditResult
-	// The compile stage's request rides along, so that the audit's solc run
-	// caches its result as well (an input change only: no new commands).
-	creq := compile.Request{Source: source, Sources: sources, ContractName: name, CompilerVersion: version, Optimizer: in.Optimizer, OmitAST: true}
-	if err := workflow.ExecuteActivity(sctx, la.Audit, lint.AuditRequest{Source: source, Sources: sources, CompilerVersion: version, Next: &creq}).Get(ctx, &audit); err != nil {
-		return DeploymentResult{}, err
+	areq := lint.AuditRequest{Source: req.Source, Sources: req.Sources, CompilerVersion: req.CompilerVersion, Next: &req}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, solcActivityOptions()), la.Audit, areq).Get(ctx, &audit); err != nil {
+		return nil, err
 	}
-	summary := &progress.Lint{High: audit.Summary.High, Medium: audit.Summary.Medium, Low: audit.Summary.Low, Info: audit.Summary.Info}
-	if err := gate(audit.Findings, in.LintGate, in.AllowFindings); err != nil {
+	if err := gateError(audit.Findings, r.in.LintGate, r.in.AllowFindings); err != nil {
 		reason := failureReason(err)
-		_ = r.record(ctx, progress.Step{Status: db.StatusLinting, Message: reason, Lint: summary})
-		return DeploymentResult{}, err
+		_ = r.record(ctx, progress.Step{Status: db.StatusLinting, Message: reason, Lint: &audit.Summary})
+		return nil, err
 	}
+	return &audit.Summary, nil
+}
 
+// compile is the compile stage (COMPILING, with the audit's summary): the
+// contract to deploy, and the compiler version that built it.
+func (r *runner) compile(ctx workflow.Context, req compile.Request, summary *lint.Summary) (*compile.Contract, string, error) {
 	msg := fmt.Sprintf("audit: %d high, %d medium, %d low, %d info; compiling", summary.High, summary.Medium, summary.Low, summary.Info)
 	if err := r.record(ctx, progress.Step{Status: db.StatusCompiling, Message: msg, Lint: summary}); err != nil {
-		return DeploymentResult{}, err
+		return nil, "", err
 	}
 	var ca *compile.Activities
 	var comp compile.Result
-	if err := workflow.ExecuteActivity(sctx, ca.Compile, creq).Get(ctx, &comp); err != nil {
-		return DeploymentResult{}, err
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, solcActivityOptions()), ca.Compile, req).Get(ctx, &comp); err != nil {
+		return nil, "", err
 	}
 	var contract *compile.Contract
 	for i := range comp.Contracts {
-		if comp.Contracts[i].Name == name {
+		if comp.Contracts[i].Name == req.ContractName {
 			contract = &comp.Contracts[i]
 		}
 	}
 	if contract == nil {
-		return DeploymentResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("contract %s is not in the compiled sources", name), compile.ErrTypeCompileError, nil)
+		return nil, "", temporal.NewNonRetryableApplicationError(fmt.Sprintf("contract %s is not in the compiled sources", req.ContractName), compile.ErrTypeCompileError, nil)
 	}
-	cv := comp.CompilerVersion
+	return contract, comp.CompilerVersion, nil
+}
 
-	// Sign. From here on the deployment is not cancellable: a signed
-	// transaction may be broadcast by a retry at any moment, so the
-	// workflow follows it to its end whatever happens to the request.
+// sign is the deploy stage up to the signed transaction: Prepare encodes
+// the constructor arguments, prices and signs, or answers that fees are
+// above the network's cap, when the deployment waits on a durable timer
+// (still COMPILING, with the reason) and tries again. It answers the
+// transaction's hash.
+func (r *runner) sign(ctx workflow.Context, contract *compile.Contract, cv string) (string, error) {
+	in := r.in
 	pctx := workflow.WithActivityOptions(ctx, chainOptions(in, false))
-	var prep deploy.PrepareResult
 	for {
 		// A fresh value per call: decoding into the last one would keep
 		// fields the new answer omits.
-		prep = deploy.PrepareResult{}
+		var prep deploy.PrepareResult
 		if err := workflow.ExecuteActivity(pctx, r.d.Prepare, deploy.PrepareInput{
 			DeploymentID: in.DeploymentID, Network: in.Network, ABI: contract.ABI, Bytecode: contract.Bytecode, ConstructorArgs: in.ConstructorArgs,
 		}).Get(ctx, &prep); err != nil {
-			return DeploymentResult{}, err
+			return "", err
 		}
 		if !prep.WaitingForFees {
-			break
+			return prep.TxHash, nil
 		}
 		if err := r.record(ctx, progress.Step{Status: db.StatusCompiling, Message: prep.Message, CompilerVersion: &cv}); err != nil {
-			return DeploymentResult{}, err
+			return "", err
 		}
 		if err := workflow.Sleep(ctx, max(in.FeeWait, time.Second)); err != nil {
-			return DeploymentResult{}, err
+			return "", err
 		}
 	}
-	r.signed = true
-	ctx, _ = workflow.NewDisconnectedContext(ctx)
-	short := workflow.WithActivityOptions(ctx, chainOptions(in, false))
-	long := workflow.WithActivityOptions(ctx, chainOptions(in, true))
-	if err := workflow.ExecuteActivity(short, r.d.Broadcast, r.tx()).Get(ctx, nil); err != nil {
-		return DeploymentResult{}, err
-	}
-	if err := r.record(ctx, progress.Step{Status: db.StatusConfirming, Message: fmt.Sprintf("broadcast %s; waiting for inclusion", prep.TxHash), CompilerVersion: &cv}); err != nil {
-		return DeploymentResult{}, err
-	}
+}
 
-	lastWait := ""
+// broadcast sends the deployment's signed bytes (again: a node that has
+// them answers so, which is success).
+func (r *runner) broadcast(ctx workflow.Context) error {
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, chainOptions(r.in, false)), r.d.Broadcast, r.tx()).Get(ctx, nil)
+}
+
+// awaitInclusion waits until the transaction is in a block, replacing it
+// with higher fees each time Await gives up on it. At the fee cap (or over
+// the budget) no replacement is made: the deployment says why, once per
+// reason (CONFIRMING), re-sends in case a node dropped it and waits on a
+// durable timer rather than spin.
+func (r *runner) awaitInclusion(ctx workflow.Context) error {
+	short := workflow.WithActivityOptions(ctx, chainOptions(r.in, false))
+	long := workflow.WithActivityOptions(ctx, chainOptions(r.in, true))
 	for {
 		var aw deploy.AwaitResult
 		if err := workflow.ExecuteActivity(long, r.d.Await, r.tx()).Get(ctx, &aw); err != nil {
-			return DeploymentResult{}, err
+			return err
 		}
-		if !aw.Included {
-			var b deploy.BumpResult
-			if err := workflow.ExecuteActivity(short, r.d.Bump, r.tx()).Get(ctx, &b); err != nil {
-				return DeploymentResult{}, err
-			}
-			if !b.Replaced && b.Message != "already mined" {
-				if b.Message != lastWait {
-					if err := r.record(ctx, progress.Step{Status: db.StatusConfirming, Message: b.Message}); err != nil {
-						return DeploymentResult{}, err
-					}
-					lastWait = b.Message
-				}
-				// Re-send in case the node dropped it, then wait on a
-				// durable timer rather than spin.
-				if err := workflow.ExecuteActivity(short, r.d.Broadcast, r.tx()).Get(ctx, nil); err != nil {
-					return DeploymentResult{}, err
-				}
-				if err := workflow.Sleep(ctx, max(in.FeeWait, time.Second)); err != nil {
-					return DeploymentResult{}, err
-				}
-			}
+		if aw.Included {
+			return nil
+		}
+		var b deploy.BumpResult
+		if err := workflow.ExecuteActivity(short, r.d.Bump, r.tx()).Get(ctx, &b); err != nil {
+			return err
+		}
+		if b.Replaced || b.Message == "already mined" {
 			continue
 		}
-		var c deploy.ConfirmResult
-		for {
-			c = deploy.ConfirmResult{}
-			if err := workflow.ExecuteActivity(long, r.d.Confirm, deploy.ConfirmInput{TxInput: r.tx(), Required: in.Confirmations}).Get(ctx, &c); err != nil {
-				return DeploymentResult{}, err
+		if b.Message != r.lastWait {
+			if err := r.record(ctx, progress.Step{Status: db.StatusConfirming, Message: b.Message}); err != nil {
+				return err
 			}
-			if c.Confirmed || c.Dropped {
-				break
-			}
+			r.lastWait = b.Message
 		}
-		if c.Dropped {
-			if err := workflow.ExecuteActivity(short, r.d.Broadcast, r.tx()).Get(ctx, nil); err != nil {
-				return DeploymentResult{}, err
-			}
-			continue
+		if err := r.broadcast(ctx); err != nil {
+			return err
 		}
-		conf := c.Confirmations
-		if err := r.record(ctx, progress.Step{
-			Status: db.StatusConfirmed, Message: fmt.Sprintf("confirmed: %s at depth %d", c.ContractAddress, conf),
-			TxHash: &c.TxHash, ContractAddress: &c.ContractAddress, BlockNumber: &c.BlockNumber, GasUsed: &c.GasUsed,
-			Confirmations: &conf, EffectiveGasPrice: c.EffectiveGasPrice, FeePaid: c.FeePaid,
-		}); err != nil {
-			return DeploymentResult{}, err
+		if err := workflow.Sleep(ctx, max(r.in.FeeWait, time.Second)); err != nil {
+			return err
 		}
-		return DeploymentResult{Status: db.StatusConfirmed, ContractAddress: c.ContractAddress, TxHash: c.TxHash, BlockNumber: c.BlockNumber}, nil
 	}
+}
+
+// awaitDepth waits for the included transaction to reach the required
+// depth on the canonical chain, or to drop out of it in a reorg.
+func (r *runner) awaitDepth(ctx workflow.Context) (deploy.ConfirmResult, error) {
+	long := workflow.WithActivityOptions(ctx, chainOptions(r.in, true))
+	for {
+		var c deploy.ConfirmResult
+		if err := workflow.ExecuteActivity(long, r.d.Confirm, deploy.ConfirmInput{TxInput: r.tx(), Required: r.in.Confirmations}).Get(ctx, &c); err != nil {
+			return deploy.ConfirmResult{}, err
+		}
+		if c.Confirmed || c.Dropped {
+			return c, nil
+		}
+	}
+}
+
+// confirmed records the end (CONFIRMED) with the receipt's numbers.
+func (r *runner) confirmed(ctx workflow.Context, c deploy.ConfirmResult) (DeploymentResult, error) {
+	conf := c.Confirmations
+	if err := r.record(ctx, progress.Step{
+		Status: db.StatusConfirmed, Message: fmt.Sprintf("confirmed: %s at depth %d", c.ContractAddress, conf),
+		TxHash: &c.TxHash, ContractAddress: &c.ContractAddress, BlockNumber: &c.BlockNumber, GasUsed: &c.GasUsed,
+		Confirmations: &conf, EffectiveGasPrice: c.EffectiveGasPrice, FeePaid: c.FeePaid,
+	}); err != nil {
+		return DeploymentResult{}, err
+	}
+	return DeploymentResult{Status: db.StatusConfirmed, ContractAddress: c.ContractAddress, TxHash: c.TxHash, BlockNumber: c.BlockNumber}, nil
 }
 
 // chainOptions are the chain stages' activity options: RPC failures retry
@@ -348,33 +427,27 @@ func chainOptions(in DeploymentInput, wait bool) workflow.ActivityOptions {
 	return o
 }
 
-// gate fails the lint stage when findings reach the gate's severity and
-// the request did not allow them.
-func gate(findings []lint.Finding, gateSeverity string, allow bool) error {
+// gateError is the lint stage's failure when findings fail lint.Gate at the
+// request's threshold (HIGH unless it names one) and the request did not
+// allow them: the first five named, for the deployment's error.
+func gateError(findings []lint.Finding, threshold string, allow bool) error {
 	if allow {
 		return nil
 	}
-	g := lint.High
-	if gateSeverity != "" {
-		if s, err := lint.ParseSeverity(gateSeverity); err == nil {
-			g = s
-		}
-	}
-	var hits []string
-	for _, f := range findings {
-		if f.Severity.Rank() >= g.Rank() {
-			hits = append(hits, fmt.Sprintf("%s %s at %s:%d", f.Severity, f.Detector, f.File, f.Line))
-		}
-	}
-	if len(hits) == 0 {
+	t, _ := lint.ParseSeverity(threshold) // "" when unset or not a severity: the gate's default
+	failing := lint.GateFailures(findings, t)
+	if len(failing) == 0 {
 		return nil
 	}
-	shown := hits
-	if len(shown) > 5 {
-		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(hits)-5))
+	var shown []string
+	for _, f := range failing[:min(len(failing), 5)] {
+		shown = append(shown, fmt.Sprintf("%s %s at %s:%d", f.Severity, f.Detector, f.File, f.Line))
+	}
+	if len(failing) > 5 {
+		shown = append(shown, fmt.Sprintf("and %d more", len(failing)-5))
 	}
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("the audit found %d issue(s) at or above %s: %s; fix them or deploy with allowFindings", len(hits), g, strings.Join(shown, "; ")),
+		fmt.Sprintf("the audit found %d issue(s) at or above %s: %s; fix them or deploy with allowFindings", len(failing), lint.GateThreshold(t), strings.Join(shown, "; ")),
 		ErrTypeLintGate, nil)
 }
 

@@ -1,8 +1,13 @@
 package workflows
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -269,6 +274,127 @@ func TestDeploymentWorkflowReplaysRecordedHistories(t *testing.T) {
 			t.Fatalf("%s: %v", f, err)
 		}
 	}
+}
+
+// TestRecordedHistoriesKeepTheirLintPayloads: the lint summary is one type,
+// lint.Summary, in the audit's result and the recorded steps alike, and
+// both keep the JSON the recorded histories hold: every step payload
+// (lint counts under "High"…) and every audit result's summary ("high"…)
+// reads and re-encodes byte for byte.
+func TestRecordedHistoriesKeepTheirLintPayloads(t *testing.T) {
+	var steps, audits, linted int
+	for _, f := range []string{"testdata/deployment_v1_template.json", "testdata/deployment_v2_template.json"} {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var history any
+		if err := json.Unmarshal(raw, &history); err != nil {
+			t.Fatal(err)
+		}
+		for _, data := range payloads(history) {
+			switch {
+			case bytes.HasPrefix(data, []byte(`{"deploymentId"`)) && bytes.Contains(data, []byte(`"status"`)):
+				var s progress.Step
+				if err := json.Unmarshal(data, &s); err != nil {
+					t.Fatal(err)
+				}
+				if s.Lint != nil {
+					linted++
+					if *s.Lint != (lint.Summary{Info: 1}) {
+						t.Errorf("%s: step %s reads as lint %+v", f, data, *s.Lint)
+					}
+				}
+				again, err := json.Marshal(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(again, data) {
+					t.Errorf("%s: step\n%s\nre-encodes as\n%s", f, data, again)
+				}
+				steps++
+			case bytes.HasPrefix(data, []byte(`{"findings"`)):
+				var a lint.AuditResult
+				if err := json.Unmarshal(data, &a); err != nil {
+					t.Fatal(err)
+				}
+				sum, _ := json.Marshal(a.Summary)
+				if a.Summary != lint.Summarize(a.Findings) || !bytes.Contains(data, append([]byte(`"summary":`), sum...)) {
+					t.Errorf("%s: audit result's summary %s (%+v) is not what it holds", f, sum, a.Summary)
+				}
+				audits++
+			}
+		}
+	}
+	if steps < 5 || audits < 2 || linted != 1 {
+		t.Fatalf("found %d steps (%d with lint) and %d audit results in the histories", steps, linted, audits)
+	}
+}
+
+// payloads answers the decoded data of every JSON payload in a history.
+func payloads(v any) [][]byte {
+	var out [][]byte
+	switch v := v.(type) {
+	case map[string]any:
+		if data, ok := v["data"].(string); ok {
+			if md, ok := v["metadata"].(map[string]any); ok && md["encoding"] == base64.StdEncoding.EncodeToString([]byte("json/plain")) {
+				if b, err := base64.StdEncoding.DecodeString(data); err == nil {
+					out = append(out, b)
+				}
+			}
+		}
+		for _, x := range v {
+			out = append(out, payloads(x)...)
+		}
+	case []any:
+		for _, x := range v {
+			out = append(out, payloads(x)...)
+		}
+	}
+	return out
+}
+
+func TestGateErrorAppliesLintGate(t *testing.T) {
+	f := func(sev lint.Severity, line int) lint.Finding {
+		return lint.Finding{Detector: "d", Severity: sev, File: "C.sol", Line: line}
+	}
+	findings := []lint.Finding{f(lint.Info, 1), f(lint.Medium, 2), f(lint.Low, 3)}
+	for _, c := range []struct {
+		threshold string
+		allow     bool
+		want      string // "" for no failure
+	}{
+		{"", false, ""}, // HIGH by default
+		{"bogus", false, ""},
+		{"medium", false, "the audit found 1 issue(s) at or above MEDIUM: MEDIUM d at C.sol:2; fix them or deploy with allowFindings"},
+		{" Low ", false, "the audit found 2 issue(s) at or above LOW: MEDIUM d at C.sol:2; LOW d at C.sol:3; fix them or deploy with allowFindings"},
+		{"INFO", true, ""},
+	} {
+		err := gateError(findings, c.threshold, c.allow)
+		if failed := lint.Gate(findings, lint.GateThreshold(mustSeverity(c.threshold))); !c.allow && failed != (err != nil) {
+			t.Errorf("gate %q: lint.Gate says %v, the workflow %v", c.threshold, failed, err)
+		}
+		var ae *temporal.ApplicationError
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("gate %q allow %v: %v", c.threshold, c.allow, err)
+		case c.want != "" && (!errors.As(err, &ae) || ae.Type() != ErrTypeLintGate || !ae.NonRetryable() || ae.Message() != c.want):
+			t.Errorf("gate %q: %v, want %q", c.threshold, err, c.want)
+		}
+	}
+	var many []lint.Finding
+	for i := range 7 {
+		many = append(many, f(lint.High, i))
+	}
+	err := gateError(many, "", false)
+	if err == nil || !strings.Contains(err.Error(), "the audit found 7 issue(s) at or above HIGH: ") || !strings.Contains(err.Error(), "HIGH d at C.sol:4; and 2 more; fix them") {
+		t.Errorf("seven findings: %v", err)
+	}
+}
+
+func mustSeverity(s string) lint.Severity {
+	v, _ := lint.ParseSeverity(s)
+	return v
 }
 
 func equal(a, b []string) bool {

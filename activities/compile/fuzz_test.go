@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -58,9 +59,13 @@ func FuzzResolveImportPath(f *testing.F) {
 	})
 }
 
-// FuzzParsePragma never panics and, when it parses, matches consistently.
+// FuzzParsePragma: a parsed pragma is well formed (at least one range,
+// none empty, every comparator a known operator on a version); printed back
+// as plain comparators it parses to the same set; its || alternatives parse
+// on their own to the ranges it holds; and a bare full version matches that
+// version alone.
 func FuzzParsePragma(f *testing.F) {
-	for _, s := range []string{"^0.8.0", ">=0.4.22 <0.9.0", "0.8.x", "~0.7", "1.2 - 1.4.5", "^0.4.24 || ^0.6.0", "*", "=0.7.6", ">0.8", "<=0.7"} {
+	for _, s := range []string{"^0.8.0", ">=0.4.22 <0.9.0", "0.8.x", "~0.7", "1.2 - 1.4.5", "^0.4.24 || ^0.6.0", "*", "=0.7.6", ">0.8", "<=0.7", "0.8.20", "^1048576", "v0.8.1||0.7"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, expr string) {
@@ -68,6 +73,71 @@ func FuzzParsePragma(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = set.match(semver{0, 8, 37})
+		if len(set) == 0 {
+			t.Fatalf("%q parsed to no range", expr)
+		}
+		huge := false
+		for _, r := range set {
+			if len(r) == 0 {
+				t.Fatalf("%q parsed to an empty range: %v", expr, set)
+			}
+			for _, c := range r {
+				switch c.op {
+				case ">=", ">", "<=", "<", "=":
+				default:
+					t.Fatalf("%q parsed to operator %q", expr, c.op)
+				}
+				if c.v.major < 0 || c.v.minor < 0 || c.v.patch < 0 {
+					t.Fatalf("%q parsed to version %v", expr, c.v)
+				}
+				// An upper bound one past the largest component a pragma
+				// may spell (^1048576 → <1048577.0.0) cannot be printed back.
+				huge = huge || max(c.v.major, c.v.minor, c.v.patch) > 1<<20
+			}
+		}
+
+		if !huge {
+			again, err := parsePragma(printPragma(set))
+			if err != nil || !reflect.DeepEqual(again, set) {
+				t.Fatalf("%q → %q → %v, %v; want %v", expr, printPragma(set), again, err, set)
+			}
+		}
+
+		var alternatives versionSet
+		for _, alt := range strings.Split(expr, "||") {
+			s, err := parsePragma(alt)
+			if err != nil {
+				t.Fatalf("%q parses but its alternative %q does not: %v", expr, alt, err)
+			}
+			alternatives = append(alternatives, s...)
+		}
+		if !reflect.DeepEqual(alternatives, set) {
+			t.Fatalf("%q: alternatives parse to %v, the whole to %v", expr, alternatives, set)
+		}
+
+		if e := strings.TrimSpace(expr); strings.Count(e, ".") == 2 && strings.Trim(e, "0123456789.") == "" {
+			v, err := parseVersion(e)
+			if err != nil {
+				return
+			}
+			if !set.match(v) || set.match(semver{v.major, v.minor, v.patch + 1}) ||
+				(v.patch > 0 && set.match(semver{v.major, v.minor, v.patch - 1})) {
+				t.Fatalf("%q must match %v alone: %v", expr, v, set)
+			}
+		}
 	})
+}
+
+// printPragma writes a parsed pragma back as plain comparators on full
+// versions, e.g. ">=0.8.0 <0.9.0 || =0.7.6".
+func printPragma(set versionSet) string {
+	ranges := make([]string, len(set))
+	for i, r := range set {
+		cs := make([]string, len(r))
+		for j, c := range r {
+			cs[j] = c.op + c.v.String()
+		}
+		ranges[i] = strings.Join(cs, " ")
+	}
+	return strings.Join(ranges, " || ")
 }

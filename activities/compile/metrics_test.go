@@ -8,7 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/slipway-dev/slipway/activities/metrics"
+	"github.com/slipway-dev/slipway/internal/metrics"
 )
 
 // mapCache is an in-memory Cache whose Get fails when broken.

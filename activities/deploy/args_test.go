@@ -86,6 +86,37 @@ func TestEncodeConstructorRefusesWhatDoesNotFit(t *testing.T) {
 	}
 }
 
+// TestEncodeConstructorReadsAsTheAPIDoes: arguments are read by package
+// ctorargs, as the API reads a template's, so forms the two used to read
+// differently now read one way: "0755" is decimal (big.Int's base 0 made
+// it octal), "0b1" and "1_000" are refused, a JSON integer beyond 2^53-1
+// (which has lost digits on its way through the API) is refused, null is
+// no string, and a uint24 packs instead of panicking.
+func TestEncodeConstructorReadsAsTheAPIDoes(t *testing.T) {
+	const abiJSON = `[{"type":"constructor","inputs":[{"name":"n","type":"uint256"},{"name":"s","type":"string"},{"name":"m","type":"uint24"}]}]`
+	code, err := EncodeConstructor(abiJSON, "0x00", raw(`"0755"`, `"x"`, `"0xffffff"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, _ := abi.JSON(strings.NewReader(abiJSON))
+	vals, err := parsed.Constructor.Inputs.Unpack(code[1:])
+	if err != nil || vals[0].(*big.Int).Int64() != 755 || vals[2].(*big.Int).Int64() != 0xffffff {
+		t.Fatalf("round trip: %v %v", vals, err)
+	}
+	for _, bad := range [][]string{
+		{`"0b1"`, `"x"`, `1`}, {`"1_000"`, `"x"`, `1`}, {`123456789012345680000`, `"x"`, `1`}, {` " 1"`, `"x"`, `1`},
+		{`1`, `null`, `1`}, {`1`, `"x"`, `16777216`},
+	} {
+		if _, err := EncodeConstructor(abiJSON, "0x00", raw(bad...)); !errors.Is(err, ErrInvalidArgs) {
+			t.Errorf("%v: error %v, want ErrInvalidArgs", bad, err)
+		}
+	}
+	_, err = EncodeConstructor(abiJSON, "0x00", raw(`1`, `null`, `1`))
+	if want := "invalid constructor arguments: argument 1 (string s): want a string, got null"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
 func FuzzEncodeConstructor(f *testing.F) {
 	for _, g := range good() {
 		f.Add(g)

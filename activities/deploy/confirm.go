@@ -153,9 +153,12 @@ func (a *Activities) repairGaps(ctx context.Context, n chain.Network, b chain.Ba
 		if !db.IsTerminalStatus(held[0].DeploymentStatus) {
 			continue
 		}
+		// The newest is what the chain had last: a failed deployment's
+		// filler, never the contract of a deployment that failed. Only a
+		// confirmed deployment's mined transaction outranks it.
 		resend := held[0]
 		for _, h := range held {
-			if strings.EqualFold(h.TxHash, h.DeploymentTxHash) {
+			if h.DeploymentStatus == db.StatusConfirmed && strings.EqualFold(h.TxHash, h.DeploymentTxHash) {
 				resend = h
 			}
 		}

@@ -37,9 +37,9 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/slipway-dev/slipway/activities/chain"
-	"github.com/slipway-dev/slipway/activities/chain/anvil"
-	"github.com/slipway-dev/slipway/activities/metrics"
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/devstack/anvil"
+	"github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/internal/secrets"
 )
 
@@ -58,8 +58,10 @@ type Activities struct {
 	Pool     *pgxpool.Pool
 	Networks chain.Config
 	Secrets  secrets.Provider
-	// Dial connects to a network; nil is chain.Dial. Tests hand in a
-	// simulated backend.
+	// Dial connects to a network; nil is chain.Dial with Secrets resolving
+	// the network's RPC URL references. The backend it answers is kept per
+	// network for later activities, and chain.ErrChainIDMismatch from it
+	// fails the deployment for good. Tests hand in a simulated backend.
 	Dial   func(ctx context.Context, n chain.Network) (chain.Backend, error)
 	Logger *slog.Logger
 	// Metrics, when set, counts fee bumps, reorgs and nonce gaps and holds

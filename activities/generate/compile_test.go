@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
 
@@ -60,7 +62,7 @@ func allVariants() []variant {
 				for _, capped := range []string{"", "1000000"} {
 					o := &slipwayv1.TemplateOptions{
 						Mintable: mask&1 != 0, Burnable: mask&2 != 0, Pausable: mask&4 != 0,
-						Permit: mask&8 != 0, Votes: mask&16 != 0, Flashmint: mask&32 != 0,
+						Permit: proto.Bool(mask&8 != 0), Votes: mask&16 != 0, Flashmint: mask&32 != 0,
 						Premint: premint, Capped: capped, Access: access,
 					}
 					vs = append(vs, variant{
@@ -96,7 +98,7 @@ func allVariants() []variant {
 			for _, uri := range []string{"", "https://game.example/api/item/{id}.json"} {
 				o := &slipwayv1.TemplateOptions{
 					Mintable: mask&1 != 0, Burnable: mask&2 != 0, Pausable: mask&4 != 0, Supply: mask&8 != 0,
-					UpdatableUri: mask&16 != 0, Uri: uri, Access: access,
+					UpdatableUri: proto.Bool(mask&16 != 0), Uri: uri, Access: access,
 				}
 				vs = append(vs, variant{
 					label: fmt.Sprintf("ERC1155/%s/%s/uri=%t", accessLabel(access), flagLabel(erc1155Flags, mask), uri != ""),
@@ -125,9 +127,39 @@ func allVariants() []variant {
 		tmpl: &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC20, Name: "MyToken", Symbol: "MTK",
 			Options: &slipwayv1.TemplateOptions{Premint: "411376139330301510538742295639337626245683966.408394965837152255", Votes: true}},
 	})
-	// Names that are legal identifiers and close to what the templates use:
-	// lowercase, inherited member names, event and error names.
-	for _, name := range []string{"myToken", "decimals", "paused", "Paused", "Context", "IERC20", "Votes", "_MyToken", "Token_2"} {
+	// Options left unset take the Wizard's defaults (permit and updatableUri
+	// true), with every access mode; and ERC20 votes without permit.
+	for _, access := range accessModes {
+		for _, o := range []*slipwayv1.TemplateOptions{
+			{Access: access},
+			{Access: access, Premint: "1000", Votes: true},
+			{Access: access, Votes: true, Permit: proto.Bool(false), Mintable: true},
+		} {
+			vs = append(vs, variant{
+				label: fmt.Sprintf("ERC20/defaults/%s/votes=%t/permit=%v", accessLabel(access), o.Votes, o.Permit),
+				tmpl:  &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC20, Name: "MyToken", Symbol: "MTK", Options: o},
+			})
+		}
+		for _, o := range []*slipwayv1.TemplateOptions{{Access: access}, {Access: access, Mintable: true, Pausable: true}} {
+			vs = append(vs, variant{
+				label: fmt.Sprintf("ERC1155/defaults/%s/mintable=%t", accessLabel(access), o.Mintable),
+				tmpl:  &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC1155, Name: "MyItems", Options: o},
+			})
+		}
+	}
+	vs = append(vs,
+		variant{label: "ERC20/defaults/nil options", tmpl: &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC20, Name: "MyToken", Symbol: "MTK"}},
+		variant{label: "ERC1155/defaults/nil options", tmpl: &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC1155, Name: "MyItems"}},
+	)
+	// Display names, as the Wizard takes them (the identifier is derived),
+	// and names close to what the templates use: lowercase, inherited member
+	// names, event and error names, Solidity keywords and types (capitalized
+	// by the derivation), quotes and backslashes, non-ASCII text.
+	for _, name := range []string{
+		"myToken", "decimals", "paused", "Paused", "Context", "IERC20", "Votes", "_MyToken", "Token_2",
+		"Bar Token", "Wrapped Ether", "1inch Network", "Café Crème", "Ünïcödé 🚀 Token", "日本 Token", "Straße",
+		"contract", "uint256", "emit", "this", `Say "hi" \ now`, "A; contract B {}", "$DEGEN coin", "my-token v2",
+	} {
 		for _, kind := range []slipwayv1.ContractKind{slipwayv1.ContractKind_ERC20, slipwayv1.ContractKind_ERC721, slipwayv1.ContractKind_ERC1155} {
 			vs = append(vs, variant{
 				label: fmt.Sprintf("%s/name=%s", kind, name),

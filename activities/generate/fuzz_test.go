@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
 
@@ -18,21 +20,25 @@ var (
 // FuzzGenerate feeds arbitrary names, symbols, numbers, URIs and options.
 // Generate must never panic; it either refuses with ErrInvalidTemplate or
 // produces a source whose user-controlled parts stay inside their literals:
-// only printable ASCII, every string literal one of the expected values, the
-// contract name a plain identifier, amounts plain digits.
+// the display name only as its string literal, everything else printable
+// ASCII, every string literal one of the expected values, the contract name
+// the identifier derived from the display name, amounts plain digits.
 func FuzzGenerate(f *testing.F) {
 	f.Add(uint8(1), "MyToken", "MTK", "1000", "", "", "", uint16(0xffff), uint8(1))
 	f.Add(uint8(1), "A; contract B", `M"K`, "1e5", "0", "", "", uint16(0), uint8(0))
 	f.Add(uint8(2), "MyNFT", "NFT", "", "", "ipfs://x/", "", uint16(0x1f8), uint8(2))
 	f.Add(uint8(3), "MyItems", "", "", "", "", "https://x/{id}\n", uint16(0x7e00), uint8(3))
 	f.Add(uint8(1), "owner", "S", "0.000000000000000001", "1", "", "", uint16(0x30), uint8(2))
+	f.Add(uint8(1), "Café \"Crème\" \\ 🚀", "CC", "1", "", "", "", uint16(0x18), uint8(1))
+	f.Add(uint8(2), "1 ERC721 Votes", "S", "", "", "", "", uint16(0x140), uint8(2))
+	f.Add(uint8(3), "Items\u202e", "", "", "", "", "", uint16(0), uint8(0))
 	f.Fuzz(func(t *testing.T, kind uint8, name, symbol, premint, capped, baseURI, uri string, flags uint16, access uint8) {
 		modes := []string{"", AccessOwnable, AccessRoles, AccessManaged, "bogus"}
 		o := &slipwayv1.TemplateOptions{
 			Premint: premint, Capped: capped, BaseUri: baseURI, Uri: uri,
-			Mintable: flags&1 != 0, Burnable: flags&2 != 0, Pausable: flags&4 != 0, Permit: flags&8 != 0,
+			Mintable: flags&1 != 0, Burnable: flags&2 != 0, Pausable: flags&4 != 0, Permit: optBool(flags, 8, 2048),
 			Votes: flags&16 != 0, Flashmint: flags&32 != 0, Enumerable: flags&64 != 0, UriStorage: flags&128 != 0,
-			Incremental: flags&256 != 0, Supply: flags&512 != 0, UpdatableUri: flags&1024 != 0,
+			Incremental: flags&256 != 0, Supply: flags&512 != 0, UpdatableUri: optBool(flags, 1024, 4096),
 			Access: modes[int(access)%len(modes)],
 		}
 		tmpl := &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind(kind % 5), Name: name, Symbol: symbol, Options: o}
@@ -43,21 +49,28 @@ func FuzzGenerate(f *testing.F) {
 			}
 			return
 		}
-		if !identRE.MatchString(name) || res.ContractName != name {
+		if !identRE.MatchString(res.ContractName) || res.ContractName != toIdentifier(name) || strings.Contains(res.ContractName, "$") {
+			t.Fatalf("name %q gave contract %q", name, res.ContractName)
+		}
+		if strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) || bidiControl(r) }) {
 			t.Fatalf("accepted name %q", name)
 		}
 		if !symbolRE.MatchString(symbol) {
 			t.Fatalf("accepted symbol %q", symbol)
 		}
-		for i := 0; i < len(res.Source); i++ {
-			if c := res.Source[i]; c != '\n' && (c < 0x20 || c > 0x7e) {
+		// The display name appears only as its literal; with it replaced by
+		// a placeholder, the rest must be printable ASCII.
+		const placeholder = `"__NAME__"`
+		src := strings.ReplaceAll(res.Source, stringLiteral(name), placeholder)
+		for i := 0; i < len(src); i++ {
+			if c := src[i]; c != '\n' && (c < 0x20 || c > 0x7e) {
 				t.Fatalf("byte 0x%02x in source", c)
 			}
 		}
-		allowed := map[string]bool{name: true, symbol: true, baseURI: true, uri: true, "1": true,
+		allowed := map[string]bool{"__NAME__": true, symbol: true, baseURI: true, uri: true, "1": true,
 			"PAUSER_ROLE": true, "MINTER_ROLE": true, "URI_SETTER_ROLE": true}
 		contracts := 0
-		for _, line := range strings.Split(res.Source, "\n") {
+		for _, line := range strings.Split(src, "\n") {
 			line = strings.TrimSpace(line)
 			if strings.HasPrefix(line, "//") {
 				continue
@@ -72,7 +85,7 @@ func FuzzGenerate(f *testing.F) {
 			}
 			if strings.HasPrefix(line, "contract ") {
 				contracts++
-				if !strings.HasPrefix(line, "contract "+name+" ") {
+				if !strings.HasPrefix(line, "contract "+res.ContractName+" ") {
 					t.Fatalf("contract line %q", line)
 				}
 			}
@@ -87,4 +100,13 @@ func FuzzGenerate(f *testing.F) {
 			t.Fatalf("%d contract declarations", contracts)
 		}
 	})
+}
+
+// optBool makes an optional option from two flag bits: unset, or set to the
+// value bit.
+func optBool(flags uint16, value, set uint16) *bool {
+	if flags&set == 0 {
+		return nil
+	}
+	return proto.Bool(flags&value != 0)
 }

@@ -6,11 +6,21 @@
 // Generation is pure and deterministic: the same template always gives the
 // same bytes, so workflows may call it directly and replays stay stable.
 //
+// The template's name is the token's display name, as in the Wizard ("Bar
+// Token"): ERC20 and ERC721 use it verbatim in a string literal, and the
+// contract identifier is derived from it by the Wizard's toIdentifier
+// (ident.go), "BarToken".
+//
 // Option rules (decided here where the Wizard is silent or a UI-only rule):
-//   - Options that do not belong to the template's kind are refused (for
-//     example permit on ERC721), so that a typo or a wrong kind never yields a
-//     contract that silently lacks a requested feature.
-//   - ERC20 votes implies permit, as in the Wizard (ERC20Votes needs EIP712).
+//   - Unset options take the Wizard's defaults: false, except ERC20 permit
+//     and ERC1155 updatableUri, which are true (both optional in the proto,
+//     so an explicit false is honoured).
+//   - Options that do not belong to the template's kind are refused when set
+//     to true or a non-empty string (for example permit on ERC721), so that a
+//     typo or a wrong kind never yields a contract that silently lacks a
+//     requested feature; an explicit false is accepted on any kind.
+//   - ERC20 votes without permit gets its EIP-712 domain from EIP712, as in
+//     the Wizard.
 //   - ERC721 incremental requires mintable (ids are only assigned by
 //     safeMint); it is refused without it.
 //   - A premint or cap of zero is the same as none; a cap below the premint is
@@ -82,7 +92,8 @@ func Generate(t *slipwayv1.ContractTemplate) (Result, error) {
 	if t == nil {
 		return Result{}, invalid("template", "is required")
 	}
-	if err := checkName(t.GetName()); err != nil {
+	ident, err := checkName(t.GetName())
+	if err != nil {
 		return Result{}, err
 	}
 	if err := checkSymbol(t.GetSymbol()); err != nil {
@@ -96,9 +107,8 @@ func Generate(t *slipwayv1.ContractTemplate) (Result, error) {
 		return Result{}, invalid("options.access", "must be %q, %q or %q", AccessOwnable, AccessRoles, AccessManaged)
 	}
 
-	c := &contract{name: t.GetName(), imports: map[string]string{}}
+	c := &contract{name: ident, display: stringLiteral(t.GetName()), imports: map[string]string{}}
 	a := &access{mode: mode, c: c}
-	var err error
 	switch t.GetKind() {
 	case slipwayv1.ContractKind_ERC20:
 		err = buildERC20(c, a, t)
@@ -116,7 +126,7 @@ func Generate(t *slipwayv1.ContractTemplate) (Result, error) {
 
 	src := c.render()
 	if n := countIdent(src, c.name); n != 1 {
-		return Result{}, invalid("name", "%q collides with an identifier the generated contract uses; choose another name", c.name)
+		return Result{}, invalid("name", "gives the contract identifier %q, which collides with an identifier the generated contract uses; choose another name", c.name)
 	}
 	return Result{
 		Source:            src,
@@ -256,9 +266,9 @@ func buildERC20(c *contract, a *access, t *slipwayv1.ContractTemplate) error {
 	if votes && premint.scaled != nil && premint.scaled.Cmp(maxUint208) > 0 {
 		return invalid("options.premint", "exceeds the maximum supply of ERC20Votes (2^208-1 base units)")
 	}
-	permit := o.GetPermit() || votes
+	permit := o == nil || o.Permit == nil || *o.Permit // unset: the Wizard's default, true
 
-	name := quote(c.name)
+	name := c.display
 	c.addParent("ERC20", "token/ERC20/ERC20.sol", name, quote(t.GetSymbol()))
 	if o.GetBurnable() {
 		c.addParent("ERC20Burnable", "token/ERC20/extensions/ERC20Burnable.sol")
@@ -275,6 +285,9 @@ func buildERC20(c *contract, a *access, t *slipwayv1.ContractTemplate) error {
 	a.parent()
 	if permit {
 		c.addParent("ERC20Permit", "token/ERC20/extensions/ERC20Permit.sol", name)
+	} else if votes {
+		// ERC20Permit would initialize the EIP-712 domain ERC20Votes needs.
+		c.addParent("EIP712", "utils/cryptography/EIP712.sol", name, `"1"`)
 	}
 	if votes {
 		c.addParent("ERC20Votes", "token/ERC20/extensions/ERC20Votes.sol")
@@ -330,7 +343,7 @@ func buildERC721(c *contract, a *access, t *slipwayv1.ContractTemplate) error {
 	if o.GetIncremental() && !o.GetMintable() {
 		return invalid("options.incremental", "requires mintable: token ids are assigned by safeMint")
 	}
-	c.addParent("ERC721", "token/ERC721/ERC721.sol", quote(c.name), quote(t.GetSymbol()))
+	c.addParent("ERC721", "token/ERC721/ERC721.sol", c.display, quote(t.GetSymbol()))
 	if o.GetEnumerable() {
 		c.addParent("ERC721Enumerable", "token/ERC721/extensions/ERC721Enumerable.sol")
 	}
@@ -356,7 +369,7 @@ func buildERC721(c *contract, a *access, t *slipwayv1.ContractTemplate) error {
 		c.addParent("ERC721Burnable", "token/ERC721/extensions/ERC721Burnable.sol")
 	}
 	if o.GetVotes() {
-		c.addParent("EIP712", "utils/cryptography/EIP712.sol", quote(c.name), `"1"`)
+		c.addParent("EIP712", "utils/cryptography/EIP712.sol", c.display, `"1"`)
 		c.addParent("ERC721Votes", "token/ERC721/extensions/ERC721Votes.sol")
 	}
 	if o.GetMintable() {
@@ -420,7 +433,7 @@ func buildERC1155(c *contract, a *access, t *slipwayv1.ContractTemplate) error {
 		return err
 	}
 	c.addParent("ERC1155", "token/ERC1155/ERC1155.sol", quote(o.GetUri()))
-	if o.GetUpdatableUri() {
+	if o == nil || o.UpdatableUri == nil || *o.UpdatableUri { // unset: the Wizard's default, true
 		c.functions = append(c.functions, function{
 			name: "setURI", params: []string{"string memory newuri"}, visibility: "public",
 			modifiers: []string{a.modifier("URI_SETTER_ROLE")}, body: []string{"_setURI(newuri);"},

@@ -14,7 +14,8 @@ const ozPrefix = "@openzeppelin/contracts/"
 // contract is the model a template fills in; render prints it. Everything
 // that reaches the model from user input has been validated before.
 type contract struct {
-	name      string
+	name      string            // the contract identifier
+	display   string            // the display name as a Solidity string literal
 	imports   map[string]string // identifier -> path under @openzeppelin/contracts/
 	parents   []parent
 	vars      []string // state variable and constant declarations, without indentation

@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ErrInvalidTemplate is the sentinel every input error wraps, so that the RPC
@@ -36,7 +38,7 @@ func invalid(field, format string, args ...any) error {
 // Limits shared with the proto's validation rules; checked again here because
 // Generate is also called by workflows and tests that bypass protovalidate.
 const (
-	maxNameLen   = 64
+	maxNameLen   = 64 // characters of the display name, bytes of the identifier
 	maxSymbolLen = 20
 	maxURILen    = 2048
 	maxNumberLen = 78
@@ -79,21 +81,48 @@ func init() {
 	}
 }
 
-// checkName refuses anything that is not a plain, non-reserved Solidity
-// identifier. Collisions with identifiers of the generated code itself are
-// checked by Generate after rendering.
-func checkName(name string) error {
+// checkName checks a display name and answers the contract identifier
+// derived from it (toIdentifier). The name itself reaches the source only
+// inside a string literal (stringLiteral), so any text is safe there; what
+// is refused is what would make the literal or the file misleading or
+// unparsable (control and text-direction characters, invalid UTF-8) and a
+// name from which no usable identifier derives. Collisions with identifiers
+// of the generated code itself are checked by Generate after rendering.
+func checkName(name string) (string, error) {
 	switch {
 	case name == "":
-		return invalid("name", "is required")
-	case len(name) > maxNameLen:
-		return invalid("name", "must be at most %d characters", maxNameLen)
-	case !identRE.MatchString(name):
-		return invalid("name", "must be a Solidity identifier: a letter or _ followed by letters, digits or _")
-	case reservedNames[name] || sizedTypeRE.MatchString(name):
-		return invalid("name", "%q is a reserved Solidity word or builtin", name)
+		return "", invalid("name", "is required")
+	case !utf8.ValidString(name):
+		return "", invalid("name", "must be valid UTF-8")
+	case utf8.RuneCountInString(name) > maxNameLen:
+		return "", invalid("name", "must be at most %d characters", maxNameLen)
 	}
-	return nil
+	for i, r := range []rune(name) {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) || bidiControl(r) {
+			return "", invalid("name", "must not contain control, line-break or text-direction characters; found %U at character %d", r, i+1)
+		}
+	}
+	ident := toIdentifier(name)
+	switch {
+	case ident == "":
+		return "", invalid("name", "%q gives no contract identifier: the identifier is made of the name's ASCII letters, digits and _ (accents removed, starting at the first letter or _), and this name has none", name)
+	case len(ident) > maxNameLen:
+		return "", invalid("name", "gives the contract identifier %q, longer than %d characters", ident, maxNameLen)
+	case reservedNames[ident] || sizedTypeRE.MatchString(ident):
+		return "", invalid("name", "gives the contract identifier %q, a reserved Solidity word or builtin", ident)
+	case !identRE.MatchString(ident):
+		// Unreachable by construction; kept so that a change of
+		// toIdentifier can never put something else after "contract".
+		return "", invalid("name", "gives %q, not a Solidity identifier", ident)
+	}
+	return ident, nil
+}
+
+// bidiControl reports the Unicode bidirectional formatting characters
+// (marks, embeddings, overrides, isolates): inside a string literal they
+// make the source display differently from what it is ("Trojan Source").
+func bidiControl(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 func checkSymbol(symbol string) error {

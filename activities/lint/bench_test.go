@@ -27,7 +27,7 @@ import (
 // benchERC20 is a Wizard-style token as the generate stage emits it.
 func benchERC20(b *testing.B) map[string]string {
 	gen, err := generate.Generate(&slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC20, Name: "Token", Symbol: "TKN",
-		Options: &slipwayv1.TemplateOptions{Premint: "1000", Mintable: true, Burnable: true, Pausable: true, Permit: true, Access: "ownable"}})
+		Options: &slipwayv1.TemplateOptions{Premint: "1000", Mintable: true, Burnable: true, Pausable: true, Access: "ownable"}})
 	if err != nil {
 		b.Fatalf("generate: %v", err)
 	}

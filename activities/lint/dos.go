@@ -6,7 +6,94 @@ import (
 	"strings"
 )
 
-// ---- denial of service: unbounded growth (SWC-128) ----
+// Denial of service: a function anyone can make fail for everyone after
+// them — a refund to the previous leader that must succeed (SWC-113), an
+// external call in a loop, a loop over storage anyone can grow (SWC-128).
+
+var dosRevert = &Detector{
+	ID:          "dos-revert",
+	Severity:    Medium,
+	Confidence:  ConfidenceMedium,
+	Title:       "Denial of service: refund to the previous leader must succeed",
+	Description: "The function pays a stored address (the previous bidder or king) and reverts if that payment fails, then makes the caller the new one; a leader that is a contract rejecting ether blocks everyone after it. Let users withdraw their refunds instead (pull payments).",
+	run:         runDoSRevert,
+}
+
+// runDoSRevert reports SWC-113's King of the Ether: a payment to an address
+// held in state whose failure reverts (transfer, or a send/call whose
+// result is checked), before the function replaces that address with the
+// caller.
+func runDoSRevert(a *analysis, d *Detector) {
+	for _, fn := range a.functions() {
+		if !isEntry(fn) {
+			continue
+		}
+		body := fn.Child("body")
+		for _, c := range a.calls(body) {
+			ll, ok := lowLevelCall(c)
+			if !ok || ll.kind != "transfer" && ll.kind != "send" && ll.kind != "call" {
+				continue
+			}
+			if ll.kind != "transfer" && a.resultIgnored(c, fn) {
+				continue
+			}
+			target := a.rootDecl(unwrapConversion(ll.target))
+			if !isStateVar(target) {
+				continue
+			}
+			replaced := mentions(body, func(w *Node) bool {
+				return w.Type == "Assignment" && w.Src.Start > c.Src.Start &&
+					a.rootDecl(w.Child("leftHandSide")) == target && mentions(w.Child("rightHandSide"), isMsgSender)
+			})
+			if replaced {
+				a.report(d, c, fmt.Sprintf("Function %s pays %s and reverts if that fails, then replaces %s with the caller. %s", fn.Name, target.Name, target.Name, d.Description))
+			}
+		}
+	}
+}
+
+var callsLoop = &Detector{
+	ID:          "calls-loop",
+	Severity:    Low,
+	Confidence:  ConfidenceMedium,
+	Title:       "External call inside a loop",
+	Description: "One failing or gas-hungry recipient makes the whole loop revert (denial of service). Prefer pull payments.",
+	run:         runCallsLoop,
+}
+
+func runCallsLoop(a *analysis, d *Detector) {
+	for _, fn := range a.functions() {
+		if !isEntry(fn) {
+			continue
+		}
+		for _, c := range a.calls(fn.Child("body")) {
+			inLoop := false
+			for p := c.Parent; p != nil && p != fn; p = p.Parent {
+				if isLoop(p) {
+					inLoop = true
+					break
+				}
+			}
+			if !inLoop {
+				continue
+			}
+			if ll, ok := lowLevelCall(c); ok && ll.kind != "staticcall" {
+				a.report(d, c, "")
+				continue
+			}
+			e := c.Child("expression")
+			for e != nil && e.Type == "FunctionCallOptions" {
+				e = e.Child("expression")
+			}
+			if e != nil && e.Type == "MemberAccess" && strings.HasPrefix(e.Child("expression").TypeString(), "contract ") &&
+				c.Str("kind") == "functionCall" && !strings.Contains(e.TypeString(), " view ") && !strings.Contains(e.TypeString(), " pure ") {
+				a.report(d, c, "")
+			}
+		}
+	}
+}
+
+// ---- unbounded growth (SWC-128) ----
 //
 // A storage array (or a counter) that anyone can grow a little with each
 // call grows without bound; the functions that then walk it (a payout
@@ -235,11 +322,11 @@ func (a *analysis) unboundedGrowth() map[string]bool {
 		return false
 	}
 	for _, fn := range a.functions() {
-		if !isEntry(fn) || isView(fn) || a.protected(fn) {
+		if !isEntry(fn) || isView(fn) || a.protected(fn, asEntry) {
 			continue
 		}
 		for _, f := range a.closure(fn) {
-			if f != fn && a.protected2(f) {
+			if f != fn && a.protected(f, asCallee) {
 				continue
 			}
 			var conds []*Node
@@ -307,8 +394,16 @@ func smallLiteralBound(cond *Node) bool {
 	return false
 }
 
-func runDoSUnboundedLoop(a *analysis) {
-	d := det("dos-unbounded-loop")
+var dosUnboundedLoop = &Detector{
+	ID:          "dos-unbounded-loop",
+	Severity:    Medium,
+	Confidence:  ConfidenceMedium,
+	Title:       "Denial of service: gas grows with storage anyone can grow",
+	Description: "Anyone can append to this array (or count up this number) a little with every call, and nothing caps it; a loop over it, a clear of it or a loop that appends many entries at once costs gas for every element and eventually exceeds the block gas limit, so the function can never run again. Cap the size, process it in batches (start index and count), or let users withdraw (pull payments).",
+	run:         runDoSUnboundedLoop,
+}
+
+func runDoSUnboundedLoop(a *analysis, d *Detector) {
 	grown := a.unboundedGrowth()
 	isGrownPath := func(p string, clear *Node) bool {
 		own, ok := grown[p]
@@ -360,7 +455,7 @@ func runDoSUnboundedLoop(a *analysis) {
 		if !changes {
 			continue
 		}
-		open := !a.protected(entry)
+		open := !a.protected(entry, asEntry)
 		for _, fn := range fns {
 			if done[visit{fn, open}] {
 				continue

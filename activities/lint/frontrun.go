@@ -114,6 +114,15 @@ func (a *analysis) rewardsCaller(fn *Node, seen map[*Node]bool) bool {
 	return false
 }
 
+var frontRunning = &Detector{
+	ID:          "front-running",
+	Severity:    Medium,
+	Confidence:  ConfidenceMedium,
+	Title:       "Front-running: the transaction reveals the answer",
+	Description: "Pending transactions are public: a caller's solution to a stored hash, or a player's move stored in plain text, can be read and used by someone else whose transaction is mined first. Bind the answer to msg.sender or use commit-reveal.",
+	run:         runFrontRunning,
+}
+
 // runFrontRunning reports two shapes of SWC-114 where the transaction
 // itself gives the answer away:
 //
@@ -126,8 +135,7 @@ func (a *analysis) rewardsCaller(fn *Node, seen map[*Node]bool) bool {
 //     payable function stores a caller's choice, and a payout elsewhere
 //     is decided by the stored choices (odds and evens), so the next
 //     player reads the first one's move and picks the winning answer.
-func runFrontRunning(a *analysis) {
-	d := det("front-running")
+func runFrontRunning(a *analysis, d *Detector) {
 	for _, fn := range a.functions() {
 		if !isEntry(fn) || isView(fn) {
 			continue
@@ -217,7 +225,7 @@ func (a *analysis) plainMoves(d *Detector) {
 			continue
 		}
 		for _, fn := range members(c, "FunctionDefinition") {
-			if !isEntry(fn) || !isPayable(fn) || a.protected(fn) {
+			if !isEntry(fn) || !isPayable(fn) || a.protected(fn, asEntry) {
 				continue
 			}
 			choice := map[int]bool{}
@@ -343,6 +351,15 @@ func (a *analysis) setters(fns []*Node) map[int][]*Node {
 	return out
 }
 
+var txOrderDependence = &Detector{
+	ID:          "tx-order-dependence",
+	Severity:    Low,
+	Confidence:  ConfidenceLow,
+	Title:       "Transaction-order dependence: amount set by another transaction",
+	Description: "The amount paid or the price applied comes from a state variable that another function sets; whoever sets it can change it while the caller's transaction is pending (or front-run it). Let the caller pass the amount or price it expects and check it.",
+	run:         runTxOrderDependence,
+}
+
 // runTxOrderDependence reports the reward and price races of SWC-114: an
 // entry function pays an amount (or prices a purchase by a rate) read from
 // a state variable that another entry function sets, and the caller cannot
@@ -350,8 +367,7 @@ func (a *analysis) setters(fns []*Node) map[int][]*Node {
 // waits (EthTxOrderDependenceMinimal's setReward / claimReward, a buy at
 // the owner's current price). Comparing the value with a caller-supplied
 // bound (`require(price <= maxPrice)`) is the fix.
-func runTxOrderDependence(a *analysis) {
-	d := det("tx-order-dependence")
+func runTxOrderDependence(a *analysis, d *Detector) {
 	for _, c := range a.contracts() {
 		if u := a.unitFor(c); u == nil || u.dep && !a.opts.IncludeDependencies {
 			continue
@@ -417,7 +433,7 @@ func runTxOrderDependence(a *analysis) {
 		// not one.
 		for _, u := range uses {
 			raced := false
-			if !a.protected(u.fn) {
+			if !a.protected(u.fn, asEntry) {
 				for _, s := range set[u.v.ID] {
 					if s != u.fn {
 						raced = true
@@ -426,7 +442,7 @@ func runTxOrderDependence(a *analysis) {
 			}
 			if !raced && slices.Contains(set[u.v.ID], u.fn) {
 				for p := range payers[u.v.ID] {
-					if p != u.fn && !a.protected(p) {
+					if p != u.fn && !a.protected(p, asEntry) {
 						raced = true
 					}
 				}
@@ -464,6 +480,15 @@ func (a *analysis) boundedByCaller(fn *Node) map[int]bool {
 
 // ---- erc20-approve-race ----
 
+var erc20ApproveRace = &Detector{
+	ID:          "erc20-approve-race",
+	Severity:    Low,
+	Confidence:  ConfidenceMedium,
+	Title:       "ERC20 approve race",
+	Description: "approve overwrites the allowance: a spender who sees the change pending can spend the old allowance first and the new one after. Require the allowance to be set to 0 first, or offer increaseAllowance/decreaseAllowance.",
+	run:         runApproveRace,
+}
+
 // runApproveRace reports the ERC20 approve race (SWC-114): approve
 // overwrites an allowance, so a spender watching the mempool can spend
 // the old allowance before the change and the new one after it. Requiring
@@ -472,8 +497,7 @@ func (a *analysis) boundedByCaller(fn *Node) map[int]bool {
 // Libraries (OpenZeppelin's ERC20) are left out even with
 // IncludeDependencies: they keep the standard's semantics on purpose and
 // document the race, and their users cannot change it.
-func runApproveRace(a *analysis) {
-	d := det("erc20-approve-race")
+func runApproveRace(a *analysis, d *Detector) {
 	for _, c := range a.contracts() {
 		if u := a.unitFor(c); u == nil || u.dep {
 			continue
@@ -635,14 +659,22 @@ func movesBy(w *Node) bool {
 	})
 }
 
+var shortAddress = &Detector{
+	ID:          "short-address",
+	Severity:    Low,
+	Confidence:  ConfidenceMedium,
+	Title:       "Short address attack",
+	Description: "Before Solidity 0.5 the ABI decoder does not check the calldata length: a call whose address argument is short shifts the amount after it left by a byte per missing byte, and the function moves that much. Check msg.data.length (onlyPayloadSize) or compile with 0.5 or later.",
+	run:         runShortAddress,
+}
+
 // runShortAddress reports SWC-102's short-address attack on code compiled
 // before 0.5.0, whose ABI decoder did not check the calldata length: a
 // public function taking an address and then an amount, called with an
 // address missing its last bytes, reads the amount shifted left (multiplied
 // by 256 per missing byte) and moves that much. Checking msg.data.length
 // (onlyPayloadSize) or compiling with 0.5+ fixes it.
-func runShortAddress(a *analysis) {
-	d := det("short-address")
+func runShortAddress(a *analysis, d *Detector) {
 	for _, fn := range a.functions() {
 		u := a.unitFor(fn)
 		if u == nil || !a.pre05(u) || !isEntry(fn) || isView(fn) || a.payloadChecked(fn) {

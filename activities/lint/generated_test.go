@@ -15,11 +15,11 @@ func TestGeneratedTemplatesAreClean(t *testing.T) {
 	templates := map[string]*slipwayv1.ContractTemplate{}
 	for _, access := range []string{"ownable", "roles", "managed"} {
 		templates["ERC20"+access] = &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC20, Name: "Token", Symbol: "TKN", Options: &slipwayv1.TemplateOptions{
-			Premint: "1000", Mintable: true, Burnable: true, Pausable: true, Permit: true, Votes: true, Flashmint: true, Capped: "1000000", Access: access}}
+			Premint: "1000", Mintable: true, Burnable: true, Pausable: true, Votes: true, Flashmint: true, Capped: "1000000", Access: access}}
 		templates["ERC721"+access] = &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC721, Name: "Art", Symbol: "ART", Options: &slipwayv1.TemplateOptions{
 			BaseUri: "ipfs://base/", Enumerable: true, UriStorage: true, Incremental: true, Mintable: true, Burnable: true, Pausable: true, Votes: true, Access: access}}
 		templates["ERC1155"+access] = &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC1155, Name: "Items", Options: &slipwayv1.TemplateOptions{
-			Uri: "ipfs://items/{id}.json", Mintable: true, Burnable: true, Pausable: true, Supply: true, UpdatableUri: true, Access: access}}
+			Uri: "ipfs://items/{id}.json", Mintable: true, Burnable: true, Pausable: true, Supply: true, Access: access}}
 	}
 	for name, tmpl := range templates {
 		t.Run(name, func(t *testing.T) {

@@ -125,19 +125,33 @@ func Summarize(findings []Finding) Summary {
 }
 
 // Gate reports whether findings fail a policy whose threshold is the given
-// severity: true when any finding is at or above it. The deployment's lint
-// stage fails on true unless the request allows findings.
+// severity: true when any finding is at or above it (see GateThreshold).
+// The deployment's lint stage fails on true unless the request allows
+// findings, naming the findings GateFailures answers; `slipway audit`
+// exits non-zero.
 func Gate(findings []Finding, threshold Severity) bool {
-	t := threshold.Rank()
-	if t == 0 {
-		t = High.Rank()
-	}
+	return len(GateFailures(findings, threshold)) > 0
+}
+
+// GateFailures answers the findings that fail Gate, in their order.
+func GateFailures(findings []Finding, threshold Severity) []Finding {
+	t := GateThreshold(threshold).Rank()
+	var out []Finding
 	for _, f := range findings {
 		if f.Severity.Rank() >= t {
-			return true
+			out = append(out, f)
 		}
 	}
-	return false
+	return out
+}
+
+// GateThreshold answers the threshold Gate applies: the given severity, or
+// HIGH for one that is not a severity (the empty default of a request).
+func GateThreshold(threshold Severity) Severity {
+	if threshold.Rank() == 0 {
+		return High
+	}
+	return threshold
 }
 
 // IsDependency tells library files (OpenZeppelin and other packages
@@ -155,26 +169,9 @@ func Analyze(units []Unit, opts Options) ([]Finding, error) {
 		return nil, err
 	}
 	for _, d := range detectors {
-		d.run(a)
+		d.run(a, d)
 	}
 	return a.result(), nil
-}
-
-// Detector describes one check, for documentation and SARIF rules.
-type Detector struct {
-	ID          string
-	Severity    Severity
-	Confidence  Confidence
-	Title       string
-	Description string
-	run         func(*analysis)
-}
-
-// Detectors lists the checks Analyze runs.
-func Detectors() []Detector {
-	out := make([]Detector, len(detectors))
-	copy(out, detectors)
-	return out
 }
 
 func (a *analysis) result() []Finding {

@@ -678,15 +678,33 @@ func (a *analysis) modifierDefs(fn *Node) []*Node {
 	return out
 }
 
-// protected tells whether only privileged callers reach fn: constructors,
+// reach is how a function whose protection is asked is called.
+type reach int
+
+const (
+	// asEntry: from outside the contract, by a transaction or another
+	// contract. A constructor, or an internal or private function, cannot
+	// be, and so is protected.
+	asEntry reach = iota
+	// asCallee: by an internal call from an entry point that is not
+	// protected itself (following its calls to a selfdestruct or to a
+	// write). Internal visibility is then how it is reached, not a
+	// guard: only checks of the caller count.
+	asCallee
+)
+
+// protected tells whether only privileged callers reach fn, called as r:
 // functions with an access-control modifier (by name or by what its body
-// checks), or with a caller check in the body.
-func (a *analysis) protected(fn *Node) bool {
-	if isConstructor(fn) {
-		return true
-	}
-	if v := fn.Str("visibility"); v == "internal" || v == "private" {
-		return true
+// checks) or with a caller check in the body, and, as an entry point,
+// constructors and internal or private functions.
+func (a *analysis) protected(fn *Node, r reach) bool {
+	if r == asEntry {
+		if isConstructor(fn) {
+			return true
+		}
+		if v := fn.Str("visibility"); v == "internal" || v == "private" {
+			return true
+		}
 	}
 	for _, m := range a.modifierDefs(fn) {
 		if accessModRe.MatchString(m.Name) || a.senderGuarded(m.Child("body"), 0) {
@@ -700,7 +718,7 @@ func (a *analysis) protected(fn *Node) bool {
 // the caller (`require(balances[msg.sender] >= x)`) ties the payout to
 // the caller's own state.
 func (a *analysis) callerDependent(fn *Node) bool {
-	if a.protected(fn) {
+	if a.protected(fn, asEntry) {
 		return true
 	}
 	for _, c := range conditions(fn.Child("body")) {

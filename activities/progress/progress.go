@@ -6,6 +6,7 @@ package progress
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -14,8 +15,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/slipway-dev/slipway/activities/metrics"
+	"github.com/slipway-dev/slipway/activities/lint"
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/metrics"
 )
 
 // ErrTypeEnded is the application error type of a step for a deployment
@@ -33,30 +35,43 @@ type Activities struct {
 
 // Step is one stage change. Nil fields leave the row's value alone.
 type Step struct {
-	DeploymentID      string  `json:"deploymentId"`
-	Status            string  `json:"status"`
-	Message           string  `json:"message"`
-	ContractName      *string `json:"contractName,omitempty"`
-	CompilerVersion   *string `json:"compilerVersion,omitempty"`
-	Error             *string `json:"error,omitempty"`
-	TxHash            *string `json:"txHash,omitempty"`
-	ContractAddress   *string `json:"contractAddress,omitempty"`
-	BlockNumber       *uint64 `json:"blockNumber,omitempty"`
-	GasUsed           *uint64 `json:"gasUsed,omitempty"`
-	Confirmations     *uint32 `json:"confirmations,omitempty"`
-	Lint              *Lint   `json:"lint,omitempty"`
-	EffectiveGasPrice string  `json:"effectiveGasPrice,omitempty"`
-	FeePaid           string  `json:"feePaid,omitempty"`
-	SourceHash        []byte  `json:"sourceHash,omitempty"`
+	DeploymentID      string        `json:"deploymentId"`
+	Status            string        `json:"status"`
+	Message           string        `json:"message"`
+	ContractName      *string       `json:"contractName,omitempty"`
+	CompilerVersion   *string       `json:"compilerVersion,omitempty"`
+	Error             *string       `json:"error,omitempty"`
+	TxHash            *string       `json:"txHash,omitempty"`
+	ContractAddress   *string       `json:"contractAddress,omitempty"`
+	BlockNumber       *uint64       `json:"blockNumber,omitempty"`
+	GasUsed           *uint64       `json:"gasUsed,omitempty"`
+	Confirmations     *uint32       `json:"confirmations,omitempty"`
+	Lint              *lint.Summary `json:"lint,omitempty"`
+	EffectiveGasPrice string        `json:"effectiveGasPrice,omitempty"`
+	FeePaid           string        `json:"feePaid,omitempty"`
+	SourceHash        []byte        `json:"sourceHash,omitempty"`
 	// UnlessEnded skips the step for a deployment that has already ended,
 	// such as the CANCELLED of a workflow whose user cancelled through the
 	// API, which recorded it then.
 	UnlessEnded bool `json:"unlessEnded,omitempty"`
 }
 
-// Lint is the audit summary of the deployment's sources.
-type Lint struct {
-	High, Medium, Low, Info int
+// MarshalJSON writes a step as histories already hold it: the lint counts
+// under "High", "Medium", "Low" and "Info", the keys of the type lint.Summary
+// replaced, rather than the lower-case keys of its audit API form. Reading
+// needs nothing of the kind: encoding/json matches keys without regard to
+// case, so a step of either form reads back the same.
+func (s Step) MarshalJSON() ([]byte, error) {
+	type plain Step // without this method
+	type recordedLint struct{ High, Medium, Low, Info int }
+	out := struct {
+		plain
+		Lint *recordedLint `json:"lint,omitempty"`
+	}{plain: plain(s)}
+	if l := s.Lint; l != nil {
+		out.Lint = &recordedLint{High: l.High, Medium: l.Medium, Low: l.Low, Info: l.Info}
+	}
+	return json.Marshal(out)
 }
 
 // Record applies one step. It is idempotent in effect for the row (a retry

@@ -130,7 +130,7 @@ func benchGuardedCall(b *testing.B, leaseMin int64) {
 // Prometheus text exposition at url.
 func histogramOf(b *testing.B, url, name string) (sum, count float64) {
 	b.Helper()
-	resp, err := http.Get(url) //nolint:gosec // the benchmark's own server.
+	resp, err := http.Get(url) // the benchmark's own server.
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -139,7 +139,8 @@ func deploymentInput(d db.Deployment, req *slipwayv1.CreateDeploymentRequest, ne
 		}
 		in.Template = b
 		if in.ContractName == "" {
-			in.ContractName = t.GetName()
+			// The identifier planDeployment derived from the display name.
+			in.ContractName = d.ContractName
 		}
 	}
 	for i, v := range req.GetConstructorArgs() {

@@ -20,14 +20,15 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/slipway-dev/slipway/activities/chain"
-	"github.com/slipway-dev/slipway/activities/chain/anvil"
-	"github.com/slipway-dev/slipway/activities/metrics"
-	"github.com/slipway-dev/slipway/cmd/slipway/internal/devtemporal"
 	"github.com/slipway-dev/slipway/db"
-	"github.com/slipway-dev/slipway/db/pgcluster"
+	"github.com/slipway-dev/slipway/internal/devstack/anvil"
+	"github.com/slipway-dev/slipway/internal/devstack/devtemporal"
+	"github.com/slipway-dev/slipway/internal/devstack/pgcluster"
+	"github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/server"
 )
 
@@ -134,14 +135,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer tr.close(ctx, logger)
 	began := time.Now()
-	dataDir, err := filepath.Abs(cfg.DataDir)
-	if err != nil {
-		return fmt.Errorf("resolve --data-dir: %w", err)
-	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return fmt.Errorf("create data folder: %w", err)
-	}
-	unlock, err := lockDataDir(dataDir)
+	dataDir, unlock, err := openDataDir(cfg.DataDir)
 	if err != nil {
 		return err
 	}
@@ -152,29 +146,67 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := stack.start(ctx, cfg, dataDir, logger); err != nil {
 		return err
 	}
-
-	dsn := stack.pgDSN
-	if err := db.MigrateUp(ctx, dsn); err != nil {
+	if err := db.MigrateUp(ctx, stack.pgDSN); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	networksFile := filepath.Join(dataDir, "networks.json")
-	devKey := stack.node.Accounts()[0].PrivateKey
-	if err := writeDevNetworks(networksFile, stack.node.RPCURL()); err != nil {
+	env, err := stack.writeEnv(&cfg, dataDir)
+	if err != nil {
 		return err
+	}
+	app, err := stack.connect(ctx, cfg, env, tr, logger)
+	if err != nil {
+		return err
+	}
+	return stack.run(ctx, cfg, app, env, began, stdout, logger)
+}
+
+// openDataDir creates the data folder (as an absolute path) and locks it
+// for this process until unlock.
+func openDataDir(dir string) (abs string, unlock func(), err error) {
+	abs, err = filepath.Abs(dir)
+	if err != nil {
+		return "", nil, fmt.Errorf("resolve --data-dir: %w", err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return "", nil, fmt.Errorf("create data folder: %w", err)
+	}
+	unlock, err = lockDataDir(abs)
+	if err != nil {
+		return "", nil, err
+	}
+	return abs, unlock, nil
+}
+
+// devEnv is what writeEnv wrote, and where the stack's Temporal listens.
+type devEnv struct {
+	networksFile string // networks.json: network "dev" on anvil
+	file         string // slipway.env
+	temporalAddr string
+}
+
+// writeEnv writes the networks file and slipway.env, the environment with
+// which more API servers and workers join the stack, and sets that
+// environment in this process too. Without --jwt-key it signs with the
+// data folder's dev key, which it records in cfg.
+func (s *devStack) writeEnv(cfg *devConfig, dataDir string) (devEnv, error) {
+	networksFile := filepath.Join(dataDir, "networks.json")
+	devKey := s.node.Accounts()[0].PrivateKey
+	if err := writeDevNetworks(networksFile, s.node.RPCURL()); err != nil {
+		return devEnv{}, err
 	}
 	if cfg.Identity.JWTKey == "" {
 		keyFile, err := ensureDevJWTKey(dataDir)
 		if err != nil {
-			return err
+			return devEnv{}, err
 		}
 		cfg.Identity.JWTKey = "file:" + keyFile
 	}
 	if err := cfg.Identity.validate(); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+		return devEnv{}, fmt.Errorf("%w: %w", errUsage, err)
 	}
-	temporalAddr := stack.temporal.FrontendAddr()
+	temporalAddr := s.temporal.FrontendAddr()
 	env := []envVar{
-		{"DATABASE_URL", dsn},
+		{"DATABASE_URL", s.pgDSN},
 		{"SLIPWAY_TEMPORAL_ADDR", temporalAddr},
 		{"SLIPWAY_TEMPORAL_NAMESPACE", cfg.Temporal.Namespace},
 		{"SLIPWAY_TASK_QUEUE", cfg.Temporal.TaskQueue},
@@ -184,61 +216,99 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	envFile := filepath.Join(dataDir, "slipway.env")
 	if err := writeEnvFile(envFile, env); err != nil {
-		return err
+		return devEnv{}, err
 	}
 	for _, v := range env {
 		// In-process components read the same settings a joining
 		// process would.
 		_ = os.Setenv(v.Key, v.Value)
 	}
+	return devEnv{networksFile: networksFile, file: envFile, temporalAddr: temporalAddr}, nil
+}
 
-	networks, err := chain.LoadConfig(networksFile)
+// devApp is the in-process API and what the in-process worker needs,
+// connected to the stack's parts.
+type devApp struct {
+	api      http.Handler
+	temporal client.Client
+	tcfg     temporalConfig // --temporal-* with the stack's address
+	chain    chainDeps
+	// workerReg and workerMetricsLn are the in-process worker's metrics
+	// registry and listener; nil when they are not served.
+	workerReg       *prometheus.Registry
+	workerMetricsLn net.Listener
+}
+
+// connect dials the stack's Temporal and Postgres and builds the API
+// handler on them; what it opens is closed by s.stop.
+func (s *devStack) connect(ctx context.Context, cfg devConfig, env devEnv, tr *tracing, logger *slog.Logger) (*devApp, error) {
+	networks, err := chain.LoadConfig(env.networksFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	tcfg := cfg.Temporal
-	tcfg.Addr = temporalAddr
-	// The worker's metrics, the Temporal SDK's among them, go to a
-	// registry of their own, served beside the API rather than in its
-	// /metrics, whose registry the API handler owns.
-	var workerReg *prometheus.Registry
-	var workerMetricsLn net.Listener
+	app := &devApp{tcfg: cfg.Temporal}
+	app.tcfg.Addr = env.temporalAddr
 	temporalOpts := tr.temporalOptions()
-	if cfg.Worker && metricsAddrEnabled(cfg.WorkerMetricsAddr) {
-		if workerMetricsLn, err = net.Listen("tcp", cfg.WorkerMetricsAddr); err != nil {
-			// A second stack on this machine: it still runs, unobserved.
-			logger.WarnContext(ctx, "worker metrics not served", "addr", cfg.WorkerMetricsAddr, "err", err)
-		} else {
-			stack.onStop(func() { _ = workerMetricsLn.Close() })
-			workerReg = newWorkerRegistry()
-			mh, closeMH := metrics.TemporalHandler(workerReg, logger)
-			stack.onStop(func() { _ = closeMH.Close() })
-			temporalOpts = append(temporalOpts, withMetricsHandler(mh))
+	if cfg.Worker {
+		var opt func(*client.Options)
+		app.workerReg, app.workerMetricsLn, opt = s.serveWorkerMetrics(ctx, cfg.WorkerMetricsAddr, logger)
+		if opt != nil {
+			temporalOpts = append(temporalOpts, opt)
 		}
 	}
-	tc, err := dialTemporal(tcfg, logger, temporalOpts...)
-	if err != nil {
-		return err
+	if app.temporal, err = dialTemporal(app.tcfg, logger, temporalOpts...); err != nil {
+		return nil, err
 	}
-	stack.onStop(tc.Close)
-	pool, err := db.Connect(ctx, dsn)
+	s.onStop(app.temporal.Close)
+	pool, err := db.Connect(ctx, s.pgDSN)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	stack.onStop(pool.Close)
+	s.onStop(pool.Close)
 
 	sp, err := newSecrets(logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	app.chain = chainDeps{Networks: networks, Secrets: sp}
 	if cfg.API.TemporalUIURL == "" {
-		cfg.API.TemporalUIURL = stack.temporal.UIURL() // the console links runs to the stack's own UI
+		cfg.API.TemporalUIURL = s.temporal.UIURL() // the console links runs to the stack's own UI
 	}
-	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: tc, Namespace: tcfg.Namespace, TaskQueue: tcfg.TaskQueue, Networks: networks, Secrets: sp, Logger: logger, Tracer: tr.tracerProvider()})
+	h, closeAPI, err := newAPIHandler(ctx, cfg.API, cfg.Identity, apiDeps{Pool: pool, Temporal: app.temporal, Namespace: app.tcfg.Namespace, TaskQueue: app.tcfg.TaskQueue, Networks: networks, Secrets: sp, Logger: logger, Tracer: tr.tracerProvider()})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	stack.onStop(closeAPI)
+	s.onStop(closeAPI)
+	app.api = h
+	return app, nil
+}
+
+// serveWorkerMetrics listens for the in-process worker's /metrics. The
+// worker's metrics, the Temporal SDK's among them, go to a registry of
+// their own, served beside the API rather than in its /metrics, whose
+// registry the API handler owns; opt is the Temporal client option that
+// records the SDK's. With the address off, or taken, it answers nils.
+func (s *devStack) serveWorkerMetrics(ctx context.Context, addr string, logger *slog.Logger) (reg *prometheus.Registry, ln net.Listener, opt func(*client.Options)) {
+	if !metricsAddrEnabled(addr) {
+		return nil, nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		// A second stack on this machine: it still runs, unobserved.
+		logger.WarnContext(ctx, "worker metrics not served", "addr", addr, "err", err)
+		return nil, nil, nil
+	}
+	s.onStop(func() { _ = ln.Close() })
+	reg = newWorkerRegistry()
+	mh, closeMH := metrics.TemporalHandler(reg, logger)
+	s.onStop(func() { _ = closeMH.Close() })
+	return reg, ln, withMetricsHandler(mh)
+}
+
+// run serves the API and runs the in-process worker (and its /metrics)
+// until ctx ends or one of them fails, and prints the banner once /readyz
+// answers 200.
+func (s *devStack) run(ctx context.Context, cfg devConfig, app *devApp, env devEnv, began time.Time, stdout io.Writer, logger *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.API.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on --http-addr %s: %w", cfg.API.HTTPAddr, err)
@@ -246,16 +316,16 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
 	g, gctx := errgroup.WithContext(runCtx)
-	g.Go(func() error { return server.Serve(gctx, ln, h, logger) })
+	g.Go(func() error { return server.Serve(gctx, ln, app.api, logger) })
 	if cfg.Worker {
 		cc := cfg.Compile
-		cc.DatabaseURL = dsn // the dev database also holds the compile cache
+		cc.DatabaseURL = s.pgDSN // the dev database also holds the compile cache
 		g.Go(func() error {
-			return runInstrumentedWorker(gctx, tc, tcfg, cc, chainDeps{Networks: networks, Secrets: sp}, workerReg, logger)
+			return runInstrumentedWorker(gctx, app.temporal, app.tcfg, cc, app.chain, app.workerReg, logger)
 		})
-		if workerReg != nil {
-			logger.InfoContext(ctx, "worker metrics listening", "addr", workerMetricsLn.Addr().String())
-			g.Go(func() error { return serveMetrics(gctx, workerMetricsLn, workerReg, logger) })
+		if app.workerReg != nil {
+			logger.InfoContext(ctx, "worker metrics listening", "addr", app.workerMetricsLn.Addr().String())
+			g.Go(func() error { return serveMetrics(gctx, app.workerMetricsLn, app.workerReg, logger) })
 		}
 	}
 	apiURL := "http://" + ln.Addr().String()
@@ -267,9 +337,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	printBanner(stdout, banner{
-		API: apiURL, Temporal: temporalAddr, Namespace: tcfg.Namespace, UI: stack.temporal.UIURL(),
-		Chain: stack.node.RPCURL(), ChainID: stack.node.ChainID(), Postgres: redactDSN(dsn),
-		EnvFile: envFile, Worker: cfg.Worker, Took: time.Since(began),
+		API: apiURL, Temporal: env.temporalAddr, Namespace: app.tcfg.Namespace, UI: s.temporal.UIURL(),
+		Chain: s.node.RPCURL(), ChainID: s.node.ChainID(), Postgres: redactDSN(s.pgDSN),
+		EnvFile: env.file, Worker: cfg.Worker, Took: time.Since(began),
 	})
 	logger.InfoContext(ctx, "dev stack ready", "took", time.Since(began).String())
 	err = g.Wait()

@@ -17,7 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rpc"
 
-	"github.com/slipway-dev/slipway/activities/chain/anvil"
+	"github.com/slipway-dev/slipway/internal/devstack/anvil"
 
 	"github.com/slipway-dev/slipway/db"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"

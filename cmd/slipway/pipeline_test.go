@@ -26,10 +26,10 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/slipway-dev/slipway/activities/chain"
-	"github.com/slipway-dev/slipway/activities/chain/anvil"
-	"github.com/slipway-dev/slipway/cmd/slipway/internal/devtemporal"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/internal/devstack/anvil"
+	"github.com/slipway-dev/slipway/internal/devstack/devtemporal"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/workflows"

@@ -23,9 +23,9 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/slipway-dev/slipway/activities/chain"
-	"github.com/slipway-dev/slipway/activities/chain/anvil"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/internal/devstack/anvil"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )

@@ -18,8 +18,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/slipway-dev/slipway/activities/chain"
-	"github.com/slipway-dev/slipway/activities/metrics"
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/server"
 	"github.com/slipway-dev/slipway/web"

@@ -25,9 +25,9 @@ import (
 	"github.com/slipway-dev/slipway/activities/deploy"
 	"github.com/slipway-dev/slipway/activities/generate"
 	"github.com/slipway-dev/slipway/activities/lint"
-	"github.com/slipway-dev/slipway/activities/metrics"
 	"github.com/slipway-dev/slipway/activities/progress"
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/workflows"
 )

@@ -36,7 +36,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/slipway-dev/slipway/db"
-	"github.com/slipway-dev/slipway/db/pgcluster"
+	"github.com/slipway-dev/slipway/internal/devstack/pgcluster"
 )
 
 // tempPrefix names the temporary folders of test clusters; the pid that

@@ -91,7 +91,7 @@ func normaliseKey(dst []byte, key string) []byte {
 }
 
 // Value patterns scrubbed whatever the key: they catch a secret logged under
-// an innocent key ("msg", "error", "url"). Hex private keys cannot be told
+// an innocent key ("msg", "err", "url"). Hex private keys cannot be told
 // from transaction hashes by value, so they rely on their key.
 var (
 	jwtPattern    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)

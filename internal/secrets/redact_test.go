@@ -81,7 +81,7 @@ func logRequests(logger *slog.Logger) {
 	logger.InfoContext(ctx, "connect", "dsn", "postgres://slipway:"+s["db password"]+"@127.0.0.1:5432/slipway?sslmode=disable")
 	logger.InfoContext(ctx, "bad header: Bearer "+s["jwt"])
 	logger.InfoContext(ctx, "token in message "+s["jwt"])
-	logger.ErrorContext(ctx, "verify failed", "error", fmt.Errorf("parse token %s: %w", s["jwt"], errors.New("expired")))
+	logger.ErrorContext(ctx, "verify failed", "err", fmt.Errorf("parse token %s: %w", s["jwt"], errors.New("expired")))
 	logger.InfoContext(ctx, "key loaded", "pem", "-----BEGIN PRIVATE KEY-----\n"+s["pem key"]+"\n-----END PRIVATE KEY-----\n")
 	logger.InfoContext(ctx, "secret value", "innocent", NewSecretString(s["secret wrapped"]))
 	logger.InfoContext(ctx, "list", "items", []loginRequest{{Email: requestPublic[0], Password: s["password"]}})

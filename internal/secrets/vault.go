@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // VaultConfig says how to reach HashiCorp Vault or OpenBao (same HTTP API)
@@ -103,10 +105,11 @@ type vaultClient struct {
 
 	authMu sync.Mutex // serialises login and renewal
 
-	mu       sync.Mutex // guards tok, cache, inflight
-	tok      *vaultToken
-	cache    map[string]cacheEntry
-	inflight map[string]*fetchCall
+	mu    sync.Mutex // guards tok, cache
+	tok   *vaultToken
+	cache map[string]cacheEntry
+
+	fetches singleflight.Group // one read per secret version in flight
 }
 
 type vaultToken struct {
@@ -126,12 +129,6 @@ type cacheEntry struct {
 	expires time.Time
 }
 
-type fetchCall struct {
-	done   chan struct{}
-	fields map[string]Secret
-	err    error
-}
-
 func newVault(cfg VaultConfig, local localProvider, logger *slog.Logger) (*vaultClient, error) {
 	base, err := url.Parse(strings.TrimRight(cfg.Addr, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil || base.RawQuery != "" || base.Fragment != "" {
@@ -145,7 +142,6 @@ func newVault(cfg VaultConfig, local localProvider, logger *slog.Logger) (*vault
 		logger:    logger,
 		now:       time.Now,
 		cache:     map[string]cacheEntry{},
-		inflight:  map[string]*fetchCall{},
 	}
 	if c.approle == "" {
 		c.approle = defaultAppRoleMount
@@ -240,36 +236,44 @@ func (c *vaultClient) fields(ctx context.Context, r Ref) (map[string]Secret, err
 	if r.Version > 0 {
 		key += "?version=" + strconv.Itoa(r.Version)
 	}
-	c.mu.Lock()
-	if e, ok := c.cache[key]; ok && c.now().Before(e.expires) {
-		c.mu.Unlock()
-		return e.fields, nil
+	if fields, ok := c.cached(key); ok {
+		return fields, nil
 	}
-	call, ok := c.inflight[key]
-	if !ok {
-		call = &fetchCall{done: make(chan struct{})}
-		c.inflight[key] = call
-		// The fetch outlives a caller that gives up, so the others still get
-		// its answer; the HTTP timeout bounds it.
-		go func() {
-			call.fields, call.err = c.read(context.WithoutCancel(ctx), r)
+	// DoChan runs the fetch in its own goroutine, so it outlives a caller
+	// that gives up and the others still get its answer; the HTTP timeout
+	// bounds it. A caller that missed the cache just before another fetch
+	// filled it finds the entry here instead of reading Vault again.
+	ch := c.fetches.DoChan(key, func() (any, error) {
+		if fields, ok := c.cached(key); ok {
+			return fields, nil
+		}
+		fields, err := c.read(context.WithoutCancel(ctx), r)
+		if err == nil && c.ttl > 0 {
 			c.mu.Lock()
-			delete(c.inflight, key)
-			if call.err == nil && c.ttl > 0 {
-				c.cache[key] = cacheEntry{fields: call.fields, expires: c.now().Add(c.ttl)}
-			}
+			c.cache[key] = cacheEntry{fields: fields, expires: c.now().Add(c.ttl)}
 			c.mu.Unlock()
-			close(call.done)
-		}()
-	}
-	c.mu.Unlock()
+		}
+		return fields, err
+	})
 	select {
-	case <-call.done:
-		return call.fields, call.err
+	case res := <-ch:
+		fields, _ := res.Val.(map[string]Secret)
+		return fields, res.Err
 	case <-ctx.Done():
 		// Vault too slow for the caller's deadline: transient, like Vault down.
 		return nil, fmt.Errorf("read vault secret %s: %w: %w", r.apiPath(), ErrUnavailable, ctx.Err())
 	}
+}
+
+// cached answers the fields cached under key while they are fresh.
+func (c *vaultClient) cached(key string) (map[string]Secret, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.cache[key]
+	if !ok || !c.now().Before(e.expires) {
+		return nil, false
+	}
+	return e.fields, true
 }
 
 // read fetches a secret, logging in again once if Vault answers 403 (the
@@ -290,7 +294,7 @@ func (c *vaultClient) read(ctx context.Context, r Ref) (map[string]Secret, error
 	c.mu.Unlock()
 	fresh, lerr := c.ensureToken(ctx)
 	if lerr != nil {
-		c.logger.WarnContext(ctx, "vault login after 403 failed", "error", lerr)
+		c.logger.WarnContext(ctx, "vault login after 403 failed", "err", lerr)
 		return nil, err
 	}
 	if fresh.value.Equal(tok.value) {
@@ -369,7 +373,7 @@ func (c *vaultClient) ensureToken(ctx context.Context) (*vaultToken, error) {
 	if t != nil && t.renewable && !t.expired(now) {
 		nt, err = c.renew(ctx, t)
 		if err != nil {
-			c.logger.WarnContext(ctx, "vault token renewal failed; logging in again", "error", err)
+			c.logger.WarnContext(ctx, "vault token renewal failed; logging in again", "err", err)
 		}
 	}
 	if nt == nil {
@@ -377,7 +381,7 @@ func (c *vaultClient) ensureToken(ctx context.Context) (*vaultToken, error) {
 	}
 	if err != nil {
 		if t != nil && !t.expired(now) {
-			c.logger.WarnContext(ctx, "vault login failed; keeping the current token until it expires", "error", err, "expires", t.expires)
+			c.logger.WarnContext(ctx, "vault login failed; keeping the current token until it expires", "err", err, "expires", t.expires)
 			t.nextCheck = now.Add(retryAfter(now, t))
 			return t, nil
 		}

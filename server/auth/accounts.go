@@ -12,7 +12,7 @@ import (
 
 	"github.com/slipway-dev/slipway/db"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
-	"github.com/slipway-dev/slipway/server"
+	"github.com/slipway-dev/slipway/server/callctx"
 	"github.com/slipway-dev/slipway/server/identity"
 )
 
@@ -45,7 +45,7 @@ func (h *authHandler) Refresh(ctx context.Context, req *connect.Request[slipwayv
 	p, err := h.s.refresh(ctx, h.s.meta(ctx, req.Peer(), req.Header()), req.Msg.GetRefreshToken())
 	if err != nil {
 		if errors.Is(err, ErrInvalidRefreshToken) {
-			server.RecordAuthFailure(ctx, failureReason(err))
+			callctx.RecordAuthFailure(ctx, failureReason(err))
 		}
 		return nil, toConnectError(err)
 	}
@@ -68,7 +68,7 @@ func (h *authHandler) GetMe(ctx context.Context, _ *connect.Request[slipwayv1.Ge
 	}
 	u, err := h.s.q.GetUserByID(ctx, p.UserID)
 	if db.IsNotFound(err) {
-		server.RecordAuthFailure(ctx, server.AuthFailureUserGone)
+		callctx.RecordAuthFailure(ctx, callctx.AuthFailureUserGone)
 		return nil, toConnectError(ErrUserGone)
 	}
 	if err != nil {
@@ -152,11 +152,11 @@ func (s *Service) login(ctx context.Context, m requestMeta, email, password stri
 			return tokenPair{}, err
 		}
 		// The operator may tell the two apart; the client may not.
-		reason := server.AuthFailureUnknownEmail
+		reason := callctx.AuthFailureUnknownEmail
 		if found {
-			reason = server.AuthFailureWrongPassword
+			reason = callctx.AuthFailureWrongPassword
 		}
-		server.RecordAuthFailure(ctx, reason)
+		callctx.RecordAuthFailure(ctx, reason)
 		return tokenPair{}, ErrInvalidCredentials
 	}
 	var rehashed string

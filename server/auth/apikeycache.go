@@ -188,7 +188,7 @@ func (c *apiKeyCache) listen(ctx context.Context, connect func(context.Context) 
 			wait = listenRetryMin
 		}
 		logger.WarnContext(ctx, "api key revocation listener failed; api key lookups go to the database until it reconnects",
-			slog.Any("error", err), slog.Duration("retry_in", wait))
+			slog.Any("err", err), slog.Duration("retry_in", wait))
 		select {
 		case <-ctx.Done():
 			return

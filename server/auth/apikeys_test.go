@@ -348,7 +348,7 @@ func TestAuthenticationFaultIsInternal(t *testing.T) {
 	for _, l := range env.logLines(t) {
 		if l["msg"] == "authentication failed" {
 			found = true
-			assert.NotContains(t, l["error"], r.body["key"].(string)[13:], "no secrets in logs")
+			assert.NotContains(t, l["err"], r.body["key"].(string)[13:], "no secrets in logs")
 		}
 	}
 	assert.True(t, found)

@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slipway-dev/slipway/db"
-	"github.com/slipway-dev/slipway/server"
+	"github.com/slipway-dev/slipway/server/callctx"
 	"github.com/slipway-dev/slipway/server/identity"
 )
 
@@ -45,7 +45,7 @@ type requestMeta struct {
 // meta reads a request's client address (through the trusted-proxy
 // resolver), user agent and request id.
 func (s *Service) meta(ctx context.Context, peer connect.Peer, h http.Header) requestMeta {
-	m := requestMeta{userAgent: truncateUTF8(h.Get("User-Agent"), maxUserAgentBytes), requestID: server.RequestID(ctx)}
+	m := requestMeta{userAgent: truncateUTF8(h.Get("User-Agent"), maxUserAgentBytes), requestID: callctx.RequestID(ctx)}
 	if a := s.resolver.ClientIP(peer.Addr, h.Values("X-Forwarded-For")); a.IsValid() {
 		m.ip = &a
 	}

@@ -6,7 +6,7 @@ import (
 
 	"connectrpc.com/connect"
 
-	"github.com/slipway-dev/slipway/server"
+	"github.com/slipway-dev/slipway/server/callctx"
 )
 
 // Sentinel errors of the identity capability. Handlers return them (wrapped
@@ -81,25 +81,25 @@ func toConnectError(err error) error {
 func failureReason(err error) string {
 	switch {
 	case errors.Is(err, ErrNoCredentials):
-		return server.AuthFailureMissingCredentials
+		return callctx.AuthFailureMissingCredentials
 	case errors.Is(err, ErrTwoCredentials), errors.Is(err, ErrBadAuthorization):
-		return server.AuthFailureMalformedCredentials
+		return callctx.AuthFailureMalformedCredentials
 	case errors.Is(err, ErrTokenExpired):
-		return server.AuthFailureExpiredToken
+		return callctx.AuthFailureExpiredToken
 	case errors.Is(err, ErrTokenInvalid):
-		return server.AuthFailureInvalidToken
+		return callctx.AuthFailureInvalidToken
 	case errors.Is(err, ErrSessionRevoked):
-		return server.AuthFailureRevokedSession
+		return callctx.AuthFailureRevokedSession
 	case errors.Is(err, errAPIKeyRevoked):
-		return server.AuthFailureRevokedAPIKey
+		return callctx.AuthFailureRevokedAPIKey
 	case errors.Is(err, ErrMalformedAPIKey), errors.Is(err, ErrInvalidAPIKey):
-		return server.AuthFailureInvalidAPIKey
+		return callctx.AuthFailureInvalidAPIKey
 	case errors.Is(err, ErrUserGone):
-		return server.AuthFailureUserGone
+		return callctx.AuthFailureUserGone
 	case errors.Is(err, errRefreshReused):
-		return server.AuthFailureReusedRefreshToken
+		return callctx.AuthFailureReusedRefreshToken
 	case errors.Is(err, ErrInvalidRefreshToken):
-		return server.AuthFailureInvalidRefreshToken
+		return callctx.AuthFailureInvalidRefreshToken
 	}
 	return ""
 }

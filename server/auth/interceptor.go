@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slipway-dev/slipway/db"
-	"github.com/slipway-dev/slipway/server"
+	"github.com/slipway-dev/slipway/server/callctx"
 	"github.com/slipway-dev/slipway/server/identity"
 )
 
@@ -94,7 +94,7 @@ func (s *Service) authError(ctx context.Context, procedure, protocol string, err
 		return connect.NewError(connect.CodeDeadlineExceeded, errors.New("deadline exceeded while authenticating"))
 	}
 	if reason := failureReason(err); reason != "" {
-		server.RecordAuthFailure(ctx, reason)
+		callctx.RecordAuthFailure(ctx, reason)
 	}
 	if ce := new(connect.Error); errors.As(toConnectError(err), &ce) {
 		if ce.Code() == connect.CodeUnauthenticated && protocol != connect.ProtocolGRPC {
@@ -102,9 +102,9 @@ func (s *Service) authError(ctx context.Context, procedure, protocol string, err
 		}
 		return ce
 	}
-	s.logger.ErrorContext(ctx, "authentication failed", slog.String("procedure", procedure), slog.Any("error", err))
+	s.logger.ErrorContext(ctx, "authentication failed", slog.String("procedure", procedure), slog.Any("err", err))
 	msg := "internal error"
-	if id := server.RequestID(ctx); id != "" {
+	if id := callctx.RequestID(ctx); id != "" {
 		msg += " (request id " + id + ")"
 	}
 	return connect.NewError(connect.CodeInternal, errors.New(msg))

@@ -86,7 +86,7 @@ func (b *lastUsedBatcher) flush() {
 	err := b.q.TouchAPIKeysLastUsed(ctx, db.TouchAPIKeysLastUsedParams{UsedAt: b.now(), Ids: ids})
 	if err != nil {
 		b.logger.WarnContext(ctx, "flush api key last use failed; retrying at the next flush",
-			slog.Int("keys", len(ids)), slog.Any("error", err))
+			slog.Int("keys", len(ids)), slog.Any("err", err))
 		b.mu.Lock()
 		for _, id := range ids {
 			b.pending[id] = struct{}{}

@@ -157,7 +157,7 @@ func decodeHash(encoded string) (PasswordParams, []byte, []byte, error) {
 	if err != nil {
 		return PasswordParams{}, nil, nil, errMalformedHash
 	}
-	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key)) //nolint:gosec // bounded by validate below.
+	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key)) // bounded by validate below.
 	if err := p.validate(); err != nil {
 		return PasswordParams{}, nil, nil, fmt.Errorf("%w: %w", errMalformedHash, err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slipway-dev/slipway/server"
+	"github.com/slipway-dev/slipway/server/callctx"
 	"github.com/slipway-dev/slipway/server/identity"
 )
 
@@ -25,7 +25,7 @@ const minStreamRecheck = 50 * time.Millisecond
 
 // streamContext is the context a streaming handler runs in: the caller p,
 // and the re-check of the credential in h that authenticated p
-// (server.StreamCredential), which the server runs while the stream is
+// (callctx.StreamCredential), which the server runs while the stream is
 // open.
 //
 // A stream is bound to its session (or API key), not to its access token's
@@ -49,7 +49,7 @@ func (s *Service) streamContext(ctx context.Context, p identity.Principal, h htt
 	} else {
 		check = func(ctx context.Context) error { return s.recheckSession(ctx, p, every) }
 	}
-	return server.WithStreamCredential(ctx, server.StreamCredential{Every: every, Check: check})
+	return callctx.WithStreamCredential(ctx, callctx.StreamCredential{Every: every, Check: check})
 }
 
 // recheckSession answers whether p's session still stands, through the
@@ -61,7 +61,7 @@ func (s *Service) recheckSession(ctx context.Context, p identity.Principal, maxA
 		return fmt.Errorf("re-check session: %w", err)
 	}
 	if !st.active || !s.now().Before(st.expiresAt) || st.userID != p.UserID {
-		return &server.CredentialEnded{Reason: reasonSessionEnded}
+		return &callctx.CredentialEnded{Reason: reasonSessionEnded}
 	}
 	return nil
 }
@@ -74,11 +74,11 @@ func (s *Service) recheckAPIKey(ctx context.Context, p identity.Principal, key s
 	got, err := s.authenticateAPIKey(ctx, key)
 	switch {
 	case errors.Is(err, ErrInvalidAPIKey):
-		return &server.CredentialEnded{Reason: reasonAPIKeyRevoked}
+		return &callctx.CredentialEnded{Reason: reasonAPIKeyRevoked}
 	case err != nil:
 		return fmt.Errorf("re-check api key: %w", err)
 	case got.APIKeyID != p.APIKeyID || got.UserID != p.UserID:
-		return &server.CredentialEnded{Reason: reasonAPIKeyRevoked}
+		return &callctx.CredentialEnded{Reason: reasonAPIKeyRevoked}
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
-	"github.com/slipway-dev/slipway/server"
+	"github.com/slipway-dev/slipway/server/callctx"
 )
 
 // TestStreamRecheck: a stream's re-check holds while the session stands,
@@ -30,7 +30,7 @@ func TestStreamRecheck(t *testing.T) {
 	e.clock.advance(e.svc.cfg.AccessTTL + time.Minute)
 	require.NoError(t, e.svc.recheckSession(ctx, p, every), "bound to the session, not the token's exp")
 	e.clock.advance(e.svc.cfg.RefreshIdleTTL)
-	var ended *server.CredentialEnded
+	var ended *callctx.CredentialEnded
 	require.ErrorAs(t, e.svc.recheckSession(ctx, p, every), &ended, "the session expired")
 	assert.Equal(t, "session ended; log in again", ended.Reason)
 
@@ -70,6 +70,6 @@ func TestStreamRecheck(t *testing.T) {
 }
 
 func isEnded(err error) bool {
-	var ended *server.CredentialEnded
+	var ended *callctx.CredentialEnded
 	return errors.As(err, &ended)
 }

@@ -127,14 +127,14 @@ func newBatcher(pool *pgxpool.Pool, cfg Config, sizes prometheus.Observer) *batc
 	}
 	return &batcher{
 		leaseTTL:  leaseTTL(cfg),
-		leaseMin:  int32(max(cfg.LeaseMinLimit, 0)), //nolint:gosec // bounded by withDefaults.
+		leaseMin:  int32(max(cfg.LeaseMinLimit, 0)), // bounded by withDefaults.
 		leases:    map[string]*lease{},
 		lanes:     lanes,
 		free:      append([]*lane(nil), lanes...),
 		pool:      pool,
 		maxAge:    pool.Config().MaxConnLifetime,
 		windowUs:  cfg.Window.Microseconds(),
-		paidLimit: int32(cfg.PaidPerMinute), //nolint:gosec // bounded by withDefaults.
+		paidLimit: int32(cfg.PaidPerMinute), // bounded by withDefaults.
 		timeout:   cfg.Timeout,
 		sizes:     sizes,
 		ctx:       ctx,

@@ -198,7 +198,7 @@ func codeOfREST(t *testing.T, body []byte) connect.Code {
 		Code int `json:"code"`
 	}
 	require.NoError(t, json.Unmarshal(body, &st), "body %s", body)
-	return connect.Code(st.Code) //nolint:gosec // test input from our server.
+	return connect.Code(st.Code)
 }
 
 func userHeaders(id uuid.UUID, kv ...string) http.Header {

@@ -132,7 +132,7 @@ func (b *batcher) grantLease(row db.TakeRateLimitsRow, calls int, sent time.Time
 		l = &lease{}
 		b.leases[row.Bucket] = l
 	}
-	l.left = max(row.Taken-int32(calls), 0) //nolint:gosec // calls ≤ maxBatch.
+	l.left = max(row.Taken-int32(calls), 0) // calls ≤ maxBatch.
 	l.granted = sent
 	l.lim, l.tier, l.emissionUs, l.aheadUs = row.Lim, row.Tier, row.EmissionUs, row.AheadUs
 }

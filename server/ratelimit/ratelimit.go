@@ -409,7 +409,7 @@ func addressKey(addr netip.Addr) string {
 func (l *Limiter) take(ctx context.Context, bucket string, userID uuid.UUID, defaultLimit int) (Decision, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
-	a, err := l.batch.take(ctx, bucket, userID, int32(defaultLimit)) //nolint:gosec // bounded by withDefaults.
+	a, err := l.batch.take(ctx, bucket, userID, int32(defaultLimit)) // bounded by withDefaults.
 	if err != nil {
 		return Decision{}, fmt.Errorf("take from rate limit bucket %s: %w", bucket, err)
 	}

@@ -2,8 +2,23 @@ import { describe, expect, it } from "vitest";
 import { canonicalType, constructorFields, parseArg, parseArgs, payableConstructor } from "./abi";
 
 const erc20Abi = JSON.stringify([
-  { type: "constructor", stateMutability: "nonpayable", inputs: [{ name: "recipient", type: "address", internalType: "address" }, { name: "initialOwner", type: "address" }] },
-  { type: "function", name: "transfer", inputs: [{ name: "to", type: "address" }, { name: "value", type: "uint256" }], outputs: [{ type: "bool" }] },
+  {
+    type: "constructor",
+    stateMutability: "nonpayable",
+    inputs: [
+      { name: "recipient", type: "address", internalType: "address" },
+      { name: "initialOwner", type: "address" },
+    ],
+  },
+  {
+    type: "function",
+    name: "transfer",
+    inputs: [
+      { name: "to", type: "address" },
+      { name: "value", type: "uint256" },
+    ],
+    outputs: [{ type: "bool" }],
+  },
 ]);
 
 describe("constructorFields", () => {
@@ -30,7 +45,14 @@ describe("constructorFields", () => {
           { name: "e", type: "bytes" },
           { name: "f", type: "bytes32" },
           { name: "g", type: "address[]" },
-          { name: "h", type: "tuple", components: [{ name: "x", type: "uint256" }, { name: "y", type: "address" }] },
+          {
+            name: "h",
+            type: "tuple",
+            components: [
+              { name: "x", type: "uint256" },
+              { name: "y", type: "address" },
+            ],
+          },
           { name: "i", type: "tuple[2]", components: [{ name: "x", type: "bool" }] },
           { name: "j", type: "uint" },
         ],
@@ -55,7 +77,12 @@ describe("constructorFields", () => {
     expect(payableConstructor(erc20Abi)).toBe(false);
   });
   it("spells nested tuples out", () => {
-    expect(canonicalType({ type: "tuple[]", components: [{ type: "uint8" }, { type: "tuple", components: [{ type: "bool" }, { type: "string" }] }] })).toBe("(uint8,(bool,string))[]");
+    expect(
+      canonicalType({
+        type: "tuple[]",
+        components: [{ type: "uint8" }, { type: "tuple", components: [{ type: "bool" }, { type: "string" }] }],
+      }),
+    ).toBe("(uint8,(bool,string))[]");
   });
   it("refuses text that is not an ABI", () => {
     expect(() => constructorFields("{}")).toThrow(/not a JSON array/);
@@ -64,10 +91,23 @@ describe("constructorFields", () => {
 
 describe("parseArg", () => {
   const [addr] = constructorFields(erc20Abi);
-  const field = (type: string) => constructorFields(JSON.stringify([{ type: "constructor", inputs: [{ name: "v", type, components: type.startsWith("tuple") ? [{ name: "x", type: "uint8" }] : undefined }] }]))[0];
+  const field = (type: string) =>
+    constructorFields(
+      JSON.stringify([
+        {
+          type: "constructor",
+          inputs: [
+            { name: "v", type, components: type.startsWith("tuple") ? [{ name: "x", type: "uint8" }] : undefined },
+          ],
+        },
+      ]),
+    )[0];
 
   it("checks addresses", () => {
-    expect(parseArg(addr, " 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 ")).toEqual({ ok: true, value: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" });
+    expect(parseArg(addr, " 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 ")).toEqual({
+      ok: true,
+      value: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+    });
     expect(parseArg(addr, "0x12")).toEqual({ ok: false, error: "must be 0x followed by 40 hex digits" });
   });
   it("keeps big integers as decimal strings, within range", () => {

@@ -68,7 +68,12 @@ export function fieldFor(p: AbiParam, index: number): ArgField {
   const name = p.name && p.name !== "" ? p.name : `arg${index}`;
   const base = { index, name, type, components: p.components };
   if (type.endsWith("]") || type.startsWith("(")) {
-    return { ...base, kind: "json", hint: `JSON: ${type.startsWith("(") && !type.endsWith("]") ? "an array of the tuple's fields" : "an array"}, e.g. ${example(type)}`, placeholder: example(type) };
+    return {
+      ...base,
+      kind: "json",
+      hint: `JSON: ${type.startsWith("(") && !type.endsWith("]") ? "an array of the tuple's fields" : "an array"}, e.g. ${example(type)}`,
+      placeholder: example(type),
+    };
   }
   let m = /^(u?)int(\d*)$/.exec(type);
   if (m) {
@@ -78,18 +83,28 @@ export function fieldFor(p: AbiParam, index: number): ArgField {
       ...base,
       kind: unsigned ? "uint" : "int",
       size,
-      hint: unsigned ? `A whole number from 0 to 2^${size}-1 (decimal or 0x hex)` : `A whole number from -2^${size - 1} to 2^${size - 1}-1`,
+      hint: unsigned
+        ? `A whole number from 0 to 2^${size}-1 (decimal or 0x hex)`
+        : `A whole number from -2^${size - 1} to 2^${size - 1}-1`,
       placeholder: "0",
     };
   }
-  if (type === "address") return { ...base, kind: "address", hint: "An address: 0x and 40 hex digits", placeholder: "0x…" };
+  if (type === "address")
+    return { ...base, kind: "address", hint: "An address: 0x and 40 hex digits", placeholder: "0x…" };
   if (type === "bool") return { ...base, kind: "bool", hint: "", placeholder: "" };
   if (type === "string") return { ...base, kind: "string", hint: "Any text", placeholder: "" };
-  if (type === "bytes") return { ...base, kind: "bytes", hint: "Hex bytes: 0x and an even number of hex digits", placeholder: "0x" };
+  if (type === "bytes")
+    return { ...base, kind: "bytes", hint: "Hex bytes: 0x and an even number of hex digits", placeholder: "0x" };
   m = /^bytes(\d+)$/.exec(type);
   if (m) {
     const size = Number(m[1]);
-    return { ...base, kind: "fixedBytes", size, hint: `Exactly ${size} bytes: 0x and ${size * 2} hex digits`, placeholder: "0x" + "00".repeat(size) };
+    return {
+      ...base,
+      kind: "fixedBytes",
+      size,
+      hint: `Exactly ${size} bytes: 0x and ${size * 2} hex digits`,
+      placeholder: "0x" + "00".repeat(size),
+    };
   }
   return { ...base, kind: "json", hint: `JSON value of type ${type}`, placeholder: "" };
 }
@@ -147,10 +162,12 @@ export function parseArg(f: ArgField, raw: string): ParseResult {
     case "string":
       return { ok: true, value: text };
     case "bytes":
-      if (!hexRe.test(text) || text.length % 2 !== 0) return { ok: false, error: "must be 0x followed by an even number of hex digits" };
+      if (!hexRe.test(text) || text.length % 2 !== 0)
+        return { ok: false, error: "must be 0x followed by an even number of hex digits" };
       return { ok: true, value: text };
     case "fixedBytes":
-      if (!hexRe.test(text) || text.length !== 2 + 2 * (f.size ?? 0)) return { ok: false, error: `must be 0x followed by ${2 * (f.size ?? 0)} hex digits` };
+      if (!hexRe.test(text) || text.length !== 2 + 2 * (f.size ?? 0))
+        return { ok: false, error: `must be 0x followed by ${2 * (f.size ?? 0)} hex digits` };
       return { ok: true, value: text };
     case "uint":
     case "int": {
@@ -158,7 +175,11 @@ export function parseArg(f: ArgField, raw: string): ParseResult {
       let n: bigint;
       if (/^-?[0-9]+$/.test(text)) n = BigInt(text);
       else if (f.kind === "uint" && /^0x[0-9a-fA-F]+$/.test(text)) n = BigInt(text);
-      else return { ok: false, error: f.kind === "uint" ? "must be a whole number (decimal or 0x hex)" : "must be a whole number" };
+      else
+        return {
+          ok: false,
+          error: f.kind === "uint" ? "must be a whole number (decimal or 0x hex)" : "must be a whole number",
+        };
       const bits = BigInt(f.size ?? 256);
       const [lo, hi] = f.kind === "uint" ? [0n, (1n << bits) - 1n] : [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n];
       if (n < lo) return { ok: false, error: f.kind === "uint" ? "must not be negative" : `must be at least ${lo}` };
@@ -169,7 +190,8 @@ export function parseArg(f: ArgField, raw: string): ParseResult {
       if (text === "") return { ok: false, error: "is required" };
       try {
         const v = JSON.parse(text) as JsonValue;
-        if ((f.type.endsWith("]") || f.type.startsWith("(")) && !Array.isArray(v)) return { ok: false, error: "must be a JSON array" };
+        if ((f.type.endsWith("]") || f.type.startsWith("(")) && !Array.isArray(v))
+          return { ok: false, error: "must be a JSON array" };
         return { ok: true, value: v };
       } catch {
         return { ok: false, error: "is not valid JSON" };

@@ -40,7 +40,9 @@ let configPromise: Promise<ConsoleConfig> | null = null;
 /** consoleConfig is what the server says about its surroundings (/config.json). */
 export function consoleConfig(): Promise<ConsoleConfig> {
   configPromise ??= fetch("/config.json", { headers: { Accept: "application/json" } })
-    .then((r): Promise<Partial<ConsoleConfig>> | Partial<ConsoleConfig> => (r.ok ? (r.json() as Promise<Partial<ConsoleConfig>>) : {}))
+    .then((r): Promise<Partial<ConsoleConfig>> | Partial<ConsoleConfig> =>
+      r.ok ? (r.json() as Promise<Partial<ConsoleConfig>>) : {},
+    )
     .catch((): Partial<ConsoleConfig> => ({}))
     .then((c) => ({ temporalUiUrl: c.temporalUiUrl ?? "", temporalNamespace: c.temporalNamespace || "default" }));
   return configPromise;

@@ -34,7 +34,11 @@ function row(v: BudgetView): HTMLTableRowElement {
     "tr",
     { "data-network": v.network },
     h("td", { "data-label": "Network" }, h("strong", {}, v.network)),
-    h("td", { "data-label": "Limit" }, v.limited ? amount(v.limit, v.exact.limit) : h("span", { class: "muted" }, "no budget")),
+    h(
+      "td",
+      { "data-label": "Limit" },
+      v.limited ? amount(v.limit, v.exact.limit) : h("span", { class: "muted" }, "no budget"),
+    ),
     h("td", { "data-label": "Period", class: "nowrap" }, v.period || "—"),
     h("td", { "data-label": "Spent" }, amount(v.spent, v.exact.spent)),
     h("td", { "data-label": "Reserved" }, amount(v.reserved, v.exact.reserved)),
@@ -56,7 +60,12 @@ export function budgetsPanel(opts: BudgetsPanelOptions = {}): BudgetsPanel {
   const el = h(
     "section",
     { class: "card budgets", "aria-labelledby": headingId, id: opts.network ? "budget" : "budgets" },
-    h("div", { class: "title-row" }, h("h2", { id: headingId }, opts.network ? `Budget on ${opts.network}` : "Budgets"), reload),
+    h(
+      "div",
+      { class: "title-row" },
+      h("h2", { id: headingId }, opts.network ? `Budget on ${opts.network}` : "Budgets"),
+      reload,
+    ),
     h(
       "p",
       { class: "muted small" },
@@ -76,7 +85,10 @@ export function budgetsPanel(opts: BudgetsPanelOptions = {}): BudgetsPanel {
       opts.onLoad?.(me);
     } catch (err) {
       if (mine !== seq) return;
-      replace(body, errorBox(err, () => void refresh()));
+      replace(
+        body,
+        errorBox(err, () => void refresh()),
+      );
     } finally {
       if (mine === seq) body.removeAttribute("aria-busy");
     }
@@ -87,7 +99,13 @@ export function budgetsPanel(opts: BudgetsPanelOptions = {}): BudgetsPanel {
     if (budgets.length === 0) {
       replace(
         body,
-        h("p", { class: "empty" }, opts.network === undefined ? "No networks are open to your plan, so no budgets apply." : `No budget is shown for ${opts.network}: it is not open to your plan now.`),
+        h(
+          "p",
+          { class: "empty" },
+          opts.network === undefined
+            ? "No networks are open to your plan, so no budgets apply."
+            : `No budget is shown for ${opts.network}: it is not open to your plan now.`,
+        ),
       );
       return;
     }
@@ -97,8 +115,22 @@ export function budgetsPanel(opts: BudgetsPanelOptions = {}): BudgetsPanel {
         "table",
         { class: "table budgets-table" },
         h("caption", { class: "visually-hidden" }, "Spend budgets per network, in ETH"),
-        h("thead", {}, h("tr", {}, ["Network", "Limit", "Period", "Spent", "Reserved", "Remaining", "Resets"].map((c) => h("th", { scope: "col" }, c)))),
-        h("tbody", {}, budgets.map((b) => row(budgetView(b)))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ["Network", "Limit", "Period", "Spent", "Reserved", "Remaining", "Resets"].map((c) =>
+              h("th", { scope: "col" }, c),
+            ),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          budgets.map((b) => row(budgetView(b))),
+        ),
       ),
     );
   }

@@ -126,7 +126,15 @@ describe("formatPeriod", () => {
 describe("budgetView", () => {
   const period = { seconds: 86400n, nanos: 0 };
   it("words a budget with something left", () => {
-    const v = budgetView(create(BudgetSchema, { network: "dev", limitWei: "100000000000000000", spentWei: "30000000000000000", reservedWei: "20000000000000000", period }));
+    const v = budgetView(
+      create(BudgetSchema, {
+        network: "dev",
+        limitWei: "100000000000000000",
+        spentWei: "30000000000000000",
+        reservedWei: "20000000000000000",
+        period,
+      }),
+    );
     expect(v).toMatchObject({
       network: "dev",
       limited: true,
@@ -141,12 +149,16 @@ describe("budgetView", () => {
     expect(v.exact.remaining).toBe("0.05 ETH = 50,000,000,000,000,000 wei");
   });
   it("says used up when spent and reserved pass the limit", () => {
-    const v = budgetView(create(BudgetSchema, { network: "dev", limitWei: "1000", spentWei: "900", reservedWei: "500", period }));
+    const v = budgetView(
+      create(BudgetSchema, { network: "dev", limitWei: "1000", spentWei: "900", reservedWei: "500", period }),
+    );
     expect(v.remaining).toBe("0 ETH");
     expect(v.exhausted).toBe(true);
   });
   it("says no budget when the limit is empty", () => {
-    const v = budgetView(create(BudgetSchema, { network: "sepolia", limitWei: "", spentWei: "1", reservedWei: "0", period }));
+    const v = budgetView(
+      create(BudgetSchema, { network: "sepolia", limitWei: "", spentWei: "1", reservedWei: "0", period }),
+    );
     expect(v.limited).toBe(false);
     expect(v.limit).toBe("no budget");
     expect(v.remaining).toBe("no limit");
@@ -157,11 +169,24 @@ describe("budgetView", () => {
     const now = Date.parse("2025-01-01T12:00:00Z");
     const at = { seconds: BigInt((now + 3 * 3600 * 1000) / 1000), nanos: 0 };
     const fmt = (ms: number) => new Date(ms).toISOString();
-    const v = budgetView(create(BudgetSchema, { network: "dev", limitWei: "1000", spentWei: "10", reservedWei: "0", period, resetsAt: at }));
+    const v = budgetView(
+      create(BudgetSchema, {
+        network: "dev",
+        limitWei: "1000",
+        spentWei: "10",
+        reservedWei: "0",
+        period,
+        resetsAt: at,
+      }),
+    );
     expect(resetsText(v, fmt, now)).toBe("2025-01-01T15:00:00.000Z (in about 3 hours)");
-    const idle = budgetView(create(BudgetSchema, { network: "dev", limitWei: "1000", spentWei: "0", reservedWei: "0", period }));
+    const idle = budgetView(
+      create(BudgetSchema, { network: "dev", limitWei: "1000", spentWei: "0", reservedWei: "0", period }),
+    );
     expect(resetsText(idle, fmt, now)).toBe("nothing spent in the period");
-    const held = budgetView(create(BudgetSchema, { network: "dev", limitWei: "1000", spentWei: "0", reservedWei: "5", period }));
+    const held = budgetView(
+      create(BudgetSchema, { network: "dev", limitWei: "1000", spentWei: "0", reservedWei: "5", period }),
+    );
     expect(resetsText(held, fmt, now)).toBe("as deployments in flight end");
   });
 });
@@ -175,10 +200,16 @@ describe("gasCeilingText", () => {
 
 describe("humaniseAmounts", () => {
   it("rewrites wei, Go durations and gas in server messages", () => {
-    expect(humaniseAmounts("the deployment may cost up to 2000000000000000 wei, more than is left of the spend budget per 24h0m0s on dev")).toBe(
-      "the deployment may cost up to 0.002 ETH, more than is left of the spend budget per 24 h on dev",
-    );
-    expect(humaniseAmounts("the deployment needs 6000000 gas (estimate plus margin), above the ceiling of 5000000 gas per deployment")).toBe(
+    expect(
+      humaniseAmounts(
+        "the deployment may cost up to 2000000000000000 wei, more than is left of the spend budget per 24h0m0s on dev",
+      ),
+    ).toBe("the deployment may cost up to 0.002 ETH, more than is left of the spend budget per 24 h on dev");
+    expect(
+      humaniseAmounts(
+        "the deployment needs 6000000 gas (estimate plus margin), above the ceiling of 5000000 gas per deployment",
+      ),
+    ).toBe(
       "the deployment needs 6,000,000 gas (estimate plus margin), above the ceiling of 5,000,000 gas per deployment",
     );
   });

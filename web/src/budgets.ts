@@ -94,7 +94,7 @@ export function timestampMs(ts: { seconds: bigint; nanos: number } | undefined):
 
 /** parseGoDuration reads Go's Duration.String ("24h0m0s", "1m30s", "1.5s", "500ms"); undefined when it can't. */
 export function parseGoDuration(s: string): number | undefined {
-  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, "µs": 1e-6, ns: 1e-9 };
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, µs: 1e-6, ns: 1e-9 };
   if (!/^(\d+(\.\d+)?(h|ms|us|µs|ns|m|s))+$/.test(s)) return undefined;
   let total = 0;
   for (const m of s.matchAll(/(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)/g)) total += Number(m[1]) * units[m[2]];
@@ -141,7 +141,12 @@ export function budgetView(b: Budget): BudgetView {
     spent: formatEthShort(spent),
     reserved: formatEthShort(reserved),
     remaining: left === null ? "no limit" : formatEthShort(left),
-    exact: { limit: exactly(b.limitWei), spent: exactly(spent), reserved: exactly(reserved), remaining: left === null ? "" : exactly(left) },
+    exact: {
+      limit: exactly(b.limitWei),
+      spent: exactly(spent),
+      reserved: exactly(reserved),
+      remaining: left === null ? "" : exactly(left),
+    },
     period: formatPeriod(durationSeconds(b.period)),
     exhausted: left === 0n,
     pending: reserved > 0n,
@@ -182,7 +187,10 @@ export function gasCeilingText(maxGas: bigint): string {
  * "1000000000000000 wei" → "0.001 ETH", "per 24h0m0s" → "per 24 h",
  * "5000000 gas" → "5,000,000 gas", RFC 3339 times → formatWhen's words.
  */
-export function humaniseAmounts(text: string, formatWhen: (ms: number) => string = (ms) => new Date(ms).toLocaleString()): string {
+export function humaniseAmounts(
+  text: string,
+  formatWhen: (ms: number) => string = (ms) => new Date(ms).toLocaleString(),
+): string {
   return text
     .replace(/\b(\d+) wei\b/g, (_, w: string) => formatEth(w))
     .replace(/\bper ((?:\d+(?:\.\d+)?(?:h|ms|us|µs|ns|m|s))+)(?![\w.])/g, (all, d: string) => {

@@ -6,7 +6,11 @@ type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | EventListener | null | undefined>;
 
 /** h creates an element: attributes as strings, on* keys as listeners. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Child | Child[])[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
@@ -42,7 +46,11 @@ export function uid(prefix: string): string {
 }
 
 /** field is a labelled input with an optional hint and an error slot. */
-export function field(label: string, input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, hint?: string): HTMLDivElement {
+export function field(
+  label: string,
+  input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement,
+  hint?: string,
+): HTMLDivElement {
   input.id ||= uid("f");
   const hintId = `${input.id}-hint`;
   const errId = `${input.id}-err`;
@@ -84,7 +92,8 @@ export function errorBox(err: unknown, onReady?: () => void): HTMLElement {
     m.detail ? detail : null,
     m.retry ? retryLine : null,
   );
-  if (m.requestId && m.code !== "resource_exhausted") box.append(h("p", { class: "muted small" }, `Request id: ${m.requestId}`));
+  if (m.requestId && m.code !== "resource_exhausted")
+    box.append(h("p", { class: "muted small" }, `Request id: ${m.requestId}`));
   if (m.retryAfterSeconds !== undefined) {
     const until = Date.now() + m.retryAfterSeconds * 1000;
     box.dataset.retryAfter = String(m.retryAfterSeconds);
@@ -100,7 +109,10 @@ export function errorBox(err: unknown, onReady?: () => void): HTMLElement {
         onReady?.();
         return;
       }
-      retryLine.textContent = retryLine.textContent!.replace(/Try again in [^.]+\./, `Try again in ${formatWait(left)}.`);
+      retryLine.textContent = retryLine.textContent.replace(
+        /Try again in [^.]+\./,
+        `Try again in ${formatWait(left)}.`,
+      );
     }, 1000);
   }
   return box;
@@ -129,7 +141,7 @@ export function formatTime(ts: { seconds: bigint; nanos: number } | undefined): 
 
 export function copyButton(text: () => string, label = "Copy"): HTMLButtonElement {
   const b = h("button", { type: "button", class: "btn btn-small" }, label);
-  b.addEventListener("click", async () => {
+  const copy = async () => {
     try {
       await navigator.clipboard.writeText(text());
       b.textContent = "Copied";
@@ -137,6 +149,7 @@ export function copyButton(text: () => string, label = "Copy"): HTMLButtonElemen
       b.textContent = "Select and copy";
     }
     window.setTimeout(() => (b.textContent = label), 2000);
-  });
+  };
+  b.addEventListener("click", () => void copy());
   return b;
 }

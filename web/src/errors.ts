@@ -74,7 +74,9 @@ export function sentence(s: string): string {
  * sentences in ETH. Any other wording is kept, its figures made readable.
  */
 export function budgetDetail(raw: string, formatWhen?: (ms: number) => string): string {
-  const m = /^spend budget on (\S+): (\d+) wei per (\S+), (\d+) wei used or reserved, (\d+) wei left(?:; (.+))?$/.exec(raw.trim());
+  const m = /^spend budget on (\S+): (\d+) wei per (\S+), (\d+) wei used or reserved, (\d+) wei left(?:; (.+))?$/.exec(
+    raw.trim(),
+  );
   if (!m) return sentence(humaniseAmounts(raw, formatWhen));
   const [, network, limit, period, used, left, tail] = m;
   const secs = parseGoDuration(period);
@@ -84,7 +86,12 @@ export function budgetDetail(raw: string, formatWhen?: (ms: number) => string): 
 }
 
 /** describeResourceExhausted tells rate limits, budgets, quotas and size limits apart. */
-function describeResourceExhausted(raw: string, headers: Headers, now: Date, base: { code: string; requestId?: string }): ErrorMessage {
+function describeResourceExhausted(
+  raw: string,
+  headers: Headers,
+  now: Date,
+  base: { code: string; requestId?: string },
+): ErrorMessage {
   const wait = retryAfter(headers, now);
   const retry = wait === undefined ? {} : { retry: `Try again in ${formatWait(wait)}.`, retryAfterSeconds: wait };
   const budget = /^budget exhausted:\s*/i.exec(raw);
@@ -149,8 +156,10 @@ function describeResourceExhausted(raw: string, headers: Headers, now: Date, bas
  */
 export function describeFailure(error: string, formatWhen?: (ms: number) => string): { title: string; detail: string } {
   const detail = error.trim() === "" ? "No reason was recorded." : sentence(humaniseAmounts(error, formatWhen));
-  if (/spend budget/i.test(error)) return { title: "This deployment failed: it would go over your spend budget.", detail };
-  if (/ceiling of \d+ gas|gas per deployment/i.test(error)) return { title: "This deployment failed: it needs more gas than one deployment may use.", detail };
+  if (/spend budget/i.test(error))
+    return { title: "This deployment failed: it would go over your spend budget.", detail };
+  if (/ceiling of \d+ gas|gas per deployment/i.test(error))
+    return { title: "This deployment failed: it needs more gas than one deployment may use.", detail };
   return { title: "This deployment failed.", detail };
 }
 
@@ -159,7 +168,11 @@ export function describeError(err: unknown, now: Date = new Date()): ErrorMessag
   if (!(err instanceof ConnectError)) {
     if (err instanceof TypeError) {
       // fetch rejects with a TypeError when the network is down.
-      return { title: "Can't reach Slipway.", detail: "Check your connection and that the server is running, then try again.", code: "unavailable" };
+      return {
+        title: "Can't reach Slipway.",
+        detail: "Check your connection and that the server is running, then try again.",
+        code: "unavailable",
+      };
     }
     const msg = err instanceof Error ? err.message : String(err);
     return { title: "Something went wrong.", detail: msg, code: "unknown" };
@@ -174,10 +187,18 @@ export function describeError(err: unknown, now: Date = new Date()): ErrorMessag
       if (/invalid email or password/i.test(raw)) {
         return { ...base, title: "Wrong email or password.", detail: "Check both and try again." };
       }
-      return { ...base, title: "You're signed out.", detail: "Your session ended or expired. Log in again to continue." };
+      return {
+        ...base,
+        title: "You're signed out.",
+        detail: "Your session ended or expired. Log in again to continue.",
+      };
     case Code.PermissionDenied:
       if (/^network "[^"]*" is not open to /i.test(raw)) {
-        return { ...base, title: "That network isn't open to your plan.", detail: `${sentence(raw)} Choose another network.` };
+        return {
+          ...base,
+          title: "That network isn't open to your plan.",
+          detail: `${sentence(raw)} Choose another network.`,
+        };
       }
       return { ...base, title: "You don't have access to that.", detail: capitalise(raw) };
     case Code.InvalidArgument:
@@ -198,7 +219,11 @@ export function describeError(err: unknown, now: Date = new Date()): ErrorMessag
       };
     }
     case Code.DeadlineExceeded:
-      return { ...base, title: "The server took too long to answer.", detail: "Try again; if it keeps happening, the server may be overloaded." };
+      return {
+        ...base,
+        title: "The server took too long to answer.",
+        detail: "Try again; if it keeps happening, the server may be overloaded.",
+      };
     case Code.Canceled:
       return { ...base, title: "The request was cancelled.", detail: "" };
     case Code.Unimplemented:
@@ -207,7 +232,9 @@ export function describeError(err: unknown, now: Date = new Date()): ErrorMessag
       return {
         ...base,
         title: "Something went wrong on the server.",
-        detail: requestId ? `Try again. If it keeps failing, report request id ${requestId}.` : "Try again in a moment.",
+        detail: requestId
+          ? `Try again. If it keeps failing, report request id ${requestId}.`
+          : "Try again in a moment.",
       };
   }
 }

@@ -32,8 +32,12 @@ describe("tokenize", () => {
     expect(of(toks, "pragma")).toEqual([" solidity ^0.8.20"]);
   });
   it("finds keywords, types, builtins and literals", () => {
-    expect(of(toks, "keyword")).toEqual(expect.arrayContaining(["pragma", "contract", "is", "public", "constant", "constructor"]));
-    expect(of(toks, "type")).toEqual(expect.arrayContaining(["mapping", "address", "uint256", "string", "bytes32", "uint"]));
+    expect(of(toks, "keyword")).toEqual(
+      expect.arrayContaining(["pragma", "contract", "is", "public", "constant", "constructor"]),
+    );
+    expect(of(toks, "type")).toEqual(
+      expect.arrayContaining(["mapping", "address", "uint256", "string", "bytes32", "uint"]),
+    );
     expect(of(toks, "builtin")).toEqual(expect.arrayContaining(["require", "msg"]));
     expect(of(toks, "literal")).toEqual(["ether"]);
     expect(of(toks, "ident")).toEqual(expect.arrayContaining(["MyToken", "ERC20", "_mint", "recipient", "decimals"]));
@@ -46,7 +50,11 @@ describe("tokenize", () => {
   });
   it("survives unterminated input", () => {
     for (const bad of ['string s = "open', "/* open", "x = 0x", "'"]) {
-      expect(tokenize(bad).map((t) => t.text).join("")).toBe(bad);
+      expect(
+        tokenize(bad)
+          .map((t) => t.text)
+          .join(""),
+      ).toBe(bad);
     }
   });
   it("does not mistake identifiers that start like types or literals", () => {
@@ -59,7 +67,11 @@ describe("lines", () => {
   it("splits tokens at newlines, keeping their type", () => {
     const ls = lines(tokenize("a /* x\ny */ b\n"));
     expect(ls).toHaveLength(3);
-    expect(ls[0]).toEqual([{ type: "ident", text: "a" }, { type: "space", text: " " }, { type: "comment", text: "/* x" }]);
+    expect(ls[0]).toEqual([
+      { type: "ident", text: "a" },
+      { type: "space", text: " " },
+      { type: "comment", text: "/* x" },
+    ]);
     expect(ls[1][0]).toEqual({ type: "comment", text: "y */" });
     expect(ls[2]).toEqual([]);
   });

@@ -4,7 +4,8 @@
 // Rendering uses text nodes only (see render.ts), so source text is never
 // interpreted as HTML.
 
-export type TokenType = "comment" | "string" | "number" | "keyword" | "type" | "literal" | "builtin" | "pragma" | "ident" | "punct" | "space";
+export type TokenType =
+  "comment" | "string" | "number" | "keyword" | "type" | "literal" | "builtin" | "pragma" | "ident" | "punct" | "space";
 
 export interface Token {
   type: TokenType;
@@ -12,18 +13,86 @@ export interface Token {
 }
 
 const keywords = new Set([
-  "abstract", "anonymous", "as", "assembly", "break", "catch", "constant", "constructor", "continue", "contract", "delete",
-  "do", "else", "emit", "enum", "error", "event", "external", "fallback", "for", "function", "if", "immutable", "import",
-  "indexed", "interface", "internal", "is", "library", "memory", "modifier", "new", "override", "payable", "pragma",
-  "private", "public", "pure", "receive", "return", "returns", "revert", "storage", "calldata", "struct", "try", "type",
-  "unchecked", "using", "view", "virtual", "while", "from", "global", "transient",
+  "abstract",
+  "anonymous",
+  "as",
+  "assembly",
+  "break",
+  "catch",
+  "constant",
+  "constructor",
+  "continue",
+  "contract",
+  "delete",
+  "do",
+  "else",
+  "emit",
+  "enum",
+  "error",
+  "event",
+  "external",
+  "fallback",
+  "for",
+  "function",
+  "if",
+  "immutable",
+  "import",
+  "indexed",
+  "interface",
+  "internal",
+  "is",
+  "library",
+  "memory",
+  "modifier",
+  "new",
+  "override",
+  "payable",
+  "pragma",
+  "private",
+  "public",
+  "pure",
+  "receive",
+  "return",
+  "returns",
+  "revert",
+  "storage",
+  "calldata",
+  "struct",
+  "try",
+  "type",
+  "unchecked",
+  "using",
+  "view",
+  "virtual",
+  "while",
+  "from",
+  "global",
+  "transient",
 ]);
 
 const literals = new Set(["true", "false", "wei", "gwei", "ether", "seconds", "minutes", "hours", "days", "weeks"]);
 
-const builtins = new Set(["msg", "block", "tx", "abi", "this", "super", "require", "assert", "keccak256", "sha256", "ecrecover", "selfdestruct", "gasleft", "blockhash", "addmod", "mulmod"]);
+const builtins = new Set([
+  "msg",
+  "block",
+  "tx",
+  "abi",
+  "this",
+  "super",
+  "require",
+  "assert",
+  "keccak256",
+  "sha256",
+  "ecrecover",
+  "selfdestruct",
+  "gasleft",
+  "blockhash",
+  "addmod",
+  "mulmod",
+]);
 
-const typeRe = /^(address|bool|string|bytes([1-9]|[12][0-9]|3[0-2])?|u?int(8|16|24|32|40|48|56|64|72|80|88|96|104|112|120|128|136|144|152|160|168|176|184|192|200|208|216|224|232|240|248|256)?|mapping|fixed|ufixed|byte)$/;
+const typeRe =
+  /^(address|bool|string|bytes([1-9]|[12][0-9]|3[0-2])?|u?int(8|16|24|32|40|48|56|64|72|80|88|96|104|112|120|128|136|144|152|160|168|176|184|192|200|208|216|224|232|240|248|256)?|mapping|fixed|ufixed|byte)$/;
 
 /** tokenize splits source into tokens whose texts concatenate back to it exactly. */
 export function tokenize(src: string): Token[] {
@@ -47,7 +116,11 @@ export function tokenize(src: string): Token[] {
       j = j < 0 ? src.length : j + 2;
       push("comment", src.slice(i, j));
       i = j;
-    } else if (c === '"' || c === "'" || ((rest("hex", i) || rest("unicode", i)) && /["']/.test(src[i + (rest("hex", i) ? 3 : 7)] ?? ""))) {
+    } else if (
+      c === '"' ||
+      c === "'" ||
+      ((rest("hex", i) || rest("unicode", i)) && /["']/.test(src[i + (rest("hex", i) ? 3 : 7)] ?? ""))
+    ) {
       let j = i;
       while (src[j] !== '"' && src[j] !== "'") j++;
       const q = src[j];
@@ -76,7 +149,18 @@ export function tokenize(src: string): Token[] {
         i = j;
         continue;
       }
-      push(keywords.has(w) ? "keyword" : typeRe.test(w) ? "type" : literals.has(w) ? "literal" : builtins.has(w) ? "builtin" : "ident", w);
+      push(
+        keywords.has(w)
+          ? "keyword"
+          : typeRe.test(w)
+            ? "type"
+            : literals.has(w)
+              ? "literal"
+              : builtins.has(w)
+                ? "builtin"
+                : "ident",
+        w,
+      );
       i += w.length;
     } else if (/\s/.test(c)) {
       const m = /^\s+/.exec(src.slice(i))!;

@@ -10,17 +10,7 @@ import { contractPage } from "./pages/contract";
 import { deploymentPage } from "./pages/deployment";
 import { deploymentsPage } from "./pages/deployments";
 import { accountPage } from "./pages/account";
-
-export interface PageContext {
-  main: HTMLElement;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  navigate: (path: string) => void;
-  /** setTitle names the page in the tab and the heading screen readers land on. */
-  setTitle: (title: string) => void;
-}
-
-type Page = (ctx: PageContext) => void | (() => void);
+import type { Page } from "./page";
 
 interface Route {
   pattern: RegExp;
@@ -59,7 +49,7 @@ function render(): void {
   if (typeof cleanup === "function") cleanup();
   cleanup = undefined;
   const url = new URL(window.location.href);
-  let path = url.pathname;
+  const path = url.pathname;
   if (path === "/" || path === "/index.html") {
     navigate(session.signedIn ? "/deployments" : "/login", true);
     return;
@@ -83,8 +73,10 @@ function render(): void {
     focusHeading();
     return;
   }
-  path = "";
-  main.replaceChildren(h("h1", { tabindex: -1 }, "Page not found"), h("p", {}, "There is nothing at this address. ", h("a", { href: "/deployments" }, "Go to your deployments"), "."));
+  main.replaceChildren(
+    h("h1", { tabindex: -1 }, "Page not found"),
+    h("p", {}, "There is nothing at this address. ", h("a", { href: "/deployments" }, "Go to your deployments"), "."),
+  );
   setTitle("Page not found");
   focusHeading();
 }
@@ -110,27 +102,49 @@ function focusHeading(): void {
 
 function renderNav(path: string): void {
   const link = (href: string, label: string) =>
-    h("a", { href, class: "nav-link", "aria-current": path === href || (href !== "/" && path.startsWith(href + "/")) ? "page" : null }, label);
+    h(
+      "a",
+      {
+        href,
+        class: "nav-link",
+        "aria-current": path === href || (href !== "/" && path.startsWith(href + "/")) ? "page" : null,
+      },
+      label,
+    );
   if (session.signedIn) {
-    replace(nav, link("/contracts/new", "New contract"), link("/deployments", "Deployments"), link("/keys", "API keys"), link("/account", "Account"));
+    replace(
+      nav,
+      link("/contracts/new", "New contract"),
+      link("/deployments", "Deployments"),
+      link("/keys", "API keys"),
+      link("/account", "Account"),
+    );
     const logout = h("button", { type: "button", class: "btn btn-ghost", id: "logout" }, "Log out");
-    logout.addEventListener("click", async () => {
-      const rt = session.currentRefreshToken();
-      session.clear();
-      try {
-        // Revokes the session on the server: its tokens stop working at once.
-        await auth.logout({ refreshToken: rt });
-      } catch {
-        // Signed out here either way; an unreachable server cannot keep
-        // tokens that this page has already forgotten alive for long.
-      }
-      navigate("/login");
-    });
-    replace(account, session.email ? h("a", { href: "/account", class: "account-email", title: "Your account and budgets" }, session.email) : null, logout);
+    logout.addEventListener("click", () => void logOut());
+    replace(
+      account,
+      session.email
+        ? h("a", { href: "/account", class: "account-email", title: "Your account and budgets" }, session.email)
+        : null,
+      logout,
+    );
   } else {
     replace(nav, link("/login", "Log in"), link("/signup", "Sign up"));
     account.replaceChildren();
   }
+}
+
+async function logOut(): Promise<void> {
+  const rt = session.currentRefreshToken();
+  session.clear();
+  try {
+    // Revokes the session on the server: its tokens stop working at once.
+    await auth.logout({ refreshToken: rt });
+  } catch {
+    // Signed out here either way; an unreachable server cannot keep
+    // tokens that this page has already forgotten alive for long.
+  }
+  navigate("/login");
 }
 
 // Same-origin links navigate in place.

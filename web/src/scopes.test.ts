@@ -10,7 +10,9 @@ describe("API key scope choice", () => {
   });
   it("sends the ticked scopes in canonical order", () => {
     expect(chosenScopes(["keys", "read"])).toEqual({ scopes: ["read", "keys"] });
-    expect(chosenScopes(new Set(["contracts", "deploy", "read", "keys"]))).toEqual({ scopes: ["read", "deploy", "contracts", "keys"] });
+    expect(chosenScopes(new Set(["contracts", "deploy", "read", "keys"]))).toEqual({
+      scopes: ["read", "deploy", "contracts", "keys"],
+    });
   });
   it("drops names it does not know and never sends duplicates", () => {
     expect(chosenScopes(["read", "read", "admin"])).toEqual({ scopes: ["read"] });

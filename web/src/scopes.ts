@@ -15,10 +15,20 @@ export interface ScopeDef {
 
 /** SCOPES in the server's canonical order (read, deploy, contracts, keys). */
 export const SCOPES: readonly ScopeDef[] = [
-  { scope: "read", label: "Read", hint: "See deployments, networks, your account and your keys; watch deployments.", byDefault: true },
+  {
+    scope: "read",
+    label: "Read",
+    hint: "See deployments, networks, your account and your keys; watch deployments.",
+    byDefault: true,
+  },
   { scope: "deploy", label: "Deploy", hint: "Start and cancel deployments, which spend gas.", byDefault: true },
   { scope: "contracts", label: "Contracts", hint: "Generate, compile and audit contracts.", byDefault: true },
-  { scope: "keys", label: "Manage keys", hint: "Create and revoke API keys. Leave it off unless the key must manage keys: a leaked key with it can make more.", byDefault: false },
+  {
+    scope: "keys",
+    label: "Manage keys",
+    hint: "Create and revoke API keys. Leave it off unless the key must manage keys: a leaked key with it can make more.",
+    byDefault: false,
+  },
 ];
 
 /** defaultScopes is what a key made without choosing gets: every scope but keys. */

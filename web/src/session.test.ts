@@ -10,12 +10,16 @@ function clock(start = 1_000_000) {
 }
 
 let n = 0;
-const pair = (expiresIn = 900): TokenPair => ({ accessToken: `access-${++n}`, refreshToken: `refresh-${n}`, expiresIn });
+const pair = (expiresIn = 900): TokenPair => ({
+  accessToken: `access-${++n}`,
+  refreshToken: `refresh-${n}`,
+  expiresIn,
+});
 
 describe("Session", () => {
   it("uses the access token while it is fresh", async () => {
     const c = clock();
-    const refresher = vi.fn(async () => pair());
+    const refresher = vi.fn(() => Promise.resolve(pair()));
     const s = new Session(refresher, c.now);
     const p = pair();
     s.set(p);
@@ -27,7 +31,7 @@ describe("Session", () => {
   it("refreshes shortly before expiry, sending the refresh token", async () => {
     const c = clock();
     const next = pair();
-    const refresher = vi.fn(async () => next);
+    const refresher = vi.fn(() => Promise.resolve(next));
     const s = new Session(refresher, c.now);
     const first = pair();
     s.set(first);
@@ -52,9 +56,13 @@ describe("Session", () => {
 
   it("signs out when the server refuses the refresh", async () => {
     const c = clock();
-    const s = new Session(async () => {
-      throw new ConnectError("invalid, expired or revoked refresh token; log in again", Code.Unauthenticated);
-    }, c.now);
+    const s = new Session(
+      () =>
+        Promise.reject(
+          new ConnectError("invalid, expired or revoked refresh token; log in again", Code.Unauthenticated),
+        ),
+      c.now,
+    );
     const changes: boolean[] = [];
     s.onChange((v) => changes.push(v));
     s.set(pair(1));
@@ -64,9 +72,7 @@ describe("Session", () => {
   });
 
   it("stays signed in when the refresh fails for another reason", async () => {
-    const s = new Session(async () => {
-      throw new ConnectError("unavailable", Code.Unavailable);
-    }, clock().now);
+    const s = new Session(() => Promise.reject(new ConnectError("unavailable", Code.Unavailable)), clock().now);
     s.set(pair(1));
     await expect(s.accessToken()).rejects.toThrow();
     expect(s.signedIn).toBe(true);
@@ -84,7 +90,7 @@ describe("Session", () => {
   });
 
   it("answers no token when signed out", async () => {
-    const refresher = vi.fn(async () => pair());
+    const refresher = vi.fn(() => Promise.resolve(pair()));
     const s = new Session(refresher);
     expect(await s.accessToken()).toBe("");
     expect(refresher).not.toHaveBeenCalled();
@@ -124,7 +130,8 @@ describe("authInterceptor over a Connect transport", () => {
     const withAuth = createRouterTransport(
       (router) => {
         router.service(NetworkService, {
-          listNetworks: (req, ctx) => createClient(NetworkService, transport).listNetworks(req, { headers: ctx.requestHeader }),
+          listNetworks: (req, ctx) =>
+            createClient(NetworkService, transport).listNetworks(req, { headers: ctx.requestHeader }),
         });
       },
       { transport: { interceptors: [authInterceptor(session)] } },

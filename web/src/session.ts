@@ -134,11 +134,17 @@ export function authInterceptor(session: Session): Interceptor {
     } catch (err) {
       // Streams report errors while they are read, past this point; a
       // stream starts with a fresh token and needs no retry here.
-      if (req.stream || token === "" || !(err instanceof ConnectError) || err.code !== Code.Unauthenticated || !session.signedIn) throw err;
+      if (
+        req.stream ||
+        token === "" ||
+        !(err instanceof ConnectError) ||
+        err.code !== Code.Unauthenticated ||
+        !session.signedIn
+      )
+        throw err;
       const again = await session.refresh();
       req.header.set("Authorization", `Bearer ${again}`);
       return next(req);
     }
   };
 }
-

@@ -4,10 +4,18 @@ import { DeploymentStatus } from "./gen/slipway/v1/deployments_pb";
 export const stages: { status: DeploymentStatus; label: string; what: string }[] = [
   { status: DeploymentStatus.PENDING, label: "Queued", what: "The deployment is recorded and its workflow started." },
   { status: DeploymentStatus.GENERATING, label: "Generate", what: "The template's source is generated." },
-  { status: DeploymentStatus.LINTING, label: "Audit", what: "The source is audited; HIGH findings stop the deployment unless allowed." },
+  {
+    status: DeploymentStatus.LINTING,
+    label: "Audit",
+    what: "The source is audited; HIGH findings stop the deployment unless allowed.",
+  },
   { status: DeploymentStatus.COMPILING, label: "Compile", what: "solc compiles the contract." },
   { status: DeploymentStatus.DEPLOYING, label: "Sign", what: "Gas is estimated and the transaction signed." },
-  { status: DeploymentStatus.CONFIRMING, label: "Confirm", what: "The transaction is broadcast and waits for its confirmations." },
+  {
+    status: DeploymentStatus.CONFIRMING,
+    label: "Confirm",
+    what: "The transaction is broadcast and waits for its confirmations.",
+  },
   { status: DeploymentStatus.CONFIRMED, label: "Confirmed", what: "The contract is on chain at the required depth." },
 ];
 

@@ -133,8 +133,12 @@ func (Severity) EnumDescriptor() ([]byte, []int) {
 	return file_slipway_v1_contracts_proto_rawDescGZIP(), []int{1}
 }
 
-// TemplateOptions use the OpenZeppelin Contracts Wizard's names and meanings.
-// Options that do not apply to the template's kind are refused.
+// TemplateOptions use the OpenZeppelin Contracts Wizard's names, meanings and
+// defaults. Options that do not apply to the template's kind are refused when
+// set to true (or to a non-empty string); an explicit false is accepted on
+// any kind. An option left unset takes the Wizard's default: false, except
+// permit (ERC20) and updatable_uri (ERC1155), which default to true and are
+// therefore `optional` so that an explicit false is told apart from unset.
 type TemplateOptions struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// ERC20: tokens minted to the deployer-given recipient, in whole tokens.
@@ -142,8 +146,11 @@ type TemplateOptions struct {
 	Mintable bool   `protobuf:"varint,2,opt,name=mintable,proto3" json:"mintable,omitempty"`
 	Burnable bool   `protobuf:"varint,3,opt,name=burnable,proto3" json:"burnable,omitempty"`
 	Pausable bool   `protobuf:"varint,4,opt,name=pausable,proto3" json:"pausable,omitempty"`
-	// ERC20: EIP-2612 permit.
-	Permit bool `protobuf:"varint,5,opt,name=permit,proto3" json:"permit,omitempty"`
+	// ERC20: EIP-2612 permit (ERC20Permit). Unset means true, as in the Wizard;
+	// send false for a token without it. With votes and permit false, the
+	// EIP-712 domain that ERC20Votes needs comes from EIP712 instead, as in the
+	// Wizard.
+	Permit *bool `protobuf:"varint,5,opt,name=permit,proto3,oneof" json:"permit,omitempty"`
 	// ERC20, ERC721: ERC20Votes / ERC721Votes with block-number clock.
 	Votes bool `protobuf:"varint,6,opt,name=votes,proto3" json:"votes,omitempty"`
 	// ERC20: ERC-3156 flash minting.
@@ -162,8 +169,11 @@ type TemplateOptions struct {
 	Uri string `protobuf:"bytes,13,opt,name=uri,proto3" json:"uri,omitempty"`
 	// ERC1155: ERC1155Supply.
 	Supply bool `protobuf:"varint,14,opt,name=supply,proto3" json:"supply,omitempty"`
-	// ERC1155: a setURI function for the owner.
-	UpdatableUri bool `protobuf:"varint,15,opt,name=updatable_uri,json=updatableUri,proto3" json:"updatable_uri,omitempty"`
+	// ERC1155: a setURI function restricted by the access control (ownable by
+	// default, or URI_SETTER_ROLE with roles). Unset means true, as in the
+	// Wizard, so the contract then has an access-control constructor parameter
+	// (initialOwner by default); send false for a URI fixed at deployment.
+	UpdatableUri *bool `protobuf:"varint,15,opt,name=updatable_uri,json=updatableUri,proto3,oneof" json:"updatable_uri,omitempty"`
 	// Access control: "ownable" (default when needed), "roles" or "managed".
 	Access        string `protobuf:"bytes,16,opt,name=access,proto3" json:"access,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -229,8 +239,8 @@ func (x *TemplateOptions) GetPausable() bool {
 }
 
 func (x *TemplateOptions) GetPermit() bool {
-	if x != nil {
-		return x.Permit
+	if x != nil && x.Permit != nil {
+		return *x.Permit
 	}
 	return false
 }
@@ -299,8 +309,8 @@ func (x *TemplateOptions) GetSupply() bool {
 }
 
 func (x *TemplateOptions) GetUpdatableUri() bool {
-	if x != nil {
-		return x.UpdatableUri
+	if x != nil && x.UpdatableUri != nil {
+		return *x.UpdatableUri
 	}
 	return false
 }
@@ -315,7 +325,22 @@ func (x *TemplateOptions) GetAccess() string {
 type ContractTemplate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Kind  ContractKind           `protobuf:"varint,1,opt,name=kind,proto3,enum=slipway.v1.ContractKind" json:"kind,omitempty"`
-	// The contract's Solidity identifier, such as "MyToken".
+	// The token's display name, as in the Wizard: "Bar Token", "Wrapped Ether",
+	// "Café Crème". ERC20 and ERC721 put it verbatim in the token's name() (and
+	// the EIP-712 domain of permit and votes); ERC1155 has no name() and uses it
+	// only for the identifier. The contract's Solidity identifier (the
+	// responses' contract_name) is derived from it as the Wizard's
+	// toIdentifier(name, true) does: accents removed (Unicode NFD, then
+	// U+0300..U+036F dropped), leading characters up to the first ASCII letter
+	// or _ dropped, every run of other characters removed and the character
+	// after it upper-cased, the first character upper-cased: "Bar Token" ->
+	// BarToken, "my-token" -> MyToken, "1inch" -> Inch, "Café Crème" ->
+	// CafeCreme. Unlike the Wizard, $ is a separator too, so identifiers stay
+	// [A-Za-z_][A-Za-z0-9_]*. A name that derives no identifier (no ASCII
+	// letter or _, such as "123" or "トークン"), or one that is reserved ("_")
+	// or collides with a name the generated code uses ("ERC20"), is refused
+	// with invalid_argument. At most 64 characters, without control or
+	// text-direction (bidi) characters.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// The token symbol, such as "MTK". Unused by ERC1155.
 	Symbol        string           `protobuf:"bytes,3,opt,name=symbol,proto3" json:"symbol,omitempty"`
@@ -1187,13 +1212,13 @@ var File_slipway_v1_contracts_proto protoreflect.FileDescriptor
 const file_slipway_v1_contracts_proto_rawDesc = "" +
 	"\n" +
 	"\x1aslipway/v1/contracts.proto\x12\n" +
-	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"\xf0\x04\n" +
+	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"\x97\x05\n" +
 	"\x0fTemplateOptions\x129\n" +
 	"\apremint\x18\x01 \x01(\tB\x1f\xbaH\x1cr\x1a\x18N2\x16^([0-9]+(\\.[0-9]+)?)?$R\apremint\x12\x1a\n" +
 	"\bmintable\x18\x02 \x01(\bR\bmintable\x12\x1a\n" +
 	"\bburnable\x18\x03 \x01(\bR\bburnable\x12\x1a\n" +
-	"\bpausable\x18\x04 \x01(\bR\bpausable\x12\x16\n" +
-	"\x06permit\x18\x05 \x01(\bR\x06permit\x12\x14\n" +
+	"\bpausable\x18\x04 \x01(\bR\bpausable\x12\x1b\n" +
+	"\x06permit\x18\x05 \x01(\bH\x00R\x06permit\x88\x01\x01\x12\x14\n" +
 	"\x05votes\x18\x06 \x01(\bR\x05votes\x12\x1c\n" +
 	"\tflashmint\x18\a \x01(\bR\tflashmint\x127\n" +
 	"\x06capped\x18\b \x01(\tB\x1f\xbaH\x1cr\x1a\x18N2\x16^([0-9]+(\\.[0-9]+)?)?$R\x06capped\x12;\n" +
@@ -1206,13 +1231,15 @@ const file_slipway_v1_contracts_proto_rawDesc = "" +
 	"uriStorage\x12 \n" +
 	"\vincremental\x18\f \x01(\bR\vincremental\x122\n" +
 	"\x03uri\x18\r \x01(\tB \xbaH\x1dr\x1b\x18\x80\x102\x16^[^\"\\\\\\x00-\\x1f\\x7f]*$R\x03uri\x12\x16\n" +
-	"\x06supply\x18\x0e \x01(\bR\x06supply\x12#\n" +
-	"\rupdatable_uri\x18\x0f \x01(\bR\fupdatableUri\x128\n" +
-	"\x06access\x18\x10 \x01(\tB \xbaH\x1dr\x1bR\x00R\aownableR\x05rolesR\amanagedR\x06access\"\xf0\x01\n" +
+	"\x06supply\x18\x0e \x01(\bR\x06supply\x12(\n" +
+	"\rupdatable_uri\x18\x0f \x01(\bH\x01R\fupdatableUri\x88\x01\x01\x128\n" +
+	"\x06access\x18\x10 \x01(\tB \xbaH\x1dr\x1bR\x00R\aownableR\x05rolesR\amanagedR\x06accessB\t\n" +
+	"\a_permitB\x10\n" +
+	"\x0e_updatable_uri\"\xf0\x01\n" +
 	"\x10ContractTemplate\x128\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x18.slipway.v1.ContractKindB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x127\n" +
-	"\x04name\x18\x02 \x01(\tB#\xbaH r\x1e\x10\x01\x18@2\x18^[A-Za-z_][A-Za-z0-9_]*$R\x04name\x122\n" +
+	"\x04name\x18\x02 \x01(\tB#\xbaH r\x1e\x10\x01\x18@2\x18^[^\\x00-\\x1f\\x7f-\\x9f]*$R\x04name\x122\n" +
 	"\x06symbol\x18\x03 \x01(\tB\x1a\xbaH\x17r\x15\x18\x142\x11^[A-Za-z0-9._-]*$R\x06symbol\x125\n" +
 	"\aoptions\x18\x04 \x01(\v2\x1b.slipway.v1.TemplateOptionsR\aoptions\"[\n" +
 	"\x17GenerateContractRequest\x12@\n" +
@@ -1365,6 +1392,7 @@ func file_slipway_v1_contracts_proto_init() {
 	if File_slipway_v1_contracts_proto != nil {
 		return
 	}
+	file_slipway_v1_contracts_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

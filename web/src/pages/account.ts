@@ -2,7 +2,7 @@
 // from one GetMe (the Budgets panel's).
 import { budgetsPanel } from "../budgets-panel";
 import { formatTime, h, replace } from "../dom";
-import type { PageContext } from "../main";
+import type { PageContext } from "../page";
 import type { GetMeResponse } from "../gen/slipway/v1/auth_pb";
 
 export function accountPage(ctx: PageContext): void {

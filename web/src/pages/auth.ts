@@ -1,8 +1,11 @@
 import { auth, session } from "../api";
 import { append, busy, errorBox, field, h, setFieldError } from "../dom";
-import type { PageContext } from "../main";
+import type { PageContext } from "../page";
 
-function credentialsForm(submitLabel: string, autocompletePassword: string): {
+function credentialsForm(
+  submitLabel: string,
+  autocompletePassword: string,
+): {
   form: HTMLFormElement;
   email: HTMLInputElement;
   password: HTMLInputElement;
@@ -10,14 +13,24 @@ function credentialsForm(submitLabel: string, autocompletePassword: string): {
   status: HTMLElement;
 } {
   const email = h("input", { type: "email", name: "email", autocomplete: "email", required: true, maxlength: 254 });
-  const password = h("input", { type: "password", name: "password", autocomplete: autocompletePassword, required: true, maxlength: 1024 });
+  const password = h("input", {
+    type: "password",
+    name: "password",
+    autocomplete: autocompletePassword,
+    required: true,
+    maxlength: 1024,
+  });
   const submit = h("button", { type: "submit", class: "btn btn-primary" }, submitLabel);
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const form = h(
     "form",
     { class: "card form narrow", novalidate: true },
     field("Email", email),
-    field("Password", password, autocompletePassword === "new-password" ? "At least 12 characters; common passwords are refused." : undefined),
+    field(
+      "Password",
+      password,
+      autocompletePassword === "new-password" ? "At least 12 characters; common passwords are refused." : undefined,
+    ),
     status,
     h("div", { class: "actions" }, submit),
   );
@@ -50,13 +63,13 @@ export function loginPage(ctx: PageContext): void {
       ? h("div", { class: "alert alert-ok", role: "status" }, "Account created. Log in with your new password.")
       : null;
   if (ctx.query.get("email")) f.email.value = ctx.query.get("email")!;
-  f.form.addEventListener("submit", async (e) => {
+  f.form.addEventListener("submit", (e) => {
     e.preventDefault();
     f.status.replaceChildren();
     setFieldError(f.email, f.email.value.trim() === "" ? "Enter your email." : "");
     setFieldError(f.password, f.password.value === "" ? "Enter your password." : "");
     if (f.email.value.trim() === "" || f.password.value === "") return;
-    await busy(f.submit, "Logging in…", async () => {
+    void busy(f.submit, "Logging in…", async () => {
       try {
         await logIn(f.email.value.trim(), f.password.value);
         ctx.navigate(safeNext(ctx.query.get("next")));
@@ -77,7 +90,7 @@ export function loginPage(ctx: PageContext): void {
 export function signupPage(ctx: PageContext): void {
   ctx.setTitle("Sign up");
   const f = credentialsForm("Create account", "new-password");
-  f.form.addEventListener("submit", async (e) => {
+  f.form.addEventListener("submit", (e) => {
     e.preventDefault();
     f.status.replaceChildren();
     const email = f.email.value.trim();
@@ -90,7 +103,7 @@ export function signupPage(ctx: PageContext): void {
       (emailErr ? f.email : f.password).focus();
       return;
     }
-    await busy(f.submit, "Creating account…", async () => {
+    void busy(f.submit, "Creating account…", async () => {
       try {
         await auth.register({ email, password: pw });
       } catch (err) {

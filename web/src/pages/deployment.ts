@@ -9,7 +9,7 @@ import { busy, copyButton, errorBox, formatTime, h, replace } from "../dom";
 import { describeError, describeFailure } from "../errors";
 import { formatEth, formatWei } from "../budgets";
 import { budgetsPanel, type BudgetsPanel } from "../budgets-panel";
-import type { PageContext } from "../main";
+import type { PageContext } from "../page";
 import { DeploymentStatus, type Deployment, type DeploymentEvent } from "../gen/slipway/v1/deployments_pb";
 import { cancellable, stageStates, stages, statusLabel, statusName, terminal } from "../status";
 
@@ -45,12 +45,27 @@ export function deploymentPage(ctx: PageContext): () => void {
     connection,
     errorPanel,
     h("section", { class: "card", "aria-labelledby": "tl-h" }, h("h2", { id: "tl-h" }, "Progress"), timeline),
-    h("section", { class: "card", "aria-labelledby": "facts-h" }, h("h2", { id: "facts-h" }, "Details"), facts, temporalLink, actions),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "facts-h" },
+      h("h2", { id: "facts-h" }, "Details"),
+      facts,
+      temporalLink,
+      actions,
+    ),
     budgetSlot,
     h("section", { class: "card", "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, "Events"), log),
   );
 
-  const hex = (v: string, label: string) => (v ? h("span", { class: "mono-row" }, h("code", { class: "mono" }, v), copyButton(() => v, `Copy ${label}`)) : "—");
+  const hex = (v: string, label: string) =>
+    v
+      ? h(
+          "span",
+          { class: "mono-row" },
+          h("code", { class: "mono" }, v),
+          copyButton(() => v, `Copy ${label}`),
+        )
+      : "—";
 
   function render(): void {
     if (!dep) return;
@@ -71,15 +86,29 @@ export function deploymentPage(ctx: PageContext): () => void {
         return h(
           "li",
           { class: `stage stage-${state}`, "aria-current": state === "current" ? "step" : null },
-          h("span", { class: "stage-dot", "aria-hidden": "true" }, state === "done" ? "✓" : failedHere ? "✕" : state === "current" ? "•" : ""),
+          h(
+            "span",
+            { class: "stage-dot", "aria-hidden": "true" },
+            state === "done" ? "✓" : failedHere ? "✕" : state === "current" ? "•" : "",
+          ),
           h(
             "div",
             {},
             h("span", { class: "stage-label" }, st.label),
-            h("span", { class: "visually-hidden" }, ` — ${failedHere ? (d.status === DeploymentStatus.CANCELLED ? "cancelled here" : "failed here") : state === "current" ? "in progress" : state}`),
+            h(
+              "span",
+              { class: "visually-hidden" },
+              ` — ${failedHere ? (d.status === DeploymentStatus.CANCELLED ? "cancelled here" : "failed here") : state === "current" ? "in progress" : state}`,
+            ),
             h("span", { class: "stage-time muted small" }, reached ? ` ${formatTime(reached.at)}` : ""),
-            st.status === DeploymentStatus.CONFIRMING && d.requiredConfirmations > 0 && (state === "current" || state === "done")
-              ? h("span", { class: "stage-extra", id: "confirmations" }, ` ${d.confirmations} of ${d.requiredConfirmations} confirmation${d.requiredConfirmations === 1 ? "" : "s"}`)
+            st.status === DeploymentStatus.CONFIRMING &&
+              d.requiredConfirmations > 0 &&
+              (state === "current" || state === "done")
+              ? h(
+                  "span",
+                  { class: "stage-extra", id: "confirmations" },
+                  ` ${d.confirmations} of ${d.requiredConfirmations} confirmation${d.requiredConfirmations === 1 ? "" : "s"}`,
+                )
               : null,
             h("p", { class: "stage-what muted small" }, st.what),
           ),
@@ -104,11 +133,25 @@ export function deploymentPage(ctx: PageContext): () => void {
       h("dt", {}, "Gas used"),
       h("dd", { id: "fact-gas" }, d.gasUsed ? d.gasUsed.toLocaleString() : "—"),
       h("dt", {}, "Fee paid"),
-      h("dd", { id: "fact-fee", title: d.feePaid ? formatWei(d.feePaid) : null }, d.feePaid ? formatEth(d.feePaid) : "—"),
+      h(
+        "dd",
+        { id: "fact-fee", title: d.feePaid ? formatWei(d.feePaid) : null },
+        d.feePaid ? formatEth(d.feePaid) : "—",
+      ),
       h("dt", {}, "Confirmations"),
-      h("dd", { id: "fact-confirmations" }, d.requiredConfirmations ? `${d.confirmations} of ${d.requiredConfirmations}` : String(d.confirmations)),
+      h(
+        "dd",
+        { id: "fact-confirmations" },
+        d.requiredConfirmations ? `${d.confirmations} of ${d.requiredConfirmations}` : String(d.confirmations),
+      ),
       h("dt", {}, "Audit"),
-      h("dd", {}, d.lintSummary ? `${d.lintSummary.high} high, ${d.lintSummary.medium} medium, ${d.lintSummary.low} low, ${d.lintSummary.info} info` : "—"),
+      h(
+        "dd",
+        {},
+        d.lintSummary
+          ? `${d.lintSummary.high} high, ${d.lintSummary.medium} medium, ${d.lintSummary.low} low, ${d.lintSummary.info} info`
+          : "—",
+      ),
       h("dt", {}, "Created"),
       h("dd", {}, formatTime(d.createdAt)),
       h("dt", {}, "Updated"),
@@ -117,15 +160,37 @@ export function deploymentPage(ctx: PageContext): () => void {
 
     if (d.status === DeploymentStatus.FAILED) {
       const f = describeFailure(d.error);
-      replace(errorPanel, h("div", { class: "alert alert-error", role: "alert", id: "deployment-error" }, h("p", { class: "alert-title" }, f.title), h("p", { title: d.error || null }, f.detail)));
+      replace(
+        errorPanel,
+        h(
+          "div",
+          { class: "alert alert-error", role: "alert", id: "deployment-error" },
+          h("p", { class: "alert-title" }, f.title),
+          h("p", { title: d.error || null }, f.detail),
+        ),
+      );
     } else if (d.status === DeploymentStatus.CANCELLED) {
-      replace(errorPanel, h("div", { class: "alert alert-info", role: "status" }, "This deployment was cancelled before anything was signed."));
+      replace(
+        errorPanel,
+        h(
+          "div",
+          { class: "alert alert-info", role: "status" },
+          "This deployment was cancelled before anything was signed.",
+        ),
+      );
     } else errorPanel.replaceChildren();
 
     replace(
       log,
       events.map((e) =>
-        h("li", { class: `event st-${statusName(e.status).toLowerCase()}` }, h("span", { class: "event-seq muted" }, `#${e.seq}`), h("span", { class: "badge status" }, statusLabel(e.status)), h("span", { class: "event-msg" }, e.message || ""), h("time", { class: "muted small" }, formatTime(e.at))),
+        h(
+          "li",
+          { class: `event st-${statusName(e.status).toLowerCase()}` },
+          h("span", { class: "event-seq muted" }, `#${e.seq}`),
+          h("span", { class: "badge status" }, statusLabel(e.status)),
+          h("span", { class: "event-msg" }, e.message || ""),
+          h("time", { class: "muted small" }, formatTime(e.at)),
+        ),
       ),
     );
     if (events.length === 0) log.append(h("li", { class: "muted" }, "No events yet."));
@@ -151,7 +216,18 @@ export function deploymentPage(ctx: PageContext): () => void {
   void consoleConfig().then((cfg) => {
     const show = () => {
       const url = dep ? temporalRunUrl(cfg, dep.workflowId) : "";
-      replace(temporalLink, url ? h("a", { href: url, target: "_blank", rel: "noopener", id: "temporal-link" }, "Open the run in the Temporal Web UI ↗") : dep?.workflowId ? `Workflow ${dep.workflowId}` : "");
+      replace(
+        temporalLink,
+        url
+          ? h(
+              "a",
+              { href: url, target: "_blank", rel: "noopener", id: "temporal-link" },
+              "Open the run in the Temporal Web UI ↗",
+            )
+          : dep?.workflowId
+            ? `Workflow ${dep.workflowId}`
+            : "",
+      );
     };
     show();
     showTemporal = show;
@@ -209,13 +285,25 @@ export function deploymentPage(ctx: PageContext): () => void {
             if (abort.signal.aborted) return;
           }
         }
-        if (m.code === "not_found" || m.code === "invalid_argument" || m.code === "permission_denied" || m.code === "unauthenticated") {
+        if (
+          m.code === "not_found" ||
+          m.code === "invalid_argument" ||
+          m.code === "permission_denied" ||
+          m.code === "unauthenticated"
+        ) {
           replace(connection, errorBox(err));
           return;
         }
         const wait = m.retryAfterSeconds ?? backoff;
         backoff = Math.min(backoff * 2, 15);
-        replace(connection, h("p", { class: "alert alert-info", role: "status" }, `Live updates paused: ${m.title} Reconnecting in ${wait} s…`));
+        replace(
+          connection,
+          h(
+            "p",
+            { class: "alert alert-info", role: "status" },
+            `Live updates paused: ${m.title} Reconnecting in ${wait} s…`,
+          ),
+        );
         await new Promise((r) => setTimeout(r, wait * 1000));
       }
     }
@@ -224,4 +312,3 @@ export function deploymentPage(ctx: PageContext): () => void {
   void watch();
   return () => abort.abort();
 }
-

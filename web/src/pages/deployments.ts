@@ -1,7 +1,7 @@
 import { deployments } from "../api";
 import { budgetsPanel } from "../budgets-panel";
 import { errorBox, field, formatTime, h, replace } from "../dom";
-import type { PageContext } from "../main";
+import type { PageContext } from "../page";
 import { DeploymentStatus } from "../gen/slipway/v1/deployments_pb";
 import { statusLabel, statusName } from "../status";
 
@@ -31,14 +31,25 @@ export function deploymentsPage(ctx: PageContext): void {
     list.setAttribute("aria-busy", "true");
     refresh.disabled = true;
     try {
-      const st = filter.value === "" ? DeploymentStatus.UNSPECIFIED : DeploymentStatus[filter.value as keyof typeof DeploymentStatus];
+      const st =
+        filter.value === ""
+          ? DeploymentStatus.UNSPECIFIED
+          : DeploymentStatus[filter.value as keyof typeof DeploymentStatus];
       const r = await deployments.listDeployments({ pageSize, pageToken: current, status: st });
       nextToken = r.nextPageToken;
       prev.disabled = tokens.length === 0;
       next.disabled = nextToken === "";
       pageInfo.textContent = `Page ${tokens.length + 1}`;
       if (r.deployments.length === 0) {
-        replace(list, h("p", { class: "empty" }, filter.value ? `No deployments are ${statusLabel(st).toLowerCase()}.` : "No deployments yet. ", filter.value ? null : h("a", { href: "/contracts/new" }, "Create a contract to deploy.")));
+        replace(
+          list,
+          h(
+            "p",
+            { class: "empty" },
+            filter.value ? `No deployments are ${statusLabel(st).toLowerCase()}.` : "No deployments yet. ",
+            filter.value ? null : h("a", { href: "/contracts/new" }, "Create a contract to deploy."),
+          ),
+        );
         return;
       }
       replace(
@@ -47,7 +58,15 @@ export function deploymentsPage(ctx: PageContext): void {
           "table",
           { class: "table", id: "deployments-table" },
           h("caption", { class: "visually-hidden" }, "Your deployments, newest first"),
-          h("thead", {}, h("tr", {}, ["Contract", "Status", "Network", "Address", "Created"].map((c) => h("th", { scope: "col" }, c)))),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ["Contract", "Status", "Network", "Address", "Created"].map((c) => h("th", { scope: "col" }, c)),
+            ),
+          ),
           h(
             "tbody",
             {},
@@ -55,10 +74,22 @@ export function deploymentsPage(ctx: PageContext): void {
               h(
                 "tr",
                 {},
-                h("td", { "data-label": "Contract" }, h("a", { href: `/deployments/${d.id}` }, d.contractName || d.id.slice(0, 8))),
-                h("td", { "data-label": "Status" }, h("span", { class: `badge status st-${statusName(d.status).toLowerCase()}` }, statusLabel(d.status))),
+                h(
+                  "td",
+                  { "data-label": "Contract" },
+                  h("a", { href: `/deployments/${d.id}` }, d.contractName || d.id.slice(0, 8)),
+                ),
+                h(
+                  "td",
+                  { "data-label": "Status" },
+                  h("span", { class: `badge status st-${statusName(d.status).toLowerCase()}` }, statusLabel(d.status)),
+                ),
                 h("td", { "data-label": "Network" }, d.network),
-                h("td", { "data-label": "Address" }, d.contractAddress ? h("code", { class: "mono" }, short(d.contractAddress)) : "—"),
+                h(
+                  "td",
+                  { "data-label": "Address" },
+                  d.contractAddress ? h("code", { class: "mono" }, short(d.contractAddress)) : "—",
+                ),
                 h("td", { "data-label": "Created" }, formatTime(d.createdAt)),
               ),
             ),
@@ -66,7 +97,10 @@ export function deploymentsPage(ctx: PageContext): void {
         ),
       );
     } catch (err) {
-      replace(status, errorBox(err, () => (refresh.disabled = false)));
+      replace(
+        status,
+        errorBox(err, () => (refresh.disabled = false)),
+      );
       if (describeRetry(status)) return;
     } finally {
       list.removeAttribute("aria-busy");
@@ -93,7 +127,12 @@ export function deploymentsPage(ctx: PageContext): void {
   });
 
   ctx.main.append(
-    h("div", { class: "title-row" }, h("h1", {}, "Deployments"), h("a", { href: "/contracts/new", class: "btn btn-primary" }, "New contract")),
+    h(
+      "div",
+      { class: "title-row" },
+      h("h1", {}, "Deployments"),
+      h("a", { href: "/contracts/new", class: "btn btn-primary" }, "New contract"),
+    ),
     h("div", { class: "toolbar" }, field("Status", filter), refresh),
     status,
     list,
@@ -107,7 +146,7 @@ export function deploymentsPage(ctx: PageContext): void {
 
 /** describeRetry: a rate-limit box is counting down, so the button stays off until it ends. */
 function describeRetry(status: HTMLElement): boolean {
-  return status.querySelector("[data-retry-after]") !== null && status.querySelector("[data-retry-after]")!.textContent!.includes("Try again in");
+  return status.querySelector("[data-retry-after]")?.textContent.includes("Try again in") ?? false;
 }
 
 function short(addr: string): string {

@@ -1,6 +1,6 @@
 import { apiKeys } from "../api";
 import { busy, copyButton, errorBox, field, formatTime, h, replace, setFieldError, uid } from "../dom";
-import type { PageContext } from "../main";
+import type { PageContext } from "../page";
 import type { ApiKey } from "../gen/slipway/v1/api_keys_pb";
 import { chosenScopes, SCOPES, scopeLabels } from "../scopes";
 
@@ -15,14 +15,41 @@ export function keysPage(ctx: PageContext): void {
   // server's own default, so a key only manages keys when asked to.
   const scopeInputs = SCOPES.map((d) => {
     const id = uid("scope");
-    const input = h("input", { type: "checkbox", name: "scopes", value: d.scope, id, checked: d.byDefault, "aria-describedby": `${id}-hint` });
-    return { input, wrap: h("div", { class: "scope-choice" }, h("label", { for: id, class: "check" }, input, ` ${d.label}`), h("p", { class: "hint", id: `${id}-hint` }, d.hint)) };
+    const input = h("input", {
+      type: "checkbox",
+      name: "scopes",
+      value: d.scope,
+      id,
+      checked: d.byDefault,
+      "aria-describedby": `${id}-hint`,
+    });
+    return {
+      input,
+      wrap: h(
+        "div",
+        { class: "scope-choice" },
+        h("label", { for: id, class: "check" }, input, ` ${d.label}`),
+        h("p", { class: "hint", id: `${id}-hint` }, d.hint),
+      ),
+    };
   });
   const scopesError = h("p", { class: "field-error", id: uid("scopes-err"), role: "alert" });
-  const scopesField = h("fieldset", { class: "scopes", "aria-describedby": scopesError.id }, h("legend", {}, "What the key may do"), scopeInputs.map((s) => s.wrap), scopesError);
-  const form = h("form", { class: "card form inline-form", novalidate: true }, field("Key name", name, "Say where it will be used, such as “CI” or “laptop”."), scopesField, h("div", { class: "actions" }, submit));
+  const scopesField = h(
+    "fieldset",
+    { class: "scopes", "aria-describedby": scopesError.id },
+    h("legend", {}, "What the key may do"),
+    scopeInputs.map((s) => s.wrap),
+    scopesError,
+  );
+  const form = h(
+    "form",
+    { class: "card form inline-form", novalidate: true },
+    field("Key name", name, "Say where it will be used, such as “CI” or “laptop”."),
+    scopesField,
+    h("div", { class: "actions" }, submit),
+  );
 
-  form.addEventListener("submit", async (e) => {
+  form.addEventListener("submit", (e) => {
     e.preventDefault();
     const n = name.value.trim();
     setFieldError(name, n === "" ? "Give the key a name." : "");
@@ -30,7 +57,7 @@ export function keysPage(ctx: PageContext): void {
     scopesError.textContent = chosen.error ?? "";
     if (n === "") return name.focus();
     if (chosen.error) return scopeInputs[0].input.focus();
-    await busy(submit, "Creating…", async () => {
+    void busy(submit, "Creating…", async () => {
       try {
         const r = await apiKeys.createApiKey({ name: n, scopes: chosen.scopes });
         name.value = "";
@@ -40,11 +67,28 @@ export function keysPage(ctx: PageContext): void {
           h(
             "div",
             { class: "alert alert-ok", role: "status" },
-            h("p", { class: "alert-title" }, `Key “${r.apiKey?.name ?? n}” created. Copy it now: it will not be shown again.`),
+            h(
+              "p",
+              { class: "alert-title" },
+              `Key “${r.apiKey?.name ?? n}” created. Copy it now: it will not be shown again.`,
+            ),
             h("p", { class: "small" }, `It may: ${scopeLabels(r.apiKey?.scopes ?? chosen.scopes)}.`),
-            h("div", { class: "secret-row" }, secret, copyButton(() => r.key)),
-            h("p", { class: "small" }, "Send it in the X-API-Key header. Anyone with this key can act as you; revoke it here if it leaks."),
-            h("button", { type: "button", class: "btn btn-small", onclick: () => created.replaceChildren() }, "I have saved it"),
+            h(
+              "div",
+              { class: "secret-row" },
+              secret,
+              copyButton(() => r.key),
+            ),
+            h(
+              "p",
+              { class: "small" },
+              "Send it in the X-API-Key header. Anyone with this key can act as you; revoke it here if it leaks.",
+            ),
+            h(
+              "button",
+              { type: "button", class: "btn btn-small", onclick: () => created.replaceChildren() },
+              "I have saved it",
+            ),
           ),
         );
         await load();
@@ -80,20 +124,49 @@ export function keysPage(ctx: PageContext): void {
           "table",
           { class: "table" },
           h("caption", { class: "visually-hidden" }, "Your API keys"),
-          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Prefix"), h("th", { scope: "col" }, "Scopes"), h("th", { scope: "col" }, "Created"), h("th", { scope: "col" }, "Last used"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { scope: "col" }, "Name"),
+              h("th", { scope: "col" }, "Prefix"),
+              h("th", { scope: "col" }, "Scopes"),
+              h("th", { scope: "col" }, "Created"),
+              h("th", { scope: "col" }, "Last used"),
+              h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")),
+            ),
+          ),
           h(
             "tbody",
             {},
             r.apiKeys.map((k) => {
-              const b = h("button", { type: "button", class: "btn btn-small btn-danger", "aria-label": `Revoke ${k.name}` }, "Revoke");
+              const b = h(
+                "button",
+                { type: "button", class: "btn btn-small btn-danger", "aria-label": `Revoke ${k.name}` },
+                "Revoke",
+              );
               b.addEventListener("click", () => void revoke(k, b));
-              return h("tr", {}, h("td", { "data-label": "Name" }, k.name), h("td", { "data-label": "Prefix" }, h("code", {}, k.prefix)), h("td", { "data-label": "Scopes" }, scopeLabels(k.scopes)), h("td", { "data-label": "Created" }, formatTime(k.createdAt)), h("td", { "data-label": "Last used" }, k.lastUsedAt ? formatTime(k.lastUsedAt) : "never"), h("td", {}, b));
+              return h(
+                "tr",
+                {},
+                h("td", { "data-label": "Name" }, k.name),
+                h("td", { "data-label": "Prefix" }, h("code", {}, k.prefix)),
+                h("td", { "data-label": "Scopes" }, scopeLabels(k.scopes)),
+                h("td", { "data-label": "Created" }, formatTime(k.createdAt)),
+                h("td", { "data-label": "Last used" }, k.lastUsedAt ? formatTime(k.lastUsedAt) : "never"),
+                h("td", {}, b),
+              );
             }),
           ),
         ),
       );
     } catch (err) {
-      replace(list, errorBox(err, () => void load()));
+      replace(
+        list,
+        errorBox(err, () => void load()),
+      );
     }
   }
 
