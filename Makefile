@@ -8,9 +8,14 @@ NODE_BIN := node_modules/.bin
 DEV_FLAGS ?=
 TEST_FLAGS ?= -timeout 20m
 
-.PHONY: all dev build test unit bench generate check-generated lint monitoring-test web-build web-test deps node-deps postgres-bin chromium-bin clean
+.PHONY: all help dev build test unit bench generate check-generated lint web-format monitoring-test web-build web-test deps node-deps postgres-bin chromium-bin clean
 
 all: build
+
+## help: these targets and what each does.
+help:
+	@awk 'sub(/^## /, "") { if (match($$0, /^[a-z-]+: /)) { if (t != "") printf "  %-17s %s\n", t, d; t = substr($$0, 1, RLENGTH - 2); d = substr($$0, RLENGTH + 1) } else d = d " " $$0 } \
+		END { if (t != "") printf "  %-17s %s\n", t, d }' $(firstword $(MAKEFILE_LIST))
 
 ## deps: install what the build and tests need and is missing here.
 deps: node-deps postgres-bin chromium-bin
@@ -66,7 +71,11 @@ check-generated:
 	if [ "$$before" != "$$($(gen_hash))" ]; then \
 		echo "generated code was stale and is now regenerated: commit it" >&2; git status --short -- proto db web/src/gen web/dist >&2; exit 1; fi
 
-## lint: formatting, vet, staticcheck, buf lint and format.
+# The console's own sources: not the generated clients in web/src/gen.
+web_src = 'web/src/**/*.{ts,css}' '!web/src/gen/**'
+
+## lint: formatting, vet, staticcheck, buf lint and format, ESLint and
+## Prettier over the console's sources.
 lint: node-deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v -E '\.pb\.go$$|\.connect\.go$$')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:" >&2; echo "$$unformatted" >&2; exit 1; fi
@@ -74,6 +83,12 @@ lint: node-deps
 	$(GO) tool staticcheck ./...
 	$(NODE_BIN)/buf lint proto
 	$(NODE_BIN)/buf format --diff --exit-code proto
+	$(NODE_BIN)/eslint web/src
+	$(NODE_BIN)/prettier --check --log-level warn $(web_src)
+
+## web-format: format the console's sources with Prettier (what lint checks).
+web-format: node-deps
+	$(NODE_BIN)/prettier --write --log-level warn $(web_src)
 
 ## monitoring-test: check the Prometheus alert rules and run their unit tests.
 monitoring-test:
@@ -99,5 +114,6 @@ BENCH_FLAGS ?=
 bench: deps
 	$(GO) run ./bench $(BENCH_FLAGS)
 
+## clean: remove the binary and the fetched proto dependencies.
 clean:
 	rm -rf bin .protodeps

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/slipway-dev/slipway/internal/status"
 )
 
 // NotifyChannel is the Postgres channel on which every deployment event is
@@ -35,26 +37,26 @@ type Progress struct {
 // transaction (InTx) so that the row, the event and the notification land
 // together. It answers ErrDeploymentEnded when the deployment has ended in
 // another status.
-func RecordProgress(ctx context.Context, q *Queries, id uuid.UUID, status string, p Progress) (Deployment, DeploymentEvent, error) {
+func RecordProgress(ctx context.Context, q *Queries, id uuid.UUID, to string, p Progress) (Deployment, DeploymentEvent, error) {
 	u := p.Update
-	u.ID, u.Status = id, status
+	u.ID, u.Status = id, to
 	d, err := q.UpdateDeploymentProgress(ctx, u)
 	if IsNotFound(err) {
 		cur, gerr := q.GetDeployment(ctx, id)
 		if gerr != nil {
 			return Deployment{}, DeploymentEvent{}, fmt.Errorf("update deployment %s: %w", id, gerr)
 		}
-		if !IsTerminalStatus(cur.Status) || cur.Status == status {
+		if !status.IsTerminal(cur.Status) || cur.Status == to {
 			// The update should have matched: the row committed between
 			// the two statements, so it was not there yet for the first.
 			return Deployment{}, DeploymentEvent{}, fmt.Errorf("update deployment %s: not visible yet: %w", id, pgx.ErrNoRows)
 		}
-		return cur, DeploymentEvent{}, fmt.Errorf("move deployment %s to %s: %w (it is %s)", id, status, ErrDeploymentEnded, cur.Status)
+		return cur, DeploymentEvent{}, fmt.Errorf("move deployment %s to %s: %w (it is %s)", id, to, ErrDeploymentEnded, cur.Status)
 	}
 	if err != nil {
 		return Deployment{}, DeploymentEvent{}, fmt.Errorf("update deployment %s: %w", id, err)
 	}
-	if IsTerminalStatus(status) {
+	if status.IsTerminal(to) {
 		if err := endSpend(ctx, q, d); err != nil {
 			return Deployment{}, DeploymentEvent{}, err
 		}
@@ -75,7 +77,7 @@ func RecordProgress(ctx context.Context, q *Queries, id uuid.UUID, status string
 // that never signed has no reservation, and one already settled (a revert
 // on chain settles at once) stays as it is.
 func endSpend(ctx context.Context, q *Queries, d Deployment) error {
-	if d.FeePaid.Valid && d.Status != StatusCancelled {
+	if d.FeePaid.Valid && d.Status != status.Cancelled {
 		if err := q.SettleSpend(ctx, SettleSpendParams{DeploymentID: d.ID, SpentWei: d.FeePaid}); err != nil {
 			return fmt.Errorf("settle spend of deployment %s: %w", d.ID, err)
 		}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/internal/status"
 )
 
 func newQueries(t *testing.T) (*db.Queries, *pgxpool.Pool) {
@@ -250,7 +251,7 @@ func TestDeploymentIdempotencyKeyIsPerUser(t *testing.T) {
 
 	d1, err := createDeployment(t, q, alice.ID, "key-1")
 	require.NoError(t, err)
-	require.Equal(t, db.StatusPending, d1.Status)
+	require.Equal(t, status.Pending, d1.Status)
 	require.Equal(t, "key-1", *d1.IdempotencyKey)
 
 	_, err = createDeployment(t, q, alice.ID, "key-1")
@@ -319,7 +320,7 @@ func TestListDeploymentsKeysetPagination(t *testing.T) {
 		require.NoError(t, err)
 		want = append(want, d.ID)
 		if i%3 == 0 {
-			_, err := q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: db.StatusFailed})
+			_, err := q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: status.Failed})
 			require.NoError(t, err)
 			wantFailed[d.ID] = true
 		}
@@ -361,10 +362,10 @@ func TestListDeploymentsKeysetPagination(t *testing.T) {
 	require.Len(t, got, len(want), "every row exactly once")
 	require.ElementsMatch(t, want, got)
 
-	failed := db.StatusFailed
+	failed := status.Failed
 	var gotFailed []uuid.UUID
 	for _, d := range page(&failed) {
-		require.Equal(t, db.StatusFailed, d.Status)
+		require.Equal(t, status.Failed, d.Status)
 		gotFailed = append(gotFailed, d.ID)
 	}
 	require.Len(t, gotFailed, len(wantFailed))
@@ -381,7 +382,7 @@ func TestUpdateDeploymentProgress(t *testing.T) {
 	require.NoError(t, err)
 
 	high := int32(1)
-	_, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: db.StatusLinting, LintHigh: &high})
+	_, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: status.Linting, LintHigh: &high})
 	require.NoError(t, err)
 
 	addr := "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -390,12 +391,12 @@ func TestUpdateDeploymentProgress(t *testing.T) {
 	price, _ := new(big.Int).SetString("57896044618658097711785492504343953926634992332820282019728792003956564819968", 10) // 2^255
 	fee := new(big.Int).Mul(big.NewInt(512345), big.NewInt(1_000_000_007))
 	got, err := q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{
-		ID: d.ID, Status: db.StatusConfirming,
+		ID: d.ID, Status: status.Confirming,
 		ContractAddress: &addr, TxHash: &tx, GasUsed: &gas, BlockNumber: &block, Confirmations: &conf,
 		EffectiveGasPrice: db.Wei(price), FeePaid: db.Wei(fee),
 	})
 	require.NoError(t, err)
-	require.Equal(t, db.StatusConfirming, got.Status)
+	require.Equal(t, status.Confirming, got.Status)
 	require.Equal(t, addr, got.ContractAddress)
 	require.Equal(t, tx, got.TxHash)
 	require.Equal(t, gas, got.GasUsed)
@@ -406,24 +407,24 @@ func TestUpdateDeploymentProgress(t *testing.T) {
 	require.True(t, got.UpdatedAt.After(d.UpdatedAt))
 
 	bad := "0xnothex"
-	_, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: db.StatusConfirming, TxHash: &bad})
+	_, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: status.Confirming, TxHash: &bad})
 	require.Equal(t, "23514", pgCode(err), "malformed hashes are refused: %v", err)
 	_, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: "DONE"})
 	require.Equal(t, "23514", pgCode(err), "unknown statuses are refused: %v", err)
 
 	conf = 2
-	_, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: db.StatusConfirmed, Confirmations: &conf})
+	_, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: status.Confirmed, Confirmations: &conf})
 	require.NoError(t, err)
 	// An ended deployment keeps its status: a late activity cannot revive
 	// or fail it, though it may repeat the final update.
-	_, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: db.StatusDeploying})
+	_, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: status.Deploying})
 	require.True(t, db.IsNotFound(err))
 	msg := "late failure"
-	_, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: db.StatusFailed, Error: &msg})
+	_, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: status.Failed, Error: &msg})
 	require.True(t, db.IsNotFound(err))
-	got, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: db.StatusConfirmed})
+	got, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: status.Confirmed})
 	require.NoError(t, err)
-	require.Equal(t, db.StatusConfirmed, got.Status)
+	require.Equal(t, status.Confirmed, got.Status)
 	require.Empty(t, got.Error)
 	require.EqualValues(t, 2, got.Confirmations)
 }
@@ -473,7 +474,7 @@ func TestDeploymentEventSeqsUnderConcurrentAppends(t *testing.T) {
 				err := db.InTx(ctx, pool, func(tq *db.Queries) error {
 					_, err := tq.AppendDeploymentEvent(ctx, db.AppendDeploymentEventParams{
 						DeploymentID: d.ID,
-						Status:       db.StatusDeploying,
+						Status:       status.Deploying,
 						Message:      fmt.Sprintf("writer %d event %d", w, i),
 					})
 					time.Sleep(time.Duration(rand.IntN(800)) * time.Microsecond)
@@ -510,10 +511,10 @@ func TestDeploymentEventSeqsUnderConcurrentAppends(t *testing.T) {
 	require.Len(t, page, 5)
 	require.EqualValues(t, 141, page[0].Seq)
 
-	_, err = q.AppendDeploymentEvent(ctx, db.AppendDeploymentEventParams{DeploymentID: uuid.New(), Status: db.StatusPending})
+	_, err = q.AppendDeploymentEvent(ctx, db.AppendDeploymentEventParams{DeploymentID: uuid.New(), Status: status.Pending})
 	require.True(t, db.IsNotFound(err), "no events for unknown deployments")
 	e, err := q.AppendDeploymentEvent(ctx, db.AppendDeploymentEventParams{
-		DeploymentID: d.ID, Status: db.StatusConfirming, Confirmations: 1,
+		DeploymentID: d.ID, Status: status.Confirming, Confirmations: 1,
 		Details: []byte(`{"blockNumber": 17}`),
 	})
 	require.NoError(t, err)

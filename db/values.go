@@ -9,27 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// Deployment statuses as stored in deployments.status and
-// deployment_events.status: the proto enum names without the
-// DEPLOYMENT_STATUS_ prefix, so that mapping is a string trim.
-const (
-	StatusPending    = "PENDING"
-	StatusGenerating = "GENERATING"
-	StatusLinting    = "LINTING"
-	StatusCompiling  = "COMPILING"
-	StatusDeploying  = "DEPLOYING"
-	StatusConfirming = "CONFIRMING"
-	StatusConfirmed  = "CONFIRMED"
-	StatusFailed     = "FAILED"
-	StatusCancelled  = "CANCELLED"
-)
-
-// IsTerminalStatus reports whether a deployment in status s has ended;
-// UpdateDeploymentProgress refuses to move such a deployment elsewhere.
-func IsTerminalStatus(s string) bool {
-	return s == StatusConfirmed || s == StatusFailed || s == StatusCancelled
-}
-
 // User tiers, which set a user's rate limit.
 const (
 	TierFree = "free"

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server/identity"
@@ -462,9 +463,9 @@ func (s *deploymentService) cancel(ctx context.Context, rawID string) (db.Deploy
 // already CANCELLED, which is answered as it is.
 func notCancellable(d db.Deployment) error {
 	switch {
-	case d.Status == db.StatusCancelled:
+	case d.Status == status.Cancelled:
 		return nil
-	case db.IsTerminalStatus(d.Status):
+	case status.IsTerminal(d.Status):
 		return fmt.Errorf("%w: deployment has ended (%s)", errNotCancellable, d.Status)
 	default:
 		return fmt.Errorf("%w: deployment is %s: its transaction may already be broadcast", errNotCancellable, d.Status)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server/identity"
@@ -259,7 +260,7 @@ func TestCreateDeploymentOverEveryProtocol(t *testing.T) {
 	evs, err := env.q.ListDeploymentEventsAfter(context.Background(), db.ListDeploymentEventsAfterParams{DeploymentID: id, MaxEvents: 10})
 	require.NoError(t, err)
 	require.Len(t, evs, 1)
-	assert.Equal(t, db.StatusPending, evs[0].Status)
+	assert.Equal(t, status.Pending, evs[0].Status)
 	assert.Equal(t, "deployment created", evs[0].Message)
 
 	for _, protocol := range []string{"connect", "grpc", "grpc-web"} {
@@ -551,7 +552,7 @@ func TestCancelDeployment(t *testing.T) {
 	evs, err := env.q.ListDeploymentEventsAfter(context.Background(), db.ListDeploymentEventsAfterParams{DeploymentID: uuid.MustParse(id), MaxEvents: 10})
 	require.NoError(t, err)
 	require.Len(t, evs, 2)
-	assert.Equal(t, db.StatusCancelled, evs[1].Status)
+	assert.Equal(t, status.Cancelled, evs[1].Status)
 	assert.Equal(t, "cancelled by user", evs[1].Message)
 	assert.Equal(t, []string{"deployment-" + id}, env.wf.cancelled)
 	// Both actions are compliance records, written with the change.
@@ -576,10 +577,10 @@ func TestCancelDeployment(t *testing.T) {
 
 	// After signing started, and after the end: failed_precondition.
 	for status, want := range map[string]string{
-		db.StatusDeploying:  "deployment is DEPLOYING: its transaction may already be broadcast",
-		db.StatusConfirming: "deployment is CONFIRMING",
-		db.StatusConfirmed:  "deployment has ended (CONFIRMED)",
-		db.StatusFailed:     "deployment has ended (FAILED)",
+		status.Deploying:  "deployment is DEPLOYING: its transaction may already be broadcast",
+		status.Confirming: "deployment is CONFIRMING",
+		status.Confirmed:  "deployment has ended (CONFIRMED)",
+		status.Failed:     "deployment has ended (FAILED)",
 	} {
 		id := create()
 		_, err := env.pool.Exec(context.Background(), `UPDATE deployments SET status = $2 WHERE id = $1`, id, status)

@@ -141,7 +141,7 @@ func FuzzCheckConstructorArgs(f *testing.F) {
 		}
 		// Never a panic; errors are invalid_argument and say something.
 		err := checkConstructorArgs([]generate.Param{{Name: "p", Type: typ}}, []*structpb.Value{v})
-		if err != nil && (!errors.Is(err, errInvalidDeployment) || !strings.HasPrefix(err.Error(), "constructorArgs[0] (")) {
+		if err != nil && (!errors.Is(err, errInvalidDeployment) || !strings.Contains(err.Error(), "constructorArgs[0] (")) {
 			t.Fatalf("error %v is not invalid_argument naming the argument", err)
 		}
 	})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server"
@@ -299,7 +300,7 @@ func TestStreamsEndWhenTheirCredentialEnds(t *testing.T) {
 	require.Eventually(t, func() bool { return b.hub.OpenStreams(user) == 2 }, 10*time.Second, 10*time.Millisecond,
 		"the ended watches no longer count")
 	require.NoError(t, db.InTx(ctx, pool, func(q *db.Queries) error {
-		_, _, err := db.RecordProgress(ctx, q, uuid.MustParse(id), db.StatusGenerating, db.Progress{Message: "generating"})
+		_, _, err := db.RecordProgress(ctx, q, uuid.MustParse(id), status.Generating, db.Progress{Message: "generating"})
 		return err
 	}))
 	got := make(chan bool, 1)

@@ -19,6 +19,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server/identity"
@@ -194,7 +195,7 @@ func TestDeploymentsInFlightAreCapped(t *testing.T) {
 	require.NoError(t, err, "another user has a cap of their own")
 
 	// One ends: the next is admitted.
-	record(t, e.pool, e.wf.started[0].ID, db.StatusFailed, "failed", db.UpdateDeploymentProgressParams{})
+	record(t, e.pool, e.wf.started[0].ID, status.Failed, "failed", db.UpdateDeploymentProgressParams{})
 	_, err = e.client("connect").CreateDeployment(t.Context(), authed(templateRequest("dev", ""), bearer))
 	require.NoError(t, err)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
 
@@ -284,7 +285,7 @@ func (s *deploymentService) follow(ctx context.Context, user, id uuid.UUID, afte
 			}
 			resetTimer(beat, s.heartbeat)
 		}
-		if db.IsTerminalStatus(d.Status) && seen >= d.LastEventSeq {
+		if status.IsTerminal(d.Status) && seen >= d.LastEventSeq {
 			return nil
 		}
 		select {

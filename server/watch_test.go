@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
 
@@ -80,7 +81,7 @@ func TestWatchDeploymentStreamsHistoryThenLiveEventsUntilTheEnd(t *testing.T) {
 	_, other := env.newUser(t)
 	worker := otherPool(t, env.pool)
 	id := env.createDeployment(t, bearer)
-	record(t, worker, id, db.StatusGenerating, "generating", db.UpdateDeploymentProgressParams{})
+	record(t, worker, id, status.Generating, "generating", db.UpdateDeploymentProgressParams{})
 
 	for _, protocol := range []string{"connect", "grpc"} {
 		t.Run(protocol, func(t *testing.T) {
@@ -118,11 +119,11 @@ func TestWatchDeploymentStreamsHistoryThenLiveEventsUntilTheEnd(t *testing.T) {
 	require.NoError(t, err)
 	m := receive(t, stream)
 	require.Nil(t, m.GetEvent())
-	record(t, worker, id, db.StatusLinting, "linting", db.UpdateDeploymentProgressParams{})
+	record(t, worker, id, status.Linting, "linting", db.UpdateDeploymentProgressParams{})
 	m = receive(t, stream)
 	assert.Equal(t, uint32(3), m.GetEvent().GetSeq())
 	assert.Equal(t, "linting", m.GetEvent().GetMessage())
-	record(t, worker, id, db.StatusConfirmed, "confirmed", confirmedUpdate)
+	record(t, worker, id, status.Confirmed, "confirmed", confirmedUpdate)
 	m = receive(t, stream)
 	assert.Equal(t, uint32(4), m.GetEvent().GetSeq())
 	assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_CONFIRMED, m.GetEvent().GetStatus())
@@ -181,7 +182,7 @@ func TestHubReconnectsAfterItsConnectionDies(t *testing.T) {
 	// Listening since its query is LISTEN; give the notification path a
 	// moment to be the one that answers.
 	<-env.hub.Listening()
-	record(t, otherPool(t, env.pool), id, db.StatusCompiling, "compiling", db.UpdateDeploymentProgressParams{})
+	record(t, otherPool(t, env.pool), id, status.Compiling, "compiling", db.UpdateDeploymentProgressParams{})
 	m := receive(t, stream)
 	assert.Equal(t, uint32(2), m.GetEvent().GetSeq())
 }
@@ -193,7 +194,7 @@ func TestWatchWithoutHubRepolls(t *testing.T) {
 	stream, err := env.client("connect").WatchDeployment(t.Context(), authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 1}, bearer))
 	require.NoError(t, err)
 	require.Nil(t, receive(t, stream).GetEvent())
-	record(t, env.pool, id, db.StatusFailed, "compile failed", db.UpdateDeploymentProgressParams{Error: ptr("boom")})
+	record(t, env.pool, id, status.Failed, "compile failed", db.UpdateDeploymentProgressParams{Error: ptr("boom")})
 	m := receive(t, stream)
 	assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_FAILED, m.GetEvent().GetStatus())
 	assert.Equal(t, "boom", m.GetDeployment().GetError())
@@ -287,11 +288,11 @@ func TestWebSocketFeed(t *testing.T) {
 	_, err = time.Parse(time.RFC3339Nano, m.At)
 	require.NoError(t, err)
 
-	record(t, worker, id, db.StatusGenerating, "generating", db.UpdateDeploymentProgressParams{})
+	record(t, worker, id, status.Generating, "generating", db.UpdateDeploymentProgressParams{})
 	m = readWS(t, c)
 	assert.Equal(t, uint32(2), m.Seq)
 	assert.Equal(t, "GENERATING", m.Status)
-	record(t, worker, id, db.StatusConfirmed, "confirmed", confirmedUpdate)
+	record(t, worker, id, status.Confirmed, "confirmed", confirmedUpdate)
 	m = readWS(t, c)
 	assert.Equal(t, uint32(3), m.Seq)
 	assert.Equal(t, "CONFIRMED", m.Status)

@@ -15,7 +15,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/generate"
 	"github.com/slipway-dev/slipway/activities/lint"
 	"github.com/slipway-dev/slipway/activities/progress"
-	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/status"
 )
 
 // DeploymentWorkflowName is the registered name of DeploymentWorkflow.
@@ -110,12 +110,12 @@ func DeploymentWorkflow(ctx workflow.Context, in DeploymentInput) (DeploymentRes
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	if temporal.IsCanceledError(err) || isAppErr(err, deploy.ErrTypeCancelled) {
-		_ = r.record(dctx, progress.Step{Status: db.StatusCancelled, Message: "cancelled", UnlessEnded: true})
-		return DeploymentResult{Status: db.StatusCancelled}, temporal.NewCanceledError("deployment cancelled")
+		_ = r.record(dctx, progress.Step{Status: status.Cancelled, Message: "cancelled", UnlessEnded: true})
+		return DeploymentResult{Status: status.Cancelled}, temporal.NewCanceledError("deployment cancelled")
 	}
 	if isAppErr(err, progress.ErrTypeEnded) || isAppErr(err, deploy.ErrTypeEnded) {
 		// Someone else (the user's cancel) ended it; nothing to record.
-		return DeploymentResult{Status: db.StatusCancelled}, err
+		return DeploymentResult{Status: status.Cancelled}, err
 	}
 	if r.signed && !isAppErr(err, deploy.ErrTypeReverted) {
 		// A signed transaction that will never be mined leaves a nonce
@@ -126,8 +126,8 @@ func DeploymentWorkflow(ctx workflow.Context, in DeploymentInput) (DeploymentRes
 		}
 	}
 	reason := failureReason(err)
-	_ = r.record(dctx, progress.Step{Status: db.StatusFailed, Message: "failed: " + reason, Error: &reason, UnlessEnded: true})
-	return DeploymentResult{Status: db.StatusFailed}, err
+	_ = r.record(dctx, progress.Step{Status: status.Failed, Message: "failed: " + reason, Error: &reason, UnlessEnded: true})
+	return DeploymentResult{Status: status.Failed}, err
 }
 
 type runner struct {
@@ -208,7 +208,7 @@ func (r *runner) run(ctx workflow.Context) (DeploymentResult, error) {
 	if err := r.broadcast(ctx); err != nil {
 		return DeploymentResult{}, err
 	}
-	if err := r.record(ctx, progress.Step{Status: db.StatusConfirming, Message: fmt.Sprintf("broadcast %s; waiting for inclusion", txHash), CompilerVersion: &cv}); err != nil {
+	if err := r.record(ctx, progress.Step{Status: status.Confirming, Message: fmt.Sprintf("broadcast %s; waiting for inclusion", txHash), CompilerVersion: &cv}); err != nil {
 		return DeploymentResult{}, err
 	}
 	for {
@@ -240,7 +240,7 @@ func (r *runner) generate(ctx workflow.Context) (compile.Request, error) {
 	if len(in.Template) == 0 {
 		return req, nil
 	}
-	if err := r.record(ctx, progress.Step{Status: db.StatusGenerating, Message: "generating the contract from its template"}); err != nil {
+	if err := r.record(ctx, progress.Step{Status: status.Generating, Message: "generating the contract from its template"}); err != nil {
 		return compile.Request{}, err
 	}
 	retry := &temporal.RetryPolicy{MaximumAttempts: 3, NonRetryableErrorTypes: []string{generate.ErrTypeInvalidTemplate}}
@@ -260,7 +260,7 @@ func (r *runner) generate(ctx workflow.Context) (compile.Request, error) {
 // that the audit's solc run caches its result as well (an input change
 // only: no new commands).
 func (r *runner) lint(ctx workflow.Context, req compile.Request) (*lint.Summary, error) {
-	if err := r.record(ctx, progress.Step{Status: db.StatusLinting, Message: "auditing the sources", ContractName: &req.ContractName}); err != nil {
+	if err := r.record(ctx, progress.Step{Status: status.Linting, Message: "auditing the sources", ContractName: &req.ContractName}); err != nil {
 		return nil, err
 	}
 	var la *lint.Activities
@@ -271,7 +271,7 @@ func (r *runner) lint(ctx workflow.Context, req compile.Request) (*lint.Summary,
 	}
 	if err := gateError(audit.Findings, r.in.LintGate, r.in.AllowFindings); err != nil {
 		reason := failureReason(err)
-		_ = r.record(ctx, progress.Step{Status: db.StatusLinting, Message: reason, Lint: &audit.Summary})
+		_ = r.record(ctx, progress.Step{Status: status.Linting, Message: reason, Lint: &audit.Summary})
 		return nil, err
 	}
 	return &audit.Summary, nil
@@ -281,7 +281,7 @@ func (r *runner) lint(ctx workflow.Context, req compile.Request) (*lint.Summary,
 // contract to deploy, and the compiler version that built it.
 func (r *runner) compile(ctx workflow.Context, req compile.Request, summary *lint.Summary) (*compile.Contract, string, error) {
 	msg := fmt.Sprintf("audit: %d high, %d medium, %d low, %d info; compiling", summary.High, summary.Medium, summary.Low, summary.Info)
-	if err := r.record(ctx, progress.Step{Status: db.StatusCompiling, Message: msg, Lint: summary}); err != nil {
+	if err := r.record(ctx, progress.Step{Status: status.Compiling, Message: msg, Lint: summary}); err != nil {
 		return nil, "", err
 	}
 	var ca *compile.Activities
@@ -321,7 +321,7 @@ func (r *runner) sign(ctx workflow.Context, contract *compile.Contract, cv strin
 		if !prep.WaitingForFees {
 			return prep.TxHash, nil
 		}
-		if err := r.record(ctx, progress.Step{Status: db.StatusCompiling, Message: prep.Message, CompilerVersion: &cv}); err != nil {
+		if err := r.record(ctx, progress.Step{Status: status.Compiling, Message: prep.Message, CompilerVersion: &cv}); err != nil {
 			return "", err
 		}
 		if err := workflow.Sleep(ctx, max(in.FeeWait, time.Second)); err != nil {
@@ -360,7 +360,7 @@ func (r *runner) awaitInclusion(ctx workflow.Context) error {
 			continue
 		}
 		if b.Message != r.lastWait {
-			if err := r.record(ctx, progress.Step{Status: db.StatusConfirming, Message: b.Message}); err != nil {
+			if err := r.record(ctx, progress.Step{Status: status.Confirming, Message: b.Message}); err != nil {
 				return err
 			}
 			r.lastWait = b.Message
@@ -393,13 +393,13 @@ func (r *runner) awaitDepth(ctx workflow.Context) (deploy.ConfirmResult, error) 
 func (r *runner) confirmed(ctx workflow.Context, c deploy.ConfirmResult) (DeploymentResult, error) {
 	conf := c.Confirmations
 	if err := r.record(ctx, progress.Step{
-		Status: db.StatusConfirmed, Message: fmt.Sprintf("confirmed: %s at depth %d", c.ContractAddress, conf),
+		Status: status.Confirmed, Message: fmt.Sprintf("confirmed: %s at depth %d", c.ContractAddress, conf),
 		TxHash: &c.TxHash, ContractAddress: &c.ContractAddress, BlockNumber: &c.BlockNumber, GasUsed: &c.GasUsed,
 		Confirmations: &conf, EffectiveGasPrice: c.EffectiveGasPrice, FeePaid: c.FeePaid,
 	}); err != nil {
 		return DeploymentResult{}, err
 	}
-	return DeploymentResult{Status: db.StatusConfirmed, ContractAddress: c.ContractAddress, TxHash: c.TxHash, BlockNumber: c.BlockNumber}, nil
+	return DeploymentResult{Status: status.Confirmed, ContractAddress: c.ContractAddress, TxHash: c.TxHash, BlockNumber: c.BlockNumber}, nil
 }
 
 // chainOptions are the chain stages' activity options: RPC failures retry

@@ -23,7 +23,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/generate"
 	"github.com/slipway-dev/slipway/activities/lint"
 	"github.com/slipway-dev/slipway/activities/progress"
-	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/status"
 )
 
 // deployEnv is a DeploymentWorkflow test environment with every activity
@@ -125,7 +125,7 @@ func TestDeploymentWorkflowBumpsAStuckTransactionAndConfirms(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res DeploymentResult
-	if err := e.GetWorkflowResult(&res); err != nil || res.Status != db.StatusConfirmed || res.TxHash != "0x03" {
+	if err := e.GetWorkflowResult(&res); err != nil || res.Status != status.Confirmed || res.TxHash != "0x03" {
 		t.Fatalf("result %+v %v", res, err)
 	}
 	want := []string{"LINTING", "COMPILING", "CONFIRMING", "CONFIRMED"}
@@ -157,7 +157,7 @@ func TestDeploymentWorkflowLintGateFailsBeforeSigning(t *testing.T) {
 		t.Fatal("signed despite the lint gate")
 	}
 	st := e.statuses()
-	if st[len(st)-1] != db.StatusFailed || e.steps[len(e.steps)-1].Error == nil {
+	if st[len(st)-1] != status.Failed || e.steps[len(e.steps)-1].Error == nil {
 		t.Fatalf("statuses %v; the last step must be FAILED with the reason", st)
 	}
 
@@ -215,7 +215,7 @@ func TestDeploymentWorkflowCancelBeforeSigning(t *testing.T) {
 		t.Fatal("signed after cancel")
 	}
 	last := e.steps[len(e.steps)-1]
-	if last.Status != db.StatusCancelled || !last.UnlessEnded {
+	if last.Status != status.Cancelled || !last.UnlessEnded {
 		t.Fatalf("last step %+v, want CANCELLED unless already ended", last)
 	}
 }
@@ -238,7 +238,7 @@ func TestDeploymentWorkflowFillsTheNonceOfAFailedSignedDeployment(t *testing.T) 
 		t.Fatalf("FillNonce called %d times, want 1", filled)
 	}
 	last := e.steps[len(e.steps)-1]
-	if last.Status != db.StatusFailed || last.Error == nil || *last.Error != "node refused: intrinsic gas too low" {
+	if last.Status != status.Failed || last.Error == nil || *last.Error != "node refused: intrinsic gas too low" {
 		t.Fatalf("last step %+v", last)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/internal/spend"
+	"github.com/slipway-dev/slipway/internal/status"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -176,7 +177,7 @@ func TestPrepareReservesAndEndSettlesOrReleases(t *testing.T) {
 		t.Fatalf("retry = %+v, %v", again, err)
 	}
 	fee := big.NewInt(12345)
-	s.end(id, db.StatusConfirmed, fee)
+	s.end(id, status.Confirmed, fee)
 	r = s.reservation(id)
 	if r.State != "settled" || spend.WeiOf(r.SpentWei).Cmp(fee) != 0 || spend.WeiOf(r.ReservedWei).Sign() != 0 {
 		t.Fatalf("after confirm: %s spent %s reserved %s", r.State, db.WeiString(r.SpentWei), db.WeiString(r.ReservedWei))
@@ -186,7 +187,7 @@ func TestPrepareReservesAndEndSettlesOrReleases(t *testing.T) {
 	if _, err := s.prepare(failed, tinyInitCode); err != nil {
 		t.Fatal(err)
 	}
-	s.end(failed, db.StatusFailed, nil)
+	s.end(failed, status.Failed, nil)
 	if r := s.reservation(failed); r.State != "released" || spend.WeiOf(r.ReservedWei).Sign() != 0 {
 		t.Fatalf("after failure: %+v", r)
 	}

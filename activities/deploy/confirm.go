@@ -14,6 +14,7 @@ import (
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/status"
 )
 
 // ErrTypeUnreachable: the network's RPC did not answer for longer than
@@ -150,7 +151,7 @@ func (a *Activities) repairGaps(ctx context.Context, n chain.Network, b chain.Ba
 			a.Metrics.NonceGapRepaired(n.Name)
 			continue
 		}
-		if !db.IsTerminalStatus(held[0].DeploymentStatus) {
+		if !status.IsTerminal(held[0].DeploymentStatus) {
 			continue
 		}
 		// The newest is what the chain had last: a failed deployment's
@@ -158,7 +159,7 @@ func (a *Activities) repairGaps(ctx context.Context, n chain.Network, b chain.Ba
 		// confirmed deployment's mined transaction outranks it.
 		resend := held[0]
 		for _, h := range held {
-			if h.DeploymentStatus == db.StatusConfirmed && strings.EqualFold(h.TxHash, h.DeploymentTxHash) {
+			if h.DeploymentStatus == status.Confirmed && strings.EqualFold(h.TxHash, h.DeploymentTxHash) {
 				resend = h
 			}
 		}
@@ -506,7 +507,7 @@ func (a *Activities) record(ctx context.Context, id uuid.UUID, msg string, r *Co
 		u.Confirmations = &zero
 	}
 	err := db.InTx(ctx, a.Pool, func(q *db.Queries) error {
-		_, _, err := db.RecordProgress(ctx, q, id, db.StatusConfirming, db.Progress{Update: u, Message: msg})
+		_, _, err := db.RecordProgress(ctx, q, id, status.Confirming, db.Progress{Update: u, Message: msg})
 		return err
 	})
 	if errors.Is(err, db.ErrDeploymentEnded) {

@@ -18,6 +18,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/deploy"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/spend"
+	"github.com/slipway-dev/slipway/internal/status"
 )
 
 func (s *sim) broadcast(id uuid.UUID) {
@@ -70,11 +71,11 @@ func TestAwait(t *testing.T) {
 		minBlocks  uint64 // BlocksWaited at least, when not included
 		maxElapsed time.Duration
 	}{
-		{name: "included", included: true, block: 2, maxElapsed: time.Second,
+		{name: "included", included: true, block: 2, maxElapsed: 3 * time.Second,
 			before: func(s *sim, id uuid.UUID) { s.broadcast(id); s.commit(1) }},
-		{name: "replacement included", included: true, bumped: true, block: 2, maxElapsed: time.Second,
+		{name: "replacement included", included: true, bumped: true, block: 2, maxElapsed: 3 * time.Second,
 			before: func(s *sim, id uuid.UUID) { s.broadcast(id); mustBump(s, id); s.commit(1) }},
-		{name: "mined while waiting", included: true, block: 2, maxElapsed: time.Second,
+		{name: "mined while waiting", included: true, block: 2, maxElapsed: 3 * time.Second,
 			net:    func(n *chain.Network) { n.BlockTimeSeconds = 0.4 }, // 100 ms polls, 1.6 s wall time
 			before: func(s *sim, id uuid.UUID) { s.broadcast(id) },
 			during: func(s *sim, stop <-chan struct{}) {
@@ -84,10 +85,10 @@ func TestAwait(t *testing.T) {
 				case <-stop:
 				}
 			}},
-		{name: "not included in the wall time", net: fast, maxElapsed: time.Second},
-		{name: "not included in the bump interval's blocks", minBlocks: 2, maxElapsed: 1500 * time.Millisecond,
-			// 150 ms polls and 1.8 s of wall time: only the blocks end it early.
-			net: func(n *chain.Network) { n.BlockTimeSeconds = 0.6; n.Gas.BumpIntervalBlocks = 2 },
+		{name: "not included in the wall time", net: fast, maxElapsed: 3 * time.Second},
+		{name: "not included in the bump interval's blocks", minBlocks: 2, maxElapsed: 2500 * time.Millisecond,
+			// 250 ms polls and 3 s of wall time: only the blocks end it early.
+			net: func(n *chain.Network) { n.BlockTimeSeconds = 1; n.Gas.BumpIntervalBlocks = 2 },
 			during: func(s *sim, stop <-chan struct{}) {
 				for {
 					select {
@@ -210,13 +211,14 @@ func TestConfirm(t *testing.T) {
 	}{
 		{name: "at the required depth", required: 3, blocks: 2, conf: 3},
 		{name: "deeper than required", required: 1, blocks: 4, conf: 5},
-		{name: "short of the depth waits", required: 3, blocks: 0, conf: 1, timeout: 300 * time.Millisecond, typ: "ctx"},
+		{name: "short of the depth waits", required: 3, blocks: 0, conf: 1, timeout: 600 * time.Millisecond, typ: "ctx"},
 		{name: "no code at the address", bytecode: noCodeInitCode, required: 1, typ: deploy.ErrTypeNoCode},
 		{name: "deployment ended meanwhile", required: 1, typ: deploy.ErrTypeEnded,
-			before: func(s *sim, id uuid.UUID) { s.setStatus(id, db.StatusFailed) }},
+			before: func(s *sim, id uuid.UUID) { s.setStatus(id, status.Failed) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			s := newSim(t, simNet())
 			s.commit(1)
 			id := s.deployment(s.user("free"))
@@ -257,7 +259,7 @@ func TestConfirm(t *testing.T) {
 			}
 			r := s.receipt(res.TxHash)
 			d := s.row(id)
-			if d.Status != db.StatusConfirming || d.Confirmations != int32(c.conf) || d.BlockNumber != r.BlockNumber.Int64() || d.GasUsed != int64(r.GasUsed) {
+			if d.Status != status.Confirming || d.Confirmations != int32(c.conf) || d.BlockNumber != r.BlockNumber.Int64() || d.GasUsed != int64(r.GasUsed) {
 				t.Fatalf("deployment = %s conf %d block %d gas %d; receipt block %d gas %d", d.Status, d.Confirmations, d.BlockNumber, d.GasUsed, r.BlockNumber, r.GasUsed)
 			}
 			if msg := fmt.Sprintf("%d of %d confirmations (block %d)", min(c.conf, c.required), c.required, r.BlockNumber); !s.hasEvent(id, msg) {

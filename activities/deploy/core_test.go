@@ -27,6 +27,7 @@ import (
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/internal/spend"
+	"github.com/slipway-dev/slipway/internal/status"
 )
 
 // anvilKey0 is anvil's and Hardhat's first public test key.
@@ -372,7 +373,7 @@ func TestPrepareSignsOnce(t *testing.T) {
 		t.Fatalf("row = kind %s attempt %d address %s broadcast %v", st.Kind, st.Attempt, st.ContractAddress, st.BroadcastAt)
 	}
 	d := s.row(id)
-	if d.Status != db.StatusDeploying || d.TxHash != res.TxHash || d.ContractAddress != want.ContractAddress {
+	if d.Status != status.Deploying || d.TxHash != res.TxHash || d.ContractAddress != want.ContractAddress {
 		t.Fatalf("deployment = %s %s %s", d.Status, d.TxHash, d.ContractAddress)
 	}
 	if !s.hasEvent(id, "signed the deployment (nonce 0") {
@@ -387,13 +388,13 @@ func TestPrepareSignsOnce(t *testing.T) {
 	for range 3 {
 		s.back.Commit()
 	}
-	for _, status := range []string{"", db.StatusConfirming} {
-		if status != "" {
-			s.setStatus(id, status)
+	for _, moved := range []string{"", status.Confirming} {
+		if moved != "" {
+			s.setStatus(id, moved)
 		}
 		again, err := s.prepare(id, revertingInitCode)
 		if err != nil || again != res {
-			t.Fatalf("retry (%s) = %+v, %v; want %+v", status, again, err, res)
+			t.Fatalf("retry (%s) = %+v, %v; want %+v", moved, again, err, res)
 		}
 	}
 	if got := s.txs(id, ""); len(got) != 1 || !bytes.Equal(got[0].RawTx, st.RawTx) {
@@ -479,7 +480,7 @@ func TestPrepareRefusesBeforeSigning(t *testing.T) {
 	}
 	tiny := func(t *testing.T, s *sim) setup {
 		id := s.deployment(s.user("free"))
-		return setup{s: s, id: id, in: deploy.PrepareInput{DeploymentID: id.String(), Network: "sim", ABI: "[]", Bytecode: tinyInitCode}, statusIn: db.StatusPending}
+		return setup{s: s, id: id, in: deploy.PrepareInput{DeploymentID: id.String(), Network: "sim", ABI: "[]", Bytecode: tinyInitCode}, statusIn: status.Pending}
 	}
 	std := func(t *testing.T) *sim { return newSim(t, simNet()) }
 	cases := []struct {
@@ -492,11 +493,11 @@ func TestPrepareRefusesBeforeSigning(t *testing.T) {
 	}{
 		{name: "cancelled", typ: deploy.ErrTypeCancelled, msg: "cancelled before signing",
 			mod: func(t *testing.T, st *setup) {
-				st.s.setStatus(st.id, db.StatusCancelled)
-				st.statusIn = db.StatusCancelled
+				st.s.setStatus(st.id, status.Cancelled)
+				st.statusIn = status.Cancelled
 			}},
 		{name: "failed already", typ: deploy.ErrTypeEnded, msg: "has ended (FAILED)",
-			mod: func(t *testing.T, st *setup) { st.s.setStatus(st.id, db.StatusFailed); st.statusIn = db.StatusFailed }},
+			mod: func(t *testing.T, st *setup) { st.s.setStatus(st.id, status.Failed); st.statusIn = status.Failed }},
 		{name: "reverting constructor", typ: deploy.ErrTypeReverted, msg: "the constructor reverts",
 			mod: func(t *testing.T, st *setup) { st.in.Bytecode = revertingInitCode }},
 		{name: "arguments that do not fit", typ: deploy.ErrTypeInvalidArgs, msg: "takes 1",
@@ -542,6 +543,7 @@ func TestPrepareRefusesBeforeSigning(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			mk := std
 			if c.sim != nil {
 				mk = c.sim
@@ -626,6 +628,7 @@ func TestBroadcast(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			s := newSim(t, simNet())
 			s.back.Commit()
 			id, res := s.signedDeployment()
@@ -708,6 +711,7 @@ func TestBump(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			net := simNet()
 			if c.net != nil {
 				net = simNet(c.net)

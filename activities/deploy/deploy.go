@@ -41,6 +41,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/devstack/anvil"
 	"github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/internal/secrets"
+	"github.com/slipway-dev/slipway/internal/status"
 )
 
 // Kinds of deploy_txs rows.
@@ -262,9 +263,9 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		}
 		d := locked.Deployment
 		switch {
-		case d.Status == db.StatusCancelled:
+		case d.Status == status.Cancelled:
 			return permanent(ErrTypeCancelled, errors.New("the deployment was cancelled before signing"))
-		case db.IsTerminalStatus(d.Status):
+		case status.IsTerminal(d.Status):
 			return permanent(ErrTypeEnded, fmt.Errorf("the deployment has ended (%s)", d.Status))
 		}
 		// A concurrent attempt may have signed while this one estimated.
@@ -308,7 +309,7 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 			return fmt.Errorf("store signed transaction: %w", err)
 		}
 		hash, addrHex := tx.Hash().Hex(), addr.Hex()
-		if _, _, err := db.RecordProgress(ctx, q, id, db.StatusDeploying, db.Progress{
+		if _, _, err := db.RecordProgress(ctx, q, id, status.Deploying, db.Progress{
 			Update:  db.UpdateDeploymentProgressParams{TxHash: &hash, ContractAddress: &addrHex},
 			Message: fmt.Sprintf("signed the deployment (nonce %d, max fee %s gwei)", nonce, weiToGwei(fees.MaxFeePerGas)),
 		}); err != nil {

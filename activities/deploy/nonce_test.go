@@ -11,6 +11,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/deploy"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/spend"
+	"github.com/slipway-dev/slipway/internal/status"
 )
 
 // checkFiller checks that row is a zero-value self-transfer from the
@@ -61,7 +62,7 @@ func TestAwaitRepairsNonceGaps(t *testing.T) {
 		}},
 		{name: "an ended deployment the chain lost", setup: func(s *sim) (uuid.UUID, []gap) {
 			a, ra := s.signedDeployment()
-			s.setStatus(a, db.StatusConfirmed) // mined on a chain since reset
+			s.setStatus(a, status.Confirmed) // mined on a chain since reset
 			id, _ := s.signedDeployment()
 			return id, []gap{{nonce: 0, resent: ra.TxHash}}
 		}},
@@ -72,7 +73,7 @@ func TestAwaitRepairsNonceGaps(t *testing.T) {
 			bumped := s.txs(a, "deploy")[1].TxHash
 			// The first attempt was the one mined, on a chain since reset.
 			if err := db.InTx(s.ctx(), s.pool, func(q *db.Queries) error {
-				_, _, err := db.RecordProgress(s.ctx(), q, a, db.StatusConfirmed, db.Progress{
+				_, _, err := db.RecordProgress(s.ctx(), q, a, status.Confirmed, db.Progress{
 					Update: db.UpdateDeploymentProgressParams{TxHash: &ra.TxHash}, Message: "test: confirmed",
 				})
 				return err
@@ -88,7 +89,7 @@ func TestAwaitRepairsNonceGaps(t *testing.T) {
 				s.t.Fatalf("fill = %+v, %v", f, err)
 			}
 			s.back.Rollback() // the node lost its pool
-			s.setStatus(a, db.StatusFailed)
+			s.setStatus(a, status.Failed)
 			filler := s.txs(a, "filler")[0]
 			id, _ := s.signedDeployment()
 			return id, []gap{{nonce: 0, resent: filler.TxHash, notMined: ra.TxHash}}
@@ -105,6 +106,7 @@ func TestAwaitRepairsNonceGaps(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			s := newSim(t, simNet(fast))
 			s.commit(1)
 			id, gaps := c.setup(s)
@@ -215,6 +217,7 @@ func TestFillNonce(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			s := newSim(t, simNet())
 			s.commit(1)
 			id, res := s.signedDeployment()

@@ -98,7 +98,8 @@ type Finding struct {
 	Column      int        `json:"column"`
 }
 
-// Summary counts findings per severity, as the audit API returns them.
+// Summary counts findings per severity: the audit API's summary, and the
+// counts a deployment records for its lint stage (progress.Step.Lint).
 type Summary struct {
 	High   int `json:"high"`
 	Medium int `json:"medium"`

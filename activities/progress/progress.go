@@ -18,6 +18,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/lint"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/metrics"
+	"github.com/slipway-dev/slipway/internal/status"
 )
 
 // ErrTypeEnded is the application error type of a step for a deployment
@@ -106,7 +107,7 @@ func (a *Activities) Record(ctx context.Context, s Step) error {
 	// finished count: only the step that moves the row into CONFIRMED or
 	// FAILED counts, not a retry that finds it there already.
 	var ended string
-	counted := s.Status == db.StatusConfirmed || s.Status == db.StatusFailed
+	counted := s.Status == status.Confirmed || s.Status == status.Failed
 	err = a.record(ctx, id, s, u, counted, &ended)
 	if db.IsNotFound(err) {
 		// The workflow may have started before the API's transaction that
@@ -119,7 +120,7 @@ func (a *Activities) Record(ctx context.Context, s Step) error {
 	}
 	if err == nil && ended != "" {
 		a.Metrics.DeploymentFinished(ended, s.Status)
-		if s.Status == db.StatusConfirmed && s.GasUsed != nil {
+		if s.Status == status.Confirmed && s.GasUsed != nil {
 			a.Metrics.Confirmed(ended, *s.GasUsed, dec(s.FeePaid))
 		}
 	}
@@ -152,7 +153,7 @@ func (a *Activities) record(ctx context.Context, id uuid.UUID, s Step, u db.Upda
 			if err != nil {
 				return fmt.Errorf("read deployment: %w", err)
 			}
-			if s.UnlessEnded && db.IsTerminalStatus(d.Status) {
+			if s.UnlessEnded && status.IsTerminal(d.Status) {
 				return nil
 			}
 			if counted && d.Status != s.Status {

@@ -17,6 +17,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/spend"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
 
@@ -77,7 +78,7 @@ func TestBudgetSurvivesAWorkerKilledAfterSigning(t *testing.T) {
 
 	s.startWorkerProc(t)
 	got := s.wait(t, d, 3*time.Minute)
-	if got.Status != db.StatusConfirmed {
+	if got.Status != status.Confirmed {
 		t.Fatalf("status %s error %q", got.Status, got.Error)
 	}
 	r, err = q.GetSpendReservation(ctx, d.ID)
@@ -109,7 +110,7 @@ func TestBudgetHoldsAcrossTwoWorkers(t *testing.T) {
 	s.startWorkerProc(t)
 
 	probe := s.wait(t, s.deploy(t, storeRequest(t, s)), 3*time.Minute)
-	if probe.Status != db.StatusConfirmed {
+	if probe.Status != status.Confirmed {
 		t.Fatalf("probe: %s %q", probe.Status, probe.Error)
 	}
 	nonce0, err := s.eth.NonceAt(ctx, s.signer, nil)
@@ -136,9 +137,9 @@ func TestBudgetHoldsAcrossTwoWorkers(t *testing.T) {
 	confirmed, refused := 0, 0
 	for _, d := range ds {
 		switch {
-		case d.Status == db.StatusConfirmed:
+		case d.Status == status.Confirmed:
 			confirmed++
-		case d.Status == db.StatusFailed && strings.Contains(d.Error, "spend budget on dev"):
+		case d.Status == status.Failed && strings.Contains(d.Error, "spend budget on dev"):
 			refused++
 		default:
 			t.Errorf("deployment %s: %s %v", d.ID, d.Status, d.Error)

@@ -18,6 +18,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/compile"
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/workflows"
 )
@@ -84,7 +85,7 @@ func (w *workflowDeployments) Start(ctx context.Context, d db.Deployment, req *s
 			workflows.SearchAttrUser.ValueSet(d.UserID.String()),
 			workflows.SearchAttrNetwork.ValueSet(d.Network),
 			workflows.SearchAttrContract.ValueSet(in.ContractName),
-			workflows.SearchAttrStatus.ValueSet(db.StatusPending),
+			workflows.SearchAttrStatus.ValueSet(status.Pending),
 		)
 	}
 	_, err = w.tc.ExecuteWorkflow(ctx, opts, workflows.DeploymentWorkflowName, in)

@@ -32,6 +32,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/generate"
 	"github.com/slipway-dev/slipway/activities/lint"
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
 
@@ -67,7 +68,7 @@ func BenchmarkPipeline(b *testing.B) {
 	// sub-benchmark deploys.
 	ctx := context.Background()
 	first := s.deploy(b, erc20Request(s, "BenchWarmUpP"))
-	if got := s.wait(b, first, 3*time.Minute); got.Status != db.StatusConfirmed {
+	if got := s.wait(b, first, 3*time.Minute); got.Status != status.Confirmed {
 		b.Fatalf("warm-up deployment: %s (%q)", got.Status, got.Error)
 	}
 	if _, _, err := dd.run(ctx, erc20Template("BenchWarmUpD"), true); err != nil {
@@ -107,7 +108,7 @@ func benchLatency(b *testing.B, s *pipelineStack, dd *directDeployer, activities
 		return "BenchWarm" + who
 	}
 	if !cold { // fill the cache for both paths
-		if got := s.wait(b, s.deploy(b, erc20Request(s, name("P"))), 3*time.Minute); got.Status != db.StatusConfirmed {
+		if got := s.wait(b, s.deploy(b, erc20Request(s, name("P"))), 3*time.Minute); got.Status != status.Confirmed {
 			b.Fatalf("warm-up: %s (%q)", got.Status, got.Error)
 		}
 		if _, _, err := dd.run(ctx, erc20Template(name("D")), true); err != nil {
@@ -125,7 +126,7 @@ func benchLatency(b *testing.B, s *pipelineStack, dd *directDeployer, activities
 		pipe += closedAt(b, s.tc, got.WorkflowID).Sub(t0)
 
 		b.StopTimer()
-		if got.Status != db.StatusConfirmed {
+		if got.Status != status.Confirmed {
 			b.Fatalf("deployment %s: %s (%q)", got.ContractName, got.Status, got.Error)
 		}
 		// Cold must miss (the audit's and the compile's artifacts are new);
@@ -378,7 +379,7 @@ func startBareWorker(b *testing.B, tc client.Client) {
 func benchThroughput(b *testing.B, s *pipelineStack, activities shape, n int) {
 	ctx := context.Background()
 	req := erc20Request(s, "BenchThroughput")
-	if got := s.wait(b, s.deploy(b, req), 3*time.Minute); got.Status != db.StatusConfirmed {
+	if got := s.wait(b, s.deploy(b, req), 3*time.Minute); got.Status != status.Confirmed {
 		b.Fatalf("warm-up: %s (%q)", got.Status, got.Error)
 	}
 
@@ -434,7 +435,7 @@ func checkNonces(b *testing.B, s *pipelineStack, ds []db.Deployment, nonce0 uint
 	ctx := context.Background()
 	seen := map[int64]bool{}
 	for _, d := range ds {
-		if d.Status != db.StatusConfirmed {
+		if d.Status != status.Confirmed {
 			b.Fatalf("deployment %s: %s (%q)", d.ID, d.Status, d.Error)
 		}
 		txs, err := db.New(s.pool).ListDeployTxs(ctx, d.ID)

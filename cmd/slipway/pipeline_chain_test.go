@@ -20,6 +20,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/devstack/anvil"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
 
@@ -49,7 +50,7 @@ func (s *pipelineStack) until(t *testing.T, d db.Deployment, timeout time.Durati
 		if ok(got) {
 			return got
 		}
-		if db.IsTerminalStatus(got.Status) || time.Now().After(deadline) {
+		if status.IsTerminal(got.Status) || time.Now().After(deadline) {
 			t.Fatalf("waiting for %s: deployment is %s (error %q); events %v", what, got.Status, got.Error, s.events(t, d.ID))
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -75,7 +76,7 @@ func TestPipelineReplacesAStuckTransaction(t *testing.T) {
 	nonce0, _ := s.eth.NonceAt(ctx, s.signer, nil)
 	s.rpcCall(t, "evm_setAutomine", false)
 	d := s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store", ConstructorArgs: args(t, "7", s.signer.Hex())})
-	s.until(t, d, 2*time.Minute, "broadcast", func(d db.Deployment) bool { return d.Status == db.StatusConfirming })
+	s.until(t, d, 2*time.Minute, "broadcast", func(d db.Deployment) bool { return d.Status == status.Confirming })
 	// Mine expensive blocks until the pipeline has replaced the
 	// transaction (its bump follows the market, so the replacement can
 	// pay for them).
@@ -98,7 +99,7 @@ func TestPipelineReplacesAStuckTransaction(t *testing.T) {
 	s.rpcCall(t, "evm_setAutomine", true)
 	s.rpcCall(t, "evm_mine")
 	got := s.wait(t, d, 2*time.Minute)
-	if got.Status != db.StatusConfirmed {
+	if got.Status != status.Confirmed {
 		t.Fatalf("status %s error %q", got.Status, got.Error)
 	}
 	txs, _ := db.New(s.pool).ListDeployTxs(ctx, d.ID)
@@ -145,7 +146,7 @@ func TestPipelineFollowsAReorg(t *testing.T) {
 	got := s.wait(t, d, 2*time.Minute)
 	close(stop)
 	wg.Wait()
-	if got.Status != db.StatusConfirmed {
+	if got.Status != status.Confirmed {
 		t.Fatalf("status %s error %q", got.Status, got.Error)
 	}
 	if !s.hasEvent(t, d, "reorg") {
@@ -240,12 +241,12 @@ func TestPipelineWaitsOutAnRPCOutage(t *testing.T) {
 		s.rpcCall(t, "evm_mine")
 	}
 	time.Sleep(30 * time.Second)
-	if got, _ := db.New(s.pool).GetDeployment(ctx, d.ID); got.Status != db.StatusConfirming {
+	if got, _ := db.New(s.pool).GetDeployment(ctx, d.ID); got.Status != status.Confirming {
 		t.Fatalf("during the outage the deployment is %s (%q), want CONFIRMING", got.Status, got.Error)
 	}
 	px.up(t)
 	got := s.wait(t, d, 2*time.Minute)
-	if got.Status != db.StatusConfirmed {
+	if got.Status != status.Confirmed {
 		t.Fatalf("status %s error %q", got.Status, got.Error)
 	}
 	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0+1 {
@@ -302,7 +303,7 @@ func TestPipelineSurvivesWorkerCrashes(t *testing.T) {
 	w := s.startWorkerProc(t)
 	d := s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store",
 		ConstructorArgs: args(t, "5", s.signer.Hex()), Confirmations: 3})
-	s.until(t, d, 3*time.Minute, "broadcast", func(d db.Deployment) bool { return d.Status == db.StatusConfirming })
+	s.until(t, d, 3*time.Minute, "broadcast", func(d db.Deployment) bool { return d.Status == status.Confirming })
 	w.kill()
 	s.rpcCall(t, "evm_setAutomine", true)
 	s.rpcCall(t, "evm_mine")
@@ -314,7 +315,7 @@ func TestPipelineSurvivesWorkerCrashes(t *testing.T) {
 	}
 	s.startWorkerProc(t)
 	got := s.wait(t, d, 2*time.Minute)
-	if got.Status != db.StatusConfirmed {
+	if got.Status != status.Confirmed {
 		t.Fatalf("status %s error %q", got.Status, got.Error)
 	}
 	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0+1 {
@@ -341,7 +342,7 @@ func TestPipelineRepairsNonceGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := s.wait(t, s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store", ConstructorArgs: args(t, "1", s.signer.Hex())}), 2*time.Minute)
-	if a.Status != db.StatusConfirmed {
+	if a.Status != status.Confirmed {
 		t.Fatalf("first deployment %s %q", a.Status, a.Error)
 	}
 	var ok bool
@@ -355,7 +356,7 @@ func TestPipelineRepairsNonceGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := s.wait(t, s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store", ConstructorArgs: args(t, "2", s.signer.Hex())}), 2*time.Minute)
-	if b.Status != db.StatusConfirmed {
+	if b.Status != status.Confirmed {
 		t.Fatalf("second deployment %s %q", b.Status, b.Error)
 	}
 	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0+3 {

@@ -31,6 +31,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/devstack/anvil"
 	"github.com/slipway-dev/slipway/internal/devstack/devtemporal"
 	"github.com/slipway-dev/slipway/internal/secrets"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/workflows"
 )
@@ -246,7 +247,7 @@ func TestPipelineDeploysTemplateAndSourceExactlyOnce(t *testing.T) {
 		ConstructorArgs: args(t, "42", owner)})
 	for _, d := range []db.Deployment{tok, src} {
 		got := s.wait(t, d, 3*time.Minute)
-		if got.Status != db.StatusConfirmed {
+		if got.Status != status.Confirmed {
 			t.Fatalf("%s: status %s, error %q; events %v", got.ContractName, got.Status, got.Error, s.events(t, d.ID))
 		}
 		code, err := s.eth.CodeAt(ctx, common.HexToAddress(got.ContractAddress), nil)
@@ -326,7 +327,7 @@ func TestPipelineFailsClearlyBeforeTheChain(t *testing.T) {
 	}
 	for i, c := range cases {
 		got := s.wait(t, ds[i], 2*time.Minute)
-		if got.Status != db.StatusFailed || !strings.Contains(got.Error, c.want) {
+		if got.Status != status.Failed || !strings.Contains(got.Error, c.want) {
 			t.Errorf("%s: status %s error %q, want FAILED with %q", c.name, got.Status, got.Error, c.want)
 		}
 	}
@@ -354,7 +355,7 @@ func TestPipelineConcurrentDeploymentsGetConsecutiveNonces(t *testing.T) {
 	seen := map[int64]bool{}
 	for _, d := range ds {
 		got := s.wait(t, d, 3*time.Minute)
-		if got.Status != db.StatusConfirmed {
+		if got.Status != status.Confirmed {
 			t.Fatalf("status %s error %q", got.Status, got.Error)
 		}
 		txs, err := db.New(s.pool).ListDeployTxs(ctx, d.ID)

@@ -27,6 +27,7 @@ import (
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/devstack/anvil"
 	"github.com/slipway-dev/slipway/internal/secrets"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
 
@@ -221,7 +222,7 @@ func TestRPCURLKeyNeverLeaks(t *testing.T) {
 	}
 	px.down()
 	got := s.wait(t, d, 90*time.Second)
-	if got.Status != db.StatusFailed || !strings.Contains(got.Error, "unreachable") {
+	if got.Status != status.Failed || !strings.Contains(got.Error, "unreachable") {
 		t.Fatalf("after the outage the deployment is %s (%q), want FAILED as unreachable", got.Status, got.Error)
 	}
 	t.Logf("deployments.error: %s", got.Error)

@@ -29,6 +29,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server/auth"
@@ -453,10 +454,10 @@ func TestScaleOut(t *testing.T) {
 			counts[st] = n
 		}
 		rows.Close()
-		if counts[db.StatusFailed]+counts[db.StatusCancelled]+counts[db.StatusConfirmed] > 0 {
+		if counts[status.Failed]+counts[status.Cancelled]+counts[status.Confirmed] > 0 {
 			t.Fatalf("a deployment ended before the kill: %v", counts)
 		}
-		if counts[db.StatusDeploying]+counts[db.StatusConfirming] == scaleDeployments {
+		if counts[status.Deploying]+counts[status.Confirming] == scaleDeployments {
 			t.Logf("at the kill: %v", counts)
 			break
 		}
@@ -627,7 +628,7 @@ func TestScaleOut(t *testing.T) {
 			t.Fatal(err)
 		}
 		retried += retriedActivities(t, s.tc, d.WorkflowID)
-		if d.Status != db.StatusConfirmed {
+		if d.Status != status.Confirmed {
 			t.Errorf("deployment %d is %s (%q)", i, d.Status, d.Error)
 			continue
 		}
@@ -717,7 +718,7 @@ func describeStuck(t *testing.T, s *pipelineStack, i int, id string, calls []str
 		t.Logf("deployment %d (%s): %v", i, id, err)
 		return
 	}
-	if d.Status != db.StatusPending && d.Status != db.StatusGenerating && d.Status != db.StatusLinting && d.Status != db.StatusCompiling {
+	if d.Status != status.Pending && d.Status != status.Generating && d.Status != status.Linting && d.Status != status.Compiling {
 		return
 	}
 	var evs []string
