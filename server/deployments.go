@@ -326,15 +326,25 @@ func (s *deploymentService) GetDeployment(ctx context.Context, req *connect.Requ
 // get answers the caller's deployment id, or errDeploymentNotFound for an
 // unknown id, a malformed one and another user's alike.
 func (s *deploymentService) get(ctx context.Context, rawID string) (db.Deployment, error) {
-	user, err := caller(ctx)
+	user, id, err := callerAndID(ctx, rawID)
 	if err != nil {
 		return db.Deployment{}, err
 	}
-	id, err := uuid.Parse(rawID)
-	if err != nil {
-		return db.Deployment{}, fmt.Errorf("%w: %s", errDeploymentNotFound, rawID)
-	}
 	return s.getFor(ctx, user, id)
+}
+
+// callerAndID answers the caller and the deployment id rawID; a malformed
+// id is errDeploymentNotFound, as an unknown one is.
+func callerAndID(ctx context.Context, rawID string) (user, id uuid.UUID, err error) {
+	user, err = caller(ctx)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	id, err = uuid.Parse(rawID)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %s", errDeploymentNotFound, rawID)
+	}
+	return user, id, nil
 }
 
 func (s *deploymentService) getFor(ctx context.Context, user, id uuid.UUID) (db.Deployment, error) {
@@ -414,13 +424,9 @@ func (s *deploymentService) CancelDeployment(ctx context.Context, req *connect.R
 // answered. Cancelling a CANCELLED deployment answers it as it is, and asks
 // the workflow again, so a client may retry a cancel whose answer it lost.
 func (s *deploymentService) cancel(ctx context.Context, rawID string) (db.Deployment, error) {
-	user, err := caller(ctx)
+	user, id, err := callerAndID(ctx, rawID)
 	if err != nil {
 		return db.Deployment{}, err
-	}
-	id, err := uuid.Parse(rawID)
-	if err != nil {
-		return db.Deployment{}, fmt.Errorf("%w: %s", errDeploymentNotFound, rawID)
 	}
 	var d db.Deployment
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
@@ -473,13 +479,9 @@ func notCancellable(d db.Deployment) error {
 }
 
 func (s *deploymentService) WatchDeployment(ctx context.Context, req *connect.Request[slipwayv1.WatchDeploymentRequest], stream *connect.ServerStream[slipwayv1.WatchDeploymentResponse]) error {
-	user, err := caller(ctx)
+	user, id, err := callerAndID(ctx, req.Msg.GetId())
 	if err != nil {
 		return deploymentError(err)
-	}
-	id, err := uuid.Parse(req.Msg.GetId())
-	if err != nil {
-		return deploymentError(fmt.Errorf("%w: %s", errDeploymentNotFound, req.Msg.GetId()))
 	}
 	// Counted against the caller's open watches, and ended with
 	// unauthenticated once the credential that opened it has ended.

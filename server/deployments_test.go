@@ -141,15 +141,7 @@ func newDepEnv(t *testing.T, o depOptions) *depEnv {
 	var hub *DeploymentHub
 	if !o.noHub {
 		hub = NewDeploymentHub(pool, nil)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); _ = hub.Run(ctx) }()
-		t.Cleanup(func() { cancel(); <-done })
-		select {
-		case <-hub.Listening():
-		case <-time.After(10 * time.Second):
-			t.Fatal("hub did not start listening")
-		}
+		servertest.Listen(t, "hub", hub.Run, hub.Listening())
 	}
 	env := newEnv(t, func(c *Config, d *Deps) {
 		d.Interceptors = []connect.Interceptor{testAuth{}}

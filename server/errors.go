@@ -167,6 +167,34 @@ func codeForHTTPStatus(status int, rpcPath bool) connect.Code {
 	return connect.CodeInternal
 }
 
+// httpStatusForCode is the HTTP status of a Connect code, as the Connect
+// protocol and REST transcoding define it: codeForHTTPStatus the other way.
+func httpStatusForCode(c connect.Code) int {
+	switch c {
+	case connect.CodeCanceled:
+		return 499
+	case connect.CodeInvalidArgument, connect.CodeFailedPrecondition, connect.CodeOutOfRange:
+		return http.StatusBadRequest
+	case connect.CodeDeadlineExceeded:
+		return http.StatusGatewayTimeout
+	case connect.CodeNotFound:
+		return http.StatusNotFound
+	case connect.CodeAlreadyExists, connect.CodeAborted:
+		return http.StatusConflict
+	case connect.CodePermissionDenied:
+		return http.StatusForbidden
+	case connect.CodeResourceExhausted:
+		return http.StatusTooManyRequests
+	case connect.CodeUnimplemented:
+		return http.StatusNotImplemented
+	case connect.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	case connect.CodeUnauthenticated:
+		return http.StatusUnauthorized
+	}
+	return http.StatusInternalServerError
+}
+
 // restStatus is the JSON error body of the REST API: google.rpc.Status, the
 // shape the transcoder itself writes, so REST clients parse one shape.
 type restStatus struct {

@@ -2,24 +2,19 @@ package server_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 
 	"connectrpc.com/connect"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/slipway-dev/slipway/db/dbtest"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server"
@@ -28,55 +23,14 @@ import (
 	"github.com/slipway-dev/slipway/server/servertest"
 )
 
-// guardedAPI is the API as cmd/slipway wires it (real authentication and
-// rate limiting on a real database) behind a proxy at 127.0.0.1 that the
+// newProxiedAPI is the guarded API behind a proxy at 127.0.0.1 that the
 // server trusts, so tests pick each request's client address with
 // X-Forwarded-For.
-type guardedAPI struct {
-	url   string
-	pool  *pgxpool.Pool
-	reg   *prometheus.Registry
-	token string
-}
-
-func newGuardedAPI(t *testing.T, failuresPerMinute int) *guardedAPI {
+func newProxiedAPI(t *testing.T, failuresPerMinute int) *guardedAPI {
 	t.Helper()
-	pool := dbtest.New(t)
-	_, priv, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	keys, err := auth.NewKeySet(priv)
-	require.NoError(t, err)
-	svc, err := auth.NewService(auth.Deps{Pool: pool, Keys: keys, Config: auth.Config{
-		Password: auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
-	}})
-	require.NoError(t, err)
-	t.Cleanup(svc.Close)
-	lim, err := ratelimit.New(pool, ratelimit.Config{FreePerMinute: 1000, AuthPerMinutePerIP: 1000}, nil, nil)
-	require.NoError(t, err)
-	t.Cleanup(lim.Close)
-	reg := prometheus.NewRegistry()
-	networks := []server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}}
-	h, err := server.New(server.Config{Networks: networks, TrustedProxies: []string{"127.0.0.1"}, AuthFailuresPerMinute: failuresPerMinute},
-		server.Deps{
-			Registry:     reg,
-			Interceptors: []connect.Interceptor{svc.Interceptor(), lim.Interceptor()},
-			Services: server.Services{
-				Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler(),
-				Deployments: server.NewDeploymentServiceWith(pool, nopWorkflows{}, networks, nil, nil),
-			},
-		})
-	require.NoError(t, err)
-	srv := servertest.NewServer(t, h)
-	api := &guardedAPI{url: srv.URL, pool: pool, reg: reg}
-
-	ctx := context.Background()
-	authClient := slipwayv1connect.NewAuthServiceClient(http.DefaultClient, srv.URL)
-	_, err = authClient.Register(ctx, connect.NewRequest(&slipwayv1.RegisterRequest{Email: "ada@example.com", Password: "correct horse battery staple"}))
-	require.NoError(t, err)
-	login, err := authClient.Login(ctx, connect.NewRequest(&slipwayv1.LoginRequest{Email: "ada@example.com", Password: "correct horse battery staple"}))
-	require.NoError(t, err)
-	api.token = login.Msg.GetAccessToken()
-	return api
+	return newGuardedAPI(t,
+		server.Config{TrustedProxies: []string{"127.0.0.1"}, AuthFailuresPerMinute: failuresPerMinute},
+		ratelimit.Config{FreePerMinute: 1000, AuthPerMinutePerIP: 1000})
 }
 
 type answer struct {
@@ -96,11 +50,7 @@ func (a *guardedAPI) do(t *testing.T, method, path, contentType, body string, he
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
+	res, b := servertest.Do(t, http.DefaultClient, req)
 	return answer{status: res.StatusCode, header: res.Header, body: string(b)}
 }
 
@@ -149,7 +99,7 @@ func unknownAPIKey(t *testing.T) string {
 // client at another address is unaffected.
 func TestFailedAuthenticationsLimitedPerAddress(t *testing.T) {
 	const budget = 5
-	api := newGuardedAPI(t, budget)
+	api := newProxiedAPI(t, budget)
 	attacker := []string{"X-Forwarded-For", "198.51.100.66"}
 	for i := range budget {
 		a := api.do(t, "GET", "/api/v1/networks", "", "", append([]string{"X-Api-Key", unknownAPIKey(t)}, attacker...)...)
@@ -200,7 +150,7 @@ func TestFailedAuthenticationsLimitedPerAddress(t *testing.T) {
 // A NUL byte in login's email used to reach Postgres (which refuses it in
 // text) and answer 500; the gate refuses it first on every protocol.
 func TestLoginWithNULByteIsInvalidArgument(t *testing.T) {
-	api := newGuardedAPI(t, 0)
+	api := newProxiedAPI(t, 0)
 	a := api.do(t, "POST", "/api/v1/auth/login", "application/json", `{"email":"ada\u0000@example.com","password":"correct horse battery staple"}`)
 	require.Equal(t, http.StatusBadRequest, a.status, "%s", a.body)
 	var st struct {
@@ -223,7 +173,7 @@ func TestLoginWithNULByteIsInvalidArgument(t *testing.T) {
 // Every string of every JSON route, made to hold a NUL byte or invalid
 // UTF-8, on the real services and database: never a 5xx.
 func TestBadTextNeverAnswers5xx(t *testing.T) {
-	api := newGuardedAPI(t, 1000)
+	api := newProxiedAPI(t, 1000)
 	routes := []struct{ method, path, body string }{
 		{"POST", "/api/v1/auth/register", `{"email":"bob@example.com","password":"correct horse battery staple"}`},
 		{"POST", "/api/v1/auth/login", `{"email":"ada@example.com","password":"correct horse battery staple"}`},

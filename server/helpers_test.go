@@ -92,11 +92,7 @@ func (e *testEnv) do(t *testing.T, method, path, contentType string, body io.Rea
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := h1Client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	resp, b := servertest.Do(t, h1Client, req)
 	return httpAnswer{status: resp.StatusCode, header: resp.Header, body: b}
 }
 

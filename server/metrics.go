@@ -2,11 +2,10 @@ package server
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	imetrics "github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/server/callctx"
 )
 
@@ -99,17 +98,8 @@ func (info *requestInfo) AuthFailed(ctx context.Context, reason string) {
 	info.authFailure = reason
 }
 
-// register adds c to reg, reusing an identical collector already there so
-// that building several handlers on one registry (tests, reloads) works.
+// register is internal/metrics' Register for the request metrics: building
+// several handlers on one registry (tests, reloads) works.
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	if err := reg.Register(c); err != nil {
-		if are := (prometheus.AlreadyRegisteredError{}); errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing, nil
-			}
-		}
-		var zero C
-		return zero, fmt.Errorf("register request metrics: %w", err)
-	}
-	return c, nil
+	return imetrics.Register(reg, c, "request metrics")
 }

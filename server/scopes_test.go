@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,13 +16,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/slipway-dev/slipway/db/dbtest"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server"
-	"github.com/slipway-dev/slipway/server/auth"
 	"github.com/slipway-dev/slipway/server/ratelimit"
-	"github.com/slipway-dev/slipway/server/servertest"
 )
 
 // TestAPIKeyScopesAsServed runs the real deployment service behind the
@@ -33,41 +29,12 @@ import (
 // permission_denied on Connect); a key made without scopes deploys; a key
 // with only keys cannot open the feed.
 func TestAPIKeyScopesAsServed(t *testing.T) {
-	pool := dbtest.New(t)
-	_, priv, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	keys, err := auth.NewKeySet(priv)
-	require.NoError(t, err)
-	svc, err := auth.NewService(auth.Deps{Pool: pool, Keys: keys, Config: auth.Config{
-		Password: auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
-	}})
-	require.NoError(t, err)
-	t.Cleanup(svc.Close)
-	lim, err := ratelimit.New(pool, ratelimit.Config{FreePerMinute: 1000}, nil, nil)
-	require.NoError(t, err)
-	t.Cleanup(lim.Close)
-	networks := []server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}}
-	h, err := server.New(server.Config{Networks: networks}, server.Deps{
-		Interceptors: []connect.Interceptor{svc.Interceptor(), lim.Interceptor()},
-		Services: server.Services{
-			Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler(),
-			Deployments: server.NewDeploymentServiceWith(pool, nopWorkflows{}, networks, nil, nil),
-		},
-	})
-	require.NoError(t, err)
-	srv := servertest.NewServer(t, h)
+	api := newGuardedAPI(t, server.Config{}, ratelimit.Config{FreePerMinute: 1000})
 	ctx := context.Background()
-
-	authc := slipwayv1connect.NewAuthServiceClient(http.DefaultClient, srv.URL)
-	_, err = authc.Register(ctx, connect.NewRequest(&slipwayv1.RegisterRequest{Email: "grace@example.com", Password: "correct horse battery staple"}))
-	require.NoError(t, err)
-	login, err := authc.Login(ctx, connect.NewRequest(&slipwayv1.LoginRequest{Email: "grace@example.com", Password: "correct horse battery staple"}))
-	require.NoError(t, err)
-	token := login.Msg.GetAccessToken()
-	keyc := slipwayv1connect.NewApiKeyServiceClient(http.DefaultClient, srv.URL)
+	keyc := slipwayv1connect.NewApiKeyServiceClient(http.DefaultClient, api.url)
 	newKey := func(scopes ...string) string {
 		req := connect.NewRequest(&slipwayv1.CreateApiKeyRequest{Name: "k", Scopes: scopes})
-		req.Header().Set("Authorization", "Bearer "+token)
+		req.Header().Set("Authorization", "Bearer "+api.token)
 		res, err := keyc.CreateApiKey(ctx, req)
 		require.NoError(t, err)
 		return res.Msg.GetKey()
@@ -82,7 +49,7 @@ func TestAPIKeyScopesAsServed(t *testing.T) {
 			require.NoError(t, err)
 			r = bytes.NewReader(b)
 		}
-		req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, r)
+		req, err := http.NewRequestWithContext(ctx, method, api.url+path, r)
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-API-Key", key)
@@ -113,14 +80,14 @@ func TestAPIKeyScopesAsServed(t *testing.T) {
 	status, body = rest("GET", "/api/v1/deployments", keysOnly, nil)
 	assert.Equal(t, http.StatusForbidden, status, "%v", body)
 
-	depc := slipwayv1connect.NewDeploymentServiceClient(http.DefaultClient, srv.URL)
+	depc := slipwayv1connect.NewDeploymentServiceClient(http.DefaultClient, api.url)
 	req := connect.NewRequest(&slipwayv1.CreateDeploymentRequest{Network: "dev", Source: "contract A {}", ContractName: "A"})
 	req.Header().Set("X-API-Key", readOnly)
-	_, err = depc.CreateDeployment(ctx, req)
+	_, err := depc.CreateDeployment(ctx, req)
 	assert.Equal(t, connect.CodePermissionDenied, connect.CodeOf(err), "%v", err)
 
 	// The WebSocket feed is WatchDeployment: it needs read.
-	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/deployments/" + id + "/updates"
+	url := "ws" + strings.TrimPrefix(api.url, "http") + "/api/v1/deployments/" + id + "/updates"
 	dial := func(key string) (*websocket.Conn, *http.Response, error) {
 		d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, Subprotocols: []string{server.WebSocketSubprotocol, "apikey." + key}}
 		c, resp, err := d.Dial(url, nil)

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -43,23 +42,10 @@ type streamReplica struct {
 
 func newStreamReplica(t *testing.T, pool *pgxpool.Pool, keys *auth.KeySet, maxStreams int) *streamReplica {
 	t.Helper()
-	svc, err := auth.NewService(auth.Deps{Pool: pool, Keys: keys, Config: auth.Config{
-		SessionCacheTTL: streamSessionTTL,
-		Password:        auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
-	}})
-	require.NoError(t, err)
-	t.Cleanup(svc.Close)
+	svc := newTestAuth(t, pool, keys, auth.Config{SessionCacheTTL: streamSessionTTL})
 	hub := server.NewDeploymentHub(pool, nil, server.WithMaxStreamsPerUser(maxStreams))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = hub.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	select {
-	case <-hub.Listening():
-	case <-time.After(10 * time.Second):
-		t.Fatal("hub did not start listening")
-	}
-	networks := []server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}}
+	servertest.Listen(t, "hub", hub.Run, hub.Listening())
+	networks := devNetworks
 	h, err := server.New(server.Config{Networks: networks}, server.Deps{
 		Interceptors: []connect.Interceptor{svc.Interceptor()},
 		Services: server.Services{
@@ -72,15 +58,6 @@ func newStreamReplica(t *testing.T, pool *pgxpool.Pool, keys *auth.KeySet, maxSt
 	})
 	require.NoError(t, err)
 	return &streamReplica{url: servertest.NewServer(t, h).URL, hub: hub}
-}
-
-func streamKeys(t *testing.T) *auth.KeySet {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	keys, err := auth.NewKeySet(priv)
-	require.NoError(t, err)
-	return keys
 }
 
 // cred is one credential as request headers.
@@ -256,7 +233,7 @@ func requireOpen(t *testing.T, what string, ends ...<-chan error) {
 // cache TTL, while those of the other session go on and get the next event.
 func TestStreamsEndWhenTheirCredentialEnds(t *testing.T) {
 	pool := dbtest.New(t)
-	keys := streamKeys(t)
+	keys := testKeys(t)
 	a := newStreamReplica(t, pool, keys, 0)
 	b := newStreamReplica(t, pool, keys, 0)
 	ctx := context.Background()
@@ -332,7 +309,7 @@ func userOf(t *testing.T, pool *pgxpool.Pool, email string) uuid.UUID {
 // frees its place.
 func TestStreamsPerUserAreCapped(t *testing.T) {
 	pool := dbtest.New(t)
-	r := newStreamReplica(t, pool, streamKeys(t), 2)
+	r := newStreamReplica(t, pool, testKeys(t), 2)
 	ada, bob := r.register(t), r.register(t)
 	adaCred, bobCred := bearer(r.login(t, ada).GetAccessToken()), bearer(r.login(t, bob).GetAccessToken())
 	adaDep, bobDep := r.createDeployment(t, adaCred), r.createDeployment(t, bobCred)

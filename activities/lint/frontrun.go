@@ -191,6 +191,20 @@ func (a *analysis) hashPuzzle(d *Detector, fn *Node) {
 	}
 }
 
+// implementedFunctions answers the functions with a body of c and of its
+// bases, in a.bases order.
+func (a *analysis) implementedFunctions(c *Node) []*Node {
+	var fns []*Node
+	for _, b := range a.bases(c) {
+		for _, f := range members(b, "FunctionDefinition") {
+			if f.Child("body") != nil {
+				fns = append(fns, f)
+			}
+		}
+	}
+	return fns
+}
+
 // plainMoves reports stored plain-text moves of a game: see
 // runFrontRunning.
 func (a *analysis) plainMoves(d *Detector) {
@@ -198,14 +212,7 @@ func (a *analysis) plainMoves(d *Detector) {
 		if u := a.unitFor(c); u == nil || u.dep && !a.opts.IncludeDependencies {
 			continue
 		}
-		var fns []*Node
-		for _, b := range a.bases(c) {
-			for _, f := range members(b, "FunctionDefinition") {
-				if f.Child("body") != nil {
-					fns = append(fns, f)
-				}
-			}
-		}
+		fns := a.implementedFunctions(c)
 		// decides[v] tells state variables whose value decides who is
 		// paid, and is not mixed with block values (that is weak-prng).
 		decides := map[int]bool{}
@@ -372,14 +379,7 @@ func runTxOrderDependence(a *analysis, d *Detector) {
 		if u := a.unitFor(c); u == nil || u.dep && !a.opts.IncludeDependencies {
 			continue
 		}
-		var fns []*Node
-		for _, b := range a.bases(c) {
-			for _, f := range members(b, "FunctionDefinition") {
-				if f.Child("body") != nil {
-					fns = append(fns, f)
-				}
-			}
-		}
+		fns := a.implementedFunctions(c)
 		set := a.setters(fns)
 		if len(set) == 0 {
 			continue

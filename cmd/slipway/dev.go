@@ -123,13 +123,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	logger, err := cfg.Log.logger(stderr)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
 	// One service for the API and the in-process worker: they share a
 	// Temporal client, whose interceptor makes both halves' spans.
-	tr, logger, err := setupTracing(ctx, "slipway", logger)
+	tr, logger, err := startLogging(ctx, &cfg.Log, "slipway", stderr)
 	if err != nil {
 		return err
 	}

@@ -105,19 +105,32 @@ func startPipelineWith(t testing.TB, po pipelineOptions) *pipelineStack {
 	}
 	t.Cleanup(tc.Close)
 	if po.worker {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() {
-			done <- runTemporalWorker(ctx, tc, cfg, compileConfig{SolcWorkers: 1, InstallDir: t.TempDir(), DatabaseURL: poolDSN(pool)},
-				chainDeps{Networks: networks, Secrets: sp}, logger)
-		}()
-		t.Cleanup(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("worker: %v", err)
-			}
-		})
+		runTestWorker(t, tc, cfg, pool, chainDeps{Networks: networks, Secrets: sp}, logger)
 	}
+	s := newPipelineStack(t, pool, node, tc, cfg, networks, acct.Address)
+	s.keyHex = fmt.Sprintf("%x", crypto.FromECDSA(key))
+	return s
+}
+
+// runTestWorker runs a worker in the test process (one solc worker, on
+// pool's database) until the test ends.
+func runTestWorker(t testing.TB, tc client.Client, cfg temporalConfig, pool *pgxpool.Pool, cd chainDeps, logger *slog.Logger) {
+	t.Helper()
+	cc := compileConfig{SolcWorkers: 1, InstallDir: t.TempDir(), DatabaseURL: poolDSN(pool)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runTemporalWorker(ctx, tc, cfg, cc, cd, logger) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("worker: %v", err)
+		}
+	})
+}
+
+// newPipelineStack dials node and adds the user the stack deploys as.
+func newPipelineStack(t testing.TB, pool *pgxpool.Pool, node *anvil.Node, tc client.Client, cfg temporalConfig, networks chain.Config, signer common.Address) *pipelineStack {
+	t.Helper()
 	eth, err := ethclient.Dial(node.RPCURL())
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +141,7 @@ func startPipelineWith(t testing.TB, po pipelineOptions) *pipelineStack {
 		t.Fatal(err)
 	}
 	return &pipelineStack{pool: pool, node: node, eth: eth, tc: tc, wf: newWorkflowDeployments(tc, cfg.Namespace, cfg.TaskQueue, networks),
-		networks: networks, signer: acct.Address, user: u.ID, temporal: cfg, keyHex: fmt.Sprintf("%x", crypto.FromECDSA(key))}
+		networks: networks, signer: signer, user: u.ID, temporal: cfg}
 }
 
 func poolDSN(p *pgxpool.Pool) string { return p.Config().ConnString() }

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethclient"
 	"go.temporal.io/server/temporaltest"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -190,29 +189,8 @@ func TestRPCURLKeyNeverLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(tc.Close)
-	wctx, stopWorker := context.WithCancel(context.Background())
-	workerDone := make(chan error, 1)
-	go func() {
-		workerDone <- runTemporalWorker(wctx, tc, cfg, compileConfig{SolcWorkers: 1, InstallDir: t.TempDir(), DatabaseURL: poolDSN(pool)},
-			chainDeps{Networks: networks, Secrets: sp}, logger)
-	}()
-	t.Cleanup(func() {
-		stopWorker()
-		if err := <-workerDone; err != nil {
-			t.Errorf("worker: %v", err)
-		}
-	})
-	eth, err := ethclient.Dial(node.RPCURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(eth.Close)
-	u, err := db.New(pool).CreateUser(context.Background(), db.CreateUserParams{Email: "ada@example.com", PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &pipelineStack{pool: pool, node: node, eth: eth, tc: tc, wf: newWorkflowDeployments(tc, cfg.Namespace, cfg.TaskQueue, networks),
-		networks: networks, signer: acct.Address, user: u.ID, temporal: cfg}
+	runTestWorker(t, tc, cfg, pool, chainDeps{Networks: networks, Secrets: sp}, logger)
+	s := newPipelineStack(t, pool, node, tc, cfg, networks, acct.Address)
 
 	d := s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store",
 		ConstructorArgs: args(t, "5", s.signer.Hex()), Confirmations: 3})

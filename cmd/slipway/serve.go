@@ -113,11 +113,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := errors.Join(cfg.API.validate(), cfg.Identity.validate(), cfg.Temporal.validate(false), validateDatabaseURL(cfg.DatabaseURL)); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	logger, err := cfg.Log.logger(stderr)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	tr, logger, err := setupTracing(ctx, "slipway-api", logger)
+	tr, logger, err := startLogging(ctx, &cfg.Log, "slipway-api", stderr)
 	if err != nil {
 		return err
 	}

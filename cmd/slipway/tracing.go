@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -24,6 +25,16 @@ type tracing struct {
 	provider trace.TracerProvider
 	temporal interceptor.Interceptor
 	shutdown func(context.Context) error
+}
+
+// startLogging makes lc's logger, writing to w, and sets up tracing for
+// serviceName around it (setupTracing). A bad log setting is a usage error.
+func startLogging(ctx context.Context, lc *logConfig, serviceName string, w io.Writer) (*tracing, *slog.Logger, error) {
+	logger, err := lc.logger(w)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return setupTracing(ctx, serviceName, logger)
 }
 
 // setupTracing reads the environment for serviceName and wraps logger so

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/slipway-dev/slipway/activities/chain"
 
 	"github.com/slipway-dev/slipway/db"
@@ -43,31 +45,47 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer pool.Close()
-	// The change and its audit row land together or not at all.
 	var u db.User
-	err = db.InTx(ctx, pool, func(q *db.Queries) error {
-		before, err := q.GetUserByEmail(ctx, *email)
-		if err != nil {
-			return err
-		}
+	err = changeUser(ctx, pool, *email, "set tier", "user.tier_changed", func(q *db.Queries, before db.User) (map[string]string, error) {
+		var err error
 		u, err = q.SetUserTierByEmail(ctx, db.SetUserTierByEmailParams{Email: *email, Tier: *tier})
+		return map[string]string{"from": before.Tier, "to": *tier}, err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s is now on the %s tier\n", u.Email, u.Tier)
+	return nil
+}
+
+// changeUser finds the user with email and makes change to it, and writes
+// the audit row of action with the details change answers and the
+// operator: together or not at all, in one transaction. An unknown email is
+// a usage error; what names the command in other errors.
+func changeUser(ctx context.Context, pool *pgxpool.Pool, email, what, action string, change func(q *db.Queries, u db.User) (map[string]string, error)) error {
+	err := db.InTx(ctx, pool, func(q *db.Queries) error {
+		u, err := q.GetUserByEmail(ctx, email)
 		if err != nil {
 			return err
 		}
-		details, _ := json.Marshal(map[string]string{"from": before.Tier, "to": *tier, "operator": operator()})
+		detail, err := change(q, u)
+		if err != nil {
+			return err
+		}
+		detail["operator"] = operator()
+		details, _ := json.Marshal(detail)
 		_, err = q.InsertAuditLog(ctx, db.InsertAuditLogParams{
-			ActorKind: db.ActorOperator, Action: "user.tier_changed", ResourceType: "user",
+			ActorKind: db.ActorOperator, Action: action, ResourceType: "user",
 			ResourceID: u.ID.String(), Details: details, UserAgent: "slipway-cli",
 		})
 		return err
 	})
 	if db.IsNotFound(err) {
-		return fmt.Errorf("%w: no user with email %q", errUsage, *email)
+		return fmt.Errorf("%w: no user with email %q", errUsage, email)
 	}
 	if err != nil {
-		return fmt.Errorf("set tier: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	fmt.Fprintf(stdout, "%s is now on the %s tier\n", u.Email, u.Tier)
 	return nil
 }
 
@@ -117,37 +135,18 @@ func runSetBudget(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer pool.Close()
-	err = db.InTx(ctx, pool, func(q *db.Queries) error {
-		u, err := q.GetUserByEmail(ctx, *email)
-		if err != nil {
-			return err
-		}
-		detail := map[string]string{"network": *network, "operator": operator()}
+	err = changeUser(ctx, pool, *email, "set budget", "user.budget_changed", func(q *db.Queries, u db.User) (map[string]string, error) {
 		if *clear {
-			if _, err := q.DeleteSpendBudget(ctx, db.DeleteSpendBudgetParams{UserID: u.ID, Network: *network}); err != nil {
-				return err
-			}
-			detail["limit_wei"] = "tier default"
-		} else {
-			if _, err := q.SetSpendBudget(ctx, db.SetSpendBudgetParams{
-				UserID: u.ID, Network: *network, LimitWei: db.Wei(limit), PeriodSeconds: int64(*period / time.Second),
-			}); err != nil {
-				return err
-			}
-			detail["limit_wei"], detail["period"] = limit.String(), period.String()
+			_, err := q.DeleteSpendBudget(ctx, db.DeleteSpendBudgetParams{UserID: u.ID, Network: *network})
+			return map[string]string{"network": *network, "limit_wei": "tier default"}, err
 		}
-		details, _ := json.Marshal(detail)
-		_, err = q.InsertAuditLog(ctx, db.InsertAuditLogParams{
-			ActorKind: db.ActorOperator, Action: "user.budget_changed", ResourceType: "user",
-			ResourceID: u.ID.String(), Details: details, UserAgent: "slipway-cli",
+		_, err := q.SetSpendBudget(ctx, db.SetSpendBudgetParams{
+			UserID: u.ID, Network: *network, LimitWei: db.Wei(limit), PeriodSeconds: int64(*period / time.Second),
 		})
-		return err
+		return map[string]string{"network": *network, "limit_wei": limit.String(), "period": period.String()}, err
 	})
-	if db.IsNotFound(err) {
-		return fmt.Errorf("%w: no user with email %q", errUsage, *email)
-	}
 	if err != nil {
-		return fmt.Errorf("set budget: %w", err)
+		return err
 	}
 	if *clear {
 		fmt.Fprintf(stdout, "%s: the tier's budget holds on %s again\n", *email, *network)

@@ -122,11 +122,7 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := validateMetricsAddr("--metrics-addr", cfg.MetricsAddr); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	logger, err := cfg.Log.logger(stderr)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	tr, logger, err := setupTracing(ctx, "slipway-worker", logger)
+	tr, logger, err := startLogging(ctx, &cfg.Log, "slipway-worker", stderr)
 	if err != nil {
 		return err
 	}

@@ -157,18 +157,25 @@ func New(reg prometheus.Registerer) (*Worker, error) {
 	return w, nil
 }
 
-// register adds c to reg, reusing an identical collector already there.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+// Register adds c to reg, reusing an identical collector already there so
+// that building several workers, handlers or limiters on one registry
+// (tests, reloads, replicas) works. what names the metrics in its error.
+func Register[C prometheus.Collector](reg prometheus.Registerer, c C, what string) (C, error) {
 	if err := reg.Register(c); err != nil {
-		if are := (prometheus.AlreadyRegisteredError{}); errors.As(err, &are) {
+		if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
 			if existing, ok := are.ExistingCollector.(C); ok {
 				return existing, nil
 			}
 		}
 		var zero C
-		return zero, fmt.Errorf("register worker metrics: %w", err)
+		return zero, fmt.Errorf("register %s: %w", what, err)
 	}
 	return c, nil
+}
+
+// register is Register for the worker's metrics.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	return Register(reg, c, "worker metrics")
 }
 
 // InitNetworks creates every per-network series at zero, so that the first

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server"
+	"github.com/slipway-dev/slipway/server/servertest"
 )
 
 // BenchmarkAuthenticatedCall measures a unary ListNetworks call over
@@ -61,47 +61,9 @@ func BenchmarkAuthenticatedCall(b *testing.B) {
 	}
 	headers := [][]string{nil, nil, bearer(pair.GetAccessToken()), {"X-API-Key", key}}
 	names := []string{"bare", "chain", "jwt", "apikey"}
-	call := func(i int) time.Duration {
-		req := withHeader(connect.NewRequest(&slipwayv1.ListNetworksRequest{}), headers[i]...)
-		start := time.Now()
-		res, err := clients[i].ListNetworks(b.Context(), req)
-		d := time.Since(start)
-		if err != nil || len(res.Msg.GetNetworks()) != 1 {
-			b.Errorf("%s: ListNetworks: %v", names[i], err)
-		}
-		return d
-	}
-	for range 200 { // warm connections, pools, caches, validators
-		for i := range clients {
-			call(i)
-		}
-	}
-
-	var total [4]atomic.Int64
-	var n atomic.Int64
-	b.SetParallelism(2)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		k := 0
-		for pb.Next() {
-			for j := range clients {
-				i := (j + k) % len(clients)
-				total[i].Add(int64(call(i)))
-			}
-			k++
-			n.Add(1)
-		}
-	})
-	b.StopTimer()
-	per := func(i int) float64 { return float64(total[i].Load()) / float64(n.Load()) / 1e3 }
-	for i, name := range names {
-		b.ReportMetric(per(i), name+"-us")
-		if i > 0 {
-			b.ReportMetric(per(0)/per(i), "ratio-"+name)
-		}
-	}
-	b.ReportMetric(per(2)-per(1), "jwt-added-us")
-	b.ReportMetric(per(3)-per(1), "apikey-added-us")
+	per := servertest.BenchListNetworks(b, names, clients, headers, 200) // warm connections, pools, caches, validators
+	b.ReportMetric(per[2]-per[1], "jwt-added-us")
+	b.ReportMetric(per[3]-per[1], "apikey-added-us")
 }
 
 // BenchmarkLoginFailure compares a login with an unknown email to one with

@@ -164,11 +164,7 @@ func (e *testEnv) rest(t testing.TB, method, path string, body any, header ...st
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Add(header[i], header[i+1])
 	}
-	resp, err := h1Client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	resp, raw := servertest.Do(t, h1Client, req)
 	a := restAnswer{status: resp.StatusCode, header: resp.Header, raw: raw}
 	if len(raw) > 0 {
 		require.NoError(t, json.Unmarshal(raw, &a.body), "body %s", raw)

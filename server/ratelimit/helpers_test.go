@@ -151,17 +151,20 @@ func listNetworksREST(baseURL string) caller {
 		for k, v := range header {
 			req.Header[k] = v
 		}
-		resp, err := h1Client.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		a := answer{ok: resp.StatusCode == http.StatusOK, status: resp.StatusCode, header: resp.Header, msg: string(body)}
-		if !a.ok {
-			a.code = codeOfREST(t, body)
-		}
-		return a
+		return doREST(t, req)
 	}
+}
+
+// doREST sends req over HTTP/1.1 and answers the response, with the code of
+// a REST error body.
+func doREST(t *testing.T, req *http.Request) answer {
+	t.Helper()
+	resp, body := servertest.Do(t, h1Client, req)
+	a := answer{ok: resp.StatusCode == http.StatusOK, status: resp.StatusCode, header: resp.Header, msg: string(body)}
+	if !a.ok {
+		a.code = codeOfREST(t, body)
+	}
+	return a
 }
 
 func listNetworksRPC(baseURL string, client *http.Client, opts ...connect.ClientOption) caller {

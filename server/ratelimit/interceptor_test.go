@@ -368,16 +368,7 @@ func registerREST(t *testing.T, baseURL, forwardedFor string) answer {
 	if forwardedFor != "" {
 		req.Header.Set("X-Forwarded-For", forwardedFor)
 	}
-	resp, err := h1Client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	a := answer{ok: resp.StatusCode == http.StatusOK, status: resp.StatusCode, header: resp.Header, msg: string(b)}
-	if !a.ok {
-		a.code = codeOfREST(t, b)
-	}
-	return a
+	return doREST(t, req)
 }
 
 func loginConnect(t *testing.T, baseURL, forwardedFor string) answer {

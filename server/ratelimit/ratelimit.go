@@ -118,6 +118,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server/clientip"
 )
@@ -497,19 +498,10 @@ func failureOutcome(failClosed bool) string {
 	return "allowed"
 }
 
-// register registers c, or answers the identical collector already
-// registered (two limiters on one registry, as in tests of two replicas).
+// register is metrics.Register for the limiter's metrics: two limiters on
+// one registry (as in tests of two replicas) share them.
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	if err := reg.Register(c); err != nil {
-		if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing, nil
-			}
-		}
-		var none C
-		return none, fmt.Errorf("register rate limit metrics: %w", err)
-	}
-	return c, nil
+	return metrics.Register(reg, c, "rate limit metrics")
 }
 
 // logThrottle lets through one log record per interval, so a database

@@ -1,16 +1,20 @@
 // Package servertest holds what tests of Slipway's HTTP API share: a test
 // server that speaks HTTP/1.1 and cleartext HTTP/2 on one port as
 // `slipway serve` does (so Connect, gRPC, gRPC-Web and REST all reach it), a
-// client for gRPC's h2c, and a buffer that server goroutines may log into
-// while the test reads.
+// client for gRPC's h2c, a buffer that server goroutines may log into
+// while the test reads, and a runner for background listeners such as the
+// deployment hub.
 package servertest
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 )
 
 // NewServer starts h on a loopback port with HTTP/1.1 and h2c, closed when
@@ -24,6 +28,38 @@ func NewServer(t testing.TB, h http.Handler) *httptest.Server {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// Listen runs run in the background until the test ends (then cancels its
+// context and waits for it to return) and waits up to ten seconds for
+// listening to close; name is what failed the test if it does not.
+func Listen(t testing.TB, name string, run func(context.Context) error, listening <-chan struct{}) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-listening:
+	case <-time.After(10 * time.Second):
+		t.Fatal(name + " did not start listening")
+	}
+}
+
+// Do sends req with c and answers the response, its body read whole and
+// closed.
+func Do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
 }
 
 // H2CClient speaks cleartext HTTP/2 only, as gRPC clients do without TLS.
