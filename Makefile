@@ -6,7 +6,9 @@ GO ?= go
 BIN := bin/slipway
 NODE_BIN := node_modules/.bin
 DEV_FLAGS ?=
-TEST_FLAGS ?= -timeout 20m
+# The Go tests run under the race detector; a package's timeout leaves room
+# for ./cmd/slipway (the slowest, ~6-8 min with -race on 2 cores).
+TEST_FLAGS ?= -race -timeout 30m
 
 .PHONY: all help dev build test unit bench generate check-generated lint web-format monitoring-test web-build web-test deps node-deps postgres-bin chromium-bin clean
 
