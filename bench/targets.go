@@ -1,5 +1,7 @@
 package main
 
+import "fmt"
+
 // suite is one `go test -bench` run of the harness: a package and the
 // benchmarks of it that carry a figure, with a benchtime that gives them
 // enough iterations to be stable without taking minutes on a 2-core machine.
@@ -46,6 +48,24 @@ type target struct {
 	Text   string
 }
 
+// rateAtLeast is a target on a rate: the figure's at least v of the
+// baseline's.
+func rateAtLeast(v float64, baseline string) *target {
+	return &target{On: "ratio", Op: ">=", Value: v, Text: fmt.Sprintf("≥ %g of %s", v, baseline)}
+}
+
+// timesAtMost is a target on a time: the figure at most v times the
+// baseline.
+func timesAtMost(v float64, baseline string) *target {
+	return &target{On: "ratio", Op: "<=", Value: v, Text: fmt.Sprintf("≤ %g× %s", v, baseline)}
+}
+
+// under is a target on the figure itself: below v in the figure's unit,
+// which text says for people ("10 ms").
+func under(v float64, text string) *target {
+	return &target{On: "figure", Op: "<", Value: v, Text: "< " + text}
+}
+
 // figure pairs a benchmark's figure with its baseline from the same run.
 type figure struct {
 	Bench string // benchmark name without the -GOMAXPROCS suffix
@@ -88,21 +108,21 @@ type figure struct {
 //	RedactingHandler/redacting          ns/op                RedactingHandler/bare  none
 var figures = []figure{
 	{Bench: "BenchmarkInterceptorChain", Figure: "chain-ns/call", Baseline: "bare-ns/call", Ratio: "ratio", Comparison: BaselineOverFigure,
-		Target: &target{On: "ratio", Op: ">=", Value: 0.8, Text: "≥ 0.8 of bare rate"}, Source: "README (server interceptors)"},
+		Target: rateAtLeast(0.8, "bare rate"), Source: "README (server interceptors)"},
 
 	{Bench: "BenchmarkAuthenticatedCall", Figure: "chain-us", Baseline: "bare-us", Ratio: "ratio-chain", Comparison: BaselineOverFigure,
-		Target: &target{On: "ratio", Op: ">=", Value: 0.8, Text: "≥ 0.8 of bare rate"}, Source: "README (server interceptors)"},
+		Target: rateAtLeast(0.8, "bare rate"), Source: "README (server interceptors)"},
 	{Bench: "BenchmarkAuthenticatedCall", Figure: "jwt-us", Baseline: "bare-us", Ratio: "ratio-jwt", Comparison: BaselineOverFigure,
-		Target: &target{On: "ratio", Op: ">=", Value: 0.7, Text: "≥ 0.7 of bare rate"}, Source: "identity issue; server/auth/bench_test.go"},
+		Target: rateAtLeast(0.7, "bare rate"), Source: "identity issue; server/auth/bench_test.go"},
 	{Bench: "BenchmarkAuthenticatedCall", Figure: "apikey-us", Baseline: "bare-us", Ratio: "ratio-apikey", Comparison: BaselineOverFigure,
-		Target: &target{On: "ratio", Op: ">=", Value: 0.7, Text: "≥ 0.7 of bare rate"}, Source: "identity issue; server/auth/bench_test.go"},
+		Target: rateAtLeast(0.7, "bare rate"), Source: "identity issue; server/auth/bench_test.go"},
 	{Bench: "BenchmarkLoginFailure", Figure: "unknown-ms", Baseline: "wrong-ms", Ratio: "unknown/wrong", Comparison: FigureOverBaseline,
 		Target: &target{On: "ratio", Op: "within", Lo: 0.9, Hi: 1.1, Text: "≈ 1 (0.9–1.1)"}, Source: "server/auth/bench_test.go: close to 1"},
 
 	{Bench: "BenchmarkGuardedCall/leased", Figure: "jwt-us", Baseline: "bare-us", Ratio: "ratio-jwt", Comparison: BaselineOverFigure,
-		Target: &target{On: "ratio", Op: ">=", Value: 0.7, Text: "≥ 0.7 of bare rate"}, Source: "identity issue: auth + rate limit unary"},
+		Target: rateAtLeast(0.7, "bare rate"), Source: "identity issue: auth + rate limit unary"},
 	{Bench: "BenchmarkGuardedCall/leased", Figure: "apikey-us", Baseline: "bare-us", Ratio: "ratio-apikey", Comparison: BaselineOverFigure,
-		Target: &target{On: "ratio", Op: ">=", Value: 0.7, Text: "≥ 0.7 of bare rate"}, Source: "identity issue: auth + rate limit unary"},
+		Target: rateAtLeast(0.7, "bare rate"), Source: "identity issue: auth + rate limit unary"},
 	// Every request its own statement, as at API.md's tiers: shown beside
 	// the target, which the leased figure is measured against.
 	{Bench: "BenchmarkGuardedCall/statement", Figure: "jwt-us", Baseline: "bare-us", Ratio: "ratio-jwt", Comparison: BaselineOverFigure,
@@ -116,29 +136,29 @@ var figures = []figure{
 		Source: "issue 11: the signing step with the spend reservation (one statement more) over the same without"},
 
 	{Bench: "BenchmarkPipeline/Latency/cold", Figure: "pipeline-ms/op", Baseline: "direct-ms/op", Ratio: "x-direct", Comparison: FigureOverBaseline,
-		Target: &target{On: "ratio", Op: "<=", Value: 1.5, Text: "≤ 1.5× direct"}, Source: "issue 5; cmd/slipway/pipeline_bench_test.go"},
+		Target: timesAtMost(1.5, "direct"), Source: "issue 5; cmd/slipway/pipeline_bench_test.go"},
 	{Bench: "BenchmarkPipeline/Latency/cold", Figure: "pipeline-ms/op", Baseline: "direct+lint-ms/op", Ratio: "x-direct+lint", Comparison: FigureOverBaseline,
-		Target: &target{On: "ratio", Op: "<=", Value: 1.5, Text: "≤ 1.5× direct+lint"}, Source: "issue 5, with the audit in the baseline too"},
+		Target: timesAtMost(1.5, "direct+lint"), Source: "issue 5, with the audit in the baseline too"},
 	{Bench: "BenchmarkPipeline/Latency/warm", Figure: "pipeline-ms/op", Baseline: "direct-ms/op", Ratio: "x-direct", Comparison: FigureOverBaseline,
-		Target: &target{On: "figure", Op: "<", Value: 300, Text: "< 300 ms"}, Source: "issue 5"},
+		Target: under(300, "300 ms"), Source: "issue 5"},
 	{Bench: "BenchmarkPipeline/Throughput", Figure: "deploys/s", Baseline: "bare-wf/s", Ratio: "x-bare", Comparison: FigureOverBaseline,
-		Target: &target{On: "ratio", Op: ">=", Value: 0.6, Text: "≥ 0.6 of bare workflows"}, Source: "issue 5"},
+		Target: rateAtLeast(0.6, "bare workflows"), Source: "issue 5"},
 
 	{Bench: "BenchmarkAnalyzeERC20", Figure: "ns/op", Ratio: "x-json", Comparison: FigureOverBaseline,
-		Target: &target{On: "figure", Op: "<", Value: 10e6, Text: "< 10 ms"}, Source: "issue 4; baseline: JSON decode of the same AST"},
+		Target: under(10e6, "10 ms"), Source: "issue 4; baseline: JSON decode of the same AST"},
 	{Bench: "BenchmarkAnalyze2000Lines", Figure: "ns/op", Ratio: "x-json", Comparison: FigureOverBaseline,
-		Target: &target{On: "figure", Op: "<", Value: 100e6, Text: "< 100 ms"}, Source: "issue 4; baseline: JSON decode of the same AST"},
+		Target: under(100e6, "100 ms"), Source: "issue 4; baseline: JSON decode of the same AST"},
 
 	{Bench: "BenchmarkCompile/ERC20", Figure: "pool-ms/op", Baseline: "innode-ms/op", Ratio: "pool/innode", Comparison: FigureOverBaseline,
-		Target: &target{On: "ratio", Op: "<=", Value: 1.25, Text: "≤ 1.25× solc-js in one node"}, Source: "README (compile pool)"},
+		Target: timesAtMost(1.25, "solc-js in one node"), Source: "README (compile pool)"},
 	{Bench: "BenchmarkCompile/Counter", Figure: "pool-ms/op", Baseline: "innode-ms/op", Ratio: "pool/innode", Comparison: FigureOverBaseline,
-		Target: &target{On: "ratio", Op: "<=", Value: 1.25, Text: "≤ 1.25× solc-js in one node"}, Source: "README (compile pool)"},
+		Target: timesAtMost(1.25, "solc-js in one node"), Source: "README (compile pool)"},
 	{Bench: "BenchmarkCompileCacheHit", Figure: "ns/op", Baseline: "BenchmarkCompileCacheMiss:ns/op", Comparison: FigureOverBaseline,
-		Target: &target{On: "figure", Op: "<", Value: 5e6, Text: "< 5 ms"}, Source: "README (compile cache)"},
+		Target: under(5e6, "5 ms"), Source: "README (compile cache)"},
 
-	{Bench: "BenchmarkGenerate/ERC20", Figure: "ns/op", Target: &target{On: "figure", Op: "<", Value: 2e6, Text: "< 2 ms"}, Source: "README (generate)"},
-	{Bench: "BenchmarkGenerate/ERC721", Figure: "ns/op", Target: &target{On: "figure", Op: "<", Value: 2e6, Text: "< 2 ms"}, Source: "README (generate)"},
-	{Bench: "BenchmarkGenerate/ERC1155", Figure: "ns/op", Target: &target{On: "figure", Op: "<", Value: 2e6, Text: "< 2 ms"}, Source: "README (generate)"},
+	{Bench: "BenchmarkGenerate/ERC20", Figure: "ns/op", Target: under(2e6, "2 ms"), Source: "README (generate)"},
+	{Bench: "BenchmarkGenerate/ERC721", Figure: "ns/op", Target: under(2e6, "2 ms"), Source: "README (generate)"},
+	{Bench: "BenchmarkGenerate/ERC1155", Figure: "ns/op", Target: under(2e6, "2 ms"), Source: "README (generate)"},
 
 	{Bench: "BenchmarkRedactingHandler/redacting", Figure: "ns/op", Baseline: "BenchmarkRedactingHandler/bare:ns/op", Comparison: FigureOverBaseline,
 		Source: "internal/secrets (no target)"},

@@ -18,6 +18,11 @@ func TestChecksCatchBreakage(t *testing.T) {
 		check string
 		brk   func(t *testing.T, p *types.Project)
 	}
+	// inCopy is a breakage of check: old replaced by new in a copy of the
+	// file service mounts at target (brokenCopy).
+	inCopy := func(check, service, target, old, new string) mutation {
+		return mutation{check, func(t *testing.T, p *types.Project) { brokenCopy(t, p, service, target, old, new) }}
+	}
 	mutations := map[string]mutation{
 		"service removed": {"services", func(t *testing.T, p *types.Project) {
 			delete(p.Services, "grafana")
@@ -106,36 +111,16 @@ func TestChecksCatchBreakage(t *testing.T) {
 		"build context missing": {"builds", func(t *testing.T, p *types.Project) {
 			edit(p, "slipway-api", func(s *types.ServiceConfig) { s.Build.Context = filepath.Join(t.TempDir(), "gone") })
 		}},
-		"prometheus resolves a wrong name": {"prometheus", func(t *testing.T, p *types.Project) {
-			brokenCopy(t, p, "prometheus", "/etc/prometheus/prometheus.yml", "names: [slipway-api]", "names: [api]")
-		}},
-		"prometheus scrapes the wrong port": {"prometheus", func(t *testing.T, p *types.Project) {
-			brokenCopy(t, p, "prometheus", "/etc/prometheus/prometheus.yml", "port: 9091", "port: 9090")
-		}},
-		"prometheus scrapes a static unknown host": {"prometheus", func(t *testing.T, p *types.Project) {
-			brokenCopy(t, p, "prometheus", "/etc/prometheus/prometheus.yml", "temporal:8000", "temporal-frontend:8000")
-		}},
-		"prometheus rule file not mounted": {"prometheus", func(t *testing.T, p *types.Project) {
-			brokenCopy(t, p, "prometheus", "/etc/prometheus/prometheus.yml", "/etc/prometheus/rules/alerts.yml", "/etc/prometheus/alerts.yml")
-		}},
-		"prometheus.yml not YAML": {"prometheus", func(t *testing.T, p *types.Project) {
-			brokenCopy(t, p, "prometheus", "/etc/prometheus/prometheus.yml", "rule_files:", "rule_files: [")
-		}},
-		"grafana datasource on an unknown host": {"grafana", func(t *testing.T, p *types.Project) {
-			brokenCopy(t, p, "grafana", "/etc/grafana/provisioning/datasources/prometheus.yml", "http://prometheus:9090", "http://prom:9090")
-		}},
-		"grafana provider path not mounted": {"grafana", func(t *testing.T, p *types.Project) {
-			brokenCopy(t, p, "grafana", "/etc/grafana/provisioning/dashboards/slipway.yml", "path: /var/lib/grafana/dashboards/slipway", "path: /dashboards")
-		}},
-		"networks file on another chain": {"networks file", func(t *testing.T, p *types.Project) {
-			brokenCopy(t, p, "slipway-worker", "/etc/slipway/networks.json", `"chainId": 31337`, `"chainId": 1`)
-		}},
-		"networks file names another host": {"networks file", func(t *testing.T, p *types.Project) {
-			brokenCopy(t, p, "slipway-api", "/etc/slipway/networks.json", "http://anvil:8545", "http://localhost:8545")
-		}},
-		"networks file invalid": {"networks file", func(t *testing.T, p *types.Project) {
-			brokenCopy(t, p, "slipway-api", "/etc/slipway/networks.json", `"confirmations": 1`, `"confirmations": 1, "confirm": 2`)
-		}},
+		"prometheus resolves a wrong name":         inCopy("prometheus", "prometheus", "/etc/prometheus/prometheus.yml", "names: [slipway-api]", "names: [api]"),
+		"prometheus scrapes the wrong port":        inCopy("prometheus", "prometheus", "/etc/prometheus/prometheus.yml", "port: 9091", "port: 9090"),
+		"prometheus scrapes a static unknown host": inCopy("prometheus", "prometheus", "/etc/prometheus/prometheus.yml", "temporal:8000", "temporal-frontend:8000"),
+		"prometheus rule file not mounted":         inCopy("prometheus", "prometheus", "/etc/prometheus/prometheus.yml", "/etc/prometheus/rules/alerts.yml", "/etc/prometheus/alerts.yml"),
+		"prometheus.yml not YAML":                  inCopy("prometheus", "prometheus", "/etc/prometheus/prometheus.yml", "rule_files:", "rule_files: ["),
+		"grafana datasource on an unknown host":    inCopy("grafana", "grafana", "/etc/grafana/provisioning/datasources/prometheus.yml", "http://prometheus:9090", "http://prom:9090"),
+		"grafana provider path not mounted":        inCopy("grafana", "grafana", "/etc/grafana/provisioning/dashboards/slipway.yml", "path: /var/lib/grafana/dashboards/slipway", "path: /dashboards"),
+		"networks file on another chain":           inCopy("networks file", "slipway-worker", "/etc/slipway/networks.json", `"chainId": 31337`, `"chainId": 1`),
+		"networks file names another host":         inCopy("networks file", "slipway-api", "/etc/slipway/networks.json", "http://anvil:8545", "http://localhost:8545"),
+		"networks file invalid":                    inCopy("networks file", "slipway-api", "/etc/slipway/networks.json", `"confirmations": 1`, `"confirmations": 1, "confirm": 2`),
 		"anvil on another chain id": {"networks file", func(t *testing.T, p *types.Project) {
 			edit(p, "anvil", func(s *types.ServiceConfig) {
 				i := strings.Index(strings.Join(s.Command, " "), "31337")

@@ -6,9 +6,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
-
-	"github.com/slipway-dev/slipway/db"
-	"github.com/slipway-dev/slipway/db/dbtest"
 )
 
 // Migration 14 gives keys that existed before scopes every right they had
@@ -16,13 +13,9 @@ import (
 // and up again with the keys intact.
 func TestMigrationAPIKeyScopes(t *testing.T) {
 	ctx := context.Background()
-	sqlDB, err := db.OpenSQL(dbtest.EmptyDSN(t))
-	require.NoError(t, err)
-	t.Cleanup(func() { sqlDB.Close() })
-	p, err := db.NewMigrator(sqlDB)
-	require.NoError(t, err)
+	sqlDB, p := emptyDatabase(t)
 
-	_, err = p.UpTo(ctx, 13)
+	_, err := p.UpTo(ctx, 13)
 	require.NoError(t, err)
 	before := dumpSchema(t, sqlDB)
 	_, err = sqlDB.ExecContext(ctx, `

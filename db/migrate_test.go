@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pressly/goose/v3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipway-dev/slipway/db"
@@ -31,17 +32,14 @@ var tablesAfter = map[int64][]string{
 	13: {"api_keys", "audit_logs", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_nonces", "users"},
 	14: {"api_keys", "audit_logs", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_nonces", "users"},
 	15: {"api_keys", "audit_logs", "build_slots", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_balances", "signer_nonces", "spend_budgets", "spend_reservations", "users"},
+	16: {"api_keys", "audit_logs", "build_slots", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_balances", "signer_nonces", "spend_budgets", "spend_reservations", "users"},
 }
 
 // Every migration goes up, down and up again one step at a time, and each
 // Down restores exactly the schema from before its Up.
 func TestMigrationsUpDownUpOneStepAtATime(t *testing.T) {
 	ctx := context.Background()
-	sqlDB, err := db.OpenSQL(dbtest.EmptyDSN(t))
-	require.NoError(t, err)
-	t.Cleanup(func() { sqlDB.Close() })
-	p, err := db.NewMigrator(sqlDB)
-	require.NoError(t, err)
+	sqlDB, p := emptyDatabase(t)
 
 	sources := p.ListSources()
 	require.Len(t, sources, len(tablesAfter), "a new migration needs its entry in tablesAfter")
@@ -134,6 +132,18 @@ func tableNames(t *testing.T, sqlDB *sql.DB) []string {
 	}
 	require.NoError(t, rows.Err())
 	return names
+}
+
+// emptyDatabase opens a database of the test's own with no migration
+// applied, and a migrator on it.
+func emptyDatabase(t *testing.T) (*sql.DB, *goose.Provider) {
+	t.Helper()
+	sqlDB, err := db.OpenSQL(dbtest.EmptyDSN(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { sqlDB.Close() })
+	p, err := db.NewMigrator(sqlDB)
+	require.NoError(t, err)
+	return sqlDB, p
 }
 
 // dumpSchema renders everything in the public schema but goose's own table:

@@ -37,6 +37,8 @@ type Querier interface {
 	CountActiveAPIKeys(ctx context.Context, userID uuid.UUID) (int32, error)
 	CountBuildSlots(ctx context.Context, userID uuid.UUID) (int64, error)
 	CountDeploymentsInFlight(ctx context.Context, userID uuid.UUID) (int64, error)
+	// Deployments in flight per signer of a network: signed, not yet ended.
+	CountPendingBySigner(ctx context.Context, network string) ([]CountPendingBySignerRow, error)
 	CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (APIKey, error)
 	// Answers no rows (pgx.ErrNoRows) when this user already has a deployment
 	// with this idempotency key; fetch it with GetDeploymentByIdempotencyKey.
@@ -92,8 +94,6 @@ type Querier interface {
 	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) (AuditLog, error)
 	InsertBuildSlot(ctx context.Context, arg InsertBuildSlotParams) error
 	InsertDeployTx(ctx context.Context, arg InsertDeployTxParams) (DeployTx, error)
-	// The most recently read signer of a network.
-	LatestSignerBalance(ctx context.Context, network string) (SignerBalance, error)
 	ListAPIKeysByUser(ctx context.Context, userID uuid.UUID) ([]APIKey, error)
 	// Oldest first from since (inclusive); page with the id of the last row.
 	ListAuditLogsByUserSince(ctx context.Context, arg ListAuditLogsByUserSinceParams) ([]AuditLog, error)
@@ -119,6 +119,10 @@ type Querier interface {
 	// next sees every reservation committed before (ReserveSpend). The user's
 	// tier comes along for the tier's limits.
 	LockDeploymentForDeploy(ctx context.Context, id uuid.UUID) (LockDeploymentForDeployRow, error)
+	// Serialises the choice of signer among a network's concurrent signings
+	// until commit, so that each choice counts the deployments the ones before
+	// it bound (CountPendingBySigner).
+	LockSignerPool(ctx context.Context, network string) error
 	// Serialises the creation of one user's keys, so that the count that
 	// follows, in its own statement (and so its own snapshot), sees every key
 	// committed before it and the per-user cap holds under concurrent creates.
@@ -169,6 +173,10 @@ type Querier interface {
 	// Keeps the first revocation's time and reason when called again.
 	RevokeSession(ctx context.Context, arg RevokeSessionParams) (int64, error)
 	RevokeSessionsByUser(ctx context.Context, arg RevokeSessionsByUserParams) (int64, error)
+	// The best-funded signer of a network among those the workers read in the
+	// last 10 minutes (they read every 30 s; a signer removed from the pool
+	// ages out), for readiness: a pool can sign while any member can pay.
+	RichestSignerBalance(ctx context.Context, network string) (SignerBalance, error)
 	SetSpendBudget(ctx context.Context, arg SetSpendBudgetParams) (SpendBudget, error)
 	SetUserTierByEmail(ctx context.Context, arg SetUserTierByEmailParams) (User, error)
 	// The deployment paid spent_wei (it confirmed, or reverted on chain): that

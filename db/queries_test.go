@@ -25,6 +25,7 @@ import (
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/status"
+	"github.com/slipway-dev/slipway/internal/usertier"
 )
 
 func newQueries(t *testing.T) (*db.Queries, *pgxpool.Pool) {
@@ -39,6 +40,14 @@ func createUser(t *testing.T, q *db.Queries, email string) db.User {
 	u, err := q.CreateUser(context.Background(), db.CreateUserParams{Email: email, PasswordHash: "argon2id$x"})
 	require.NoError(t, err)
 	return u
+}
+
+// newDeployment creates a user with email and one deployment of theirs.
+func newDeployment(t *testing.T, q *db.Queries, email string) db.Deployment {
+	t.Helper()
+	d, err := createDeployment(t, q, createUser(t, q, email).ID, "")
+	require.NoError(t, err)
+	return d
 }
 
 func createDeployment(t *testing.T, q db.Querier, userID uuid.UUID, key string) (db.Deployment, error) {
@@ -69,7 +78,7 @@ func TestUserEmailIsUniqueWhateverItsCase(t *testing.T) {
 	q, _ := newQueries(t)
 	ctx := context.Background()
 	u := createUser(t, q, "Alice@Example.com")
-	require.Equal(t, db.TierFree, u.Tier)
+	require.Equal(t, usertier.Free, u.Tier)
 	require.Equal(t, "Alice@Example.com", u.Email, "the address is kept as typed")
 
 	_, err := q.CreateUser(ctx, db.CreateUserParams{Email: "alice@example.COM", PasswordHash: "h"})
@@ -93,14 +102,14 @@ func TestSetUserTierByEmail(t *testing.T) {
 	ctx := context.Background()
 	u := createUser(t, q, "carol@example.com")
 
-	got, err := q.SetUserTierByEmail(ctx, db.SetUserTierByEmailParams{Email: "CAROL@example.com", Tier: db.TierPaid})
+	got, err := q.SetUserTierByEmail(ctx, db.SetUserTierByEmailParams{Email: "CAROL@example.com", Tier: usertier.Paid})
 	require.NoError(t, err)
-	require.Equal(t, db.TierPaid, got.Tier)
+	require.Equal(t, usertier.Paid, got.Tier)
 	require.False(t, got.UpdatedAt.Before(u.UpdatedAt))
 
 	_, err = q.SetUserTierByEmail(ctx, db.SetUserTierByEmailParams{Email: "carol@example.com", Tier: "gold"})
 	require.Equal(t, "23514", pgCode(err), "unknown tiers are refused: %v", err)
-	_, err = q.SetUserTierByEmail(ctx, db.SetUserTierByEmailParams{Email: "nobody@example.com", Tier: db.TierPaid})
+	_, err = q.SetUserTierByEmail(ctx, db.SetUserTierByEmailParams{Email: "nobody@example.com", Tier: usertier.Paid})
 	require.True(t, db.IsNotFound(err))
 }
 
@@ -129,7 +138,7 @@ func TestAPIKeys(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, k1.ID, row.APIKey.ID)
 	require.Equal(t, []byte{1}, row.APIKey.SecretHash)
-	require.Equal(t, db.TierFree, row.UserTier)
+	require.Equal(t, usertier.Free, row.UserTier)
 
 	// Batched last-used times never move backwards.
 	t1 := time.Now().UTC().Truncate(time.Microsecond)
@@ -377,12 +386,10 @@ func TestListDeploymentsKeysetPagination(t *testing.T) {
 func TestUpdateDeploymentProgress(t *testing.T) {
 	q, _ := newQueries(t)
 	ctx := context.Background()
-	u := createUser(t, q, "gina@example.com")
-	d, err := createDeployment(t, q, u.ID, "")
-	require.NoError(t, err)
+	d := newDeployment(t, q, "gina@example.com")
 
 	high := int32(1)
-	_, err = q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: status.Linting, LintHigh: &high})
+	_, err := q.UpdateDeploymentProgress(ctx, db.UpdateDeploymentProgressParams{ID: d.ID, Status: status.Linting, LintHigh: &high})
 	require.NoError(t, err)
 
 	addr := "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -434,9 +441,7 @@ func TestUpdateDeploymentProgress(t *testing.T) {
 func TestDeploymentEventSeqsUnderConcurrentAppends(t *testing.T) {
 	q, pool := newQueries(t)
 	ctx := context.Background()
-	u := createUser(t, q, "hal@example.com")
-	d, err := createDeployment(t, q, u.ID, "")
-	require.NoError(t, err)
+	d := newDeployment(t, q, "hal@example.com")
 
 	const writers, each = 6, 25
 	const total = writers * each

@@ -134,24 +134,6 @@ func (q *Queries) InsertBuildSlot(ctx context.Context, arg InsertBuildSlotParams
 	return err
 }
 
-const latestSignerBalance = `-- name: LatestSignerBalance :one
-SELECT network, address, balance_wei, min_balance_wei, read_at FROM signer_balances WHERE network = $1 ORDER BY read_at DESC LIMIT 1
-`
-
-// The most recently read signer of a network.
-func (q *Queries) LatestSignerBalance(ctx context.Context, network string) (SignerBalance, error) {
-	row := q.db.QueryRow(ctx, latestSignerBalance, network)
-	var i SignerBalance
-	err := row.Scan(
-		&i.Network,
-		&i.Address,
-		&i.BalanceWei,
-		&i.MinBalanceWei,
-		&i.ReadAt,
-	)
-	return i, err
-}
-
 const listSpendBudgets = `-- name: ListSpendBudgets :many
 SELECT user_id, network, limit_wei, period_seconds, updated_at FROM spend_budgets WHERE user_id = $1 ORDER BY network
 `
@@ -274,6 +256,28 @@ func (q *Queries) ReserveSpend(ctx context.Context, arg ReserveSpendParams) (Res
 		&i.PeriodSeconds,
 		&i.Used,
 		&i.Admitted,
+	)
+	return i, err
+}
+
+const richestSignerBalance = `-- name: RichestSignerBalance :one
+SELECT network, address, balance_wei, min_balance_wei, read_at FROM signer_balances
+WHERE network = $1 AND read_at > now() - interval '10 minutes'
+ORDER BY balance_wei DESC LIMIT 1
+`
+
+// The best-funded signer of a network among those the workers read in the
+// last 10 minutes (they read every 30 s; a signer removed from the pool
+// ages out), for readiness: a pool can sign while any member can pay.
+func (q *Queries) RichestSignerBalance(ctx context.Context, network string) (SignerBalance, error) {
+	row := q.db.QueryRow(ctx, richestSignerBalance, network)
+	var i SignerBalance
+	err := row.Scan(
+		&i.Network,
+		&i.Address,
+		&i.BalanceWei,
+		&i.MinBalanceWei,
+		&i.ReadAt,
 	)
 	return i, err
 }

@@ -9,12 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// User tiers, which set a user's rate limit.
-const (
-	TierFree = "free"
-	TierPaid = "paid"
-)
-
 // Actor kinds of audit_logs rows: who acted.
 const (
 	ActorUser   = "user"

@@ -2,6 +2,7 @@ package monitoring
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -171,6 +172,23 @@ func metricNames(expr string) []string {
 	return names
 }
 
+// exportedMetrics answers the metric names expr selects, and fails t when
+// there are none or one is not known: what names the expression's owner in
+// the messages ("alert X").
+func exportedMetrics(t *testing.T, what, expr string) []string {
+	t.Helper()
+	names := metricNames(expr)
+	if len(names) == 0 {
+		t.Errorf("%s: no metric found in %q", what, expr)
+	}
+	for _, n := range names {
+		if !known(n) {
+			t.Errorf("%s queries %s, which no code exports (or the list in monitoring_test.go lacks it)", what, n)
+		}
+	}
+	return names
+}
+
 func TestMetricNames(t *testing.T) {
 	expr := `histogram_quantile(0.95, sum by (le, task_queue) (rate(temporal_activity_schedule_to_start_latency_seconds_bucket{job="x", a=~"b|c"}[5m]))) > 10
 	  and on (job) min by (network, signer) (slipway_signer_balance_wei{network=~"$network"}) / 1e18 < 0.05
@@ -272,15 +290,7 @@ func TestAlerts(t *testing.T) {
 					t.Errorf("alert %s has no %s annotation", r.Alert, k)
 				}
 			}
-			names := metricNames(r.Expr)
-			if len(names) == 0 {
-				t.Errorf("alert %s: no metric found in %q", r.Alert, r.Expr)
-			}
-			for _, n := range names {
-				if !known(n) {
-					t.Errorf("alert %s queries %s, which no code exports (or the list in monitoring_test.go lacks it)", r.Alert, n)
-				}
-			}
+			exportedMetrics(t, "alert "+r.Alert, r.Expr)
 			if fires[r.Alert] == 0 {
 				t.Errorf("alert %s: alerts_test.yml has no case where it fires", r.Alert)
 			}
@@ -404,14 +414,7 @@ func TestDashboard(t *testing.T) {
 			if strings.Contains(tg.Expr, "$network") {
 				usesNetwork = true
 			}
-			names := metricNames(tg.Expr)
-			if len(names) == 0 {
-				t.Errorf("panel %q: no metric found in %q", p.Title, tg.Expr)
-			}
-			for _, n := range names {
-				if !known(n) {
-					t.Errorf("panel %q queries %s, which no code exports (or the list in monitoring_test.go lacks it)", p.Title, n)
-				}
+			for _, n := range exportedMetrics(t, fmt.Sprintf("panel %q", p.Title), tg.Expr) {
 				metrics[strings.TrimSuffix(strings.TrimSuffix(n, "_bucket"), "_count")] = true
 			}
 		}

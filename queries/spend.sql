@@ -102,6 +102,10 @@ VALUES (@network, @address, @balance_wei, @min_balance_wei, now())
 ON CONFLICT (network, address) DO UPDATE
 SET balance_wei = EXCLUDED.balance_wei, min_balance_wei = EXCLUDED.min_balance_wei, read_at = now();
 
--- name: LatestSignerBalance :one
--- The most recently read signer of a network.
-SELECT * FROM signer_balances WHERE network = @network ORDER BY read_at DESC LIMIT 1;
+-- name: RichestSignerBalance :one
+-- The best-funded signer of a network among those the workers read in the
+-- last 10 minutes (they read every 30 s; a signer removed from the pool
+-- ages out), for readiness: a pool can sign while any member can pay.
+SELECT * FROM signer_balances
+WHERE network = @network AND read_at > now() - interval '10 minutes'
+ORDER BY balance_wei DESC LIMIT 1;

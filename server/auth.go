@@ -7,6 +7,7 @@ import (
 
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server/apierr"
 )
 
 // capabilityIdentity provides accounts, sessions and API keys.
@@ -23,21 +24,21 @@ type authService struct{}
 func NewAuthService() slipwayv1connect.AuthServiceHandler { return authService{} }
 
 func (authService) Register(context.Context, *connect.Request[slipwayv1.RegisterRequest]) (*connect.Response[slipwayv1.RegisterResponse], error) {
-	return nil, notAvailable("account registration", capabilityIdentity)
+	return nil, apierr.NotAvailable("account registration", capabilityIdentity)
 }
 
 func (authService) Login(context.Context, *connect.Request[slipwayv1.LoginRequest]) (*connect.Response[slipwayv1.LoginResponse], error) {
-	return nil, notAvailable("login", capabilityIdentity)
+	return nil, apierr.NotAvailable("login", capabilityIdentity)
 }
 
 func (authService) Refresh(context.Context, *connect.Request[slipwayv1.RefreshRequest]) (*connect.Response[slipwayv1.RefreshResponse], error) {
-	return nil, notAvailable("token refresh", capabilityIdentity)
+	return nil, apierr.NotAvailable("token refresh", capabilityIdentity)
 }
 
 func (authService) Logout(context.Context, *connect.Request[slipwayv1.LogoutRequest]) (*connect.Response[slipwayv1.LogoutResponse], error) {
-	return nil, notAvailable("logout", capabilityIdentity)
+	return nil, apierr.NotAvailable("logout", capabilityIdentity)
 }
 
 func (authService) GetMe(context.Context, *connect.Request[slipwayv1.GetMeRequest]) (*connect.Response[slipwayv1.GetMeResponse], error) {
-	return nil, notAvailable("the caller's account (GetMe)", capabilityIdentity)
+	return nil, apierr.NotAvailable("the caller's account (GetMe)", capabilityIdentity)
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"connectrpc.com/connect"
 	"context"
 	"errors"
 	"fmt"
@@ -10,11 +9,13 @@ import (
 	"regexp"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server/clientip"
+	"github.com/slipway-dev/slipway/server/deployments"
 )
 
 // DefaultMaxRequestBytes bounds a request body (and each RPC message) unless
@@ -53,8 +54,8 @@ type Config struct {
 	ReadinessInterval time.Duration
 	// TrustedProxies are the proxies (addresses or CIDR prefixes) whose
 	// X-Forwarded-For is believed when finding a request's client address
-	// (ClientAddr): for audit rows, the failed-authentication limit and
-	// /readyz's details. Empty trusts none: the TCP peer is the client.
+	// (callctx.ClientAddr): for audit rows, the failed-authentication limit
+	// and /readyz's details. Empty trusts none: the TCP peer is the client.
 	TrustedProxies []string
 	// AuthFailuresPerMinute is how many failed authentications one client
 	// address may cause per minute on this replica before its requests with
@@ -68,17 +69,10 @@ type Config struct {
 	TLS bool
 }
 
-// Network is one EVM network deployments may target.
-type Network struct {
-	// Name is what requests use to pick the network, such as "dev".
-	Name string
-	// ChainID is the EIP-155 chain id, checked against the node at startup
-	// by whoever wires the chain client.
-	ChainID uint64
-	// Confirmations is how many blocks a deployment waits for unless the
-	// request asks for more.
-	Confirmations uint32
-}
+// Network is one EVM network deployments may target: deployments.Network,
+// since the networks NetworkService answers are the ones deployment requests
+// may name.
+type Network = deployments.Network
 
 // Deps are the live collaborators New wires in; the zero value of each field
 // has a documented fallback so tests can start small.
@@ -96,10 +90,11 @@ type Deps struct {
 	// validation, in the order given: authentication, then rate limiting.
 	// They run on every protocol, REST included.
 	Interceptors []connect.Interceptor
-	// Services are the RPC implementations; each nil field falls back to
-	// the default: the real NetworkService from Config.Networks, and for
-	// the others a handler that answers unimplemented naming the capability
-	// that will provide it. Later capabilities replace them one by one.
+	// Services are the RPC implementations, and the deployment updates
+	// feed; each nil field falls back to the default: the real
+	// NetworkService from Config.Networks, and for the others a handler
+	// that answers unimplemented naming the capability that will provide
+	// it. Later capabilities replace them one by one.
 	Services Services
 	// TracerProvider, when set, traces every RPC (otelconnect, outermost,
 	// so the span covers what the client waits for) and continues a
@@ -121,6 +116,13 @@ type Services struct {
 	Contracts   slipwayv1connect.ContractServiceHandler
 	Deployments slipwayv1connect.DeploymentServiceHandler
 	Networks    slipwayv1connect.NetworkServiceHandler
+	// DeploymentUpdates serves the WebSocket feed of a deployment's events
+	// at /api/v1/deployments/{id}/updates (deployments.NewUpdatesHandler,
+	// on the same pool and hub as Deployments). The path is not an RPC, so
+	// the Connect interceptors do not run on it: the handler must run the
+	// guards of Deps.Interceptors itself, and admit browsers from
+	// Config.AllowedOrigins.
+	DeploymentUpdates http.Handler
 }
 
 // ReadinessCheck is one dependency /readyz must reach, such as Postgres,

@@ -9,6 +9,7 @@ import (
 
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server/apierr"
 )
 
 // Compiler compiles the sources of a compile request. The API process has
@@ -66,7 +67,7 @@ func (contractService) GenerateContract(_ context.Context, req *connect.Request[
 
 func (s contractService) CompileContract(ctx context.Context, req *connect.Request[slipwayv1.CompileContractRequest]) (*connect.Response[slipwayv1.CompileContractResponse], error) {
 	if s.compiler == nil {
-		return nil, notAvailable("contract compilation", "compiler")
+		return nil, apierr.NotAvailable("contract compilation", "compiler")
 	}
 	res, err := s.compiler.Compile(ctx, req.Msg)
 	if err != nil {
@@ -77,7 +78,7 @@ func (s contractService) CompileContract(ctx context.Context, req *connect.Reque
 
 func (s contractService) AuditContract(ctx context.Context, req *connect.Request[slipwayv1.AuditContractRequest]) (*connect.Response[slipwayv1.AuditContractResponse], error) {
 	if s.auditor == nil {
-		return nil, notAvailable("contract auditing", "linter")
+		return nil, apierr.NotAvailable("contract auditing", "linter")
 	}
 	res, err := s.auditor.Audit(ctx, req.Msg)
 	if err != nil {

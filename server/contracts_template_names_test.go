@@ -9,10 +9,6 @@ import (
 	"connectrpc.com/connect"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/structpb"
-
-	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
 
 // The template's name is the token's display name, as in the OpenZeppelin
@@ -54,37 +50,4 @@ func TestGenerateContractDisplayNameOverREST(t *testing.T) {
 		assert.Equal(t, int(connect.CodeInvalidArgument), code)
 		assert.Contains(t, msg, want, body)
 	}
-}
-
-// The deploy path plans (and records) the derived identifier, and checks
-// constructor arguments against the defaults' parameters.
-func TestPlanDeploymentTemplateDisplayName(t *testing.T) {
-	owner := structpb.NewStringValue("0x" + strings.Repeat("ab", 20))
-	req := &slipwayv1.CreateDeploymentRequest{Network: "dev",
-		Template: &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC20, Name: "Bar Token", Symbol: "BAR",
-			Options: &slipwayv1.TemplateOptions{Premint: "1000"}},
-		ConstructorArgs: []*structpb.Value{owner}}
-	plan, err := planDeployment(req)
-	require.NoError(t, err)
-	assert.Equal(t, "BarToken", plan.contractName)
-	req.ContractName = "BarToken"
-	_, err = planDeployment(req)
-	require.NoError(t, err)
-	req.ContractName = "Bar_Token"
-	_, err = planDeployment(req)
-	require.ErrorContains(t, err, `does not match the template's contract "BarToken"`)
-
-	// ERC1155's setURI is on unless turned off, and needs an owner.
-	items := &slipwayv1.CreateDeploymentRequest{Network: "dev",
-		Template: &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC1155, Name: "Bar Items"}}
-	_, err = planDeployment(items)
-	require.ErrorContains(t, err, "address initialOwner")
-	items.ConstructorArgs = []*structpb.Value{owner}
-	plan, err = planDeployment(items)
-	require.NoError(t, err)
-	assert.Equal(t, "BarItems", plan.contractName)
-	items.ConstructorArgs = nil
-	items.Template.Options = &slipwayv1.TemplateOptions{UpdatableUri: proto.Bool(false)}
-	_, err = planDeployment(items)
-	require.NoError(t, err)
 }

@@ -11,7 +11,8 @@
 //     the google.api.http annotations into the same Connect handlers, so
 //     both paths share one implementation and one interceptor chain.
 //     /api/v1/deployments/{id}/updates is the WebSocket feed of a
-//     deployment's events, which runs the guard interceptors itself.
+//     deployment's events (Services.DeploymentUpdates), which runs the
+//     guard interceptors itself.
 //   - /grpc.health.v1.Health/: the gRPC health protocol, reflecting /readyz.
 //   - GET /healthz, GET /readyz, GET /metrics: liveness, readiness and
 //     Prometheus.
@@ -29,7 +30,7 @@
 //  4. the router, then for RPCs the Connect interceptors: outcome observer,
 //     panic recovery, protovalidate (invalid_argument before any handler
 //     runs), and the error boundary that maps domain errors to Connect codes
-//     in one place (toConnectError).
+//     in one place (apierr.ToConnect).
 //
 // JSON is decoded strictly on every protocol: unknown fields, malformed JSON,
 // invalid UTF-8 and out-of-range numbers answer invalid_argument. Error

@@ -17,6 +17,7 @@ import (
 	"connectrpc.com/connect"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/slipway-dev/slipway/server/apierr"
 	"github.com/slipway-dev/slipway/server/clientip"
 )
 
@@ -38,7 +39,7 @@ type edge struct {
 	streaming map[string]bool
 	// ready is refreshed periodically while Serve runs (see background).
 	ready *readiness
-	// resolver finds each request's client address (ClientAddr).
+	// resolver finds each request's client address (callctx.ClientAddr).
 	resolver clientip.Resolver
 	// failures limits failed authentications per client address.
 	failures *failureLimiter
@@ -199,7 +200,7 @@ func (e *edge) finish(rec *recorder, r *http.Request, info *requestInfo, start t
 			panic(http.ErrAbortHandler)
 		}
 		rec.normalize = false
-		e.writeError(rec, r, info, http.StatusInternalServerError, connect.CodeInternal, internalError(r.Context()).Message())
+		e.writeError(rec, r, info, http.StatusInternalServerError, connect.CodeInternal, apierr.Internal(r.Context()).Message())
 	}
 	if rec.normalize {
 		e.normalize(rec, r, info)
@@ -234,7 +235,7 @@ func (e *edge) writeError(rec *recorder, r *http.Request, info *requestInfo, sta
 	info.answered = true
 	switch {
 	case rec.rest:
-		writeRESTError(w, status, code, msg)
+		apierr.WriteREST(w, status, code, msg)
 	case rec.method == http.MethodPost && isRPCPath(rec.path) && isStreamContentType(rec.contentType):
 		rec.status = http.StatusOK
 		h := w.Header()
@@ -242,7 +243,7 @@ func (e *edge) writeError(rec *recorder, r *http.Request, info *requestInfo, sta
 		h.Del("Content-Encoding")
 		_ = e.errors.Write(w, r, connect.NewError(code, errors.New(msg)))
 	default:
-		writeConnectUnaryError(w, status, code, msg)
+		apierr.WriteConnectUnary(w, status, code, msg)
 	}
 }
 
@@ -254,7 +255,7 @@ func (e *edge) normalize(rec *recorder, r *http.Request, info *requestInfo) {
 	rec.normalize = false
 	status := rec.status
 	body := strings.TrimSpace(rec.buf.String())
-	code := codeForHTTPStatus(status, !rec.rest && isRPCPath(rec.path))
+	code := apierr.CodeForHTTPStatus(status, !rec.rest && isRPCPath(rec.path))
 	msg := e.describe(rec, status, body)
 
 	// Both error shapes carry a message worth keeping.
@@ -285,7 +286,7 @@ func (e *edge) normalize(rec *recorder, r *http.Request, info *requestInfo) {
 			status, code, msg = http.StatusBadRequest, connect.CodeInvalidArgument, "invalid request: "+msg
 		} else {
 			e.logger.ErrorContext(r.Context(), "answer failed after the handler", slog.String("err", msg))
-			status, code, msg = http.StatusInternalServerError, connect.CodeInternal, internalError(r.Context()).Message()
+			status, code, msg = http.StatusInternalServerError, connect.CodeInternal, apierr.Internal(r.Context()).Message()
 		}
 	}
 	e.writeError(rec, r, info, status, code, msg)
@@ -341,7 +342,7 @@ func (e *edge) observe(rec *recorder, r *http.Request, info *requestInfo, start 
 			code = connect.Code(n).String() // Code formats any value.
 		}
 	case status >= 400:
-		code = codeForHTTPStatus(status, isRPCPath(rec.path)).String()
+		code = apierr.CodeForHTTPStatus(status, isRPCPath(rec.path)).String()
 	}
 
 	procedure := info.procedure
@@ -550,4 +551,13 @@ func (w *recorder) grpcStatus() string {
 		return v[0]
 	}
 	return ""
+}
+
+// statusText words an HTTP status for an error message when nothing better is
+// known.
+func statusText(status int) string {
+	if t := http.StatusText(status); t != "" {
+		return t
+	}
+	return fmt.Sprintf("HTTP status %d", status)
 }

@@ -7,31 +7,35 @@ import (
 	"testing"
 
 	"connectrpc.com/connect"
+	"github.com/gorilla/websocket"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
-	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server"
 	"github.com/slipway-dev/slipway/server/auth"
+	"github.com/slipway-dev/slipway/server/deployments"
 	"github.com/slipway-dev/slipway/server/ratelimit"
 	"github.com/slipway-dev/slipway/server/servertest"
 )
 
-// nopWorkflows starts and cancels nothing; what matters here is the guard.
-type nopWorkflows struct{}
-
-func (nopWorkflows) Start(context.Context, db.Deployment, *slipwayv1.CreateDeploymentRequest) error {
-	return nil
-}
-
-func (nopWorkflows) Cancel(context.Context, string) error { return nil }
-
 // devNetworks is the one network the guarded APIs serve.
 var devNetworks = []server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}}
+
+// guardedServices are the real authentication service svc's, and the real
+// deployment service and its WebSocket feed on pool, behind guard and
+// admitting origins, as cmd/slipway wires them. The workflows start and
+// cancel nothing: what matters here is the guard.
+func guardedServices(svc *auth.Service, pool *pgxpool.Pool, hub *deployments.Hub, guard []connect.Interceptor, origins []string, opts ...deployments.Option) server.Services {
+	return server.Services{
+		Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler(),
+		Deployments:       deployments.NewService(pool, &servertest.Workflows{}, devNetworks, hub, nil, opts...),
+		DeploymentUpdates: deployments.NewUpdatesHandler(pool, hub, guard, origins, nil, opts...),
+	}
+}
 
 // guardedEmail and guardedPassword are the account newGuardedAPI registers
 // and logs in.
@@ -81,13 +85,11 @@ func newGuardedAPI(t *testing.T, cfg server.Config, limits ratelimit.Config) *gu
 	t.Cleanup(lim.Close)
 	reg := prometheus.NewRegistry()
 	cfg.Networks = devNetworks
+	guard := []connect.Interceptor{svc.Interceptor(), lim.Interceptor()}
 	h, err := server.New(cfg, server.Deps{
 		Registry:     reg,
-		Interceptors: []connect.Interceptor{svc.Interceptor(), lim.Interceptor()},
-		Services: server.Services{
-			Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler(),
-			Deployments: server.NewDeploymentServiceWith(pool, nopWorkflows{}, devNetworks, nil, nil),
-		},
+		Interceptors: guard,
+		Services:     guardedServices(svc, pool, nil, guard, cfg.AllowedOrigins),
 	})
 	require.NoError(t, err)
 	srv := servertest.NewServer(t, h)
@@ -99,4 +101,11 @@ func newGuardedAPI(t *testing.T, cfg server.Config, limits ratelimit.Config) *gu
 	login, err := authClient.Login(ctx, connect.NewRequest(&slipwayv1.LoginRequest{Email: guardedEmail, Password: guardedPassword}))
 	require.NoError(t, err)
 	return &guardedAPI{url: srv.URL, pool: pool, reg: reg, token: login.Msg.GetAccessToken()}
+}
+
+// dialFeed opens deployment id's WebSocket feed as a browser does, offering
+// the feed's subprotocol and credential (such as "bearer.<token>").
+func dialFeed(t *testing.T, url, id, query, credential string) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	return servertest.DialFeed(t, url, id, query, nil, deployments.WebSocketSubprotocol, credential)
 }

@@ -16,7 +16,6 @@ import (
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
-	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,6 +24,7 @@ import (
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/server/apierr"
 	"github.com/slipway-dev/slipway/server/servertest"
 )
 
@@ -136,10 +136,10 @@ func TestTextGateWalksEveryString(t *testing.T) {
 	} {
 		err := checkText(c.msg)
 		require.Error(t, err, "%v", c.msg)
-		assert.ErrorIs(t, err, errInvalidText)
+		assert.ErrorIs(t, err, apierr.ErrInvalidText)
 		assert.Contains(t, err.Error(), c.want)
 		ce := new(connect.Error)
-		require.True(t, errors.As(toConnectError(context.Background(), nil, "/p", err), &ce))
+		require.True(t, errors.As(apierr.ToConnect(context.Background(), nil, "/p", err), &ce))
 		assert.Equal(t, connect.CodeInvalidArgument, ce.Code())
 	}
 	assert.NoError(t, checkText(&slipwayv1.CompileContractRequest{Sources: map[string]string{"a.sol": "contract A { string s = \"é\"; }"}}))
@@ -266,14 +266,10 @@ func TestUnfitRequestIDsReplaced(t *testing.T) {
 // request id only when the client's was fit to keep.
 func TestDeploymentAuditRowsNameTheResolvedClient(t *testing.T) {
 	pool := dbtest.New(t)
-	env := newEnv(t, func(c *Config, d *Deps) {
+	env := newEnv(t, withDeployments(pool, &servertest.Workflows{}), func(c *Config, _ *Deps) {
 		c.TrustedProxies = []string{"127.0.0.1/32"}
-		d.Interceptors = []connect.Interceptor{testAuth{}}
-		d.Services.Deployments = NewDeploymentServiceWith(pool, &fakeWorkflows{}, c.Networks, nil, d.Logger)
 	})
-	u, err := db.New(pool).CreateUser(context.Background(), db.CreateUserParams{Email: uuid.NewString() + "@example.com", PasswordHash: "x"})
-	require.NoError(t, err)
-	bearer := "Bearer " + u.ID.String()
+	_, bearer := servertest.NewUser(t, db.New(pool))
 
 	body := `{"network":"dev","source":"contract Box {}","contractName":"Box"}`
 	a := env.do(t, "POST", "/api/v1/contracts/deploy", "application/json", strings.NewReader(body),

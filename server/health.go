@@ -15,6 +15,9 @@ import (
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/slipway-dev/slipway/server/apierr"
+	"github.com/slipway-dev/slipway/server/callctx"
 )
 
 // readinessCacheTTL is how long one evaluation answers /readyz and gRPC
@@ -221,7 +224,7 @@ func localCaller(req *http.Request) bool {
 	if len(h["X-Forwarded-For"]) > 0 || len(h["Forwarded"]) > 0 || len(h["X-Real-Ip"]) > 0 {
 		return false
 	}
-	a := ClientAddr(req.Context())
+	a := callctx.ClientAddr(req.Context())
 	if !a.IsValid() {
 		if ap, err := netip.ParseAddrPort(req.RemoteAddr); err == nil {
 			a = ap.Addr()
@@ -239,7 +242,7 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		writeConnectUnaryError(w, http.StatusInternalServerError, connect.CodeInternal, "encoding the answer failed")
+		apierr.WriteConnectUnary(w, http.StatusInternalServerError, connect.CodeInternal, "encoding the answer failed")
 		return
 	}
 	w.Header()["Content-Type"] = []string{"application/json"}

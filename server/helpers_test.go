@@ -3,9 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
-	"github.com/slipway-dev/slipway/server/servertest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,9 +11,17 @@ import (
 	"strings"
 	"testing"
 
+	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
+
+	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/server/deployments"
+	"github.com/slipway-dev/slipway/server/servertest"
 )
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // testNetworks are deliberately out of order: the service sorts them.
 var testNetworks = []Network{
@@ -72,6 +78,15 @@ func newEnv(t *testing.T, opts ...envOption) *testEnv {
 	return &testEnv{srv: srv, handler: h, logs: logs, logger: logger, registry: reg}
 }
 
+// withDeployments serves the real DeploymentService on pool, starting
+// workflows with wf, behind servertest.FakeAuth ("Bearer <user uuid>").
+func withDeployments(pool *pgxpool.Pool, wf *servertest.Workflows, opts ...deployments.Option) envOption {
+	return func(c *Config, d *Deps) {
+		d.Interceptors = []connect.Interceptor{servertest.FakeAuth{}}
+		d.Services.Deployments = deployments.NewService(pool, wf, c.Networks, nil, d.Logger, opts...)
+	}
+}
+
 // h1Client speaks HTTP/1.1, as browsers do over plain HTTP.
 var h1Client = &http.Client{Transport: &http.Transport{}}
 
@@ -84,28 +99,14 @@ type httpAnswer struct {
 // do sends one plain HTTP request.
 func (e *testEnv) do(t *testing.T, method, path, contentType string, body io.Reader, header ...string) httpAnswer {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), method, e.srv.URL+path, body)
-	require.NoError(t, err)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, b := servertest.Do(t, h1Client, req)
+	resp, b := servertest.Do(t, h1Client, servertest.NewRequest(t, method, e.srv.URL+path, contentType, body, header...))
 	return httpAnswer{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
 // restError decodes a REST error body (google.rpc.Status).
 func restError(t *testing.T, a httpAnswer) (int, string) {
 	t.Helper()
-	require.Equal(t, "application/json", a.header.Get("Content-Type"), "body %s", a.body)
-	var st struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-	}
-	require.NoError(t, json.Unmarshal(a.body, &st), "body %s", a.body)
-	return st.Code, st.Message
+	return servertest.RESTError(t, a.header, a.body)
 }
 
 // connectError decodes a Connect unary error body.

@@ -10,6 +10,8 @@ import (
 	"connectrpc.com/connect"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/slipway-dev/slipway/server/apierr"
+	"github.com/slipway-dev/slipway/server/callctx"
 	"github.com/slipway-dev/slipway/server/identity"
 )
 
@@ -112,7 +114,7 @@ func recordOutcome(info *requestInfo, err error) {
 }
 
 // boundary is the innermost interceptor: the one place where errors that
-// handlers return become Connect codes (see toConnectError).
+// handlers return become Connect codes (see apierr.ToConnect).
 type boundary struct{ logger *slog.Logger }
 
 func (b boundary) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
@@ -120,7 +122,7 @@ func (b boundary) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 		noteCaller(ctx)
 		res, err := next(ctx, req)
 		if err != nil {
-			return nil, toConnectError(ctx, b.logger, req.Spec().Procedure, err)
+			return nil, apierr.ToConnect(ctx, b.logger, req.Spec().Procedure, err)
 		}
 		return res, nil
 	}
@@ -133,7 +135,7 @@ func (b boundary) WrapStreamingClient(next connect.StreamingClientFunc) connect.
 func (b boundary) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
 		noteCaller(ctx)
-		return toConnectError(ctx, b.logger, conn.Spec().Procedure, next(ctx, conn))
+		return apierr.ToConnect(ctx, b.logger, conn.Spec().Procedure, next(ctx, conn))
 	}
 }
 
@@ -141,7 +143,7 @@ func (b boundary) WrapStreamingHandler(next connect.StreamingHandlerFunc) connec
 // authenticated, for the request's log line.
 func noteCaller(ctx context.Context) {
 	if p, ok := identity.FromContext(ctx); ok {
-		annotateUser(ctx, p.UserID)
+		callctx.AnnotateUser(ctx, p.UserID)
 	}
 }
 
@@ -155,6 +157,6 @@ func recoverRPC(logger *slog.Logger) func(context.Context, connect.Spec, http.He
 			slog.Any("panic", p),
 			slog.String("stack", string(debug.Stack())),
 		)
-		return internalError(ctx)
+		return apierr.Internal(ctx)
 	}
 }

@@ -26,10 +26,13 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
+	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/telemetry"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server/callctx"
+	"github.com/slipway-dev/slipway/server/servertest"
 )
 
 // requestLines answers the access log records ("request") for path.
@@ -47,13 +50,10 @@ func requestLines(t *testing.T, logs *syncBuffer, path string) []map[string]any 
 // The request log line names the request, the caller, the procedure, the
 // outcome and the deployment (with its workflow) the request is about.
 func TestRequestLogCarriesCallerAndDeployment(t *testing.T) {
-	env := newDepEnv(t, depOptions{noHub: true})
-	user, bearer := env.newUser(t)
-	owner := "0x" + strings.Repeat("ab", 20)
-	a := env.do(t, "POST", "/api/v1/contracts/deploy", "application/json", strings.NewReader(`{
-		"network": "dev",
-		"template": {"kind": "ERC20", "name": "MyToken", "symbol": "MTK", "options": {"premint": "1000", "mintable": true}},
-		"constructorArgs": ["`+owner+`", "`+owner+`"], "idempotencyKey": "log-1"}`),
+	pool := dbtest.New(t)
+	env := newEnv(t, withDeployments(pool, &servertest.Workflows{}))
+	user, bearer := servertest.NewUser(t, db.New(pool))
+	a := env.do(t, "POST", "/api/v1/contracts/deploy", "application/json", strings.NewReader(servertest.TemplateDeployJSON("dev", "log-1")),
 		"Authorization", bearer, RequestIDHeader, "req-log-1")
 	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
 	var created struct {
@@ -66,7 +66,7 @@ func TestRequestLogCarriesCallerAndDeployment(t *testing.T) {
 	get := env.do(t, "GET", "/api/v1/deployments/"+id, "", nil, "Authorization", bearer)
 	require.Equal(t, http.StatusOK, get.status, "%s", get.body)
 	// Another user's (or an unknown) deployment names none.
-	_, other := env.newUser(t)
+	_, other := servertest.NewUser(t, db.New(pool))
 	require.Equal(t, http.StatusNotFound, env.do(t, "GET", "/api/v1/deployments/"+id, "", nil, "Authorization", other).status)
 
 	lines := requestLines(t, env.logs, "/api/v1/contracts/deploy")

@@ -14,7 +14,7 @@ import (
 
 // RequestIDHeader carries the request id in both directions, so a client can
 // quote it in a bug report and a proxy can pass its own id through.
-const RequestIDHeader = "X-Request-Id"
+const RequestIDHeader = callctx.RequestIDHeader
 
 // maxRequestIDLen bounds an accepted incoming id: long enough for any tracing
 // scheme in use, short enough that ids cannot bloat every log line.
@@ -76,16 +76,16 @@ func requestInfoFrom(ctx context.Context) *requestInfo {
 	return info
 }
 
-// ClientAddr answers the address of the client of the request ctx belongs
-// to: the TCP peer, or the address trusted proxies (Config.TrustedProxies)
-// report in X-Forwarded-For. Audit rows and per-address limits use it so
-// that they all name the same client. It is the zero Addr outside a
-// request.
-func ClientAddr(ctx context.Context) netip.Addr {
-	if info := requestInfoFrom(ctx); info != nil {
-		return info.client
-	}
-	return netip.Addr{}
+// Client is callctx.Call's: the client's address (callctx.ClientAddr).
+func (info *requestInfo) Client() netip.Addr { return info.client }
+
+// NoteUser is callctx.Call's: the authenticated caller, for the log line.
+func (info *requestInfo) NoteUser(id uuid.UUID) { info.userID = id.String() }
+
+// NoteDeployment is callctx.Call's: the deployment the request is about,
+// for the log line.
+func (info *requestInfo) NoteDeployment(id uuid.UUID, workflowID string) {
+	info.deploymentID, info.workflowID = id.String(), workflowID
 }
 
 // saneRequestID reports whether a client-supplied id may be reused as is:
@@ -163,20 +163,5 @@ func (h requestIDHandler) WithGroup(name string) slog.Handler {
 func AnnotateWorkflow(ctx context.Context, workflowID string) {
 	if info := requestInfoFrom(ctx); info != nil {
 		info.workflowID = workflowID
-	}
-}
-
-// annotateDeployment records the deployment a request is about for its log
-// line.
-func annotateDeployment(ctx context.Context, id uuid.UUID, workflowID string) {
-	if info := requestInfoFrom(ctx); info != nil {
-		info.deploymentID, info.workflowID = id.String(), workflowID
-	}
-}
-
-// annotateUser records the authenticated caller for the request's log line.
-func annotateUser(ctx context.Context, id uuid.UUID) {
-	if info := requestInfoFrom(ctx); info != nil && id != uuid.Nil {
-		info.userID = id.String()
 	}
 }

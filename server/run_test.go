@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"github.com/slipway-dev/slipway/server/servertest"
 	"io"
 	"log/slog"
 	"net"
@@ -17,12 +16,13 @@ import (
 
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server/servertest"
 )
 
 // tickingDeployments streams one event every interval, count times, then
 // blocks until the stream's context ends (if block is set).
 type tickingDeployments struct {
-	deploymentService
+	deploymentStub
 	count    int
 	interval time.Duration
 	block    bool

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -87,19 +86,10 @@ func TestAPIKeyScopesAsServed(t *testing.T) {
 	assert.Equal(t, connect.CodePermissionDenied, connect.CodeOf(err), "%v", err)
 
 	// The WebSocket feed is WatchDeployment: it needs read.
-	url := "ws" + strings.TrimPrefix(api.url, "http") + "/api/v1/deployments/" + id + "/updates"
-	dial := func(key string) (*websocket.Conn, *http.Response, error) {
-		d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, Subprotocols: []string{server.WebSocketSubprotocol, "apikey." + key}}
-		c, resp, err := d.Dial(url, nil)
-		if c != nil {
-			t.Cleanup(func() { _ = c.Close() })
-		}
-		return c, resp, err
-	}
-	_, resp, err := dial(keysOnly)
+	_, resp, err := dialFeed(t, api.url, id, "", "apikey."+keysOnly)
 	require.True(t, errors.Is(err, websocket.ErrBadHandshake), "%v", err)
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
-	c, _, err := dial(readOnly)
+	c, _, err := dialFeed(t, api.url, id, "", "apikey."+readOnly)
 	require.NoError(t, err)
 	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
 	_, msg, err := c.ReadMessage()

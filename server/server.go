@@ -58,7 +58,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	if err := rpc.mount(mux, cfg.MaxRequestBytes); err != nil {
 		return nil, err
 	}
-	mux.Handle("/api/v1/deployments/{id}/updates", deploymentUpdates(svcs.Deployments, deps.Interceptors, cfg.AllowedOrigins, logger))
+	mux.Handle("/api/v1/deployments/{id}/updates", svcs.DeploymentUpdates)
 	ready := &readiness{checks: deps.Readiness, timeout: cfg.ReadinessTimeout, logger: logger, gauge: m.ready, every: cfg.ReadinessInterval}
 	mountProbes(mux, rpc, ready, reg, opts)
 	if deps.Console != nil {
@@ -79,8 +79,8 @@ func requestLogger(logger *slog.Logger) *slog.Logger {
 }
 
 // withDefaults fills each nil service with its default: the real
-// NetworkService from the configured networks, and for the others a
-// handler that answers unimplemented.
+// NetworkService from the configured networks, and for the others (the
+// deployment updates feed included) a handler that answers unimplemented.
 func (s Services) withDefaults(networks []Network) Services {
 	if s.Auth == nil {
 		s.Auth = NewAuthService()
@@ -93,6 +93,9 @@ func (s Services) withDefaults(networks []Network) Services {
 	}
 	if s.Deployments == nil {
 		s.Deployments = NewDeploymentService()
+	}
+	if s.DeploymentUpdates == nil {
+		s.DeploymentUpdates = http.HandlerFunc(deploymentUpdatesStub)
 	}
 	if s.Networks == nil {
 		s.Networks = NewNetworkService(networks, nil)
@@ -236,16 +239,6 @@ func (rpc *rpcServices) mount(mux *http.ServeMux, maxRequestBytes int64) error {
 	}
 	mux.Handle("/api/", transcoder)
 	return nil
-}
-
-// deploymentUpdates is the WebSocket feed of a deployment's events. It
-// bypasses the Connect interceptors, so it is handed the guard ones
-// (authentication, rate limiting) to run itself.
-func deploymentUpdates(deployments slipwayv1connect.DeploymentServiceHandler, guards []connect.Interceptor, origins []string, logger *slog.Logger) http.Handler {
-	if ds, ok := deployments.(*deploymentService); ok {
-		return ds.updatesHandler(guards, origins, logger)
-	}
-	return http.HandlerFunc(deploymentUpdatesStub)
 }
 
 // mountProbes routes the gRPC health service, /healthz, /readyz and

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/slipway-dev/slipway/activities/generate"
-	"github.com/slipway-dev/slipway/server/servertest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,9 +23,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/slipway-dev/slipway/activities/generate"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server/callctx"
+	"github.com/slipway-dev/slipway/server/servertest"
 )
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -781,33 +781,6 @@ func TestConfigValidation(t *testing.T) {
 	}
 	_, err := New(Config{}, Deps{Readiness: []ReadinessCheck{{Name: "x"}}})
 	assert.ErrorContains(t, err, "readiness check")
-}
-
-// TestErrorBoundary pins the one place domain errors become codes.
-func TestErrorBoundary(t *testing.T) {
-	logs := &syncBuffer{}
-	logger := slog.New(NewLogHandler(slog.NewJSONHandler(logs, nil)))
-	ctx := withRequestInfo(t.Context(), &requestInfo{id: "rid-1"})
-	for _, c := range []struct {
-		err  error
-		code connect.Code
-		msg  string
-	}{
-		{notAvailable("x", "y"), connect.CodeUnimplemented, "x is not available yet: it arrives with the y capability"},
-		{fmt.Errorf("load: %w", notAvailable("x", "y")), connect.CodeUnimplemented, "x is not available yet"},
-		{connect.NewError(connect.CodeNotFound, errors.New("gone")), connect.CodeNotFound, "gone"},
-		{fmt.Errorf("query: %w", context.DeadlineExceeded), connect.CodeDeadlineExceeded, "deadline"},
-		{errors.New("pq: password authentication failed for user slipway"), connect.CodeInternal, "internal error (request id rid-1)"},
-	} {
-		got := toConnectError(ctx, logger, "/p", c.err)
-		assert.Equal(t, c.code, connect.CodeOf(got), "%v", c.err)
-		assert.Contains(t, got.Error(), c.msg)
-		if c.code == connect.CodeInternal {
-			assert.NotContains(t, got.Error(), "password")
-		}
-	}
-	assert.Contains(t, logs.String(), "password authentication failed")
-	assert.Nil(t, toConnectError(ctx, logger, "/p", nil))
 }
 
 func TestRequestIDLogHandlerKeepsAttrsAndGroups(t *testing.T) {

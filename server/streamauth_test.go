@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,6 +23,8 @@ import (
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server"
 	"github.com/slipway-dev/slipway/server/auth"
+	"github.com/slipway-dev/slipway/server/deployments"
+	"github.com/slipway-dev/slipway/server/ratelimit"
 	"github.com/slipway-dev/slipway/server/servertest"
 )
 
@@ -37,24 +40,20 @@ const streamEndMargin = 2 * time.Second
 // session and API key caches, and its own hub, on a shared database.
 type streamReplica struct {
 	url string
-	hub *server.DeploymentHub
+	hub *deployments.Hub
 }
 
 func newStreamReplica(t *testing.T, pool *pgxpool.Pool, keys *auth.KeySet, maxStreams int) *streamReplica {
 	t.Helper()
 	svc := newTestAuth(t, pool, keys, auth.Config{SessionCacheTTL: streamSessionTTL})
-	hub := server.NewDeploymentHub(pool, nil, server.WithMaxStreamsPerUser(maxStreams))
+	hub := deployments.NewHub(pool, nil, deployments.WithMaxStreamsPerUser(maxStreams))
 	servertest.Listen(t, "hub", hub.Run, hub.Listening())
-	networks := devNetworks
-	h, err := server.New(server.Config{Networks: networks}, server.Deps{
-		Interceptors: []connect.Interceptor{svc.Interceptor()},
-		Services: server.Services{
-			Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler(),
-			// Minute-long heartbeats and re-polls: nothing but the
-			// credential check may end these streams.
-			Deployments: server.NewDeploymentServiceWith(pool, nopWorkflows{}, networks, hub, nil,
-				server.WithWatchTiming(time.Minute, time.Minute)),
-		},
+	guard := []connect.Interceptor{svc.Interceptor()}
+	h, err := server.New(server.Config{Networks: devNetworks}, server.Deps{
+		Interceptors: guard,
+		// Minute-long heartbeats and re-polls: nothing but the credential
+		// check may end these streams.
+		Services: guardedServices(svc, pool, hub, guard, nil, deployments.WithWatchTiming(time.Minute, time.Minute)),
 	})
 	require.NoError(t, err)
 	return &streamReplica{url: servertest.NewServer(t, h).URL, hub: hub}
@@ -134,17 +133,16 @@ func (r *streamReplica) openStream(t *testing.T, id string, c cred) *connect.Ser
 }
 
 // dial opens the WebSocket feed after the first event as a browser does.
-func (r *streamReplica) dial(id string, c cred) (*websocket.Conn, *http.Response, error) {
-	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Subprotocols: []string{server.WebSocketSubprotocol, c.subprotocol()}}
-	return d.Dial("ws"+strings.TrimPrefix(r.url, "http")+"/api/v1/deployments/"+id+"/updates?after=1", nil)
+func (r *streamReplica) dial(t *testing.T, id string, c cred) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	return dialFeed(t, r.url, id, "?after=1", c.subprotocol())
 }
 
 // openWS dials the feed and reads the snapshot.
 func (r *streamReplica) openWS(t *testing.T, id string, c cred) *websocket.Conn {
 	t.Helper()
-	conn, resp, err := r.dial(id, c)
+	conn, resp, err := r.dial(t, id, c)
 	require.NoError(t, err, "%v", resp)
-	t.Cleanup(func() { _ = conn.Close() })
 	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
 	_, b, err := conn.ReadMessage()
 	require.NoError(t, err)
@@ -206,7 +204,7 @@ func requireWSUnauthenticated(t *testing.T, end <-chan error, start time.Time, w
 		took := time.Since(start)
 		var ce *websocket.CloseError
 		require.ErrorAs(t, err, &ce, what)
-		assert.Equal(t, server.CloseUnauthenticated, ce.Code, what)
+		assert.Equal(t, deployments.CloseUnauthenticated, ce.Code, what)
 		assert.Equal(t, "unauthenticated: "+reason, ce.Text, what)
 		assert.Less(t, took, streamSessionTTL+streamEndMargin, "%s ended after %s", what, took)
 		t.Logf("%s ended after %s: %d %q", what, took.Round(time.Millisecond), ce.Code, ce.Text)
@@ -323,7 +321,7 @@ func TestStreamsPerUserAreCapped(t *testing.T) {
 	assert.Equal(t, connect.CodeResourceExhausted, connect.CodeOf(stream.Err()), "%v", stream.Err())
 	assert.Contains(t, stream.Err().Error(), "at most 2")
 
-	_, resp, err := r.dial(adaDep, adaCred)
+	_, resp, err := r.dial(t, adaDep, adaCred)
 	require.ErrorIs(t, err, websocket.ErrBadHandshake)
 	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
 	var st struct {
@@ -343,4 +341,54 @@ func TestStreamsPerUserAreCapped(t *testing.T) {
 	adaID := userOf(t, pool, ada)
 	require.Eventually(t, func() bool { return r.hub.OpenStreams(adaID) == 1 }, 10*time.Second, 10*time.Millisecond)
 	r.openWS(t, adaDep, adaCred)
+}
+
+// TestWebSocketFeedIsGuardedLikeRPCs runs the feed behind the real
+// authentication and rate limiting, wired as cmd/slipway wires them: the
+// subprotocol token authenticates, a bad one is a 401 with a challenge, and
+// an upgrade counts against the caller's limit like an RPC.
+func TestWebSocketFeedIsGuardedLikeRPCs(t *testing.T) {
+	api := newGuardedAPI(t, server.Config{}, ratelimit.Config{FreePerMinute: 6})
+	ctx := context.Background()
+
+	req := connect.NewRequest(&slipwayv1.CreateDeploymentRequest{Network: "dev", Source: "contract A {}", ContractName: "A"})
+	req.Header().Set("Authorization", "Bearer "+api.token)
+	res, err := slipwayv1connect.NewDeploymentServiceClient(http.DefaultClient, api.url).CreateDeployment(ctx, req)
+	require.NoError(t, err)
+	id := res.Msg.GetDeployment().GetId()
+
+	c, resp, err := dialFeed(t, api.url, id, "", "bearer."+api.token)
+	require.NoError(t, err)
+	assert.Equal(t, deployments.WebSocketSubprotocol, c.Subprotocol())
+	assert.Equal(t, "6", resp.Header.Get(ratelimit.HeaderLimit))
+	assert.Equal(t, "4", resp.Header.Get(ratelimit.HeaderRemaining), "login is per address; create and the upgrade count")
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, b, err := c.ReadMessage()
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"type":"snapshot"`)
+	_ = c.Close()
+
+	_, resp, err = dialFeed(t, api.url, id, "", "bearer.not-a-jwt")
+	require.ErrorIs(t, err, websocket.ErrBadHandshake)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Contains(t, resp.Header.Get("WWW-Authenticate"), "Bearer")
+	var st struct {
+		Code int `json:"code"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+	assert.Equal(t, int(connect.CodeUnauthenticated), st.Code)
+
+	// Use up the limit: the upgrade is refused with 429 and Retry-After.
+	var last *http.Response
+	for range 10 {
+		_, r, err := dialFeed(t, api.url, id, "", "bearer."+api.token)
+		if errors.Is(err, websocket.ErrBadHandshake) {
+			last = r
+			break
+		}
+		require.NoError(t, err)
+	}
+	require.NotNil(t, last, "never limited")
+	assert.Equal(t, http.StatusTooManyRequests, last.StatusCode)
+	assert.NotEmpty(t, last.Header.Get(ratelimit.HeaderRetryAfter))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/spend"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/server/deployments"
 	"github.com/slipway-dev/slipway/server/identity"
 )
 
@@ -31,6 +32,9 @@ type Tenancy struct {
 	pool *pgxpool.Pool
 	cfg  chain.Config
 }
+
+// Tenancy is what CreateDeployment enforces of the tier policies.
+var _ deployments.Tenancy = (*Tenancy)(nil)
 
 // NewTenancy enforces cfg's policies with the accounts in pool.
 func NewTenancy(pool *pgxpool.Pool, cfg chain.Config) *Tenancy {
@@ -68,10 +72,10 @@ func userTier(ctx context.Context, q *db.Queries, user uuid.UUID) (string, error
 // network answers the configured network named name.
 func (t *Tenancy) network(name string) (chain.Network, bool) { return t.cfg.Lookup(name) }
 
-// admit checks, before a deployment to network is recorded, that the
+// Admit checks, before a deployment to network is recorded, that the
 // user's tier may use it and that their budget there is not used up. It
-// answers the user's tier for the in-flight check.
-func (t *Tenancy) admit(ctx context.Context, user uuid.UUID, network string) (string, error) {
+// answers the user's tier for the in-flight check (deployments.Tenancy).
+func (t *Tenancy) Admit(ctx context.Context, user uuid.UUID, network string) (string, error) {
 	q := db.New(t.pool)
 	tier, err := userTier(ctx, q, user)
 	if err != nil {
@@ -98,10 +102,10 @@ func (t *Tenancy) admit(ctx context.Context, user uuid.UUID, network string) (st
 	return tier, nil
 }
 
-// checkInFlight refuses a deployment beyond the tier's cap of deployments
+// CheckInFlight refuses a deployment beyond the tier's cap of deployments
 // in flight, on the transaction that records it: the user's quota lock
-// makes concurrent requests count each other.
-func (t *Tenancy) checkInFlight(ctx context.Context, q *db.Queries, user uuid.UUID, tier string) error {
+// makes concurrent requests count each other (deployments.Tenancy).
+func (t *Tenancy) CheckInFlight(ctx context.Context, q *db.Queries, user uuid.UUID, tier string) error {
 	limit := t.cfg.Tier(tier).MaxDeploymentsInFlight
 	if limit <= 0 {
 		return nil
@@ -253,12 +257,13 @@ func (t *Tenancy) acquireBuild(ctx context.Context) (func(), error) {
 }
 
 // SignerBalanceCheck is the readiness check of a network with a minimum
-// signer balance: it fails while the balance a worker last read is below
-// the minimum, when the worker refuses to sign there. The API reads the
-// workers' figure from Postgres, so it needs no key to know the address.
+// signer balance: it fails while even the best-funded signer of the pool,
+// as the workers last read it, is below the minimum, when new deployments
+// there wait. The API reads the workers' figures from Postgres, so it needs
+// no key to know the addresses.
 func SignerBalanceCheck(pool *pgxpool.Pool, network string) func(context.Context) error {
 	return func(ctx context.Context) error {
-		b, err := db.New(pool).LatestSignerBalance(ctx, network)
+		b, err := db.New(pool).RichestSignerBalance(ctx, network)
 		if db.IsNotFound(err) {
 			return nil // no worker has read it yet: nothing known to be wrong
 		}

@@ -13,6 +13,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -20,9 +21,12 @@ import (
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/status"
+	"github.com/slipway-dev/slipway/internal/usertier"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server/deployments"
 	"github.com/slipway-dev/slipway/server/identity"
+	"github.com/slipway-dev/slipway/server/servertest"
 )
 
 // tenancyConfig is testNetworks as a networks file: dev is a local chain
@@ -35,8 +39,13 @@ func tenancyConfig(tiers map[string]chain.TierPolicy) chain.Config {
 	return cfg
 }
 
+// tenancyEnv serves the real DeploymentService and NetworkService with
+// tenancy behind servertest.FakeAuth.
 type tenancyEnv struct {
-	*depEnv
+	*testEnv
+	pool    *pgxpool.Pool
+	q       *db.Queries
+	wf      *servertest.Workflows
 	tenancy *Tenancy
 }
 
@@ -44,18 +53,20 @@ func newTenancyEnv(t *testing.T, cfg chain.Config) *tenancyEnv {
 	t.Helper()
 	pool := dbtest.New(t)
 	ten := NewTenancy(pool, cfg)
-	wf := &fakeWorkflows{}
-	env := newEnv(t, func(c *Config, d *Deps) {
-		d.Interceptors = []connect.Interceptor{testAuth{}}
-		d.Services.Deployments = NewDeploymentServiceWith(pool, wf, c.Networks, nil, d.Logger, WithTenancy(ten))
+	wf := &servertest.Workflows{}
+	env := newEnv(t, withDeployments(pool, wf, deployments.WithTenancy(ten)), func(c *Config, d *Deps) {
 		d.Services.Networks = NewNetworkService(c.Networks, ten)
 	})
-	return &tenancyEnv{depEnv: &depEnv{testEnv: env, pool: pool, q: db.New(pool), wf: wf}, tenancy: ten}
+	return &tenancyEnv{testEnv: env, pool: pool, q: db.New(pool), wf: wf, tenancy: ten}
+}
+
+func (e *tenancyEnv) client(protocol string) slipwayv1connect.DeploymentServiceClient {
+	return servertest.DeploymentClient(e.srv.URL, protocol)
 }
 
 func (e *tenancyEnv) userOn(t *testing.T, tier string) (uuid.UUID, string) {
 	t.Helper()
-	id, bearer := e.newUser(t)
+	id, bearer := servertest.NewUser(t, e.q)
 	u, err := e.q.GetUserByID(t.Context(), id)
 	require.NoError(t, err)
 	_, err = e.q.SetUserTierByEmail(t.Context(), db.SetUserTierByEmailParams{Email: u.Email, Tier: tier})
@@ -64,7 +75,7 @@ func (e *tenancyEnv) userOn(t *testing.T, tier string) (uuid.UUID, string) {
 }
 
 func templateRequest(network, key string) *slipwayv1.CreateDeploymentRequest {
-	r := sourceRequest(key)
+	r := servertest.SourceRequest(key)
 	r.Network = network
 	return r
 }
@@ -82,27 +93,27 @@ func restDeployBody(t *testing.T, network string) *strings.Reader {
 // protocol and sees only dev in ListNetworks; the paid user deploys.
 func TestNetworksByTier(t *testing.T) {
 	e := newTenancyEnv(t, tenancyConfig(nil))
-	_, free := e.userOn(t, db.TierFree)
-	_, paid := e.userOn(t, db.TierPaid)
+	_, free := e.userOn(t, usertier.Free)
+	_, paid := e.userOn(t, usertier.Paid)
 
 	for _, proto := range []string{"connect", "grpc", "grpc-web"} {
-		_, err := e.client(proto).CreateDeployment(t.Context(), authed(templateRequest("sepolia", ""), free))
+		_, err := e.client(proto).CreateDeployment(t.Context(), servertest.Authed(templateRequest("sepolia", ""), free))
 		require.Equal(t, connect.CodePermissionDenied, connect.CodeOf(err), proto)
 		require.Contains(t, err.Error(), `network "sepolia" is not open to the free tier`)
 	}
 	a := e.do(t, http.MethodPost, "/api/v1/contracts/deploy", "application/json",
 		restDeployBody(t, "mainnet"), "Authorization", free)
 	require.Equal(t, http.StatusForbidden, a.status, string(a.body))
-	require.Equal(t, 0, e.wf.starts())
+	require.Equal(t, 0, e.wf.Starts())
 
-	_, err := e.client("connect").CreateDeployment(t.Context(), authed(templateRequest("sepolia", ""), paid))
+	_, err := e.client("connect").CreateDeployment(t.Context(), servertest.Authed(templateRequest("sepolia", ""), paid))
 	require.NoError(t, err)
-	_, err = e.client("connect").CreateDeployment(t.Context(), authed(templateRequest("dev", ""), free))
+	_, err = e.client("connect").CreateDeployment(t.Context(), servertest.Authed(templateRequest("dev", ""), free))
 	require.NoError(t, err)
 
 	nets := slipwayv1connect.NewNetworkServiceClient(h1Client, e.srv.URL)
 	names := func(bearer string) map[string]uint64 {
-		res, err := nets.ListNetworks(t.Context(), authed(&slipwayv1.ListNetworksRequest{}, bearer))
+		res, err := nets.ListNetworks(t.Context(), servertest.Authed(&slipwayv1.ListNetworksRequest{}, bearer))
 		require.NoError(t, err)
 		out := map[string]uint64{}
 		for _, n := range res.Msg.GetNetworks() {
@@ -119,8 +130,8 @@ func TestNetworksByTier(t *testing.T) {
 // a replay of an earlier request still answers its deployment.
 func TestExhaustedBudgetRefusesBeforeStarting(t *testing.T) {
 	e := newTenancyEnv(t, tenancyConfig(nil))
-	user, bearer := e.userOn(t, db.TierFree)
-	first, err := e.client("connect").CreateDeployment(t.Context(), authed(templateRequest("dev", "k1"), bearer))
+	user, bearer := e.userOn(t, usertier.Free)
+	first, err := e.client("connect").CreateDeployment(t.Context(), servertest.Authed(templateRequest("dev", "k1"), bearer))
 	require.NoError(t, err)
 
 	// The first deployment signed and paid exactly the budget.
@@ -130,7 +141,7 @@ func TestExhaustedBudgetRefusesBeforeStarting(t *testing.T) {
 		VALUES ($1, $2, 'dev', 0, 1000, 'settled', now())`, uuid.MustParse(first.Msg.GetDeployment().GetId()), user)
 	require.NoError(t, err)
 
-	_, err = e.client("connect").CreateDeployment(t.Context(), authed(templateRequest("dev", "k2"), bearer))
+	_, err = e.client("connect").CreateDeployment(t.Context(), servertest.Authed(templateRequest("dev", "k2"), bearer))
 	require.Equal(t, connect.CodeResourceExhausted, connect.CodeOf(err), "%v", err)
 	require.Contains(t, err.Error(), "budget exhausted: spend budget on dev: 1000 wei per 1h0m0s, 1000 wei used or reserved, 0 wei left")
 	var ce *connect.Error
@@ -139,7 +150,7 @@ func TestExhaustedBudgetRefusesBeforeStarting(t *testing.T) {
 	require.NoError(t, perr)
 	require.InDelta(t, 3600, retry, 5)
 
-	again, err := e.client("connect").CreateDeployment(t.Context(), authed(templateRequest("dev", "k1"), bearer))
+	again, err := e.client("connect").CreateDeployment(t.Context(), servertest.Authed(templateRequest("dev", "k1"), bearer))
 	require.NoError(t, err, "an idempotent replay is never refused")
 	require.Equal(t, first.Msg.GetDeployment().GetId(), again.Msg.GetDeployment().GetId())
 
@@ -161,20 +172,20 @@ func TestExhaustedBudgetRefusesBeforeStarting(t *testing.T) {
 	require.WithinDuration(t, time.Now().Add(time.Hour), bs[0].GetResetsAt().AsTime(), 5*time.Second)
 	_, err = e.q.SetSpendBudget(t.Context(), db.SetSpendBudgetParams{UserID: user, Network: "dev", LimitWei: db.Wei(big.NewInt(5000)), PeriodSeconds: 3600})
 	require.NoError(t, err)
-	_, err = e.client("connect").CreateDeployment(t.Context(), authed(templateRequest("dev", "k3"), bearer))
+	_, err = e.client("connect").CreateDeployment(t.Context(), servertest.Authed(templateRequest("dev", "k3"), bearer))
 	require.NoError(t, err)
 }
 
 // Concurrent requests never pass the tier's cap of deployments in flight.
 func TestDeploymentsInFlightAreCapped(t *testing.T) {
-	e := newTenancyEnv(t, tenancyConfig(map[string]chain.TierPolicy{db.TierFree: {MaxDeploymentsInFlight: 2}}))
-	_, bearer := e.userOn(t, db.TierFree)
-	_, other := e.userOn(t, db.TierFree)
+	e := newTenancyEnv(t, tenancyConfig(map[string]chain.TierPolicy{usertier.Free: {MaxDeploymentsInFlight: 2}}))
+	_, bearer := e.userOn(t, usertier.Free)
+	_, other := e.userOn(t, usertier.Free)
 	var wg sync.WaitGroup
 	errs := make([]error, 6)
 	for i := range errs {
 		wg.Go(func() {
-			_, errs[i] = e.client("connect").CreateDeployment(context.Background(), authed(templateRequest("dev", ""), bearer))
+			_, errs[i] = e.client("connect").CreateDeployment(context.Background(), servertest.Authed(templateRequest("dev", ""), bearer))
 		})
 	}
 	wg.Wait()
@@ -191,12 +202,13 @@ func TestDeploymentsInFlightAreCapped(t *testing.T) {
 		require.NotEmpty(t, ce.Meta().Get("Retry-After"))
 	}
 	require.Equal(t, 2, ok)
-	_, err := e.client("connect").CreateDeployment(t.Context(), authed(templateRequest("dev", ""), other))
+	_, err := e.client("connect").CreateDeployment(t.Context(), servertest.Authed(templateRequest("dev", ""), other))
 	require.NoError(t, err, "another user has a cap of their own")
 
 	// One ends: the next is admitted.
-	record(t, e.pool, e.wf.started[0].ID, status.Failed, "failed", db.UpdateDeploymentProgressParams{})
-	_, err = e.client("connect").CreateDeployment(t.Context(), authed(templateRequest("dev", ""), bearer))
+	started, _ := e.wf.Started()
+	servertest.Record(t, e.pool, started[0].ID, status.Failed, "failed", db.UpdateDeploymentProgressParams{})
+	_, err = e.client("connect").CreateDeployment(t.Context(), servertest.Authed(templateRequest("dev", ""), bearer))
 	require.NoError(t, err)
 }
 
@@ -219,7 +231,7 @@ func (b blockingCompiler) Compile(ctx context.Context, _ *slipwayv1.CompileContr
 // A user's builds in flight are capped; a finished one frees its slot.
 func TestBuildsInFlightAreCapped(t *testing.T) {
 	pool := dbtest.New(t)
-	ten := NewTenancy(pool, tenancyConfig(map[string]chain.TierPolicy{db.TierFree: {MaxBuildsInFlight: 2}}))
+	ten := NewTenancy(pool, tenancyConfig(map[string]chain.TierPolicy{usertier.Free: {MaxBuildsInFlight: 2}}))
 	bc := blockingCompiler{started: make(chan struct{}, 8), release: make(chan struct{})}
 	c, _ := ten.Builds(bc, nil)
 	u, err := db.New(pool).CreateUser(t.Context(), db.CreateUserParams{Email: "b@example.com", PasswordHash: "x"})

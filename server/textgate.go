@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,13 +10,9 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-)
 
-// errInvalidText marks a request whose strings cannot be stored: Postgres
-// text refuses NUL bytes and invalid UTF-8, and a refusal there surfaces as
-// a server fault (500) for what is the client's mistake. The error boundary
-// answers it invalid_argument (see domainCodes).
-var errInvalidText = errors.New("invalid text in request")
+	"github.com/slipway-dev/slipway/server/apierr"
+)
 
 // textGate is the one check that every string of every request is text
 // Postgres can store, whatever the procedure, protocol or field: it walks
@@ -67,14 +62,14 @@ func (c textCheckedConn) Receive(msg any) error {
 	return nil
 }
 
-// checkText answers an errInvalidText error naming the first field of m
+// checkText answers an apierr.ErrInvalidText error naming the first field of m
 // whose text Postgres would refuse, or nil.
 func checkText(m proto.Message) error {
 	path, problem := walkText(m.ProtoReflect())
 	if problem == "" {
 		return nil
 	}
-	return fmt.Errorf("%w: %s: %s", errInvalidText, path, problem)
+	return fmt.Errorf("%w: %s: %s", apierr.ErrInvalidText, path, problem)
 }
 
 // textProblem says what is wrong with s, or "" when Postgres takes it.

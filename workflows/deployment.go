@@ -303,9 +303,11 @@ func (r *runner) compile(ctx workflow.Context, req compile.Request, summary *lin
 
 // sign is the deploy stage up to the signed transaction: Prepare encodes
 // the constructor arguments, prices and signs, or answers that fees are
-// above the network's cap, when the deployment waits on a durable timer
-// (still COMPILING, with the reason) and tries again. It answers the
-// transaction's hash.
+// above the network's cap or that no signer of the pool can pay, when the
+// deployment waits on a durable timer (still COMPILING, with the reason)
+// and tries again. It answers the transaction's hash. The two waits issue
+// the same commands, so histories from before WaitingForSigner replay
+// unchanged.
 func (r *runner) sign(ctx workflow.Context, contract *compile.Contract, cv string) (string, error) {
 	in := r.in
 	pctx := workflow.WithActivityOptions(ctx, chainOptions(in, false))
@@ -318,7 +320,7 @@ func (r *runner) sign(ctx workflow.Context, contract *compile.Contract, cv strin
 		}).Get(ctx, &prep); err != nil {
 			return "", err
 		}
-		if !prep.WaitingForFees {
+		if !prep.WaitingForFees && !prep.WaitingForSigner {
 			return prep.TxHash, nil
 		}
 		if err := r.record(ctx, progress.Step{Status: status.Compiling, Message: prep.Message, CompilerVersion: &cv}); err != nil {

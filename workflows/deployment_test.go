@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -176,25 +177,37 @@ func TestDeploymentWorkflowLintGateFailsBeforeSigning(t *testing.T) {
 	}
 }
 
-func TestDeploymentWorkflowWaitsOnATimerWhenFeesAreAboveTheCap(t *testing.T) {
-	e := newDeployEnv(t)
-	prepares := 0
-	e.OnActivity(d.Prepare, mock.Anything, mock.Anything).Return(func(ctx context.Context, _ deploy.PrepareInput) (deploy.PrepareResult, error) {
-		prepares++
-		if prepares == 1 {
-			return deploy.PrepareResult{WaitingForFees: true, Message: "base fee above the cap; waiting"}, nil
-		}
-		return deploy.PrepareResult{TxHash: "0x01"}, nil
-	})
-	began := e.Now()
-	e.OnActivity(d.Await, mock.Anything, mock.Anything).Return(deploy.AwaitResult{Included: true}, nil)
-	e.OnActivity(d.Confirm, mock.Anything, mock.Anything).Return(deploy.ConfirmResult{Confirmed: true}, nil)
-	e.ExecuteWorkflow(DeploymentWorkflow, input())
-	if err := e.GetWorkflowError(); err != nil {
-		t.Fatal(err)
-	}
-	if took := e.Now().Sub(began); prepares != 2 || took < 12*time.Second {
-		t.Fatalf("prepares %d, took %s; want a second try after the 12 s fee wait", prepares, took)
+// Fees above the cap and a pool with no signer that can pay both wait on a
+// durable timer with the reason, then prepare again.
+func TestDeploymentWorkflowWaitsOnATimerBeforeSigning(t *testing.T) {
+	for name, wait := range map[string]deploy.PrepareResult{
+		"fees above the cap":    {WaitingForFees: true, Message: "base fee above the cap; waiting"},
+		"no signer can pay yet": {WaitingForSigner: true, Message: "no signer of dev can pay for the deployment; waiting for a top-up"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newDeployEnv(t)
+			prepares := 0
+			e.OnActivity(d.Prepare, mock.Anything, mock.Anything).Return(func(ctx context.Context, _ deploy.PrepareInput) (deploy.PrepareResult, error) {
+				prepares++
+				if prepares == 1 {
+					return wait, nil
+				}
+				return deploy.PrepareResult{TxHash: "0x01"}, nil
+			})
+			began := e.Now()
+			e.OnActivity(d.Await, mock.Anything, mock.Anything).Return(deploy.AwaitResult{Included: true}, nil)
+			e.OnActivity(d.Confirm, mock.Anything, mock.Anything).Return(deploy.ConfirmResult{Confirmed: true}, nil)
+			e.ExecuteWorkflow(DeploymentWorkflow, input())
+			if err := e.GetWorkflowError(); err != nil {
+				t.Fatal(err)
+			}
+			if took := e.Now().Sub(began); prepares != 2 || took < 12*time.Second {
+				t.Fatalf("prepares %d, took %s; want a second try after the 12 s wait", prepares, took)
+			}
+			if !slices.ContainsFunc(e.steps, func(s progress.Step) bool { return s.Status == status.Compiling && s.Message == wait.Message }) {
+				t.Fatalf("steps %+v: the wait's reason is not recorded", e.steps)
+			}
+		})
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -38,9 +37,14 @@ type Network struct {
 	Confirmations uint32 `json:"confirmations"`
 	// BlockTimeSeconds scales inclusion timeouts; 0 for "mine on demand".
 	BlockTimeSeconds float64 `json:"blockTimeSeconds,omitempty"`
-	// Signer references the deployer key in the secrets provider, such as
-	// "env:SLIPWAY_DEV_DEPLOYER_KEY". The key itself never appears in config.
+	// Signer references the deployer key: a secret holding a hex private
+	// key ("env:SLIPWAY_DEV_DEPLOYER_KEY", "file:/path", "vault:…") or a
+	// KMS key that signs remotely ("awskms:alias/slipway-sepolia"). The key
+	// itself never appears in config. It is the first member of the pool.
 	Signer string `json:"signer,omitempty"`
+	// Signers are further members of the network's signer pool (SignerPool):
+	// each deployment is bound to one of them when its nonce is allocated.
+	Signers []SignerRef `json:"signers,omitempty"`
 	// Gas is the fee policy of deployments to this network; zero fields
 	// take the defaults of GasPolicy.WithDefaults.
 	Gas GasPolicy `json:"gas,omitzero"`
@@ -212,8 +216,15 @@ func (n Network) Validate() error {
 	if n.BlockTimeSeconds < 0 || n.BlockTimeSeconds > 3600 {
 		errs = append(errs, fmt.Errorf("%s: blockTimeSeconds must be 0 to 3600", n.Name))
 	}
-	if n.Signer != "" && !strings.Contains(n.Signer, ":") {
-		errs = append(errs, fmt.Errorf("%s: signer must be a secret reference such as env:NAME or file:/path", n.Name))
+	seenSigner := map[string]bool{}
+	for _, s := range n.SignerPool() {
+		if err := s.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", n.Name, err))
+		}
+		if seenSigner[s.Ref] {
+			errs = append(errs, fmt.Errorf("%s: signer %q is listed twice", n.Name, s.Ref))
+		}
+		seenSigner[s.Ref] = true
 	}
 	if err := n.Gas.validate(n.Name); err != nil {
 		errs = append(errs, err)

@@ -9,16 +9,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-)
 
-// Tiers a user can be on; the users table refuses any other.
-const (
-	TierFree = "free"
-	TierPaid = "paid"
+	"github.com/slipway-dev/slipway/internal/usertier"
 )
-
-// knownTiers are the tiers a networks file may name.
-var knownTiers = []string{TierFree, TierPaid}
 
 // localChainIDs are chains that exist only on a developer's machine (anvil
 // and Hardhat's 31337, Ganache and geth --dev's 1337): gas there costs
@@ -123,8 +116,8 @@ type TierPolicy struct {
 // budgets for them.
 func DefaultTierPolicies() map[string]TierPolicy {
 	return map[string]TierPolicy{
-		TierFree: {MaxGasPerDeployment: 5_000_000, Budget: weiBudget("1000000000000000000", 24*time.Hour), MaxDeploymentsInFlight: 5, MaxBuildsInFlight: 2},
-		TierPaid: {MaxGasPerDeployment: 15_000_000, Budget: weiBudget("10000000000000000000", 24*time.Hour), MaxDeploymentsInFlight: 50, MaxBuildsInFlight: 8},
+		usertier.Free: {MaxGasPerDeployment: 5_000_000, Budget: weiBudget("1000000000000000000", 24*time.Hour), MaxDeploymentsInFlight: 5, MaxBuildsInFlight: 2},
+		usertier.Paid: {MaxGasPerDeployment: 15_000_000, Budget: weiBudget("10000000000000000000", 24*time.Hour), MaxDeploymentsInFlight: 50, MaxBuildsInFlight: 8},
 	}
 }
 
@@ -164,7 +157,7 @@ func (n Network) AllowsTier(tier string) bool {
 	if n.Tiers != nil {
 		return slices.Contains(n.Tiers, tier)
 	}
-	return tier == TierPaid || slices.Contains(localChainIDs, n.ChainID)
+	return tier == usertier.Paid || slices.Contains(localChainIDs, n.ChainID)
 }
 
 // DefaultBudget is the budget of tier's users on n before any per-user
@@ -199,7 +192,7 @@ func (n Network) MinSignerBalance() *big.Int {
 func (c Config) validateTenancy() error {
 	var errs []error
 	for name, p := range c.Tiers {
-		if !slices.Contains(knownTiers, name) {
+		if !usertier.Valid(name) {
 			errs = append(errs, fmt.Errorf("tiers: unknown tier %q (want free or paid)", name))
 			continue
 		}
@@ -217,12 +210,12 @@ func (c Config) validateTenancy() error {
 	}
 	for _, n := range c.Networks {
 		for _, t := range n.Tiers {
-			if !slices.Contains(knownTiers, t) {
+			if !usertier.Valid(t) {
 				errs = append(errs, fmt.Errorf("%s: tiers: unknown tier %q (want free or paid)", n.Name, t))
 			}
 		}
 		for t, b := range n.Budgets {
-			if !slices.Contains(knownTiers, t) {
+			if !usertier.Valid(t) {
 				errs = append(errs, fmt.Errorf("%s: budgets: unknown tier %q (want free or paid)", n.Name, t))
 				continue
 			}

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"time"
@@ -49,20 +50,22 @@ func RunSignerBalances(ctx context.Context, a *Activities, every time.Duration) 
 	}
 }
 
-// UpdateSignerBalances reads every network's signer balance once. A
-// network whose signer or RPC fails is logged and keeps its last figure.
+// UpdateSignerBalances reads the balance of every signer of every
+// network's pool once, draining ones included (they still pay for the
+// bumps of what they signed). A signer or network that fails is logged and
+// keeps its last figure.
 func UpdateSignerBalances(ctx context.Context, a *Activities) {
 	for _, n := range a.Networks.Networks {
-		if n.Signer == "" {
+		if len(n.SignerPool()) == 0 {
 			continue
 		}
-		if err := a.updateSignerBalance(ctx, n); err != nil && ctx.Err() == nil {
-			a.logger().WarnContext(ctx, "signer balance not read", "network", n.Name, "err", err)
+		if err := a.updateSignerBalances(ctx, n); err != nil && ctx.Err() == nil {
+			a.logger().WarnContext(ctx, "signer balances not read", "network", n.Name, "err", err)
 		}
 	}
 }
 
-func (a *Activities) updateSignerBalance(ctx context.Context, n chain.Network) error {
+func (a *Activities) updateSignerBalances(ctx context.Context, n chain.Network) error {
 	ctx, cancel := context.WithTimeout(ctx, balanceTimeout)
 	defer cancel()
 	n.Gas = n.Gas.WithDefaults()
@@ -70,26 +73,32 @@ func (a *Activities) updateSignerBalance(ctx context.Context, n chain.Network) e
 	if err != nil {
 		return err
 	}
-	_, from, err := a.signer(ctx, n)
+	ms, err := a.members(ctx, n, true)
 	if err != nil {
 		return err
 	}
-	bal, err := b.BalanceAt(ctx, from, nil)
-	if err != nil {
-		return fmt.Errorf("read balance of %s: %w", from.Hex(), err)
-	}
-	a.Metrics.SetSignerBalance(n.Name, from.Hex(), bal)
 	floor := n.MinSignerBalance()
 	a.Metrics.SetSignerMinBalance(n.Name, floor)
-	if a.Pool != nil {
+	var errs []error
+	for _, m := range ms {
+		from := m.address()
+		bal, err := b.BalanceAt(ctx, from, nil)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("read balance of %s: %w", from.Hex(), err))
+			continue
+		}
+		a.Metrics.SetSignerBalance(n.Name, from.Hex(), bal)
+		if a.Pool == nil {
+			continue
+		}
 		// For the API's readiness, which holds no key to find the address.
 		if err := db.New(a.Pool).UpsertSignerBalance(ctx, db.UpsertSignerBalanceParams{
 			Network: n.Name, Address: lowerHex(from), BalanceWei: db.Wei(bal), MinBalanceWei: db.Wei(orZero(floor)),
 		}); err != nil {
-			return fmt.Errorf("store balance of %s: %w", from.Hex(), err)
+			errs = append(errs, fmt.Errorf("store balance of %s: %w", from.Hex(), err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func orZero(v *big.Int) *big.Int {

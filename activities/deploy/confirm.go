@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/deploy/signer"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/status"
 )
@@ -145,7 +146,7 @@ func (a *Activities) repairGaps(ctx context.Context, n chain.Network, b chain.Ba
 			return fmt.Errorf("look up nonce %d: %w", k, err)
 		}
 		if len(held) == 0 {
-			if err := a.fill(ctx, n, b, t.DeploymentID, k, nil); err != nil {
+			if err := a.fill(ctx, n, b, from, t.DeploymentID, k, nil); err != nil {
 				return err
 			}
 			a.Metrics.NonceGapRepaired(n.Name)
@@ -177,10 +178,10 @@ func (a *Activities) repairGaps(ctx context.Context, n chain.Network, b chain.Ba
 	return nil
 }
 
-// fill signs, stores and sends a zero-value self-transfer at nonce k, with
-// fees above floor (the transaction it replaces) when given.
-func (a *Activities) fill(ctx context.Context, n chain.Network, b chain.Backend, deployment uuid.UUID, k uint64, floor *Fees) error {
-	key, from, err := a.signer(ctx, n)
+// fill signs with from, stores and sends a zero-value self-transfer at
+// nonce k, with fees above floor (the transaction it replaces) when given.
+func (a *Activities) fill(ctx context.Context, n chain.Network, b chain.Backend, from common.Address, deployment uuid.UUID, k uint64, floor *Fees) error {
+	s, err := a.signerFor(ctx, n, from)
 	if err != nil {
 		return err
 	}
@@ -194,11 +195,11 @@ func (a *Activities) fill(ctx context.Context, n chain.Network, b chain.Backend,
 		}
 	}
 	chainID := new(big.Int).SetUint64(n.ChainID)
-	tx, err := types.SignNewTx(key, types.LatestSignerForChainID(chainID), &types.DynamicFeeTx{
+	tx, err := signer.SignTx(ctx, s, chainID, &types.DynamicFeeTx{
 		ChainID: chainID, Nonce: k, GasTipCap: fees.MaxPriorityFeePerGas, GasFeeCap: fees.MaxFeePerGas, Gas: 21000, To: &from,
 	})
 	if err != nil {
-		return fmt.Errorf("sign filler: %w", err)
+		return fmt.Errorf("filler: %w", signError(from, err))
 	}
 	raw, err := tx.MarshalBinary()
 	if err != nil {
@@ -234,10 +235,6 @@ type BumpResult struct {
 // the cap or the bump limit leaves no room, or when a transaction is mined.
 func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 	n, b, _, err := a.load(ctx, in)
-	if err != nil {
-		return BumpResult{}, err
-	}
-	key, _, err := a.signer(ctx, n)
 	if err != nil {
 		return BumpResult{}, err
 	}
@@ -300,13 +297,18 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 		} else if err != nil {
 			return err
 		}
+		from := common.HexToAddress(last.Signer)
+		s, err := a.signerFor(ctx, n, from)
+		if err != nil {
+			return err
+		}
 		chainID := new(big.Int).SetUint64(n.ChainID)
-		tx, err := types.SignNewTx(key, types.LatestSignerForChainID(chainID), &types.DynamicFeeTx{
+		tx, err := signer.SignTx(ctx, s, chainID, &types.DynamicFeeTx{
 			ChainID: chainID, Nonce: prev.Nonce(), GasTipCap: fees.MaxPriorityFeePerGas, GasFeeCap: fees.MaxFeePerGas,
 			Gas: prev.Gas(), Data: prev.Data(),
 		})
 		if err != nil {
-			return fmt.Errorf("sign replacement: %w", err)
+			return fmt.Errorf("replacement: %w", signError(from, err))
 		}
 		raw, err := tx.MarshalBinary()
 		if err != nil {
@@ -551,7 +553,7 @@ func (a *Activities) FillNonce(ctx context.Context, in TxInput) (FillResult, err
 		return FillResult{}, nil // used already
 	}
 	floor := Fees{MaxFeePerGas: db.WeiInt(last.MaxFeePerGas), MaxPriorityFeePerGas: db.WeiInt(last.MaxPriorityFeePerGas)}
-	if err := a.fill(ctx, n, b, last.DeploymentID, uint64(last.Nonce), &floor); err != nil {
+	if err := a.fill(ctx, n, b, common.HexToAddress(last.Signer), last.DeploymentID, uint64(last.Nonce), &floor); err != nil {
 		return FillResult{}, err
 	}
 	return FillResult{FillerHash: "sent"}, nil

@@ -376,7 +376,7 @@ func TestPrepareSignsOnce(t *testing.T) {
 	if d.Status != status.Deploying || d.TxHash != res.TxHash || d.ContractAddress != want.ContractAddress {
 		t.Fatalf("deployment = %s %s %s", d.Status, d.TxHash, d.ContractAddress)
 	}
-	if !s.hasEvent(id, "signed the deployment (nonce 0") {
+	if !s.hasEvent(id, "signed the deployment (signer "+s.from().Hex()+", nonce 0") {
 		t.Fatalf("events = %q", s.events(id))
 	}
 	if n := s.pendingNonce(); n != 0 {
@@ -488,7 +488,8 @@ func TestPrepareRefusesBeforeSigning(t *testing.T) {
 		sim  func(t *testing.T) *sim
 		mod  func(t *testing.T, st *setup)
 		// typ is the application error type; "retry" is an error Temporal
-		// retries, "wait" a result that waits for lower fees.
+		// retries, "wait" a result that waits for lower fees, "wait-signer"
+		// one that waits for a signer that can pay.
 		typ, msg string
 	}{
 		{name: "cancelled", typ: deploy.ErrTypeCancelled, msg: "cancelled before signing",
@@ -506,12 +507,12 @@ func TestPrepareRefusesBeforeSigning(t *testing.T) {
 			}},
 		{name: "unknown network", typ: deploy.ErrTypeConfig, msg: `network "mainnet" is not configured`,
 			mod: func(t *testing.T, st *setup) { st.in.Network = "mainnet" }},
-		{name: "insufficient funds", typ: "retry", msg: "insufficient funds",
+		{name: "insufficient funds", typ: "wait-signer", msg: "holds 1000000000000 wei, the deployment may cost up to",
 			sim: func(t *testing.T) *sim {
 				k := mustKey(t, "")
 				return newSimWith(t, simNet(), k, types.GenesisAlloc{addr(k): {Balance: big.NewInt(1e12)}})
 			}},
-		{name: "below the signer floor", typ: "retry", msg: "below the network's minimum",
+		{name: "below the signer floor", typ: "wait-signer", msg: "below the network's minimum",
 			sim: func(t *testing.T) *sim {
 				return newSim(t, simNet(func(n *chain.Network) {
 					w := &chain.Wei{}
@@ -519,7 +520,7 @@ func TestPrepareRefusesBeforeSigning(t *testing.T) {
 					n.MinSignerBalanceWei = w
 				}))
 			}},
-		{name: "public test key off the dev chain", typ: deploy.ErrTypeConfig, msg: "public test key, refused on chain 1337",
+		{name: "public test key off the dev chain", typ: deploy.ErrTypeConfig, msg: "public test key",
 			sim: func(t *testing.T) *sim {
 				k := mustKey(t, anvilKey0)
 				return newSimWith(t, simNet(), k, types.GenesisAlloc{addr(k): {Balance: ether}})
@@ -558,6 +559,10 @@ func TestPrepareRefusesBeforeSigning(t *testing.T) {
 			case "wait":
 				if err != nil || !res.WaitingForFees || res.TxHash != "" || !strings.Contains(res.Message, c.msg) {
 					t.Fatalf("prepare = %+v, %v; want waiting for fees", res, err)
+				}
+			case "wait-signer":
+				if err != nil || !res.WaitingForSigner || res.TxHash != "" || !strings.Contains(res.Message, c.msg) {
+					t.Fatalf("prepare = %+v, %v; want waiting for a signer with %q", res, err, c.msg)
 				}
 			case "retry":
 				if !isRetryable(err) || !strings.Contains(err.Error(), c.msg) {
@@ -640,6 +645,10 @@ func TestBroadcast(t *testing.T) {
 			case "":
 				if err != nil {
 					t.Fatalf("broadcast: %v", err)
+				}
+			case "wait-signer":
+				if err != nil || !res.WaitingForSigner || res.TxHash != "" || !strings.Contains(res.Message, c.msg) {
+					t.Fatalf("prepare = %+v, %v; want waiting for a signer with %q", res, err, c.msg)
 				}
 			case "retry":
 				if !isRetryable(err) || !strings.Contains(err.Error(), c.msg) {

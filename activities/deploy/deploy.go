@@ -18,7 +18,6 @@ package deploy
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,8 +36,8 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/deploy/signer"
 	"github.com/slipway-dev/slipway/db"
-	"github.com/slipway-dev/slipway/internal/devstack/anvil"
 	"github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/internal/status"
@@ -59,6 +58,9 @@ type Activities struct {
 	Pool     *pgxpool.Pool
 	Networks chain.Config
 	Secrets  secrets.Provider
+	// Signers resolves the networks' signer references; nil is a Resolver
+	// over Secrets with the AWS SDK's default configuration for KMS keys.
+	Signers *signer.Resolver
 	// Dial connects to a network; nil is chain.Dial with Secrets resolving
 	// the network's RPC URL references. The backend it answers is kept per
 	// network for later activities, and chain.ErrChainIDMismatch from it
@@ -132,35 +134,6 @@ func (a *Activities) backend(ctx context.Context, n chain.Network) (chain.Backen
 	return b, nil
 }
 
-// signer reads the network's deployer key. The public test keys of anvil
-// and Hardhat are refused on any chain but the dev chain: whatever is sent
-// from them elsewhere is anyone's to take.
-func (a *Activities) signer(ctx context.Context, n chain.Network) (*ecdsa.PrivateKey, common.Address, error) {
-	if n.Signer == "" {
-		return nil, common.Address{}, permanent(ErrTypeConfig, fmt.Errorf("network %s has no signer configured", n.Name))
-	}
-	if a.Secrets == nil {
-		return nil, common.Address{}, permanent(ErrTypeConfig, errors.New("no secrets provider on this worker"))
-	}
-	s, err := a.Secrets.Get(ctx, n.Signer)
-	if errors.Is(err, secrets.ErrUnavailable) {
-		return nil, common.Address{}, fmt.Errorf("read signer of %s: %w", n.Name, err)
-	}
-	if err != nil {
-		return nil, common.Address{}, permanent(ErrTypeConfig, fmt.Errorf("read signer of %s: %w", n.Name, err))
-	}
-	hexKey := strings.TrimPrefix(strings.TrimSpace(s.RevealString()), "0x")
-	if n.ChainID != anvil.DevChainID && anvil.IsKnownTestKey(hexKey) {
-		return nil, common.Address{}, permanent(ErrTypeConfig, fmt.Errorf("network %s: the signer is a public test key, refused on chain %d", n.Name, n.ChainID))
-	}
-	key, err := crypto.HexToECDSA(hexKey)
-	if err != nil {
-		// The parse error may quote the key; say only what is wrong.
-		return nil, common.Address{}, permanent(ErrTypeConfig, fmt.Errorf("network %s: the signer is not a hex secp256k1 private key", n.Name))
-	}
-	return key, crypto.PubkeyToAddress(key.PublicKey), nil
-}
-
 // PrepareInput is what the deploy stage signs: the compiled contract and
 // its constructor arguments.
 type PrepareInput struct {
@@ -171,17 +144,20 @@ type PrepareInput struct {
 	ConstructorArgs []json.RawMessage `json:"constructorArgs"`
 }
 
-// PrepareResult says what was signed, or that fees are above the cap and
-// nothing was.
+// PrepareResult says what was signed, or why nothing was yet.
 type PrepareResult struct {
 	// WaitingForFees: the next base fee exceeds the network's cap; the
 	// workflow waits on a timer and prepares again.
-	WaitingForFees  bool   `json:"waitingForFees,omitempty"`
-	Message         string `json:"message,omitempty"`
-	TxHash          string `json:"txHash,omitempty"`
-	Nonce           uint64 `json:"nonce,omitempty"`
-	Signer          string `json:"signer,omitempty"`
-	ContractAddress string `json:"contractAddress,omitempty"`
+	WaitingForFees bool `json:"waitingForFees,omitempty"`
+	// WaitingForSigner: no signer of the pool can pay for the deployment
+	// and keep the network's minimum balance (or every one is draining);
+	// the workflow waits the same way. Message says why.
+	WaitingForSigner bool   `json:"waitingForSigner,omitempty"`
+	Message          string `json:"message,omitempty"`
+	TxHash           string `json:"txHash,omitempty"`
+	Nonce            uint64 `json:"nonce,omitempty"`
+	Signer           string `json:"signer,omitempty"`
+	ContractAddress  string `json:"contractAddress,omitempty"`
 }
 
 // Prepare allocates the signer's nonce, signs the deployment and stores the
@@ -211,17 +187,21 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 	if err != nil {
 		return PrepareResult{}, err
 	}
-	key, from, err := a.signer(ctx, n)
+	ms, err := a.members(ctx, n, false)
 	if err != nil {
 		return PrepareResult{}, err
 	}
-	gas, err := b.EstimateGas(ctx, ethereum.CallMsg{From: from, Data: data})
+	if len(ms) == 0 {
+		return PrepareResult{WaitingForSigner: true, Message: fmt.Sprintf("every signer of %s is draining; waiting for one to be added", n.Name)}, nil
+	}
+	// Every member deploys the same code: any one estimates the gas.
+	gas, err := b.EstimateGas(ctx, ethereum.CallMsg{From: ms[0].address(), Data: data})
 	if err != nil {
 		if isRevert(err) {
 			return PrepareResult{}, permanent(ErrTypeReverted, fmt.Errorf("the constructor reverts: %w", err))
 		}
 		if isInsufficientFunds(err) {
-			return PrepareResult{}, a.insufficient(ctx, from, err)
+			return PrepareResult{}, a.insufficient(ctx, ms[0].address(), err)
 		}
 		if isOverBlockLimit(err) {
 			return PrepareResult{}, permanent(ErrTypeGasCeiling, fmt.Errorf("the constructor needs more gas than a block holds: %w", err))
@@ -239,20 +219,14 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 	if aboveCap {
 		return PrepareResult{WaitingForFees: true, Message: fmt.Sprintf("base fee %s gwei is above the cap of %g gwei; waiting", weiToGwei(fees.BaseFee), n.Gas.MaxFeePerGasGwei)}, nil
 	}
-	balance, err := b.BalanceAt(ctx, from, nil)
-	if err != nil {
-		return PrepareResult{}, fmt.Errorf("read signer balance: %w", err)
-	}
 	worst := new(big.Int).Mul(new(big.Int).SetUint64(gas), fees.MaxFeePerGas)
-	if balance.Cmp(worst) < 0 {
-		return PrepareResult{}, a.insufficient(ctx, from, fmt.Errorf("signer %s holds %s wei, the deployment may cost up to %s wei", from.Hex(), balance, worst))
-	}
-	if floor := n.MinSignerBalance(); floor != nil && new(big.Int).Sub(balance, worst).Cmp(floor) < 0 {
-		return PrepareResult{}, a.insufficient(ctx, from, fmt.Errorf("signer %s holds %s wei; after this deployment's worst case of %s wei it would be below the network's minimum of %s wei", from.Hex(), balance, worst, floor))
-	}
-	chainNonce, err := b.PendingNonceAt(ctx, from)
+	cands, why, err := a.candidates(ctx, n, b, ms, worst)
 	if err != nil {
-		return PrepareResult{}, fmt.Errorf("read pending nonce: %w", err)
+		return PrepareResult{}, err
+	}
+	if len(cands) == 0 {
+		a.logger().WarnContext(ctx, "no signer can pay; the deployment waits", "network", n.Name, "deployment", in.DeploymentID, "why", why)
+		return PrepareResult{WaitingForSigner: true, Message: why}, nil
 	}
 	chainID := new(big.Int).SetUint64(n.ChainID)
 	var res PrepareResult
@@ -284,16 +258,22 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 				return err
 			}
 		}
-		nonce, err := q.AllocateNonce(ctx, db.AllocateNonceParams{Network: n.Name, Address: lowerHex(from), ChainNonce: int64(chainNonce)})
+		c, err := a.bind(ctx, q, n, cands)
+		if err != nil {
+			return err
+		}
+		from := c.address()
+		nonce, err := q.AllocateNonce(ctx, db.AllocateNonceParams{Network: n.Name, Address: lowerHex(from), ChainNonce: int64(c.chainNonce)})
 		if err != nil {
 			return fmt.Errorf("allocate nonce: %w", err)
 		}
-		tx, err := types.SignNewTx(key, types.LatestSignerForChainID(chainID), &types.DynamicFeeTx{
+		// A signing that fails rolls the nonce and the reservation back.
+		tx, err := signer.SignTx(ctx, c.s, chainID, &types.DynamicFeeTx{
 			ChainID: chainID, Nonce: uint64(nonce), GasTipCap: fees.MaxPriorityFeePerGas, GasFeeCap: fees.MaxFeePerGas,
 			Gas: gas, Data: data,
 		})
 		if err != nil {
-			return fmt.Errorf("sign: %w", err)
+			return signError(from, err)
 		}
 		raw, err := tx.MarshalBinary()
 		if err != nil {
@@ -311,7 +291,7 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		hash, addrHex := tx.Hash().Hex(), addr.Hex()
 		if _, _, err := db.RecordProgress(ctx, q, id, status.Deploying, db.Progress{
 			Update:  db.UpdateDeploymentProgressParams{TxHash: &hash, ContractAddress: &addrHex},
-			Message: fmt.Sprintf("signed the deployment (nonce %d, max fee %s gwei)", nonce, weiToGwei(fees.MaxFeePerGas)),
+			Message: fmt.Sprintf("signed the deployment (signer %s, nonce %d, max fee %s gwei)", from.Hex(), nonce, weiToGwei(fees.MaxFeePerGas)),
 		}); err != nil {
 			return err
 		}

@@ -64,10 +64,8 @@ func newAnalysis(units []Unit, opts Options) (*analysis, error) {
 					a.declHigh[n.ID] = n
 				}
 			}
-			if n.Type == "PragmaDirective" {
-				if lits := strs(n.Attr("literals")); len(lits) > 0 && lits[0] == "solidity" {
-					x.pragma = strings.Join(lits[1:], "")
-				}
+			if c, ok := solidityPragma(n); ok {
+				x.pragma = c
 			}
 		}
 		x.checked = versionAtLeast08(opts.CompilerVersion, x.pragma)

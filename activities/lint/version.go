@@ -63,26 +63,37 @@ var pragmaFloating = &Detector{
 }
 
 func runFloatingPragma(a *analysis, d *Detector) {
+	a.eachPragma(func(p *Node, c string) {
+		if strings.ContainsAny(c, "^~><*|") || strings.Contains(c, "-") || strings.Count(c, ".") < 2 {
+			a.report(d, p, fmt.Sprintf("pragma solidity %s is not pinned. %s", c, d.Description))
+		}
+	})
+}
+
+// eachPragma calls f with each `pragma solidity` directive of the units, in
+// order, and its version constraint.
+func (a *analysis) eachPragma(f func(p *Node, constraint string)) {
 	for _, u := range a.units {
-		for _, p := range pragmaNodes(u) {
-			c := strings.Join(strs(p.Attr("literals"))[1:], "")
-			if strings.ContainsAny(c, "^~><*|") || strings.Contains(c, "-") || strings.Count(c, ".") < 2 {
-				a.report(d, p, fmt.Sprintf("pragma solidity %s is not pinned. %s", c, d.Description))
+		for _, n := range u.root.Children {
+			if c, ok := solidityPragma(n); ok {
+				f(n, c)
 			}
 		}
 	}
 }
 
-func pragmaNodes(u *unit) []*Node {
-	var out []*Node
-	for _, n := range u.root.Children {
-		if n.Type == "PragmaDirective" {
-			if lits := strs(n.Attr("literals")); len(lits) > 0 && lits[0] == "solidity" {
-				out = append(out, n)
-			}
-		}
+// solidityPragma returns the version constraint of a `pragma solidity`
+// directive with its spaces taken out ("^0.8.0", ">=0.6.0<0.9.0"), and false
+// for any other node.
+func solidityPragma(n *Node) (string, bool) {
+	if n.Type != "PragmaDirective" {
+		return "", false
 	}
-	return out
+	lits := strs(n.Attr("literals"))
+	if len(lits) == 0 || lits[0] != "solidity" {
+		return "", false
+	}
+	return strings.Join(lits[1:], ""), true
 }
 
 var solcVersion = &Detector{
@@ -95,12 +106,9 @@ var solcVersion = &Detector{
 }
 
 func runSolcVersion(a *analysis, d *Detector) {
-	for _, u := range a.units {
-		for _, p := range pragmaNodes(u) {
-			c := strings.Join(strs(p.Attr("literals"))[1:], "")
-			if v, ok := minVersion(c); ok && v[0] == 0 && v[1] < 8 {
-				a.report(d, p, fmt.Sprintf("pragma solidity %s allows a compiler older than 0.8.0. %s", c, d.Description))
-			}
+	a.eachPragma(func(p *Node, c string) {
+		if v, ok := minVersion(c); ok && v[0] == 0 && v[1] < 8 {
+			a.report(d, p, fmt.Sprintf("pragma solidity %s allows a compiler older than 0.8.0. %s", c, d.Description))
 		}
-	}
+	})
 }

@@ -47,9 +47,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 
 func runAuditLog(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("audit-log", stderr)
-	var lc logConfig
-	lc.register(fs)
-	dsn := fs.String("database-url", envString("DATABASE_URL", ""), "Postgres URL (env DATABASE_URL)")
+	dsn := registerDatabaseFlags(fs)
 	email := fs.String("user", "", "the user's email")
 	sinceFlag := fs.String("since", "", "oldest row: RFC 3339 time, date, or duration back from now such as 720h (default: all)")
 	if err := parseFlags(fs, args); err != nil {

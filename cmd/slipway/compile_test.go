@@ -16,10 +16,8 @@ import (
 // compile activity on a real worker with a real solc-js pool, and back.
 func TestCompileRPCRunsAWorkflow(t *testing.T) {
 	w := startTestWorker(t, "slipway-compile-test")
-	cfg, tc, logger := w.cfg, w.tc, newTestLogger(t)
-
-	srv := serveTestAPI(t, testIdentity(t), apiDeps{Temporal: tc, Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Logger: logger})
-	api := srv.URL + "/api/v1"
+	cfg, tc := w.cfg, w.tc
+	api := w.serveAPI(t)
 
 	token := registerAndLogin(t, api, "compiler@example.com")
 	if code, body, _ := callJSON(t, "POST", api+"/contracts/compile", "", map[string]any{"source": "contract A {}"}); code != http.StatusUnauthorized {
@@ -136,6 +134,14 @@ func firstDiagnostic(t *testing.T, body map[string]any) map[string]any {
 
 // registerAndLogin registers a user with email on the API at api (its
 // /api/v1 prefix) and answers an access token.
+// serveAPI serves the API in front of w's Temporal and task queue, for a
+// test through the whole stack, and answers its base URL.
+func (w testWorker) serveAPI(t *testing.T) string {
+	t.Helper()
+	srv := serveTestAPI(t, testIdentity(t), apiDeps{Temporal: w.tc, Namespace: w.cfg.Namespace, TaskQueue: w.cfg.TaskQueue, Logger: newTestLogger(t)})
+	return srv.URL + "/api/v1"
+}
+
 func registerAndLogin(t *testing.T, api, email string) string {
 	t.Helper()
 	creds := map[string]string{"email": email, "password": "correct horse battery staple"}

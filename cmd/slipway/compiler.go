@@ -16,6 +16,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/lint"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/server"
+	"github.com/slipway-dev/slipway/server/apierr"
 	"github.com/slipway-dev/slipway/workflows"
 )
 
@@ -48,19 +49,26 @@ func (c workflowCompiler) Compile(ctx context.Context, req *slipwayv1.CompileCon
 		Optimizer:       compile.Optimizer{Enabled: req.GetOptimizer().GetEnabled(), Runs: int(req.GetOptimizer().GetRuns())},
 		OmitAST:         true,
 	}}
-	run, err := c.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       "compile-" + uuid.NewString(),
-		TaskQueue:                c.taskQueue,
-		WorkflowExecutionTimeout: compileWorkflowTimeout,
-	}, workflows.CompileWorkflow, in)
-	if err != nil {
-		return nil, fmt.Errorf("start compile workflow: %w", err)
-	}
 	var out workflows.CompileOutput
-	if err := awaitCompile(ctx, c.tc, run, &out); err != nil {
+	if err := runCompileWorkflow(ctx, c.tc, c.taskQueue, "compile", workflows.CompileWorkflow, in, &out); err != nil {
 		return nil, err
 	}
 	return compileResponse(out.Result), nil
+}
+
+// runCompileWorkflow starts wf, the compile or audit workflow as kind
+// says, with in on taskQueue, and waits for its result in out
+// (awaitCompile).
+func runCompileWorkflow(ctx context.Context, tc client.Client, taskQueue, kind string, wf, in, out any) error {
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       kind + "-" + uuid.NewString(),
+		TaskQueue:                taskQueue,
+		WorkflowExecutionTimeout: compileWorkflowTimeout,
+	}, wf, in)
+	if err != nil {
+		return fmt.Errorf("start %s workflow: %w", kind, err)
+	}
+	return awaitCompile(ctx, tc, run, out)
 }
 
 // awaitCompile waits for a compile or audit workflow's result. When ctx
@@ -135,7 +143,7 @@ func compileResponse(r compile.Result) *slipwayv1.CompileContractResponse {
 		})
 	}
 	for _, w := range r.Warnings {
-		resp.Warnings = append(resp.Warnings, server.DiagnosticToProto(w))
+		resp.Warnings = append(resp.Warnings, apierr.DiagnosticToProto(w))
 	}
 	return resp
 }
@@ -153,16 +161,8 @@ func (a workflowAuditor) Audit(ctx context.Context, req *slipwayv1.AuditContract
 	in := workflows.AuditInput{Request: lint.AuditRequest{
 		Source: req.GetSource(), Sources: req.GetSources(), CompilerVersion: req.GetCompilerVersion(),
 	}}
-	run, err := a.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       "audit-" + uuid.NewString(),
-		TaskQueue:                a.taskQueue,
-		WorkflowExecutionTimeout: compileWorkflowTimeout,
-	}, workflows.AuditWorkflow, in)
-	if err != nil {
-		return nil, fmt.Errorf("start audit workflow: %w", err)
-	}
 	var out lint.AuditResult
-	if err := awaitCompile(ctx, a.tc, run, &out); err != nil {
+	if err := runCompileWorkflow(ctx, a.tc, a.taskQueue, "audit", workflows.AuditWorkflow, in, &out); err != nil {
 		return nil, err
 	}
 	resp := &slipwayv1.AuditContractResponse{CompilerVersion: out.CompilerVersion, Summary: &slipwayv1.FindingSummary{

@@ -27,9 +27,8 @@ import (
 // in Temporal and its solc process killed, long before its time limit.
 func TestCompilerContainment(t *testing.T) {
 	w := startTestWorker(t, "slipway-containment-test")
-	cfg, tc, logger := w.cfg, w.tc, newTestLogger(t)
-	srv := serveTestAPI(t, testIdentity(t), apiDeps{Temporal: tc, Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Logger: logger})
-	api := srv.URL + "/api/v1"
+	cfg, tc := w.cfg, w.tc
+	api := w.serveAPI(t)
 	token := registerAndLogin(t, api, "containment@example.com")
 
 	sum := "pragma solidity ^0.8.0;\ncontract E { function f(uint a) external pure returns (uint) { return " +

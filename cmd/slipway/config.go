@@ -131,6 +131,16 @@ func (c *logConfig) register(fs *flag.FlagSet) {
 	fs.String("env-file", os.Getenv("SLIPWAY_ENV_FILE"), "KEY=VALUE file applied to the environment first, such as <data-dir>/slipway.env (env SLIPWAY_ENV_FILE)")
 }
 
+// registerDatabaseFlags adds the flags of the admin commands that reach
+// the database themselves (migrate, users, audit-log, signers): the ones
+// every command takes (logConfig) and --database-url, whose value it
+// returns.
+func registerDatabaseFlags(fs *flag.FlagSet) *string {
+	var lc logConfig
+	lc.register(fs)
+	return fs.String("database-url", envString("DATABASE_URL", ""), "Postgres URL (env DATABASE_URL)")
+}
+
 func (c *logConfig) logger(w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Level)); err != nil {

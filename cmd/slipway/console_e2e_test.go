@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/usertier"
 )
 
 // chromiumPath finds Debian's chromium, installing it when missing and
@@ -150,10 +150,10 @@ func TestConsoleInBrowser(t *testing.T) {
 		case strings.HasPrefix(step, "signed-up "):
 			// A deployment's calls would use up the free tier's 10 a minute.
 			email = strings.TrimPrefix(step, "signed-up ")
-			setTier(t, env["DATABASE_URL"], email, db.TierPaid)
+			setTier(t, env["DATABASE_URL"], email, usertier.Paid)
 		case step == "rate-limit":
 			// Back to free, to see the console word a 429.
-			setTier(t, env["DATABASE_URL"], email, db.TierFree)
+			setTier(t, env["DATABASE_URL"], email, usertier.Free)
 		}
 		if _, err := fmt.Fprintln(stdin, "continue"); err != nil {
 			t.Fatalf("answer the browser script: %v", err)

@@ -28,7 +28,7 @@ import (
 // that a forgotten run does not poll a chain for ever.
 const deploymentWorkflowTimeout = 7 * 24 * time.Hour
 
-// workflowDeployments is the API's server.DeploymentWorkflows: it starts
+// workflowDeployments is the API's deployments.Workflows: it starts
 // DeploymentWorkflow on the workers' task queue with the deployment's id as
 // workflow id, so that Temporal itself refuses a second run of one
 // deployment.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +28,7 @@ import (
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/devstack/anvil"
 	"github.com/slipway-dev/slipway/internal/devstack/devtemporal"
+	"github.com/slipway-dev/slipway/internal/devstack/localkms"
 	"github.com/slipway-dev/slipway/internal/devstack/pgcluster"
 	"github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/server"
@@ -45,6 +47,9 @@ type devConfig struct {
 	DBPort         int
 	ChainBlockTime float64
 	Worker         bool
+	// KMS runs a local KMS and signs the dev network with a secp256k1 key
+	// held there instead of the anvil dev key.
+	KMS bool
 	// WorkerMetricsAddr is where the in-process worker's /metrics listens
 	// (the API's /metrics is its own registry); empty or "off" for none.
 	WorkerMetricsAddr string
@@ -62,6 +67,7 @@ func (c *devConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.ChainAddr, "chain-addr", envString("SLIPWAY_CHAIN_ADDR", "127.0.0.1:8545"), "anvil JSON-RPC host:port (env SLIPWAY_CHAIN_ADDR)")
 	fs.IntVar(&c.DBPort, "db-port", int(envInt("SLIPWAY_DB_PORT", 0)), "port of the private Postgres; 0 = a free port (env SLIPWAY_DB_PORT)")
 	fs.Float64Var(&c.ChainBlockTime, "chain-block-time", 0, "seconds between blocks; 0 = mine on every transaction")
+	fs.BoolVar(&c.KMS, "kms", envBool("SLIPWAY_DEV_KMS", false), "run a local KMS (local-kms) and sign dev deployments with a secp256k1 key held there (env SLIPWAY_DEV_KMS)")
 	fs.BoolVar(&c.Worker, "worker", envBool("SLIPWAY_DEV_WORKER", true), "run a worker in this process; --worker=false to run workers separately (env SLIPWAY_DEV_WORKER)")
 	fs.StringVar(&c.WorkerMetricsAddr, "worker-metrics-addr", envString("SLIPWAY_DEV_WORKER_METRICS_ADDR", defaultWorkerMetricsAddr), "listen address of the in-process worker's /metrics and /healthz; empty or off for none; a taken port is only warned about (env SLIPWAY_DEV_WORKER_METRICS_ADDR)")
 	// DATABASE_URL switches from the private cluster to an existing server.
@@ -95,6 +101,7 @@ type devStack struct {
 	pgDSN    string
 	temporal *devtemporal.Server
 	node     *anvil.Node
+	kms      *localkms.Server // with --kms
 }
 
 func (s *devStack) onStop(f func()) {
@@ -145,7 +152,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := db.MigrateUp(ctx, stack.pgDSN); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	env, err := stack.writeEnv(&cfg, dataDir)
+	env, err := stack.writeEnv(ctx, &cfg, dataDir)
 	if err != nil {
 		return err
 	}
@@ -184,10 +191,23 @@ type devEnv struct {
 // which more API servers and workers join the stack, and sets that
 // environment in this process too. Without --jwt-key it signs with the
 // data folder's dev key, which it records in cfg.
-func (s *devStack) writeEnv(cfg *devConfig, dataDir string) (devEnv, error) {
+func (s *devStack) writeEnv(ctx context.Context, cfg *devConfig, dataDir string) (devEnv, error) {
 	networksFile := filepath.Join(dataDir, "networks.json")
 	devKey := s.node.Accounts()[0].PrivateKey
-	if err := writeDevNetworks(networksFile, s.node.RPCURL()); err != nil {
+	devSigner := "env:SLIPWAY_DEV_DEPLOYER_KEY"
+	var kmsEnv []envVar
+	if s.kms != nil {
+		ref, err := s.kmsSigner(ctx)
+		if err != nil {
+			return devEnv{}, err
+		}
+		devSigner = ref
+		for _, kv := range s.kms.Env() {
+			k, v, _ := strings.Cut(kv, "=")
+			kmsEnv = append(kmsEnv, envVar{k, v})
+		}
+	}
+	if err := writeDevNetworks(networksFile, s.node.RPCURL(), devSigner, cfg.API.NetworksFile); err != nil {
 		return devEnv{}, err
 	}
 	if cfg.Identity.JWTKey == "" {
@@ -210,6 +230,7 @@ func (s *devStack) writeEnv(cfg *devConfig, dataDir string) (devEnv, error) {
 		{"SLIPWAY_DEV_DEPLOYER_KEY", devKey},
 		{"SLIPWAY_JWT_KEY", cfg.Identity.JWTKey},
 	}
+	env = append(env, kmsEnv...)
 	envFile := filepath.Join(dataDir, "slipway.env")
 	if err := writeEnvFile(envFile, env); err != nil {
 		return devEnv{}, err
@@ -374,6 +395,17 @@ func (s *devStack) start(ctx context.Context, cfg devConfig, dataDir string, log
 		s.temporal = t
 		return nil
 	})
+	if cfg.KMS {
+		g.Go(func() error {
+			k, err := localkms.Start(gctx, localkms.Options{Dir: filepath.Join(dataDir, "kms"), Logger: logger.With("component", "kms")})
+			if err != nil {
+				return fmt.Errorf("start local kms: %w", err)
+			}
+			s.onStop(k.Stop)
+			s.kms = k
+			return nil
+		})
+	}
 	g.Go(func() error {
 		host, port, _ := net.SplitHostPort(cfg.ChainAddr)
 		p, _ := strconv.Atoi(port)
@@ -402,13 +434,50 @@ var searchAttributes = map[string]enumspb.IndexedValueType{
 	"SlipwayStatus":   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 }
 
+// devKMSAlias names the dev stack's KMS signer key.
+const devKMSAlias = "alias/slipway-dev"
+
+// devKMSFunds is what the dev stack's KMS signer holds on the dev chain.
+var devKMSFunds = new(big.Int).Mul(big.NewInt(10_000), big.NewInt(1e18))
+
+// kmsSigner answers the signer reference of the local KMS's dev key,
+// creating the key on the first start (a restart on the same data folder
+// keeps it) and funding its address on the dev chain.
+func (s *devStack) kmsSigner(ctx context.Context) (string, error) {
+	_, addr, err := s.kms.CreateSecp256k1Key(ctx, devKMSAlias)
+	if err != nil {
+		return "", fmt.Errorf("create the dev kms key: %w", err)
+	}
+	if err := s.node.SetBalance(ctx, addr, devKMSFunds); err != nil {
+		return "", fmt.Errorf("fund the dev kms key: %w", err)
+	}
+	return chain.KMSPrefix + devKMSAlias, nil
+}
+
 // writeDevNetworks writes the dev stack's networks file: network "dev" on
-// anvil, signed with the funded dev key from the environment.
-func writeDevNetworks(path, rpcURL string) error {
-	cfg := chain.Config{Networks: []chain.Network{{
+// anvil, signed by signer, and the networks of userFile (--networks) when
+// given. userFile may redefine "dev", for example to sign there with a KMS
+// key; its settings (tiers among them) are kept as written.
+func writeDevNetworks(path, rpcURL, signer, userFile string) error {
+	dev := chain.Network{
 		Name: "dev", ChainID: anvil.DevChainID, RPCURLs: []string{rpcURL}, Confirmations: 1,
-		Signer: "env:SLIPWAY_DEV_DEPLOYER_KEY",
-	}}}
+		Signer: signer,
+	}
+	var cfg chain.Config
+	if abs, _ := filepath.Abs(userFile); abs == path {
+		// SLIPWAY_NETWORKS_FILE from a sourced slipway.env names the file
+		// this writes: the dev network is written afresh.
+		userFile = ""
+	}
+	if userFile != "" {
+		var err error
+		if cfg, err = chain.LoadConfig(userFile); err != nil {
+			return fmt.Errorf("%w: --networks: %w", errUsage, err)
+		}
+	}
+	if _, ok := cfg.Lookup(dev.Name); !ok {
+		cfg.Networks = append([]chain.Network{dev}, cfg.Networks...)
+	}
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode networks: %w", err)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/internal/usertier"
 	"github.com/slipway-dev/slipway/server/servertest"
 )
 
@@ -343,7 +344,7 @@ func TestDevStack(t *testing.T) {
 	}
 	step("compile")
 	// The deployment's calls would use up the free tier's 10 a minute.
-	setTier(t, env["DATABASE_URL"], "dev.user@example.com", db.TierPaid)
+	setTier(t, env["DATABASE_URL"], "dev.user@example.com", usertier.Paid)
 	deployOnDev(t, api, accessToken, dev.urls["Chain"])
 	step("deploy")
 

@@ -22,6 +22,7 @@ Usage:
   slipway migrate  up|down|status [flags]
   slipway users    set-tier --email E --tier free|paid
   slipway users    set-budget --email E --network N --wei W --period 24h  (--clear to go back to the tier's)
+  slipway signers  [--networks FILE] [--network N] [--json]   each network's signers: address, balance, in flight, state
   slipway audit-log --user EMAIL [--since T]   the user's audit rows as JSON lines
   slipway audit    [--json|--sarif] [--fail-on SEVERITY] FILE...   compile and audit locally; exit 1 on findings
   slipway version
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runMigrate(ctx, rest, stdout, stderr)
 	case "users":
 		err = runUsers(ctx, rest, stdout, stderr)
+	case "signers":
+		err = runSigners(ctx, rest, stdout, stderr)
 	case "audit-log":
 		err = runAuditLog(ctx, rest, stdout, stderr)
 	case "audit":

@@ -10,9 +10,7 @@ import (
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("migrate", stderr)
-	var lc logConfig
-	lc.register(fs)
-	dsn := fs.String("database-url", envString("DATABASE_URL", ""), "Postgres URL (env DATABASE_URL)")
+	dsn := registerDatabaseFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: slipway migrate up|down|status [flags]\n  up      apply every pending migration\n  down    roll back the newest migration\n  status  list migrations and whether they are applied")
 		fs.PrintDefaults()

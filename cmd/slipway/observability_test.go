@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/internal/telemetry"
+	"github.com/slipway-dev/slipway/server/servertest"
 )
 
 // scrape reads /metrics into "name{labels}" → value, as printed.
@@ -292,15 +291,8 @@ func TestTracingFollowsACompileFromAPIToActivity(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(apiTC.Close)
-	logs := &lockedBuffer{}
-	var lc logConfig
-	lc.Level, lc.Format = "info", "json"
-	apiLogger, err := lc.logger(logs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	apiLogger, logs := servedLogger(t, "info")
 	tr := &tracing{provider: rec.tp, temporal: tracer}
-	apiLogger = slog.New(telemetry.NewLogHandler(apiLogger.Handler()))
 	srv := serveTestAPI(t, testIdentity(t), apiDeps{Temporal: apiTC, Namespace: cfg.Namespace, TaskQueue: cfg.TaskQueue, Logger: apiLogger, Tracer: tr.tracerProvider()})
 	api := srv.URL + "/api/v1"
 	token := registerAndLogin(t, api, "tracer@example.com")
@@ -374,22 +366,17 @@ func TestTracingFollowsACompileFromAPIToActivity(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects log output written by server goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// servedLogger is serve's own logger at level, with its JSON lines in the
+// buffer it also answers (written by server goroutines).
+func servedLogger(t *testing.T, level string) (*slog.Logger, *servertest.SyncBuffer) {
+	t.Helper()
+	logs := &servertest.SyncBuffer{}
+	lc := logConfig{Level: level, Format: "json"}
+	logger, err := lc.logger(logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slog.New(telemetry.NewLogHandler(logger.Handler())), logs
 }
 
 // TestServedLogsNeverCarrySecrets runs the API with serve's own logger at
@@ -398,14 +385,7 @@ func (b *lockedBuffer) String() string {
 // kinds that only configuration carries (the JWT signing key, a signer's
 // private key) the way a careless call site would, and greps the output.
 func TestServedLogsNeverCarrySecrets(t *testing.T) {
-	logs := &lockedBuffer{}
-	var lc logConfig
-	lc.Level, lc.Format = "debug", "json"
-	logger, err := lc.logger(logs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logger = slog.New(telemetry.NewLogHandler(logger.Handler()))
+	logger, logs := servedLogger(t, "debug")
 	ident := testIdentity(t)
 	srv := serveTestAPI(t, ident, apiDeps{Logger: logger})
 	api := srv.URL + "/api/v1"

@@ -57,6 +57,36 @@ func (s *pipelineStack) until(t *testing.T, d db.Deployment, timeout time.Durati
 	}
 }
 
+// nonce is the signer's next nonce on the chain.
+func (s *pipelineStack) nonce(t *testing.T) uint64 {
+	t.Helper()
+	n, err := s.eth.NonceAt(context.Background(), s.signer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// wantNonce fails t unless the signer's next nonce is want; why says what
+// that count of transactions stands for.
+func (s *pipelineStack) wantNonce(t *testing.T, want uint64, why string) {
+	t.Helper()
+	if n := s.nonce(t); n != want {
+		t.Fatalf("signer nonce %d, want %d: %s", n, want, why)
+	}
+}
+
+// waitConfirmed waits for the deployment's workflow and fails t unless the
+// deployment confirmed.
+func (s *pipelineStack) waitConfirmed(t *testing.T, d db.Deployment, timeout time.Duration) db.Deployment {
+	t.Helper()
+	got := s.wait(t, d, timeout)
+	if got.Status != status.Confirmed {
+		t.Fatalf("status %s error %q", got.Status, got.Error)
+	}
+	return got
+}
+
 func (s *pipelineStack) hasEvent(t *testing.T, d db.Deployment, sub string) bool {
 	for _, e := range s.events(t, d.ID) {
 		if strings.Contains(e.Message, sub) {
@@ -73,7 +103,7 @@ func (s *pipelineStack) hasEvent(t *testing.T, d db.Deployment, sub string) bool
 func TestPipelineReplacesAStuckTransaction(t *testing.T) {
 	s := startPipeline(t, anvil.Options{})
 	ctx := context.Background()
-	nonce0, _ := s.eth.NonceAt(ctx, s.signer, nil)
+	nonce0 := s.nonce(t)
 	s.rpcCall(t, "evm_setAutomine", false)
 	d := s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store", ConstructorArgs: args(t, "7", s.signer.Hex())})
 	s.until(t, d, 2*time.Minute, "broadcast", func(d db.Deployment) bool { return d.Status == status.Confirming })
@@ -98,10 +128,7 @@ func TestPipelineReplacesAStuckTransaction(t *testing.T) {
 	}
 	s.rpcCall(t, "evm_setAutomine", true)
 	s.rpcCall(t, "evm_mine")
-	got := s.wait(t, d, 2*time.Minute)
-	if got.Status != status.Confirmed {
-		t.Fatalf("status %s error %q", got.Status, got.Error)
-	}
+	got := s.waitConfirmed(t, d, 2*time.Minute)
 	txs, _ := db.New(s.pool).ListDeployTxs(ctx, d.ID)
 	if strings.EqualFold(got.TxHash, txs[0].TxHash) {
 		t.Errorf("the first transaction (%s) confirmed, want a replacement", got.TxHash)
@@ -109,9 +136,7 @@ func TestPipelineReplacesAStuckTransaction(t *testing.T) {
 	if !s.hasEvent(t, d, "replaced with higher fees") {
 		t.Error("no event tells of the replacement")
 	}
-	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0+1 {
-		t.Fatalf("signer nonce %d, want %d: exactly one transaction", n, nonce0+1)
-	}
+	s.wantNonce(t, nonce0+1, "exactly one transaction")
 }
 
 // TestPipelineFollowsAReorg reorgs the deployment's block away before the
@@ -119,8 +144,7 @@ func TestPipelineReplacesAStuckTransaction(t *testing.T) {
 // confirms on the new canonical chain, with one transaction in all.
 func TestPipelineFollowsAReorg(t *testing.T) {
 	s := startPipeline(t, anvil.Options{})
-	ctx := context.Background()
-	nonce0, _ := s.eth.NonceAt(ctx, s.signer, nil)
+	nonce0 := s.nonce(t)
 	d := s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store",
 		ConstructorArgs: args(t, "9", s.signer.Hex()), Confirmations: 3})
 	first := s.until(t, d, 2*time.Minute, "inclusion", func(d db.Deployment) bool { return d.Confirmations >= 1 })
@@ -152,9 +176,7 @@ func TestPipelineFollowsAReorg(t *testing.T) {
 	if !s.hasEvent(t, d, "reorg") {
 		t.Errorf("no reorg event; first seen in block %d, confirmed in %d; events %v", first.BlockNumber, got.BlockNumber, s.events(t, d.ID))
 	}
-	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0+1 {
-		t.Fatalf("signer nonce %d, want %d", n, nonce0+1)
-	}
+	s.wantNonce(t, nonce0+1, "exactly one transaction")
 }
 
 // proxy forwards TCP to a target and can be taken down and up again on the
@@ -232,7 +254,7 @@ func TestPipelineWaitsOutAnRPCOutage(t *testing.T) {
 		return "http://" + px.addr
 	}})
 	ctx := context.Background()
-	nonce0, _ := s.eth.NonceAt(ctx, s.signer, nil)
+	nonce0 := s.nonce(t)
 	d := s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store",
 		ConstructorArgs: args(t, "3", s.signer.Hex()), Confirmations: 3})
 	s.until(t, d, 2*time.Minute, "inclusion", func(d db.Deployment) bool { return d.Confirmations >= 1 })
@@ -245,13 +267,8 @@ func TestPipelineWaitsOutAnRPCOutage(t *testing.T) {
 		t.Fatalf("during the outage the deployment is %s (%q), want CONFIRMING", got.Status, got.Error)
 	}
 	px.up(t)
-	got := s.wait(t, d, 2*time.Minute)
-	if got.Status != status.Confirmed {
-		t.Fatalf("status %s error %q", got.Status, got.Error)
-	}
-	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0+1 {
-		t.Fatalf("signer nonce %d, want %d", n, nonce0+1)
-	}
+	s.waitConfirmed(t, d, 2*time.Minute)
+	s.wantNonce(t, nonce0+1, "exactly one transaction")
 }
 
 // workerProc is a `slipway worker` process of the test's stack.
@@ -269,7 +286,7 @@ func (s *pipelineStack) startWorkerProc(t *testing.T, env ...string) *workerProc
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+poolDSN(s.pool), "SLIPWAY_TEMPORAL_ADDR="+s.temporal.Addr,
 		"SLIPWAY_TEMPORAL_NAMESPACE="+s.temporal.Namespace, "SLIPWAY_TASK_QUEUE="+s.temporal.TaskQueue,
-		"SLIPWAY_NETWORKS_FILE="+nf, "TEST_DEPLOYER_KEY="+s.keyHex, "SLIPWAY_SOLC_CACHE_DIR="+filepath.Join(dir, "solc"),
+		"SLIPWAY_NETWORKS_FILE="+nf, "TEST_DEPLOYER_KEY="+s.keyHex, "TEST_WRONG_KEY="+s.wrongKeyHex, "SLIPWAY_SOLC_CACHE_DIR="+filepath.Join(dir, "solc"),
 		"SLIPWAY_LOG_LEVEL=warn", "SLIPWAY_WORKER_METRICS_ADDR=127.0.0.1:0")
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = testWriter{t}
@@ -297,8 +314,7 @@ func (w *workerProc) kill() {
 // one contract was created.
 func TestPipelineSurvivesWorkerCrashes(t *testing.T) {
 	s := startPipelineWith(t, pipelineOptions{})
-	ctx := context.Background()
-	nonce0, _ := s.eth.NonceAt(ctx, s.signer, nil)
+	nonce0 := s.nonce(t)
 	s.rpcCall(t, "evm_setAutomine", false)
 	w := s.startWorkerProc(t)
 	d := s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store",
@@ -314,13 +330,8 @@ func TestPipelineSurvivesWorkerCrashes(t *testing.T) {
 		s.rpcCall(t, "evm_mine")
 	}
 	s.startWorkerProc(t)
-	got := s.wait(t, d, 2*time.Minute)
-	if got.Status != status.Confirmed {
-		t.Fatalf("status %s error %q", got.Status, got.Error)
-	}
-	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0+1 {
-		t.Fatalf("signer nonce %d, want %d: exactly one contract created", n, nonce0+1)
-	}
+	s.waitConfirmed(t, d, 2*time.Minute)
+	s.wantNonce(t, nonce0+1, "exactly one contract created")
 }
 
 // TestPipelineRepairsNonceGaps loses a confirmed deployment's transaction
@@ -331,7 +342,7 @@ func TestPipelineSurvivesWorkerCrashes(t *testing.T) {
 func TestPipelineRepairsNonceGaps(t *testing.T) {
 	s := startPipeline(t, anvil.Options{})
 	ctx := context.Background()
-	nonce0, _ := s.eth.NonceAt(ctx, s.signer, nil)
+	nonce0 := s.nonce(t)
 	c, err := rpc.Dial(s.node.RPCURL())
 	if err != nil {
 		t.Fatal(err)
@@ -359,9 +370,7 @@ func TestPipelineRepairsNonceGaps(t *testing.T) {
 	if b.Status != status.Confirmed {
 		t.Fatalf("second deployment %s %q", b.Status, b.Error)
 	}
-	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0+3 {
-		t.Fatalf("signer nonce %d, want %d (the lost deployment, a filler, the new one)", n, nonce0+3)
-	}
+	s.wantNonce(t, nonce0+3, "the lost deployment, a filler, the new one")
 	if code, _ := s.eth.CodeAt(ctx, common.HexToAddress(a.ContractAddress), nil); len(code) == 0 {
 		t.Fatal("the lost deployment's contract is not back at its address")
 	}

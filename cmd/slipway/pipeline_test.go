@@ -49,6 +49,8 @@ type pipelineStack struct {
 	user     uuid.UUID
 	temporal temporalConfig
 	keyHex   string
+	// wrongKeyHex signs for network "wrong" (TEST_WRONG_KEY).
+	wrongKeyHex string
 }
 
 func startPipeline(t *testing.T, opts anvil.Options) *pipelineStack {
@@ -64,6 +66,9 @@ type pipelineOptions struct {
 	// worker runs a worker in the test process; off for tests that run
 	// worker processes of their own.
 	worker bool
+	// networks, when set, changes the networks and secrets the worker
+	// runs with (other signers, say) before it starts.
+	networks func(node *anvil.Node, networks *chain.Config, sp secrets.Static)
 }
 
 func startPipelineWith(t testing.TB, po pipelineOptions) *pipelineStack {
@@ -86,10 +91,21 @@ func startPipelineWith(t testing.TB, po pipelineOptions) *pipelineStack {
 		Gas: chain.GasPolicy{BumpIntervalBlocks: 2, OutageWindowSeconds: 120},
 	}, {
 		// An RPC that serves another chain than configured.
+		// Its own key: workers refuse the dev chain's public keys elsewhere.
 		Name: "wrong", ChainID: node.ChainID() + 1, RPCURLs: []string{node.RPCURL()}, Confirmations: 1,
-		Signer: "env:TEST_DEPLOYER_KEY",
+		Signer: "env:TEST_WRONG_KEY",
 	}}}
-	sp := secrets.Static{"env:TEST_DEPLOYER_KEY": secrets.NewSecret([]byte(fmt.Sprintf("%x", crypto.FromECDSA(key))))}
+	wrongKey, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := secrets.Static{
+		"env:TEST_DEPLOYER_KEY": secrets.NewSecret([]byte(fmt.Sprintf("%x", crypto.FromECDSA(key)))),
+		"env:TEST_WRONG_KEY":    secrets.NewSecret([]byte(fmt.Sprintf("%x", crypto.FromECDSA(wrongKey)))),
+	}
+	if po.networks != nil {
+		po.networks(node, &networks, sp)
+	}
 	var ts *temporaltest.TestServer
 	if tt, ok := t.(*testing.T); ok {
 		ts = temporaltest.NewServer(temporaltest.WithT(tt), devTemporalOptions())
@@ -109,6 +125,7 @@ func startPipelineWith(t testing.TB, po pipelineOptions) *pipelineStack {
 	}
 	s := newPipelineStack(t, pool, node, tc, cfg, networks, acct.Address)
 	s.keyHex = fmt.Sprintf("%x", crypto.FromECDSA(key))
+	s.wrongKeyHex = fmt.Sprintf("%x", crypto.FromECDSA(wrongKey))
 	return s
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,6 +27,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/server/servertest"
 )
 
 // keyedProxy stands in for a hosted RPC provider: it serves anvil's RPC at
@@ -88,24 +88,6 @@ func (p *keyedProxy) down() {
 	}
 }
 
-// syncBuffer is the log output, written by the worker's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // protoTexts answers every string and bytes field of m, nested messages
 // included: payloads (inputs, results, heartbeat details, memos) are bytes
 // that JSON would show base64-encoded, where a substring search misses them.
@@ -152,7 +134,7 @@ func TestRPCURLKeyNeverLeaks(t *testing.T) {
 		pathKey  = "SlwE2ePathKey9f4c2a7e1b0d3865"
 		queryKey = "SlwE2eQueryKey3b8d1f6a0c2e4979"
 	)
-	var logs syncBuffer
+	var logs servertest.SyncBuffer // written by the worker's goroutines
 	logger, err := (&logConfig{Level: "debug", Format: "json"}).logger(&logs)
 	if err != nil {
 		t.Fatal(err)

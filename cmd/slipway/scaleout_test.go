@@ -30,6 +30,7 @@ import (
 
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/status"
+	"github.com/slipway-dev/slipway/internal/usertier"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server/auth"
@@ -330,7 +331,7 @@ func TestScaleOut(t *testing.T) {
 	env := append(cleanEnv(),
 		"DATABASE_URL="+poolDSN(s.pool), "SLIPWAY_TEMPORAL_ADDR="+s.temporal.Addr,
 		"SLIPWAY_TEMPORAL_NAMESPACE="+s.temporal.Namespace, "SLIPWAY_TASK_QUEUE="+s.temporal.TaskQueue,
-		"SLIPWAY_NETWORKS_FILE="+nf, "TEST_DEPLOYER_KEY="+s.keyHex,
+		"SLIPWAY_NETWORKS_FILE="+nf, "TEST_DEPLOYER_KEY="+s.keyHex, "TEST_WRONG_KEY="+s.wrongKeyHex,
 		// Every replica signs and checks tokens with the same key.
 		"SCALEOUT_JWT_KEY="+string(jwtKey), "SLIPWAY_JWT_KEY=env:SCALEOUT_JWT_KEY",
 		// Registering and logging in the test's users, all from 127.0.0.1.
@@ -360,7 +361,7 @@ func TestScaleOut(t *testing.T) {
 		if code, body, _, err := restCall(ctx, "POST", urls[u%2]+"/api/v1/auth/register", "", creds); err != nil || code != 200 {
 			t.Fatalf("register %s = %d %v %v", email, code, body, err)
 		}
-		if _, err := db.New(s.pool).SetUserTierByEmail(ctx, db.SetUserTierByEmailParams{Email: email, Tier: db.TierPaid}); err != nil {
+		if _, err := db.New(s.pool).SetUserTierByEmail(ctx, db.SetUserTierByEmailParams{Email: email, Tier: usertier.Paid}); err != nil {
 			t.Fatal(err)
 		}
 		code, body, _, err := restCall(ctx, "POST", urls[1-u%2]+"/api/v1/auth/login", "", creds)

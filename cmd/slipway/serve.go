@@ -22,6 +22,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/server"
+	"github.com/slipway-dev/slipway/server/deployments"
 	"github.com/slipway-dev/slipway/web"
 )
 
@@ -50,7 +51,7 @@ func (c *apiConfig) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", envInt("SLIPWAY_MAX_BODY_BYTES", server.DefaultMaxRequestBytes), "largest request body accepted (env SLIPWAY_MAX_BODY_BYTES)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", envString("SLIPWAY_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API, or * (env SLIPWAY_CORS_ORIGINS)")
 	fs.BoolVar(&c.TLS, "behind-tls", envBool("SLIPWAY_BEHIND_TLS", false), "clients reach the API over HTTPS (turns on HSTS) (env SLIPWAY_BEHIND_TLS)")
-	fs.Int64Var(&c.MaxStreamsPerUser, "max-streams-per-user", envInt("SLIPWAY_MAX_STREAMS_PER_USER", server.DefaultMaxStreamsPerUser), "deployment watches (WatchDeployment streams and WebSockets together) one user may hold open on this replica; more are refused with resource_exhausted / 429 (env SLIPWAY_MAX_STREAMS_PER_USER)")
+	fs.Int64Var(&c.MaxStreamsPerUser, "max-streams-per-user", envInt("SLIPWAY_MAX_STREAMS_PER_USER", deployments.DefaultMaxStreamsPerUser), "deployment watches (WatchDeployment streams and WebSockets together) one user may hold open on this replica; more are refused with resource_exhausted / 429 (env SLIPWAY_MAX_STREAMS_PER_USER)")
 	fs.Int64Var(&c.AuthFailPerMin, "auth-fail-per-min", envInt("SLIPWAY_AUTH_FAIL_PER_MIN", server.DefaultAuthFailuresPerMinute), "failed authentications per minute one client address may cause on this replica before its requests with credentials are refused with 429, unchecked (env SLIPWAY_AUTH_FAIL_PER_MIN)")
 	fs.StringVar(&c.TemporalUIURL, "temporal-ui-url", envString("SLIPWAY_TEMPORAL_UI_URL", ""), "base URL of the Temporal Web UI the web console links deployment runs to; empty for no links (slipway dev: its own UI) (env SLIPWAY_TEMPORAL_UI_URL)")
 }
@@ -66,8 +67,8 @@ func (c *apiConfig) validate() error {
 	if c.AuthFailPerMin < 1 || c.AuthFailPerMin > 1_000_000 {
 		errs = append(errs, fmt.Errorf("--auth-fail-per-min %d: must be 1 to 1000000", c.AuthFailPerMin))
 	}
-	if c.MaxStreamsPerUser < 1 || c.MaxStreamsPerUser > server.MaxMaxStreamsPerUser {
-		errs = append(errs, fmt.Errorf("--max-streams-per-user %d: must be 1 to %d", c.MaxStreamsPerUser, server.MaxMaxStreamsPerUser))
+	if c.MaxStreamsPerUser < 1 || c.MaxStreamsPerUser > deployments.MaxMaxStreamsPerUser {
+		errs = append(errs, fmt.Errorf("--max-streams-per-user %d: must be 1 to %d", c.MaxStreamsPerUser, deployments.MaxMaxStreamsPerUser))
 	}
 	return errors.Join(errs...)
 }
@@ -197,7 +198,7 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 	svcs.Networks = server.NewNetworkService(nets, tenancy)
 	// One LISTEN connection per replica wakes every watcher of a
 	// deployment, whichever replica's worker appended the event.
-	hub := server.NewDeploymentHub(d.Pool, d.Logger, server.WithMaxStreamsPerUser(int(cfg.MaxStreamsPerUser)))
+	hub := deployments.NewHub(d.Pool, d.Logger, deployments.WithMaxStreamsPerUser(int(cfg.MaxStreamsPerUser)))
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	hubDone := make(chan struct{})
 	go func() {
@@ -207,8 +208,11 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 		}
 	}()
 	closeHub := func() { stopHub(); <-hubDone }
-	svcs.Deployments = server.NewDeploymentServiceWith(d.Pool, newWorkflowDeployments(d.Temporal, d.Namespace, d.TaskQueue, d.Networks), nets, hub, d.Logger,
-		server.WithPrecompile(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue}, 0), server.WithTenancy(tenancy))
+	svcs.Deployments = deployments.NewService(d.Pool, newWorkflowDeployments(d.Temporal, d.Namespace, d.TaskQueue, d.Networks), nets, hub, d.Logger,
+		deployments.WithPrecompile(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue}, 0), deployments.WithTenancy(tenancy))
+	// The WebSocket feed is not an RPC: it runs the same guard and admits
+	// the same browser origins as the API it is mounted in.
+	svcs.DeploymentUpdates = deployments.NewUpdatesHandler(d.Pool, hub, g.interceptors, cfg.origins(), d.Logger)
 	h, err := server.New(server.Config{
 		Networks:        nets,
 		AllowedOrigins:  cfg.origins(),

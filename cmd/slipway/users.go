@@ -16,6 +16,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/chain"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/usertier"
 )
 
 func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -26,9 +27,7 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: usage: slipway users set-tier --email E --tier free|paid, or slipway users set-budget --email E --network N --wei W --period 24h", errUsage)
 	}
 	fs := newFlagSet("users set-tier", stderr)
-	var lc logConfig
-	lc.register(fs)
-	dsn := fs.String("database-url", envString("DATABASE_URL", ""), "Postgres URL (env DATABASE_URL)")
+	dsn := registerDatabaseFlags(fs)
 	email := fs.String("email", "", "the user's email")
 	tier := fs.String("tier", "", "free or paid")
 	if err := parseFlags(fs, args[1:]); err != nil {
@@ -37,7 +36,7 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *email == "" {
 		return fmt.Errorf("%w: --email is required", errUsage)
 	}
-	if *tier != "free" && *tier != "paid" {
+	if !usertier.Valid(*tier) {
 		return fmt.Errorf("%w: --tier %q: want free or paid", errUsage, *tier)
 	}
 	pool, err := connectDB(ctx, *dsn)
@@ -102,9 +101,7 @@ func operator() string {
 // deployment that signs; reservations already made stay.
 func runSetBudget(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("users set-budget", stderr)
-	var lc logConfig
-	lc.register(fs)
-	dsn := fs.String("database-url", envString("DATABASE_URL", ""), "Postgres URL (env DATABASE_URL)")
+	dsn := registerDatabaseFlags(fs)
 	email := fs.String("email", "", "the user's email")
 	network := fs.String("network", "", "the network's name, as in the networks file")
 	wei := fs.String("wei", "", "the budget per period, in wei (a decimal integer; 0 allows nothing)")

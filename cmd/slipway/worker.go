@@ -226,6 +226,15 @@ func runInstrumentedWorker(ctx context.Context, tc client.Client, cfg temporalCo
 			logger.WarnContext(ctx, "network not ready", "network", n.Name, "err", err)
 		}
 	}
+	var dep *deploy.Activities
+	if dbPool != nil {
+		dep = &deploy.Activities{Pool: dbPool, Networks: cd.Networks, Secrets: cd.Secrets, Logger: logger, Metrics: m}
+		// A signer that cannot be resolved would fail deployments later;
+		// refuse it now rather than fall back to anything.
+		if err := deploy.CheckSigners(ctx, dep); err != nil {
+			return fmt.Errorf("%w: check signers: %w", errUsage, err)
+		}
+	}
 	pool, err := compile.NewPool(ctx, pcfg)
 	if err != nil {
 		return fmt.Errorf("start solc pool: %w", err)
@@ -238,7 +247,7 @@ func runInstrumentedWorker(ctx context.Context, tc client.Client, cfg temporalCo
 	w := worker.New(tc, cfg.TaskQueue, wopts)
 	deps := pipelineDeps{Compile: &compile.Activities{Pool: pool}, Lint: &lint.Activities{Pool: pool}}
 	if dbPool != nil {
-		deps.Deploy = &deploy.Activities{Pool: dbPool, Networks: cd.Networks, Secrets: cd.Secrets, Logger: logger, Metrics: m}
+		deps.Deploy = dep
 		if os.Getenv("SLIPWAY_FAILPOINT") == "exit-after-sign" {
 			// Crash injection for the tests of exactly-once and budgets: die
 			// as a SIGKILL would, between the signing commit and broadcast.

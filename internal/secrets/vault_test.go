@@ -70,13 +70,15 @@ func startDevServer(t *testing.T, bin string) *vaultServer {
 	listen := l.Addr().String()
 	l.Close()
 	home := t.TempDir() // dev mode writes ~/.vault-token
+	// One writer for both streams: exec then calls it from one goroutine
+	// at a time, so a plain buffer will do.
 	var out bytes.Buffer
 	p, err := proc.Start(context.Background(), nil, proc.Spec{
 		Name:   filepath.Base(bin),
 		Path:   bin,
 		Args:   []string{"server", "-dev", "-dev-root-token-id=" + testRootToken, "-dev-listen-address=" + listen},
 		Env:    devServerEnv(home),
-		Stdout: &syncWriter{w: &out}, Stderr: &syncWriter{w: &out},
+		Stdout: &out, Stderr: &out,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -163,17 +165,6 @@ func TestDevServerHarness(t *testing.T) {
 	if err != nil || got.RevealString() != "ed25519-signing-key-v2" {
 		t.Fatalf("through the dev-server harness: %q, %v", got.RevealString(), err)
 	}
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(b)
 }
 
 // api calls the server as root, as an operator would set it up.

@@ -1,15 +1,23 @@
 // Package callctx carries what the server's edge knows of a call through its
 // context, for the layers below it that must not import the server: the
-// request id, the reporting of failed authentications, and the credential
-// an open stream re-checks. It is a leaf package (like identity, which
-// carries who is calling), so that server/auth, server/ratelimit and the
+// request id, the client's address, what the request's log line should name,
+// the reporting of failed authentications, and the credential an open stream
+// re-checks. It is a leaf package (like identity, which carries who is
+// calling), so that server/auth, server/ratelimit, server/deployments and the
 // handlers share it without import cycles.
 package callctx
 
 import (
 	"context"
+	"net/netip"
 	"time"
+
+	"github.com/google/uuid"
 )
+
+// RequestIDHeader carries the request id in both directions, so a client can
+// quote it in a bug report and a proxy can pass its own id through.
+const RequestIDHeader = "X-Request-Id"
 
 // Reasons of slipway_auth_failures_total. They are what the server can
 // tell apart without extra work on the refusal path; the client is told
@@ -77,6 +85,15 @@ type Call interface {
 	// AuthFailed notes a failed authentication of the request for reason,
 	// one of AuthFailureReasons (or AuthFailureOther).
 	AuthFailed(ctx context.Context, reason string)
+	// Client is the client's address, resolved through the trusted
+	// proxies; the zero Addr when the peer is not an IP address.
+	Client() netip.Addr
+	// NoteUser records the authenticated caller for the request's log
+	// line.
+	NoteUser(id uuid.UUID)
+	// NoteDeployment records the deployment the request is about, and its
+	// workflow, for the request's log line.
+	NoteDeployment(id uuid.UUID, workflowID string)
 }
 
 type callKey struct{}
@@ -98,6 +115,36 @@ func RequestID(ctx context.Context) string {
 		return c.ID()
 	}
 	return ""
+}
+
+// ClientAddr answers the address of the client of the request ctx belongs
+// to: the TCP peer, or the address trusted proxies (the server's
+// Config.TrustedProxies) report in X-Forwarded-For. Audit rows and
+// per-address limits use it so that they all name the same client. It is the
+// zero Addr outside a request.
+func ClientAddr(ctx context.Context) netip.Addr {
+	if c := from(ctx); c != nil {
+		return c.Client()
+	}
+	return netip.Addr{}
+}
+
+// AnnotateUser records the authenticated caller id for the log line of the
+// request ctx belongs to (user_id). Outside a request, and for uuid.Nil, it
+// does nothing.
+func AnnotateUser(ctx context.Context, id uuid.UUID) {
+	if c := from(ctx); c != nil && id != uuid.Nil {
+		c.NoteUser(id)
+	}
+}
+
+// AnnotateDeployment records the deployment id the request ctx belongs to is
+// about, and its workflow, for the request's log line (deployment_id,
+// workflow_id). Outside a request it does nothing.
+func AnnotateDeployment(ctx context.Context, id uuid.UUID, workflowID string) {
+	if c := from(ctx); c != nil {
+		c.NoteDeployment(id, workflowID)
+	}
 }
 
 // RecordAuthFailure notes that the request ctx belongs to failed to

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/usertier"
 )
 
 // The requests one statement took on a bucket are told apart by arrival
@@ -16,15 +17,15 @@ import (
 func TestAnswerOf(t *testing.T) {
 	// Three requests on a bucket of 10 a minute with two left: two are
 	// admitted, the third refused.
-	row := db.TakeRateLimitsRow{Taken: 2, Lim: 10, Tier: TierFree, EmissionUs: 6e6, AheadUs: 60e6}
+	row := db.TakeRateLimitsRow{Taken: 2, Lim: 10, Tier: usertier.Free, EmissionUs: 6e6, AheadUs: 60e6}
 	var got []answer
 	for j := range 3 {
 		got = append(got, answerOf(row, j))
 	}
 	want := []answer{
-		{allowed: true, lim: 10, tier: TierFree, emissionUs: 6e6, aheadUs: 54e6},
-		{allowed: true, lim: 10, tier: TierFree, emissionUs: 6e6, aheadUs: 60e6},
-		{allowed: false, lim: 10, tier: TierFree, emissionUs: 6e6, aheadUs: 60e6},
+		{allowed: true, lim: 10, tier: usertier.Free, emissionUs: 6e6, aheadUs: 54e6},
+		{allowed: true, lim: 10, tier: usertier.Free, emissionUs: 6e6, aheadUs: 60e6},
+		{allowed: false, lim: 10, tier: usertier.Free, emissionUs: 6e6, aheadUs: 60e6},
 	}
 	assert.Equal(t, want, got)
 	assert.Equal(t, 1, decide(got[0]).Remaining)

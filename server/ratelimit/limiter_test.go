@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/internal/usertier"
 	"github.com/slipway-dev/slipway/server/ratelimit"
 )
 
@@ -27,7 +28,7 @@ func TestDecisionsFollowGCRA(t *testing.T) {
 		require.True(t, d.Allowed)
 		assert.Equal(t, 10, d.Limit)
 		assert.Equal(t, time.Minute, d.Window)
-		assert.Equal(t, ratelimit.TierFree, d.Tier)
+		assert.Equal(t, usertier.Free, d.Tier)
 		assert.Equal(t, 10-k, d.Remaining)
 		assert.InDelta(t, float64(6*k)*1e6, float64(d.Reset.Microseconds()), 0.5e6)
 		assert.Zero(t, d.RetryAfter)
@@ -44,7 +45,7 @@ func TestDecisionsFollowGCRA(t *testing.T) {
 	// held to the free limit.
 	d, err = l.TakeUser(ctx, uuid.New())
 	require.NoError(t, err)
-	assert.Equal(t, ratelimit.TierFree, d.Tier)
+	assert.Equal(t, usertier.Free, d.Tier)
 	assert.Equal(t, 10, d.Limit)
 }
 

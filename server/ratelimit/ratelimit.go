@@ -119,6 +119,7 @@ import (
 
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/metrics"
+	"github.com/slipway-dev/slipway/internal/usertier"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server/clientip"
 )
@@ -248,14 +249,10 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-// Tier labels of the rejection metric and of Decision.Tier for buckets that
-// are not a user's.
-const (
-	TierFree = "free"
-	TierPaid = "paid"
-	// TierIP is the per-address bucket of unauthenticated auth procedures.
-	TierIP = "ip"
-)
+// Tier labels of the rejection metric and of Decision.Tier: a user's tier
+// (package usertier), or TierIP for buckets that are not a user's.
+// TierIP is the per-address bucket of unauthenticated auth procedures.
+const TierIP = "ip"
 
 // Decision is the limiter's answer for one request, with what the response
 // headers report.
@@ -273,7 +270,7 @@ type Decision struct {
 	// RetryAfter is the time until one request will be admitted; zero
 	// when Allowed.
 	RetryAfter time.Duration
-	// Tier is the tier whose limit applied: TierFree or TierPaid for a user
+	// Tier is the tier whose limit applied: usertier.Free or usertier.Paid for a user
 	// as the database has it now, TierIP for an address.
 	Tier string
 }
@@ -334,7 +331,7 @@ func New(pool *pgxpool.Pool, cfg Config, reg prometheus.Registerer, logger *slog
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range []string{TierFree, TierPaid, TierIP} {
+	for _, t := range []string{usertier.Free, usertier.Paid, TierIP} {
 		rejections.WithLabelValues(t)
 	}
 	failures.WithLabelValues(failureOutcome(cfg.FailClosed))
@@ -419,8 +416,8 @@ func (l *Limiter) take(ctx context.Context, bucket string, userID uuid.UUID, def
 	switch {
 	case userID == uuid.Nil:
 		d.Tier = TierIP
-	case a.tier != TierPaid:
-		d.Tier = TierFree
+	case a.tier != usertier.Paid:
+		d.Tier = usertier.Free
 	}
 	if !d.Allowed {
 		l.rejections.WithLabelValues(d.Tier).Inc()

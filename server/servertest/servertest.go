@@ -1,14 +1,18 @@
 // Package servertest holds what tests of Slipway's HTTP API share: a test
 // server that speaks HTTP/1.1 and cleartext HTTP/2 on one port as
 // `slipway serve` does (so Connect, gRPC, gRPC-Web and REST all reach it), a
-// client for gRPC's h2c, a buffer that server goroutines may log into
-// while the test reads, and a runner for background listeners such as the
-// deployment hub.
+// client for gRPC's h2c, plain requests and their REST errors, a buffer that
+// server goroutines may log into while the test reads, a runner for
+// background listeners such as the deployment hub, and the fixtures of
+// deployment tests (a stand-in authentication and workflows, requests, the
+// WebSocket feed). It imports neither package server nor the capability
+// packages, so that their own tests can use it.
 package servertest
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -60,6 +64,40 @@ func Do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, []byte
 		t.Fatal(err)
 	}
 	return resp, body
+}
+
+// NewRequest is a method request to url with body of contentType ("" for
+// none) and header, name and value pairs.
+func NewRequest(t testing.TB, method, url, contentType string, body io.Reader, header ...string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return req
+}
+
+// RESTError decodes a REST error answer (google.rpc.Status JSON) into its
+// code and message.
+func RESTError(t testing.TB, header http.Header, body []byte) (int, string) {
+	t.Helper()
+	if ct := header.Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("content type %q, body %s", ct, body)
+	}
+	var st struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal(body, &st); err != nil {
+		t.Fatalf("body %s: %v", body, err)
+	}
+	return st.Code, st.Message
 }
 
 // H2CClient speaks cleartext HTTP/2 only, as gRPC clients do without TLS.

@@ -35,12 +35,19 @@ func newPool(t *testing.T, cache compile.Cache) *compile.Pool {
 	return p
 }
 
+// newCachedPool is a pool caching in a database of the test's own, and
+// that database's queries.
+func newCachedPool(t *testing.T) (*compile.Pool, *db.Queries) {
+	t.Helper()
+	q := db.New(dbtest.New(t))
+	return newPool(t, compile.NewPGCache(q)), q
+}
+
 // A second identical compile is answered from Postgres without solc, by
 // another pool too (another worker sharing the database); any change of
 // settings or sources is a miss.
 func TestPostgresCacheHitSkipsSolc(t *testing.T) {
-	q := db.New(dbtest.New(t))
-	p := newPool(t, compile.NewPGCache(q))
+	p, q := newCachedPool(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	req := compile.Request{Source: erc20}
@@ -165,8 +172,7 @@ func benchCache(b *testing.B, hit bool) {
 // compile stage costs no second solc run; a follower with other settings
 // is not cached from it, and one naming an unknown contract still fails.
 func TestCompileWithCachesTheNextStage(t *testing.T) {
-	q := db.New(dbtest.New(t))
-	p := newPool(t, compile.NewPGCache(q))
+	p, _ := newCachedPool(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	audit := compile.Request{Source: erc20}

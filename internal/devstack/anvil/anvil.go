@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -111,6 +112,20 @@ func (n *Node) ChainID() uint64 { return n.chainID }
 // Accounts answers the funded dev accounts, in anvil's order; the first is
 // the conventional deployer.
 func (n *Node) Accounts() []Account { return slices.Clone(n.accounts) }
+
+// SetBalance sets addr's balance through anvil's anvil_setBalance: the dev
+// stack funds signers it creates (a local KMS key) without a transaction.
+func (n *Node) SetBalance(ctx context.Context, addr common.Address, wei *big.Int) error {
+	c, err := rpc.DialContext(ctx, n.rpcURL)
+	if err != nil {
+		return fmt.Errorf("dial anvil: %w", err)
+	}
+	defer c.Close()
+	if err := c.CallContext(ctx, nil, "anvil_setBalance", addr, hexutil.EncodeBig(wei)); err != nil {
+		return fmt.Errorf("set balance of %s: %w", addr.Hex(), err)
+	}
+	return nil
+}
 
 // Done is closed when the anvil process has exited, so a supervisor (the dev
 // stack) can notice a crash.

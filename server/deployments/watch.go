@@ -1,4 +1,4 @@
-package server
+package deployments
 
 import (
 	"context"
@@ -30,7 +30,7 @@ const (
 	hubBackoffMax = 10 * time.Second
 )
 
-// DeploymentHub wakes the watchers of a deployment on this replica when an
+// Hub wakes the watchers of a deployment on this replica when an
 // event is appended on any replica. It holds one dedicated connection (not
 // a pool's: a LISTEN lives as long as its session) that LISTENs on
 // db.NotifyChannel, whose payload is the deployment id, and fans each
@@ -39,7 +39,7 @@ const (
 // notification lost while the hub reconnects costs latency (watchers also
 // re-poll), never an event. After each (re)connect every watcher is woken,
 // since notifications sent meanwhile are gone.
-type DeploymentHub struct {
+type Hub struct {
 	cfg    *pgx.ConnConfig
 	logger *slog.Logger
 
@@ -53,17 +53,17 @@ type DeploymentHub struct {
 	maxStreams int
 }
 
-// NewDeploymentHub builds a hub connecting like pool (its DSN and settings,
+// NewHub builds a hub connecting like pool (its DSN and settings,
 // under the application name "slipway-watch"). Run starts it. The hub also
 // caps the watches one user may hold open on this replica
 // (DefaultMaxStreamsPerUser unless WithMaxStreamsPerUser says otherwise).
-func NewDeploymentHub(pool *pgxpool.Pool, logger *slog.Logger, opts ...HubOption) *DeploymentHub {
+func NewHub(pool *pgxpool.Pool, logger *slog.Logger, opts ...HubOption) *Hub {
 	cfg := pool.Config().ConnConfig.Copy()
 	cfg.RuntimeParams["application_name"] = "slipway-watch"
 	if logger == nil {
 		logger = slog.Default()
 	}
-	h := &DeploymentHub{cfg: cfg, logger: logger, subs: map[uuid.UUID]map[chan struct{}]struct{}{}, listening: make(chan struct{}),
+	h := &Hub{cfg: cfg, logger: logger, subs: map[uuid.UUID]map[chan struct{}]struct{}{}, listening: make(chan struct{}),
 		streams: map[uuid.UUID]int{}, maxStreams: DefaultMaxStreamsPerUser}
 	for _, o := range opts {
 		o(h)
@@ -73,7 +73,7 @@ func NewDeploymentHub(pool *pgxpool.Pool, logger *slog.Logger, opts ...HubOption
 
 // Run listens until ctx ends, reconnecting with exponential backoff (and
 // jitter) whenever the connection fails. It answers nil once ctx is done.
-func (h *DeploymentHub) Run(ctx context.Context) error {
+func (h *Hub) Run(ctx context.Context) error {
 	backoff := hubBackoffMin
 	for {
 		err := h.listen(ctx)
@@ -102,7 +102,7 @@ var errListened = errors.New("connection was listening")
 
 // listen connects, LISTENs and delivers notifications until the
 // connection fails or ctx ends.
-func (h *DeploymentHub) listen(ctx context.Context) error {
+func (h *Hub) listen(ctx context.Context) error {
 	conn, err := pgx.ConnectConfig(ctx, h.cfg)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
@@ -142,7 +142,7 @@ func (h *DeploymentHub) listen(ctx context.Context) error {
 	}
 }
 
-func (h *DeploymentHub) setListening(on bool) {
+func (h *Hub) setListening(on bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	select {
@@ -159,7 +159,7 @@ func (h *DeploymentHub) setListening(on bool) {
 
 // Listening answers a channel closed while the hub's LISTEN is active; for
 // readiness checks and tests.
-func (h *DeploymentHub) Listening() <-chan struct{} {
+func (h *Hub) Listening() <-chan struct{} {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.listening
@@ -167,7 +167,7 @@ func (h *DeploymentHub) Listening() <-chan struct{} {
 
 // subscribe answers a channel that receives (coalesced) wake-ups for the
 // deployment id, and the func that ends the subscription.
-func (h *DeploymentHub) subscribe(id uuid.UUID) (<-chan struct{}, func()) {
+func (h *Hub) subscribe(id uuid.UUID) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	h.mu.Lock()
 	set := h.subs[id]
@@ -187,7 +187,7 @@ func (h *DeploymentHub) subscribe(id uuid.UUID) (<-chan struct{}, func()) {
 	}
 }
 
-func (h *DeploymentHub) wake(id uuid.UUID) {
+func (h *Hub) wake(id uuid.UUID) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs[id] {
@@ -195,7 +195,7 @@ func (h *DeploymentHub) wake(id uuid.UUID) {
 	}
 }
 
-func (h *DeploymentHub) wakeAll() {
+func (h *Hub) wakeAll() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, set := range h.subs {
@@ -238,7 +238,7 @@ const watchBatch = 100
 // appended, until the deployment has ended and all its events are sent. An
 // unknown id or another user's is errDeploymentNotFound, before anything is
 // sent.
-func (s *deploymentService) follow(ctx context.Context, user, id uuid.UUID, after uint32, sink watchSink) error {
+func (s *service) follow(ctx context.Context, user, id uuid.UUID, after uint32, sink watchSink) error {
 	var wake <-chan struct{}
 	if s.hub != nil {
 		// Before the first read, so that no wake-up falls between the
@@ -251,7 +251,7 @@ func (s *deploymentService) follow(ctx context.Context, user, id uuid.UUID, afte
 	if err != nil {
 		return err
 	}
-	cur := DeploymentToProto(d)
+	cur := ToProto(d)
 	if err := sink.snapshot(cur); err != nil {
 		return fmt.Errorf("%w: snapshot: %w", errSend, err)
 	}
@@ -304,7 +304,7 @@ func (s *deploymentService) follow(ctx context.Context, user, id uuid.UUID, afte
 		if d, err = s.getFor(ctx, user, id); err != nil {
 			return err
 		}
-		cur = DeploymentToProto(d)
+		cur = ToProto(d)
 	}
 }
 

@@ -1,4 +1,4 @@
-package server
+package deployments
 
 import (
 	"context"
@@ -30,8 +30,8 @@ const DefaultPrecompileTimeout = 10 * time.Second
 // compile it started when cctx ends, so an abandoned pre-compile does not
 // hold a solc worker. The compile lands in the artifact cache, where the
 // workflow's own compile finds it.
-func WithPrecompile(c Compiler, timeout time.Duration) DeploymentOption {
-	return func(s *deploymentService) {
+func WithPrecompile(c Compiler, timeout time.Duration) Option {
+	return func(s *service) {
 		s.precompile = c
 		s.precompileTimeout = timeout
 		if timeout <= 0 {
@@ -40,7 +40,7 @@ func WithPrecompile(c Compiler, timeout time.Duration) DeploymentOption {
 	}
 }
 
-func (s *deploymentService) checkSource(ctx context.Context, msg *slipwayv1.CreateDeploymentRequest) error {
+func (s *service) checkSource(ctx context.Context, msg *slipwayv1.CreateDeploymentRequest) error {
 	if s.precompile == nil || msg.GetTemplate() != nil {
 		return nil
 	}
@@ -54,7 +54,7 @@ func (s *deploymentService) checkSource(ctx context.Context, msg *slipwayv1.Crea
 	switch {
 	case errors.As(err, &ce), errors.Is(err, compile.ErrNoCompiler), errors.Is(err, compile.ErrOutputTooLarge),
 		errors.Is(err, compile.ErrCompiler), errors.Is(err, compile.ErrLimitExceeded):
-		return err // the error boundary answers these invalid_argument
+		return err // the error boundary (apierr.ToConnect) answers these invalid_argument
 	case err != nil:
 		// Out of time (the Compiler cancels its abandoned compile, so it
 		// does not hold a solc worker on) or out of service.

@@ -1,9 +1,8 @@
-package server
+package deployments_test
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -13,207 +12,24 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/slipway-dev/slipway/db"
-	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
-	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
-	"github.com/slipway-dev/slipway/server/identity"
 	"github.com/slipway-dev/slipway/server/servertest"
 )
-
-func TestMain(m *testing.M) { dbtest.Main(m) }
-
-// fakeWorkflows records Start and Cancel calls; Start fails while failStart
-// is set and takes delay, which widens races.
-type fakeWorkflows struct {
-	mu        sync.Mutex
-	started   []db.Deployment
-	requests  []*slipwayv1.CreateDeploymentRequest
-	cancelled []string
-	failStart bool
-	delay     time.Duration
-}
-
-func (f *fakeWorkflows) Start(_ context.Context, d db.Deployment, req *slipwayv1.CreateDeploymentRequest) error {
-	f.mu.Lock()
-	fail, delay := f.failStart, f.delay
-	f.mu.Unlock()
-	time.Sleep(delay)
-	if fail {
-		return errors.New("temporal: connection refused")
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.started = append(f.started, d)
-	f.requests = append(f.requests, req)
-	return nil
-}
-
-func (f *fakeWorkflows) Cancel(_ context.Context, workflowID string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.cancelled = append(f.cancelled, workflowID)
-	return nil
-}
-
-func (f *fakeWorkflows) starts() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.started)
-}
-
-// testAuth is an auth interceptor for these tests: "Authorization: Bearer
-// <user uuid>" authenticates as that user; anything else is refused as the
-// real one refuses. The real one is exercised in deployments_auth_test.go.
-type testAuth struct{}
-
-func testPrincipal(h http.Header) (identity.Principal, error) {
-	v := h.Get("Authorization")
-	id, err := uuid.Parse(strings.TrimPrefix(v, "Bearer "))
-	if !strings.HasPrefix(v, "Bearer ") || err != nil {
-		ce := connect.NewError(connect.CodeUnauthenticated, errors.New("bad test token"))
-		ce.Meta().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		return identity.Principal{}, ce
-	}
-	return identity.Principal{UserID: id, Tier: db.TierFree, Method: identity.MethodBearer}, nil
-}
-
-func (testAuth) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		p, err := testPrincipal(req.Header())
-		if err != nil {
-			return nil, err
-		}
-		return next(identity.NewContext(ctx, p), req)
-	}
-}
-
-func (testAuth) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return next
-}
-
-func (testAuth) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
-		p, err := testPrincipal(conn.RequestHeader())
-		if err != nil {
-			return err
-		}
-		return next(identity.NewContext(ctx, p), conn)
-	}
-}
-
-type depEnv struct {
-	*testEnv
-	pool *pgxpool.Pool
-	q    *db.Queries
-	wf   *fakeWorkflows
-	hub  *DeploymentHub
-}
-
-type depOptions struct {
-	pool      *pgxpool.Pool
-	heartbeat time.Duration
-	repoll    time.Duration
-	noHub     bool
-}
-
-// newDepEnv starts the whole API with the real DeploymentService on a fresh
-// database (or o.pool), a running hub and a fake workflow client.
-func newDepEnv(t *testing.T, o depOptions) *depEnv {
-	t.Helper()
-	pool := o.pool
-	if pool == nil {
-		pool = dbtest.New(t)
-	}
-	if o.heartbeat == 0 {
-		o.heartbeat = time.Minute
-	}
-	if o.repoll == 0 {
-		o.repoll = time.Minute
-	}
-	wf := &fakeWorkflows{}
-	var hub *DeploymentHub
-	if !o.noHub {
-		hub = NewDeploymentHub(pool, nil)
-		servertest.Listen(t, "hub", hub.Run, hub.Listening())
-	}
-	env := newEnv(t, func(c *Config, d *Deps) {
-		d.Interceptors = []connect.Interceptor{testAuth{}}
-		d.Services.Deployments = NewDeploymentServiceWith(pool, wf, c.Networks, hub, d.Logger, WithWatchTiming(o.heartbeat, o.repoll))
-	})
-	return &depEnv{testEnv: env, pool: pool, q: db.New(pool), wf: wf, hub: hub}
-}
-
-// newUser inserts a user and answers the test bearer header value.
-func (e *depEnv) newUser(t *testing.T) (uuid.UUID, string) {
-	t.Helper()
-	u, err := e.q.CreateUser(context.Background(), db.CreateUserParams{Email: uuid.NewString() + "@example.com", PasswordHash: "x"})
-	require.NoError(t, err)
-	return u.ID, "Bearer " + u.ID.String()
-}
-
-func (e *depEnv) client(protocol string) slipwayv1connect.DeploymentServiceClient {
-	switch protocol {
-	case "grpc":
-		return slipwayv1connect.NewDeploymentServiceClient(servertest.H2CClient(), e.srv.URL, connect.WithGRPC())
-	case "grpc-web":
-		return slipwayv1connect.NewDeploymentServiceClient(h1Client, e.srv.URL, connect.WithGRPCWeb())
-	}
-	return slipwayv1connect.NewDeploymentServiceClient(h1Client, e.srv.URL)
-}
-
-func authed[T any](msg *T, bearer string) *connect.Request[T] {
-	r := connect.NewRequest(msg)
-	r.Header().Set("Authorization", bearer)
-	return r
-}
-
-const testSource = `// SPDX-License-Identifier: MIT
-pragma solidity ^0.8.20;
-// contract Commented {}
-/* contract AlsoCommented {} */
-abstract contract Base { }
-contract Box is Base { uint256 v; constructor(uint256 x) { v = x; } string s = "contract InString"; }
-`
-
-func sourceRequest(key string) *slipwayv1.CreateDeploymentRequest {
-	return &slipwayv1.CreateDeploymentRequest{
-		Network: "dev", Source: testSource, ContractName: "Box", IdempotencyKey: key,
-		ConstructorArgs: []*structpb.Value{structpb.NewNumberValue(7)},
-	}
-}
-
-// record moves deployment id to status with an event, as a worker does,
-// on its own transaction.
-func record(t *testing.T, pool *pgxpool.Pool, id uuid.UUID, status, msg string, upd db.UpdateDeploymentProgressParams) db.DeploymentEvent {
-	t.Helper()
-	var ev db.DeploymentEvent
-	require.NoError(t, db.InTx(context.Background(), pool, func(q *db.Queries) error {
-		var err error
-		_, ev, err = db.RecordProgress(context.Background(), q, id, status, db.Progress{Update: upd, Message: msg})
-		return err
-	}))
-	return ev
-}
 
 func TestCreateDeploymentOverEveryProtocol(t *testing.T) {
 	env := newDepEnv(t, depOptions{noHub: true})
 	_, bearer := env.newUser(t)
-	owner := "0x" + strings.Repeat("ab", 20)
 
 	// REST, with a template whose constructor takes two addresses.
-	a := env.do(t, "POST", "/api/v1/contracts/deploy", "application/json", strings.NewReader(`{
-		"network": "sepolia",
-		"template": {"kind": "ERC20", "name": "MyToken", "symbol": "MTK", "options": {"premint": "1000", "mintable": true}},
-		"constructorArgs": ["`+owner+`", "`+owner+`"],
-		"idempotencyKey": "rest-1"}`), "Authorization", bearer)
-	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	resp, body := env.do(t, "POST", "/api/v1/contracts/deploy", "application/json",
+		strings.NewReader(servertest.TemplateDeployJSON("sepolia", "rest-1")), "Authorization", bearer)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 	var rest struct {
 		Deployment struct {
 			ID                    string `json:"id"`
@@ -230,7 +46,7 @@ func TestCreateDeploymentOverEveryProtocol(t *testing.T) {
 			CreatedAt string `json:"createdAt"`
 		} `json:"deployment"`
 	}
-	require.NoError(t, json.Unmarshal(a.body, &rest))
+	require.NoError(t, json.Unmarshal(body, &rest))
 	d := rest.Deployment
 	assert.Equal(t, "DEPLOYMENT_STATUS_PENDING", d.Status)
 	assert.Equal(t, "sepolia", d.Network)
@@ -240,9 +56,10 @@ func TestCreateDeploymentOverEveryProtocol(t *testing.T) {
 	assert.Equal(t, "rest-1", d.IdempotencyKey)
 	assert.Equal(t, "0.8.37", d.CompilerVersion)
 	assert.NotEmpty(t, d.CreatedAt)
-	require.Equal(t, 1, env.wf.starts())
-	assert.Equal(t, "deployment-"+d.ID, env.wf.started[0].WorkflowID)
-	assert.Equal(t, "MTK", env.wf.requests[0].GetTemplate().GetSymbol())
+	require.Equal(t, 1, env.wf.Starts())
+	started, requests := env.wf.Started()
+	assert.Equal(t, "deployment-"+d.ID, started[0].WorkflowID)
+	assert.Equal(t, "MTK", requests[0].GetTemplate().GetSymbol())
 
 	// The row has the request and the first event.
 	id := uuid.MustParse(d.ID)
@@ -257,9 +74,9 @@ func TestCreateDeploymentOverEveryProtocol(t *testing.T) {
 
 	for _, protocol := range []string{"connect", "grpc", "grpc-web"} {
 		t.Run(protocol, func(t *testing.T) {
-			req := sourceRequest("")
+			req := servertest.SourceRequest("")
 			req.Confirmations = 5
-			res, err := env.client(protocol).CreateDeployment(context.Background(), authed(req, bearer))
+			res, err := env.client(protocol).CreateDeployment(context.Background(), servertest.Authed(req, bearer))
 			require.NoError(t, err)
 			got := res.Msg.GetDeployment()
 			assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_PENDING, got.GetStatus())
@@ -268,18 +85,18 @@ func TestCreateDeploymentOverEveryProtocol(t *testing.T) {
 			assert.Equal(t, "", got.GetIdempotencyKey())
 		})
 	}
-	assert.Equal(t, 4, env.wf.starts())
+	assert.Equal(t, 4, env.wf.Starts())
 
 	// Without credentials: unauthenticated, nothing started.
-	_, err = env.client("connect").CreateDeployment(context.Background(), connect.NewRequest(sourceRequest("")))
+	_, err = env.client("connect").CreateDeployment(context.Background(), connect.NewRequest(servertest.SourceRequest("")))
 	assert.Equal(t, connect.CodeUnauthenticated, connect.CodeOf(err))
-	assert.Equal(t, 4, env.wf.starts())
+	assert.Equal(t, 4, env.wf.Starts())
 }
 
 func TestCreateDeploymentIdempotencyRace(t *testing.T) {
 	env := newDepEnv(t, depOptions{noHub: true})
 	_, bearer := env.newUser(t)
-	env.wf.delay = 100 * time.Millisecond
+	env.wf.SetDelay(100 * time.Millisecond)
 	client := env.client("connect")
 
 	const n = 8
@@ -288,7 +105,7 @@ func TestCreateDeploymentIdempotencyRace(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			res, err := client.CreateDeployment(context.Background(), authed(sourceRequest("same-key"), bearer))
+			res, err := client.CreateDeployment(context.Background(), servertest.Authed(servertest.SourceRequest("same-key"), bearer))
 			errs[i] = err
 			if err == nil {
 				ids[i] = res.Msg.GetDeployment().GetId()
@@ -300,22 +117,22 @@ func TestCreateDeploymentIdempotencyRace(t *testing.T) {
 		require.NoError(t, errs[i])
 		assert.Equal(t, ids[0], ids[i])
 	}
-	assert.Equal(t, 1, env.wf.starts(), "one workflow for one key")
+	assert.Equal(t, 1, env.wf.Starts(), "one workflow for one key")
 
 	// Another user's same key is another deployment.
 	_, other := env.newUser(t)
-	res, err := client.CreateDeployment(context.Background(), authed(sourceRequest("same-key"), other))
+	res, err := client.CreateDeployment(context.Background(), servertest.Authed(servertest.SourceRequest("same-key"), other))
 	require.NoError(t, err)
 	assert.NotEqual(t, ids[0], res.Msg.GetDeployment().GetId())
-	assert.Equal(t, 2, env.wf.starts())
+	assert.Equal(t, 2, env.wf.Starts())
 }
 
 func TestCreateDeploymentStartFailureRecordsNothing(t *testing.T) {
 	env := newDepEnv(t, depOptions{noHub: true})
 	user, bearer := env.newUser(t)
-	env.wf.failStart = true
+	env.wf.SetFailStart(true)
 	client := env.client("connect")
-	_, err := client.CreateDeployment(context.Background(), authed(sourceRequest("k1"), bearer))
+	_, err := client.CreateDeployment(context.Background(), servertest.Authed(servertest.SourceRequest("k1"), bearer))
 	assert.Equal(t, connect.CodeUnavailable, connect.CodeOf(err), "%v", err)
 	assert.NotContains(t, err.Error(), "connection refused")
 	rows, err := env.q.ListDeploymentsForUser(context.Background(), db.ListDeploymentsForUserParams{UserID: user, PageSize: 10})
@@ -323,12 +140,10 @@ func TestCreateDeploymentStartFailureRecordsNothing(t *testing.T) {
 	assert.Empty(t, rows, "rolled back with the failed start")
 
 	// The retry with the same key starts it.
-	env.wf.mu.Lock()
-	env.wf.failStart = false
-	env.wf.mu.Unlock()
-	_, err = client.CreateDeployment(context.Background(), authed(sourceRequest("k1"), bearer))
+	env.wf.SetFailStart(false)
+	_, err = client.CreateDeployment(context.Background(), servertest.Authed(servertest.SourceRequest("k1"), bearer))
 	require.NoError(t, err)
-	assert.Equal(t, 1, env.wf.starts())
+	assert.Equal(t, 1, env.wf.Starts())
 }
 
 func TestCreateDeploymentRefusesBadRequests(t *testing.T) {
@@ -348,7 +163,11 @@ func TestCreateDeploymentRefusesBadRequests(t *testing.T) {
 		req  *slipwayv1.CreateDeploymentRequest
 		want string
 	}{
-		{"unknown network", func() *slipwayv1.CreateDeploymentRequest { r := sourceRequest(""); r.Network = "goerli"; return r }(),
+		{"unknown network", func() *slipwayv1.CreateDeploymentRequest {
+			r := servertest.SourceRequest("")
+			r.Network = "goerli"
+			return r
+		}(),
 			`network "goerli" is not configured; known networks: dev, mainnet, sepolia`},
 		{"bad template", func() *slipwayv1.CreateDeploymentRequest {
 			r := tmpl(structpb.NewStringValue(owner), structpb.NewStringValue(owner))
@@ -356,13 +175,13 @@ func TestCreateDeploymentRefusesBadRequests(t *testing.T) {
 			return r
 		}(), "premint"},
 		{"unknown contract", func() *slipwayv1.CreateDeploymentRequest {
-			r := sourceRequest("")
+			r := servertest.SourceRequest("")
 			r.ContractName = "Commented"
 			return r
 		}(),
 			`contractName "Commented" is not a contract of the sources; they declare: Base, Box`},
 		{"contract in a string", func() *slipwayv1.CreateDeploymentRequest {
-			r := sourceRequest("")
+			r := servertest.SourceRequest("")
 			r.ContractName = "InString"
 			return r
 		}(),
@@ -385,20 +204,20 @@ func TestCreateDeploymentRefusesBadRequests(t *testing.T) {
 		client := env.client(protocol)
 		for _, c := range cases {
 			t.Run(protocol+"/"+c.name, func(t *testing.T) {
-				_, err := client.CreateDeployment(context.Background(), authed(c.req, bearer))
+				_, err := client.CreateDeployment(context.Background(), servertest.Authed(c.req, bearer))
 				require.Equal(t, connect.CodeInvalidArgument, connect.CodeOf(err), "%v", err)
 				assert.Contains(t, err.Error(), c.want)
 			})
 		}
 	}
 	// And over REST, with google.rpc.Status.
-	a := env.do(t, "POST", "/api/v1/contracts/deploy", "application/json",
+	resp, body := env.do(t, "POST", "/api/v1/contracts/deploy", "application/json",
 		strings.NewReader(`{"network":"nope","source":"contract A {}","contractName":"A"}`), "Authorization", bearer)
-	require.Equal(t, http.StatusBadRequest, a.status, "%s", a.body)
-	code, msg := restError(t, a)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
+	code, msg := servertest.RESTError(t, resp.Header, body)
 	assert.Equal(t, int(connect.CodeInvalidArgument), code)
 	assert.Contains(t, msg, "known networks")
-	assert.Equal(t, 0, env.wf.starts(), "no workflow for a refused request")
+	assert.Equal(t, 0, env.wf.Starts(), "no workflow for a refused request")
 }
 
 func TestGetAndListOnlyTheCallersOwn(t *testing.T) {
@@ -406,49 +225,49 @@ func TestGetAndListOnlyTheCallersOwn(t *testing.T) {
 	_, alice := env.newUser(t)
 	_, bob := env.newUser(t)
 	client := env.client("connect")
-	res, err := client.CreateDeployment(context.Background(), authed(sourceRequest(""), alice))
+	res, err := client.CreateDeployment(context.Background(), servertest.Authed(servertest.SourceRequest(""), alice))
 	require.NoError(t, err)
 	id := res.Msg.GetDeployment().GetId()
 
-	got, err := client.GetDeployment(context.Background(), authed(&slipwayv1.GetDeploymentRequest{Id: id}, alice))
+	got, err := client.GetDeployment(context.Background(), servertest.Authed(&slipwayv1.GetDeploymentRequest{Id: id}, alice))
 	require.NoError(t, err)
 	assert.Equal(t, id, got.Msg.GetDeployment().GetId())
 
-	_, err = client.GetDeployment(context.Background(), authed(&slipwayv1.GetDeploymentRequest{Id: id}, bob))
+	_, err = client.GetDeployment(context.Background(), servertest.Authed(&slipwayv1.GetDeploymentRequest{Id: id}, bob))
 	assert.Equal(t, connect.CodeNotFound, connect.CodeOf(err))
-	_, unknownErr := client.GetDeployment(context.Background(), authed(&slipwayv1.GetDeploymentRequest{Id: uuid.NewString()}, bob))
+	_, unknownErr := client.GetDeployment(context.Background(), servertest.Authed(&slipwayv1.GetDeploymentRequest{Id: uuid.NewString()}, bob))
 	assert.Equal(t, connect.CodeNotFound, connect.CodeOf(unknownErr))
 
-	a := env.do(t, "GET", "/api/v1/deployments/"+id, "", nil, "Authorization", bob)
-	assert.Equal(t, http.StatusNotFound, a.status, "%s", a.body)
-	a = env.do(t, "GET", "/api/v1/deployments/"+id, "", nil, "Authorization", alice)
-	assert.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	resp, body := env.do(t, "GET", "/api/v1/deployments/"+id, "", nil, "Authorization", bob)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "%s", body)
+	resp, body = env.do(t, "GET", "/api/v1/deployments/"+id, "", nil, "Authorization", alice)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 
-	list, err := client.ListDeployments(context.Background(), authed(&slipwayv1.ListDeploymentsRequest{}, bob))
+	list, err := client.ListDeployments(context.Background(), servertest.Authed(&slipwayv1.ListDeploymentsRequest{}, bob))
 	require.NoError(t, err)
 	assert.Empty(t, list.Msg.GetDeployments())
 	assert.Empty(t, list.Msg.GetNextPageToken())
-	a = env.do(t, "GET", "/api/v1/deployments", "", nil, "Authorization", bob)
-	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
-	assert.JSONEq(t, `{"deployments":[],"nextPageToken":""}`, string(a.body))
+	resp, body = env.do(t, "GET", "/api/v1/deployments", "", nil, "Authorization", bob)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	assert.JSONEq(t, `{"deployments":[],"nextPageToken":""}`, string(body))
 
 	// Watching or cancelling another user's deployment finds nothing.
-	stream, err := client.WatchDeployment(context.Background(), authed(&slipwayv1.WatchDeploymentRequest{Id: id}, bob))
+	stream, err := client.WatchDeployment(context.Background(), servertest.Authed(&slipwayv1.WatchDeploymentRequest{Id: id}, bob))
 	require.NoError(t, err)
 	assert.False(t, stream.Receive(), "a stream of another user's deployment")
 	assert.Equal(t, connect.CodeNotFound, connect.CodeOf(stream.Err()))
 	_ = stream.Close()
-	_, err = client.CancelDeployment(context.Background(), authed(&slipwayv1.CancelDeploymentRequest{Id: id}, bob))
+	_, err = client.CancelDeployment(context.Background(), servertest.Authed(&slipwayv1.CancelDeploymentRequest{Id: id}, bob))
 	assert.Equal(t, connect.CodeNotFound, connect.CodeOf(err))
 
 	// An idempotency key is the caller's own: Bob sending Alice's gets a
 	// deployment of his, not hers, and hers is untouched.
-	keyed, err := client.CreateDeployment(context.Background(), authed(sourceRequest("shared-key"), alice))
+	keyed, err := client.CreateDeployment(context.Background(), servertest.Authed(servertest.SourceRequest("shared-key"), alice))
 	require.NoError(t, err)
-	bobs, err := client.CreateDeployment(context.Background(), authed(sourceRequest("shared-key"), bob))
+	bobs, err := client.CreateDeployment(context.Background(), servertest.Authed(servertest.SourceRequest("shared-key"), bob))
 	require.NoError(t, err)
 	assert.NotEqual(t, keyed.Msg.GetDeployment().GetId(), bobs.Msg.GetDeployment().GetId())
-	again, err := client.CreateDeployment(context.Background(), authed(sourceRequest("shared-key"), alice))
+	again, err := client.CreateDeployment(context.Background(), servertest.Authed(servertest.SourceRequest("shared-key"), alice))
 	require.NoError(t, err)
 	assert.Equal(t, keyed.Msg.GetDeployment().GetId(), again.Msg.GetDeployment().GetId())
 }
@@ -459,7 +278,7 @@ func TestListDeploymentsPagesWithStatusFilter(t *testing.T) {
 	client := env.client("connect")
 	var ids []string
 	for i := range 7 {
-		res, err := client.CreateDeployment(context.Background(), authed(sourceRequest(fmt.Sprintf("k%d", i)), bearer))
+		res, err := client.CreateDeployment(context.Background(), servertest.Authed(servertest.SourceRequest(fmt.Sprintf("k%d", i)), bearer))
 		require.NoError(t, err)
 		ids = append(ids, res.Msg.GetDeployment().GetId())
 	}
@@ -473,9 +292,9 @@ func TestListDeploymentsPagesWithStatusFilter(t *testing.T) {
 		token := ""
 		for page := 0; ; page++ {
 			require.Less(t, page, 10)
-			res, err := client.ListDeployments(context.Background(), authed(&slipwayv1.ListDeploymentsRequest{PageSize: size, PageToken: token, Status: status}, bearer))
+			res, err := client.ListDeployments(context.Background(), servertest.Authed(&slipwayv1.ListDeploymentsRequest{PageSize: size, PageToken: token, Status: status}, bearer))
 			require.NoError(t, err)
-			assert.LessOrEqual(t, len(res.Msg.GetDeployments()), max(int(size), defaultPageSize))
+			assert.LessOrEqual(t, len(res.Msg.GetDeployments()), max(int(size), 20))
 			for _, d := range res.Msg.GetDeployments() {
 				out = append(out, d.GetId())
 				if status != slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_UNSPECIFIED {
@@ -501,22 +320,22 @@ func TestListDeploymentsPagesWithStatusFilter(t *testing.T) {
 	assert.Len(t, collect(slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_UNSPECIFIED, 0), 7, "page size 0 means 20")
 
 	// A page that ends exactly at the last row has no next token.
-	res, err := client.ListDeployments(context.Background(), authed(&slipwayv1.ListDeploymentsRequest{PageSize: 7}, bearer))
+	res, err := client.ListDeployments(context.Background(), servertest.Authed(&slipwayv1.ListDeploymentsRequest{PageSize: 7}, bearer))
 	require.NoError(t, err)
 	assert.Len(t, res.Msg.GetDeployments(), 7)
 	assert.Empty(t, res.Msg.GetNextPageToken())
 
-	_, err = client.ListDeployments(context.Background(), authed(&slipwayv1.ListDeploymentsRequest{PageToken: "not-a-token"}, bearer))
+	_, err = client.ListDeployments(context.Background(), servertest.Authed(&slipwayv1.ListDeploymentsRequest{PageToken: "not-a-token"}, bearer))
 	assert.Equal(t, connect.CodeInvalidArgument, connect.CodeOf(err), "%v", err)
-	a := env.do(t, "GET", "/api/v1/deployments?pageSize=2&status=DEPLOYMENT_STATUS_CONFIRMED&pageToken=AAAA", "", nil, "Authorization", bearer)
-	assert.Equal(t, http.StatusBadRequest, a.status, "%s", a.body)
-	a = env.do(t, "GET", "/api/v1/deployments?pageSize=2&status=DEPLOYMENT_STATUS_CONFIRMED", "", nil, "Authorization", bearer)
-	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	resp, body := env.do(t, "GET", "/api/v1/deployments?pageSize=2&status=DEPLOYMENT_STATUS_CONFIRMED&pageToken=AAAA", "", nil, "Authorization", bearer)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
+	resp, body = env.do(t, "GET", "/api/v1/deployments?pageSize=2&status=DEPLOYMENT_STATUS_CONFIRMED", "", nil, "Authorization", bearer)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 	var page struct {
 		Deployments   []struct{ ID string } `json:"deployments"`
 		NextPageToken string                `json:"nextPageToken"`
 	}
-	require.NoError(t, json.Unmarshal(a.body, &page))
+	require.NoError(t, json.Unmarshal(body, &page))
 	require.Len(t, page.Deployments, 2)
 	assert.Equal(t, ids[6], page.Deployments[0].ID)
 	assert.NotEmpty(t, page.NextPageToken)
@@ -528,25 +347,25 @@ func TestCancelDeployment(t *testing.T) {
 	_, other := env.newUser(t)
 	client := env.client("connect")
 	create := func() string {
-		res, err := client.CreateDeployment(context.Background(), authed(sourceRequest(""), bearer))
+		res, err := client.CreateDeployment(context.Background(), servertest.Authed(servertest.SourceRequest(""), bearer))
 		require.NoError(t, err)
 		return res.Msg.GetDeployment().GetId()
 	}
 
 	id := create()
-	_, err := client.CancelDeployment(context.Background(), authed(&slipwayv1.CancelDeploymentRequest{Id: id}, other))
+	_, err := client.CancelDeployment(context.Background(), servertest.Authed(&slipwayv1.CancelDeploymentRequest{Id: id}, other))
 	assert.Equal(t, connect.CodeNotFound, connect.CodeOf(err), "another user's")
 
 	// Before signing: CANCELLED with its event, and the workflow told.
-	a := env.do(t, "POST", "/api/v1/deployments/"+id+"/cancel", "application/json", strings.NewReader(`{}`), "Authorization", bearer)
-	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
-	assert.Contains(t, string(a.body), `"status":"DEPLOYMENT_STATUS_CANCELLED"`)
+	resp, body := env.do(t, "POST", "/api/v1/deployments/"+id+"/cancel", "application/json", strings.NewReader(`{}`), "Authorization", bearer)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	assert.Contains(t, string(body), `"status":"DEPLOYMENT_STATUS_CANCELLED"`)
 	evs, err := env.q.ListDeploymentEventsAfter(context.Background(), db.ListDeploymentEventsAfterParams{DeploymentID: uuid.MustParse(id), MaxEvents: 10})
 	require.NoError(t, err)
 	require.Len(t, evs, 2)
 	assert.Equal(t, status.Cancelled, evs[1].Status)
 	assert.Equal(t, "cancelled by user", evs[1].Message)
-	assert.Equal(t, []string{"deployment-" + id}, env.wf.cancelled)
+	assert.Equal(t, []string{"deployment-" + id}, env.wf.Cancelled())
 	// Both actions are compliance records, written with the change.
 	var actions []string
 	rows, err := env.pool.Query(context.Background(), `SELECT action FROM audit_logs WHERE resource_type = 'deployment' AND resource_id = $1 ORDER BY id`, id)
@@ -560,7 +379,7 @@ func TestCancelDeployment(t *testing.T) {
 	assert.Equal(t, []string{"deployment.create", "deployment.cancel"}, actions)
 
 	// Again: answered as it is, no second event.
-	res, err := client.CancelDeployment(context.Background(), authed(&slipwayv1.CancelDeploymentRequest{Id: id}, bearer))
+	res, err := client.CancelDeployment(context.Background(), servertest.Authed(&slipwayv1.CancelDeploymentRequest{Id: id}, bearer))
 	require.NoError(t, err)
 	assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_CANCELLED, res.Msg.GetDeployment().GetStatus())
 	evs, err = env.q.ListDeploymentEventsAfter(context.Background(), db.ListDeploymentEventsAfterParams{DeploymentID: uuid.MustParse(id), MaxEvents: 10})
@@ -577,14 +396,14 @@ func TestCancelDeployment(t *testing.T) {
 		id := create()
 		_, err := env.pool.Exec(context.Background(), `UPDATE deployments SET status = $2 WHERE id = $1`, id, status)
 		require.NoError(t, err)
-		_, err = client.CancelDeployment(context.Background(), authed(&slipwayv1.CancelDeploymentRequest{Id: id}, bearer))
+		_, err = client.CancelDeployment(context.Background(), servertest.Authed(&slipwayv1.CancelDeploymentRequest{Id: id}, bearer))
 		assert.Equal(t, connect.CodeFailedPrecondition, connect.CodeOf(err), "%s: %v", status, err)
 		assert.ErrorContains(t, err, want)
 		d, err := env.q.GetDeployment(context.Background(), uuid.MustParse(id))
 		require.NoError(t, err)
 		assert.Equal(t, status, d.Status, "unchanged")
 	}
-	_, err = client.CancelDeployment(context.Background(), authed(&slipwayv1.CancelDeploymentRequest{Id: uuid.NewString()}, bearer))
+	_, err = client.CancelDeployment(context.Background(), servertest.Authed(&slipwayv1.CancelDeploymentRequest{Id: uuid.NewString()}, bearer))
 	assert.Equal(t, connect.CodeNotFound, connect.CodeOf(err))
-	assert.Len(t, env.wf.cancelled, 2, "only the cancellable one, twice")
+	assert.Len(t, env.wf.Cancelled(), 2, "only the cancellable one, twice")
 }

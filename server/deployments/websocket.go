@@ -1,4 +1,4 @@
-package server
+package deployments
 
 import (
 	"context"
@@ -17,10 +17,12 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server/apierr"
 	"github.com/slipway-dev/slipway/server/callctx"
 	"github.com/slipway-dev/slipway/server/identity"
 )
@@ -60,41 +62,50 @@ const CloseUnauthenticated = 4401
 // them: every field present.
 var wsProtoJSON = protojson.MarshalOptions{EmitUnpopulated: true}
 
-// updatesHandler serves GET /api/v1/deployments/{id}/updates?after=N: the
-// same watch as WatchDeployment, one JSON text message per event. The path
-// is not an RPC, so the Connect interceptors do not run on it; instead guard
-// (Deps.Interceptors: authentication, then rate limiting) runs as for a
-// WatchDeployment stream carrying the request's credentials, so the feed is
-// guarded by exactly the rules RPCs are, counts against the same per-user
-// cap of open watches and ends, as the stream does, when its credential
-// ends. Everything refused before the upgrade is a REST error
-// (google.rpc.Status JSON): 401, 404, 429…
+// NewUpdatesHandler serves the WebSocket feed of a deployment's events, GET
+// /api/v1/deployments/{id}/updates?after=N, as server.New mounts it
+// (Services.DeploymentUpdates): the same watch as WatchDeployment, one JSON
+// text message per event, of the deployments in pool, woken by hub (nil: by
+// re-polling only). Of opts only WithWatchTiming concerns it.
+//
+// The path is not an RPC, so the server's Connect interceptors do not run on
+// it; instead guard (the server's Deps.Interceptors: authentication, then
+// rate limiting) runs as for a WatchDeployment stream carrying the request's
+// credentials, so the feed is guarded by exactly the rules RPCs are, counts
+// against the same per-user cap of open watches and ends, as the stream
+// does, when its credential ends. Browsers may open it from the page's own
+// origin and from origins (the server's Config.AllowedOrigins). Everything
+// refused before the upgrade is a REST error (google.rpc.Status JSON): 401,
+// 404, 429…
+func NewUpdatesHandler(pool *pgxpool.Pool, hub *Hub, guard []connect.Interceptor, origins []string, logger *slog.Logger, opts ...Option) http.Handler {
+	s := newService(pool, nil, nil, hub, logger, opts)
+	return &updatesHandler{s: s, guard: slices.Clone(guard), origins: slices.Clone(origins), logger: s.logger}
+}
+
+// updatesHandler is NewUpdatesHandler's: it answers with the service's
+// queries, hub and watch timing, and never starts or cancels a workflow.
 type updatesHandler struct {
-	s       *deploymentService
+	s       *service
 	guard   []connect.Interceptor
 	origins []string
 	logger  *slog.Logger
-}
-
-func (s *deploymentService) updatesHandler(guard []connect.Interceptor, origins []string, logger *slog.Logger) http.Handler {
-	return &updatesHandler{s: s, guard: guard, origins: origins, logger: logger}
 }
 
 func (h *updatesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
-		writeRESTError(w, http.StatusMethodNotAllowed, connect.CodeUnimplemented, "the deployment updates feed is a WebSocket: GET with an upgrade")
+		apierr.WriteREST(w, http.StatusMethodNotAllowed, connect.CodeUnimplemented, "the deployment updates feed is a WebSocket: GET with an upgrade")
 		return
 	}
 	if !h.originAllowed(r) {
-		writeRESTError(w, http.StatusForbidden, connect.CodePermissionDenied,
+		apierr.WriteREST(w, http.StatusForbidden, connect.CodePermissionDenied,
 			fmt.Sprintf("origin %q may not open the deployment updates feed", r.Header.Get("Origin")))
 		return
 	}
 	after, err := parseAfter(r.URL.Query())
 	if err != nil {
-		writeRESTError(w, http.StatusBadRequest, connect.CodeInvalidArgument, err.Error())
+		apierr.WriteREST(w, http.StatusBadRequest, connect.CodeInvalidArgument, err.Error())
 		return
 	}
 	creds, offered := wsCredentials(r.Header)
@@ -108,23 +119,23 @@ func (h *updatesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, deploymentError(err))
 		return
 	}
-	annotateUser(ctx, user)
+	callctx.AnnotateUser(ctx, user)
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
 		h.refuse(w, deploymentError(fmt.Errorf("%w: %s", errDeploymentNotFound, r.PathValue("id"))))
 		return
 	}
 	if _, err := h.s.getFor(ctx, user, id); err != nil {
-		h.refuse(w, toConnectError(ctx, h.logger, "", deploymentError(err)))
+		h.refuse(w, apierr.ToConnect(ctx, h.logger, "", deploymentError(err)))
 		return
 	}
 	if !websocket.IsWebSocketUpgrade(r) {
-		writeRESTError(w, http.StatusUpgradeRequired, connect.CodeFailedPrecondition,
+		apierr.WriteREST(w, http.StatusUpgradeRequired, connect.CodeFailedPrecondition,
 			"the deployment updates feed is a WebSocket: send Connection: Upgrade and Upgrade: websocket")
 		return
 	}
 	if len(offered) > 0 && !slices.Contains(offered, WebSocketSubprotocol) {
-		writeRESTError(w, http.StatusBadRequest, connect.CodeInvalidArgument,
+		apierr.WriteREST(w, http.StatusBadRequest, connect.CodeInvalidArgument,
 			"offer the "+WebSocketSubprotocol+" subprotocol (Sec-WebSocket-Protocol: "+WebSocketSubprotocol+", bearer.<access token>)")
 		return
 	}
@@ -135,7 +146,7 @@ func (h *updatesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	if rid := callctx.RequestID(ctx); rid != "" {
-		resHeader.Set(RequestIDHeader, rid)
+		resHeader.Set(callctx.RequestIDHeader, rid)
 	}
 	up := websocket.Upgrader{
 		HandshakeTimeout: wsWriteTimeout,
@@ -143,7 +154,7 @@ func (h *updatesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Checked above, against the configured origins.
 		CheckOrigin: func(*http.Request) bool { return true },
 		Error: func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
-			writeRESTError(w, status, codeForHTTPStatus(status, false), reason.Error())
+			apierr.WriteREST(w, status, apierr.CodeForHTTPStatus(status, false), reason.Error())
 		},
 	}
 	conn, err := up.Upgrade(w, r, resHeader)
@@ -195,7 +206,7 @@ func (h *updatesHandler) serve(ctx context.Context, conn *websocket.Conn, user, 
 	case ctx.Err() != nil:
 		code, reason = websocket.CloseGoingAway, "server shutting down; resume with ?after= the last seq"
 	default:
-		ce := toConnectError(ctx, h.logger, "", deploymentError(err))
+		ce := apierr.ToConnect(ctx, h.logger, "", deploymentError(err))
 		code, reason = websocket.CloseInternalServerErr, ce.Error()
 		if connect.CodeOf(ce) == connect.CodeNotFound {
 			code = websocket.ClosePolicyViolation
@@ -227,7 +238,7 @@ func (h *updatesHandler) refuse(w http.ResponseWriter, err error) {
 			w.Header().Add(k, v)
 		}
 	}
-	writeRESTError(w, httpStatusForCode(ce.Code()), ce.Code(), ce.Message())
+	apierr.WriteREST(w, apierr.HTTPStatus(ce.Code()), ce.Code(), ce.Message())
 }
 
 // authenticate runs the guard interceptors around a no-op handler of a
@@ -248,7 +259,7 @@ func (h *updatesHandler) authenticate(ctx context.Context, peer string, creds ht
 	conn := &guardConn{peer: connect.Peer{Addr: peer}, req: creds, res: http.Header{}, trailer: http.Header{}}
 	if err := call(ctx, conn); err != nil {
 		if _, ok := errors.AsType[*connect.Error](err); !ok {
-			err = toConnectError(ctx, h.logger, "", err)
+			err = apierr.ToConnect(ctx, h.logger, "", err)
 		}
 		return nil, nil, err
 	}

@@ -1,4 +1,4 @@
-package server
+package deployments
 
 import (
 	"encoding/json"

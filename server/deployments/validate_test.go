@@ -1,4 +1,4 @@
-package server
+package deployments
 
 import (
 	"errors"
@@ -10,9 +10,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/slipway-dev/slipway/activities/generate"
+	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
 
 func jsonValue(t testing.TB, s string) *structpb.Value {
@@ -145,4 +147,37 @@ func FuzzCheckConstructorArgs(f *testing.F) {
 			t.Fatalf("error %v is not invalid_argument naming the argument", err)
 		}
 	})
+}
+
+// The deploy path plans (and records) the derived identifier, and checks
+// constructor arguments against the defaults' parameters.
+func TestPlanDeploymentTemplateDisplayName(t *testing.T) {
+	owner := structpb.NewStringValue("0x" + strings.Repeat("ab", 20))
+	req := &slipwayv1.CreateDeploymentRequest{Network: "dev",
+		Template: &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC20, Name: "Bar Token", Symbol: "BAR",
+			Options: &slipwayv1.TemplateOptions{Premint: "1000"}},
+		ConstructorArgs: []*structpb.Value{owner}}
+	plan, err := planDeployment(req)
+	require.NoError(t, err)
+	assert.Equal(t, "BarToken", plan.contractName)
+	req.ContractName = "BarToken"
+	_, err = planDeployment(req)
+	require.NoError(t, err)
+	req.ContractName = "Bar_Token"
+	_, err = planDeployment(req)
+	require.ErrorContains(t, err, `does not match the template's contract "BarToken"`)
+
+	// ERC1155's setURI is on unless turned off, and needs an owner.
+	items := &slipwayv1.CreateDeploymentRequest{Network: "dev",
+		Template: &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC1155, Name: "Bar Items"}}
+	_, err = planDeployment(items)
+	require.ErrorContains(t, err, "address initialOwner")
+	items.ConstructorArgs = []*structpb.Value{owner}
+	plan, err = planDeployment(items)
+	require.NoError(t, err)
+	assert.Equal(t, "BarItems", plan.contractName)
+	items.ConstructorArgs = nil
+	items.Template.Options = &slipwayv1.TemplateOptions{UpdatableUri: proto.Bool(false)}
+	_, err = planDeployment(items)
+	require.NoError(t, err)
 }

@@ -1,4 +1,4 @@
-package server
+package deployments_test
 
 import (
 	"context"
@@ -19,6 +19,9 @@ import (
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/server/callctx"
+	"github.com/slipway-dev/slipway/server/deployments"
+	"github.com/slipway-dev/slipway/server/servertest"
 )
 
 // otherPool is a second pool on env's database: a worker or another
@@ -33,9 +36,19 @@ func otherPool(t *testing.T, pool *pgxpool.Pool) *pgxpool.Pool {
 
 func (e *depEnv) createDeployment(t *testing.T, bearer string) uuid.UUID {
 	t.Helper()
-	res, err := e.client("connect").CreateDeployment(context.Background(), authed(sourceRequest(""), bearer))
+	res, err := e.client("connect").CreateDeployment(context.Background(), servertest.Authed(servertest.SourceRequest(""), bearer))
 	require.NoError(t, err)
 	return uuid.MustParse(res.Msg.GetDeployment().GetId())
+}
+
+// watchAfter opens WatchDeployment of id on e after seq after, and reads
+// the snapshot that comes first.
+func (e *depEnv) watchAfter(t *testing.T, id uuid.UUID, after uint32, bearer string) *connect.ServerStreamForClient[slipwayv1.WatchDeploymentResponse] {
+	t.Helper()
+	stream, err := e.client("connect").WatchDeployment(t.Context(), servertest.Authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: after}, bearer))
+	require.NoError(t, err)
+	require.Nil(t, receive(t, stream).GetEvent(), "the snapshot comes first")
+	return stream
 }
 
 // receive answers the next message of a watch, failing after a few seconds.
@@ -81,23 +94,23 @@ func TestWatchDeploymentStreamsHistoryThenLiveEventsUntilTheEnd(t *testing.T) {
 	_, other := env.newUser(t)
 	worker := otherPool(t, env.pool)
 	id := env.createDeployment(t, bearer)
-	record(t, worker, id, status.Generating, "generating", db.UpdateDeploymentProgressParams{})
+	servertest.Record(t, worker, id, status.Generating, "generating", db.UpdateDeploymentProgressParams{})
 
 	for _, protocol := range []string{"connect", "grpc"} {
 		t.Run(protocol, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			stream, err := env.client(protocol).WatchDeployment(ctx, authed(&slipwayv1.WatchDeploymentRequest{Id: uuid.NewString()}, bearer))
+			stream, err := env.client(protocol).WatchDeployment(ctx, servertest.Authed(&slipwayv1.WatchDeploymentRequest{Id: uuid.NewString()}, bearer))
 			require.NoError(t, err)
 			require.False(t, stream.Receive())
 			assert.Equal(t, connect.CodeNotFound, connect.CodeOf(stream.Err()))
 
-			stream, err = env.client(protocol).WatchDeployment(ctx, authed(&slipwayv1.WatchDeploymentRequest{Id: id.String()}, other))
+			stream, err = env.client(protocol).WatchDeployment(ctx, servertest.Authed(&slipwayv1.WatchDeploymentRequest{Id: id.String()}, other))
 			require.NoError(t, err)
 			require.False(t, stream.Receive())
 			assert.Equal(t, connect.CodeNotFound, connect.CodeOf(stream.Err()), "another user's")
 
-			stream, err = env.client(protocol).WatchDeployment(ctx, authed(&slipwayv1.WatchDeploymentRequest{Id: id.String()}, bearer))
+			stream, err = env.client(protocol).WatchDeployment(ctx, servertest.Authed(&slipwayv1.WatchDeploymentRequest{Id: id.String()}, bearer))
 			require.NoError(t, err)
 			m := receive(t, stream)
 			assert.Nil(t, m.GetEvent(), "the snapshot comes first")
@@ -114,16 +127,12 @@ func TestWatchDeploymentStreamsHistoryThenLiveEventsUntilTheEnd(t *testing.T) {
 	}
 
 	// Live, then the end.
-	ctx := context.Background()
-	stream, err := env.client("connect").WatchDeployment(t.Context(), authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 2}, bearer))
-	require.NoError(t, err)
+	stream := env.watchAfter(t, id, 2, bearer)
+	servertest.Record(t, worker, id, status.Linting, "linting", db.UpdateDeploymentProgressParams{})
 	m := receive(t, stream)
-	require.Nil(t, m.GetEvent())
-	record(t, worker, id, status.Linting, "linting", db.UpdateDeploymentProgressParams{})
-	m = receive(t, stream)
 	assert.Equal(t, uint32(3), m.GetEvent().GetSeq())
 	assert.Equal(t, "linting", m.GetEvent().GetMessage())
-	record(t, worker, id, status.Confirmed, "confirmed", confirmedUpdate)
+	servertest.Record(t, worker, id, status.Confirmed, "confirmed", confirmedUpdate)
 	m = receive(t, stream)
 	assert.Equal(t, uint32(4), m.GetEvent().GetSeq())
 	assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_CONFIRMED, m.GetEvent().GetStatus())
@@ -132,9 +141,7 @@ func TestWatchDeploymentStreamsHistoryThenLiveEventsUntilTheEnd(t *testing.T) {
 	requireEnded(t, stream)
 
 	// Resuming an ended deployment: the snapshot, what is left, the end.
-	stream, err = env.client("connect").WatchDeployment(ctx, authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 3}, bearer))
-	require.NoError(t, err)
-	require.Nil(t, receive(t, stream).GetEvent())
+	stream = env.watchAfter(t, id, 3, bearer)
 	assert.Equal(t, uint32(4), receive(t, stream).GetEvent().GetSeq())
 	requireEnded(t, stream)
 }
@@ -145,13 +152,11 @@ func TestWatchSeesEventsAppendedThroughAnotherReplica(t *testing.T) {
 	_, bearer := a.newUser(t)
 	id := a.createDeployment(t, bearer)
 
-	stream, err := b.client("connect").WatchDeployment(t.Context(), authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 1}, bearer))
-	require.NoError(t, err)
-	require.Nil(t, receive(t, stream).GetEvent())
+	stream := b.watchAfter(t, id, 1, bearer)
 	// Cancelled on replica A; the watcher on B hears of it through NOTIFY
 	// (its re-poll is a minute away) and the stream ends.
 	start := time.Now()
-	_, err = a.client("connect").CancelDeployment(context.Background(), authed(&slipwayv1.CancelDeploymentRequest{Id: id.String()}, bearer))
+	_, err := a.client("connect").CancelDeployment(context.Background(), servertest.Authed(&slipwayv1.CancelDeploymentRequest{Id: id.String()}, bearer))
 	require.NoError(t, err)
 	m := receive(t, stream)
 	assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_CANCELLED, m.GetEvent().GetStatus())
@@ -164,14 +169,12 @@ func TestHubReconnectsAfterItsConnectionDies(t *testing.T) {
 	env := newDepEnv(t, depOptions{})
 	_, bearer := env.newUser(t)
 	id := env.createDeployment(t, bearer)
-	stream, err := env.client("connect").WatchDeployment(t.Context(), authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 1}, bearer))
-	require.NoError(t, err)
-	require.Nil(t, receive(t, stream).GetEvent())
+	stream := env.watchAfter(t, id, 1, bearer)
 
 	ctx := context.Background()
 	var oldPID int
 	require.NoError(t, env.pool.QueryRow(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = 'slipway-watch' AND datname = current_database()`).Scan(&oldPID))
-	_, err = env.pool.Exec(ctx, `SELECT pg_terminate_backend($1)`, oldPID)
+	_, err := env.pool.Exec(ctx, `SELECT pg_terminate_backend($1)`, oldPID)
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		var n int
@@ -182,7 +185,7 @@ func TestHubReconnectsAfterItsConnectionDies(t *testing.T) {
 	// Listening since its query is LISTEN; give the notification path a
 	// moment to be the one that answers.
 	<-env.hub.Listening()
-	record(t, otherPool(t, env.pool), id, status.Compiling, "compiling", db.UpdateDeploymentProgressParams{})
+	servertest.Record(t, otherPool(t, env.pool), id, status.Compiling, "compiling", db.UpdateDeploymentProgressParams{})
 	m := receive(t, stream)
 	assert.Equal(t, uint32(2), m.GetEvent().GetSeq())
 }
@@ -191,10 +194,8 @@ func TestWatchWithoutHubRepolls(t *testing.T) {
 	env := newDepEnv(t, depOptions{noHub: true, repoll: 50 * time.Millisecond})
 	_, bearer := env.newUser(t)
 	id := env.createDeployment(t, bearer)
-	stream, err := env.client("connect").WatchDeployment(t.Context(), authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 1}, bearer))
-	require.NoError(t, err)
-	require.Nil(t, receive(t, stream).GetEvent())
-	record(t, env.pool, id, status.Failed, "compile failed", db.UpdateDeploymentProgressParams{Error: ptr("boom")})
+	stream := env.watchAfter(t, id, 1, bearer)
+	servertest.Record(t, env.pool, id, status.Failed, "compile failed", db.UpdateDeploymentProgressParams{Error: ptr("boom")})
 	m := receive(t, stream)
 	assert.Equal(t, slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_FAILED, m.GetEvent().GetStatus())
 	assert.Equal(t, "boom", m.GetDeployment().GetError())
@@ -205,9 +206,7 @@ func TestWatchHeartbeatIsASnapshot(t *testing.T) {
 	env := newDepEnv(t, depOptions{heartbeat: 100 * time.Millisecond})
 	_, bearer := env.newUser(t)
 	id := env.createDeployment(t, bearer)
-	stream, err := env.client("connect").WatchDeployment(t.Context(), authed(&slipwayv1.WatchDeploymentRequest{Id: id.String(), AfterSeq: 1}, bearer))
-	require.NoError(t, err)
-	require.Nil(t, receive(t, stream).GetEvent())
+	stream := env.watchAfter(t, id, 1, bearer)
 	start := time.Now()
 	m := receive(t, stream)
 	assert.Nil(t, m.GetEvent())
@@ -215,23 +214,15 @@ func TestWatchHeartbeatIsASnapshot(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 80*time.Millisecond)
 }
 
-// wsURL is the updates feed of id on env.
-func (e *depEnv) wsURL(id uuid.UUID, query string) string {
-	return "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/api/v1/deployments/" + id.String() + "/updates" + query
-}
-
-// dialWS opens the feed as a browser does: the token as a subprotocol.
-func dialWS(t *testing.T, url, bearer string, header http.Header) (*websocket.Conn, *http.Response, error) {
+// dialWS opens deployment id's feed on env as a browser does: the token
+// (when there is one) as a subprotocol.
+func (e *depEnv) dialWS(t *testing.T, id uuid.UUID, query, bearer string, header http.Header) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
-	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	var protocols []string
 	if bearer != "" {
-		d.Subprotocols = []string{WebSocketSubprotocol, "bearer." + strings.TrimPrefix(bearer, "Bearer ")}
+		protocols = []string{deployments.WebSocketSubprotocol, "bearer." + strings.TrimPrefix(bearer, "Bearer ")}
 	}
-	c, resp, err := d.Dial(url, header)
-	if c != nil {
-		t.Cleanup(func() { _ = c.Close() })
-	}
-	return c, resp, err
+	return servertest.DialFeed(t, e.url, id.String(), query, header, protocols...)
 }
 
 type wsMsg struct {
@@ -275,10 +266,10 @@ func TestWebSocketFeed(t *testing.T) {
 	worker := otherPool(t, env.pool)
 	id := env.createDeployment(t, bearer)
 
-	c, resp, err := dialWS(t, env.wsURL(id, ""), bearer, http.Header{"Origin": {allowedOrigin}})
+	c, resp, err := env.dialWS(t, id, "", bearer, http.Header{"Origin": {allowedOrigin}})
 	require.NoError(t, err)
-	assert.Equal(t, WebSocketSubprotocol, resp.Header.Get("Sec-WebSocket-Protocol"), "never the token")
-	assert.NotEmpty(t, resp.Header.Get(RequestIDHeader))
+	assert.Equal(t, deployments.WebSocketSubprotocol, resp.Header.Get("Sec-WebSocket-Protocol"), "never the token")
+	assert.NotEmpty(t, resp.Header.Get(callctx.RequestIDHeader))
 	m := readWS(t, c)
 	assert.Equal(t, "snapshot", m.Type)
 	assert.Equal(t, id.String(), m.Deployment.ID)
@@ -288,11 +279,11 @@ func TestWebSocketFeed(t *testing.T) {
 	_, err = time.Parse(time.RFC3339Nano, m.At)
 	require.NoError(t, err)
 
-	record(t, worker, id, status.Generating, "generating", db.UpdateDeploymentProgressParams{})
+	servertest.Record(t, worker, id, status.Generating, "generating", db.UpdateDeploymentProgressParams{})
 	m = readWS(t, c)
 	assert.Equal(t, uint32(2), m.Seq)
 	assert.Equal(t, "GENERATING", m.Status)
-	record(t, worker, id, status.Confirmed, "confirmed", confirmedUpdate)
+	servertest.Record(t, worker, id, status.Confirmed, "confirmed", confirmedUpdate)
 	m = readWS(t, c)
 	assert.Equal(t, uint32(3), m.Seq)
 	assert.Equal(t, "CONFIRMED", m.Status)
@@ -303,16 +294,16 @@ func TestWebSocketFeed(t *testing.T) {
 	requireWSClosed(t, c, websocket.CloseNormalClosure)
 
 	// Resume after seq 1, with the header credentials of a non-browser.
-	c, _, err = dialWS(t, env.wsURL(id, "?after=1"), "", http.Header{"Authorization": {bearer}})
+	c, _, err = env.dialWS(t, id, "?after=1", "", http.Header{"Authorization": {bearer}})
 	require.NoError(t, err)
 	assert.Equal(t, "snapshot", readWS(t, c).Type)
 	assert.Equal(t, uint32(2), readWS(t, c).Seq)
 	assert.Equal(t, uint32(3), readWS(t, c).Seq)
 	requireWSClosed(t, c, websocket.CloseNormalClosure)
 
-	refused := func(t *testing.T, url, bearer string, header http.Header, status int, code connect.Code) string {
+	refused := func(t *testing.T, id uuid.UUID, query, bearer string, header http.Header, status int, code connect.Code) string {
 		t.Helper()
-		_, resp, err := dialWS(t, url, bearer, header)
+		_, resp, err := env.dialWS(t, id, query, bearer, header)
 		require.ErrorIs(t, err, websocket.ErrBadHandshake)
 		require.Equal(t, status, resp.StatusCode)
 		var st struct {
@@ -325,33 +316,33 @@ func TestWebSocketFeed(t *testing.T) {
 		return st.Message
 	}
 	t.Run("bad token", func(t *testing.T) {
-		refused(t, env.wsURL(id, ""), "Bearer not-a-token", nil, http.StatusUnauthorized, connect.CodeUnauthenticated)
+		refused(t, id, "", "Bearer not-a-token", nil, http.StatusUnauthorized, connect.CodeUnauthenticated)
 	})
 	t.Run("no credentials", func(t *testing.T) {
-		refused(t, env.wsURL(id, ""), "", nil, http.StatusUnauthorized, connect.CodeUnauthenticated)
+		refused(t, id, "", "", nil, http.StatusUnauthorized, connect.CodeUnauthenticated)
 	})
 	t.Run("another user's", func(t *testing.T) {
-		refused(t, env.wsURL(id, ""), other, nil, http.StatusNotFound, connect.CodeNotFound)
+		refused(t, id, "", other, nil, http.StatusNotFound, connect.CodeNotFound)
 	})
 	t.Run("unknown", func(t *testing.T) {
-		refused(t, env.wsURL(uuid.New(), ""), bearer, nil, http.StatusNotFound, connect.CodeNotFound)
+		refused(t, uuid.New(), "", bearer, nil, http.StatusNotFound, connect.CodeNotFound)
 	})
 	t.Run("foreign origin", func(t *testing.T) {
-		refused(t, env.wsURL(id, ""), bearer, http.Header{"Origin": {"https://evil.example"}}, http.StatusForbidden, connect.CodePermissionDenied)
+		refused(t, id, "", bearer, http.Header{"Origin": {"https://evil.example"}}, http.StatusForbidden, connect.CodePermissionDenied)
 	})
 	t.Run("token in the URL", func(t *testing.T) {
-		msg := refused(t, env.wsURL(id, "?access_token=x"), bearer, nil, http.StatusBadRequest, connect.CodeInvalidArgument)
+		msg := refused(t, id, "?access_token=x", bearer, nil, http.StatusBadRequest, connect.CodeInvalidArgument)
 		assert.Contains(t, msg, "credentials in the URL")
 	})
 	t.Run("bad after", func(t *testing.T) {
-		refused(t, env.wsURL(id, "?after=-1"), bearer, nil, http.StatusBadRequest, connect.CodeInvalidArgument)
+		refused(t, id, "?after=-1", bearer, nil, http.StatusBadRequest, connect.CodeInvalidArgument)
 	})
 	t.Run("no upgrade", func(t *testing.T) {
-		a := env.do(t, "GET", "/api/v1/deployments/"+id.String()+"/updates", "", nil, "Authorization", bearer)
-		assert.Equal(t, http.StatusUpgradeRequired, a.status, "%s", a.body)
-		a = env.do(t, "GET", "/api/v1/deployments/"+id.String()+"/updates", "", nil)
-		assert.Equal(t, http.StatusUnauthorized, a.status, "%s", a.body)
-		assert.NotEmpty(t, a.header.Get("WWW-Authenticate"))
+		resp, body := env.do(t, "GET", "/api/v1/deployments/"+id.String()+"/updates", "", nil, "Authorization", bearer)
+		assert.Equal(t, http.StatusUpgradeRequired, resp.StatusCode, "%s", body)
+		resp, body = env.do(t, "GET", "/api/v1/deployments/"+id.String()+"/updates", "", nil)
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%s", body)
+		assert.NotEmpty(t, resp.Header.Get("WWW-Authenticate"))
 	})
 }
 
@@ -359,7 +350,7 @@ func TestWebSocketPingsWhileIdle(t *testing.T) {
 	env := newDepEnv(t, depOptions{heartbeat: 50 * time.Millisecond})
 	_, bearer := env.newUser(t)
 	id := env.createDeployment(t, bearer)
-	c, _, err := dialWS(t, env.wsURL(id, "?after=1"), bearer, nil)
+	c, _, err := env.dialWS(t, id, "?after=1", bearer, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "snapshot", readWS(t, c).Type)
 	var pings atomic.Int32

@@ -1,4 +1,4 @@
-package server
+package deployments
 
 import (
 	"context"
@@ -28,7 +28,7 @@ import (
 // the credential that opened the stream stands (re-checked every
 // callctx.StreamCredential.Every), and answers a *connect.Error of code
 // unauthenticated, wrapping the *callctx.CredentialEnded, once it has ended.
-func (s *deploymentService) followAuthenticated(ctx context.Context, user, id uuid.UUID, after uint32, sink watchSink) error {
+func (s *service) followAuthenticated(ctx context.Context, user, id uuid.UUID, after uint32, sink watchSink) error {
 	ctx, stop := s.watchCredential(ctx)
 	defer stop()
 	err := s.follow(ctx, user, id, after, sink)
@@ -42,7 +42,7 @@ func (s *deploymentService) followAuthenticated(ctx context.Context, user, id uu
 // *callctx.CredentialEnded as its cause, once the stream credential in ctx has
 // ended, and the func that stops watching (call it before reading the
 // cause's absence as final).
-func (s *deploymentService) watchCredential(ctx context.Context) (context.Context, func()) {
+func (s *service) watchCredential(ctx context.Context) (context.Context, func()) {
 	cred, ok := callctx.StreamCredentialFrom(ctx)
 	if !ok {
 		return ctx, func() {}
@@ -96,14 +96,14 @@ const (
 	MaxMaxStreamsPerUser = 10_000
 )
 
-// HubOption tunes NewDeploymentHub.
-type HubOption func(*DeploymentHub)
+// HubOption tunes NewHub.
+type HubOption func(*Hub)
 
 // WithMaxStreamsPerUser caps the deployment watches one user may hold open
 // on this replica (the hub is the replica's registry of watchers); n < 1
 // keeps DefaultMaxStreamsPerUser.
 func WithMaxStreamsPerUser(n int) HubOption {
-	return func(h *DeploymentHub) {
+	return func(h *Hub) {
 		if n >= 1 {
 			h.maxStreams = n
 		}
@@ -115,7 +115,7 @@ func WithMaxStreamsPerUser(n int) HubOption {
 // already holds the maximum on this replica. A nil hub admits everything.
 // No Retry-After goes with the refusal: no time is known at which a slot
 // frees; the client should close a watch it no longer needs.
-func (h *DeploymentHub) admitStream(user uuid.UUID) (func(), error) {
+func (h *Hub) admitStream(user uuid.UUID) (func(), error) {
 	if h == nil {
 		return func() {}, nil
 	}
@@ -140,7 +140,7 @@ func (h *DeploymentHub) admitStream(user uuid.UUID) (func(), error) {
 
 // OpenStreams answers how many deployment watches user holds open on this
 // replica; for tests and diagnostics.
-func (h *DeploymentHub) OpenStreams(user uuid.UUID) int {
+func (h *Hub) OpenStreams(user uuid.UUID) int {
 	if h == nil {
 		return 0
 	}

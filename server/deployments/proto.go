@@ -1,4 +1,4 @@
-package server
+package deployments
 
 import (
 	"encoding/base64"
@@ -33,9 +33,9 @@ func statusName(s slipwayv1.DeploymentStatus) (string, bool) {
 	return strings.TrimPrefix(name, statusPrefix), true
 }
 
-// DeploymentToProto converts a deployments row for the API: the one mapping
+// ToProto converts a deployments row for the API: the one mapping
 // every RPC, stream and WebSocket message uses, so they cannot drift.
-func DeploymentToProto(d db.Deployment) *slipwayv1.Deployment {
+func ToProto(d db.Deployment) *slipwayv1.Deployment {
 	out := &slipwayv1.Deployment{
 		Id:                    d.ID.String(),
 		Status:                statusToProto(d.Status),

@@ -1,4 +1,4 @@
-package server
+package deployments
 
 import (
 	"context"
@@ -33,18 +33,18 @@ type auditMeta struct {
 }
 
 // withAuditMeta keeps where a request came from for its audit row: the
-// client address resolved through the trusted proxies (ClientAddr), as the
-// auth capability's rows and the per-address limits have it, falling back
-// to the connection's peer outside a request served by New. The user agent
-// is made valid UTF-8 whatever its length, since Postgres text refuses
-// anything else.
+// client address resolved through the trusted proxies (callctx.ClientAddr),
+// as the auth capability's rows and the per-address limits have it, falling
+// back to the connection's peer outside a request served by server.New. The
+// user agent is made valid UTF-8 whatever its length, since Postgres text
+// refuses anything else.
 func withAuditMeta(ctx context.Context, peer connect.Peer, h http.Header) context.Context {
 	m := auditMeta{userAgent: h.Get("User-Agent")}
 	if len(m.userAgent) > maxAuditUserAgent {
 		m.userAgent = m.userAgent[:maxAuditUserAgent]
 	}
 	m.userAgent = strings.ToValidUTF8(strings.ReplaceAll(m.userAgent, "\x00", ""), "")
-	if a := ClientAddr(ctx); a.IsValid() {
+	if a := callctx.ClientAddr(ctx); a.IsValid() {
 		m.ip = &a
 		return context.WithValue(ctx, auditMetaKey{}, m)
 	}
