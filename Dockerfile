@@ -12,9 +12,11 @@
 #   node-tools   `npm ci` of package.json/package-lock.json: every node tool
 #                the project pins, exactly as locked (solc, OpenZeppelin,
 #                anvil, buf, google-proto-files).
-#   node-runtime the subset a worker runs with: solc-js and
-#                @openzeppelin/contracts. Every package in package.json is a
-#                devDependency (they are tools, not a library's deps), so
+#   node-runtime the subset a worker runs with: solc-js,
+#                @openzeppelin/contracts and @ethereum-sourcify/lib-sourcify
+#                (source verification; with compilers-types, which it
+#                requires at run time without declaring it). Every package
+#                in package.json is a devDependency (they are tools, not a library's deps), so
 #                `npm ci --omit=dev` would install nothing; instead the stage
 #                uninstalls every other top-level package from the locked
 #                tree, which keeps the lockfile's versions of what is left.
@@ -57,7 +59,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 FROM node-tools AS node-runtime
-ARG RUNTIME_NODE_PACKAGES="solc @openzeppelin/contracts"
+ARG RUNTIME_NODE_PACKAGES="solc @openzeppelin/contracts @ethereum-sourcify/lib-sourcify @ethereum-sourcify/compilers-types"
 RUN RUNTIME_NODE_PACKAGES="$RUNTIME_NODE_PACKAGES" node -e ' \
         const p = require("./package.json"); \
         const keep = new Set(process.env.RUNTIME_NODE_PACKAGES.split(" ")); \
@@ -66,7 +68,8 @@ RUN RUNTIME_NODE_PACKAGES="$RUNTIME_NODE_PACKAGES" node -e ' \
     && xargs -r npm uninstall --ignore-scripts --no-audit --no-fund --loglevel=error < /tmp/drop \
     && rm /tmp/drop \
     && test -f node_modules/solc/package.json \
-    && test -f node_modules/@openzeppelin/contracts/package.json
+    && test -f node_modules/@openzeppelin/contracts/package.json \
+    && node -e 'require("./node_modules/@ethereum-sourcify/lib-sourcify")'
 
 # ---------------------------------------------------------------- base
 FROM ${NODE_IMAGE} AS base

@@ -62,7 +62,7 @@ func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (API
 }
 
 const getAPIKeyByPrefix = `-- name: GetAPIKeyByPrefix :one
-SELECT api_keys.id, api_keys.user_id, api_keys.name, api_keys.prefix, api_keys.secret_hash, api_keys.created_at, api_keys.last_used_at, api_keys.revoked_at, api_keys.scopes, users.tier AS user_tier
+SELECT api_keys.id, api_keys.user_id, api_keys.name, api_keys.prefix, api_keys.secret_hash, api_keys.created_at, api_keys.last_used_at, api_keys.revoked_at, api_keys.scopes, users.tier AS user_tier, users.role AS user_role
 FROM api_keys
 JOIN users ON users.id = api_keys.user_id
 WHERE api_keys.prefix = $1 AND api_keys.revoked_at IS NULL
@@ -71,10 +71,11 @@ WHERE api_keys.prefix = $1 AND api_keys.revoked_at IS NULL
 type GetAPIKeyByPrefixRow struct {
 	APIKey   APIKey
 	UserTier string
+	UserRole string
 }
 
-// Answers only keys that are not revoked, with the owner's tier so that
-// authenticating a request takes one round trip.
+// Answers only keys that are not revoked, with the owner's tier and role
+// so that authenticating a request takes one round trip.
 func (q *Queries) GetAPIKeyByPrefix(ctx context.Context, prefix string) (GetAPIKeyByPrefixRow, error) {
 	row := q.db.QueryRow(ctx, getAPIKeyByPrefix, prefix)
 	var i GetAPIKeyByPrefixRow
@@ -89,6 +90,7 @@ func (q *Queries) GetAPIKeyByPrefix(ctx context.Context, prefix string) (GetAPIK
 		&i.APIKey.RevokedAt,
 		&i.APIKey.Scopes,
 		&i.UserTier,
+		&i.UserRole,
 	)
 	return i, err
 }

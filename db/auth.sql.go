@@ -32,7 +32,7 @@ func (q *Queries) APIKeyExistsForUser(ctx context.Context, arg APIKeyExistsForUs
 
 const getSessionAuthState = `-- name: GetSessionAuthState :one
 SELECT sessions.user_id, sessions.revoked_at, sessions.idle_expires_at,
-       sessions.absolute_expires_at, users.tier AS user_tier
+       sessions.absolute_expires_at, users.tier AS user_tier, users.role AS user_role
 FROM sessions
 JOIN users ON users.id = sessions.user_id
 WHERE sessions.id = $1
@@ -44,11 +44,12 @@ type GetSessionAuthStateRow struct {
 	IdleExpiresAt     time.Time
 	AbsoluteExpiresAt time.Time
 	UserTier          string
+	UserRole          string
 }
 
 // The access-token check: whether the session still stands, and the
-// owner's current tier, so a tier change reaches bearer requests as soon as
-// the session-check cache entry expires.
+// owner's current tier and role, so a tier or role change reaches bearer
+// requests as soon as the session-check cache entry expires.
 func (q *Queries) GetSessionAuthState(ctx context.Context, id uuid.UUID) (GetSessionAuthStateRow, error) {
 	row := q.db.QueryRow(ctx, getSessionAuthState, id)
 	var i GetSessionAuthStateRow
@@ -58,6 +59,7 @@ func (q *Queries) GetSessionAuthState(ctx context.Context, id uuid.UUID) (GetSes
 		&i.IdleExpiresAt,
 		&i.AbsoluteExpiresAt,
 		&i.UserTier,
+		&i.UserRole,
 	)
 	return i, err
 }

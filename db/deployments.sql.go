@@ -29,7 +29,7 @@ const cancelDeploymentIfNotDeploying = `-- name: CancelDeploymentIfNotDeploying 
 UPDATE deployments
 SET status = 'CANCELLED', error = '', updated_at = now()
 WHERE id = $1 AND user_id = $2
-  AND status IN ('PENDING', 'GENERATING', 'LINTING', 'COMPILING')
+  AND status IN ('PENDING', 'GENERATING', 'LINTING', 'COMPILING', 'AWAITING_APPROVAL')
 RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at
 `
 

@@ -24,6 +24,14 @@ type APIKey struct {
 	Scopes     []string
 }
 
+type ApprovalVote struct {
+	DeploymentID uuid.UUID
+	VoterID      uuid.UUID
+	Approve      bool
+	Comment      string
+	CreatedAt    time.Time
+}
+
 type AuditLog struct {
 	ID           int64
 	ActorUserID  *uuid.UUID
@@ -99,6 +107,15 @@ type Deployment struct {
 	UpdatedAt             time.Time
 }
 
+type DeploymentApproval struct {
+	DeploymentID uuid.UUID
+	Required     int32
+	Summary      []byte
+	ExpiresAt    time.Time
+	Decision     *string
+	CreatedAt    time.Time
+}
+
 type DeploymentEvent struct {
 	DeploymentID    uuid.UUID
 	Seq             int32
@@ -109,6 +126,15 @@ type DeploymentEvent struct {
 	Confirmations   int32
 	Details         []byte
 	CreatedAt       time.Time
+}
+
+type DeploymentVerification struct {
+	DeploymentID uuid.UUID
+	Status       string
+	Match        string
+	Message      string
+	Services     []byte
+	UpdatedAt    time.Time
 }
 
 type RateLimit struct {
@@ -183,4 +209,5 @@ type User struct {
 	Tier         string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	Role         string
 }

@@ -49,12 +49,14 @@ type Querier interface {
 	// Fails with a unique violation on users_email_lower_key when the email is
 	// taken in any letter case.
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
+	DecideApproval(ctx context.Context, arg DecideApprovalParams) error
 	// Frees a slot, and sweeps the user's expired ones while at it.
 	DeleteBuildSlot(ctx context.Context, arg DeleteBuildSlotParams) error
 	DeleteSpendBudget(ctx context.Context, arg DeleteSpendBudgetParams) (int64, error)
-	// Answers only keys that are not revoked, with the owner's tier so that
-	// authenticating a request takes one round trip.
+	// Answers only keys that are not revoked, with the owner's tier and role
+	// so that authenticating a request takes one round trip.
 	GetAPIKeyByPrefix(ctx context.Context, prefix string) (GetAPIKeyByPrefixRow, error)
+	GetApproval(ctx context.Context, deploymentID uuid.UUID) (DeploymentApproval, error)
 	// Answers a stored compile result and, at most once an hour per artifact,
 	// marks it used: a write on every hit would cost a WAL flush per compile
 	// for a timestamp that only a prune reads.
@@ -62,6 +64,12 @@ type Querier interface {
 	GetDeployTx(ctx context.Context, txHash string) (DeployTx, error)
 	// For workers, which act on any user's deployment.
 	GetDeployment(ctx context.Context, id uuid.UUID) (Deployment, error)
+	// The viewer's own deployment, or any user's when the viewer is an admin;
+	// otherwise no rows, exactly like an unknown id. The role is read here, at
+	// the moment of the read, not taken from the caller's principal (cached
+	// for a few seconds): a demoted admin's next read is refused at once, an
+	// open watch's re-poll included.
+	GetDeploymentAsViewer(ctx context.Context, arg GetDeploymentAsViewerParams) (Deployment, error)
 	GetDeploymentByIdempotencyKey(ctx context.Context, arg GetDeploymentByIdempotencyKeyParams) (Deployment, error)
 	// Another user's id answers no rows, exactly like an unknown id.
 	GetDeploymentForUser(ctx context.Context, arg GetDeploymentForUserParams) (Deployment, error)
@@ -71,8 +79,8 @@ type Querier interface {
 	// same for both.
 	GetRevokedAPIKeyHashByPrefix(ctx context.Context, prefix string) ([]byte, error)
 	// The access-token check: whether the session still stands, and the
-	// owner's current tier, so a tier change reaches bearer requests as soon as
-	// the session-check cache entry expires.
+	// owner's current tier and role, so a tier or role change reaches bearer
+	// requests as soon as the session-check cache entry expires.
 	GetSessionAuthState(ctx context.Context, id uuid.UUID) (GetSessionAuthStateRow, error)
 	// What an access-token check needs: whether the session still stands.
 	GetSessionForAuth(ctx context.Context, id uuid.UUID) (GetSessionForAuthRow, error)
@@ -83,24 +91,39 @@ type Querier interface {
 	GetSpendUsage(ctx context.Context, arg GetSpendUsageParams) (GetSpendUsageRow, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	GetUserByID(ctx context.Context, id uuid.UUID) (User, error)
+	// The user, locked until the transaction ends, so that what a change is
+	// decided on is what it changes.
+	GetUserForUpdate(ctx context.Context, id uuid.UUID) (User, error)
+	GetVerification(ctx context.Context, deploymentID uuid.UUID) (DeploymentVerification, error)
 	// Taken by the API in the transaction that inserts a deployment and starts
 	// its workflow, before the start: the workflow's first step may run before
 	// that transaction commits, and AwaitDeploymentCreation lets it wait for
 	// the outcome instead of mistaking a row not yet committed for one that
 	// never will be. Advisory locks of class 1397227344 ('SLWY') are these.
 	HoldDeploymentCreation(ctx context.Context, id uuid.UUID) error
+	// One vote per approver; a retry of the same vote inserts nothing.
+	InsertApprovalVote(ctx context.Context, arg InsertApprovalVoteParams) (int64, error)
 	// The only write to audit_logs: there is deliberately no UPDATE or DELETE
 	// query, and a trigger refuses both.
 	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) (AuditLog, error)
 	InsertBuildSlot(ctx context.Context, arg InsertBuildSlotParams) error
 	InsertDeployTx(ctx context.Context, arg InsertDeployTxParams) (DeployTx, error)
 	ListAPIKeysByUser(ctx context.Context, userID uuid.UUID) ([]APIKey, error)
+	// Every user's deployments, newest first, paged as ListDeploymentsForUser
+	// is, for an admin; no rows when admin_id is not an admin (any more), the
+	// role read as GetDeploymentAsViewer reads it.
+	ListAllDeployments(ctx context.Context, arg ListAllDeploymentsParams) ([]Deployment, error)
+	// A deployment's votes, oldest first, with the voters' emails.
+	ListApprovalVotes(ctx context.Context, deploymentID uuid.UUID) ([]ListApprovalVotesRow, error)
 	// Oldest first from since (inclusive); page with the id of the last row.
 	ListAuditLogsByUserSince(ctx context.Context, arg ListAuditLogsByUserSinceParams) ([]AuditLog, error)
 	// A user's compliance export: what they did, and what was done to their
 	// account (a tier change by an operator), oldest first from since
 	// (inclusive); page with the (created_at, id) of the last row.
 	ListAuditLogsForUser(ctx context.Context, arg ListAuditLogsForUserParams) ([]AuditLog, error)
+	// Deployments waiting for approval that voter may vote on: not their own,
+	// not yet voted on by them; oldest first.
+	ListAwaitingApproval(ctx context.Context, arg ListAwaitingApprovalParams) ([]Deployment, error)
 	// Every transaction signed for a deployment, first signing first.
 	ListDeployTxs(ctx context.Context, deploymentID uuid.UUID) ([]DeployTx, error)
 	// What Slipway signed with this signer's nonce on the network, newest
@@ -111,6 +134,13 @@ type Querier interface {
 	// answered; leave them NULL for the first page.
 	ListDeploymentsForUser(ctx context.Context, arg ListDeploymentsForUserParams) ([]Deployment, error)
 	ListSpendBudgets(ctx context.Context, userID uuid.UUID) ([]SpendBudget, error)
+	// Locks every admin's row and answers their ids. Every role change through
+	// the API takes these locks first, so changes queue behind each other and
+	// the count they see stays true until they commit: two admins demoting each
+	// other at once cannot leave none. Rows are locked in id order, so callers
+	// queue rather than deadlock; FOR NO KEY UPDATE leaves alone the KEY SHARE
+	// locks of inserts referencing the users (deployments, sessions).
+	LockAdmins(ctx context.Context) ([]uuid.UUID, error)
 	// The deployment's row lock alone, for steps that end it.
 	LockDeployment(ctx context.Context, id uuid.UUID) (Deployment, error)
 	// Takes the deployment's row lock for the signing transaction, so that a
@@ -143,6 +173,9 @@ type Querier interface {
 	// that appends the event, so the notification is delivered after (and only
 	// if) the event is visible.
 	NotifyDeploymentEvent(ctx context.Context, deploymentID string) error
+	// Records what a deployment's approvers are shown when it starts waiting.
+	// A retry of the same step writes the same row.
+	OpenApproval(ctx context.Context, arg OpenApprovalParams) error
 	// Deletes artifacts not used since the cutoff; the next identical compile
 	// simply runs solc again.
 	PruneCompileArtifacts(ctx context.Context, unusedSince time.Time) (int64, error)
@@ -178,6 +211,10 @@ type Querier interface {
 	// ages out), for readiness: a pool can sign while any member can pay.
 	RichestSignerBalance(ctx context.Context, network string) (SignerBalance, error)
 	SetSpendBudget(ctx context.Context, arg SetSpendBudgetParams) (SpendBudget, error)
+	SetUserRole(ctx context.Context, arg SetUserRoleParams) (User, error)
+	// For `slipway users set-role`; the CHECK on users.role refuses unknown
+	// roles.
+	SetUserRoleByEmail(ctx context.Context, arg SetUserRoleByEmailParams) (User, error)
 	SetUserTierByEmail(ctx context.Context, arg SetUserTierByEmailParams) (User, error)
 	// The deployment paid spent_wei (it confirmed, or reverted on chain): that
 	// is what counts against the budget from now on. Only an outstanding
@@ -254,6 +291,7 @@ type Querier interface {
 	// swap on the old hash: a password change that raced the login wins.
 	UpdateUserPasswordHash(ctx context.Context, arg UpdateUserPasswordHashParams) (int64, error)
 	UpsertSignerBalance(ctx context.Context, arg UpsertSignerBalanceParams) error
+	UpsertVerification(ctx context.Context, arg UpsertVerificationParams) error
 }
 
 var _ Querier = (*Queries)(nil)

@@ -14,7 +14,7 @@ import (
 const createUser = `-- name: CreateUser :one
 INSERT INTO users (email, password_hash, tier)
 VALUES ($1, $2, COALESCE($3::text, 'free'))
-RETURNING id, email, password_hash, tier, created_at, updated_at
+RETURNING id, email, password_hash, tier, created_at, updated_at, role
 `
 
 type CreateUserParams struct {
@@ -35,12 +35,13 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 		&i.Tier,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Role,
 	)
 	return i, err
 }
 
 const getUserByEmail = `-- name: GetUserByEmail :one
-SELECT id, email, password_hash, tier, created_at, updated_at FROM users WHERE lower(email) = lower($1)
+SELECT id, email, password_hash, tier, created_at, updated_at, role FROM users WHERE lower(email) = lower($1)
 `
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
@@ -53,12 +54,13 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 		&i.Tier,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Role,
 	)
 	return i, err
 }
 
 const getUserByID = `-- name: GetUserByID :one
-SELECT id, email, password_hash, tier, created_at, updated_at FROM users WHERE id = $1
+SELECT id, email, password_hash, tier, created_at, updated_at, role FROM users WHERE id = $1
 `
 
 func (q *Queries) GetUserByID(ctx context.Context, id uuid.UUID) (User, error) {
@@ -71,6 +73,114 @@ func (q *Queries) GetUserByID(ctx context.Context, id uuid.UUID) (User, error) {
 		&i.Tier,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Role,
+	)
+	return i, err
+}
+
+const getUserForUpdate = `-- name: GetUserForUpdate :one
+SELECT id, email, password_hash, tier, created_at, updated_at, role FROM users WHERE id = $1 FOR NO KEY UPDATE
+`
+
+// The user, locked until the transaction ends, so that what a change is
+// decided on is what it changes.
+func (q *Queries) GetUserForUpdate(ctx context.Context, id uuid.UUID) (User, error) {
+	row := q.db.QueryRow(ctx, getUserForUpdate, id)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Tier,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Role,
+	)
+	return i, err
+}
+
+const lockAdmins = `-- name: LockAdmins :many
+SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR NO KEY UPDATE
+`
+
+// Locks every admin's row and answers their ids. Every role change through
+// the API takes these locks first, so changes queue behind each other and
+// the count they see stays true until they commit: two admins demoting each
+// other at once cannot leave none. Rows are locked in id order, so callers
+// queue rather than deadlock; FOR NO KEY UPDATE leaves alone the KEY SHARE
+// locks of inserts referencing the users (deployments, sessions).
+func (q *Queries) LockAdmins(ctx context.Context) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, lockAdmins)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const setUserRole = `-- name: SetUserRole :one
+UPDATE users
+SET role = $1, updated_at = now()
+WHERE id = $2
+RETURNING id, email, password_hash, tier, created_at, updated_at, role
+`
+
+type SetUserRoleParams struct {
+	Role string
+	ID   uuid.UUID
+}
+
+func (q *Queries) SetUserRole(ctx context.Context, arg SetUserRoleParams) (User, error) {
+	row := q.db.QueryRow(ctx, setUserRole, arg.Role, arg.ID)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Tier,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Role,
+	)
+	return i, err
+}
+
+const setUserRoleByEmail = `-- name: SetUserRoleByEmail :one
+UPDATE users
+SET role = $1, updated_at = now()
+WHERE lower(email) = lower($2)
+RETURNING id, email, password_hash, tier, created_at, updated_at, role
+`
+
+type SetUserRoleByEmailParams struct {
+	Role  string
+	Email string
+}
+
+// For `slipway users set-role`; the CHECK on users.role refuses unknown
+// roles.
+func (q *Queries) SetUserRoleByEmail(ctx context.Context, arg SetUserRoleByEmailParams) (User, error) {
+	row := q.db.QueryRow(ctx, setUserRoleByEmail, arg.Role, arg.Email)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Tier,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Role,
 	)
 	return i, err
 }
@@ -79,7 +189,7 @@ const setUserTierByEmail = `-- name: SetUserTierByEmail :one
 UPDATE users
 SET tier = $1, updated_at = now()
 WHERE lower(email) = lower($2)
-RETURNING id, email, password_hash, tier, created_at, updated_at
+RETURNING id, email, password_hash, tier, created_at, updated_at, role
 `
 
 type SetUserTierByEmailParams struct {
@@ -97,6 +207,7 @@ func (q *Queries) SetUserTierByEmail(ctx context.Context, arg SetUserTierByEmail
 		&i.Tier,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Role,
 	)
 	return i, err
 }

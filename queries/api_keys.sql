@@ -23,9 +23,9 @@ WHERE user_id = @user_id AND revoked_at IS NULL
 ORDER BY created_at DESC, id DESC;
 
 -- name: GetAPIKeyByPrefix :one
--- Answers only keys that are not revoked, with the owner's tier so that
--- authenticating a request takes one round trip.
-SELECT sqlc.embed(api_keys), users.tier AS user_tier
+-- Answers only keys that are not revoked, with the owner's tier and role
+-- so that authenticating a request takes one round trip.
+SELECT sqlc.embed(api_keys), users.tier AS user_tier, users.role AS user_role
 FROM api_keys
 JOIN users ON users.id = api_keys.user_id
 WHERE api_keys.prefix = @prefix AND api_keys.revoked_at IS NULL;

@@ -1,9 +1,9 @@
 -- name: GetSessionAuthState :one
 -- The access-token check: whether the session still stands, and the
--- owner's current tier, so a tier change reaches bearer requests as soon as
--- the session-check cache entry expires.
+-- owner's current tier and role, so a tier or role change reaches bearer
+-- requests as soon as the session-check cache entry expires.
 SELECT sessions.user_id, sessions.revoked_at, sessions.idle_expires_at,
-       sessions.absolute_expires_at, users.tier AS user_tier
+       sessions.absolute_expires_at, users.tier AS user_tier, users.role AS user_role
 FROM sessions
 JOIN users ON users.id = sessions.user_id
 WHERE sessions.id = @id;

@@ -72,7 +72,7 @@ RETURNING *;
 UPDATE deployments
 SET status = 'CANCELLED', error = '', updated_at = now()
 WHERE id = @id AND user_id = @user_id
-  AND status IN ('PENDING', 'GENERATING', 'LINTING', 'COMPILING')
+  AND status IN ('PENDING', 'GENERATING', 'LINTING', 'COMPILING', 'AWAITING_APPROVAL')
 RETURNING *;
 
 -- name: HoldDeploymentCreation :exec

@@ -116,6 +116,9 @@ type Services struct {
 	Contracts   slipwayv1connect.ContractServiceHandler
 	Deployments slipwayv1connect.DeploymentServiceHandler
 	Networks    slipwayv1connect.NetworkServiceHandler
+	// Users administers accounts (roles), for admins; the identity
+	// capability's (auth.Service.UserHandler).
+	Users slipwayv1connect.UserServiceHandler
 	// DeploymentUpdates serves the WebSocket feed of a deployment's events
 	// at /api/v1/deployments/{id}/updates (deployments.NewUpdatesHandler,
 	// on the same pool and hub as Deployments). The path is not an RPC, so

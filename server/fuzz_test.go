@@ -28,46 +28,60 @@ type fuzzRoute struct {
 	valid string
 }
 
-const notYet = "is not available yet: it arrives with the "
+// notYet is the answer of a capability the server has no backend for
+// (compile without a compiler, the feed without its handler); notWired
+// that of a service the server was built without (connect-go's generated
+// unimplemented handlers).
+const (
+	notYet   = "is not available yet: it arrives with the "
+	notWired = "is not implemented"
+)
 
 var fuzzRoutes = []fuzzRoute{
 	// REST
-	{"POST", "/api/v1/auth/register", notYet, `{"email":"ada@example.com","password":"correct horse battery"}`},
-	{"POST", "/api/v1/auth/login", notYet, `{"email":"ada@example.com","password":"x"}`},
-	{"POST", "/api/v1/auth/refresh", notYet, `{"refreshToken":"t"}`},
-	{"POST", "/api/v1/auth/logout", notYet, `{"refresh_token":"t"}`},
-	{"GET", "/api/v1/me", notYet, ``},
-	{"POST", "/api/v1/api-keys", notYet, `{"name":"ci"}`},
-	{"GET", "/api/v1/api-keys", notYet, ``},
-	{"DELETE", "/api/v1/api-keys/" + testUUID, notYet, ``},
-	{"DELETE", "/api/v1/api-keys/not-a-uuid", notYet, ``},
+	{"POST", "/api/v1/auth/register", notWired, `{"email":"ada@example.com","password":"correct horse battery"}`},
+	{"POST", "/api/v1/auth/login", notWired, `{"email":"ada@example.com","password":"x"}`},
+	{"POST", "/api/v1/auth/refresh", notWired, `{"refreshToken":"t"}`},
+	{"POST", "/api/v1/auth/logout", notWired, `{"refresh_token":"t"}`},
+	{"GET", "/api/v1/me", notWired, ``},
+	{"POST", "/api/v1/api-keys", notWired, `{"name":"ci"}`},
+	{"GET", "/api/v1/api-keys", notWired, ``},
+	{"DELETE", "/api/v1/api-keys/" + testUUID, notWired, ``},
+	{"DELETE", "/api/v1/api-keys/not-a-uuid", notWired, ``},
 	{"POST", "/api/v1/contracts/generate", "", `{"template":{"kind":"ERC20","name":"MyToken","symbol":"MTK","options":{"premint":"1000","mintable":true}}}`},
 	{"POST", "/api/v1/contracts/compile", notYet, `{"source":"contract C {}","optimizer":{"enabled":true,"runs":200}}`},
 	{"POST", "/api/v1/contracts/audit", notYet, `{"sources":{"C.sol":"contract C {}"}}`},
-	{"POST", "/api/v1/contracts/deploy", notYet, `{"network":"dev","template":{"kind":"ERC20","name":"T"},"constructorArgs":["0x0000000000000000000000000000000000000001",1,true,[1,"2"]],"idempotencyKey":"k1"}`},
-	{"GET", "/api/v1/deployments", notYet, ``},
-	{"GET", "/api/v1/deployments/" + testUUID, notYet, ``},
-	{"POST", "/api/v1/deployments/" + testUUID + "/cancel", notYet, ``},
+	{"POST", "/api/v1/contracts/deploy", notWired, `{"network":"dev","template":{"kind":"ERC20","name":"T"},"constructorArgs":["0x0000000000000000000000000000000000000001",1,true,[1,"2"]],"idempotencyKey":"k1"}`},
+	{"GET", "/api/v1/deployments", notWired, ``},
+	{"GET", "/api/v1/deployments/" + testUUID, notWired, ``},
+	{"POST", "/api/v1/deployments/" + testUUID + "/cancel", notWired, ``},
 	{"GET", "/api/v1/deployments/" + testUUID + "/updates", notYet, ``},
+	{"POST", "/api/v1/deployments/" + testUUID + "/approve", notWired, `{"comment":"reviewed"}`},
+	{"POST", "/api/v1/deployments/" + testUUID + "/reject", notWired, `{"comment":"no"}`},
+	{"GET", "/api/v1/approvals", notWired, ``},
+	{"POST", "/api/v1/users/" + testUUID + "/role", notWired, `{"role":"approver"}`},
 	{"GET", "/api/v1/networks", "", ``},
 	{"GET", "/api/v1/nothing", "", ``},
 	// Connect, gRPC and gRPC-Web
-	{"POST", "/slipway.v1.AuthService/Register", notYet, `{"email":"ada@example.com","password":"correct horse battery"}`},
-	{"POST", "/slipway.v1.AuthService/Login", notYet, `{"email":"a","password":"b"}`},
-	{"POST", "/slipway.v1.AuthService/Refresh", notYet, `{"refreshToken":"t"}`},
-	{"POST", "/slipway.v1.AuthService/Logout", notYet, `{"refreshToken":"t"}`},
-	{"POST", "/slipway.v1.AuthService/GetMe", notYet, `{}`},
-	{"POST", "/slipway.v1.ApiKeyService/CreateApiKey", notYet, `{"name":"ci"}`},
-	{"POST", "/slipway.v1.ApiKeyService/ListApiKeys", notYet, `{}`},
-	{"POST", "/slipway.v1.ApiKeyService/DeleteApiKey", notYet, `{"id":"` + testUUID + `"}`},
+	{"POST", "/slipway.v1.AuthService/Register", notWired, `{"email":"ada@example.com","password":"correct horse battery"}`},
+	{"POST", "/slipway.v1.AuthService/Login", notWired, `{"email":"a","password":"b"}`},
+	{"POST", "/slipway.v1.AuthService/Refresh", notWired, `{"refreshToken":"t"}`},
+	{"POST", "/slipway.v1.AuthService/Logout", notWired, `{"refreshToken":"t"}`},
+	{"POST", "/slipway.v1.AuthService/GetMe", notWired, `{}`},
+	{"POST", "/slipway.v1.ApiKeyService/CreateApiKey", notWired, `{"name":"ci"}`},
+	{"POST", "/slipway.v1.ApiKeyService/ListApiKeys", notWired, `{}`},
+	{"POST", "/slipway.v1.ApiKeyService/DeleteApiKey", notWired, `{"id":"` + testUUID + `"}`},
 	{"POST", "/slipway.v1.ContractService/GenerateContract", "", `{"template":{"kind":"ERC721","name":"Art"}}`},
 	{"POST", "/slipway.v1.ContractService/CompileContract", notYet, `{"source":"contract C {}"}`},
 	{"POST", "/slipway.v1.ContractService/AuditContract", notYet, `{"source":"contract C {}"}`},
-	{"POST", "/slipway.v1.DeploymentService/CreateDeployment", notYet, `{"network":"dev","source":"contract C {}","contractName":"C"}`},
-	{"POST", "/slipway.v1.DeploymentService/ListDeployments", notYet, `{"pageSize":5}`},
-	{"POST", "/slipway.v1.DeploymentService/GetDeployment", notYet, `{"id":"` + testUUID + `"}`},
-	{"POST", "/slipway.v1.DeploymentService/CancelDeployment", notYet, `{"id":"` + testUUID + `"}`},
-	{"POST", "/slipway.v1.DeploymentService/WatchDeployment", notYet, `{"id":"` + testUUID + `","afterSeq":2}`},
+	{"POST", "/slipway.v1.DeploymentService/CreateDeployment", notWired, `{"network":"dev","source":"contract C {}","contractName":"C"}`},
+	{"POST", "/slipway.v1.DeploymentService/ListDeployments", notWired, `{"pageSize":5}`},
+	{"POST", "/slipway.v1.DeploymentService/GetDeployment", notWired, `{"id":"` + testUUID + `"}`},
+	{"POST", "/slipway.v1.DeploymentService/CancelDeployment", notWired, `{"id":"` + testUUID + `"}`},
+	{"POST", "/slipway.v1.DeploymentService/WatchDeployment", notWired, `{"id":"` + testUUID + `","afterSeq":2}`},
+	{"POST", "/slipway.v1.DeploymentService/ApproveDeployment", notWired, `{"id":"` + testUUID + `","comment":"ok"}`},
+	{"POST", "/slipway.v1.DeploymentService/ListApprovals", notWired, `{"pageSize":5}`},
+	{"POST", "/slipway.v1.UserService/SetUserRole", notWired, `{"email":"ada@example.com","role":"admin"}`},
 	{"POST", "/slipway.v1.NetworkService/ListNetworks", "", `{}`},
 	{"GET", "/slipway.v1.NetworkService/ListNetworks", "", ``},
 	{"POST", "/slipway.v1.NetworkService/Nothing", "", `{}`},

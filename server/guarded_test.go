@@ -31,7 +31,7 @@ var devNetworks = []server.Network{{Name: "dev", ChainID: 31337, Confirmations: 
 // cancel nothing: what matters here is the guard.
 func guardedServices(svc *auth.Service, pool *pgxpool.Pool, hub *deployments.Hub, guard []connect.Interceptor, origins []string, opts ...deployments.Option) server.Services {
 	return server.Services{
-		Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler(),
+		Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler(), Users: svc.UserHandler(),
 		Deployments:       deployments.NewService(pool, &servertest.Workflows{}, devNetworks, hub, nil, opts...),
 		DeploymentUpdates: deployments.NewUpdatesHandler(pool, hub, guard, origins, nil, opts...),
 	}

@@ -22,7 +22,7 @@ import (
 // tickingDeployments streams one event every interval, count times, then
 // blocks until the stream's context ends (if block is set).
 type tickingDeployments struct {
-	deploymentStub
+	slipwayv1connect.UnimplementedDeploymentServiceHandler
 	count    int
 	interval time.Duration
 	block    bool

@@ -78,27 +78,32 @@ func requestLogger(logger *slog.Logger) *slog.Logger {
 	return slog.New(NewLogHandler(logger.Handler()))
 }
 
-// withDefaults fills each nil service with its default: the real
-// NetworkService from the configured networks, and for the others (the
-// deployment updates feed included) a handler that answers unimplemented.
+// withDefaults fills each nil service: the NetworkService from the
+// configured networks, the ContractService generating templates (it
+// compiles and audits only with a compiler), and for the others connect-go's
+// generated handlers that answer unimplemented, which is what a server
+// wired without them (tests of other capabilities) should say.
 func (s Services) withDefaults(networks []Network) Services {
 	if s.Auth == nil {
-		s.Auth = NewAuthService()
+		s.Auth = slipwayv1connect.UnimplementedAuthServiceHandler{}
 	}
 	if s.APIKeys == nil {
-		s.APIKeys = NewAPIKeyService()
+		s.APIKeys = slipwayv1connect.UnimplementedApiKeyServiceHandler{}
 	}
 	if s.Contracts == nil {
 		s.Contracts = NewContractService()
 	}
 	if s.Deployments == nil {
-		s.Deployments = NewDeploymentService()
+		s.Deployments = slipwayv1connect.UnimplementedDeploymentServiceHandler{}
 	}
 	if s.DeploymentUpdates == nil {
 		s.DeploymentUpdates = http.HandlerFunc(deploymentUpdatesStub)
 	}
 	if s.Networks == nil {
 		s.Networks = NewNetworkService(networks, nil)
+	}
+	if s.Users == nil {
+		s.Users = slipwayv1connect.UnimplementedUserServiceHandler{}
 	}
 	return s
 }
@@ -172,6 +177,7 @@ func newRPCServices(svcs Services, opts []connect.HandlerOption) (*rpcServices, 
 	add(slipwayv1connect.NewContractServiceHandler(svcs.Contracts, opts...))
 	add(slipwayv1connect.NewDeploymentServiceHandler(svcs.Deployments, opts...))
 	add(slipwayv1connect.NewNetworkServiceHandler(svcs.Networks, opts...))
+	add(slipwayv1connect.NewUserServiceHandler(svcs.Users, opts...))
 
 	for _, mt := range rpc.mounts {
 		name := strings.Trim(mt.path, "/")

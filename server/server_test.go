@@ -103,13 +103,13 @@ func TestListNetworksEmpty(t *testing.T) {
 
 // spyAuth counts the calls that reach the AuthService implementation.
 type spyAuth struct {
-	authService
+	slipwayv1connect.UnimplementedAuthServiceHandler
 	calls atomic.Int32
 }
 
 func (s *spyAuth) Register(ctx context.Context, req *connect.Request[slipwayv1.RegisterRequest]) (*connect.Response[slipwayv1.RegisterResponse], error) {
 	s.calls.Add(1)
-	return s.authService.Register(ctx, req)
+	return s.UnimplementedAuthServiceHandler.Register(ctx, req)
 }
 
 func TestValidationRefusesBadInputBeforeTheHandler(t *testing.T) {
@@ -158,7 +158,7 @@ func TestValidationRefusesBadInputBeforeTheHandler(t *testing.T) {
 
 const testUUID = "0b5f2c0e-8d7a-4a51-9d3b-3c2f7a8e9b10"
 
-func TestUnimplementedRPCsSayWhatIsMissing(t *testing.T) {
+func TestUnwiredRPCsAnswerUnimplemented(t *testing.T) {
 	env := newEnv(t)
 	ctx := t.Context()
 	auth := slipwayv1connect.NewAuthServiceClient(h1Client, env.srv.URL)
@@ -175,35 +175,35 @@ func TestUnimplementedRPCsSayWhatIsMissing(t *testing.T) {
 		"Register": {func() error {
 			_, err := auth.Register(ctx, connect.NewRequest(&slipwayv1.RegisterRequest{Email: "ada@example.com", Password: "correct horse battery"}))
 			return err
-		}, "account registration is not available yet: it arrives with the identity capability"},
+		}, "slipway.v1.AuthService.Register is not implemented"},
 		"Login": {func() error {
 			_, err := auth.Login(ctx, connect.NewRequest(&slipwayv1.LoginRequest{Email: "ada@example.com", Password: "x"}))
 			return err
-		}, "identity capability"},
+		}, "is not implemented"},
 		"Refresh": {func() error {
 			_, err := auth.Refresh(ctx, connect.NewRequest(&slipwayv1.RefreshRequest{RefreshToken: "t"}))
 			return err
-		}, "identity capability"},
+		}, "is not implemented"},
 		"Logout": {func() error {
 			_, err := auth.Logout(ctx, connect.NewRequest(&slipwayv1.LogoutRequest{RefreshToken: "t"}))
 			return err
-		}, "identity capability"},
+		}, "is not implemented"},
 		"GetMe": {func() error {
 			_, err := auth.GetMe(ctx, connect.NewRequest(&slipwayv1.GetMeRequest{}))
 			return err
-		}, "identity capability"},
+		}, "is not implemented"},
 		"CreateApiKey": {func() error {
 			_, err := keys.CreateApiKey(ctx, connect.NewRequest(&slipwayv1.CreateApiKeyRequest{Name: "ci"}))
 			return err
-		}, "identity capability"},
+		}, "is not implemented"},
 		"ListApiKeys": {func() error {
 			_, err := keys.ListApiKeys(ctx, connect.NewRequest(&slipwayv1.ListApiKeysRequest{}))
 			return err
-		}, "identity capability"},
+		}, "is not implemented"},
 		"DeleteApiKey": {func() error {
 			_, err := keys.DeleteApiKey(ctx, connect.NewRequest(&slipwayv1.DeleteApiKeyRequest{Id: testUUID}))
 			return err
-		}, "identity capability"},
+		}, "is not implemented"},
 		"CompileContract": {func() error {
 			_, err := contracts.CompileContract(ctx, connect.NewRequest(&slipwayv1.CompileContractRequest{Source: source}))
 			return err
@@ -215,19 +215,19 @@ func TestUnimplementedRPCsSayWhatIsMissing(t *testing.T) {
 		"CreateDeployment": {func() error {
 			_, err := deployments.CreateDeployment(ctx, connect.NewRequest(&slipwayv1.CreateDeploymentRequest{Network: "dev", Template: tmpl}))
 			return err
-		}, "deployment pipeline capability"},
+		}, "is not implemented"},
 		"ListDeployments": {func() error {
 			_, err := deployments.ListDeployments(ctx, connect.NewRequest(&slipwayv1.ListDeploymentsRequest{}))
 			return err
-		}, "deployment pipeline capability"},
+		}, "is not implemented"},
 		"GetDeployment": {func() error {
 			_, err := deployments.GetDeployment(ctx, connect.NewRequest(&slipwayv1.GetDeploymentRequest{Id: testUUID}))
 			return err
-		}, "deployment pipeline capability"},
+		}, "is not implemented"},
 		"CancelDeployment": {func() error {
 			_, err := deployments.CancelDeployment(ctx, connect.NewRequest(&slipwayv1.CancelDeploymentRequest{Id: testUUID}))
 			return err
-		}, "deployment pipeline capability"},
+		}, "is not implemented"},
 		"WatchDeployment": {func() error {
 			stream, err := deployments.WatchDeployment(ctx, connect.NewRequest(&slipwayv1.WatchDeploymentRequest{Id: testUUID}))
 			if err != nil {
@@ -238,33 +238,32 @@ func TestUnimplementedRPCsSayWhatIsMissing(t *testing.T) {
 				return errors.New("stream sent a message")
 			}
 			return stream.Err()
-		}, "deployment pipeline capability"},
+		}, "is not implemented"},
 	}
 	for name, c := range calls {
 		t.Run(name, func(t *testing.T) {
 			err := c.call()
 			require.Error(t, err)
 			assert.Equal(t, connect.CodeUnimplemented, connect.CodeOf(err), "%v", err)
-			assert.Contains(t, err.Error(), "is not available yet")
 			assert.Contains(t, err.Error(), c.capability)
 		})
 	}
 
 	rest := []struct{ method, path, body, capability string }{
-		{http.MethodPost, "/api/v1/auth/register", `{"email":"ada@example.com","password":"correct horse battery"}`, "account registration is not available yet: it arrives with the identity capability"},
-		{http.MethodPost, "/api/v1/auth/login", `{"email":"ada@example.com","password":"x"}`, "identity"},
-		{http.MethodPost, "/api/v1/auth/refresh", `{"refreshToken":"t"}`, "identity"},
-		{http.MethodPost, "/api/v1/auth/logout", `{"refreshToken":"t"}`, "identity"},
-		{http.MethodGet, "/api/v1/me", "", "identity"},
-		{http.MethodPost, "/api/v1/api-keys", `{"name":"ci"}`, "identity"},
-		{http.MethodGet, "/api/v1/api-keys", "", "identity"},
-		{http.MethodDelete, "/api/v1/api-keys/" + testUUID, "", "identity"},
+		{http.MethodPost, "/api/v1/auth/register", `{"email":"ada@example.com","password":"correct horse battery"}`, "slipway.v1.AuthService.Register is not implemented"},
+		{http.MethodPost, "/api/v1/auth/login", `{"email":"ada@example.com","password":"x"}`, "is not implemented"},
+		{http.MethodPost, "/api/v1/auth/refresh", `{"refreshToken":"t"}`, "is not implemented"},
+		{http.MethodPost, "/api/v1/auth/logout", `{"refreshToken":"t"}`, "is not implemented"},
+		{http.MethodGet, "/api/v1/me", "", "is not implemented"},
+		{http.MethodPost, "/api/v1/api-keys", `{"name":"ci"}`, "is not implemented"},
+		{http.MethodGet, "/api/v1/api-keys", "", "is not implemented"},
+		{http.MethodDelete, "/api/v1/api-keys/" + testUUID, "", "is not implemented"},
 		{http.MethodPost, "/api/v1/contracts/compile", `{"source":"contract C {}"}`, "compiler"},
 		{http.MethodPost, "/api/v1/contracts/audit", `{"sources":{"C.sol":"contract C {}"}}`, "linter"},
-		{http.MethodPost, "/api/v1/contracts/deploy", `{"network":"dev","template":{"kind":"ERC721","name":"Art","symbol":"ART"}}`, "deployment pipeline"},
-		{http.MethodGet, "/api/v1/deployments?pageSize=10&status=DEPLOYMENT_STATUS_CONFIRMED", "", "deployment pipeline"},
-		{http.MethodGet, "/api/v1/deployments/" + testUUID, "", "deployment pipeline"},
-		{http.MethodPost, "/api/v1/deployments/" + testUUID + "/cancel", "", "deployment pipeline"},
+		{http.MethodPost, "/api/v1/contracts/deploy", `{"network":"dev","template":{"kind":"ERC721","name":"Art","symbol":"ART"}}`, "is not implemented"},
+		{http.MethodGet, "/api/v1/deployments?pageSize=10&status=DEPLOYMENT_STATUS_CONFIRMED", "", "is not implemented"},
+		{http.MethodGet, "/api/v1/deployments/" + testUUID, "", "is not implemented"},
+		{http.MethodPost, "/api/v1/deployments/" + testUUID + "/cancel", "", "is not implemented"},
 		{http.MethodGet, "/api/v1/deployments/" + testUUID + "/updates", "", "deployment pipeline"},
 	}
 	for _, r := range rest {
@@ -278,7 +277,6 @@ func TestUnimplementedRPCsSayWhatIsMissing(t *testing.T) {
 			require.Equal(t, http.StatusNotImplemented, a.status, "%s", a.body)
 			code, msg := restError(t, a)
 			assert.Equal(t, int(connect.CodeUnimplemented), code)
-			assert.Contains(t, msg, "is not available yet")
 			assert.Contains(t, msg, r.capability)
 		})
 	}

@@ -65,6 +65,9 @@ type DeploymentInput struct {
 	// UpsertStatus keeps the SlipwayStatus search attribute current; off
 	// where the namespace has not registered it.
 	UpsertStatus bool `json:"upsertStatus,omitempty"`
+	// Approval is the network's approval policy; nil deploys without
+	// waiting for approvers.
+	Approval *ApprovalPolicy `json:"approval,omitempty"`
 }
 
 // DeploymentResult is where the deployment ended.
@@ -90,9 +93,17 @@ const pipelineVersionChange = "pipeline"
 // them as activities.
 const pipelineLocalSteps = 2
 
+// pipelineApprovals (version 3) takes approvers' votes (the UpdateVote
+// update) and, on networks whose policy requires approvals, waits for them
+// between compile and signing (Estimate, OpenApproval, a timer, the votes'
+// RecordVote); after CONFIRMED it verifies the source (RecordVerification,
+// Verify). Version 2 runs have no vote handler, never wait and do not
+// verify.
+const pipelineApprovals = 3
+
 // PipelineVersion is the version new runs of DeploymentWorkflow take, for
 // naming the replay test's recorded histories.
-const PipelineVersion = pipelineLocalSteps
+const PipelineVersion = pipelineApprovals
 
 // DeploymentWorkflow runs one deployment: generate (templates only), lint
 // with the policy gate, compile, then sign, broadcast and confirm exactly
@@ -102,8 +113,13 @@ const PipelineVersion = pipelineLocalSteps
 // Cancellation works until signing begins; from then on the deployment runs
 // to its end, so that no signed transaction is left behind unwatched.
 func DeploymentWorkflow(ctx workflow.Context, in DeploymentInput) (DeploymentResult, error) {
-	v := workflow.GetVersion(ctx, pipelineVersionChange, workflow.DefaultVersion, pipelineLocalSteps)
-	r := runner{in: in, localSteps: v >= pipelineLocalSteps}
+	v := workflow.GetVersion(ctx, pipelineVersionChange, workflow.DefaultVersion, pipelineApprovals)
+	r := runner{in: in, localSteps: v >= pipelineLocalSteps, approvals: v >= pipelineApprovals}
+	if r.approvals {
+		if err := r.registerVote(ctx); err != nil {
+			return DeploymentResult{}, err
+		}
+	}
 	res, err := r.run(ctx)
 	if err == nil {
 		return res, nil
@@ -112,6 +128,11 @@ func DeploymentWorkflow(ctx workflow.Context, in DeploymentInput) (DeploymentRes
 	if temporal.IsCanceledError(err) || isAppErr(err, deploy.ErrTypeCancelled) {
 		_ = r.record(dctx, progress.Step{Status: status.Cancelled, Message: "cancelled", UnlessEnded: true})
 		return DeploymentResult{Status: status.Cancelled}, temporal.NewCanceledError("deployment cancelled")
+	}
+	if isAppErr(err, ErrTypeExpired) {
+		reason := "cancelled: no approval decision within " + in.Approval.Timeout.String()
+		_ = r.record(dctx, progress.Step{Status: status.Cancelled, Message: reason, UnlessEnded: true})
+		return DeploymentResult{Status: status.Cancelled}, temporal.NewCanceledError(reason)
 	}
 	if isAppErr(err, progress.ErrTypeEnded) || isAppErr(err, deploy.ErrTypeEnded) {
 		// Someone else (the user's cancel) ended it; nothing to record.
@@ -141,6 +162,10 @@ type runner struct {
 	// lastWait is the last reason recorded for a transaction waiting at
 	// its fees, so that each is recorded once.
 	lastWait string
+	// approvals: the run takes votes and, when its input has a policy,
+	// waits for them (version 3 on); gate is where the votes stand.
+	approvals bool
+	gate      *approvalGate
 }
 
 func (r *runner) tx() deploy.TxInput {
@@ -165,9 +190,7 @@ func (r *runner) step(ctx workflow.Context, startToClose, scheduleToClose time.D
 
 func (r *runner) record(ctx workflow.Context, s progress.Step) error {
 	s.DeploymentID = r.in.DeploymentID
-	retry := &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second,
-		NonRetryableErrorTypes: []string{progress.ErrTypeEnded}}
-	f := r.step(ctx, 15*time.Second, time.Hour, retry, r.p.Record, s)
+	f := r.step(ctx, 15*time.Second, time.Hour, recordRetry(), r.p.Record, s)
 	if err := f.Get(ctx, nil); err != nil {
 		return err
 	}
@@ -195,6 +218,11 @@ func (r *runner) run(ctx workflow.Context) (DeploymentResult, error) {
 	contract, cv, err := r.compile(ctx, req, summary)
 	if err != nil {
 		return DeploymentResult{}, err
+	}
+	if r.needsApproval() {
+		if err := r.awaitApproval(ctx, req, contract, cv, summary); err != nil {
+			return DeploymentResult{}, err
+		}
 	}
 	txHash, err := r.sign(ctx, contract, cv)
 	if err != nil {
@@ -227,7 +255,11 @@ func (r *runner) run(ctx workflow.Context) (DeploymentResult, error) {
 			}
 			continue
 		}
-		return r.confirmed(ctx, c)
+		res, err := r.confirmed(ctx, c)
+		if err == nil && r.approvals {
+			r.verify(ctx, req, cv, c)
+		}
+		return res, err
 	}
 }
 

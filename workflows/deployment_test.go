@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/generate"
 	"github.com/slipway-dev/slipway/activities/lint"
 	"github.com/slipway-dev/slipway/activities/progress"
+	"github.com/slipway-dev/slipway/activities/verify"
 	"github.com/slipway-dev/slipway/internal/status"
 )
 
@@ -53,6 +55,8 @@ func newDeployEnv(t *testing.T, own ...string) *deployEnv {
 	e.RegisterActivity(l)
 	e.RegisterActivity(c)
 	e.RegisterActivity(&generate.Activities{})
+	e.RegisterActivity(&verify.Activities{})
+	e.OnActivity(p.RecordVerification, mock.Anything, mock.Anything).Return(nil).Maybe()
 	e.OnActivity(p.Record, mock.Anything, mock.Anything).Return(func(_ context.Context, s progress.Step) error {
 		e.mu.Lock()
 		defer e.mu.Unlock()
@@ -76,6 +80,10 @@ func newDeployEnv(t *testing.T, own ...string) *deployEnv {
 	}
 	if !mine("Broadcast") {
 		e.OnActivity(d.Broadcast, mock.Anything, mock.Anything).Return(nil).Maybe()
+	}
+	if !mine("Verify") {
+		var va *verify.Activities
+		e.OnActivity(va.Verify, mock.Anything, mock.Anything).Return(verify.Result{Status: progress.VerificationVerified, Match: "full", Message: "full match"}, nil).Maybe()
 	}
 	if !mine("FillNonce") {
 		e.OnActivity(d.FillNonce, mock.Anything, mock.Anything).Return(deploy.FillResult{}, nil).Maybe()
@@ -280,7 +288,11 @@ func TestDeploymentWorkflowRetriesTransientChainErrors(t *testing.T) {
 // that would break runs in flight fails here, and must go behind
 // workflow.GetVersion.
 func TestDeploymentWorkflowReplaysRecordedHistories(t *testing.T) {
-	for _, f := range []string{"testdata/deployment_v1_template.json", "testdata/deployment_v2_template.json"} {
+	files, err := filepath.Glob("testdata/deployment_v*.json")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("recorded histories %v, %v", files, err)
+	}
+	for _, f := range files {
 		r := worker.NewWorkflowReplayer()
 		r.RegisterWorkflowWithOptions(DeploymentWorkflow, workflow.RegisterOptions{Name: DeploymentWorkflowName})
 		if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {

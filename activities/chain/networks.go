@@ -57,6 +57,8 @@ type Network struct {
 	// MinSignerBalanceWei: below it the worker refuses to sign here, and
 	// readiness and the SlipwaySignerBelowMinimum alert say so.
 	MinSignerBalanceWei *Wei `json:"minSignerBalanceWei,omitempty"`
+	// Approval, when set, makes deployments here wait for approvers.
+	Approval *ApprovalPolicy `json:"approval,omitempty"`
 }
 
 // GasPolicy bounds what a deployment pays and says how a transaction that
@@ -228,6 +230,11 @@ func (n Network) Validate() error {
 	}
 	if err := n.Gas.validate(n.Name); err != nil {
 		errs = append(errs, err)
+	}
+	if n.Approval != nil {
+		if err := n.Approval.validate(n.Name); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/url"
@@ -149,6 +150,30 @@ func (b *scrubbedBackend) SendTransaction(ctx context.Context, tx *types.Transac
 func (b *scrubbedBackend) TransactionReceipt(ctx context.Context, txHash common.Hash) (*types.Receipt, error) {
 	v, err := b.b.TransactionReceipt(ctx, txHash)
 	return v, b.err(err)
+}
+
+// TransactionReader is what a Backend from Dial also answers: a
+// transaction by its hash (the verify stage reads a contract's creation
+// input with it). It is not part of Backend so that test backends need not
+// implement it.
+type TransactionReader interface {
+	TransactionByHash(ctx context.Context, hash common.Hash) (tx *types.Transaction, isPending bool, err error)
+}
+
+var _ TransactionReader = (*scrubbedBackend)(nil)
+
+// ErrNoTransactionLookup reports a backend that cannot look transactions up.
+var ErrNoTransactionLookup = errors.New("the backend cannot look transactions up")
+
+// TransactionByHash asks the wrapped client, when it is a TransactionReader
+// (*ethclient.Client is), and answers ErrNoTransactionLookup otherwise.
+func (b *scrubbedBackend) TransactionByHash(ctx context.Context, hash common.Hash) (*types.Transaction, bool, error) {
+	r, ok := b.b.(TransactionReader)
+	if !ok {
+		return nil, false, ErrNoTransactionLookup
+	}
+	tx, pending, err := r.TransactionByHash(ctx, hash)
+	return tx, pending, b.err(err)
 }
 
 // Close closes the wrapped client when it has a Close method.

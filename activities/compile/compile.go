@@ -9,7 +9,10 @@
 // satisfies every `pragma solidity` of the sources. When none does and
 // Config.AutoInstall allows it, the newest matching release is installed
 // from npm into a cache folder (install.go). A Cache (Postgres in
-// production, cache.go) answers identical compiles without solc.
+// production, cache.go) answers identical compiles without solc. The same
+// workers also verify deployed contracts against their sources with
+// Sourcify's lib-sourcify (Pool.Verify, verify.go), and StandardInput
+// answers the exact standard JSON input a compile sends solc.
 //
 // Errors come in two kinds that callers must keep apart: *CompileError,
 // ErrNoCompiler, ErrOutputTooLarge, ErrCompiler (solc-js threw on the input)

@@ -285,6 +285,9 @@ type workerRequest struct {
 	Input   string `json:"input,omitempty"`
 	Debug   string `json:"debug,omitempty"`
 	Size    int    `json:"size,omitempty"`
+	// Kind is "" for a compile, "verify" for Pool.Verify (with Verify).
+	Kind   string     `json:"kind,omitempty"`
+	Verify *verifyJob `json:"verify,omitempty"`
 }
 
 type workerResponse struct {

@@ -12,6 +12,10 @@
 // pool replaces the process after either answer.
 // On start it writes {"ready": true, "version": "<full version of the default module>"}.
 //
+// A request with "kind": "verify" runs @ethereum-sourcify/lib-sourcify's
+// matching instead (see verify below); its answer is {"id": N, "output":
+// <verdict>} for every outcome lib-sourcify reports, "recycle" as above.
+//
 // The transport is the unix socket named by SLIPWAY_COMPILE_SOCKET when set
 // (internal/proc gives children no stdin), else stdin/stdout. Nothing here
 // calls process.exit(): that truncates output still buffered in a pipe; the
@@ -124,6 +128,14 @@ function handle(line, write) {
     return;
   }
   const id = JSON.stringify(req.id === undefined ? null : req.id);
+  if (req.kind === 'verify') {
+    // Asynchronous, unlike a compile: the pool sends the next request to
+    // this process only after this answer, so nothing interleaves.
+    verify(req).then(
+      (v) => write('{"id":' + id + ',"output":' + JSON.stringify(v.verdict) + (v.recycle ? ',"recycle":true' : '') + '}'),
+      (e) => write('{"id":' + id + ',"output":' + JSON.stringify({ code: 'internal', message: String((e && e.stack) || e) }) + ',"recycle":true}'));
+    return;
+  }
   if (debug && req.debug === 'hang') {
     // Simulates solc stuck in a synchronous compile: the event loop never
     // gets control back, exactly like a real hang inside wasm.
@@ -154,6 +166,159 @@ function handle(line, write) {
   } catch (e) {
     write(JSON.stringify({ id: req.id === undefined ? null : req.id, error: String((e && e.message) || e) }));
   }
+}
+
+// Verification: lib-sourcify (the library behind sourcify.dev) recompiles
+// the contract from its standard JSON input with the solc-js module the Go
+// side selected, exactly as compiles do (compileWith), and matches the
+// result against the on-chain bytecode, ignoring the metadata hash (CBOR
+// auxdata) only for a partial match. It never touches the network: the
+// chain data, fetched in Go, comes in the request and is served to
+// lib-sourcify by a SourcifyChain without RPC endpoints.
+//
+// req.verify: {library: lib-sourcify's package folder, file, contract,
+//   candidates: [files to look for contract in when file is empty],
+//   address, chainId, runtimeBytecode: "0x…" (eth_getCode),
+//   creation: {txHash, input: "0x…", blockNumber, txIndex, from} or absent}
+// verdict: {runtimeMatch, creationMatch: "perfect"|"partial"|null,
+//   code: lib-sourcify's error code when it found no match or could not
+//   compile ("no_match", "bytecode_length_mismatch", "compiler_error", …),
+//   message, file, compilerVersion (the metadata's long version),
+//   constructorArguments: "0x…" (from a creation match), libraries}
+
+const sourcifyLibs = new Map();
+
+function loadSourcify(dir) {
+  let lib = sourcifyLibs.get(dir);
+  if (!lib) {
+    lib = require(dir);
+    // Its info and warning lines narrate ordinary outcomes (a mismatch is
+    // one); the verdict carries what matters. Errors still reach stderr.
+    lib.setLibSourcifyLogger({
+      logLevel: 0,
+      setLevel(level) { this.logLevel = level; },
+      log(level, msg) { if (level <= this.logLevel) toStderr('lib-sourcify: ' + msg); },
+    });
+    sourcifyLibs.set(dir, lib);
+  }
+  return lib;
+}
+
+// offlineChain is a SourcifyChain with no RPC endpoints (an unsupported
+// chain creates no providers) whose three lookups Verification makes answer
+// the request's data.
+function offlineChain(lib, v) {
+  // rpcs: lib-sourcify 3 (rpc before it).
+  const chain = new lib.SourcifyChain({ name: 'slipway', chainId: Number(v.chainId), rpcs: [], rpc: [], supported: false });
+  const c = v.creation;
+  const missing = (what) => { throw new Error(what + ' was not provided by Slipway'); };
+  chain.getBytecode = async () => v.runtimeBytecode;
+  chain.getTx = async (hash) => {
+    if (!c || hash !== c.txHash) missing('transaction ' + hash);
+    return { hash: c.txHash, blockNumber: c.blockNumber, from: c.from, data: c.input };
+  };
+  chain.getContractCreationBytecodeAndReceipt = async (address, hash) => {
+    if (!c || hash !== c.txHash) missing('transaction ' + hash);
+    return { creationBytecode: c.input, txReceipt: { index: c.txIndex, contractAddress: address, blockNumber: c.blockNumber } };
+  };
+  return chain;
+}
+
+async function verify(req) {
+  const v = req.verify || {};
+  const lib = loadSourcify(v.library);
+  const solc = load(req.module);
+  const full = solc.version();
+  if (req.version && !full.startsWith(req.version + '+') && full !== req.version) {
+    throw new Error('module ' + req.module + ' is solc ' + full + ', not ' + req.version);
+  }
+  let recycle = false;
+  let threw = null;
+  // lib-sourcify compiles the same input more than once (to find the file
+  // of the contract below, then in verify()); solc answers it once.
+  const outputs = new Map();
+  const compiler = {
+    async compile(_version, input) {
+      const text = JSON.stringify(input);
+      let out = outputs.get(text);
+      if (out === undefined) {
+        try {
+          out = compileWith(solc, full, text);
+        } catch (e) {
+          recycle = true;
+          threw = String((e && e.message) || e);
+          throw e;
+        }
+        if (internalError(out)) recycle = true;
+        outputs.set(text, out);
+      }
+      const parsed = JSON.parse(out);
+      const errors = (parsed.errors || []).filter((e) => e.severity === 'error');
+      if (errors.length > 0) {
+        // lib-sourcify reads compiler errors from the thrown error's
+        // `errors`, as @ethereum-sourcify/compilers throws them.
+        const err = new Error('Compiler error');
+        err.errors = errors;
+        throw err;
+      }
+      return parsed;
+    },
+  };
+  const verdict = { runtimeMatch: null, creationMatch: null, code: '', message: '', file: v.file || '' };
+  const fail = (e) => {
+    verdict.code = threw !== null ? 'solc_threw' : (e && e.code) || 'internal';
+    verdict.message = threw !== null ? threw : String((e && e.message) || e);
+    if (verdict.code === 'compiler_error' && e.data && Array.isArray(e.data.compilerErrors)) {
+      verdict.message = 'Compiler error: ' + e.data.compilerErrors.map((x) => x.formattedMessage || x.message).join('\n');
+    }
+    if (verdict.code === 'internal') recycle = true;
+    return { verdict, recycle };
+  };
+  const compilation = new lib.SolidityCompilation(compiler, req.version || full, JSON.parse(req.input),
+    { path: v.file || '', name: v.contract });
+  if (!verdict.file) {
+    // Find the file that defines the contract: compile once (solc's answer
+    // is kept for verify()) and look among the candidate files.
+    try {
+      await compilation.compile();
+    } catch (e) {
+      if (!compilation.compilerOutput) return fail(e);
+    }
+    const contracts = compilation.compilerOutput.contracts || {};
+    const files = (v.candidates && v.candidates.length > 0 ? v.candidates : Object.keys(contracts))
+      .filter((f) => contracts[f] && contracts[f][v.contract]);
+    if (files.length !== 1) {
+      verdict.code = 'contract_file';
+      verdict.message = files.length === 0
+        ? 'contract ' + v.contract + ' is not defined in the sources'
+        : 'contract ' + v.contract + ' is defined in more than one file (' + files.join(', ') + '); name the file';
+      return { verdict, recycle };
+    }
+    verdict.file = files[0];
+    compilation.compilationTarget.path = verdict.file;
+  }
+  const c = v.creation;
+  const verification = new lib.Verification(compilation, offlineChain(lib, v), v.address, c ? c.txHash : undefined);
+  try {
+    await verification.verify();
+  } catch (e) {
+    fail(e);
+  }
+  const status = verification.status;
+  verdict.runtimeMatch = status.runtimeMatch;
+  verdict.creationMatch = status.creationMatch;
+  try {
+    verdict.compilerVersion = verification.compilation.metadata.compiler.version;
+  } catch (e) { /* not compiled */ }
+  const values = verification.transformations.creation.values || {};
+  if (values.constructorArguments) verdict.constructorArguments = values.constructorArguments;
+  const libs = verification.libraryMap.runtime || verification.libraryMap.creation;
+  if (libs && Object.keys(libs).length > 0) verdict.libraries = libs;
+  if (!verdict.code) {
+    const creation = status.creationMatch ? status.creationMatch + ' match' : c ? 'no match' : 'not checked';
+    verdict.message = 'runtime bytecode: ' + (status.runtimeMatch || 'no') + ' match; creation bytecode: ' + creation;
+  }
+  return { verdict, recycle };
 }
 
 function serve(input, output) {

@@ -195,24 +195,7 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		return PrepareResult{WaitingForSigner: true, Message: fmt.Sprintf("every signer of %s is draining; waiting for one to be added", n.Name)}, nil
 	}
 	// Every member deploys the same code: any one estimates the gas.
-	gas, err := b.EstimateGas(ctx, ethereum.CallMsg{From: ms[0].address(), Data: data})
-	if err != nil {
-		if isRevert(err) {
-			return PrepareResult{}, permanent(ErrTypeReverted, fmt.Errorf("the constructor reverts: %w", err))
-		}
-		if isInsufficientFunds(err) {
-			return PrepareResult{}, a.insufficient(ctx, ms[0].address(), err)
-		}
-		if isOverBlockLimit(err) {
-			return PrepareResult{}, permanent(ErrTypeGasCeiling, fmt.Errorf("the constructor needs more gas than a block holds: %w", err))
-		}
-		return PrepareResult{}, fmt.Errorf("estimate gas: %w", err)
-	}
-	gas, err = withHeadroom(ctx, b, gas)
-	if err != nil {
-		return PrepareResult{}, err
-	}
-	fees, aboveCap, err := suggestFees(ctx, b, n.Gas)
+	gas, fees, aboveCap, err := a.quote(ctx, n, b, ms[0].address(), data)
 	if err != nil {
 		return PrepareResult{}, err
 	}
@@ -263,7 +246,13 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 			return err
 		}
 		from := c.address()
-		nonce, err := q.AllocateNonce(ctx, db.AllocateNonceParams{Network: n.Name, Address: lowerHex(from), ChainNonce: int64(c.chainNonce)})
+		// Only the chosen signer's: its nonce row, taken next, serialises
+		// its allocations from here.
+		chainNonce, err := b.PendingNonceAt(ctx, from)
+		if err != nil {
+			return fmt.Errorf("read pending nonce of %s: %w", from.Hex(), err)
+		}
+		nonce, err := q.AllocateNonce(ctx, db.AllocateNonceParams{Network: n.Name, Address: lowerHex(from), ChainNonce: int64(chainNonce)})
 		if err != nil {
 			return fmt.Errorf("allocate nonce: %w", err)
 		}
@@ -305,6 +294,29 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		a.AfterSign()
 	}
 	return res, nil
+}
+
+// quote estimates the deployment's gas limit (the estimate with its
+// margin, within the block gas limit) and prices it within the network's
+// cap; aboveCap says the next base fee is over it.
+func (a *Activities) quote(ctx context.Context, n chain.Network, b chain.Backend, from common.Address, data []byte) (gas uint64, fees Fees, aboveCap bool, err error) {
+	gas, err = b.EstimateGas(ctx, ethereum.CallMsg{From: from, Data: data})
+	if err != nil {
+		switch {
+		case isRevert(err):
+			return 0, Fees{}, false, permanent(ErrTypeReverted, fmt.Errorf("the constructor reverts: %w", err))
+		case isInsufficientFunds(err):
+			return 0, Fees{}, false, a.insufficient(ctx, from, err)
+		case isOverBlockLimit(err):
+			return 0, Fees{}, false, permanent(ErrTypeGasCeiling, fmt.Errorf("the constructor needs more gas than a block holds: %w", err))
+		}
+		return 0, Fees{}, false, fmt.Errorf("estimate gas: %w", err)
+	}
+	if gas, err = withHeadroom(ctx, b, gas); err != nil {
+		return 0, Fees{}, false, err
+	}
+	fees, aboveCap, err = suggestFees(ctx, b, n.Gas)
+	return gas, fees, aboveCap, err
 }
 
 // signed answers the deployment's stored first transaction, if any.

@@ -29,8 +29,7 @@ func (m member) address() common.Address { return m.s.Address() }
 // balance covers the worst case and leaves the network's minimum.
 type candidate struct {
 	member
-	balance    *big.Int
-	chainNonce uint64
+	balance *big.Int
 }
 
 func (a *Activities) resolver() *signer.Resolver {
@@ -121,8 +120,8 @@ func (a *Activities) signerFor(ctx context.Context, n chain.Network, from common
 }
 
 // candidates answers the members that can pay worst and keep the
-// network's minimum balance, with their balances and pending nonces; when
-// there are none, why not.
+// network's minimum balance, with their balances; when there are none, why
+// not.
 func (a *Activities) candidates(ctx context.Context, n chain.Network, b chain.Backend, ms []member, worst *big.Int) ([]candidate, string, error) {
 	floor := n.MinSignerBalance()
 	var out []candidate
@@ -142,11 +141,7 @@ func (a *Activities) candidates(ctx context.Context, n chain.Network, b chain.Ba
 			short = append(short, fmt.Sprintf("%s holds %s wei; after this deployment's worst case of %s wei it would be below the network's minimum of %s wei", from.Hex(), bal, worst, floor))
 			continue
 		}
-		nonce, err := b.PendingNonceAt(ctx, from)
-		if err != nil {
-			return nil, "", fmt.Errorf("read pending nonce of %s: %w", from.Hex(), err)
-		}
-		out = append(out, candidate{member: m, balance: bal, chainNonce: nonce})
+		out = append(out, candidate{member: m, balance: bal})
 	}
 	if len(out) > 0 {
 		return out, "", nil

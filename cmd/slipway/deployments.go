@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/server/deployments"
 	"github.com/slipway-dev/slipway/workflows"
 )
 
@@ -109,6 +111,44 @@ func (w *workflowDeployments) Cancel(ctx context.Context, workflowID string) err
 	return fmt.Errorf("cancel workflow %s: %w", workflowID, err)
 }
 
+// Vote sends an approver's vote to the deployment's workflow as its vote
+// update and waits until the workflow has recorded it. The update's
+// validator refuses votes that do not apply without touching the history;
+// those refusals come back as the API's sentinels.
+func (w *workflowDeployments) Vote(ctx context.Context, workflowID string, v deployments.Vote) error {
+	h, err := w.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: workflows.UpdateVote, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{workflows.Vote{VoterID: v.VoterID.String(), VoterEmail: v.VoterEmail, Role: v.Role, Approve: v.Approve, Comment: v.Comment}},
+	})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	return voteError(err)
+}
+
+// voteError maps the workflow's refusals of a vote to the API's sentinels;
+// a workflow that has ended takes no more votes.
+func voteError(err error) error {
+	var ae *temporal.ApplicationError
+	var nf *serviceerror.NotFound
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ae):
+		switch ae.Type() {
+		case workflows.ErrTypeNotApprover, workflows.ErrTypeSelfApproval:
+			return fmt.Errorf("%w: %s", deployments.ErrVoteForbidden, ae.Message())
+		case workflows.ErrTypeAlreadyVoted:
+			return fmt.Errorf("%w: %s", deployments.ErrVoteRepeated, ae.Message())
+		case workflows.ErrTypeDecided, workflows.ErrTypeNotAwaiting:
+			return fmt.Errorf("%w: %s", deployments.ErrVoteDecided, ae.Message())
+		}
+	case errors.As(err, &nf), strings.Contains(err.Error(), "workflow execution already completed"):
+		return fmt.Errorf("%w: the deployment has ended", deployments.ErrVoteDecided)
+	}
+	return fmt.Errorf("send vote: %w", err)
+}
+
 // deploymentInput is the workflow's input for a deployment row and its
 // request: only what the user asked for and the network's timing.
 func deploymentInput(d db.Deployment, req *slipwayv1.CreateDeploymentRequest, networks chain.Config) (workflows.DeploymentInput, error) {
@@ -132,6 +172,9 @@ func deploymentInput(d db.Deployment, req *slipwayv1.CreateDeploymentRequest, ne
 		Optimizer:    compile.Optimizer{Enabled: req.GetOptimizer().GetEnabled(), Runs: int(req.GetOptimizer().GetRuns())},
 		FeeWait:      time.Duration(gas.BumpIntervalBlocks) * blockTime,
 		OutageWindow: time.Duration(gas.OutageWindowSeconds) * time.Second,
+	}
+	if a := n.Approval; a != nil {
+		in.Approval = &workflows.ApprovalPolicy{Required: a.Required, Timeout: a.WaitFor()}
 	}
 	if t := req.GetTemplate(); t != nil {
 		b, err := protojson.Marshal(t)

@@ -152,7 +152,7 @@ func newGuard(ctx context.Context, cfg identityConfig, pool *pgxpool.Pool, sp se
 		return nil, err
 	}
 	return &guard{
-		services:     server.Services{Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler()},
+		services:     server.Services{Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler(), Users: svc.UserHandler()},
 		interceptors: []connect.Interceptor{svc.Interceptor(), lim.Interceptor()},
 		close:        func() { lim.Close(); svc.Close() },
 	}, nil

@@ -21,6 +21,7 @@ Usage:
   slipway worker   [flags]   run a Temporal worker for the deployment pipeline
   slipway migrate  up|down|status [flags]
   slipway users    set-tier --email E --tier free|paid
+  slipway users    set-role --email E --role deployer|approver|admin
   slipway users    set-budget --email E --network N --wei W --period 24h  (--clear to go back to the tier's)
   slipway signers  [--networks FILE] [--network N] [--json]   each network's signers: address, balance, in flight, state
   slipway audit-log --user EMAIL [--since T]   the user's audit rows as JSON lines

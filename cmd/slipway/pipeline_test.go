@@ -287,6 +287,11 @@ func TestPipelineDeploysTemplateAndSourceExactlyOnce(t *testing.T) {
 		if got.GasUsed == 0 || got.BlockNumber == 0 || got.Confirmations < 1 || db.WeiString(got.FeePaid) == "" {
 			t.Errorf("%s: figures not recorded: %+v", got.ContractName, got)
 		}
+		// The verify stage re-derived the bytecode from the sources: a
+		// full match, the deployment still CONFIRMED.
+		if v, err := db.New(s.pool).GetVerification(ctx, d.ID); err != nil || v.Status != "VERIFIED" || v.Match != "full" {
+			t.Errorf("%s: verification %+v, %v; events %v", got.ContractName, v, err, s.events(t, d.ID))
+		}
 		evs := s.events(t, d.ID)
 		var statuses []string
 		for i, e := range evs {

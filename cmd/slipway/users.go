@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,15 +17,20 @@ import (
 	"github.com/slipway-dev/slipway/activities/chain"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/userrole"
 	"github.com/slipway-dev/slipway/internal/usertier"
+	"github.com/slipway-dev/slipway/server/auth"
 )
 
 func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "set-budget" {
 		return runSetBudget(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "set-role" {
+		return runSetRole(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "set-tier" {
-		return fmt.Errorf("%w: usage: slipway users set-tier --email E --tier free|paid, or slipway users set-budget --email E --network N --wei W --period 24h", errUsage)
+		return fmt.Errorf("%w: usage: slipway users set-tier --email E --tier free|paid, slipway users set-role --email E --role deployer|approver|admin, or slipway users set-budget --email E --network N --wei W --period 24h", errUsage)
 	}
 	fs := newFlagSet("users set-tier", stderr)
 	dsn := registerDatabaseFlags(fs)
@@ -54,6 +60,42 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "%s is now on the %s tier\n", u.Email, u.Tier)
+	return nil
+}
+
+// runSetRole gives a user a role. It is how the first admin is made, and
+// the way back should no admin be left: unlike UserService.SetUserRole it
+// may demote the last admin, since whoever runs it holds the database.
+// Requests see the new role within the auth caches' few seconds.
+func runSetRole(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("users set-role", stderr)
+	dsn := registerDatabaseFlags(fs)
+	email := fs.String("email", "", "the user's email")
+	role := fs.String("role", "", "deployer, approver or admin")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("%w: --email is required", errUsage)
+	}
+	if !userrole.Valid(*role) {
+		return fmt.Errorf("%w: --role %q: want %s", errUsage, *role, strings.Join(userrole.Names(), ", "))
+	}
+	pool, err := connectDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	var u db.User
+	err = changeUser(ctx, pool, *email, "set role", auth.ActionRoleChanged, func(q *db.Queries, before db.User) (map[string]string, error) {
+		var err error
+		u, err = q.SetUserRoleByEmail(ctx, db.SetUserRoleByEmailParams{Email: *email, Role: *role})
+		return map[string]string{"from": before.Role, "to": *role}, err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s now has the %s role\n", u.Email, u.Role)
 	return nil
 }
 

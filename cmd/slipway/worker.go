@@ -26,6 +26,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/generate"
 	"github.com/slipway-dev/slipway/activities/lint"
 	"github.com/slipway-dev/slipway/activities/progress"
+	"github.com/slipway-dev/slipway/activities/verify"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/internal/secrets"
@@ -248,6 +249,7 @@ func runInstrumentedWorker(ctx context.Context, tc client.Client, cfg temporalCo
 	deps := pipelineDeps{Compile: &compile.Activities{Pool: pool}, Lint: &lint.Activities{Pool: pool}}
 	if dbPool != nil {
 		deps.Deploy = dep
+		deps.Verify = &verify.Activities{Pool: pool, Networks: cd.Networks, Secrets: cd.Secrets}
 		if os.Getenv("SLIPWAY_FAILPOINT") == "exit-after-sign" {
 			// Crash injection for the tests of exactly-once and budgets: die
 			// as a SIGKILL would, between the signing commit and broadcast.
@@ -281,6 +283,8 @@ type pipelineDeps struct {
 	// serves compile and audit only.
 	Deploy   *deploy.Activities
 	Progress *progress.Activities
+	// Verify re-derives confirmed contracts' bytecode in the solc pool.
+	Verify *verify.Activities
 }
 
 // registerPipeline registers the workflows and activities this worker
@@ -296,5 +300,6 @@ func registerPipeline(r worker.Registry, d pipelineDeps) {
 		r.RegisterActivity(&generate.Activities{})
 		r.RegisterActivity(d.Deploy)
 		r.RegisterActivity(d.Progress)
+		r.RegisterActivity(d.Verify)
 	}
 }

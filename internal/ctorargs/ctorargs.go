@@ -555,3 +555,21 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// Named is one constructor argument as the ABI names and types it, for
+// people to read (approvers): the value as the request gave it.
+type Named struct {
+	Name  string          `json:"name"`
+	Type  string          `json:"type"`
+	Value json.RawMessage `json:"value"`
+}
+
+// Describe pairs args with the constructor's parameters, in order; use it
+// on arguments Encode accepted.
+func Describe(params abi.Arguments, args []json.RawMessage) []Named {
+	out := make([]Named, 0, min(len(params), len(args)))
+	for i := range min(len(params), len(args)) {
+		out = append(out, Named{Name: params[i].Name, Type: params[i].Type.String(), Value: args[i]})
+	}
+	return out
+}

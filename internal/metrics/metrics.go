@@ -39,6 +39,7 @@ const (
 // value is not usable, a nil one records nothing.
 type Worker struct {
 	finished       *prometheus.CounterVec
+	verifications  *prometheus.CounterVec
 	stage          *prometheus.HistogramVec
 	gasUsed        *prometheus.CounterVec
 	feePaid        *prometheus.CounterVec
@@ -68,6 +69,10 @@ func New(reg prometheus.Registerer) (*Worker, error) {
 			Name: "slipway_deployments_finished_total",
 			Help: "Deployments that reached an end, by network and status (CONFIRMED or FAILED); counted once per deployment, when its row moves to that status.",
 		}, []string{"network", "status"}),
+		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "slipway_verifications_total",
+			Help: "Source verifications of confirmed deployments that ended, by network, service (local: re-derived bytecode against the chain) and status (VERIFIED or FAILED).",
+		}, []string{"network", "service", "status"}),
 		stage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "slipway_deployment_stage_seconds",
 			Help: "Time spent in one activity call of a deployment stage (generate, lint, compile, deploy, confirm); a long wait is several calls.",
@@ -129,6 +134,9 @@ func New(reg prometheus.Registerer) (*Worker, error) {
 	}
 	var err error
 	if w.finished, err = register(reg, w.finished); err != nil {
+		return nil, err
+	}
+	if w.verifications, err = register(reg, w.verifications); err != nil {
 		return nil, err
 	}
 	if w.stage, err = register(reg, w.stage); err != nil {
@@ -206,6 +214,15 @@ func (w *Worker) DeploymentFinished(network, status string) {
 		return
 	}
 	w.finished.WithLabelValues(network, status).Inc()
+}
+
+// Verified counts a verification by service that ended in status on
+// network.
+func (w *Worker) Verified(network, service, status string) {
+	if w == nil {
+		return
+	}
+	w.verifications.WithLabelValues(network, service, status).Inc()
 }
 
 // ObserveStage records one activity call of a deployment stage.

@@ -13,7 +13,7 @@ import (
 // ActiveStatuses are the deployment statuses that have not ended, each
 // exported (as 0 when empty) so that an alert on one status has a series
 // to read before the first deployment reaches it.
-var ActiveStatuses = []string{"PENDING", "GENERATING", "LINTING", "COMPILING", "DEPLOYING", "CONFIRMING"}
+var ActiveStatuses = []string{"PENDING", "GENERATING", "LINTING", "COMPILING", "AWAITING_APPROVAL", "DEPLOYING", "CONFIRMING"}
 
 // activeQuery counts the deployments in each non-final status and, for
 // each, how long the one longest in it has been there: since the first

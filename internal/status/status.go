@@ -10,11 +10,14 @@ const (
 	Generating = "GENERATING"
 	Linting    = "LINTING"
 	Compiling  = "COMPILING"
-	Deploying  = "DEPLOYING"
-	Confirming = "CONFIRMING"
-	Confirmed  = "CONFIRMED"
-	Failed     = "FAILED"
-	Cancelled  = "CANCELLED"
+	// AwaitingApproval: compiled, waiting for the network's approvals
+	// before anything is signed.
+	AwaitingApproval = "AWAITING_APPROVAL"
+	Deploying        = "DEPLOYING"
+	Confirming       = "CONFIRMING"
+	Confirmed        = "CONFIRMED"
+	Failed           = "FAILED"
+	Cancelled        = "CANCELLED"
 )
 
 // IsTerminal reports whether a deployment in status s has ended; the

@@ -84,7 +84,7 @@ func (h *authHandler) GetMe(ctx context.Context, _ *connect.Request[slipwayv1.Ge
 }
 
 func userProto(u db.User) *slipwayv1.User {
-	return &slipwayv1.User{Id: u.ID.String(), Email: u.Email, Tier: u.Tier, CreatedAt: timestamppb.New(u.CreatedAt)}
+	return &slipwayv1.User{Id: u.ID.String(), Email: u.Email, Tier: u.Tier, Role: u.Role, CreatedAt: timestamppb.New(u.CreatedAt)}
 }
 
 // register creates a free-tier account for email, after the password

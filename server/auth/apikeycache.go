@@ -43,6 +43,7 @@ type apiKeyIdentity struct {
 	keyID  uuid.UUID
 	userID uuid.UUID
 	tier   string
+	role   string
 	// scopes never change after creation, so caching them is exact.
 	scopes identity.Scopes
 }
@@ -72,9 +73,9 @@ type apiKeyEntry struct {
 //     generation is the one seen before the query.
 //   - Entries live at most ttl (MaxAPIKeyCacheTTL) whatever happens: the
 //     bound on a stale entry if a notification were lost on a connection
-//     that still seems alive. It is also how old the cached tier may be
-//     (Principal.Tier, as for bearer tokens; rate limits read the tier
-//     fresh from the database on every request).
+//     that still seems alive. It is also how old the cached tier and role
+//     may be (Principal.Tier and Role, as for bearer tokens; rate limits
+//     read the tier fresh from the database on every request).
 //
 // Only keys found valid are cached, so unknown and revoked keys are always
 // looked up. Looking a digest up in a map is not constant-time, but timing

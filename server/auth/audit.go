@@ -27,6 +27,9 @@ const (
 	ActionLogout       = "auth.logout"
 	ActionAPIKeyCreate = "api_key.create"
 	ActionAPIKeyRevoke = "api_key.revoke"
+	// ActionRoleChanged is a user's role changed, by an admin through
+	// UserService or by an operator with `slipway users set-role`.
+	ActionRoleChanged  = "user.role_changed"
 	resourceUser       = "user"
 	resourceSession    = "session"
 	resourceAPIKey     = "api_key"

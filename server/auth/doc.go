@@ -5,8 +5,8 @@
 //
 // Wiring: build a KeySet (ParseKeySet from the secrets provider's PEM or
 // seed; GenerateEd25519PEM for the dev stack), then NewService, and hand
-// server.New its AuthHandler and APIKeyHandler as Deps.Services and its
-// Interceptor first in Deps.Interceptors. Close it after the HTTP server
+// server.New its AuthHandler, APIKeyHandler and UserHandler as
+// Deps.Services and its Interceptor first in Deps.Interceptors. Close it after the HTTP server
 // has drained.
 //
 // Credentials and how they are stored:
@@ -42,8 +42,13 @@
 // is refused at once everywhere. Keys' last_used_at is written in batches
 // every LastUsedFlush.
 //
+// Roles: the principal carries the user's role (deployer, approver, admin)
+// read with the tier, so a role change reaches requests as a tier change
+// does, within the caches' TTLs. UserService.SetUserRole is for admins
+// only, decided on the role as it stands in the database (users.go).
+//
 // Every change (register, login, refresh, logout, reuse detection, API key
-// creation and revocation) writes one audit_logs row in the transaction of
+// creation and revocation, role changes) writes one audit_logs row in the transaction of
 // the change; failed logins write one too (anonymous actor, the normalised
 // email, never the password). Requests refused by validation never reach
 // the handlers and write nothing.

@@ -108,7 +108,7 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 	h, err := server.New(server.Config{Networks: []server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}}, AuthFailuresPerMinute: 1_000_000}, server.Deps{
 		Logger:       logger,
 		Interceptors: []connect.Interceptor{svc.Interceptor()},
-		Services:     server.Services{Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler()},
+		Services:     server.Services{Auth: svc.AuthHandler(), APIKeys: svc.APIKeyHandler(), Users: svc.UserHandler()},
 	})
 	require.NoError(t, err)
 	srv := servertest.NewServer(t, h)

@@ -27,6 +27,17 @@ var (
 	ErrAPIKeyNotFound = errors.New("api key not found")
 	// ErrUserGone is a valid credential whose account no longer exists.
 	ErrUserGone = errors.New("the account of this credential no longer exists")
+	// ErrNotAdmin is a call to an admin-only procedure by anyone else. It
+	// is checked before the target is looked up, so non-admins cannot
+	// probe which users exist.
+	ErrNotAdmin = errors.New("only admins may change users' roles")
+	// ErrUserNotFound is an admin naming a user id or email that has no
+	// account.
+	ErrUserNotFound = errors.New("no user with that id or email")
+	// ErrLastAdmin is a role change that would leave no admin.
+	ErrLastAdmin = errors.New("this is the last admin: make another user admin first (or use slipway users set-role)")
+	// ErrInvalidRole is a role that is not deployer, approver or admin.
+	ErrInvalidRole = errors.New("role must be deployer, approver or admin")
 	// errRefreshReused is a refresh token spent before. Clients are told
 	// ErrInvalidRefreshToken; the metrics tell the two apart.
 	errRefreshReused = fmt.Errorf("%w (reused)", ErrInvalidRefreshToken)
@@ -57,6 +68,14 @@ func toConnectError(err error) error {
 		return connect.NewError(connect.CodeNotFound, ErrAPIKeyNotFound)
 	case errors.Is(err, ErrUserGone):
 		return connect.NewError(connect.CodeUnauthenticated, ErrUserGone)
+	case errors.Is(err, ErrNotAdmin):
+		return connect.NewError(connect.CodePermissionDenied, ErrNotAdmin)
+	case errors.Is(err, ErrUserNotFound):
+		return connect.NewError(connect.CodeNotFound, ErrUserNotFound)
+	case errors.Is(err, ErrLastAdmin):
+		return connect.NewError(connect.CodeFailedPrecondition, ErrLastAdmin)
+	case errors.Is(err, ErrInvalidRole):
+		return connect.NewError(connect.CodeInvalidArgument, err)
 	case errors.Is(err, ErrTokenExpired):
 		return connect.NewError(connect.CodeUnauthenticated, ErrTokenExpired)
 	case errors.Is(err, ErrTokenInvalid):

@@ -145,8 +145,8 @@ func (s *Service) authenticate(ctx context.Context, h http.Header) (identity.Pri
 
 // authenticateBearer verifies an access token and checks that its session
 // still stands, through the session cache: a bearer request costs a
-// signature check and usually a map lookup. The tier is the user's current
-// one as of the session check, at most SessionCacheTTL old.
+// signature check and usually a map lookup. The tier and role are the
+// user's current ones as of the session check, at most SessionCacheTTL old.
 func (s *Service) authenticateBearer(ctx context.Context, token string) (identity.Principal, error) {
 	v, err := s.tokens.parse(token)
 	if err != nil {
@@ -159,7 +159,7 @@ func (s *Service) authenticateBearer(ctx context.Context, token string) (identit
 	if !st.active || !s.now().Before(st.expiresAt) || st.userID != v.userID {
 		return identity.Principal{}, ErrSessionRevoked
 	}
-	return identity.Principal{UserID: v.userID, Tier: st.tier, Method: identity.MethodBearer, SessionID: v.sessionID}, nil
+	return identity.Principal{UserID: v.userID, Tier: st.tier, Role: st.role, Method: identity.MethodBearer, SessionID: v.sessionID}, nil
 }
 
 // sessionState answers a session's state from the cache or, when the entry
@@ -180,6 +180,7 @@ func (s *Service) sessionState(ctx context.Context, id uuid.UUID) (sessionState,
 		st = sessionState{
 			userID:    row.UserID,
 			tier:      row.UserTier,
+			role:      row.UserRole,
 			active:    row.RevokedAt == nil,
 			expiresAt: earliest(row.IdleExpiresAt, row.AbsoluteExpiresAt),
 		}
@@ -190,8 +191,8 @@ func (s *Service) sessionState(ctx context.Context, id uuid.UUID) (sessionState,
 
 // authenticateAPIKey answers the key's owner from the API key cache or,
 // on a miss, finds the key by its prefix (one indexed query that also
-// answers the owner's current tier and skips revoked keys) and compares the
-// hash of the whole key in constant time. The cache drops a key as soon as
+// answers the owner's current tier and role and skips revoked keys) and
+// compares the hash of the whole key in constant time. The cache drops a key as soon as
 // any replica revokes it (see apiKeyCache), so a revocation is effective on
 // the next request on every instance.
 func (s *Service) authenticateAPIKey(ctx context.Context, key string) (identity.Principal, error) {
@@ -202,7 +203,7 @@ func (s *Service) authenticateAPIKey(ctx context.Context, key string) (identity.
 	hash := keyHash(hashSecret(key))
 	if id, ok := s.apiKeys.get(hash, s.now()); ok {
 		s.lastUsed.touch(id.keyID)
-		return identity.Principal{UserID: id.userID, Tier: id.tier, Method: identity.MethodAPIKey, APIKeyID: id.keyID, Scopes: id.scopes}, nil
+		return identity.Principal{UserID: id.userID, Tier: id.tier, Role: id.role, Method: identity.MethodAPIKey, APIKeyID: id.keyID, Scopes: id.scopes}, nil
 	}
 	gen, cacheable := s.apiKeys.generation()
 	row, err := s.q.GetAPIKeyByPrefix(ctx, prefix)
@@ -220,8 +221,8 @@ func (s *Service) authenticateAPIKey(ctx context.Context, key string) (identity.
 	}
 	scopes := identity.StoredScopes(row.APIKey.Scopes)
 	if cacheable {
-		s.apiKeys.put(hash, apiKeyIdentity{keyID: row.APIKey.ID, userID: row.APIKey.UserID, tier: row.UserTier, scopes: scopes}, gen, s.now())
+		s.apiKeys.put(hash, apiKeyIdentity{keyID: row.APIKey.ID, userID: row.APIKey.UserID, tier: row.UserTier, role: row.UserRole, scopes: scopes}, gen, s.now())
 	}
 	s.lastUsed.touch(row.APIKey.ID)
-	return identity.Principal{UserID: row.APIKey.UserID, Tier: row.UserTier, Method: identity.MethodAPIKey, APIKeyID: row.APIKey.ID, Scopes: scopes}, nil
+	return identity.Principal{UserID: row.APIKey.UserID, Tier: row.UserTier, Role: row.UserRole, Method: identity.MethodAPIKey, APIKeyID: row.APIKey.ID, Scopes: scopes}, nil
 }

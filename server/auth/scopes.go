@@ -20,6 +20,9 @@ import (
 // scopes, never a secret, and changes nothing, so a read-only dashboard
 // key may show them. Minting and revoking keys needs keys: that is the
 // right that lets a key outlive its own revocation by making a successor.
+// Changing a user's role needs keys too (and an admin's key): it is the
+// other right that changes what credentials may do, so a key made with the
+// default scopes, such as a CI job's, can never grant admin.
 var procedureScopes = map[string]identity.Scope{
 	slipwayv1connect.AuthServiceGetMeProcedure: identity.ScopeRead,
 
@@ -33,11 +36,17 @@ var procedureScopes = map[string]identity.Scope{
 
 	slipwayv1connect.DeploymentServiceCreateDeploymentProcedure: identity.ScopeDeploy,
 	slipwayv1connect.DeploymentServiceCancelDeploymentProcedure: identity.ScopeDeploy,
-	slipwayv1connect.DeploymentServiceListDeploymentsProcedure:  identity.ScopeRead,
-	slipwayv1connect.DeploymentServiceGetDeploymentProcedure:    identity.ScopeRead,
-	slipwayv1connect.DeploymentServiceWatchDeploymentProcedure:  identity.ScopeRead,
+	// A vote decides what is deployed: the deploy scope, as for creating.
+	slipwayv1connect.DeploymentServiceApproveDeploymentProcedure: identity.ScopeDeploy,
+	slipwayv1connect.DeploymentServiceRejectDeploymentProcedure:  identity.ScopeDeploy,
+	slipwayv1connect.DeploymentServiceListApprovalsProcedure:     identity.ScopeRead,
+	slipwayv1connect.DeploymentServiceListDeploymentsProcedure:   identity.ScopeRead,
+	slipwayv1connect.DeploymentServiceGetDeploymentProcedure:     identity.ScopeRead,
+	slipwayv1connect.DeploymentServiceWatchDeploymentProcedure:   identity.ScopeRead,
 
 	slipwayv1connect.NetworkServiceListNetworksProcedure: identity.ScopeRead,
+
+	slipwayv1connect.UserServiceSetUserRoleProcedure: identity.ScopeKeys,
 }
 
 // RequiredScope answers the scope an API key needs to call procedure, and

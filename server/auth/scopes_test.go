@@ -76,6 +76,7 @@ func TestEveryProcedureHasAScope(t *testing.T) {
 		slipwayv1connect.ApiKeyServiceCreateApiKeyProcedure:         identity.ScopeKeys,
 		slipwayv1connect.ApiKeyServiceDeleteApiKeyProcedure:         identity.ScopeKeys,
 		slipwayv1connect.ApiKeyServiceListApiKeysProcedure:          identity.ScopeRead,
+		slipwayv1connect.UserServiceSetUserRoleProcedure:            identity.ScopeKeys,
 	}
 	for p, s := range want {
 		got, _ := RequiredScope(p)

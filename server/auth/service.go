@@ -58,15 +58,15 @@ type Config struct {
 	Leeway time.Duration
 	// SessionCacheTTL is how long a session check is reused by this
 	// process: the bound on how late a logout (or reuse revocation) on
-	// another replica, or a tier change, reaches bearer requests here. A
-	// logout on this replica takes effect at once. At most
+	// another replica, or a tier or role change, reaches bearer requests
+	// here. A logout on this replica takes effect at once. At most
 	// MaxSessionCacheTTL.
 	SessionCacheTTL time.Duration
 	// APIKeyCacheTTL is how long this process reuses a successful API key
 	// lookup; negative turns the cache off (a query per request). A
 	// revocation reaches every replica's cache through Postgres
 	// LISTEN/NOTIFY at once; the TTL only bounds a stale entry should a
-	// notification be lost, and the age of the tier it carries. At most
+	// notification be lost, and the age of the tier and role it carries. At most
 	// MaxAPIKeyCacheTTL. See apiKeyCache.
 	APIKeyCacheTTL time.Duration
 	// LastUsedFlush is how often API keys' last_used_at is written, in one
@@ -266,6 +266,9 @@ func (s *Service) Close() {
 
 // AuthHandler answers AuthService: register, login, refresh, logout, me.
 func (s *Service) AuthHandler() slipwayv1connect.AuthServiceHandler { return &authHandler{s: s} }
+
+// UserHandler answers UserService: an admin changes users' roles.
+func (s *Service) UserHandler() slipwayv1connect.UserServiceHandler { return &userHandler{s: s} }
 
 // APIKeyHandler answers ApiKeyService: create, list and revoke the
 // caller's keys.

@@ -16,6 +16,7 @@ const sessionCacheMaxEntries = 100_000
 type sessionState struct {
 	userID uuid.UUID
 	tier   string
+	role   string
 	// active is false for a revoked, expired or missing session.
 	active bool
 	// expiresAt is when an active session stops being active by itself

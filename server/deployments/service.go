@@ -49,6 +49,10 @@ type Workflows interface {
 	// Cancel asks the deployment's workflow to stop; an unknown or finished
 	// workflow is not an error.
 	Cancel(ctx context.Context, workflowID string) error
+	// Vote hands an approver's vote to the deployment's workflow and
+	// returns once it is recorded. The workflow's refusals wrap
+	// ErrVoteForbidden, ErrVoteDecided or ErrVoteRepeated.
+	Vote(ctx context.Context, workflowID string, v Vote) error
 }
 
 // Compiler compiles the sources of a request, as ContractService's compiler
@@ -99,6 +103,11 @@ var codes = apierr.Codes{
 	{errNotCancellable, connect.CodeFailedPrecondition},
 	{errWorkflowStart, connect.CodeUnavailable},
 	{errUnauthenticated, connect.CodeUnauthenticated},
+	{errAllUsersAdminOnly, connect.CodePermissionDenied},
+	{errNotOwner, connect.CodePermissionDenied},
+	{ErrVoteForbidden, connect.CodePermissionDenied},
+	{ErrVoteDecided, connect.CodeAborted},
+	{ErrVoteRepeated, connect.CodeAlreadyExists},
 }
 
 // deploymentError is where the service's errors become Connect codes. Errors
@@ -181,7 +190,7 @@ func newService(pool *pgxpool.Pool, wf Workflows, networks []Network, watch *Hub
 }
 
 // service is the real DeploymentService. Every query is scoped by the
-// caller's user id.
+// caller's user id, but for admins' reads (viewer.go).
 type service struct {
 	pool      *pgxpool.Pool
 	q         *db.Queries
@@ -343,43 +352,36 @@ func (s *service) GetDeployment(ctx context.Context, req *connect.Request[slipwa
 	if err != nil {
 		return nil, deploymentError(err)
 	}
-	return connect.NewResponse(&slipwayv1.GetDeploymentResponse{Deployment: ToProto(d)}), nil
+	pd, err := s.withDetails(ctx, d)
+	if err != nil {
+		return nil, deploymentError(err)
+	}
+	return connect.NewResponse(&slipwayv1.GetDeploymentResponse{Deployment: pd}), nil
 }
 
-// get answers the caller's deployment id, or errDeploymentNotFound for an
-// unknown id, a malformed one and another user's alike.
+// get answers deployment id as the caller may read it (see getFor), or
+// errDeploymentNotFound for an unknown id, a malformed one and another
+// user's alike.
 func (s *service) get(ctx context.Context, rawID string) (db.Deployment, error) {
-	user, id, err := callerAndID(ctx, rawID)
+	v, id, err := callerAndID(ctx, rawID)
 	if err != nil {
 		return db.Deployment{}, err
 	}
-	return s.getFor(ctx, user, id)
+	return s.getFor(ctx, v, id)
 }
 
 // callerAndID answers the caller and the deployment id rawID; a malformed
 // id is errDeploymentNotFound, as an unknown one is.
-func callerAndID(ctx context.Context, rawID string) (user, id uuid.UUID, err error) {
-	user, err = caller(ctx)
+func callerAndID(ctx context.Context, rawID string) (viewer, uuid.UUID, error) {
+	v, err := callerViewer(ctx)
 	if err != nil {
-		return uuid.Nil, uuid.Nil, err
+		return viewer{}, uuid.Nil, err
 	}
-	id, err = uuid.Parse(rawID)
+	id, err := uuid.Parse(rawID)
 	if err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %s", errDeploymentNotFound, rawID)
+		return viewer{}, uuid.Nil, fmt.Errorf("%w: %s", errDeploymentNotFound, rawID)
 	}
-	return user, id, nil
-}
-
-func (s *service) getFor(ctx context.Context, user, id uuid.UUID) (db.Deployment, error) {
-	d, err := s.q.GetDeploymentForUser(ctx, db.GetDeploymentForUserParams{ID: id, UserID: user})
-	if db.IsNotFound(err) {
-		return db.Deployment{}, fmt.Errorf("%w: %s", errDeploymentNotFound, id)
-	}
-	if err != nil {
-		return db.Deployment{}, fmt.Errorf("get deployment %s: %w", id, err)
-	}
-	callctx.AnnotateDeployment(ctx, d.ID, d.WorkflowID)
-	return d, nil
+	return v, id, nil
 }
 
 func (s *service) ListDeployments(ctx context.Context, req *connect.Request[slipwayv1.ListDeploymentsRequest]) (*connect.Response[slipwayv1.ListDeploymentsResponse], error) {
@@ -391,16 +393,19 @@ func (s *service) ListDeployments(ctx context.Context, req *connect.Request[slip
 }
 
 func (s *service) list(ctx context.Context, msg *slipwayv1.ListDeploymentsRequest) (*slipwayv1.ListDeploymentsResponse, error) {
-	user, err := caller(ctx)
+	v, err := callerViewer(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if msg.GetAllUsers() && !v.admin {
+		return nil, errAllUsersAdminOnly
 	}
 	size := msg.GetPageSize()
 	if size <= 0 {
 		size = defaultPageSize
 	}
 	size = min(size, 100)
-	params := db.ListDeploymentsForUserParams{UserID: user, PageSize: size + 1}
+	params := db.ListDeploymentsForUserParams{UserID: v.user, PageSize: size + 1}
 	if st := msg.GetStatus(); st != slipwayv1.DeploymentStatus_DEPLOYMENT_STATUS_UNSPECIFIED {
 		name, ok := statusName(st)
 		if !ok {
@@ -415,7 +420,16 @@ func (s *service) list(ctx context.Context, msg *slipwayv1.ListDeploymentsReques
 		}
 		params.BeforeCreatedAt, params.BeforeID = &at, &id
 	}
-	rows, err := s.q.ListDeploymentsForUser(ctx, params)
+	var rows []db.Deployment
+	if msg.GetAllUsers() {
+		// An admin demoted since their principal was cached gets an
+		// empty page: the query reads the role itself.
+		rows, err = s.q.ListAllDeployments(ctx, db.ListAllDeploymentsParams{
+			AdminID: v.user, Status: params.Status, BeforeCreatedAt: params.BeforeCreatedAt, BeforeID: params.BeforeID, PageSize: params.PageSize,
+		})
+	} else {
+		rows, err = s.q.ListDeploymentsForUser(ctx, params)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list deployments: %w", err)
 	}
@@ -447,19 +461,19 @@ func (s *service) CancelDeployment(ctx context.Context, req *connect.Request[sli
 // answered. Cancelling a CANCELLED deployment answers it as it is, and asks
 // the workflow again, so a client may retry a cancel whose answer it lost.
 func (s *service) cancel(ctx context.Context, rawID string) (db.Deployment, error) {
-	user, id, err := callerAndID(ctx, rawID)
+	v, id, err := callerAndID(ctx, rawID)
 	if err != nil {
 		return db.Deployment{}, err
 	}
 	var d db.Deployment
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
 		var err error
-		d, err = q.CancelDeploymentIfNotDeploying(ctx, db.CancelDeploymentIfNotDeployingParams{ID: id, UserID: user})
+		d, err = q.CancelDeploymentIfNotDeploying(ctx, db.CancelDeploymentIfNotDeployingParams{ID: id, UserID: v.user})
 		if db.IsNotFound(err) {
-			d, err = q.GetDeploymentForUser(ctx, db.GetDeploymentForUserParams{ID: id, UserID: user})
+			d, err = q.GetDeploymentForUser(ctx, db.GetDeploymentForUserParams{ID: id, UserID: v.user})
 			switch {
 			case db.IsNotFound(err):
-				return fmt.Errorf("%w: %s", errDeploymentNotFound, id)
+				return notOwned(ctx, q, v, id)
 			case err != nil:
 				return fmt.Errorf("get deployment %s: %w", id, err)
 			}
@@ -502,18 +516,18 @@ func notCancellable(d db.Deployment) error {
 }
 
 func (s *service) WatchDeployment(ctx context.Context, req *connect.Request[slipwayv1.WatchDeploymentRequest], stream *connect.ServerStream[slipwayv1.WatchDeploymentResponse]) error {
-	user, id, err := callerAndID(ctx, req.Msg.GetId())
+	v, id, err := callerAndID(ctx, req.Msg.GetId())
 	if err != nil {
 		return deploymentError(err)
 	}
 	// Counted against the caller's open watches, and ended with
 	// unauthenticated once the credential that opened it has ended.
-	release, err := s.hub.admitStream(user)
+	release, err := s.hub.admitStream(v.user)
 	if err != nil {
 		return err
 	}
 	defer release()
-	err = s.followAuthenticated(ctx, user, id, req.Msg.GetAfterSeq(), connectSink{stream})
+	err = s.followAuthenticated(ctx, v, id, req.Msg.GetAfterSeq(), connectSink{stream})
 	if errors.Is(err, errSend) {
 		// The client is gone; nobody reads the code, and it is not a
 		// server fault to log.

@@ -28,10 +28,10 @@ import (
 // the credential that opened the stream stands (re-checked every
 // callctx.StreamCredential.Every), and answers a *connect.Error of code
 // unauthenticated, wrapping the *callctx.CredentialEnded, once it has ended.
-func (s *service) followAuthenticated(ctx context.Context, user, id uuid.UUID, after uint32, sink watchSink) error {
+func (s *service) followAuthenticated(ctx context.Context, v viewer, id uuid.UUID, after uint32, sink watchSink) error {
 	ctx, stop := s.watchCredential(ctx)
 	defer stop()
-	err := s.follow(ctx, user, id, after, sink)
+	err := s.follow(ctx, v, id, after, sink)
 	if ended := new(callctx.CredentialEnded); err != nil && errors.As(context.Cause(ctx), &ended) {
 		return connect.NewError(connect.CodeUnauthenticated, ended)
 	}

@@ -233,12 +233,14 @@ var errSend = errors.New("send to watcher")
 // streams in pieces rather than one large read.
 const watchBatch = 100
 
-// follow streams deployment id of user to sink: the deployment first, then
-// every event with seq > after in order, then new ones as they are
-// appended, until the deployment has ended and all its events are sent. An
-// unknown id or another user's is errDeploymentNotFound, before anything is
-// sent.
-func (s *service) follow(ctx context.Context, user, id uuid.UUID, after uint32, sink watchSink) error {
+// follow streams deployment id, as v may read it (getFor), to sink: the
+// deployment first, then every event with seq > after in order, then new
+// ones as they are appended, until the deployment has ended and all its
+// events are sent. An unknown id or one v may not read is
+// errDeploymentNotFound, before anything is sent; every re-read checks
+// again, so an admin demoted while watching another user's deployment is
+// cut off with it at the next one.
+func (s *service) follow(ctx context.Context, v viewer, id uuid.UUID, after uint32, sink watchSink) error {
 	var wake <-chan struct{}
 	if s.hub != nil {
 		// Before the first read, so that no wake-up falls between the
@@ -247,7 +249,7 @@ func (s *service) follow(ctx context.Context, user, id uuid.UUID, after uint32, 
 		defer stop()
 		wake = ch
 	}
-	d, err := s.getFor(ctx, user, id)
+	d, err := s.getFor(ctx, v, id)
 	if err != nil {
 		return err
 	}
@@ -301,7 +303,7 @@ func (s *service) follow(ctx context.Context, user, id uuid.UUID, after uint32, 
 			continue
 		}
 		resetTimer(repoll, s.repoll)
-		if d, err = s.getFor(ctx, user, id); err != nil {
+		if d, err = s.getFor(ctx, v, id); err != nil {
 			return err
 		}
 		cur = ToProto(d)

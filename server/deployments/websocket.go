@@ -114,18 +114,18 @@ func (h *updatesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, err)
 		return
 	}
-	user, err := caller(ctx)
+	v, err := callerViewer(ctx)
 	if err != nil {
 		h.refuse(w, deploymentError(err))
 		return
 	}
-	callctx.AnnotateUser(ctx, user)
+	callctx.AnnotateUser(ctx, v.user)
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
 		h.refuse(w, deploymentError(fmt.Errorf("%w: %s", errDeploymentNotFound, r.PathValue("id"))))
 		return
 	}
-	if _, err := h.s.getFor(ctx, user, id); err != nil {
+	if _, err := h.s.getFor(ctx, v, id); err != nil {
 		h.refuse(w, apierr.ToConnect(ctx, h.logger, "", deploymentError(err)))
 		return
 	}
@@ -139,7 +139,7 @@ func (h *updatesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"offer the "+WebSocketSubprotocol+" subprotocol (Sec-WebSocket-Protocol: "+WebSocketSubprotocol+", bearer.<access token>)")
 		return
 	}
-	release, err := h.s.hub.admitStream(user)
+	release, err := h.s.hub.admitStream(v.user)
 	if err != nil {
 		h.refuse(w, err)
 		return
@@ -162,14 +162,14 @@ func (h *updatesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Upgrade has answered the client.
 		return
 	}
-	h.serve(ctx, conn, user, id, after)
+	h.serve(ctx, conn, v, id, after)
 }
 
 // serve runs the watch on an upgraded connection and closes it with a
 // status that says why: 1000 once the deployment has ended, 1001 when the
 // server drains, CloseUnauthenticated (4401) once the credential that opened
 // it has ended, 1011 on a server fault.
-func (h *updatesHandler) serve(ctx context.Context, conn *websocket.Conn, user, id uuid.UUID, after uint32) {
+func (h *updatesHandler) serve(ctx context.Context, conn *websocket.Conn, v viewer, id uuid.UUID, after uint32) {
 	defer conn.Close()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -193,7 +193,7 @@ func (h *updatesHandler) serve(ctx context.Context, conn *websocket.Conn, user, 
 			_ = conn.SetReadDeadline(time.Now().Add(readWindow))
 		}
 	}()
-	err := h.s.followAuthenticated(ctx, user, id, after, &wsSink{conn: conn})
+	err := h.s.followAuthenticated(ctx, v, id, after, &wsSink{conn: conn})
 	var code int
 	var reason string
 	switch {

@@ -8,6 +8,8 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+
+	"github.com/slipway-dev/slipway/internal/userrole"
 )
 
 // Method says how a caller proved who they are.
@@ -21,11 +23,16 @@ const (
 )
 
 // Principal is an authenticated caller. Handlers scope every query by
-// UserID, which is how users only ever see their own resources.
+// UserID, which is how users only ever see their own resources; admins'
+// reads of other users' deployments are the one exception (IsAdmin).
 type Principal struct {
 	UserID uuid.UUID
 	// Tier sets the caller's rate limit: "free" or "paid".
-	Tier   string
+	Tier string
+	// Role is the caller's userrole: "deployer", "approver" or "admin",
+	// as of the same check as Tier (so at most a session or API key cache
+	// TTL old). Ask IsAdmin; "" is the least privileged.
+	Role   string
 	Method Method
 	// SessionID is the refresh-token family of a bearer token; zero for
 	// API keys.
@@ -36,6 +43,11 @@ type Principal struct {
 	// callers hold every scope whatever this says; ask HasScope.
 	Scopes Scopes
 }
+
+// IsAdmin reports whether the caller holds the admin role: they may change
+// users' roles and read every user's deployments. A principal built
+// without a role is no admin, so one made anywhere else fails closed.
+func (p Principal) IsAdmin() bool { return p.Role == userrole.Admin }
 
 // HasScope reports whether the caller may use procedures that need scope:
 // a bearer caller (a person who logged in) always may, an API key only

@@ -22,7 +22,8 @@ const (
 	ScopeDeploy Scope = "deploy"
 	// ScopeContracts is generating, compiling and auditing contracts.
 	ScopeContracts Scope = "contracts"
-	// ScopeKeys is creating and revoking API keys.
+	// ScopeKeys is creating and revoking API keys, and for an admin's key
+	// changing users' roles: the rights that change what credentials may do.
 	ScopeKeys Scope = "keys"
 )
 

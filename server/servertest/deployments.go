@@ -16,27 +16,35 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/userrole"
 	"github.com/slipway-dev/slipway/internal/usertier"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/server/deployments"
 	"github.com/slipway-dev/slipway/server/identity"
 )
 
 // FakeAuth is an authentication interceptor for tests that do not need the
 // real one (server/auth): "Authorization: Bearer <user uuid>" authenticates
-// as that user, on the free tier; anything else is refused as the real one
-// refuses, unauthenticated with a challenge.
+// as that user, on the free tier, a deployer; "Bearer <role>.<user uuid>"
+// with that role on the principal (NewUserWithRole); anything else is
+// refused as the real one refuses, unauthenticated with a challenge.
 type FakeAuth struct{}
 
 func fakePrincipal(h http.Header) (identity.Principal, error) {
 	v := h.Get("Authorization")
-	id, err := uuid.Parse(strings.TrimPrefix(v, "Bearer "))
-	if !strings.HasPrefix(v, "Bearer ") || err != nil {
+	token := strings.TrimPrefix(v, "Bearer ")
+	role := userrole.Deployer
+	if r, rest, ok := strings.Cut(token, "."); ok {
+		role, token = r, rest
+	}
+	id, err := uuid.Parse(token)
+	if !strings.HasPrefix(v, "Bearer ") || err != nil || !userrole.Valid(role) {
 		ce := connect.NewError(connect.CodeUnauthenticated, errors.New("bad test token"))
 		ce.Meta().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		return identity.Principal{}, ce
 	}
-	return identity.Principal{UserID: id, Tier: usertier.Free, Method: identity.MethodBearer}, nil
+	return identity.Principal{UserID: id, Tier: usertier.Free, Role: role, Method: identity.MethodBearer}, nil
 }
 
 func (FakeAuth) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
@@ -74,6 +82,21 @@ func NewUser(t testing.TB, q *db.Queries) (uuid.UUID, string) {
 	return u.ID, "Bearer " + u.ID.String()
 }
 
+// NewUserWithRole inserts a user holding role and answers its id and
+// FakeAuth's Authorization value for it, which carries the role too.
+func NewUserWithRole(t testing.TB, q *db.Queries, role string) (uuid.UUID, string) {
+	t.Helper()
+	id, _ := NewUser(t, q)
+	u, err := q.GetUserByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.SetUserRoleByEmail(context.Background(), db.SetUserRoleByEmailParams{Email: u.Email, Role: role}); err != nil {
+		t.Fatal(err)
+	}
+	return id, "Bearer " + role + "." + id.String()
+}
+
 // Workflows stands in for the deployment workflows (deployments.Workflows):
 // it records Start and Cancel calls; Start fails while SetFailStart says so
 // and takes SetDelay's time, which widens races.
@@ -82,6 +105,9 @@ type Workflows struct {
 	started   []db.Deployment
 	requests  []*slipwayv1.CreateDeploymentRequest
 	cancelled []string
+	votes     []deployments.Vote
+	votedTo   []string
+	voteErr   error
 	failStart bool
 	delay     time.Duration
 }
@@ -106,6 +132,40 @@ func (f *Workflows) Cancel(_ context.Context, workflowID string) error {
 	defer f.mu.Unlock()
 	f.cancelled = append(f.cancelled, workflowID)
 	return nil
+}
+
+// Vote records the vote and its workflow id, or answers SetVoteError's
+// error.
+func (f *Workflows) Vote(_ context.Context, workflowID string, v deployments.Vote) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.voteErr != nil {
+		return f.voteErr
+	}
+	f.votes = append(f.votes, v)
+	f.votedTo = append(f.votedTo, workflowID)
+	return nil
+}
+
+// SetVoteError makes Vote answer err (nil: record votes again).
+func (f *Workflows) SetVoteError(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.voteErr = err
+}
+
+// Votes answers the votes handed to workflows so far.
+func (f *Workflows) Votes() []deployments.Vote {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]deployments.Vote(nil), f.votes...)
+}
+
+// VotedWorkflows answers the workflow ids of Votes' votes, in order.
+func (f *Workflows) VotedWorkflows() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.votedTo...)
 }
 
 // SetFailStart makes Start fail (or succeed again).

@@ -6,6 +6,7 @@ import {
   exactly,
   formatEth,
   formatEthShort,
+  formatGwei,
   formatPeriod,
   formatWei,
   gasCeilingText,
@@ -43,6 +44,24 @@ describe("formatEth", () => {
   it("gives the exact wei for title attributes", () => {
     expect(formatWei("123456789")).toBe("123,456,789 wei");
     expect(formatWei("")).toBe("");
+  });
+});
+
+describe("formatGwei", () => {
+  it.each([
+    ["0", "0 gwei"],
+    ["1", "0.000000001 gwei"],
+    ["1000000000", "1 gwei"],
+    ["30000000000", "30 gwei"],
+    ["1500000001", "1.500000001 gwei"],
+    ["2500000000000", "2,500 gwei"],
+    // Past 2^53: exact, no floating point.
+    ["123456789012345678901", "123,456,789,012.345678901 gwei"],
+  ])("%s wei → %s", (wei, want) => expect(formatGwei(wei)).toBe(want));
+
+  it("shows a dash for what is not a whole number of wei", () => {
+    expect(formatGwei("")).toBe("—");
+    expect(formatGwei("1e9")).toBe("—");
   });
 });
 

@@ -20,17 +20,31 @@ export function groupDigits(n: bigint | number | string): string {
   return (neg ? "-" : "") + digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
+/** formatUnits shows wei in a unit of 10^decimals wei, exactly; "—" for anything not a whole number of wei. */
+function formatUnits(wei: string | bigint, decimals: number, unit: string): string {
+  const n = typeof wei === "bigint" ? wei : parseWei(wei);
+  if (n === null || n < 0n) return "—";
+  const per = 10n ** BigInt(decimals);
+  const whole = groupDigits(n / per);
+  const frac = (n % per).toString().padStart(decimals, "0").replace(/0+$/, "");
+  return frac ? `${whole}.${frac} ${unit}` : `${whole} ${unit}`;
+}
+
 /**
  * formatEth shows wei in ether, exactly: every significant decimal and no
  * trailing zeros. 10^18 → "1 ETH", 123456789 → "0.000000000123456789 ETH".
  * Anything that is not a whole number of wei shows as "—".
  */
 export function formatEth(wei: string | bigint): string {
-  const n = typeof wei === "bigint" ? wei : parseWei(wei);
-  if (n === null || n < 0n) return "—";
-  const whole = groupDigits(n / WEI_PER_ETH);
-  const frac = (n % WEI_PER_ETH).toString().padStart(18, "0").replace(/0+$/, "");
-  return frac ? `${whole}.${frac} ETH` : `${whole} ETH`;
+  return formatUnits(wei, 18, "ETH");
+}
+
+/**
+ * formatGwei shows wei in gwei, the unit of gas prices, exactly:
+ * 30000000000 → "30 gwei", 1500000001 → "1.500000001 gwei".
+ */
+export function formatGwei(wei: string | bigint): string {
+  return formatUnits(wei, 9, "gwei");
 }
 
 /**

@@ -77,10 +77,15 @@ export function setFieldError(input: HTMLElement, message: string): void {
 /**
  * errorBox shows a failure as a person-readable alert. When the server says
  * when to retry, the box counts down and onReady (if given) runs at zero —
- * pages use it to re-enable the button that was refused.
+ * pages use it to re-enable the button that was refused. describe words
+ * the failure (describeError unless a call has wording of its own).
  */
-export function errorBox(err: unknown, onReady?: () => void): HTMLElement {
-  const m: ErrorMessage = describeError(err);
+export function errorBox(
+  err: unknown,
+  onReady?: () => void,
+  describe: (err: unknown) => ErrorMessage = describeError,
+): HTMLElement {
+  const m: ErrorMessage = describe(err);
   const detail = h("p", {}, m.detail);
   // The line counted down: the retry sentence when the detail is the
   // server's explanation (a budget, a quota), else the detail itself.
@@ -152,4 +157,16 @@ export function copyButton(text: () => string, label = "Copy"): HTMLButtonElemen
   };
   b.addEventListener("click", () => void copy());
   return b;
+}
+
+/** hexValue shows a hash or address in full with a copy button; "—" when empty. */
+export function hexValue(v: string, label: string): HTMLElement | string {
+  return v
+    ? h(
+        "span",
+        { class: "mono-row" },
+        h("code", { class: "mono" }, v),
+        copyButton(() => v, `Copy ${label}`),
+      )
+    : "—";
 }

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { budgetDetail, codeName, describeError, describeFailure, formatWait, retryAfter } from "./errors";
+import {
+  budgetDetail,
+  codeName,
+  describeError,
+  describeFailure,
+  describeVoteError,
+  formatWait,
+  retryAfter,
+} from "./errors";
 
 const now = new Date("2025-01-01T12:00:00Z");
 
@@ -193,5 +201,38 @@ describe("describeError", () => {
     expect(codeName(Code.ResourceExhausted)).toBe("resource_exhausted");
     expect(codeName(Code.Unauthenticated)).toBe("unauthenticated");
     expect(codeName(Code.NotFound)).toBe("not_found");
+  });
+});
+
+describe("describeVoteError", () => {
+  it.each([
+    [
+      Code.PermissionDenied,
+      "vote not allowed: the requester cannot vote on their own deployment",
+      "You cannot vote on this deployment (your own, or not an approver).",
+      "Vote not allowed: the requester cannot vote on their own deployment.",
+    ],
+    [
+      Code.Aborted,
+      "deployment is not waiting for approval: the deployment's approval is already decided: approved",
+      "No longer waiting for approval.",
+      "Deployment is not waiting for approval: the deployment's approval is already decided: approved.",
+    ],
+    [
+      Code.AlreadyExists,
+      "already voted: you have voted on this deployment",
+      "You have already voted.",
+      "Already voted: you have voted on this deployment.",
+    ],
+  ])("words code %s", (code, raw, title, detail) => {
+    const m = describeVoteError(new ConnectError(raw, code), now);
+    expect(m.title).toBe(title);
+    expect(m.detail).toBe(detail);
+    expect(m.code).toBe(codeName(code));
+  });
+  it("words other failures as describeError does", () => {
+    const err = new ConnectError("deployment not found", Code.NotFound);
+    expect(describeVoteError(err, now)).toEqual(describeError(err, now));
+    expect(describeVoteError(new TypeError("Failed to fetch")).title).toBe("Can't reach Slipway.");
   });
 });

@@ -239,6 +239,26 @@ export function describeError(err: unknown, now: Date = new Date()): ErrorMessag
   }
 }
 
+/** What a refused vote means, by Connect code: the server's reason follows as the detail. */
+const voteRefusals: Record<string, string> = {
+  permission_denied: "You cannot vote on this deployment (your own, or not an approver).",
+  aborted: "No longer waiting for approval.",
+  already_exists: "You have already voted.",
+};
+
+/**
+ * describeVoteError words a refused ApproveDeployment or RejectDeployment:
+ * the requester and non-approvers may not vote, a deployment decided (or
+ * ended) takes no more votes, and nobody votes twice. Anything else is
+ * worded as describeError words it.
+ */
+export function describeVoteError(err: unknown, now: Date = new Date()): ErrorMessage {
+  const m = describeError(err, now);
+  const title = voteRefusals[m.code];
+  if (!title || !(err instanceof ConnectError)) return m;
+  return { ...m, title, detail: sentence(err.rawMessage) };
+}
+
 /** codeName is the Connect wire name of a code, such as "resource_exhausted". */
 export function codeName(code: Code): string {
   return (Code[code] ?? "unknown").replace(/[A-Z]/g, (c, i: number) => (i > 0 ? "_" : "") + c.toLowerCase());

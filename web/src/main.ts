@@ -10,6 +10,8 @@ import { contractPage } from "./pages/contract";
 import { deploymentPage } from "./pages/deployment";
 import { deploymentsPage } from "./pages/deployments";
 import { accountPage } from "./pages/account";
+import { approvalsPage } from "./pages/approvals";
+import { mayVote } from "./approvals";
 import type { Page } from "./page";
 
 interface Route {
@@ -32,6 +34,7 @@ route("/keys", keysPage);
 route("/contracts/new", contractPage);
 route("/deployments", deploymentsPage);
 route("/deployments/:id", deploymentPage);
+route("/approvals", approvalsPage);
 route("/account", accountPage);
 
 const main = document.getElementById("main") as HTMLElement;
@@ -116,6 +119,8 @@ function renderNav(path: string): void {
       nav,
       link("/contracts/new", "New contract"),
       link("/deployments", "Deployments"),
+      // Only those who vote; the page itself answers anyone (with nothing).
+      mayVote(session.role) ? link("/approvals", "Approvals") : null,
       link("/keys", "API keys"),
       link("/account", "Account"),
     );

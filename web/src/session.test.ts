@@ -89,6 +89,16 @@ describe("Session", () => {
     expect(s.signedIn).toBe(false);
   });
 
+  it("forgets who was signed in on clear", () => {
+    const s = new Session(() => Promise.resolve(pair()), clock().now);
+    s.set(pair());
+    s.email = "ada@example.com";
+    s.role = "approver";
+    s.clear();
+    expect(s.email).toBe("");
+    expect(s.role).toBe("");
+  });
+
   it("answers no token when signed out", async () => {
     const refresher = vi.fn(() => Promise.resolve(pair()));
     const s = new Session(refresher);

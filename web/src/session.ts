@@ -25,6 +25,8 @@ export class Session {
   private inflight: Promise<string> | null = null;
   private listeners = new Set<(signedIn: boolean) => void>();
   email = "";
+  /** The user's role ("deployer", "approver", "admin") as of login; "" when unknown. */
+  role = "";
 
   constructor(
     private readonly refresher: Refresher,
@@ -51,6 +53,7 @@ export class Session {
     this.refreshToken = "";
     this.expiresAt = 0;
     this.email = "";
+    this.role = "";
     if (was) this.emit();
   }
 

@@ -26,12 +26,15 @@ const (
 )
 
 // User is an account. Tier is "free" or "paid" and sets the rate limit.
+// Role is "deployer" (every new account), "approver" or "admin" and says
+// what the user may do beyond their own deployments.
 type User struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Email         string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
 	Tier          string                 `protobuf:"bytes,3,opt,name=tier,proto3" json:"tier,omitempty"`
 	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	Role          string                 `protobuf:"bytes,5,opt,name=role,proto3" json:"role,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -94,6 +97,119 @@ func (x *User) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *User) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+type SetUserRoleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user, by id (the REST path's) or
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// by email, in any letter case.
+	Email         string `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	Role          string `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetUserRoleRequest) Reset() {
+	*x = SetUserRoleRequest{}
+	mi := &file_slipway_v1_auth_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetUserRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetUserRoleRequest) ProtoMessage() {}
+
+func (x *SetUserRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_auth_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetUserRoleRequest.ProtoReflect.Descriptor instead.
+func (*SetUserRoleRequest) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SetUserRoleRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *SetUserRoleRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *SetUserRoleRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+type SetUserRoleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetUserRoleResponse) Reset() {
+	*x = SetUserRoleResponse{}
+	mi := &file_slipway_v1_auth_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetUserRoleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetUserRoleResponse) ProtoMessage() {}
+
+func (x *SetUserRoleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_auth_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetUserRoleResponse.ProtoReflect.Descriptor instead.
+func (*SetUserRoleResponse) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SetUserRoleResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
 type RegisterRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Email string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
@@ -105,7 +221,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_slipway_v1_auth_proto_msgTypes[1]
+	mi := &file_slipway_v1_auth_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -117,7 +233,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_auth_proto_msgTypes[1]
+	mi := &file_slipway_v1_auth_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -130,7 +246,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{1}
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *RegisterRequest) GetEmail() string {
@@ -156,7 +272,7 @@ type RegisterResponse struct {
 
 func (x *RegisterResponse) Reset() {
 	*x = RegisterResponse{}
-	mi := &file_slipway_v1_auth_proto_msgTypes[2]
+	mi := &file_slipway_v1_auth_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -168,7 +284,7 @@ func (x *RegisterResponse) String() string {
 func (*RegisterResponse) ProtoMessage() {}
 
 func (x *RegisterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_auth_proto_msgTypes[2]
+	mi := &file_slipway_v1_auth_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -181,7 +297,7 @@ func (x *RegisterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterResponse.ProtoReflect.Descriptor instead.
 func (*RegisterResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{2}
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RegisterResponse) GetUser() *User {
@@ -201,7 +317,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_slipway_v1_auth_proto_msgTypes[3]
+	mi := &file_slipway_v1_auth_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -213,7 +329,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_auth_proto_msgTypes[3]
+	mi := &file_slipway_v1_auth_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -226,7 +342,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{3}
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *LoginRequest) GetEmail() string {
@@ -257,7 +373,7 @@ type LoginResponse struct {
 
 func (x *LoginResponse) Reset() {
 	*x = LoginResponse{}
-	mi := &file_slipway_v1_auth_proto_msgTypes[4]
+	mi := &file_slipway_v1_auth_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -269,7 +385,7 @@ func (x *LoginResponse) String() string {
 func (*LoginResponse) ProtoMessage() {}
 
 func (x *LoginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_auth_proto_msgTypes[4]
+	mi := &file_slipway_v1_auth_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -282,7 +398,7 @@ func (x *LoginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginResponse.ProtoReflect.Descriptor instead.
 func (*LoginResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{4}
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *LoginResponse) GetAccessToken() string {
@@ -322,7 +438,7 @@ type RefreshRequest struct {
 
 func (x *RefreshRequest) Reset() {
 	*x = RefreshRequest{}
-	mi := &file_slipway_v1_auth_proto_msgTypes[5]
+	mi := &file_slipway_v1_auth_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -334,7 +450,7 @@ func (x *RefreshRequest) String() string {
 func (*RefreshRequest) ProtoMessage() {}
 
 func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_auth_proto_msgTypes[5]
+	mi := &file_slipway_v1_auth_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -347,7 +463,7 @@ func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshRequest.ProtoReflect.Descriptor instead.
 func (*RefreshRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{5}
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RefreshRequest) GetRefreshToken() string {
@@ -369,7 +485,7 @@ type RefreshResponse struct {
 
 func (x *RefreshResponse) Reset() {
 	*x = RefreshResponse{}
-	mi := &file_slipway_v1_auth_proto_msgTypes[6]
+	mi := &file_slipway_v1_auth_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -381,7 +497,7 @@ func (x *RefreshResponse) String() string {
 func (*RefreshResponse) ProtoMessage() {}
 
 func (x *RefreshResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_auth_proto_msgTypes[6]
+	mi := &file_slipway_v1_auth_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -394,7 +510,7 @@ func (x *RefreshResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshResponse.ProtoReflect.Descriptor instead.
 func (*RefreshResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{6}
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RefreshResponse) GetAccessToken() string {
@@ -434,7 +550,7 @@ type LogoutRequest struct {
 
 func (x *LogoutRequest) Reset() {
 	*x = LogoutRequest{}
-	mi := &file_slipway_v1_auth_proto_msgTypes[7]
+	mi := &file_slipway_v1_auth_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -446,7 +562,7 @@ func (x *LogoutRequest) String() string {
 func (*LogoutRequest) ProtoMessage() {}
 
 func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_auth_proto_msgTypes[7]
+	mi := &file_slipway_v1_auth_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -459,7 +575,7 @@ func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
 func (*LogoutRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{7}
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *LogoutRequest) GetRefreshToken() string {
@@ -477,7 +593,7 @@ type LogoutResponse struct {
 
 func (x *LogoutResponse) Reset() {
 	*x = LogoutResponse{}
-	mi := &file_slipway_v1_auth_proto_msgTypes[8]
+	mi := &file_slipway_v1_auth_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -489,7 +605,7 @@ func (x *LogoutResponse) String() string {
 func (*LogoutResponse) ProtoMessage() {}
 
 func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_auth_proto_msgTypes[8]
+	mi := &file_slipway_v1_auth_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -502,7 +618,7 @@ func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutResponse.ProtoReflect.Descriptor instead.
 func (*LogoutResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{8}
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{10}
 }
 
 type GetMeRequest struct {
@@ -513,7 +629,7 @@ type GetMeRequest struct {
 
 func (x *GetMeRequest) Reset() {
 	*x = GetMeRequest{}
-	mi := &file_slipway_v1_auth_proto_msgTypes[9]
+	mi := &file_slipway_v1_auth_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -525,7 +641,7 @@ func (x *GetMeRequest) String() string {
 func (*GetMeRequest) ProtoMessage() {}
 
 func (x *GetMeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_auth_proto_msgTypes[9]
+	mi := &file_slipway_v1_auth_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -538,7 +654,7 @@ func (x *GetMeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMeRequest.ProtoReflect.Descriptor instead.
 func (*GetMeRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{9}
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{11}
 }
 
 type GetMeResponse struct {
@@ -552,7 +668,7 @@ type GetMeResponse struct {
 
 func (x *GetMeResponse) Reset() {
 	*x = GetMeResponse{}
-	mi := &file_slipway_v1_auth_proto_msgTypes[10]
+	mi := &file_slipway_v1_auth_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -564,7 +680,7 @@ func (x *GetMeResponse) String() string {
 func (*GetMeResponse) ProtoMessage() {}
 
 func (x *GetMeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_auth_proto_msgTypes[10]
+	mi := &file_slipway_v1_auth_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -577,7 +693,7 @@ func (x *GetMeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMeResponse.ProtoReflect.Descriptor instead.
 func (*GetMeResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{10}
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetMeResponse) GetUser() *User {
@@ -618,7 +734,7 @@ type Budget struct {
 
 func (x *Budget) Reset() {
 	*x = Budget{}
-	mi := &file_slipway_v1_auth_proto_msgTypes[11]
+	mi := &file_slipway_v1_auth_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -630,7 +746,7 @@ func (x *Budget) String() string {
 func (*Budget) ProtoMessage() {}
 
 func (x *Budget) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_auth_proto_msgTypes[11]
+	mi := &file_slipway_v1_auth_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -643,7 +759,7 @@ func (x *Budget) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Budget.ProtoReflect.Descriptor instead.
 func (*Budget) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{11}
+	return file_slipway_v1_auth_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Budget) GetNetwork() string {
@@ -693,13 +809,21 @@ var File_slipway_v1_auth_proto protoreflect.FileDescriptor
 const file_slipway_v1_auth_proto_rawDesc = "" +
 	"\n" +
 	"\x15slipway/v1/auth.proto\x12\n" +
-	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"{\n" +
+	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8f\x01\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12\x12\n" +
 	"\x04tier\x18\x03 \x01(\tR\x04tier\x129\n" +
 	"\n" +
-	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"^\n" +
+	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x12\n" +
+	"\x04role\x18\x05 \x01(\tR\x04role\"\xfe\x01\n" +
+	"\x12SetUserRoleRequest\x12$\n" +
+	"\auser_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x06userId\x12!\n" +
+	"\x05email\x18\x02 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x18\xfe\x01R\x05email\x124\n" +
+	"\x04role\x18\x03 \x01(\tB \xbaH\x1dr\x1bR\bdeployerR\bapproverR\x05adminR\x04role:i\xbaHf\x1ad\n" +
+	"\x10user_id_or_email\x12$give exactly one of user_id or email\x1a*(this.user_id != '') != (this.email != '')\";\n" +
+	"\x13SetUserRoleResponse\x12$\n" +
+	"\x04user\x18\x01 \x01(\v2\x10.slipway.v1.UserR\x04user\"^\n" +
 	"\x0fRegisterRequest\x12#\n" +
 	"\x05email\x18\x01 \x01(\tB\r\xbaH\n" +
 	"\xc8\x01\x01r\x05\x18\xfe\x01`\x01R\x05email\x12&\n" +
@@ -750,7 +874,9 @@ const file_slipway_v1_auth_proto_rawDesc = "" +
 	"\aRefresh\x12\x1a.slipway.v1.RefreshRequest\x1a\x1b.slipway.v1.RefreshResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/api/v1/auth/refresh\x12_\n" +
 	"\x06Logout\x12\x19.slipway.v1.LogoutRequest\x1a\x1a.slipway.v1.LogoutResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/api/v1/auth/logout\x12S\n" +
 	"\x05GetMe\x12\x18.slipway.v1.GetMeRequest\x1a\x19.slipway.v1.GetMeResponse\"\x15\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/api/v1/me\x90\x02\x01B;Z9github.com/slipway-dev/slipway/proto/slipway/v1;slipwayv1b\x06proto3"
+	"/api/v1/me\x90\x02\x012\x86\x01\n" +
+	"\vUserService\x12w\n" +
+	"\vSetUserRole\x12\x1e.slipway.v1.SetUserRoleRequest\x1a\x1f.slipway.v1.SetUserRoleResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/api/v1/users/{user_id}/roleB;Z9github.com/slipway-dev/slipway/proto/slipway/v1;slipwayv1b\x06proto3"
 
 var (
 	file_slipway_v1_auth_proto_rawDescOnce sync.Once
@@ -764,45 +890,50 @@ func file_slipway_v1_auth_proto_rawDescGZIP() []byte {
 	return file_slipway_v1_auth_proto_rawDescData
 }
 
-var file_slipway_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_slipway_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_slipway_v1_auth_proto_goTypes = []any{
 	(*User)(nil),                  // 0: slipway.v1.User
-	(*RegisterRequest)(nil),       // 1: slipway.v1.RegisterRequest
-	(*RegisterResponse)(nil),      // 2: slipway.v1.RegisterResponse
-	(*LoginRequest)(nil),          // 3: slipway.v1.LoginRequest
-	(*LoginResponse)(nil),         // 4: slipway.v1.LoginResponse
-	(*RefreshRequest)(nil),        // 5: slipway.v1.RefreshRequest
-	(*RefreshResponse)(nil),       // 6: slipway.v1.RefreshResponse
-	(*LogoutRequest)(nil),         // 7: slipway.v1.LogoutRequest
-	(*LogoutResponse)(nil),        // 8: slipway.v1.LogoutResponse
-	(*GetMeRequest)(nil),          // 9: slipway.v1.GetMeRequest
-	(*GetMeResponse)(nil),         // 10: slipway.v1.GetMeResponse
-	(*Budget)(nil),                // 11: slipway.v1.Budget
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 13: google.protobuf.Duration
+	(*SetUserRoleRequest)(nil),    // 1: slipway.v1.SetUserRoleRequest
+	(*SetUserRoleResponse)(nil),   // 2: slipway.v1.SetUserRoleResponse
+	(*RegisterRequest)(nil),       // 3: slipway.v1.RegisterRequest
+	(*RegisterResponse)(nil),      // 4: slipway.v1.RegisterResponse
+	(*LoginRequest)(nil),          // 5: slipway.v1.LoginRequest
+	(*LoginResponse)(nil),         // 6: slipway.v1.LoginResponse
+	(*RefreshRequest)(nil),        // 7: slipway.v1.RefreshRequest
+	(*RefreshResponse)(nil),       // 8: slipway.v1.RefreshResponse
+	(*LogoutRequest)(nil),         // 9: slipway.v1.LogoutRequest
+	(*LogoutResponse)(nil),        // 10: slipway.v1.LogoutResponse
+	(*GetMeRequest)(nil),          // 11: slipway.v1.GetMeRequest
+	(*GetMeResponse)(nil),         // 12: slipway.v1.GetMeResponse
+	(*Budget)(nil),                // 13: slipway.v1.Budget
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 15: google.protobuf.Duration
 }
 var file_slipway_v1_auth_proto_depIdxs = []int32{
-	12, // 0: slipway.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	0,  // 1: slipway.v1.RegisterResponse.user:type_name -> slipway.v1.User
-	0,  // 2: slipway.v1.GetMeResponse.user:type_name -> slipway.v1.User
-	11, // 3: slipway.v1.GetMeResponse.budgets:type_name -> slipway.v1.Budget
-	13, // 4: slipway.v1.Budget.period:type_name -> google.protobuf.Duration
-	12, // 5: slipway.v1.Budget.resets_at:type_name -> google.protobuf.Timestamp
-	1,  // 6: slipway.v1.AuthService.Register:input_type -> slipway.v1.RegisterRequest
-	3,  // 7: slipway.v1.AuthService.Login:input_type -> slipway.v1.LoginRequest
-	5,  // 8: slipway.v1.AuthService.Refresh:input_type -> slipway.v1.RefreshRequest
-	7,  // 9: slipway.v1.AuthService.Logout:input_type -> slipway.v1.LogoutRequest
-	9,  // 10: slipway.v1.AuthService.GetMe:input_type -> slipway.v1.GetMeRequest
-	2,  // 11: slipway.v1.AuthService.Register:output_type -> slipway.v1.RegisterResponse
-	4,  // 12: slipway.v1.AuthService.Login:output_type -> slipway.v1.LoginResponse
-	6,  // 13: slipway.v1.AuthService.Refresh:output_type -> slipway.v1.RefreshResponse
-	8,  // 14: slipway.v1.AuthService.Logout:output_type -> slipway.v1.LogoutResponse
-	10, // 15: slipway.v1.AuthService.GetMe:output_type -> slipway.v1.GetMeResponse
-	11, // [11:16] is the sub-list for method output_type
-	6,  // [6:11] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	14, // 0: slipway.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	0,  // 1: slipway.v1.SetUserRoleResponse.user:type_name -> slipway.v1.User
+	0,  // 2: slipway.v1.RegisterResponse.user:type_name -> slipway.v1.User
+	0,  // 3: slipway.v1.GetMeResponse.user:type_name -> slipway.v1.User
+	13, // 4: slipway.v1.GetMeResponse.budgets:type_name -> slipway.v1.Budget
+	15, // 5: slipway.v1.Budget.period:type_name -> google.protobuf.Duration
+	14, // 6: slipway.v1.Budget.resets_at:type_name -> google.protobuf.Timestamp
+	3,  // 7: slipway.v1.AuthService.Register:input_type -> slipway.v1.RegisterRequest
+	5,  // 8: slipway.v1.AuthService.Login:input_type -> slipway.v1.LoginRequest
+	7,  // 9: slipway.v1.AuthService.Refresh:input_type -> slipway.v1.RefreshRequest
+	9,  // 10: slipway.v1.AuthService.Logout:input_type -> slipway.v1.LogoutRequest
+	11, // 11: slipway.v1.AuthService.GetMe:input_type -> slipway.v1.GetMeRequest
+	1,  // 12: slipway.v1.UserService.SetUserRole:input_type -> slipway.v1.SetUserRoleRequest
+	4,  // 13: slipway.v1.AuthService.Register:output_type -> slipway.v1.RegisterResponse
+	6,  // 14: slipway.v1.AuthService.Login:output_type -> slipway.v1.LoginResponse
+	8,  // 15: slipway.v1.AuthService.Refresh:output_type -> slipway.v1.RefreshResponse
+	10, // 16: slipway.v1.AuthService.Logout:output_type -> slipway.v1.LogoutResponse
+	12, // 17: slipway.v1.AuthService.GetMe:output_type -> slipway.v1.GetMeResponse
+	2,  // 18: slipway.v1.UserService.SetUserRole:output_type -> slipway.v1.SetUserRoleResponse
+	13, // [13:19] is the sub-list for method output_type
+	7,  // [7:13] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_slipway_v1_auth_proto_init() }
@@ -816,9 +947,9 @@ func file_slipway_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_slipway_v1_auth_proto_rawDesc), len(file_slipway_v1_auth_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_slipway_v1_auth_proto_goTypes,
 		DependencyIndexes: file_slipway_v1_auth_proto_depIdxs,

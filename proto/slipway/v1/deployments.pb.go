@@ -38,33 +38,38 @@ const (
 	DeploymentStatus_DEPLOYMENT_STATUS_CONFIRMED   DeploymentStatus = 7
 	DeploymentStatus_DEPLOYMENT_STATUS_FAILED      DeploymentStatus = 8
 	DeploymentStatus_DEPLOYMENT_STATUS_CANCELLED   DeploymentStatus = 9
+	// Compiled, waiting for the network's approvals before anything is
+	// signed; between COMPILING and DEPLOYING.
+	DeploymentStatus_DEPLOYMENT_STATUS_AWAITING_APPROVAL DeploymentStatus = 10
 )
 
 // Enum value maps for DeploymentStatus.
 var (
 	DeploymentStatus_name = map[int32]string{
-		0: "DEPLOYMENT_STATUS_UNSPECIFIED",
-		1: "DEPLOYMENT_STATUS_PENDING",
-		2: "DEPLOYMENT_STATUS_GENERATING",
-		3: "DEPLOYMENT_STATUS_LINTING",
-		4: "DEPLOYMENT_STATUS_COMPILING",
-		5: "DEPLOYMENT_STATUS_DEPLOYING",
-		6: "DEPLOYMENT_STATUS_CONFIRMING",
-		7: "DEPLOYMENT_STATUS_CONFIRMED",
-		8: "DEPLOYMENT_STATUS_FAILED",
-		9: "DEPLOYMENT_STATUS_CANCELLED",
+		0:  "DEPLOYMENT_STATUS_UNSPECIFIED",
+		1:  "DEPLOYMENT_STATUS_PENDING",
+		2:  "DEPLOYMENT_STATUS_GENERATING",
+		3:  "DEPLOYMENT_STATUS_LINTING",
+		4:  "DEPLOYMENT_STATUS_COMPILING",
+		5:  "DEPLOYMENT_STATUS_DEPLOYING",
+		6:  "DEPLOYMENT_STATUS_CONFIRMING",
+		7:  "DEPLOYMENT_STATUS_CONFIRMED",
+		8:  "DEPLOYMENT_STATUS_FAILED",
+		9:  "DEPLOYMENT_STATUS_CANCELLED",
+		10: "DEPLOYMENT_STATUS_AWAITING_APPROVAL",
 	}
 	DeploymentStatus_value = map[string]int32{
-		"DEPLOYMENT_STATUS_UNSPECIFIED": 0,
-		"DEPLOYMENT_STATUS_PENDING":     1,
-		"DEPLOYMENT_STATUS_GENERATING":  2,
-		"DEPLOYMENT_STATUS_LINTING":     3,
-		"DEPLOYMENT_STATUS_COMPILING":   4,
-		"DEPLOYMENT_STATUS_DEPLOYING":   5,
-		"DEPLOYMENT_STATUS_CONFIRMING":  6,
-		"DEPLOYMENT_STATUS_CONFIRMED":   7,
-		"DEPLOYMENT_STATUS_FAILED":      8,
-		"DEPLOYMENT_STATUS_CANCELLED":   9,
+		"DEPLOYMENT_STATUS_UNSPECIFIED":       0,
+		"DEPLOYMENT_STATUS_PENDING":           1,
+		"DEPLOYMENT_STATUS_GENERATING":        2,
+		"DEPLOYMENT_STATUS_LINTING":           3,
+		"DEPLOYMENT_STATUS_COMPILING":         4,
+		"DEPLOYMENT_STATUS_DEPLOYING":         5,
+		"DEPLOYMENT_STATUS_CONFIRMING":        6,
+		"DEPLOYMENT_STATUS_CONFIRMED":         7,
+		"DEPLOYMENT_STATUS_FAILED":            8,
+		"DEPLOYMENT_STATUS_CANCELLED":         9,
+		"DEPLOYMENT_STATUS_AWAITING_APPROVAL": 10,
 	}
 )
 
@@ -121,8 +126,12 @@ type Deployment struct {
 	// Wei, as a decimal string.
 	EffectiveGasPrice string `protobuf:"bytes,18,opt,name=effective_gas_price,json=effectiveGasPrice,proto3" json:"effective_gas_price,omitempty"`
 	FeePaid           string `protobuf:"bytes,19,opt,name=fee_paid,json=feePaid,proto3" json:"fee_paid,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Set on networks that require approvals, once the deployment waits.
+	Approval *Approval `protobuf:"bytes,20,opt,name=approval,proto3" json:"approval,omitempty"`
+	// Set once the deployment is CONFIRMED: the source verification.
+	Verification  *Verification `protobuf:"bytes,21,opt,name=verification,proto3" json:"verification,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Deployment) Reset() {
@@ -288,6 +297,518 @@ func (x *Deployment) GetFeePaid() string {
 	return ""
 }
 
+func (x *Deployment) GetApproval() *Approval {
+	if x != nil {
+		return x.Approval
+	}
+	return nil
+}
+
+func (x *Deployment) GetVerification() *Verification {
+	if x != nil {
+		return x.Verification
+	}
+	return nil
+}
+
+// Verification is what the verify stage found after CONFIRMED: the
+// contract's bytecode re-derived from the compiled sources and compared
+// with the code at its address (full, or partial when only the metadata
+// hash differs). The deployment's status stays CONFIRMED whatever it finds.
+type Verification struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// PENDING, VERIFIED, FAILED or SKIPPED.
+	Status string `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	// "full" or "partial" when VERIFIED.
+	Match         string                 `protobuf:"bytes,2,opt,name=match,proto3" json:"match,omitempty"`
+	Message       string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	Services      []*VerificationService `protobuf:"bytes,4,rep,name=services,proto3" json:"services,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Verification) Reset() {
+	*x = Verification{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Verification) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Verification) ProtoMessage() {}
+
+func (x *Verification) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Verification.ProtoReflect.Descriptor instead.
+func (*Verification) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Verification) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Verification) GetMatch() string {
+	if x != nil {
+		return x.Match
+	}
+	return ""
+}
+
+func (x *Verification) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Verification) GetServices() []*VerificationService {
+	if x != nil {
+		return x.Services
+	}
+	return nil
+}
+
+func (x *Verification) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+// VerificationService is one verifier's answer: "local" (Slipway's own
+// re-derivation), or a service the source was published to.
+type VerificationService struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Name   string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Status string                 `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	// Where the verified source can be seen, for published ones.
+	Url           string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	Message       string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerificationService) Reset() {
+	*x = VerificationService{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerificationService) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerificationService) ProtoMessage() {}
+
+func (x *VerificationService) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerificationService.ProtoReflect.Descriptor instead.
+func (*VerificationService) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *VerificationService) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *VerificationService) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *VerificationService) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *VerificationService) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// Approval is a deployment's wait for approvers: what they are shown and
+// how they voted.
+type Approval struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Required  uint32                 `protobuf:"varint,1,opt,name=required,proto3" json:"required,omitempty"`
+	Approvals uint32                 `protobuf:"varint,2,opt,name=approvals,proto3" json:"approvals,omitempty"`
+	// Empty while waiting; "approved", "rejected" or "expired".
+	Decision      string                 `protobuf:"bytes,3,opt,name=decision,proto3" json:"decision,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	Summary       *ApprovalSummary       `protobuf:"bytes,5,opt,name=summary,proto3" json:"summary,omitempty"`
+	Votes         []*ApprovalVote        `protobuf:"bytes,6,rep,name=votes,proto3" json:"votes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Approval) Reset() {
+	*x = Approval{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Approval) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Approval) ProtoMessage() {}
+
+func (x *Approval) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Approval.ProtoReflect.Descriptor instead.
+func (*Approval) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Approval) GetRequired() uint32 {
+	if x != nil {
+		return x.Required
+	}
+	return 0
+}
+
+func (x *Approval) GetApprovals() uint32 {
+	if x != nil {
+		return x.Approvals
+	}
+	return 0
+}
+
+func (x *Approval) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *Approval) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *Approval) GetSummary() *ApprovalSummary {
+	if x != nil {
+		return x.Summary
+	}
+	return nil
+}
+
+func (x *Approval) GetVotes() []*ApprovalVote {
+	if x != nil {
+		return x.Votes
+	}
+	return nil
+}
+
+// ApprovalSummary is exactly what will be signed once approved.
+type ApprovalSummary struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	ContractName string                 `protobuf:"bytes,1,opt,name=contract_name,json=contractName,proto3" json:"contract_name,omitempty"`
+	// sha256 of the compiled sources, 0x-prefixed.
+	SourceHash      string `protobuf:"bytes,2,opt,name=source_hash,json=sourceHash,proto3" json:"source_hash,omitempty"`
+	CompilerVersion string `protobuf:"bytes,3,opt,name=compiler_version,json=compilerVersion,proto3" json:"compiler_version,omitempty"`
+	Optimizer       bool   `protobuf:"varint,4,opt,name=optimizer,proto3" json:"optimizer,omitempty"`
+	OptimizerRuns   uint32 `protobuf:"varint,5,opt,name=optimizer_runs,json=optimizerRuns,proto3" json:"optimizer_runs,omitempty"`
+	// keccak256 of the creation bytecode with the encoded constructor
+	// arguments: the transaction's data.
+	InitCodeHash    string                 `protobuf:"bytes,6,opt,name=init_code_hash,json=initCodeHash,proto3" json:"init_code_hash,omitempty"`
+	ConstructorArgs []*ConstructorArgument `protobuf:"bytes,7,rep,name=constructor_args,json=constructorArgs,proto3" json:"constructor_args,omitempty"`
+	LintSummary     *FindingSummary        `protobuf:"bytes,8,opt,name=lint_summary,json=lintSummary,proto3" json:"lint_summary,omitempty"`
+	EstimatedGas    uint64                 `protobuf:"varint,9,opt,name=estimated_gas,json=estimatedGas,proto3" json:"estimated_gas,omitempty"`
+	// Wei, as decimal strings: the fee cap and the most the deployment can
+	// cost (gas limit times fee cap).
+	MaxFeePerGas  string `protobuf:"bytes,10,opt,name=max_fee_per_gas,json=maxFeePerGas,proto3" json:"max_fee_per_gas,omitempty"`
+	MaxCost       string `protobuf:"bytes,11,opt,name=max_cost,json=maxCost,proto3" json:"max_cost,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApprovalSummary) Reset() {
+	*x = ApprovalSummary{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApprovalSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApprovalSummary) ProtoMessage() {}
+
+func (x *ApprovalSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApprovalSummary.ProtoReflect.Descriptor instead.
+func (*ApprovalSummary) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ApprovalSummary) GetContractName() string {
+	if x != nil {
+		return x.ContractName
+	}
+	return ""
+}
+
+func (x *ApprovalSummary) GetSourceHash() string {
+	if x != nil {
+		return x.SourceHash
+	}
+	return ""
+}
+
+func (x *ApprovalSummary) GetCompilerVersion() string {
+	if x != nil {
+		return x.CompilerVersion
+	}
+	return ""
+}
+
+func (x *ApprovalSummary) GetOptimizer() bool {
+	if x != nil {
+		return x.Optimizer
+	}
+	return false
+}
+
+func (x *ApprovalSummary) GetOptimizerRuns() uint32 {
+	if x != nil {
+		return x.OptimizerRuns
+	}
+	return 0
+}
+
+func (x *ApprovalSummary) GetInitCodeHash() string {
+	if x != nil {
+		return x.InitCodeHash
+	}
+	return ""
+}
+
+func (x *ApprovalSummary) GetConstructorArgs() []*ConstructorArgument {
+	if x != nil {
+		return x.ConstructorArgs
+	}
+	return nil
+}
+
+func (x *ApprovalSummary) GetLintSummary() *FindingSummary {
+	if x != nil {
+		return x.LintSummary
+	}
+	return nil
+}
+
+func (x *ApprovalSummary) GetEstimatedGas() uint64 {
+	if x != nil {
+		return x.EstimatedGas
+	}
+	return 0
+}
+
+func (x *ApprovalSummary) GetMaxFeePerGas() string {
+	if x != nil {
+		return x.MaxFeePerGas
+	}
+	return ""
+}
+
+func (x *ApprovalSummary) GetMaxCost() string {
+	if x != nil {
+		return x.MaxCost
+	}
+	return ""
+}
+
+type ConstructorArgument struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Type          string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	Value         *structpb.Value        `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConstructorArgument) Reset() {
+	*x = ConstructorArgument{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConstructorArgument) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConstructorArgument) ProtoMessage() {}
+
+func (x *ConstructorArgument) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConstructorArgument.ProtoReflect.Descriptor instead.
+func (*ConstructorArgument) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ConstructorArgument) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ConstructorArgument) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ConstructorArgument) GetValue() *structpb.Value {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+type ApprovalVote struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	VoterEmail    string                 `protobuf:"bytes,1,opt,name=voter_email,json=voterEmail,proto3" json:"voter_email,omitempty"`
+	Approve       bool                   `protobuf:"varint,2,opt,name=approve,proto3" json:"approve,omitempty"`
+	Comment       string                 `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApprovalVote) Reset() {
+	*x = ApprovalVote{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApprovalVote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApprovalVote) ProtoMessage() {}
+
+func (x *ApprovalVote) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApprovalVote.ProtoReflect.Descriptor instead.
+func (*ApprovalVote) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ApprovalVote) GetVoterEmail() string {
+	if x != nil {
+		return x.VoterEmail
+	}
+	return ""
+}
+
+func (x *ApprovalVote) GetApprove() bool {
+	if x != nil {
+		return x.Approve
+	}
+	return false
+}
+
+func (x *ApprovalVote) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *ApprovalVote) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
 type DeploymentEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Monotonic per deployment, from 1.
@@ -304,7 +825,7 @@ type DeploymentEvent struct {
 
 func (x *DeploymentEvent) Reset() {
 	*x = DeploymentEvent{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[1]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -316,7 +837,7 @@ func (x *DeploymentEvent) String() string {
 func (*DeploymentEvent) ProtoMessage() {}
 
 func (x *DeploymentEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[1]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -329,7 +850,7 @@ func (x *DeploymentEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeploymentEvent.ProtoReflect.Descriptor instead.
 func (*DeploymentEvent) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{1}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DeploymentEvent) GetSeq() uint32 {
@@ -405,7 +926,7 @@ type CreateDeploymentRequest struct {
 
 func (x *CreateDeploymentRequest) Reset() {
 	*x = CreateDeploymentRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[2]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -417,7 +938,7 @@ func (x *CreateDeploymentRequest) String() string {
 func (*CreateDeploymentRequest) ProtoMessage() {}
 
 func (x *CreateDeploymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[2]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -430,7 +951,7 @@ func (x *CreateDeploymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDeploymentRequest.ProtoReflect.Descriptor instead.
 func (*CreateDeploymentRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{2}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CreateDeploymentRequest) GetNetwork() string {
@@ -519,7 +1040,7 @@ type CreateDeploymentResponse struct {
 
 func (x *CreateDeploymentResponse) Reset() {
 	*x = CreateDeploymentResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[3]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -531,7 +1052,7 @@ func (x *CreateDeploymentResponse) String() string {
 func (*CreateDeploymentResponse) ProtoMessage() {}
 
 func (x *CreateDeploymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[3]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -544,7 +1065,7 @@ func (x *CreateDeploymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDeploymentResponse.ProtoReflect.Descriptor instead.
 func (*CreateDeploymentResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{3}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateDeploymentResponse) GetDeployment() *Deployment {
@@ -560,14 +1081,17 @@ type ListDeploymentsRequest struct {
 	PageSize  int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only deployments in this status; unspecified for all.
-	Status        DeploymentStatus `protobuf:"varint,3,opt,name=status,proto3,enum=slipway.v1.DeploymentStatus" json:"status,omitempty"`
+	Status DeploymentStatus `protobuf:"varint,3,opt,name=status,proto3,enum=slipway.v1.DeploymentStatus" json:"status,omitempty"`
+	// Every user's deployments, not only the caller's: admins only
+	// (permission_denied for anyone else). REST: ?allUsers=true.
+	AllUsers      bool `protobuf:"varint,4,opt,name=all_users,json=allUsers,proto3" json:"all_users,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListDeploymentsRequest) Reset() {
 	*x = ListDeploymentsRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[4]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -579,7 +1103,7 @@ func (x *ListDeploymentsRequest) String() string {
 func (*ListDeploymentsRequest) ProtoMessage() {}
 
 func (x *ListDeploymentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[4]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -592,7 +1116,7 @@ func (x *ListDeploymentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeploymentsRequest.ProtoReflect.Descriptor instead.
 func (*ListDeploymentsRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{4}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListDeploymentsRequest) GetPageSize() int32 {
@@ -616,6 +1140,13 @@ func (x *ListDeploymentsRequest) GetStatus() DeploymentStatus {
 	return DeploymentStatus_DEPLOYMENT_STATUS_UNSPECIFIED
 }
 
+func (x *ListDeploymentsRequest) GetAllUsers() bool {
+	if x != nil {
+		return x.AllUsers
+	}
+	return false
+}
+
 type ListDeploymentsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Deployments   []*Deployment          `protobuf:"bytes,1,rep,name=deployments,proto3" json:"deployments,omitempty"`
@@ -626,7 +1157,7 @@ type ListDeploymentsResponse struct {
 
 func (x *ListDeploymentsResponse) Reset() {
 	*x = ListDeploymentsResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[5]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -638,7 +1169,7 @@ func (x *ListDeploymentsResponse) String() string {
 func (*ListDeploymentsResponse) ProtoMessage() {}
 
 func (x *ListDeploymentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[5]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -651,7 +1182,7 @@ func (x *ListDeploymentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeploymentsResponse.ProtoReflect.Descriptor instead.
 func (*ListDeploymentsResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{5}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListDeploymentsResponse) GetDeployments() []*Deployment {
@@ -677,7 +1208,7 @@ type GetDeploymentRequest struct {
 
 func (x *GetDeploymentRequest) Reset() {
 	*x = GetDeploymentRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[6]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -689,7 +1220,7 @@ func (x *GetDeploymentRequest) String() string {
 func (*GetDeploymentRequest) ProtoMessage() {}
 
 func (x *GetDeploymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[6]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -702,7 +1233,7 @@ func (x *GetDeploymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeploymentRequest.ProtoReflect.Descriptor instead.
 func (*GetDeploymentRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{6}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetDeploymentRequest) GetId() string {
@@ -721,7 +1252,7 @@ type GetDeploymentResponse struct {
 
 func (x *GetDeploymentResponse) Reset() {
 	*x = GetDeploymentResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[7]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -733,7 +1264,7 @@ func (x *GetDeploymentResponse) String() string {
 func (*GetDeploymentResponse) ProtoMessage() {}
 
 func (x *GetDeploymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[7]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -746,7 +1277,7 @@ func (x *GetDeploymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeploymentResponse.ProtoReflect.Descriptor instead.
 func (*GetDeploymentResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{7}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetDeploymentResponse) GetDeployment() *Deployment {
@@ -765,7 +1296,7 @@ type CancelDeploymentRequest struct {
 
 func (x *CancelDeploymentRequest) Reset() {
 	*x = CancelDeploymentRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[8]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -777,7 +1308,7 @@ func (x *CancelDeploymentRequest) String() string {
 func (*CancelDeploymentRequest) ProtoMessage() {}
 
 func (x *CancelDeploymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[8]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -790,7 +1321,7 @@ func (x *CancelDeploymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDeploymentRequest.ProtoReflect.Descriptor instead.
 func (*CancelDeploymentRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{8}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CancelDeploymentRequest) GetId() string {
@@ -809,7 +1340,7 @@ type CancelDeploymentResponse struct {
 
 func (x *CancelDeploymentResponse) Reset() {
 	*x = CancelDeploymentResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[9]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -821,7 +1352,7 @@ func (x *CancelDeploymentResponse) String() string {
 func (*CancelDeploymentResponse) ProtoMessage() {}
 
 func (x *CancelDeploymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[9]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -834,7 +1365,7 @@ func (x *CancelDeploymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDeploymentResponse.ProtoReflect.Descriptor instead.
 func (*CancelDeploymentResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{9}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CancelDeploymentResponse) GetDeployment() *Deployment {
@@ -855,7 +1386,7 @@ type WatchDeploymentRequest struct {
 
 func (x *WatchDeploymentRequest) Reset() {
 	*x = WatchDeploymentRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[10]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -867,7 +1398,7 @@ func (x *WatchDeploymentRequest) String() string {
 func (*WatchDeploymentRequest) ProtoMessage() {}
 
 func (x *WatchDeploymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[10]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -880,7 +1411,7 @@ func (x *WatchDeploymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchDeploymentRequest.ProtoReflect.Descriptor instead.
 func (*WatchDeploymentRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{10}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *WatchDeploymentRequest) GetId() string {
@@ -897,6 +1428,288 @@ func (x *WatchDeploymentRequest) GetAfterSeq() uint32 {
 	return 0
 }
 
+type ApproveDeploymentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Comment       string                 `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveDeploymentRequest) Reset() {
+	*x = ApproveDeploymentRequest{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveDeploymentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveDeploymentRequest) ProtoMessage() {}
+
+func (x *ApproveDeploymentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveDeploymentRequest.ProtoReflect.Descriptor instead.
+func (*ApproveDeploymentRequest) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ApproveDeploymentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ApproveDeploymentRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+type ApproveDeploymentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Deployment    *Deployment            `protobuf:"bytes,1,opt,name=deployment,proto3" json:"deployment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveDeploymentResponse) Reset() {
+	*x = ApproveDeploymentResponse{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveDeploymentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveDeploymentResponse) ProtoMessage() {}
+
+func (x *ApproveDeploymentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveDeploymentResponse.ProtoReflect.Descriptor instead.
+func (*ApproveDeploymentResponse) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ApproveDeploymentResponse) GetDeployment() *Deployment {
+	if x != nil {
+		return x.Deployment
+	}
+	return nil
+}
+
+type RejectDeploymentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Why: the deployment's error names it.
+	Comment       string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectDeploymentRequest) Reset() {
+	*x = RejectDeploymentRequest{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectDeploymentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectDeploymentRequest) ProtoMessage() {}
+
+func (x *RejectDeploymentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectDeploymentRequest.ProtoReflect.Descriptor instead.
+func (*RejectDeploymentRequest) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *RejectDeploymentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RejectDeploymentRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+type RejectDeploymentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Deployment    *Deployment            `protobuf:"bytes,1,opt,name=deployment,proto3" json:"deployment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectDeploymentResponse) Reset() {
+	*x = RejectDeploymentResponse{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectDeploymentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectDeploymentResponse) ProtoMessage() {}
+
+func (x *RejectDeploymentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectDeploymentResponse.ProtoReflect.Descriptor instead.
+func (*RejectDeploymentResponse) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *RejectDeploymentResponse) GetDeployment() *Deployment {
+	if x != nil {
+		return x.Deployment
+	}
+	return nil
+}
+
+type ListApprovalsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to 100; 0 for 50.
+	PageSize      int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApprovalsRequest) Reset() {
+	*x = ListApprovalsRequest{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApprovalsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApprovalsRequest) ProtoMessage() {}
+
+func (x *ListApprovalsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApprovalsRequest.ProtoReflect.Descriptor instead.
+func (*ListApprovalsRequest) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListApprovalsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+type ListApprovalsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Deployments   []*Deployment          `protobuf:"bytes,1,rep,name=deployments,proto3" json:"deployments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApprovalsResponse) Reset() {
+	*x = ListApprovalsResponse{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApprovalsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApprovalsResponse) ProtoMessage() {}
+
+func (x *ListApprovalsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApprovalsResponse.ProtoReflect.Descriptor instead.
+func (*ListApprovalsResponse) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListApprovalsResponse) GetDeployments() []*Deployment {
+	if x != nil {
+		return x.Deployments
+	}
+	return nil
+}
+
 type WatchDeploymentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Event *DeploymentEvent       `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
@@ -908,7 +1721,7 @@ type WatchDeploymentResponse struct {
 
 func (x *WatchDeploymentResponse) Reset() {
 	*x = WatchDeploymentResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[11]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -920,7 +1733,7 @@ func (x *WatchDeploymentResponse) String() string {
 func (*WatchDeploymentResponse) ProtoMessage() {}
 
 func (x *WatchDeploymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[11]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -933,7 +1746,7 @@ func (x *WatchDeploymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchDeploymentResponse.ProtoReflect.Descriptor instead.
 func (*WatchDeploymentResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{11}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WatchDeploymentResponse) GetEvent() *DeploymentEvent {
@@ -955,7 +1768,7 @@ var File_slipway_v1_deployments_proto protoreflect.FileDescriptor
 const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\n" +
 	"\x1cslipway/v1/deployments.proto\x12\n" +
-	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aslipway/v1/contracts.proto\"\xfb\x05\n" +
+	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aslipway/v1/contracts.proto\"\xeb\x06\n" +
 	"\n" +
 	"Deployment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x124\n" +
@@ -980,7 +1793,53 @@ const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\x0fidempotency_key\x18\x10 \x01(\tR\x0eidempotencyKey\x12)\n" +
 	"\x10compiler_version\x18\x11 \x01(\tR\x0fcompilerVersion\x12.\n" +
 	"\x13effective_gas_price\x18\x12 \x01(\tR\x11effectiveGasPrice\x12\x19\n" +
-	"\bfee_paid\x18\x13 \x01(\tR\afeePaid\"\x89\x02\n" +
+	"\bfee_paid\x18\x13 \x01(\tR\afeePaid\x120\n" +
+	"\bapproval\x18\x14 \x01(\v2\x14.slipway.v1.ApprovalR\bapproval\x12<\n" +
+	"\fverification\x18\x15 \x01(\v2\x18.slipway.v1.VerificationR\fverification\"\xce\x01\n" +
+	"\fVerification\x12\x16\n" +
+	"\x06status\x18\x01 \x01(\tR\x06status\x12\x14\n" +
+	"\x05match\x18\x02 \x01(\tR\x05match\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12;\n" +
+	"\bservices\x18\x04 \x03(\v2\x1f.slipway.v1.VerificationServiceR\bservices\x129\n" +
+	"\n" +
+	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"m\n" +
+	"\x13VerificationService\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\tR\x06status\x12\x10\n" +
+	"\x03url\x18\x03 \x01(\tR\x03url\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\"\x82\x02\n" +
+	"\bApproval\x12\x1a\n" +
+	"\brequired\x18\x01 \x01(\rR\brequired\x12\x1c\n" +
+	"\tapprovals\x18\x02 \x01(\rR\tapprovals\x12\x1a\n" +
+	"\bdecision\x18\x03 \x01(\tR\bdecision\x129\n" +
+	"\n" +
+	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x125\n" +
+	"\asummary\x18\x05 \x01(\v2\x1b.slipway.v1.ApprovalSummaryR\asummary\x12.\n" +
+	"\x05votes\x18\x06 \x03(\v2\x18.slipway.v1.ApprovalVoteR\x05votes\"\xdf\x03\n" +
+	"\x0fApprovalSummary\x12#\n" +
+	"\rcontract_name\x18\x01 \x01(\tR\fcontractName\x12\x1f\n" +
+	"\vsource_hash\x18\x02 \x01(\tR\n" +
+	"sourceHash\x12)\n" +
+	"\x10compiler_version\x18\x03 \x01(\tR\x0fcompilerVersion\x12\x1c\n" +
+	"\toptimizer\x18\x04 \x01(\bR\toptimizer\x12%\n" +
+	"\x0eoptimizer_runs\x18\x05 \x01(\rR\roptimizerRuns\x12$\n" +
+	"\x0einit_code_hash\x18\x06 \x01(\tR\finitCodeHash\x12J\n" +
+	"\x10constructor_args\x18\a \x03(\v2\x1f.slipway.v1.ConstructorArgumentR\x0fconstructorArgs\x12=\n" +
+	"\flint_summary\x18\b \x01(\v2\x1a.slipway.v1.FindingSummaryR\vlintSummary\x12#\n" +
+	"\restimated_gas\x18\t \x01(\x04R\festimatedGas\x12%\n" +
+	"\x0fmax_fee_per_gas\x18\n" +
+	" \x01(\tR\fmaxFeePerGas\x12\x19\n" +
+	"\bmax_cost\x18\v \x01(\tR\amaxCost\"k\n" +
+	"\x13ConstructorArgument\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12,\n" +
+	"\x05value\x18\x03 \x01(\v2\x16.google.protobuf.ValueR\x05value\"\x8f\x01\n" +
+	"\fApprovalVote\x12\x1f\n" +
+	"\vvoter_email\x18\x01 \x01(\tR\n" +
+	"voterEmail\x12\x18\n" +
+	"\aapprove\x18\x02 \x01(\bR\aapprove\x12\x18\n" +
+	"\acomment\x18\x03 \x01(\tR\acomment\x12*\n" +
+	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\x89\x02\n" +
 	"\x0fDeploymentEvent\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\rR\x03seq\x124\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1c.slipway.v1.DeploymentStatusR\x06status\x12\x18\n" +
@@ -1010,12 +1869,13 @@ const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\x18CreateDeploymentResponse\x126\n" +
 	"\n" +
 	"deployment\x18\x01 \x01(\v2\x16.slipway.v1.DeploymentR\n" +
-	"deployment\"\xa9\x01\n" +
+	"deployment\"\xc6\x01\n" +
 	"\x16ListDeploymentsRequest\x12&\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\x12>\n" +
-	"\x06status\x18\x03 \x01(\x0e2\x1c.slipway.v1.DeploymentStatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\"{\n" +
+	"\x06status\x18\x03 \x01(\x0e2\x1c.slipway.v1.DeploymentStatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x12\x1b\n" +
+	"\tall_users\x18\x04 \x01(\bR\ballUsers\"{\n" +
 	"\x17ListDeploymentsResponse\x128\n" +
 	"\vdeployments\x18\x01 \x03(\v2\x16.slipway.v1.DeploymentR\vdeployments\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"0\n" +
@@ -1033,12 +1893,30 @@ const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"deployment\"O\n" +
 	"\x16WatchDeploymentRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12\x1b\n" +
-	"\tafter_seq\x18\x02 \x01(\rR\bafterSeq\"\x84\x01\n" +
+	"\tafter_seq\x18\x02 \x01(\rR\bafterSeq\"X\n" +
+	"\x18ApproveDeploymentRequest\x12\x18\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12\"\n" +
+	"\acomment\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\"S\n" +
+	"\x19ApproveDeploymentResponse\x126\n" +
+	"\n" +
+	"deployment\x18\x01 \x01(\v2\x16.slipway.v1.DeploymentR\n" +
+	"deployment\"W\n" +
+	"\x17RejectDeploymentRequest\x12\x18\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12\"\n" +
+	"\acomment\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\"R\n" +
+	"\x18RejectDeploymentResponse\x126\n" +
+	"\n" +
+	"deployment\x18\x01 \x01(\v2\x16.slipway.v1.DeploymentR\n" +
+	"deployment\">\n" +
+	"\x14ListApprovalsRequest\x12&\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\"Q\n" +
+	"\x15ListApprovalsResponse\x128\n" +
+	"\vdeployments\x18\x01 \x03(\v2\x16.slipway.v1.DeploymentR\vdeployments\"\x84\x01\n" +
 	"\x17WatchDeploymentResponse\x121\n" +
 	"\x05event\x18\x01 \x01(\v2\x1b.slipway.v1.DeploymentEventR\x05event\x126\n" +
 	"\n" +
 	"deployment\x18\x02 \x01(\v2\x16.slipway.v1.DeploymentR\n" +
-	"deployment*\xd9\x02\n" +
+	"deployment*\x82\x03\n" +
 	"\x10DeploymentStatus\x12!\n" +
 	"\x1dDEPLOYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DEPLOYMENT_STATUS_PENDING\x10\x01\x12 \n" +
@@ -1049,13 +1927,18 @@ const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\x1cDEPLOYMENT_STATUS_CONFIRMING\x10\x06\x12\x1f\n" +
 	"\x1bDEPLOYMENT_STATUS_CONFIRMED\x10\a\x12\x1c\n" +
 	"\x18DEPLOYMENT_STATUS_FAILED\x10\b\x12\x1f\n" +
-	"\x1bDEPLOYMENT_STATUS_CANCELLED\x10\t2\xfe\x04\n" +
+	"\x1bDEPLOYMENT_STATUS_CANCELLED\x10\t\x12'\n" +
+	"#DEPLOYMENT_STATUS_AWAITING_APPROVAL\x10\n" +
+	"2\x8e\b\n" +
 	"\x11DeploymentService\x12\x82\x01\n" +
 	"\x10CreateDeployment\x12#.slipway.v1.CreateDeploymentRequest\x1a$.slipway.v1.CreateDeploymentResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/api/v1/contracts/deploy\x12z\n" +
 	"\x0fListDeployments\x12\".slipway.v1.ListDeploymentsRequest\x1a#.slipway.v1.ListDeploymentsResponse\"\x1e\x82\xd3\xe4\x93\x02\x15\x12\x13/api/v1/deployments\x90\x02\x01\x12y\n" +
 	"\rGetDeployment\x12 .slipway.v1.GetDeploymentRequest\x1a!.slipway.v1.GetDeploymentResponse\"#\x82\xd3\xe4\x93\x02\x1a\x12\x18/api/v1/deployments/{id}\x90\x02\x01\x12\x89\x01\n" +
 	"\x10CancelDeployment\x12#.slipway.v1.CancelDeploymentRequest\x1a$.slipway.v1.CancelDeploymentResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/api/v1/deployments/{id}/cancel\x12a\n" +
-	"\x0fWatchDeployment\x12\".slipway.v1.WatchDeploymentRequest\x1a#.slipway.v1.WatchDeploymentResponse\"\x03\x90\x02\x010\x01B;Z9github.com/slipway-dev/slipway/proto/slipway/v1;slipwayv1b\x06proto3"
+	"\x0fWatchDeployment\x12\".slipway.v1.WatchDeploymentRequest\x1a#.slipway.v1.WatchDeploymentResponse\"\x03\x90\x02\x010\x01\x12\x8d\x01\n" +
+	"\x11ApproveDeployment\x12$.slipway.v1.ApproveDeploymentRequest\x1a%.slipway.v1.ApproveDeploymentResponse\"+\x82\xd3\xe4\x93\x02%:\x01*\" /api/v1/deployments/{id}/approve\x12\x89\x01\n" +
+	"\x10RejectDeployment\x12#.slipway.v1.RejectDeploymentRequest\x1a$.slipway.v1.RejectDeploymentResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/api/v1/deployments/{id}/reject\x12r\n" +
+	"\rListApprovals\x12 .slipway.v1.ListApprovalsRequest\x1a!.slipway.v1.ListApprovalsResponse\"\x1c\x82\xd3\xe4\x93\x02\x13\x12\x11/api/v1/approvals\x90\x02\x01B;Z9github.com/slipway-dev/slipway/proto/slipway/v1;slipwayv1b\x06proto3"
 
 var (
 	file_slipway_v1_deployments_proto_rawDescOnce sync.Once
@@ -1070,61 +1953,93 @@ func file_slipway_v1_deployments_proto_rawDescGZIP() []byte {
 }
 
 var file_slipway_v1_deployments_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_slipway_v1_deployments_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_slipway_v1_deployments_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_slipway_v1_deployments_proto_goTypes = []any{
-	(DeploymentStatus)(0),            // 0: slipway.v1.DeploymentStatus
-	(*Deployment)(nil),               // 1: slipway.v1.Deployment
-	(*DeploymentEvent)(nil),          // 2: slipway.v1.DeploymentEvent
-	(*CreateDeploymentRequest)(nil),  // 3: slipway.v1.CreateDeploymentRequest
-	(*CreateDeploymentResponse)(nil), // 4: slipway.v1.CreateDeploymentResponse
-	(*ListDeploymentsRequest)(nil),   // 5: slipway.v1.ListDeploymentsRequest
-	(*ListDeploymentsResponse)(nil),  // 6: slipway.v1.ListDeploymentsResponse
-	(*GetDeploymentRequest)(nil),     // 7: slipway.v1.GetDeploymentRequest
-	(*GetDeploymentResponse)(nil),    // 8: slipway.v1.GetDeploymentResponse
-	(*CancelDeploymentRequest)(nil),  // 9: slipway.v1.CancelDeploymentRequest
-	(*CancelDeploymentResponse)(nil), // 10: slipway.v1.CancelDeploymentResponse
-	(*WatchDeploymentRequest)(nil),   // 11: slipway.v1.WatchDeploymentRequest
-	(*WatchDeploymentResponse)(nil),  // 12: slipway.v1.WatchDeploymentResponse
-	nil,                              // 13: slipway.v1.CreateDeploymentRequest.SourcesEntry
-	(*FindingSummary)(nil),           // 14: slipway.v1.FindingSummary
-	(*timestamppb.Timestamp)(nil),    // 15: google.protobuf.Timestamp
-	(*ContractTemplate)(nil),         // 16: slipway.v1.ContractTemplate
-	(*structpb.Value)(nil),           // 17: google.protobuf.Value
-	(*OptimizerSettings)(nil),        // 18: slipway.v1.OptimizerSettings
+	(DeploymentStatus)(0),             // 0: slipway.v1.DeploymentStatus
+	(*Deployment)(nil),                // 1: slipway.v1.Deployment
+	(*Verification)(nil),              // 2: slipway.v1.Verification
+	(*VerificationService)(nil),       // 3: slipway.v1.VerificationService
+	(*Approval)(nil),                  // 4: slipway.v1.Approval
+	(*ApprovalSummary)(nil),           // 5: slipway.v1.ApprovalSummary
+	(*ConstructorArgument)(nil),       // 6: slipway.v1.ConstructorArgument
+	(*ApprovalVote)(nil),              // 7: slipway.v1.ApprovalVote
+	(*DeploymentEvent)(nil),           // 8: slipway.v1.DeploymentEvent
+	(*CreateDeploymentRequest)(nil),   // 9: slipway.v1.CreateDeploymentRequest
+	(*CreateDeploymentResponse)(nil),  // 10: slipway.v1.CreateDeploymentResponse
+	(*ListDeploymentsRequest)(nil),    // 11: slipway.v1.ListDeploymentsRequest
+	(*ListDeploymentsResponse)(nil),   // 12: slipway.v1.ListDeploymentsResponse
+	(*GetDeploymentRequest)(nil),      // 13: slipway.v1.GetDeploymentRequest
+	(*GetDeploymentResponse)(nil),     // 14: slipway.v1.GetDeploymentResponse
+	(*CancelDeploymentRequest)(nil),   // 15: slipway.v1.CancelDeploymentRequest
+	(*CancelDeploymentResponse)(nil),  // 16: slipway.v1.CancelDeploymentResponse
+	(*WatchDeploymentRequest)(nil),    // 17: slipway.v1.WatchDeploymentRequest
+	(*ApproveDeploymentRequest)(nil),  // 18: slipway.v1.ApproveDeploymentRequest
+	(*ApproveDeploymentResponse)(nil), // 19: slipway.v1.ApproveDeploymentResponse
+	(*RejectDeploymentRequest)(nil),   // 20: slipway.v1.RejectDeploymentRequest
+	(*RejectDeploymentResponse)(nil),  // 21: slipway.v1.RejectDeploymentResponse
+	(*ListApprovalsRequest)(nil),      // 22: slipway.v1.ListApprovalsRequest
+	(*ListApprovalsResponse)(nil),     // 23: slipway.v1.ListApprovalsResponse
+	(*WatchDeploymentResponse)(nil),   // 24: slipway.v1.WatchDeploymentResponse
+	nil,                               // 25: slipway.v1.CreateDeploymentRequest.SourcesEntry
+	(*FindingSummary)(nil),            // 26: slipway.v1.FindingSummary
+	(*timestamppb.Timestamp)(nil),     // 27: google.protobuf.Timestamp
+	(*structpb.Value)(nil),            // 28: google.protobuf.Value
+	(*ContractTemplate)(nil),          // 29: slipway.v1.ContractTemplate
+	(*OptimizerSettings)(nil),         // 30: slipway.v1.OptimizerSettings
 }
 var file_slipway_v1_deployments_proto_depIdxs = []int32{
 	0,  // 0: slipway.v1.Deployment.status:type_name -> slipway.v1.DeploymentStatus
-	14, // 1: slipway.v1.Deployment.lint_summary:type_name -> slipway.v1.FindingSummary
-	15, // 2: slipway.v1.Deployment.created_at:type_name -> google.protobuf.Timestamp
-	15, // 3: slipway.v1.Deployment.updated_at:type_name -> google.protobuf.Timestamp
-	0,  // 4: slipway.v1.DeploymentEvent.status:type_name -> slipway.v1.DeploymentStatus
-	15, // 5: slipway.v1.DeploymentEvent.at:type_name -> google.protobuf.Timestamp
-	16, // 6: slipway.v1.CreateDeploymentRequest.template:type_name -> slipway.v1.ContractTemplate
-	13, // 7: slipway.v1.CreateDeploymentRequest.sources:type_name -> slipway.v1.CreateDeploymentRequest.SourcesEntry
-	17, // 8: slipway.v1.CreateDeploymentRequest.constructor_args:type_name -> google.protobuf.Value
-	18, // 9: slipway.v1.CreateDeploymentRequest.optimizer:type_name -> slipway.v1.OptimizerSettings
-	1,  // 10: slipway.v1.CreateDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	0,  // 11: slipway.v1.ListDeploymentsRequest.status:type_name -> slipway.v1.DeploymentStatus
-	1,  // 12: slipway.v1.ListDeploymentsResponse.deployments:type_name -> slipway.v1.Deployment
-	1,  // 13: slipway.v1.GetDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	1,  // 14: slipway.v1.CancelDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	2,  // 15: slipway.v1.WatchDeploymentResponse.event:type_name -> slipway.v1.DeploymentEvent
-	1,  // 16: slipway.v1.WatchDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	3,  // 17: slipway.v1.DeploymentService.CreateDeployment:input_type -> slipway.v1.CreateDeploymentRequest
-	5,  // 18: slipway.v1.DeploymentService.ListDeployments:input_type -> slipway.v1.ListDeploymentsRequest
-	7,  // 19: slipway.v1.DeploymentService.GetDeployment:input_type -> slipway.v1.GetDeploymentRequest
-	9,  // 20: slipway.v1.DeploymentService.CancelDeployment:input_type -> slipway.v1.CancelDeploymentRequest
-	11, // 21: slipway.v1.DeploymentService.WatchDeployment:input_type -> slipway.v1.WatchDeploymentRequest
-	4,  // 22: slipway.v1.DeploymentService.CreateDeployment:output_type -> slipway.v1.CreateDeploymentResponse
-	6,  // 23: slipway.v1.DeploymentService.ListDeployments:output_type -> slipway.v1.ListDeploymentsResponse
-	8,  // 24: slipway.v1.DeploymentService.GetDeployment:output_type -> slipway.v1.GetDeploymentResponse
-	10, // 25: slipway.v1.DeploymentService.CancelDeployment:output_type -> slipway.v1.CancelDeploymentResponse
-	12, // 26: slipway.v1.DeploymentService.WatchDeployment:output_type -> slipway.v1.WatchDeploymentResponse
-	22, // [22:27] is the sub-list for method output_type
-	17, // [17:22] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	26, // 1: slipway.v1.Deployment.lint_summary:type_name -> slipway.v1.FindingSummary
+	27, // 2: slipway.v1.Deployment.created_at:type_name -> google.protobuf.Timestamp
+	27, // 3: slipway.v1.Deployment.updated_at:type_name -> google.protobuf.Timestamp
+	4,  // 4: slipway.v1.Deployment.approval:type_name -> slipway.v1.Approval
+	2,  // 5: slipway.v1.Deployment.verification:type_name -> slipway.v1.Verification
+	3,  // 6: slipway.v1.Verification.services:type_name -> slipway.v1.VerificationService
+	27, // 7: slipway.v1.Verification.updated_at:type_name -> google.protobuf.Timestamp
+	27, // 8: slipway.v1.Approval.expires_at:type_name -> google.protobuf.Timestamp
+	5,  // 9: slipway.v1.Approval.summary:type_name -> slipway.v1.ApprovalSummary
+	7,  // 10: slipway.v1.Approval.votes:type_name -> slipway.v1.ApprovalVote
+	6,  // 11: slipway.v1.ApprovalSummary.constructor_args:type_name -> slipway.v1.ConstructorArgument
+	26, // 12: slipway.v1.ApprovalSummary.lint_summary:type_name -> slipway.v1.FindingSummary
+	28, // 13: slipway.v1.ConstructorArgument.value:type_name -> google.protobuf.Value
+	27, // 14: slipway.v1.ApprovalVote.at:type_name -> google.protobuf.Timestamp
+	0,  // 15: slipway.v1.DeploymentEvent.status:type_name -> slipway.v1.DeploymentStatus
+	27, // 16: slipway.v1.DeploymentEvent.at:type_name -> google.protobuf.Timestamp
+	29, // 17: slipway.v1.CreateDeploymentRequest.template:type_name -> slipway.v1.ContractTemplate
+	25, // 18: slipway.v1.CreateDeploymentRequest.sources:type_name -> slipway.v1.CreateDeploymentRequest.SourcesEntry
+	28, // 19: slipway.v1.CreateDeploymentRequest.constructor_args:type_name -> google.protobuf.Value
+	30, // 20: slipway.v1.CreateDeploymentRequest.optimizer:type_name -> slipway.v1.OptimizerSettings
+	1,  // 21: slipway.v1.CreateDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	0,  // 22: slipway.v1.ListDeploymentsRequest.status:type_name -> slipway.v1.DeploymentStatus
+	1,  // 23: slipway.v1.ListDeploymentsResponse.deployments:type_name -> slipway.v1.Deployment
+	1,  // 24: slipway.v1.GetDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	1,  // 25: slipway.v1.CancelDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	1,  // 26: slipway.v1.ApproveDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	1,  // 27: slipway.v1.RejectDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	1,  // 28: slipway.v1.ListApprovalsResponse.deployments:type_name -> slipway.v1.Deployment
+	8,  // 29: slipway.v1.WatchDeploymentResponse.event:type_name -> slipway.v1.DeploymentEvent
+	1,  // 30: slipway.v1.WatchDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	9,  // 31: slipway.v1.DeploymentService.CreateDeployment:input_type -> slipway.v1.CreateDeploymentRequest
+	11, // 32: slipway.v1.DeploymentService.ListDeployments:input_type -> slipway.v1.ListDeploymentsRequest
+	13, // 33: slipway.v1.DeploymentService.GetDeployment:input_type -> slipway.v1.GetDeploymentRequest
+	15, // 34: slipway.v1.DeploymentService.CancelDeployment:input_type -> slipway.v1.CancelDeploymentRequest
+	17, // 35: slipway.v1.DeploymentService.WatchDeployment:input_type -> slipway.v1.WatchDeploymentRequest
+	18, // 36: slipway.v1.DeploymentService.ApproveDeployment:input_type -> slipway.v1.ApproveDeploymentRequest
+	20, // 37: slipway.v1.DeploymentService.RejectDeployment:input_type -> slipway.v1.RejectDeploymentRequest
+	22, // 38: slipway.v1.DeploymentService.ListApprovals:input_type -> slipway.v1.ListApprovalsRequest
+	10, // 39: slipway.v1.DeploymentService.CreateDeployment:output_type -> slipway.v1.CreateDeploymentResponse
+	12, // 40: slipway.v1.DeploymentService.ListDeployments:output_type -> slipway.v1.ListDeploymentsResponse
+	14, // 41: slipway.v1.DeploymentService.GetDeployment:output_type -> slipway.v1.GetDeploymentResponse
+	16, // 42: slipway.v1.DeploymentService.CancelDeployment:output_type -> slipway.v1.CancelDeploymentResponse
+	24, // 43: slipway.v1.DeploymentService.WatchDeployment:output_type -> slipway.v1.WatchDeploymentResponse
+	19, // 44: slipway.v1.DeploymentService.ApproveDeployment:output_type -> slipway.v1.ApproveDeploymentResponse
+	21, // 45: slipway.v1.DeploymentService.RejectDeployment:output_type -> slipway.v1.RejectDeploymentResponse
+	23, // 46: slipway.v1.DeploymentService.ListApprovals:output_type -> slipway.v1.ListApprovalsResponse
+	39, // [39:47] is the sub-list for method output_type
+	31, // [31:39] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_slipway_v1_deployments_proto_init() }
@@ -1139,7 +2054,7 @@ func file_slipway_v1_deployments_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_slipway_v1_deployments_proto_rawDesc), len(file_slipway_v1_deployments_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   13,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,5 +1,5 @@
-// The account: who is signed in, their plan, and their spend budgets, all
-// from one GetMe (the Budgets panel's).
+// The account: who is signed in, their plan and role, and their spend
+// budgets, all from one GetMe (the Budgets panel's).
 import { budgetsPanel } from "../budgets-panel";
 import { formatTime, h, replace } from "../dom";
 import type { PageContext } from "../page";
@@ -16,6 +16,8 @@ export function accountPage(ctx: PageContext): void {
       h("dd", { id: "account-email" }, u?.email || "—"),
       h("dt", {}, "Plan"),
       h("dd", { id: "account-tier" }, u?.tier ? `${u.tier.charAt(0).toUpperCase()}${u.tier.slice(1)} tier` : "—"),
+      h("dt", {}, "Role"),
+      h("dd", { id: "account-role" }, u?.role ? `${u.role.charAt(0).toUpperCase()}${u.role.slice(1)}` : "—"),
       h("dt", {}, "Member since"),
       h("dd", {}, formatTime(u?.createdAt)),
     );

@@ -37,15 +37,17 @@ function credentialsForm(
   return { form, email, password, submit, status };
 }
 
-/** logIn signs in and loads the user's email for the header. */
+/** logIn signs in and loads the user's email and role for the header. */
 async function logIn(email: string, password: string): Promise<void> {
   const r = await auth.login({ email, password });
   session.set({ accessToken: r.accessToken, refreshToken: r.refreshToken, expiresIn: r.expiresIn });
   try {
     const me = await auth.getMe({});
     session.email = me.user?.email ?? "";
+    session.role = me.user?.role ?? "";
   } catch {
-    // The header then shows no email; nothing else depends on it.
+    // The header then shows no email and no Approvals link (the page
+    // itself still answers at /approvals).
   }
 }
 

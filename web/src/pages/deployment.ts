@@ -4,13 +4,33 @@
 // unauthenticated once the session ends (logout, here or elsewhere); the
 // page then refreshes once, which resumes the stream if the session still
 // stands and otherwise signs the console out (and so goes to login).
+// On a network that requires approvals the page shows the approval too:
+// the stream's deployment carries none, so it is read with GetDeployment
+// whenever an AWAITING_APPROVAL event (the wait opening, or a vote) comes,
+// and once more when the deployment moves on from an undecided approval.
+// A confirmed deployment's source verification is read the same way, on
+// every CONFIRMED event: the confirmation, then the verify stage's events
+// (the status stays CONFIRMED). The server ends the stream once the
+// deployment is confirmed, which may be before the verify stage is done;
+// while its verification is under way the page opens the stream again
+// after a pause, for the events appended since.
 import { consoleConfig, deployments, session, temporalRunUrl } from "../api";
-import { busy, copyButton, errorBox, formatTime, h, replace } from "../dom";
+import { busy, errorBox, formatTime, h, hexValue, replace } from "../dom";
 import { describeError, describeFailure } from "../errors";
-import { formatEth, formatWei } from "../budgets";
+import { formatEth, formatWei, timestampMs } from "../budgets";
 import { budgetsPanel, type BudgetsPanel } from "../budgets-panel";
+import { findingsText, mayVote } from "../approvals";
+import { approvalFacts, approvalSummary, voteTrail } from "../approval-view";
+import { sameVerification, verificationLabel, verificationUnderWay } from "../verification";
+import { verificationFacts, verificationServices } from "../verification-view";
 import type { PageContext } from "../page";
-import { DeploymentStatus, type Deployment, type DeploymentEvent } from "../gen/slipway/v1/deployments_pb";
+import {
+  DeploymentStatus,
+  type Approval,
+  type Deployment,
+  type DeploymentEvent,
+  type Verification,
+} from "../gen/slipway/v1/deployments_pb";
 import { cancellable, stageStates, stages, statusLabel, statusName, terminal } from "../status";
 
 export function deploymentPage(ctx: PageContext): () => void {
@@ -18,6 +38,16 @@ export function deploymentPage(ctx: PageContext): () => void {
   ctx.setTitle("Deployment");
   const abort = new AbortController();
   let dep: Deployment | undefined;
+  let approval: Approval | undefined;
+  let verification: Verification | undefined;
+  // Why the last GetDeployment (for the approval or the verification) failed.
+  let readError: unknown;
+  // What the Approval section shows now: it is drawn again only when that
+  // changes, not on every event and heartbeat.
+  let approvalShown: { a?: Approval; err: unknown; waiting: boolean } | undefined;
+  // Likewise the Verification section, which is compared field by field:
+  // every read makes a new message, mostly the same as the last.
+  let verificationShown: Verification | undefined;
   const events: DeploymentEvent[] = [];
   let lastSeq = 0;
   let lastActive = DeploymentStatus.PENDING;
@@ -32,6 +62,8 @@ export function deploymentPage(ctx: PageContext): () => void {
   const log = h("ol", { class: "events", "aria-label": "Events" });
   const actions = h("div", { class: "actions" });
   const temporalLink = h("p", { class: "small" });
+  const approvalSlot = h("div");
+  const verificationSlot = h("div");
   // The spend budget on the deployment's network, read again when the
   // deployment ends (its reservation settles to what it paid, or frees).
   const budgetSlot = h("div");
@@ -45,6 +77,8 @@ export function deploymentPage(ctx: PageContext): () => void {
     connection,
     errorPanel,
     h("section", { class: "card", "aria-labelledby": "tl-h" }, h("h2", { id: "tl-h" }, "Progress"), timeline),
+    approvalSlot,
+    verificationSlot,
     h(
       "section",
       { class: "card", "aria-labelledby": "facts-h" },
@@ -57,16 +91,6 @@ export function deploymentPage(ctx: PageContext): () => void {
     h("section", { class: "card", "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, "Events"), log),
   );
 
-  const hex = (v: string, label: string) =>
-    v
-      ? h(
-          "span",
-          { class: "mono-row" },
-          h("code", { class: "mono" }, v),
-          copyButton(() => v, `Copy ${label}`),
-        )
-      : "—";
-
   function render(): void {
     if (!dep) return;
     const d = dep;
@@ -76,7 +100,11 @@ export function deploymentPage(ctx: PageContext): () => void {
     badge.className = `badge status st-${statusName(d.status).toLowerCase()}`;
     badge.dataset.status = statusName(d.status);
 
-    const states = stageStates(d.status, lastActive);
+    const waits =
+      approval !== undefined ||
+      d.status === DeploymentStatus.AWAITING_APPROVAL ||
+      events.some((e) => e.status === DeploymentStatus.AWAITING_APPROVAL);
+    const states = stageStates(d.status, lastActive, waits);
     replace(
       timeline,
       stages.map((st, i) => {
@@ -89,7 +117,7 @@ export function deploymentPage(ctx: PageContext): () => void {
           h(
             "span",
             { class: "stage-dot", "aria-hidden": "true" },
-            state === "done" ? "✓" : failedHere ? "✕" : state === "current" ? "•" : "",
+            state === "done" ? "✓" : failedHere ? "✕" : state === "current" ? "•" : state === "skipped" ? "–" : "",
           ),
           h(
             "div",
@@ -101,6 +129,7 @@ export function deploymentPage(ctx: PageContext): () => void {
               ` — ${failedHere ? (d.status === DeploymentStatus.CANCELLED ? "cancelled here" : "failed here") : state === "current" ? "in progress" : state}`,
             ),
             h("span", { class: "stage-time muted small" }, reached ? ` ${formatTime(reached.at)}` : ""),
+            state === "skipped" ? h("span", { class: "muted small" }, " not required on this network") : null,
             st.status === DeploymentStatus.CONFIRMING &&
               d.requiredConfirmations > 0 &&
               (state === "current" || state === "done")
@@ -125,9 +154,9 @@ export function deploymentPage(ctx: PageContext): () => void {
       h("dt", {}, "Contract"),
       h("dd", {}, d.contractName || "—"),
       h("dt", {}, "Contract address"),
-      h("dd", { id: "fact-address" }, hex(d.contractAddress, "address")),
+      h("dd", { id: "fact-address" }, hexValue(d.contractAddress, "address")),
       h("dt", {}, "Transaction"),
-      h("dd", { id: "fact-tx" }, hex(d.txHash, "hash")),
+      h("dd", { id: "fact-tx" }, hexValue(d.txHash, "hash")),
       h("dt", {}, "Block"),
       h("dd", {}, d.blockNumber ? d.blockNumber.toString() : "—"),
       h("dt", {}, "Gas used"),
@@ -145,13 +174,7 @@ export function deploymentPage(ctx: PageContext): () => void {
         d.requiredConfirmations ? `${d.confirmations} of ${d.requiredConfirmations}` : String(d.confirmations),
       ),
       h("dt", {}, "Audit"),
-      h(
-        "dd",
-        {},
-        d.lintSummary
-          ? `${d.lintSummary.high} high, ${d.lintSummary.medium} medium, ${d.lintSummary.low} low, ${d.lintSummary.info} info`
-          : "—",
-      ),
+      h("dd", {}, findingsText(d.lintSummary)),
       h("dt", {}, "Created"),
       h("dd", {}, formatTime(d.createdAt)),
       h("dt", {}, "Updated"),
@@ -179,6 +202,9 @@ export function deploymentPage(ctx: PageContext): () => void {
         ),
       );
     } else errorPanel.replaceChildren();
+
+    renderApproval(d);
+    renderVerification();
 
     replace(
       log,
@@ -213,6 +239,118 @@ export function deploymentPage(ctx: PageContext): () => void {
     }
   }
 
+  function renderApproval(d: Deployment): void {
+    const a = approval;
+    const waiting = d.status === DeploymentStatus.AWAITING_APPROVAL && a?.decision === "";
+    const was = approvalShown;
+    if (was && was.a === a && was.err === readError && was.waiting === waiting) return;
+    approvalShown = { a, err: readError, waiting };
+    const failed = readError === undefined ? null : errorBox(readError);
+    if (!a) {
+      replace(approvalSlot, failed);
+      return;
+    }
+    replace(
+      approvalSlot,
+      failed,
+      h(
+        "section",
+        { class: "card", "aria-labelledby": "approval-h", id: "approval" },
+        h("h2", { id: "approval-h" }, "Approval"),
+        waiting
+          ? h(
+              "p",
+              { class: "muted small" },
+              "Nothing is signed or reserved until enough approvers approve; one rejection ends the deployment.",
+              mayVote(session.role) ? [" ", h("a", { href: "/approvals" }, "Vote on the Approvals page.")] : null,
+            )
+          : null,
+        approvalFacts(a, waiting),
+        h("h3", {}, "What will be signed"),
+        a.summary ? approvalSummary(a.summary) : h("p", { class: "muted" }, "No summary was recorded."),
+        h("h3", {}, "Votes"),
+        voteTrail(a.votes),
+      ),
+    );
+  }
+
+  function renderVerification(): void {
+    const v = verification;
+    if (sameVerification(verificationShown, v)) return;
+    const was = verificationShown;
+    verificationShown = v;
+    if (!v) {
+      verificationSlot.replaceChildren();
+      return;
+    }
+    if (!was || was.status !== v.status || was.match !== v.match) {
+      live.textContent = `Verification: ${verificationLabel(v.status, v.match)}`;
+    }
+    replace(
+      verificationSlot,
+      h(
+        "section",
+        { class: "card", "aria-labelledby": "verification-h", id: "verification" },
+        h("h2", { id: "verification-h" }, "Verification"),
+        h(
+          "p",
+          { class: "muted small" },
+          "The contract's bytecode is re-derived from the compiled sources and compared with the code at its address. The deployment stays confirmed whatever this finds.",
+        ),
+        verificationFacts(v),
+        verificationServices(v.services),
+      ),
+    );
+  }
+
+  // One GetDeployment at a time for the approval and the verification;
+  // asked again while one is in flight (a burst of votes, or the replay of
+  // past events), it reads once more afterwards, so the newest votes and
+  // verification always show. reading settles once the newest is shown.
+  let reading: Promise<void> | undefined;
+  let readAgain = false;
+  function readDetails(): Promise<void> {
+    if (reading) {
+      readAgain = true;
+      return reading;
+    }
+    reading = (async () => {
+      try {
+        do {
+          readAgain = false;
+          try {
+            const r = await deployments.getDeployment({ id }, { signal: abort.signal });
+            readError = undefined;
+            if (r.deployment?.approval) approval = r.deployment.approval;
+            if (r.deployment?.verification) verification = r.deployment.verification;
+          } catch (err) {
+            if (abort.signal.aborted) return;
+            // Shown over the approval and verification as last read; the
+            // next event reads again.
+            readError = err;
+          }
+          render();
+        } while (readAgain && !abort.signal.aborted);
+      } finally {
+        reading = undefined;
+      }
+    })();
+    return reading;
+  }
+
+  /**
+   * verifying: after the stream ended on a confirmed deployment, whether
+   * its verification may still change (with the reads its events asked for
+   * done, and one more when the last failed), so the page follows on.
+   */
+  async function verifying(): Promise<boolean> {
+    if (dep?.status !== DeploymentStatus.CONFIRMED) return false;
+    await (readError !== undefined ? readDetails() : reading);
+    if (abort.signal.aborted) return false;
+    const confirmed = events.find((e) => e.status === DeploymentStatus.CONFIRMED);
+    return verificationUnderWay(verification, timestampMs(confirmed?.at));
+  }
+
   void consoleConfig().then((cfg) => {
     const show = () => {
       const url = dep ? temporalRunUrl(cfg, dep.workflowId) : "";
@@ -237,10 +375,21 @@ export function deploymentPage(ctx: PageContext): () => void {
   function apply(d: Deployment | undefined, e: DeploymentEvent | undefined): void {
     const before = dep?.status;
     if (d) dep = d;
+    if (d?.approval) approval = d.approval;
+    if (d?.verification) verification = d.verification;
     if (e && e.seq > lastSeq) {
       events.push(e);
       lastSeq = e.seq;
       if (!terminal(e.status)) lastActive = e.status;
+      // A vote or the wait opening; or, past an undecided approval, the
+      // decision (approved, rejected, expired) that moved the deployment on;
+      // or the confirmation and the verify stage's events after it.
+      if (
+        e.status === DeploymentStatus.AWAITING_APPROVAL ||
+        e.status === DeploymentStatus.CONFIRMED ||
+        approval?.decision === ""
+      )
+        void readDetails();
     }
     if (dep && !terminal(dep.status)) lastActive = dep.status;
     render();
@@ -262,16 +411,25 @@ export function deploymentPage(ctx: PageContext): () => void {
   async function watch(): Promise<void> {
     let backoff = 1;
     let refreshed = false;
+    // The pause before opening the stream again for a verification under
+    // way: short while its events come, longer while none do.
+    let follow = 2;
     while (!abort.signal.aborted) {
       try {
+        const from = lastSeq;
         for await (const r of deployments.watchDeployment({ id, afterSeq: lastSeq }, { signal: abort.signal })) {
           connection.replaceChildren();
           backoff = 1;
           refreshed = false;
           apply(r.deployment, r.event);
         }
-        // The server ends the stream once the deployment has ended.
-        if (dep && terminal(dep.status)) return;
+        // The server ends the stream once the deployment has ended; a
+        // confirmed one's verification may still be under way.
+        if (dep && terminal(dep.status)) {
+          if (!(await verifying())) return;
+          follow = lastSeq > from ? 2 : Math.min(follow * 2, 15);
+          await new Promise((r) => setTimeout(r, follow * 1000));
+        }
       } catch (err) {
         if (abort.signal.aborted) return;
         const m = describeError(err);

@@ -3,16 +3,14 @@ import { budgetsPanel } from "../budgets-panel";
 import { errorBox, field, formatTime, h, replace } from "../dom";
 import type { PageContext } from "../page";
 import { DeploymentStatus } from "../gen/slipway/v1/deployments_pb";
-import { statusLabel, statusName } from "../status";
+import { statuses, statusLabel, statusName } from "../status";
 
 const pageSize = 10;
 
 export function deploymentsPage(ctx: PageContext): void {
   ctx.setTitle("Deployments");
   const filter = h("select", { name: "status" }, h("option", { value: "" }, "All statuses"));
-  for (let s = DeploymentStatus.PENDING; s <= DeploymentStatus.CANCELLED; s++) {
-    filter.append(h("option", { value: statusName(s) }, statusLabel(s)));
-  }
+  for (const s of statuses) filter.append(h("option", { value: statusName(s) }, statusLabel(s)));
   filter.value = ctx.query.get("status")?.toUpperCase() ?? "";
   if (filter.selectedIndex < 0) filter.value = "";
   const refresh = h("button", { type: "button", class: "btn", id: "refresh" }, "Refresh");

@@ -23,6 +23,8 @@ const _ = connect.IsAtLeastVersion1_13_0
 const (
 	// AuthServiceName is the fully-qualified name of the AuthService service.
 	AuthServiceName = "slipway.v1.AuthService"
+	// UserServiceName is the fully-qualified name of the UserService service.
+	UserServiceName = "slipway.v1.UserService"
 )
 
 // These constants are the fully-qualified names of the RPCs defined in this package. They're
@@ -43,6 +45,8 @@ const (
 	AuthServiceLogoutProcedure = "/slipway.v1.AuthService/Logout"
 	// AuthServiceGetMeProcedure is the fully-qualified name of the AuthService's GetMe RPC.
 	AuthServiceGetMeProcedure = "/slipway.v1.AuthService/GetMe"
+	// UserServiceSetUserRoleProcedure is the fully-qualified name of the UserService's SetUserRole RPC.
+	UserServiceSetUserRoleProcedure = "/slipway.v1.UserService/SetUserRole"
 )
 
 // AuthServiceClient is a client for the slipway.v1.AuthService service.
@@ -229,4 +233,82 @@ func (UnimplementedAuthServiceHandler) Logout(context.Context, *connect.Request[
 
 func (UnimplementedAuthServiceHandler) GetMe(context.Context, *connect.Request[v1.GetMeRequest]) (*connect.Response[v1.GetMeResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.AuthService.GetMe is not implemented"))
+}
+
+// UserServiceClient is a client for the slipway.v1.UserService service.
+type UserServiceClient interface {
+	// SetUserRole gives a user a role, audited as user.role_changed with the
+	// admin as the actor. An admin may demote themselves, but the last admin
+	// may not be demoted (failed_precondition): `slipway users set-role` makes
+	// the first admin, and is the way back should there be none.
+	SetUserRole(context.Context, *connect.Request[v1.SetUserRoleRequest]) (*connect.Response[v1.SetUserRoleResponse], error)
+}
+
+// NewUserServiceClient constructs a client for the slipway.v1.UserService service. By default, it
+// uses the Connect protocol with the binary Protobuf Codec, asks for gzipped responses, and sends
+// uncompressed requests. To use the gRPC or gRPC-Web protocols, supply the connect.WithGRPC() or
+// connect.WithGRPCWeb() options.
+//
+// The URL supplied here should be the base URL for the Connect or gRPC server (for example,
+// http://api.acme.com or https://acme.com/grpc).
+func NewUserServiceClient(httpClient connect.HTTPClient, baseURL string, opts ...connect.ClientOption) UserServiceClient {
+	baseURL = strings.TrimRight(baseURL, "/")
+	userServiceMethods := v1.File_slipway_v1_auth_proto.Services().ByName("UserService").Methods()
+	return &userServiceClient{
+		setUserRole: connect.NewClient[v1.SetUserRoleRequest, v1.SetUserRoleResponse](
+			httpClient,
+			baseURL+UserServiceSetUserRoleProcedure,
+			connect.WithSchema(userServiceMethods.ByName("SetUserRole")),
+			connect.WithClientOptions(opts...),
+		),
+	}
+}
+
+// userServiceClient implements UserServiceClient.
+type userServiceClient struct {
+	setUserRole *connect.Client[v1.SetUserRoleRequest, v1.SetUserRoleResponse]
+}
+
+// SetUserRole calls slipway.v1.UserService.SetUserRole.
+func (c *userServiceClient) SetUserRole(ctx context.Context, req *connect.Request[v1.SetUserRoleRequest]) (*connect.Response[v1.SetUserRoleResponse], error) {
+	return c.setUserRole.CallUnary(ctx, req)
+}
+
+// UserServiceHandler is an implementation of the slipway.v1.UserService service.
+type UserServiceHandler interface {
+	// SetUserRole gives a user a role, audited as user.role_changed with the
+	// admin as the actor. An admin may demote themselves, but the last admin
+	// may not be demoted (failed_precondition): `slipway users set-role` makes
+	// the first admin, and is the way back should there be none.
+	SetUserRole(context.Context, *connect.Request[v1.SetUserRoleRequest]) (*connect.Response[v1.SetUserRoleResponse], error)
+}
+
+// NewUserServiceHandler builds an HTTP handler from the service implementation. It returns the path
+// on which to mount the handler and the handler itself.
+//
+// By default, handlers support the Connect, gRPC, and gRPC-Web protocols with the binary Protobuf
+// and JSON codecs. They also support gzip compression.
+func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
+	userServiceMethods := v1.File_slipway_v1_auth_proto.Services().ByName("UserService").Methods()
+	userServiceSetUserRoleHandler := connect.NewUnaryHandler(
+		UserServiceSetUserRoleProcedure,
+		svc.SetUserRole,
+		connect.WithSchema(userServiceMethods.ByName("SetUserRole")),
+		connect.WithHandlerOptions(opts...),
+	)
+	return "/slipway.v1.UserService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case UserServiceSetUserRoleProcedure:
+			userServiceSetUserRoleHandler.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
+
+// UnimplementedUserServiceHandler returns CodeUnimplemented from all methods.
+type UnimplementedUserServiceHandler struct{}
+
+func (UnimplementedUserServiceHandler) SetUserRole(context.Context, *connect.Request[v1.SetUserRoleRequest]) (*connect.Response[v1.SetUserRoleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.UserService.SetUserRole is not implemented"))
 }

@@ -48,6 +48,15 @@ const (
 	// DeploymentServiceWatchDeploymentProcedure is the fully-qualified name of the DeploymentService's
 	// WatchDeployment RPC.
 	DeploymentServiceWatchDeploymentProcedure = "/slipway.v1.DeploymentService/WatchDeployment"
+	// DeploymentServiceApproveDeploymentProcedure is the fully-qualified name of the
+	// DeploymentService's ApproveDeployment RPC.
+	DeploymentServiceApproveDeploymentProcedure = "/slipway.v1.DeploymentService/ApproveDeployment"
+	// DeploymentServiceRejectDeploymentProcedure is the fully-qualified name of the DeploymentService's
+	// RejectDeployment RPC.
+	DeploymentServiceRejectDeploymentProcedure = "/slipway.v1.DeploymentService/RejectDeployment"
+	// DeploymentServiceListApprovalsProcedure is the fully-qualified name of the DeploymentService's
+	// ListApprovals RPC.
+	DeploymentServiceListApprovalsProcedure = "/slipway.v1.DeploymentService/ListApprovals"
 )
 
 // DeploymentServiceClient is a client for the slipway.v1.DeploymentService service.
@@ -65,6 +74,18 @@ type DeploymentServiceClient interface {
 	// every new one until the deployment ends. The WebSocket at
 	// /api/v1/deployments/{id}/updates carries the same events.
 	WatchDeployment(context.Context, *connect.Request[v1.WatchDeploymentRequest]) (*connect.ServerStreamForClient[v1.WatchDeploymentResponse], error)
+	// ApproveDeployment is an approver's (or admin's) vote for a deployment
+	// in AWAITING_APPROVAL: permission_denied for its requester or another
+	// role, aborted when it is not waiting for approval or already decided,
+	// already_exists for a second vote of the same approver.
+	ApproveDeployment(context.Context, *connect.Request[v1.ApproveDeploymentRequest]) (*connect.Response[v1.ApproveDeploymentResponse], error)
+	// RejectDeployment is a vote against: the deployment ends FAILED with
+	// the approver's comment, before anything is signed.
+	RejectDeployment(context.Context, *connect.Request[v1.RejectDeploymentRequest]) (*connect.Response[v1.RejectDeploymentResponse], error)
+	// ListApprovals answers the deployments waiting for the caller's vote:
+	// in AWAITING_APPROVAL, not the caller's own, not yet voted on by them;
+	// oldest first. Empty for callers who are not approvers or admins.
+	ListApprovals(context.Context, *connect.Request[v1.ListApprovalsRequest]) (*connect.Response[v1.ListApprovalsResponse], error)
 }
 
 // NewDeploymentServiceClient constructs a client for the slipway.v1.DeploymentService service. By
@@ -111,16 +132,38 @@ func NewDeploymentServiceClient(httpClient connect.HTTPClient, baseURL string, o
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		approveDeployment: connect.NewClient[v1.ApproveDeploymentRequest, v1.ApproveDeploymentResponse](
+			httpClient,
+			baseURL+DeploymentServiceApproveDeploymentProcedure,
+			connect.WithSchema(deploymentServiceMethods.ByName("ApproveDeployment")),
+			connect.WithClientOptions(opts...),
+		),
+		rejectDeployment: connect.NewClient[v1.RejectDeploymentRequest, v1.RejectDeploymentResponse](
+			httpClient,
+			baseURL+DeploymentServiceRejectDeploymentProcedure,
+			connect.WithSchema(deploymentServiceMethods.ByName("RejectDeployment")),
+			connect.WithClientOptions(opts...),
+		),
+		listApprovals: connect.NewClient[v1.ListApprovalsRequest, v1.ListApprovalsResponse](
+			httpClient,
+			baseURL+DeploymentServiceListApprovalsProcedure,
+			connect.WithSchema(deploymentServiceMethods.ByName("ListApprovals")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // deploymentServiceClient implements DeploymentServiceClient.
 type deploymentServiceClient struct {
-	createDeployment *connect.Client[v1.CreateDeploymentRequest, v1.CreateDeploymentResponse]
-	listDeployments  *connect.Client[v1.ListDeploymentsRequest, v1.ListDeploymentsResponse]
-	getDeployment    *connect.Client[v1.GetDeploymentRequest, v1.GetDeploymentResponse]
-	cancelDeployment *connect.Client[v1.CancelDeploymentRequest, v1.CancelDeploymentResponse]
-	watchDeployment  *connect.Client[v1.WatchDeploymentRequest, v1.WatchDeploymentResponse]
+	createDeployment  *connect.Client[v1.CreateDeploymentRequest, v1.CreateDeploymentResponse]
+	listDeployments   *connect.Client[v1.ListDeploymentsRequest, v1.ListDeploymentsResponse]
+	getDeployment     *connect.Client[v1.GetDeploymentRequest, v1.GetDeploymentResponse]
+	cancelDeployment  *connect.Client[v1.CancelDeploymentRequest, v1.CancelDeploymentResponse]
+	watchDeployment   *connect.Client[v1.WatchDeploymentRequest, v1.WatchDeploymentResponse]
+	approveDeployment *connect.Client[v1.ApproveDeploymentRequest, v1.ApproveDeploymentResponse]
+	rejectDeployment  *connect.Client[v1.RejectDeploymentRequest, v1.RejectDeploymentResponse]
+	listApprovals     *connect.Client[v1.ListApprovalsRequest, v1.ListApprovalsResponse]
 }
 
 // CreateDeployment calls slipway.v1.DeploymentService.CreateDeployment.
@@ -148,6 +191,21 @@ func (c *deploymentServiceClient) WatchDeployment(ctx context.Context, req *conn
 	return c.watchDeployment.CallServerStream(ctx, req)
 }
 
+// ApproveDeployment calls slipway.v1.DeploymentService.ApproveDeployment.
+func (c *deploymentServiceClient) ApproveDeployment(ctx context.Context, req *connect.Request[v1.ApproveDeploymentRequest]) (*connect.Response[v1.ApproveDeploymentResponse], error) {
+	return c.approveDeployment.CallUnary(ctx, req)
+}
+
+// RejectDeployment calls slipway.v1.DeploymentService.RejectDeployment.
+func (c *deploymentServiceClient) RejectDeployment(ctx context.Context, req *connect.Request[v1.RejectDeploymentRequest]) (*connect.Response[v1.RejectDeploymentResponse], error) {
+	return c.rejectDeployment.CallUnary(ctx, req)
+}
+
+// ListApprovals calls slipway.v1.DeploymentService.ListApprovals.
+func (c *deploymentServiceClient) ListApprovals(ctx context.Context, req *connect.Request[v1.ListApprovalsRequest]) (*connect.Response[v1.ListApprovalsResponse], error) {
+	return c.listApprovals.CallUnary(ctx, req)
+}
+
 // DeploymentServiceHandler is an implementation of the slipway.v1.DeploymentService service.
 type DeploymentServiceHandler interface {
 	// CreateDeployment answers at once with the PENDING deployment while its
@@ -163,6 +221,18 @@ type DeploymentServiceHandler interface {
 	// every new one until the deployment ends. The WebSocket at
 	// /api/v1/deployments/{id}/updates carries the same events.
 	WatchDeployment(context.Context, *connect.Request[v1.WatchDeploymentRequest], *connect.ServerStream[v1.WatchDeploymentResponse]) error
+	// ApproveDeployment is an approver's (or admin's) vote for a deployment
+	// in AWAITING_APPROVAL: permission_denied for its requester or another
+	// role, aborted when it is not waiting for approval or already decided,
+	// already_exists for a second vote of the same approver.
+	ApproveDeployment(context.Context, *connect.Request[v1.ApproveDeploymentRequest]) (*connect.Response[v1.ApproveDeploymentResponse], error)
+	// RejectDeployment is a vote against: the deployment ends FAILED with
+	// the approver's comment, before anything is signed.
+	RejectDeployment(context.Context, *connect.Request[v1.RejectDeploymentRequest]) (*connect.Response[v1.RejectDeploymentResponse], error)
+	// ListApprovals answers the deployments waiting for the caller's vote:
+	// in AWAITING_APPROVAL, not the caller's own, not yet voted on by them;
+	// oldest first. Empty for callers who are not approvers or admins.
+	ListApprovals(context.Context, *connect.Request[v1.ListApprovalsRequest]) (*connect.Response[v1.ListApprovalsResponse], error)
 }
 
 // NewDeploymentServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -205,6 +275,25 @@ func NewDeploymentServiceHandler(svc DeploymentServiceHandler, opts ...connect.H
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	deploymentServiceApproveDeploymentHandler := connect.NewUnaryHandler(
+		DeploymentServiceApproveDeploymentProcedure,
+		svc.ApproveDeployment,
+		connect.WithSchema(deploymentServiceMethods.ByName("ApproveDeployment")),
+		connect.WithHandlerOptions(opts...),
+	)
+	deploymentServiceRejectDeploymentHandler := connect.NewUnaryHandler(
+		DeploymentServiceRejectDeploymentProcedure,
+		svc.RejectDeployment,
+		connect.WithSchema(deploymentServiceMethods.ByName("RejectDeployment")),
+		connect.WithHandlerOptions(opts...),
+	)
+	deploymentServiceListApprovalsHandler := connect.NewUnaryHandler(
+		DeploymentServiceListApprovalsProcedure,
+		svc.ListApprovals,
+		connect.WithSchema(deploymentServiceMethods.ByName("ListApprovals")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/slipway.v1.DeploymentService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case DeploymentServiceCreateDeploymentProcedure:
@@ -217,6 +306,12 @@ func NewDeploymentServiceHandler(svc DeploymentServiceHandler, opts ...connect.H
 			deploymentServiceCancelDeploymentHandler.ServeHTTP(w, r)
 		case DeploymentServiceWatchDeploymentProcedure:
 			deploymentServiceWatchDeploymentHandler.ServeHTTP(w, r)
+		case DeploymentServiceApproveDeploymentProcedure:
+			deploymentServiceApproveDeploymentHandler.ServeHTTP(w, r)
+		case DeploymentServiceRejectDeploymentProcedure:
+			deploymentServiceRejectDeploymentHandler.ServeHTTP(w, r)
+		case DeploymentServiceListApprovalsProcedure:
+			deploymentServiceListApprovalsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -244,4 +339,16 @@ func (UnimplementedDeploymentServiceHandler) CancelDeployment(context.Context, *
 
 func (UnimplementedDeploymentServiceHandler) WatchDeployment(context.Context, *connect.Request[v1.WatchDeploymentRequest], *connect.ServerStream[v1.WatchDeploymentResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.DeploymentService.WatchDeployment is not implemented"))
+}
+
+func (UnimplementedDeploymentServiceHandler) ApproveDeployment(context.Context, *connect.Request[v1.ApproveDeploymentRequest]) (*connect.Response[v1.ApproveDeploymentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.DeploymentService.ApproveDeployment is not implemented"))
+}
+
+func (UnimplementedDeploymentServiceHandler) RejectDeployment(context.Context, *connect.Request[v1.RejectDeploymentRequest]) (*connect.Response[v1.RejectDeploymentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.DeploymentService.RejectDeployment is not implemented"))
+}
+
+func (UnimplementedDeploymentServiceHandler) ListApprovals(context.Context, *connect.Request[v1.ListApprovalsRequest]) (*connect.Response[v1.ListApprovalsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.DeploymentService.ListApprovals is not implemented"))
 }

@@ -14,10 +14,12 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file slipway/v1/auth.proto.
  */
 export const file_slipway_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbGlwd2F5L3YxL2F1dGgucHJvdG8SCnNsaXB3YXkudjEiXwoEVXNlchIKCgJpZBgBIAEoCRINCgVlbWFpbBgCIAEoCRIMCgR0aWVyGAMgASgJEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk0KD1JlZ2lzdGVyUmVxdWVzdBIcCgVlbWFpbBgBIAEoCUINukgKyAEBcgUY/gFgARIcCghwYXNzd29yZBgCIAEoCUIKukgHcgUQDBiACCIyChBSZWdpc3RlclJlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5zbGlwd2F5LnYxLlVzZXIiRwoMTG9naW5SZXF1ZXN0EhkKBWVtYWlsGAEgASgJQgq6SAdyBRABGP4BEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRABGIAIImQKDUxvZ2luUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEhUKDXJlZnJlc2hfdG9rZW4YAiABKAkSEgoKdG9rZW5fdHlwZRgDIAEoCRISCgpleHBpcmVzX2luGAQgASgFIjMKDlJlZnJlc2hSZXF1ZXN0EiEKDXJlZnJlc2hfdG9rZW4YASABKAlCCrpIB3IFEAEYgAQiZgoPUmVmcmVzaFJlc3BvbnNlEhQKDGFjY2Vzc190b2tlbhgBIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAIgASgJEhIKCnRva2VuX3R5cGUYAyABKAkSEgoKZXhwaXJlc19pbhgEIAEoBSIyCg1Mb2dvdXRSZXF1ZXN0EiEKDXJlZnJlc2hfdG9rZW4YASABKAlCCrpIB3IFEAEYgAQiEAoOTG9nb3V0UmVzcG9uc2UiDgoMR2V0TWVSZXF1ZXN0IlQKDUdldE1lUmVzcG9uc2USHgoEdXNlchgBIAEoCzIQLnNsaXB3YXkudjEuVXNlchIjCgdidWRnZXRzGAIgAygLMhIuc2xpcHdheS52MS5CdWRnZXQirwEKBkJ1ZGdldBIPCgduZXR3b3JrGAEgASgJEhEKCWxpbWl0X3dlaRgCIAEoCRIRCglzcGVudF93ZWkYAyABKAkSFAoMcmVzZXJ2ZWRfd2VpGAQgASgJEikKBnBlcmlvZBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhItCglyZXNldHNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wMu4DCgtBdXRoU2VydmljZRJnCghSZWdpc3RlchIbLnNsaXB3YXkudjEuUmVnaXN0ZXJSZXF1ZXN0Ghwuc2xpcHdheS52MS5SZWdpc3RlclJlc3BvbnNlIiCC0+STAho6ASoiFS9hcGkvdjEvYXV0aC9yZWdpc3RlchJbCgVMb2dpbhIYLnNsaXB3YXkudjEuTG9naW5SZXF1ZXN0Ghkuc2xpcHdheS52MS5Mb2dpblJlc3BvbnNlIh2C0+STAhc6ASoiEi9hcGkvdjEvYXV0aC9sb2dpbhJjCgdSZWZyZXNoEhouc2xpcHdheS52MS5SZWZyZXNoUmVxdWVzdBobLnNsaXB3YXkudjEuUmVmcmVzaFJlc3BvbnNlIh+C0+STAhk6ASoiFC9hcGkvdjEvYXV0aC9yZWZyZXNoEl8KBkxvZ291dBIZLnNsaXB3YXkudjEuTG9nb3V0UmVxdWVzdBoaLnNsaXB3YXkudjEuTG9nb3V0UmVzcG9uc2UiHoLT5JMCGDoBKiITL2FwaS92MS9hdXRoL2xvZ291dBJTCgVHZXRNZRIYLnNsaXB3YXkudjEuR2V0TWVSZXF1ZXN0Ghkuc2xpcHdheS52MS5HZXRNZVJlc3BvbnNlIhWQAgGC0+STAgwSCi9hcGkvdjEvbWVCO1o5Z2l0aHViLmNvbS9zbGlwd2F5LWRldi9zbGlwd2F5L3Byb3RvL3NsaXB3YXkvdjE7c2xpcHdheXYxYgZwcm90bzM", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChVzbGlwd2F5L3YxL2F1dGgucHJvdG8SCnNsaXB3YXkudjEibQoEVXNlchIKCgJpZBgBIAEoCRINCgVlbWFpbBgCIAEoCRIMCgR0aWVyGAMgASgJEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBHJvbGUYBSABKAki6QEKElNldFVzZXJSb2xlUmVxdWVzdBIcCgd1c2VyX2lkGAEgASgJQgu6SAjYAQFyA7ABARIaCgVlbWFpbBgCIAEoCUILukgI2AEBcgMY/gESLgoEcm9sZRgDIAEoCUIgukgdchtSCGRlcGxveWVyUghhcHByb3ZlclIFYWRtaW46abpIZhpkChB1c2VyX2lkX29yX2VtYWlsEiRnaXZlIGV4YWN0bHkgb25lIG9mIHVzZXJfaWQgb3IgZW1haWwaKih0aGlzLnVzZXJfaWQgIT0gJycpICE9ICh0aGlzLmVtYWlsICE9ICcnKSI1ChNTZXRVc2VyUm9sZVJlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5zbGlwd2F5LnYxLlVzZXIiTQoPUmVnaXN0ZXJSZXF1ZXN0EhwKBWVtYWlsGAEgASgJQg26SArIAQFyBRj+AWABEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRAMGIAIIjIKEFJlZ2lzdGVyUmVzcG9uc2USHgoEdXNlchgBIAEoCzIQLnNsaXB3YXkudjEuVXNlciJHCgxMb2dpblJlcXVlc3QSGQoFZW1haWwYASABKAlCCrpIB3IFEAEY/gESHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAEYgAgiZAoNTG9naW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSFQoNcmVmcmVzaF90b2tlbhgCIAEoCRISCgp0b2tlbl90eXBlGAMgASgJEhIKCmV4cGlyZXNfaW4YBCABKAUiMwoOUmVmcmVzaFJlcXVlc3QSIQoNcmVmcmVzaF90b2tlbhgBIAEoCUIKukgHcgUQARiABCJmCg9SZWZyZXNoUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEhUKDXJlZnJlc2hfdG9rZW4YAiABKAkSEgoKdG9rZW5fdHlwZRgDIAEoCRISCgpleHBpcmVzX2luGAQgASgFIjIKDUxvZ291dFJlcXVlc3QSIQoNcmVmcmVzaF90b2tlbhgBIAEoCUIKukgHcgUQARiABCIQCg5Mb2dvdXRSZXNwb25zZSIOCgxHZXRNZVJlcXVlc3QiVAoNR2V0TWVSZXNwb25zZRIeCgR1c2VyGAEgASgLMhAuc2xpcHdheS52MS5Vc2VyEiMKB2J1ZGdldHMYAiADKAsyEi5zbGlwd2F5LnYxLkJ1ZGdldCKvAQoGQnVkZ2V0Eg8KB25ldHdvcmsYASABKAkSEQoJbGltaXRfd2VpGAIgASgJEhEKCXNwZW50X3dlaRgDIAEoCRIUCgxyZXNlcnZlZF93ZWkYBCABKAkSKQoGcGVyaW9kGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi0KCXJlc2V0c19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAy7gMKC0F1dGhTZXJ2aWNlEmcKCFJlZ2lzdGVyEhsuc2xpcHdheS52MS5SZWdpc3RlclJlcXVlc3QaHC5zbGlwd2F5LnYxLlJlZ2lzdGVyUmVzcG9uc2UiIILT5JMCGjoBKiIVL2FwaS92MS9hdXRoL3JlZ2lzdGVyElsKBUxvZ2luEhguc2xpcHdheS52MS5Mb2dpblJlcXVlc3QaGS5zbGlwd2F5LnYxLkxvZ2luUmVzcG9uc2UiHYLT5JMCFzoBKiISL2FwaS92MS9hdXRoL2xvZ2luEmMKB1JlZnJlc2gSGi5zbGlwd2F5LnYxLlJlZnJlc2hSZXF1ZXN0Ghsuc2xpcHdheS52MS5SZWZyZXNoUmVzcG9uc2UiH4LT5JMCGToBKiIUL2FwaS92MS9hdXRoL3JlZnJlc2gSXwoGTG9nb3V0Ehkuc2xpcHdheS52MS5Mb2dvdXRSZXF1ZXN0Ghouc2xpcHdheS52MS5Mb2dvdXRSZXNwb25zZSIegtPkkwIYOgEqIhMvYXBpL3YxL2F1dGgvbG9nb3V0ElMKBUdldE1lEhguc2xpcHdheS52MS5HZXRNZVJlcXVlc3QaGS5zbGlwd2F5LnYxLkdldE1lUmVzcG9uc2UiFZACAYLT5JMCDBIKL2FwaS92MS9tZTKGAQoLVXNlclNlcnZpY2USdwoLU2V0VXNlclJvbGUSHi5zbGlwd2F5LnYxLlNldFVzZXJSb2xlUmVxdWVzdBofLnNsaXB3YXkudjEuU2V0VXNlclJvbGVSZXNwb25zZSIngtPkkwIhOgEqIhwvYXBpL3YxL3VzZXJzL3t1c2VyX2lkfS9yb2xlQjtaOWdpdGh1Yi5jb20vc2xpcHdheS1kZXYvc2xpcHdheS9wcm90by9zbGlwd2F5L3YxO3NsaXB3YXl2MWIGcHJvdG8z", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * User is an account. Tier is "free" or "paid" and sets the rate limit.
+ * Role is "deployer" (every new account), "approver" or "admin" and says
+ * what the user may do beyond their own deployments.
  *
  * @generated from message slipway.v1.User
  */
@@ -41,6 +43,11 @@ export type User = Message<"slipway.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 4;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string role = 5;
+   */
+  role: string;
 };
 
 /**
@@ -49,6 +56,54 @@ export type User = Message<"slipway.v1.User"> & {
  */
 export const UserSchema: GenMessage<User> = /*@__PURE__*/
   messageDesc(file_slipway_v1_auth, 0);
+
+/**
+ * @generated from message slipway.v1.SetUserRoleRequest
+ */
+export type SetUserRoleRequest = Message<"slipway.v1.SetUserRoleRequest"> & {
+  /**
+   * The user, by id (the REST path's) or
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * by email, in any letter case.
+   *
+   * @generated from field: string email = 2;
+   */
+  email: string;
+
+  /**
+   * @generated from field: string role = 3;
+   */
+  role: string;
+};
+
+/**
+ * Describes the message slipway.v1.SetUserRoleRequest.
+ * Use `create(SetUserRoleRequestSchema)` to create a new message.
+ */
+export const SetUserRoleRequestSchema: GenMessage<SetUserRoleRequest> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_auth, 1);
+
+/**
+ * @generated from message slipway.v1.SetUserRoleResponse
+ */
+export type SetUserRoleResponse = Message<"slipway.v1.SetUserRoleResponse"> & {
+  /**
+   * @generated from field: slipway.v1.User user = 1;
+   */
+  user?: User | undefined;
+};
+
+/**
+ * Describes the message slipway.v1.SetUserRoleResponse.
+ * Use `create(SetUserRoleResponseSchema)` to create a new message.
+ */
+export const SetUserRoleResponseSchema: GenMessage<SetUserRoleResponse> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_auth, 2);
 
 /**
  * @generated from message slipway.v1.RegisterRequest
@@ -72,7 +127,7 @@ export type RegisterRequest = Message<"slipway.v1.RegisterRequest"> & {
  * Use `create(RegisterRequestSchema)` to create a new message.
  */
 export const RegisterRequestSchema: GenMessage<RegisterRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_auth, 1);
+  messageDesc(file_slipway_v1_auth, 3);
 
 /**
  * @generated from message slipway.v1.RegisterResponse
@@ -89,7 +144,7 @@ export type RegisterResponse = Message<"slipway.v1.RegisterResponse"> & {
  * Use `create(RegisterResponseSchema)` to create a new message.
  */
 export const RegisterResponseSchema: GenMessage<RegisterResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_auth, 2);
+  messageDesc(file_slipway_v1_auth, 4);
 
 /**
  * @generated from message slipway.v1.LoginRequest
@@ -111,7 +166,7 @@ export type LoginRequest = Message<"slipway.v1.LoginRequest"> & {
  * Use `create(LoginRequestSchema)` to create a new message.
  */
 export const LoginRequestSchema: GenMessage<LoginRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_auth, 3);
+  messageDesc(file_slipway_v1_auth, 5);
 
 /**
  * @generated from message slipway.v1.LoginResponse
@@ -147,7 +202,7 @@ export type LoginResponse = Message<"slipway.v1.LoginResponse"> & {
  * Use `create(LoginResponseSchema)` to create a new message.
  */
 export const LoginResponseSchema: GenMessage<LoginResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_auth, 4);
+  messageDesc(file_slipway_v1_auth, 6);
 
 /**
  * @generated from message slipway.v1.RefreshRequest
@@ -164,7 +219,7 @@ export type RefreshRequest = Message<"slipway.v1.RefreshRequest"> & {
  * Use `create(RefreshRequestSchema)` to create a new message.
  */
 export const RefreshRequestSchema: GenMessage<RefreshRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_auth, 5);
+  messageDesc(file_slipway_v1_auth, 7);
 
 /**
  * @generated from message slipway.v1.RefreshResponse
@@ -196,7 +251,7 @@ export type RefreshResponse = Message<"slipway.v1.RefreshResponse"> & {
  * Use `create(RefreshResponseSchema)` to create a new message.
  */
 export const RefreshResponseSchema: GenMessage<RefreshResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_auth, 6);
+  messageDesc(file_slipway_v1_auth, 8);
 
 /**
  * @generated from message slipway.v1.LogoutRequest
@@ -213,7 +268,7 @@ export type LogoutRequest = Message<"slipway.v1.LogoutRequest"> & {
  * Use `create(LogoutRequestSchema)` to create a new message.
  */
 export const LogoutRequestSchema: GenMessage<LogoutRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_auth, 7);
+  messageDesc(file_slipway_v1_auth, 9);
 
 /**
  * @generated from message slipway.v1.LogoutResponse
@@ -226,7 +281,7 @@ export type LogoutResponse = Message<"slipway.v1.LogoutResponse"> & {
  * Use `create(LogoutResponseSchema)` to create a new message.
  */
 export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_auth, 8);
+  messageDesc(file_slipway_v1_auth, 10);
 
 /**
  * @generated from message slipway.v1.GetMeRequest
@@ -239,7 +294,7 @@ export type GetMeRequest = Message<"slipway.v1.GetMeRequest"> & {
  * Use `create(GetMeRequestSchema)` to create a new message.
  */
 export const GetMeRequestSchema: GenMessage<GetMeRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_auth, 9);
+  messageDesc(file_slipway_v1_auth, 11);
 
 /**
  * @generated from message slipway.v1.GetMeResponse
@@ -263,7 +318,7 @@ export type GetMeResponse = Message<"slipway.v1.GetMeResponse"> & {
  * Use `create(GetMeResponseSchema)` to create a new message.
  */
 export const GetMeResponseSchema: GenMessage<GetMeResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_auth, 10);
+  messageDesc(file_slipway_v1_auth, 12);
 
 /**
  * Budget is how much gas money a user may spend on one network in a
@@ -320,7 +375,7 @@ export type Budget = Message<"slipway.v1.Budget"> & {
  * Use `create(BudgetSchema)` to create a new message.
  */
 export const BudgetSchema: GenMessage<Budget> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_auth, 11);
+  messageDesc(file_slipway_v1_auth, 13);
 
 /**
  * AuthService manages accounts and the sessions that authenticate them.
@@ -384,4 +439,28 @@ export const AuthService: GenService<{
   },
 }> = /*@__PURE__*/
   serviceDesc(file_slipway_v1_auth, 0);
+
+/**
+ * UserService administers accounts. Only admins may call it: anyone else
+ * gets permission_denied, and an API key also needs the "keys" scope, the
+ * scope of rights that manage credentials.
+ *
+ * @generated from service slipway.v1.UserService
+ */
+export const UserService: GenService<{
+  /**
+   * SetUserRole gives a user a role, audited as user.role_changed with the
+   * admin as the actor. An admin may demote themselves, but the last admin
+   * may not be demoted (failed_precondition): `slipway users set-role` makes
+   * the first admin, and is the way back should there be none.
+   *
+   * @generated from rpc slipway.v1.UserService.SetUserRole
+   */
+  setUserRole: {
+    methodKind: "unary";
+    input: typeof SetUserRoleRequestSchema;
+    output: typeof SetUserRoleResponseSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_slipway_v1_auth, 1);
 

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file slipway/v1/deployments.proto.
  */
 export const file_slipway_v1_deployments: GenFile = /*@__PURE__*/
-  fileDesc("ChxzbGlwd2F5L3YxL2RlcGxveW1lbnRzLnByb3RvEgpzbGlwd2F5LnYxIpAECgpEZXBsb3ltZW50EgoKAmlkGAEgASgJEiwKBnN0YXR1cxgCIAEoDjIcLnNsaXB3YXkudjEuRGVwbG95bWVudFN0YXR1cxIPCgduZXR3b3JrGAMgASgJEhUKDWNvbnRyYWN0X25hbWUYBCABKAkSGAoQY29udHJhY3RfYWRkcmVzcxgFIAEoCRIPCgd0eF9oYXNoGAYgASgJEhAKCGdhc191c2VkGAcgASgEEhQKDGJsb2NrX251bWJlchgIIAEoBBIVCg1jb25maXJtYXRpb25zGAkgASgNEh4KFnJlcXVpcmVkX2NvbmZpcm1hdGlvbnMYCiABKA0SMAoMbGludF9zdW1tYXJ5GAsgASgLMhouc2xpcHdheS52MS5GaW5kaW5nU3VtbWFyeRINCgVlcnJvchgMIAEoCRITCgt3b3JrZmxvd19pZBgNIAEoCRIuCgpjcmVhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9pZGVtcG90ZW5jeV9rZXkYECABKAkSGAoQY29tcGlsZXJfdmVyc2lvbhgRIAEoCRIbChNlZmZlY3RpdmVfZ2FzX3ByaWNlGBIgASgJEhAKCGZlZV9wYWlkGBMgASgJIscBCg9EZXBsb3ltZW50RXZlbnQSCwoDc2VxGAEgASgNEiwKBnN0YXR1cxgCIAEoDjIcLnNsaXB3YXkudjEuRGVwbG95bWVudFN0YXR1cxIPCgdtZXNzYWdlGAMgASgJEiYKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd0eF9oYXNoGAUgASgJEhgKEGNvbnRyYWN0X2FkZHJlc3MYBiABKAkSFQoNY29uZmlybWF0aW9ucxgHIAEoDSLqBwoXQ3JlYXRlRGVwbG95bWVudFJlcXVlc3QSMQoHbmV0d29yaxgBIAEoCUIgukgdchsQARg/MhVeW2EtejAtOV1bYS16MC05Xy1dKiQSLgoIdGVtcGxhdGUYAiABKAsyHC5zbGlwd2F5LnYxLkNvbnRyYWN0VGVtcGxhdGUSGQoGc291cmNlGAMgASgJQgm6SAZyBBiAgEASgwEKB3NvdXJjZXMYBCADKAsyMC5zbGlwd2F5LnYxLkNyZWF0ZURlcGxveW1lbnRSZXF1ZXN0LlNvdXJjZXNFbnRyeUJAukg9mgE6EEAiLnIsEAEYgAIyJV5bQS1aYS16MC05X0BdW0EtWmEtejAtOV9ALi8tXSpcLnNvbCQqBnIEGICAQBI7Cg1jb250cmFjdF9uYW1lGAUgASgJQiS6SCFyHxhAMhteKFtBLVphLXpfXVtBLVphLXowLTlfXSopPyQSOgoQY29uc3RydWN0b3JfYXJncxgGIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUIIukgFkgECEEASMQoPaWRlbXBvdGVuY3lfa2V5GAcgASgJQhi6SBVyExiAATIOXltceDIxLVx4N2VdKiQSHwoNY29uZmlybWF0aW9ucxgIIAEoDUIIukgFKgMY6AcSFgoOYWxsb3dfZmluZGluZ3MYCSABKAgSUgoQY29tcGlsZXJfdmVyc2lvbhgKIAEoCUI4ukg1cjMYQDIvXihbMC05XStcLlswLTldK1wuWzAtOV0rKFsrLV1bQS1aYS16MC05Ll0rKT8pPyQSMAoJb3B0aW1pemVyGAsgASgLMh0uc2xpcHdheS52MS5PcHRpbWl6ZXJTZXR0aW5ncxouCgxTb3VyY2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ATqvArpIqwIaqQEKEm9uZV9jb250cmFjdF9pbnB1dBIvZ2l2ZSBleGFjdGx5IG9uZSBvZiB0ZW1wbGF0ZSwgc291cmNlIG9yIHNvdXJjZXMaYihoYXModGhpcy50ZW1wbGF0ZSkgPyAxIDogMCkgKyAodGhpcy5zb3VyY2UgIT0gJycgPyAxIDogMCkgKyAoc2l6ZSh0aGlzLnNvdXJjZXMpID4gMCA/IDEgOiAwKSA9PSAxGn0KGWNvbnRyYWN0X25hbWVfd2l0aF9zb3VyY2USMGNvbnRyYWN0X25hbWUgaXMgcmVxdWlyZWQgd2l0aCBzb3VyY2Ugb3Igc291cmNlcxouaGFzKHRoaXMudGVtcGxhdGUpIHx8IHRoaXMuY29udHJhY3RfbmFtZSAhPSAnJyJGChhDcmVhdGVEZXBsb3ltZW50UmVzcG9uc2USKgoKZGVwbG95bWVudBgBIAEoCzIWLnNsaXB3YXkudjEuRGVwbG95bWVudCKMAQoWTGlzdERlcGxveW1lbnRzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABBI2CgZzdGF0dXMYAyABKA4yHC5zbGlwd2F5LnYxLkRlcGxveW1lbnRTdGF0dXNCCLpIBYIBAhABIl8KF0xpc3REZXBsb3ltZW50c1Jlc3BvbnNlEisKC2RlcGxveW1lbnRzGAEgAygLMhYuc2xpcHdheS52MS5EZXBsb3ltZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIsChRHZXREZXBsb3ltZW50UmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQEiQwoVR2V0RGVwbG95bWVudFJlc3BvbnNlEioKCmRlcGxveW1lbnQYASABKAsyFi5zbGlwd2F5LnYxLkRlcGxveW1lbnQiLwoXQ2FuY2VsRGVwbG95bWVudFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBIkYKGENhbmNlbERlcGxveW1lbnRSZXNwb25zZRIqCgpkZXBsb3ltZW50GAEgASgLMhYuc2xpcHdheS52MS5EZXBsb3ltZW50IkEKFldhdGNoRGVwbG95bWVudFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBEhEKCWFmdGVyX3NlcRgCIAEoDSJxChdXYXRjaERlcGxveW1lbnRSZXNwb25zZRIqCgVldmVudBgBIAEoCzIbLnNsaXB3YXkudjEuRGVwbG95bWVudEV2ZW50EioKCmRlcGxveW1lbnQYAiABKAsyFi5zbGlwd2F5LnYxLkRlcGxveW1lbnQq2QIKEERlcGxveW1lbnRTdGF0dXMSIQodREVQTE9ZTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlERVBMT1lNRU5UX1NUQVRVU19QRU5ESU5HEAESIAocREVQTE9ZTUVOVF9TVEFUVVNfR0VORVJBVElORxACEh0KGURFUExPWU1FTlRfU1RBVFVTX0xJTlRJTkcQAxIfChtERVBMT1lNRU5UX1NUQVRVU19DT01QSUxJTkcQBBIfChtERVBMT1lNRU5UX1NUQVRVU19ERVBMT1lJTkcQBRIgChxERVBMT1lNRU5UX1NUQVRVU19DT05GSVJNSU5HEAYSHwobREVQTE9ZTUVOVF9TVEFUVVNfQ09ORklSTUVEEAcSHAoYREVQTE9ZTUVOVF9TVEFUVVNfRkFJTEVEEAgSHwobREVQTE9ZTUVOVF9TVEFUVVNfQ0FOQ0VMTEVEEAky/gQKEURlcGxveW1lbnRTZXJ2aWNlEoIBChBDcmVhdGVEZXBsb3ltZW50EiMuc2xpcHdheS52MS5DcmVhdGVEZXBsb3ltZW50UmVxdWVzdBokLnNsaXB3YXkudjEuQ3JlYXRlRGVwbG95bWVudFJlc3BvbnNlIiOC0+STAh06ASoiGC9hcGkvdjEvY29udHJhY3RzL2RlcGxveRJ6Cg9MaXN0RGVwbG95bWVudHMSIi5zbGlwd2F5LnYxLkxpc3REZXBsb3ltZW50c1JlcXVlc3QaIy5zbGlwd2F5LnYxLkxpc3REZXBsb3ltZW50c1Jlc3BvbnNlIh6QAgGC0+STAhUSEy9hcGkvdjEvZGVwbG95bWVudHMSeQoNR2V0RGVwbG95bWVudBIgLnNsaXB3YXkudjEuR2V0RGVwbG95bWVudFJlcXVlc3QaIS5zbGlwd2F5LnYxLkdldERlcGxveW1lbnRSZXNwb25zZSIjkAIBgtPkkwIaEhgvYXBpL3YxL2RlcGxveW1lbnRzL3tpZH0SiQEKEENhbmNlbERlcGxveW1lbnQSIy5zbGlwd2F5LnYxLkNhbmNlbERlcGxveW1lbnRSZXF1ZXN0GiQuc2xpcHdheS52MS5DYW5jZWxEZXBsb3ltZW50UmVzcG9uc2UiKoLT5JMCJDoBKiIfL2FwaS92MS9kZXBsb3ltZW50cy97aWR9L2NhbmNlbBJhCg9XYXRjaERlcGxveW1lbnQSIi5zbGlwd2F5LnYxLldhdGNoRGVwbG95bWVudFJlcXVlc3QaIy5zbGlwd2F5LnYxLldhdGNoRGVwbG95bWVudFJlc3BvbnNlIgOQAgEwAUI7WjlnaXRodWIuY29tL3NsaXB3YXktZGV2L3NsaXB3YXkvcHJvdG8vc2xpcHdheS92MTtzbGlwd2F5djFiBnByb3RvMw", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_slipway_v1_contracts]);
+  fileDesc("ChxzbGlwd2F5L3YxL2RlcGxveW1lbnRzLnByb3RvEgpzbGlwd2F5LnYxIugECgpEZXBsb3ltZW50EgoKAmlkGAEgASgJEiwKBnN0YXR1cxgCIAEoDjIcLnNsaXB3YXkudjEuRGVwbG95bWVudFN0YXR1cxIPCgduZXR3b3JrGAMgASgJEhUKDWNvbnRyYWN0X25hbWUYBCABKAkSGAoQY29udHJhY3RfYWRkcmVzcxgFIAEoCRIPCgd0eF9oYXNoGAYgASgJEhAKCGdhc191c2VkGAcgASgEEhQKDGJsb2NrX251bWJlchgIIAEoBBIVCg1jb25maXJtYXRpb25zGAkgASgNEh4KFnJlcXVpcmVkX2NvbmZpcm1hdGlvbnMYCiABKA0SMAoMbGludF9zdW1tYXJ5GAsgASgLMhouc2xpcHdheS52MS5GaW5kaW5nU3VtbWFyeRINCgVlcnJvchgMIAEoCRITCgt3b3JrZmxvd19pZBgNIAEoCRIuCgpjcmVhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9pZGVtcG90ZW5jeV9rZXkYECABKAkSGAoQY29tcGlsZXJfdmVyc2lvbhgRIAEoCRIbChNlZmZlY3RpdmVfZ2FzX3ByaWNlGBIgASgJEhAKCGZlZV9wYWlkGBMgASgJEiYKCGFwcHJvdmFsGBQgASgLMhQuc2xpcHdheS52MS5BcHByb3ZhbBIuCgx2ZXJpZmljYXRpb24YFSABKAsyGC5zbGlwd2F5LnYxLlZlcmlmaWNhdGlvbiKhAQoMVmVyaWZpY2F0aW9uEg4KBnN0YXR1cxgBIAEoCRINCgVtYXRjaBgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEjEKCHNlcnZpY2VzGAQgAygLMh8uc2xpcHdheS52MS5WZXJpZmljYXRpb25TZXJ2aWNlEi4KCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlEKE1ZlcmlmaWNhdGlvblNlcnZpY2USDAoEbmFtZRgBIAEoCRIOCgZzdGF0dXMYAiABKAkSCwoDdXJsGAMgASgJEg8KB21lc3NhZ2UYBCABKAkiyAEKCEFwcHJvdmFsEhAKCHJlcXVpcmVkGAEgASgNEhEKCWFwcHJvdmFscxgCIAEoDRIQCghkZWNpc2lvbhgDIAEoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgdzdW1tYXJ5GAUgASgLMhsuc2xpcHdheS52MS5BcHByb3ZhbFN1bW1hcnkSJwoFdm90ZXMYBiADKAsyGC5zbGlwd2F5LnYxLkFwcHJvdmFsVm90ZSLJAgoPQXBwcm92YWxTdW1tYXJ5EhUKDWNvbnRyYWN0X25hbWUYASABKAkSEwoLc291cmNlX2hhc2gYAiABKAkSGAoQY29tcGlsZXJfdmVyc2lvbhgDIAEoCRIRCglvcHRpbWl6ZXIYBCABKAgSFgoOb3B0aW1pemVyX3J1bnMYBSABKA0SFgoOaW5pdF9jb2RlX2hhc2gYBiABKAkSOQoQY29uc3RydWN0b3JfYXJncxgHIAMoCzIfLnNsaXB3YXkudjEuQ29uc3RydWN0b3JBcmd1bWVudBIwCgxsaW50X3N1bW1hcnkYCCABKAsyGi5zbGlwd2F5LnYxLkZpbmRpbmdTdW1tYXJ5EhUKDWVzdGltYXRlZF9nYXMYCSABKAQSFwoPbWF4X2ZlZV9wZXJfZ2FzGAogASgJEhAKCG1heF9jb3N0GAsgASgJIlgKE0NvbnN0cnVjdG9yQXJndW1lbnQSDAoEbmFtZRgBIAEoCRIMCgR0eXBlGAIgASgJEiUKBXZhbHVlGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIm0KDEFwcHJvdmFsVm90ZRITCgt2b3Rlcl9lbWFpbBgBIAEoCRIPCgdhcHByb3ZlGAIgASgIEg8KB2NvbW1lbnQYAyABKAkSJgoCYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIscBCg9EZXBsb3ltZW50RXZlbnQSCwoDc2VxGAEgASgNEiwKBnN0YXR1cxgCIAEoDjIcLnNsaXB3YXkudjEuRGVwbG95bWVudFN0YXR1cxIPCgdtZXNzYWdlGAMgASgJEiYKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd0eF9oYXNoGAUgASgJEhgKEGNvbnRyYWN0X2FkZHJlc3MYBiABKAkSFQoNY29uZmlybWF0aW9ucxgHIAEoDSLqBwoXQ3JlYXRlRGVwbG95bWVudFJlcXVlc3QSMQoHbmV0d29yaxgBIAEoCUIgukgdchsQARg/MhVeW2EtejAtOV1bYS16MC05Xy1dKiQSLgoIdGVtcGxhdGUYAiABKAsyHC5zbGlwd2F5LnYxLkNvbnRyYWN0VGVtcGxhdGUSGQoGc291cmNlGAMgASgJQgm6SAZyBBiAgEASgwEKB3NvdXJjZXMYBCADKAsyMC5zbGlwd2F5LnYxLkNyZWF0ZURlcGxveW1lbnRSZXF1ZXN0LlNvdXJjZXNFbnRyeUJAukg9mgE6EEAiLnIsEAEYgAIyJV5bQS1aYS16MC05X0BdW0EtWmEtejAtOV9ALi8tXSpcLnNvbCQqBnIEGICAQBI7Cg1jb250cmFjdF9uYW1lGAUgASgJQiS6SCFyHxhAMhteKFtBLVphLXpfXVtBLVphLXowLTlfXSopPyQSOgoQY29uc3RydWN0b3JfYXJncxgGIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUIIukgFkgECEEASMQoPaWRlbXBvdGVuY3lfa2V5GAcgASgJQhi6SBVyExiAATIOXltceDIxLVx4N2VdKiQSHwoNY29uZmlybWF0aW9ucxgIIAEoDUIIukgFKgMY6AcSFgoOYWxsb3dfZmluZGluZ3MYCSABKAgSUgoQY29tcGlsZXJfdmVyc2lvbhgKIAEoCUI4ukg1cjMYQDIvXihbMC05XStcLlswLTldK1wuWzAtOV0rKFsrLV1bQS1aYS16MC05Ll0rKT8pPyQSMAoJb3B0aW1pemVyGAsgASgLMh0uc2xpcHdheS52MS5PcHRpbWl6ZXJTZXR0aW5ncxouCgxTb3VyY2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ATqvArpIqwIaqQEKEm9uZV9jb250cmFjdF9pbnB1dBIvZ2l2ZSBleGFjdGx5IG9uZSBvZiB0ZW1wbGF0ZSwgc291cmNlIG9yIHNvdXJjZXMaYihoYXModGhpcy50ZW1wbGF0ZSkgPyAxIDogMCkgKyAodGhpcy5zb3VyY2UgIT0gJycgPyAxIDogMCkgKyAoc2l6ZSh0aGlzLnNvdXJjZXMpID4gMCA/IDEgOiAwKSA9PSAxGn0KGWNvbnRyYWN0X25hbWVfd2l0aF9zb3VyY2USMGNvbnRyYWN0X25hbWUgaXMgcmVxdWlyZWQgd2l0aCBzb3VyY2Ugb3Igc291cmNlcxouaGFzKHRoaXMudGVtcGxhdGUpIHx8IHRoaXMuY29udHJhY3RfbmFtZSAhPSAnJyJGChhDcmVhdGVEZXBsb3ltZW50UmVzcG9uc2USKgoKZGVwbG95bWVudBgBIAEoCzIWLnNsaXB3YXkudjEuRGVwbG95bWVudCKfAQoWTGlzdERlcGxveW1lbnRzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABBI2CgZzdGF0dXMYAyABKA4yHC5zbGlwd2F5LnYxLkRlcGxveW1lbnRTdGF0dXNCCLpIBYIBAhABEhEKCWFsbF91c2VycxgEIAEoCCJfChdMaXN0RGVwbG95bWVudHNSZXNwb25zZRIrCgtkZXBsb3ltZW50cxgBIAMoCzIWLnNsaXB3YXkudjEuRGVwbG95bWVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiLAoUR2V0RGVwbG95bWVudFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBIkMKFUdldERlcGxveW1lbnRSZXNwb25zZRIqCgpkZXBsb3ltZW50GAEgASgLMhYuc2xpcHdheS52MS5EZXBsb3ltZW50Ii8KF0NhbmNlbERlcGxveW1lbnRSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASJGChhDYW5jZWxEZXBsb3ltZW50UmVzcG9uc2USKgoKZGVwbG95bWVudBgBIAEoCzIWLnNsaXB3YXkudjEuRGVwbG95bWVudCJBChZXYXRjaERlcGxveW1lbnRSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABARIRCglhZnRlcl9zZXEYAiABKA0iSwoYQXBwcm92ZURlcGxveW1lbnRSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABARIZCgdjb21tZW50GAIgASgJQgi6SAVyAxjQDyJHChlBcHByb3ZlRGVwbG95bWVudFJlc3BvbnNlEioKCmRlcGxveW1lbnQYASABKAsyFi5zbGlwd2F5LnYxLkRlcGxveW1lbnQiSgoXUmVqZWN0RGVwbG95bWVudFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBEhkKB2NvbW1lbnQYAiABKAlCCLpIBXIDGNAPIkYKGFJlamVjdERlcGxveW1lbnRSZXNwb25zZRIqCgpkZXBsb3ltZW50GAEgASgLMhYuc2xpcHdheS52MS5EZXBsb3ltZW50IjQKFExpc3RBcHByb3ZhbHNSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAIkQKFUxpc3RBcHByb3ZhbHNSZXNwb25zZRIrCgtkZXBsb3ltZW50cxgBIAMoCzIWLnNsaXB3YXkudjEuRGVwbG95bWVudCJxChdXYXRjaERlcGxveW1lbnRSZXNwb25zZRIqCgVldmVudBgBIAEoCzIbLnNsaXB3YXkudjEuRGVwbG95bWVudEV2ZW50EioKCmRlcGxveW1lbnQYAiABKAsyFi5zbGlwd2F5LnYxLkRlcGxveW1lbnQqggMKEERlcGxveW1lbnRTdGF0dXMSIQodREVQTE9ZTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlERVBMT1lNRU5UX1NUQVRVU19QRU5ESU5HEAESIAocREVQTE9ZTUVOVF9TVEFUVVNfR0VORVJBVElORxACEh0KGURFUExPWU1FTlRfU1RBVFVTX0xJTlRJTkcQAxIfChtERVBMT1lNRU5UX1NUQVRVU19DT01QSUxJTkcQBBIfChtERVBMT1lNRU5UX1NUQVRVU19ERVBMT1lJTkcQBRIgChxERVBMT1lNRU5UX1NUQVRVU19DT05GSVJNSU5HEAYSHwobREVQTE9ZTUVOVF9TVEFUVVNfQ09ORklSTUVEEAcSHAoYREVQTE9ZTUVOVF9TVEFUVVNfRkFJTEVEEAgSHwobREVQTE9ZTUVOVF9TVEFUVVNfQ0FOQ0VMTEVEEAkSJwojREVQTE9ZTUVOVF9TVEFUVVNfQVdBSVRJTkdfQVBQUk9WQUwQCjKOCAoRRGVwbG95bWVudFNlcnZpY2USggEKEENyZWF0ZURlcGxveW1lbnQSIy5zbGlwd2F5LnYxLkNyZWF0ZURlcGxveW1lbnRSZXF1ZXN0GiQuc2xpcHdheS52MS5DcmVhdGVEZXBsb3ltZW50UmVzcG9uc2UiI4LT5JMCHToBKiIYL2FwaS92MS9jb250cmFjdHMvZGVwbG95EnoKD0xpc3REZXBsb3ltZW50cxIiLnNsaXB3YXkudjEuTGlzdERlcGxveW1lbnRzUmVxdWVzdBojLnNsaXB3YXkudjEuTGlzdERlcGxveW1lbnRzUmVzcG9uc2UiHpACAYLT5JMCFRITL2FwaS92MS9kZXBsb3ltZW50cxJ5Cg1HZXREZXBsb3ltZW50EiAuc2xpcHdheS52MS5HZXREZXBsb3ltZW50UmVxdWVzdBohLnNsaXB3YXkudjEuR2V0RGVwbG95bWVudFJlc3BvbnNlIiOQAgGC0+STAhoSGC9hcGkvdjEvZGVwbG95bWVudHMve2lkfRKJAQoQQ2FuY2VsRGVwbG95bWVudBIjLnNsaXB3YXkudjEuQ2FuY2VsRGVwbG95bWVudFJlcXVlc3QaJC5zbGlwd2F5LnYxLkNhbmNlbERlcGxveW1lbnRSZXNwb25zZSIqgtPkkwIkOgEqIh8vYXBpL3YxL2RlcGxveW1lbnRzL3tpZH0vY2FuY2VsEmEKD1dhdGNoRGVwbG95bWVudBIiLnNsaXB3YXkudjEuV2F0Y2hEZXBsb3ltZW50UmVxdWVzdBojLnNsaXB3YXkudjEuV2F0Y2hEZXBsb3ltZW50UmVzcG9uc2UiA5ACATABEo0BChFBcHByb3ZlRGVwbG95bWVudBIkLnNsaXB3YXkudjEuQXBwcm92ZURlcGxveW1lbnRSZXF1ZXN0GiUuc2xpcHdheS52MS5BcHByb3ZlRGVwbG95bWVudFJlc3BvbnNlIiuC0+STAiU6ASoiIC9hcGkvdjEvZGVwbG95bWVudHMve2lkfS9hcHByb3ZlEokBChBSZWplY3REZXBsb3ltZW50EiMuc2xpcHdheS52MS5SZWplY3REZXBsb3ltZW50UmVxdWVzdBokLnNsaXB3YXkudjEuUmVqZWN0RGVwbG95bWVudFJlc3BvbnNlIiqC0+STAiQ6ASoiHy9hcGkvdjEvZGVwbG95bWVudHMve2lkfS9yZWplY3QScgoNTGlzdEFwcHJvdmFscxIgLnNsaXB3YXkudjEuTGlzdEFwcHJvdmFsc1JlcXVlc3QaIS5zbGlwd2F5LnYxLkxpc3RBcHByb3ZhbHNSZXNwb25zZSIckAIBgtPkkwITEhEvYXBpL3YxL2FwcHJvdmFsc0I7WjlnaXRodWIuY29tL3NsaXB3YXktZGV2L3NsaXB3YXkvcHJvdG8vc2xpcHdheS92MTtzbGlwd2F5djFiBnByb3RvMw", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_slipway_v1_contracts]);
 
 /**
  * @generated from message slipway.v1.Deployment
@@ -126,6 +126,20 @@ export type Deployment = Message<"slipway.v1.Deployment"> & {
    * @generated from field: string fee_paid = 19;
    */
   feePaid: string;
+
+  /**
+   * Set on networks that require approvals, once the deployment waits.
+   *
+   * @generated from field: slipway.v1.Approval approval = 20;
+   */
+  approval?: Approval | undefined;
+
+  /**
+   * Set once the deployment is CONFIRMED: the source verification.
+   *
+   * @generated from field: slipway.v1.Verification verification = 21;
+   */
+  verification?: Verification | undefined;
 };
 
 /**
@@ -134,6 +148,272 @@ export type Deployment = Message<"slipway.v1.Deployment"> & {
  */
 export const DeploymentSchema: GenMessage<Deployment> = /*@__PURE__*/
   messageDesc(file_slipway_v1_deployments, 0);
+
+/**
+ * Verification is what the verify stage found after CONFIRMED: the
+ * contract's bytecode re-derived from the compiled sources and compared
+ * with the code at its address (full, or partial when only the metadata
+ * hash differs). The deployment's status stays CONFIRMED whatever it finds.
+ *
+ * @generated from message slipway.v1.Verification
+ */
+export type Verification = Message<"slipway.v1.Verification"> & {
+  /**
+   * PENDING, VERIFIED, FAILED or SKIPPED.
+   *
+   * @generated from field: string status = 1;
+   */
+  status: string;
+
+  /**
+   * "full" or "partial" when VERIFIED.
+   *
+   * @generated from field: string match = 2;
+   */
+  match: string;
+
+  /**
+   * @generated from field: string message = 3;
+   */
+  message: string;
+
+  /**
+   * @generated from field: repeated slipway.v1.VerificationService services = 4;
+   */
+  services: VerificationService[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 5;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message slipway.v1.Verification.
+ * Use `create(VerificationSchema)` to create a new message.
+ */
+export const VerificationSchema: GenMessage<Verification> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 1);
+
+/**
+ * VerificationService is one verifier's answer: "local" (Slipway's own
+ * re-derivation), or a service the source was published to.
+ *
+ * @generated from message slipway.v1.VerificationService
+ */
+export type VerificationService = Message<"slipway.v1.VerificationService"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string status = 2;
+   */
+  status: string;
+
+  /**
+   * Where the verified source can be seen, for published ones.
+   *
+   * @generated from field: string url = 3;
+   */
+  url: string;
+
+  /**
+   * @generated from field: string message = 4;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message slipway.v1.VerificationService.
+ * Use `create(VerificationServiceSchema)` to create a new message.
+ */
+export const VerificationServiceSchema: GenMessage<VerificationService> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 2);
+
+/**
+ * Approval is a deployment's wait for approvers: what they are shown and
+ * how they voted.
+ *
+ * @generated from message slipway.v1.Approval
+ */
+export type Approval = Message<"slipway.v1.Approval"> & {
+  /**
+   * @generated from field: uint32 required = 1;
+   */
+  required: number;
+
+  /**
+   * @generated from field: uint32 approvals = 2;
+   */
+  approvals: number;
+
+  /**
+   * Empty while waiting; "approved", "rejected" or "expired".
+   *
+   * @generated from field: string decision = 3;
+   */
+  decision: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 4;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: slipway.v1.ApprovalSummary summary = 5;
+   */
+  summary?: ApprovalSummary | undefined;
+
+  /**
+   * @generated from field: repeated slipway.v1.ApprovalVote votes = 6;
+   */
+  votes: ApprovalVote[];
+};
+
+/**
+ * Describes the message slipway.v1.Approval.
+ * Use `create(ApprovalSchema)` to create a new message.
+ */
+export const ApprovalSchema: GenMessage<Approval> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 3);
+
+/**
+ * ApprovalSummary is exactly what will be signed once approved.
+ *
+ * @generated from message slipway.v1.ApprovalSummary
+ */
+export type ApprovalSummary = Message<"slipway.v1.ApprovalSummary"> & {
+  /**
+   * @generated from field: string contract_name = 1;
+   */
+  contractName: string;
+
+  /**
+   * sha256 of the compiled sources, 0x-prefixed.
+   *
+   * @generated from field: string source_hash = 2;
+   */
+  sourceHash: string;
+
+  /**
+   * @generated from field: string compiler_version = 3;
+   */
+  compilerVersion: string;
+
+  /**
+   * @generated from field: bool optimizer = 4;
+   */
+  optimizer: boolean;
+
+  /**
+   * @generated from field: uint32 optimizer_runs = 5;
+   */
+  optimizerRuns: number;
+
+  /**
+   * keccak256 of the creation bytecode with the encoded constructor
+   * arguments: the transaction's data.
+   *
+   * @generated from field: string init_code_hash = 6;
+   */
+  initCodeHash: string;
+
+  /**
+   * @generated from field: repeated slipway.v1.ConstructorArgument constructor_args = 7;
+   */
+  constructorArgs: ConstructorArgument[];
+
+  /**
+   * @generated from field: slipway.v1.FindingSummary lint_summary = 8;
+   */
+  lintSummary?: FindingSummary | undefined;
+
+  /**
+   * @generated from field: uint64 estimated_gas = 9;
+   */
+  estimatedGas: bigint;
+
+  /**
+   * Wei, as decimal strings: the fee cap and the most the deployment can
+   * cost (gas limit times fee cap).
+   *
+   * @generated from field: string max_fee_per_gas = 10;
+   */
+  maxFeePerGas: string;
+
+  /**
+   * @generated from field: string max_cost = 11;
+   */
+  maxCost: string;
+};
+
+/**
+ * Describes the message slipway.v1.ApprovalSummary.
+ * Use `create(ApprovalSummarySchema)` to create a new message.
+ */
+export const ApprovalSummarySchema: GenMessage<ApprovalSummary> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 4);
+
+/**
+ * @generated from message slipway.v1.ConstructorArgument
+ */
+export type ConstructorArgument = Message<"slipway.v1.ConstructorArgument"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string type = 2;
+   */
+  type: string;
+
+  /**
+   * @generated from field: google.protobuf.Value value = 3;
+   */
+  value?: Value | undefined;
+};
+
+/**
+ * Describes the message slipway.v1.ConstructorArgument.
+ * Use `create(ConstructorArgumentSchema)` to create a new message.
+ */
+export const ConstructorArgumentSchema: GenMessage<ConstructorArgument> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 5);
+
+/**
+ * @generated from message slipway.v1.ApprovalVote
+ */
+export type ApprovalVote = Message<"slipway.v1.ApprovalVote"> & {
+  /**
+   * @generated from field: string voter_email = 1;
+   */
+  voterEmail: string;
+
+  /**
+   * @generated from field: bool approve = 2;
+   */
+  approve: boolean;
+
+  /**
+   * @generated from field: string comment = 3;
+   */
+  comment: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 4;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message slipway.v1.ApprovalVote.
+ * Use `create(ApprovalVoteSchema)` to create a new message.
+ */
+export const ApprovalVoteSchema: GenMessage<ApprovalVote> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 6);
 
 /**
  * @generated from message slipway.v1.DeploymentEvent
@@ -182,7 +462,7 @@ export type DeploymentEvent = Message<"slipway.v1.DeploymentEvent"> & {
  * Use `create(DeploymentEventSchema)` to create a new message.
  */
 export const DeploymentEventSchema: GenMessage<DeploymentEvent> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 1);
+  messageDesc(file_slipway_v1_deployments, 7);
 
 /**
  * @generated from message slipway.v1.CreateDeploymentRequest
@@ -258,7 +538,7 @@ export type CreateDeploymentRequest = Message<"slipway.v1.CreateDeploymentReques
  * Use `create(CreateDeploymentRequestSchema)` to create a new message.
  */
 export const CreateDeploymentRequestSchema: GenMessage<CreateDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 2);
+  messageDesc(file_slipway_v1_deployments, 8);
 
 /**
  * @generated from message slipway.v1.CreateDeploymentResponse
@@ -275,7 +555,7 @@ export type CreateDeploymentResponse = Message<"slipway.v1.CreateDeploymentRespo
  * Use `create(CreateDeploymentResponseSchema)` to create a new message.
  */
 export const CreateDeploymentResponseSchema: GenMessage<CreateDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 3);
+  messageDesc(file_slipway_v1_deployments, 9);
 
 /**
  * @generated from message slipway.v1.ListDeploymentsRequest
@@ -299,6 +579,14 @@ export type ListDeploymentsRequest = Message<"slipway.v1.ListDeploymentsRequest"
    * @generated from field: slipway.v1.DeploymentStatus status = 3;
    */
   status: DeploymentStatus;
+
+  /**
+   * Every user's deployments, not only the caller's: admins only
+   * (permission_denied for anyone else). REST: ?allUsers=true.
+   *
+   * @generated from field: bool all_users = 4;
+   */
+  allUsers: boolean;
 };
 
 /**
@@ -306,7 +594,7 @@ export type ListDeploymentsRequest = Message<"slipway.v1.ListDeploymentsRequest"
  * Use `create(ListDeploymentsRequestSchema)` to create a new message.
  */
 export const ListDeploymentsRequestSchema: GenMessage<ListDeploymentsRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 4);
+  messageDesc(file_slipway_v1_deployments, 10);
 
 /**
  * @generated from message slipway.v1.ListDeploymentsResponse
@@ -328,7 +616,7 @@ export type ListDeploymentsResponse = Message<"slipway.v1.ListDeploymentsRespons
  * Use `create(ListDeploymentsResponseSchema)` to create a new message.
  */
 export const ListDeploymentsResponseSchema: GenMessage<ListDeploymentsResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 5);
+  messageDesc(file_slipway_v1_deployments, 11);
 
 /**
  * @generated from message slipway.v1.GetDeploymentRequest
@@ -345,7 +633,7 @@ export type GetDeploymentRequest = Message<"slipway.v1.GetDeploymentRequest"> & 
  * Use `create(GetDeploymentRequestSchema)` to create a new message.
  */
 export const GetDeploymentRequestSchema: GenMessage<GetDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 6);
+  messageDesc(file_slipway_v1_deployments, 12);
 
 /**
  * @generated from message slipway.v1.GetDeploymentResponse
@@ -362,7 +650,7 @@ export type GetDeploymentResponse = Message<"slipway.v1.GetDeploymentResponse"> 
  * Use `create(GetDeploymentResponseSchema)` to create a new message.
  */
 export const GetDeploymentResponseSchema: GenMessage<GetDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 7);
+  messageDesc(file_slipway_v1_deployments, 13);
 
 /**
  * @generated from message slipway.v1.CancelDeploymentRequest
@@ -379,7 +667,7 @@ export type CancelDeploymentRequest = Message<"slipway.v1.CancelDeploymentReques
  * Use `create(CancelDeploymentRequestSchema)` to create a new message.
  */
 export const CancelDeploymentRequestSchema: GenMessage<CancelDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 8);
+  messageDesc(file_slipway_v1_deployments, 14);
 
 /**
  * @generated from message slipway.v1.CancelDeploymentResponse
@@ -396,7 +684,7 @@ export type CancelDeploymentResponse = Message<"slipway.v1.CancelDeploymentRespo
  * Use `create(CancelDeploymentResponseSchema)` to create a new message.
  */
 export const CancelDeploymentResponseSchema: GenMessage<CancelDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 9);
+  messageDesc(file_slipway_v1_deployments, 15);
 
 /**
  * @generated from message slipway.v1.WatchDeploymentRequest
@@ -420,7 +708,123 @@ export type WatchDeploymentRequest = Message<"slipway.v1.WatchDeploymentRequest"
  * Use `create(WatchDeploymentRequestSchema)` to create a new message.
  */
 export const WatchDeploymentRequestSchema: GenMessage<WatchDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 10);
+  messageDesc(file_slipway_v1_deployments, 16);
+
+/**
+ * @generated from message slipway.v1.ApproveDeploymentRequest
+ */
+export type ApproveDeploymentRequest = Message<"slipway.v1.ApproveDeploymentRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string comment = 2;
+   */
+  comment: string;
+};
+
+/**
+ * Describes the message slipway.v1.ApproveDeploymentRequest.
+ * Use `create(ApproveDeploymentRequestSchema)` to create a new message.
+ */
+export const ApproveDeploymentRequestSchema: GenMessage<ApproveDeploymentRequest> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 17);
+
+/**
+ * @generated from message slipway.v1.ApproveDeploymentResponse
+ */
+export type ApproveDeploymentResponse = Message<"slipway.v1.ApproveDeploymentResponse"> & {
+  /**
+   * @generated from field: slipway.v1.Deployment deployment = 1;
+   */
+  deployment?: Deployment | undefined;
+};
+
+/**
+ * Describes the message slipway.v1.ApproveDeploymentResponse.
+ * Use `create(ApproveDeploymentResponseSchema)` to create a new message.
+ */
+export const ApproveDeploymentResponseSchema: GenMessage<ApproveDeploymentResponse> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 18);
+
+/**
+ * @generated from message slipway.v1.RejectDeploymentRequest
+ */
+export type RejectDeploymentRequest = Message<"slipway.v1.RejectDeploymentRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Why: the deployment's error names it.
+   *
+   * @generated from field: string comment = 2;
+   */
+  comment: string;
+};
+
+/**
+ * Describes the message slipway.v1.RejectDeploymentRequest.
+ * Use `create(RejectDeploymentRequestSchema)` to create a new message.
+ */
+export const RejectDeploymentRequestSchema: GenMessage<RejectDeploymentRequest> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 19);
+
+/**
+ * @generated from message slipway.v1.RejectDeploymentResponse
+ */
+export type RejectDeploymentResponse = Message<"slipway.v1.RejectDeploymentResponse"> & {
+  /**
+   * @generated from field: slipway.v1.Deployment deployment = 1;
+   */
+  deployment?: Deployment | undefined;
+};
+
+/**
+ * Describes the message slipway.v1.RejectDeploymentResponse.
+ * Use `create(RejectDeploymentResponseSchema)` to create a new message.
+ */
+export const RejectDeploymentResponseSchema: GenMessage<RejectDeploymentResponse> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 20);
+
+/**
+ * @generated from message slipway.v1.ListApprovalsRequest
+ */
+export type ListApprovalsRequest = Message<"slipway.v1.ListApprovalsRequest"> & {
+  /**
+   * 1 to 100; 0 for 50.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+};
+
+/**
+ * Describes the message slipway.v1.ListApprovalsRequest.
+ * Use `create(ListApprovalsRequestSchema)` to create a new message.
+ */
+export const ListApprovalsRequestSchema: GenMessage<ListApprovalsRequest> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 21);
+
+/**
+ * @generated from message slipway.v1.ListApprovalsResponse
+ */
+export type ListApprovalsResponse = Message<"slipway.v1.ListApprovalsResponse"> & {
+  /**
+   * @generated from field: repeated slipway.v1.Deployment deployments = 1;
+   */
+  deployments: Deployment[];
+};
+
+/**
+ * Describes the message slipway.v1.ListApprovalsResponse.
+ * Use `create(ListApprovalsResponseSchema)` to create a new message.
+ */
+export const ListApprovalsResponseSchema: GenMessage<ListApprovalsResponse> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 22);
 
 /**
  * @generated from message slipway.v1.WatchDeploymentResponse
@@ -444,7 +848,7 @@ export type WatchDeploymentResponse = Message<"slipway.v1.WatchDeploymentRespons
  * Use `create(WatchDeploymentResponseSchema)` to create a new message.
  */
 export const WatchDeploymentResponseSchema: GenMessage<WatchDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 11);
+  messageDesc(file_slipway_v1_deployments, 23);
 
 /**
  * @generated from enum slipway.v1.DeploymentStatus
@@ -499,6 +903,14 @@ export enum DeploymentStatus {
    * @generated from enum value: DEPLOYMENT_STATUS_CANCELLED = 9;
    */
   CANCELLED = 9,
+
+  /**
+   * Compiled, waiting for the network's approvals before anything is
+   * signed; between COMPILING and DEPLOYING.
+   *
+   * @generated from enum value: DEPLOYMENT_STATUS_AWAITING_APPROVAL = 10;
+   */
+  AWAITING_APPROVAL = 10,
 }
 
 /**
@@ -565,6 +977,42 @@ export const DeploymentService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchDeploymentRequestSchema;
     output: typeof WatchDeploymentResponseSchema;
+  },
+  /**
+   * ApproveDeployment is an approver's (or admin's) vote for a deployment
+   * in AWAITING_APPROVAL: permission_denied for its requester or another
+   * role, aborted when it is not waiting for approval or already decided,
+   * already_exists for a second vote of the same approver.
+   *
+   * @generated from rpc slipway.v1.DeploymentService.ApproveDeployment
+   */
+  approveDeployment: {
+    methodKind: "unary";
+    input: typeof ApproveDeploymentRequestSchema;
+    output: typeof ApproveDeploymentResponseSchema;
+  },
+  /**
+   * RejectDeployment is a vote against: the deployment ends FAILED with
+   * the approver's comment, before anything is signed.
+   *
+   * @generated from rpc slipway.v1.DeploymentService.RejectDeployment
+   */
+  rejectDeployment: {
+    methodKind: "unary";
+    input: typeof RejectDeploymentRequestSchema;
+    output: typeof RejectDeploymentResponseSchema;
+  },
+  /**
+   * ListApprovals answers the deployments waiting for the caller's vote:
+   * in AWAITING_APPROVAL, not the caller's own, not yet voted on by them;
+   * oldest first. Empty for callers who are not approvers or admins.
+   *
+   * @generated from rpc slipway.v1.DeploymentService.ListApprovals
+   */
+  listApprovals: {
+    methodKind: "unary";
+    input: typeof ListApprovalsRequestSchema;
+    output: typeof ListApprovalsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_slipway_v1_deployments, 0);
