@@ -29,6 +29,7 @@ var exported = map[string]source{
 
 	// Worker (internal/metrics).
 	"slipway_deployments_finished_total":           in("internal/metrics/metrics.go", `"slipway_deployments_finished_total"`),
+	"slipway_verifications_total":                  in("internal/metrics/metrics.go", `"slipway_verifications_total"`),
 	"slipway_deployment_stage_seconds":             in("internal/metrics/metrics.go", `"slipway_deployment_stage_seconds"`),
 	"slipway_deployment_gas_used_total":            in("internal/metrics/metrics.go", `"slipway_deployment_gas_used_total"`),
 	"slipway_deployment_fee_paid_wei_total":        in("internal/metrics/metrics.go", `"slipway_deployment_fee_paid_wei_total"`),

@@ -68,6 +68,9 @@ type DeploymentInput struct {
 	// Approval is the network's approval policy; nil deploys without
 	// waiting for approvers.
 	Approval *ApprovalPolicy `json:"approval,omitempty"`
+	// Publish are the services the network publishes verified sources to
+	// after the local verification.
+	Publish []PublishService `json:"publish,omitempty"`
 }
 
 // DeploymentResult is where the deployment ended.
@@ -430,6 +433,7 @@ func (r *runner) confirmed(ctx workflow.Context, c deploy.ConfirmResult) (Deploy
 		Status: status.Confirmed, Message: fmt.Sprintf("confirmed: %s at depth %d", c.ContractAddress, conf),
 		TxHash: &c.TxHash, ContractAddress: &c.ContractAddress, BlockNumber: &c.BlockNumber, GasUsed: &c.GasUsed,
 		Confirmations: &conf, EffectiveGasPrice: c.EffectiveGasPrice, FeePaid: c.FeePaid,
+		Verify: r.approvals,
 	}); err != nil {
 		return DeploymentResult{}, err
 	}

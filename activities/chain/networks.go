@@ -4,6 +4,7 @@ package chain
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,6 +60,9 @@ type Network struct {
 	MinSignerBalanceWei *Wei `json:"minSignerBalanceWei,omitempty"`
 	// Approval, when set, makes deployments here wait for approvers.
 	Approval *ApprovalPolicy `json:"approval,omitempty"`
+	// Verify names the services verified sources are published to
+	// (VerifyServices); absent, they are verified locally only.
+	Verify *VerifyServices `json:"verify,omitempty"`
 }
 
 // GasPolicy bounds what a deployment pays and says how a transaction that
@@ -100,21 +104,11 @@ const (
 
 // WithDefaults fills the zero fields.
 func (g GasPolicy) WithDefaults() GasPolicy {
-	if g.MaxFeePerGasGwei == 0 {
-		g.MaxFeePerGasGwei = DefaultMaxFeePerGasGwei
-	}
-	if g.BumpPercent == 0 {
-		g.BumpPercent = DefaultBumpPercent
-	}
-	if g.BumpIntervalBlocks == 0 {
-		g.BumpIntervalBlocks = DefaultBumpIntervalBlocks
-	}
-	if g.MaxBumps == 0 {
-		g.MaxBumps = DefaultMaxBumps
-	}
-	if g.OutageWindowSeconds == 0 {
-		g.OutageWindowSeconds = DefaultOutageWindowSeconds
-	}
+	g.MaxFeePerGasGwei = cmp.Or(g.MaxFeePerGasGwei, DefaultMaxFeePerGasGwei)
+	g.BumpPercent = cmp.Or(g.BumpPercent, DefaultBumpPercent)
+	g.BumpIntervalBlocks = cmp.Or(g.BumpIntervalBlocks, DefaultBumpIntervalBlocks)
+	g.MaxBumps = cmp.Or(g.MaxBumps, DefaultMaxBumps)
+	g.OutageWindowSeconds = cmp.Or(g.OutageWindowSeconds, DefaultOutageWindowSeconds)
 	return g
 }
 
@@ -235,6 +229,9 @@ func (n Network) Validate() error {
 		if err := n.Approval.validate(n.Name); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := n.Verify.validate(n.Name); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -51,6 +51,10 @@ type Step struct {
 	EffectiveGasPrice string        `json:"effectiveGasPrice,omitempty"`
 	FeePaid           string        `json:"feePaid,omitempty"`
 	SourceHash        []byte        `json:"sourceHash,omitempty"`
+	// Verify, on a CONFIRMED step, opens the deployment's verification
+	// (PENDING) in the same transaction, so that no watcher sees the
+	// deployment ended before its verification begins.
+	Verify bool `json:"verify,omitempty"`
 	// UnlessEnded skips the step for a deployment that has already ended,
 	// such as the CANCELLED of a workflow whose user cancelled through the
 	// API, which recorded it then.
@@ -160,8 +164,14 @@ func (a *Activities) record(ctx context.Context, id uuid.UUID, s Step, u db.Upda
 				*ended = d.Network
 			}
 		}
-		_, _, err := db.RecordProgress(ctx, q, id, s.Status, db.Progress{Update: u, Message: s.Message})
-		return err
+		if _, _, err := db.RecordProgress(ctx, q, id, s.Status, db.Progress{Update: u, Message: s.Message}); err != nil {
+			return err
+		}
+		if s.Verify {
+			return q.UpsertVerification(ctx, db.UpsertVerificationParams{DeploymentID: id, Status: VerificationPending,
+				Message: "re-deriving the bytecode from the compiled sources", Services: []byte("[]")})
+		}
+		return nil
 	})
 }
 

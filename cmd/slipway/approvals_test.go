@@ -13,9 +13,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/compile"
 	"github.com/slipway-dev/slipway/activities/progress"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/devstack/anvil"
+	"github.com/slipway-dev/slipway/internal/devstack/verifier"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/internal/status"
 	"github.com/slipway-dev/slipway/internal/userrole"
@@ -115,4 +117,56 @@ func TestPipelineWaitsForApprovals(t *testing.T) {
 		t.Fatalf("rejected deployment: %s %q", got.Status, got.Error)
 	}
 	s.wantNonce(t, nonce0+1, "a rejected deployment signs nothing")
+}
+
+// A network that publishes verified sources: after the local match, the
+// worker submits the source to a Sourcify server and an Etherscan-style
+// explorer (the harness's local verifier, whose matching is lib-sourcify's
+// against the same anvil), rides out "not yet indexed" answers and rate
+// limits on durable timers, and the deployment's verification lists each
+// service VERIFIED with its link.
+func TestPipelinePublishesVerifiedSources(t *testing.T) {
+	ctx := context.Background()
+	pool, err := compile.NewPool(ctx, compile.Config{Size: 1, InstallDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	var vs *verifier.Server
+	s := startPipelineWith(t, pipelineOptions{anvil: anvil.Options{}, worker: true,
+		networks: func(node *anvil.Node, nets *chain.Config, sp secrets.Static) {
+			vs, err = verifier.Start(ctx, verifier.Options{Pool: pool, RPCURL: node.RPCURL(), ChainID: node.ChainID(), APIKey: "explorer-key",
+				NotIndexedFirst: 1, RateLimitEvery: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(vs.Close)
+			sp["env:EXPLORER_KEY"] = secrets.NewSecretString("explorer-key")
+			nets.Networks[0].Verify = &chain.VerifyServices{
+				Sourcify:  &chain.SourcifyService{URL: vs.SourcifyURL()},
+				Etherscan: &chain.EtherscanService{URL: vs.EtherscanURL(), APIKey: "env:EXPLORER_KEY"},
+			}
+		}})
+	d := s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store",
+		ConstructorArgs: args(t, "42", s.signer.Hex())})
+	s.waitConfirmed(t, d, 5*time.Minute)
+	v, err := db.New(s.pool).GetVerification(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var services []progress.VerificationService
+	if err := json.Unmarshal(v.Services, &services); err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != progress.VerificationVerified || v.Match != "full" || len(services) != 3 {
+		t.Fatalf("verification %+v, services %+v", v, services)
+	}
+	for _, sv := range services[1:] {
+		if sv.Status != progress.VerificationVerified || !strings.HasPrefix(sv.URL, "http://") {
+			t.Fatalf("service %+v not verified with a link; all %+v", sv, services)
+		}
+	}
+	if services[1].Name != chain.VerifyServiceSourcify || services[2].Name != chain.VerifyServiceEtherscan {
+		t.Fatalf("services %+v", services)
+	}
 }

@@ -176,6 +176,10 @@ func deploymentInput(d db.Deployment, req *slipwayv1.CreateDeploymentRequest, ne
 	if a := n.Approval; a != nil {
 		in.Approval = &workflows.ApprovalPolicy{Required: a.Required, Timeout: a.WaitFor()}
 	}
+	for _, name := range n.Verify.Names() {
+		window, _ := n.Verify.RetryWindow(name)
+		in.Publish = append(in.Publish, workflows.PublishService{Name: name, Window: window})
+	}
 	if t := req.GetTemplate(); t != nil {
 		b, err := protojson.Marshal(t)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/slipway-dev/slipway/activities/progress"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
@@ -288,7 +289,9 @@ func (s *service) follow(ctx context.Context, v viewer, id uuid.UUID, after uint
 			resetTimer(beat, s.heartbeat)
 		}
 		if status.IsTerminal(d.Status) && seen >= d.LastEventSeq {
-			return nil
+			if verifying, err := s.verifying(ctx, id); err != nil || !verifying {
+				return err
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -308,6 +311,23 @@ func (s *service) follow(ctx context.Context, v viewer, id uuid.UUID, after uint
 		}
 		cur = ToProto(d)
 	}
+}
+
+// verifyingFor bounds how long a verification may stay PENDING and keep
+// its deployment's watchers open: the verify stage's own retry window.
+const verifyingFor = time.Hour
+
+// verifying reports whether the ended deployment id is still being
+// verified: its events are not all in yet, so watchers stay.
+func (s *service) verifying(ctx context.Context, id uuid.UUID) (bool, error) {
+	v, err := s.q.GetVerification(ctx, id)
+	if db.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("get verification of %s: %w", id, err)
+	}
+	return v.Status == progress.VerificationPending && time.Since(v.UpdatedAt) < verifyingFor, nil
 }
 
 // resetTimer restarts t for d whether or not it fired (Go 1.23 timers: Reset

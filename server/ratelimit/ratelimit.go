@@ -103,6 +103,7 @@
 package ratelimit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -201,27 +202,15 @@ type Config struct {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if c.FreePerMinute == 0 {
-		c.FreePerMinute = DefaultFreePerMinute
-	}
-	if c.PaidPerMinute == 0 {
-		c.PaidPerMinute = DefaultPaidPerMinute
-	}
-	if c.AuthPerMinutePerIP == 0 {
-		c.AuthPerMinutePerIP = DefaultAuthPerMinutePerIP
-	}
-	if c.Window == 0 {
-		c.Window = time.Minute
-	}
+	c.FreePerMinute = cmp.Or(c.FreePerMinute, DefaultFreePerMinute)
+	c.PaidPerMinute = cmp.Or(c.PaidPerMinute, DefaultPaidPerMinute)
+	c.AuthPerMinutePerIP = cmp.Or(c.AuthPerMinutePerIP, DefaultAuthPerMinutePerIP)
+	c.Window = cmp.Or(c.Window, time.Minute)
 	if c.AuthProcedures == nil {
 		c.AuthProcedures = DefaultAuthProcedures
 	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
-	if c.SweepInterval == 0 {
-		c.SweepInterval = DefaultSweepInterval
-	}
+	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
+	c.SweepInterval = cmp.Or(c.SweepInterval, DefaultSweepInterval)
 	if c.LeaseMinLimit == 0 {
 		c.LeaseMinLimit = DefaultLeaseMinLimit
 	}

@@ -152,7 +152,7 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 		if bin, err = Locate(); err != nil {
 			return nil, fmt.Errorf("start anvil: %w", err)
 		}
-	} else if err := checkExecutable(bin); err != nil {
+	} else if err := proc.CheckExecutable(bin); err != nil {
 		return nil, fmt.Errorf("start anvil: %w", err)
 	}
 	if opts.StatePath != "" {

@@ -3,11 +3,12 @@ package anvil
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+
+	"github.com/slipway-dev/slipway/internal/proc"
 )
 
 // BinEnv names the environment variable that points at a native anvil binary,
@@ -26,22 +27,12 @@ var ErrBinaryNotFound = errors.New("anvil binary not found (run `npm ci` in the 
 // wrapper, so Locate prefers the native binary it wraps: stopping the wrapper
 // alone could leave the real node running.
 func Locate() (string, error) {
-	var dirs []string
-	if wd, err := os.Getwd(); err == nil {
-		dirs = append(dirs, wd)
-	}
-	if exe, err := os.Executable(); err == nil {
-		if real, err := filepath.EvalSymlinks(exe); err == nil {
-			exe = real
-		}
-		dirs = append(dirs, filepath.Dir(exe))
-	}
-	return locate(os.Getenv(BinEnv), dirs, exec.LookPath)
+	return locate(os.Getenv(BinEnv), proc.StartDirs(), exec.LookPath)
 }
 
 func locate(envBin string, startDirs []string, lookPath func(string) (string, error)) (string, error) {
 	if envBin != "" {
-		if err := checkExecutable(envBin); err != nil {
+		if err := proc.CheckExecutable(envBin); err != nil {
 			return "", fmt.Errorf("use anvil from %s: %w", BinEnv, err)
 		}
 		return envBin, nil
@@ -51,7 +42,7 @@ func locate(envBin string, startDirs []string, lookPath func(string) (string, er
 		for dir := start; ; {
 			for _, r := range rel {
 				p := filepath.Join(dir, "node_modules", r)
-				if checkExecutable(p) == nil {
+				if proc.CheckExecutable(p) == nil {
 					return p, nil
 				}
 			}
@@ -72,7 +63,7 @@ func locate(envBin string, startDirs []string, lookPath func(string) (string, er
 		pkg := filepath.Dir(real) // …/node_modules/@foundry-rs/anvil
 		for _, r := range rel {
 			native := filepath.Join(filepath.Dir(filepath.Dir(pkg)), r)
-			if checkExecutable(native) == nil {
+			if proc.CheckExecutable(native) == nil {
 				return native, nil
 			}
 		}
@@ -107,18 +98,4 @@ func binaryName() string {
 		return "anvil.exe"
 	}
 	return "anvil"
-}
-
-func checkExecutable(p string) error {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s: %w", p, fs.ErrInvalid)
-	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o111 == 0 {
-		return fmt.Errorf("%s: not executable: %w", p, fs.ErrPermission)
-	}
-	return nil
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
-	"strings"
 	"testing"
+
+	"github.com/slipway-dev/slipway/internal/proc"
 )
 
 // NewForTest starts a fresh automining dev chain for an integration test
@@ -30,7 +30,7 @@ func NewForTestWith(t testing.TB, opts Options) *Node {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	n, err := Start(ctx, opts)
-	if errors.Is(err, ErrBinaryNotFound) && !underCI() {
+	if errors.Is(err, ErrBinaryNotFound) && !proc.UnderCI() {
 		t.Skipf("skipping: %v", err)
 	}
 	if err != nil {
@@ -42,16 +42,4 @@ func NewForTestWith(t testing.TB, opts Options) *Node {
 		}
 	})
 	return n
-}
-
-func underCI() bool {
-	v, ok := os.LookupEnv("CI")
-	if !ok {
-		return false
-	}
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "0", "false", "no":
-		return false
-	}
-	return true
 }

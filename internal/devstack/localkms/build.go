@@ -5,12 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/slipway-dev/slipway/internal/proc"
 )
 
 // Module is the local-kms main package, pinned as a tool in the repository's
@@ -39,7 +40,7 @@ var (
 // command locks its cache, so parallel test binaries can build at once.
 func Build(ctx context.Context) (string, error) {
 	if bin := os.Getenv(BinEnv); bin != "" {
-		if err := checkExecutable(bin); err != nil {
+		if err := proc.CheckExecutable(bin); err != nil {
 			return "", fmt.Errorf("use local-kms from %s: %w", BinEnv, err)
 		}
 		return bin, nil
@@ -48,7 +49,7 @@ func Build(ctx context.Context) (string, error) {
 	defer buildMu.Unlock()
 	// The cache may have been trimmed since (go clean -cache, or five
 	// days unused): check before reusing.
-	if built != "" && checkExecutable(built) == nil {
+	if built != "" && proc.CheckExecutable(built) == nil {
 		return built, nil
 	}
 	goBin, err := exec.LookPath("go")
@@ -68,7 +69,7 @@ func Build(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("build local-kms: %w\n%s", err, strings.TrimSpace(stderr.String()))
 	}
 	bin := strings.TrimSpace(stdout.String())
-	if err := checkExecutable(bin); err != nil {
+	if err := proc.CheckExecutable(bin); err != nil {
 		return "", fmt.Errorf("build local-kms: go tool answered %q: %w", bin, err)
 	}
 	built = bin
@@ -79,16 +80,7 @@ func Build(ctx context.Context) (string, error) {
 // working directory (tests run in their package's folder) or from the
 // running executable's folder.
 func repoRoot() (string, error) {
-	var starts []string
-	if wd, err := os.Getwd(); err == nil {
-		starts = append(starts, wd)
-	}
-	if exe, err := os.Executable(); err == nil {
-		if real, err := filepath.EvalSymlinks(exe); err == nil {
-			exe = real
-		}
-		starts = append(starts, filepath.Dir(exe))
-	}
+	starts := proc.StartDirs()
 	for _, dir := range starts {
 		for {
 			if isFile(filepath.Join(dir, "tools.mod")) && isFile(filepath.Join(dir, "go.mod")) {
@@ -107,18 +99,4 @@ func repoRoot() (string, error) {
 func isFile(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular()
-}
-
-func checkExecutable(p string) error {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s: %w", p, fs.ErrInvalid)
-	}
-	if fi.Mode().Perm()&0o111 == 0 {
-		return fmt.Errorf("%s: not executable: %w", p, fs.ErrPermission)
-	}
-	return nil
 }

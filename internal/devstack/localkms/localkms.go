@@ -146,7 +146,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-	} else if err := checkExecutable(bin); err != nil {
+	} else if err := proc.CheckExecutable(bin); err != nil {
 		return nil, fmt.Errorf("start local-kms: %w", err)
 	}
 

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
-	"strings"
 	"testing"
+
+	"github.com/slipway-dev/slipway/internal/proc"
 )
 
 // NewForTest starts local-kms on a free port with a fresh data folder for a
@@ -23,7 +23,7 @@ func NewForTest(t testing.TB) *Server {
 		Dir:    t.TempDir(),
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
-	if errors.Is(err, ErrNotBuildable) && !underCI() {
+	if errors.Is(err, ErrNotBuildable) && !proc.UnderCI() {
 		t.Skipf("skipping: %v", err)
 	}
 	if err != nil {
@@ -31,16 +31,4 @@ func NewForTest(t testing.TB) *Server {
 	}
 	t.Cleanup(s.Stop)
 	return s
-}
-
-func underCI() bool {
-	v, ok := os.LookupEnv("CI")
-	if !ok {
-		return false
-	}
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "0", "false", "no":
-		return false
-	}
-	return true
 }
