@@ -207,3 +207,33 @@ func (q *Queries) OpenApproval(ctx context.Context, arg OpenApprovalParams) erro
 	)
 	return err
 }
+
+const previousApprovedSummary = `-- name: PreviousApprovedSummary :one
+SELECT deployment_approvals.deployment_id, deployment_approvals.summary
+FROM deployment_approvals
+JOIN deployments ON deployments.id = deployment_approvals.deployment_id
+WHERE deployments.network = $1 AND deployments.contract_name = $2
+  AND deployments.status = 'CONFIRMED' AND deployments.created_at < $3
+ORDER BY deployments.created_at DESC
+LIMIT 1
+`
+
+type PreviousApprovedSummaryParams struct {
+	Network      string
+	ContractName string
+	Before       time.Time
+}
+
+type PreviousApprovedSummaryRow struct {
+	DeploymentID uuid.UUID
+	Summary      []byte
+}
+
+// The approval summary of the last CONFIRMED deployment of contract_name on
+// network created before the given time, for approvers' diff.
+func (q *Queries) PreviousApprovedSummary(ctx context.Context, arg PreviousApprovedSummaryParams) (PreviousApprovedSummaryRow, error) {
+	row := q.db.QueryRow(ctx, previousApprovedSummary, arg.Network, arg.ContractName, arg.Before)
+	var i PreviousApprovedSummaryRow
+	err := row.Scan(&i.DeploymentID, &i.Summary)
+	return i, err
+}

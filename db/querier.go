@@ -176,6 +176,9 @@ type Querier interface {
 	// Records what a deployment's approvers are shown when it starts waiting.
 	// A retry of the same step writes the same row.
 	OpenApproval(ctx context.Context, arg OpenApprovalParams) error
+	// The approval summary of the last CONFIRMED deployment of contract_name on
+	// network created before the given time, for approvers' diff.
+	PreviousApprovedSummary(ctx context.Context, arg PreviousApprovedSummaryParams) (PreviousApprovedSummaryRow, error)
 	// Deletes artifacts not used since the cutoff; the next identical compile
 	// simply runs solc again.
 	PruneCompileArtifacts(ctx context.Context, unusedSince time.Time) (int64, error)

@@ -37,3 +37,14 @@ WHERE deployment_approvals.decision IS NULL
   AND NOT EXISTS (SELECT 1 FROM approval_votes v WHERE v.deployment_id = deployments.id AND v.voter_id = @voter_id)
 ORDER BY deployment_approvals.created_at, deployments.id
 LIMIT @max_rows;
+
+-- name: PreviousApprovedSummary :one
+-- The approval summary of the last CONFIRMED deployment of contract_name on
+-- network created before the given time, for approvers' diff.
+SELECT deployment_approvals.deployment_id, deployment_approvals.summary
+FROM deployment_approvals
+JOIN deployments ON deployments.id = deployment_approvals.deployment_id
+WHERE deployments.network = @network AND deployments.contract_name = @contract_name
+  AND deployments.status = 'CONFIRMED' AND deployments.created_at < @before
+ORDER BY deployments.created_at DESC
+LIMIT 1;

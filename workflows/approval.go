@@ -112,6 +112,7 @@ func (r *runner) awaitApproval(ctx workflow.Context, req compile.Request, contra
 		Optimizer: req.Optimizer.Enabled, OptimizerRuns: req.Optimizer.Runs,
 		InitCodeHash: est.InitCodeHash, Args: est.Args, Lint: *summary,
 		EstimatedGas: est.Gas, MaxFeePerGasWei: est.MaxFeePerGasWei, MaxCostWei: est.MaxCostWei,
+		Sources: reviewSources(req),
 	}
 	open := progress.ApprovalRequest{DeploymentID: in.DeploymentID, Required: g.required, ExpiresAt: workflow.Now(ctx).Add(in.Approval.Timeout), Summary: s}
 	if err := r.step(ctx, 15*time.Second, time.Hour, recordRetry(), r.p.OpenApproval, open).Get(ctx, nil); err != nil {
@@ -191,6 +192,15 @@ func (r *runner) registerVote(ctx workflow.Context) error {
 // needsApproval reports whether this run waits for approvers.
 func (r *runner) needsApproval() bool {
 	return r.approvals && r.in.Approval != nil && r.in.Approval.Required > 0
+}
+
+// reviewSources are the sources approvers review, by path: a single
+// source (or a template's generated one) as "<contract name>.sol".
+func reviewSources(req compile.Request) map[string]string {
+	if req.Source != "" {
+		return map[string]string{req.ContractName + ".sol": req.Source}
+	}
+	return req.Sources
 }
 
 // sourceHash is sha256 over the sources that were compiled, path by path

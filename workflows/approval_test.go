@@ -40,7 +40,8 @@ func newApprovalEnv(t *testing.T) *approvalEnv {
 		Contracts: []compile.Contract{{Name: "Store", ABI: "[]", Bytecode: "0x6000"}}}, nil)
 	e.OnActivity(d.Estimate, mock.Anything, mock.Anything).Return(deploy.EstimateResult{Gas: 120000, MaxFeePerGasWei: "2", MaxCostWei: "240000", InitCodeHash: "0xab"}, nil).Maybe()
 	e.OnActivity(p.OpenApproval, mock.Anything, mock.Anything).Return(func(_ context.Context, r progress.ApprovalRequest) error {
-		if r.Required != 2 || r.Summary.EstimatedGas != 120000 || r.Summary.ContractName != "Store" || !strings.HasPrefix(r.Summary.SourceHash, "0x") {
+		if r.Required != 2 || r.Summary.EstimatedGas != 120000 || r.Summary.ContractName != "Store" || !strings.HasPrefix(r.Summary.SourceHash, "0x") ||
+			r.Summary.Sources["Store.sol"] != "contract Store {}" {
 			return temporal.NewNonRetryableApplicationError("unexpected approval request", "Test", nil)
 		}
 		return nil

@@ -41,6 +41,9 @@ type ApprovalSummary struct {
 	EstimatedGas    uint64           `json:"estimatedGas"`
 	MaxFeePerGasWei string           `json:"maxFeePerGasWei"`
 	MaxCostWei      string           `json:"maxCostWei"`
+	// Sources are the compiled sources by path, for review and for the
+	// next deployment's diff.
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // ApprovalRequest opens a deployment's wait for approvals.

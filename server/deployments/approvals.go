@@ -156,6 +156,9 @@ func (s *service) withDetails(ctx context.Context, d db.Deployment) (*slipwayv1.
 			return nil, fmt.Errorf("list votes of %s: %w", d.ID, err)
 		}
 		out.Approval = approvalToProto(a, votes)
+		if err := s.withPrevious(ctx, d, out.Approval.GetSummary()); err != nil {
+			return nil, err
+		}
 	}
 	v, err := s.q.GetVerification(ctx, d.ID)
 	switch {
@@ -166,6 +169,27 @@ func (s *service) withDetails(ctx context.Context, d db.Deployment) (*slipwayv1.
 		out.Verification = verificationToProto(v)
 	}
 	return out, nil
+}
+
+// withPrevious adds to sum the sources of the last CONFIRMED deployment of
+// the same contract on the same network that went through approval, so
+// that approvers see what changed.
+func (s *service) withPrevious(ctx context.Context, d db.Deployment, sum *slipwayv1.ApprovalSummary) error {
+	if sum == nil {
+		return nil
+	}
+	prev, err := s.q.PreviousApprovedSummary(ctx, db.PreviousApprovedSummaryParams{Network: d.Network, ContractName: d.ContractName, Before: d.CreatedAt})
+	if db.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find the previous deployment of %s: %w", d.ContractName, err)
+	}
+	var ps progress.ApprovalSummary
+	if json.Unmarshal(prev.Summary, &ps) == nil {
+		sum.PreviousDeploymentId, sum.PreviousSources = prev.DeploymentID.String(), ps.Sources
+	}
+	return nil
 }
 
 // verificationToProto converts a verification row for the API.
@@ -200,6 +224,7 @@ func approvalToProto(a db.DeploymentApproval, votes []db.ListApprovalVotesRow) *
 			LintSummary: &slipwayv1.FindingSummary{High: uint32(max(sum.Lint.High, 0)), Medium: uint32(max(sum.Lint.Medium, 0)),
 				Low: uint32(max(sum.Lint.Low, 0)), Info: uint32(max(sum.Lint.Info, 0))},
 			EstimatedGas: sum.EstimatedGas, MaxFeePerGas: sum.MaxFeePerGasWei, MaxCost: sum.MaxCostWei,
+			Sources: sum.Sources,
 		}
 		for _, arg := range sum.Args {
 			v := &structpb.Value{}

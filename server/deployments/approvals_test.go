@@ -595,3 +595,37 @@ func TestGetDeploymentAnswersApprovalAndVerification(t *testing.T) {
 		})
 	}
 }
+
+// A deployment waiting for approval carries its sources and, when the same
+// contract was deployed on the network through approval before, that
+// deployment's id and sources, for the approvers' diff; an unconfirmed or
+// other contract's deployment is not "previous".
+func TestApprovalShowsThePreviousSources(t *testing.T) {
+	env := newDepEnv(t, depOptions{noHub: true})
+	_, alice := env.newUser(t)
+	_, approver := servertest.NewUserWithRole(t, env.q, userrole.Approver)
+	withSources := func(src string) progress.ApprovalSummary {
+		s := boxSummary()
+		s.Sources = map[string]string{"Box.sol": src}
+		return s
+	}
+	first := env.awaitingApproval(t, alice, withSources("contract Box { uint x; }"))
+	servertest.Record(t, env.pool, first, status.Confirmed, "confirmed", db.UpdateDeploymentProgressParams{})
+	failed := env.awaitingApproval(t, alice, withSources("contract Box { uint y; }"))
+	servertest.Record(t, env.pool, failed, status.Failed, "failed", db.UpdateDeploymentProgressParams{})
+	next := env.awaitingApproval(t, alice, withSources("contract Box { uint x; uint z; }"))
+
+	res, err := env.client("connect").ListApprovals(t.Context(), servertest.Authed(&slipwayv1.ListApprovalsRequest{}, approver))
+	require.NoError(t, err)
+	require.Len(t, res.Msg.GetDeployments(), 1)
+	got := res.Msg.GetDeployments()[0]
+	require.Equal(t, next.String(), got.GetId())
+	sum := got.GetApproval().GetSummary()
+	assert.Equal(t, map[string]string{"Box.sol": "contract Box { uint x; uint z; }"}, sum.GetSources())
+	assert.Equal(t, first.String(), sum.GetPreviousDeploymentId(), "the last CONFIRMED one, not the FAILED one after it")
+	assert.Equal(t, map[string]string{"Box.sol": "contract Box { uint x; }"}, sum.GetPreviousSources())
+
+	d, err := env.client("connect").GetDeployment(t.Context(), servertest.Authed(&slipwayv1.GetDeploymentRequest{Id: first.String()}, alice))
+	require.NoError(t, err)
+	assert.Empty(t, d.Msg.GetDeployment().GetApproval().GetSummary().GetPreviousDeploymentId(), "the first has no previous")
+}

@@ -289,8 +289,22 @@ func (s *service) follow(ctx context.Context, v viewer, id uuid.UUID, after uint
 			resetTimer(beat, s.heartbeat)
 		}
 		if status.IsTerminal(d.Status) && seen >= d.LastEventSeq {
-			if verifying, err := s.verifying(ctx, id); err != nil || !verifying {
+			verifying, err := s.verifying(ctx, id)
+			if err != nil {
 				return err
+			}
+			if !verifying {
+				// The verification's last event commits with its row,
+				// after d was read: read again, and end only once that
+				// event is sent too.
+				if d, err = s.getFor(ctx, v, id); err != nil {
+					return err
+				}
+				if seen >= d.LastEventSeq {
+					return nil
+				}
+				cur = ToProto(d)
+				continue
 			}
 		}
 		select {

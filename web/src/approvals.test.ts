@@ -10,7 +10,9 @@ import {
   expiryText,
   findingsText,
   mayVote,
+  sourcesChangeText,
 } from "./approvals";
+import type { FileStatus } from "./diff";
 
 describe("mayVote", () => {
   it("lets approvers and admins vote, and nobody else", () => {
@@ -73,5 +75,21 @@ describe("argValueText", () => {
   it("shows a dash for a missing value", () => {
     expect(argValueText(undefined)).toBe("—");
     expect(argValueText(create(ValueSchema))).toBe("—");
+  });
+});
+
+describe("sourcesChangeText", () => {
+  const files = (...s: FileStatus[]) => s.map((status) => ({ status }));
+  it("tallies what differs, then what does not", () => {
+    expect(sourcesChangeText(files("changed", "unchanged", "unchanged"))).toBe(
+      "1 file differs: 1 changed; 2 unchanged.",
+    );
+    expect(sourcesChangeText(files("changed", "added", "removed", "added"))).toBe(
+      "4 files differ: 1 changed, 2 added, 1 removed.",
+    );
+  });
+  it("says when the sources are the same", () => {
+    expect(sourcesChangeText(files("unchanged"))).toBe("The sources are the same (1 file).");
+    expect(sourcesChangeText(files("unchanged", "unchanged"))).toBe("The sources are the same (2 files).");
   });
 });

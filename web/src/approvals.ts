@@ -4,6 +4,7 @@
 import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { timestampMs } from "./budgets";
+import type { FileDiff, FileStatus } from "./diff";
 import { formatWait } from "./errors";
 import type { FindingSummary } from "./gen/slipway/v1/contracts_pb";
 import type { Approval, ApprovalSummary } from "./gen/slipway/v1/deployments_pb";
@@ -72,4 +73,19 @@ export function argValueText(v: Value | undefined): string {
   if (!v || v.kind.case === undefined) return "—";
   if (v.kind.case === "stringValue") return v.kind.value;
   return JSON.stringify(toJson(ValueSchema, v));
+}
+
+/**
+ * sourcesChangeText tallies a diff of sources against the last deployment:
+ * "2 files differ: 1 changed, 1 added; 3 unchanged.", or "The sources are
+ * the same (3 files)." when none differs.
+ */
+export function sourcesChangeText(files: Pick<FileDiff, "status">[]): string {
+  const n: Record<FileStatus, number> = { changed: 0, added: 0, removed: 0, unchanged: 0 };
+  for (const f of files) n[f.status]++;
+  const fileCount = (k: number) => `${k} file${k === 1 ? "" : "s"}`;
+  const differ = n.changed + n.added + n.removed;
+  if (differ === 0) return `The sources are the same (${fileCount(n.unchanged)}).`;
+  const how = (["changed", "added", "removed"] as const).filter((k) => n[k] > 0).map((k) => `${n[k]} ${k}`);
+  return `${fileCount(differ)} ${differ === 1 ? "differs" : "differ"}: ${how.join(", ")}${n.unchanged ? `; ${n.unchanged} unchanged` : ""}.`;
 }

@@ -568,10 +568,18 @@ type ApprovalSummary struct {
 	EstimatedGas    uint64                 `protobuf:"varint,9,opt,name=estimated_gas,json=estimatedGas,proto3" json:"estimated_gas,omitempty"`
 	// Wei, as decimal strings: the fee cap and the most the deployment can
 	// cost (gas limit times fee cap).
-	MaxFeePerGas  string `protobuf:"bytes,10,opt,name=max_fee_per_gas,json=maxFeePerGas,proto3" json:"max_fee_per_gas,omitempty"`
-	MaxCost       string `protobuf:"bytes,11,opt,name=max_cost,json=maxCost,proto3" json:"max_cost,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MaxFeePerGas string `protobuf:"bytes,10,opt,name=max_fee_per_gas,json=maxFeePerGas,proto3" json:"max_fee_per_gas,omitempty"`
+	MaxCost      string `protobuf:"bytes,11,opt,name=max_cost,json=maxCost,proto3" json:"max_cost,omitempty"`
+	// The sources that were compiled, by path (a single source or a
+	// template's generated one as "<contract name>.sol"), for review.
+	Sources map[string]string `protobuf:"bytes,12,rep,name=sources,proto3" json:"sources,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The last CONFIRMED deployment of the same contract name on the same
+	// network that went through approval, and its sources, for a diff;
+	// empty when there is none.
+	PreviousDeploymentId string            `protobuf:"bytes,13,opt,name=previous_deployment_id,json=previousDeploymentId,proto3" json:"previous_deployment_id,omitempty"`
+	PreviousSources      map[string]string `protobuf:"bytes,14,rep,name=previous_sources,json=previousSources,proto3" json:"previous_sources,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *ApprovalSummary) Reset() {
@@ -679,6 +687,27 @@ func (x *ApprovalSummary) GetMaxCost() string {
 		return x.MaxCost
 	}
 	return ""
+}
+
+func (x *ApprovalSummary) GetSources() map[string]string {
+	if x != nil {
+		return x.Sources
+	}
+	return nil
+}
+
+func (x *ApprovalSummary) GetPreviousDeploymentId() string {
+	if x != nil {
+		return x.PreviousDeploymentId
+	}
+	return ""
+}
+
+func (x *ApprovalSummary) GetPreviousSources() map[string]string {
+	if x != nil {
+		return x.PreviousSources
+	}
+	return nil
 }
 
 type ConstructorArgument struct {
@@ -1815,7 +1844,7 @@ const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\n" +
 	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x125\n" +
 	"\asummary\x18\x05 \x01(\v2\x1b.slipway.v1.ApprovalSummaryR\asummary\x12.\n" +
-	"\x05votes\x18\x06 \x03(\v2\x18.slipway.v1.ApprovalVoteR\x05votes\"\xdf\x03\n" +
+	"\x05votes\x18\x06 \x03(\v2\x18.slipway.v1.ApprovalVoteR\x05votes\"\xb6\x06\n" +
 	"\x0fApprovalSummary\x12#\n" +
 	"\rcontract_name\x18\x01 \x01(\tR\fcontractName\x12\x1f\n" +
 	"\vsource_hash\x18\x02 \x01(\tR\n" +
@@ -1829,7 +1858,16 @@ const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\restimated_gas\x18\t \x01(\x04R\festimatedGas\x12%\n" +
 	"\x0fmax_fee_per_gas\x18\n" +
 	" \x01(\tR\fmaxFeePerGas\x12\x19\n" +
-	"\bmax_cost\x18\v \x01(\tR\amaxCost\"k\n" +
+	"\bmax_cost\x18\v \x01(\tR\amaxCost\x12B\n" +
+	"\asources\x18\f \x03(\v2(.slipway.v1.ApprovalSummary.SourcesEntryR\asources\x124\n" +
+	"\x16previous_deployment_id\x18\r \x01(\tR\x14previousDeploymentId\x12[\n" +
+	"\x10previous_sources\x18\x0e \x03(\v20.slipway.v1.ApprovalSummary.PreviousSourcesEntryR\x0fpreviousSources\x1a:\n" +
+	"\fSourcesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aB\n" +
+	"\x14PreviousSourcesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"k\n" +
 	"\x13ConstructorArgument\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12,\n" +
@@ -1953,7 +1991,7 @@ func file_slipway_v1_deployments_proto_rawDescGZIP() []byte {
 }
 
 var file_slipway_v1_deployments_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_slipway_v1_deployments_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_slipway_v1_deployments_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_slipway_v1_deployments_proto_goTypes = []any{
 	(DeploymentStatus)(0),             // 0: slipway.v1.DeploymentStatus
 	(*Deployment)(nil),                // 1: slipway.v1.Deployment
@@ -1980,66 +2018,70 @@ var file_slipway_v1_deployments_proto_goTypes = []any{
 	(*ListApprovalsRequest)(nil),      // 22: slipway.v1.ListApprovalsRequest
 	(*ListApprovalsResponse)(nil),     // 23: slipway.v1.ListApprovalsResponse
 	(*WatchDeploymentResponse)(nil),   // 24: slipway.v1.WatchDeploymentResponse
-	nil,                               // 25: slipway.v1.CreateDeploymentRequest.SourcesEntry
-	(*FindingSummary)(nil),            // 26: slipway.v1.FindingSummary
-	(*timestamppb.Timestamp)(nil),     // 27: google.protobuf.Timestamp
-	(*structpb.Value)(nil),            // 28: google.protobuf.Value
-	(*ContractTemplate)(nil),          // 29: slipway.v1.ContractTemplate
-	(*OptimizerSettings)(nil),         // 30: slipway.v1.OptimizerSettings
+	nil,                               // 25: slipway.v1.ApprovalSummary.SourcesEntry
+	nil,                               // 26: slipway.v1.ApprovalSummary.PreviousSourcesEntry
+	nil,                               // 27: slipway.v1.CreateDeploymentRequest.SourcesEntry
+	(*FindingSummary)(nil),            // 28: slipway.v1.FindingSummary
+	(*timestamppb.Timestamp)(nil),     // 29: google.protobuf.Timestamp
+	(*structpb.Value)(nil),            // 30: google.protobuf.Value
+	(*ContractTemplate)(nil),          // 31: slipway.v1.ContractTemplate
+	(*OptimizerSettings)(nil),         // 32: slipway.v1.OptimizerSettings
 }
 var file_slipway_v1_deployments_proto_depIdxs = []int32{
 	0,  // 0: slipway.v1.Deployment.status:type_name -> slipway.v1.DeploymentStatus
-	26, // 1: slipway.v1.Deployment.lint_summary:type_name -> slipway.v1.FindingSummary
-	27, // 2: slipway.v1.Deployment.created_at:type_name -> google.protobuf.Timestamp
-	27, // 3: slipway.v1.Deployment.updated_at:type_name -> google.protobuf.Timestamp
+	28, // 1: slipway.v1.Deployment.lint_summary:type_name -> slipway.v1.FindingSummary
+	29, // 2: slipway.v1.Deployment.created_at:type_name -> google.protobuf.Timestamp
+	29, // 3: slipway.v1.Deployment.updated_at:type_name -> google.protobuf.Timestamp
 	4,  // 4: slipway.v1.Deployment.approval:type_name -> slipway.v1.Approval
 	2,  // 5: slipway.v1.Deployment.verification:type_name -> slipway.v1.Verification
 	3,  // 6: slipway.v1.Verification.services:type_name -> slipway.v1.VerificationService
-	27, // 7: slipway.v1.Verification.updated_at:type_name -> google.protobuf.Timestamp
-	27, // 8: slipway.v1.Approval.expires_at:type_name -> google.protobuf.Timestamp
+	29, // 7: slipway.v1.Verification.updated_at:type_name -> google.protobuf.Timestamp
+	29, // 8: slipway.v1.Approval.expires_at:type_name -> google.protobuf.Timestamp
 	5,  // 9: slipway.v1.Approval.summary:type_name -> slipway.v1.ApprovalSummary
 	7,  // 10: slipway.v1.Approval.votes:type_name -> slipway.v1.ApprovalVote
 	6,  // 11: slipway.v1.ApprovalSummary.constructor_args:type_name -> slipway.v1.ConstructorArgument
-	26, // 12: slipway.v1.ApprovalSummary.lint_summary:type_name -> slipway.v1.FindingSummary
-	28, // 13: slipway.v1.ConstructorArgument.value:type_name -> google.protobuf.Value
-	27, // 14: slipway.v1.ApprovalVote.at:type_name -> google.protobuf.Timestamp
-	0,  // 15: slipway.v1.DeploymentEvent.status:type_name -> slipway.v1.DeploymentStatus
-	27, // 16: slipway.v1.DeploymentEvent.at:type_name -> google.protobuf.Timestamp
-	29, // 17: slipway.v1.CreateDeploymentRequest.template:type_name -> slipway.v1.ContractTemplate
-	25, // 18: slipway.v1.CreateDeploymentRequest.sources:type_name -> slipway.v1.CreateDeploymentRequest.SourcesEntry
-	28, // 19: slipway.v1.CreateDeploymentRequest.constructor_args:type_name -> google.protobuf.Value
-	30, // 20: slipway.v1.CreateDeploymentRequest.optimizer:type_name -> slipway.v1.OptimizerSettings
-	1,  // 21: slipway.v1.CreateDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	0,  // 22: slipway.v1.ListDeploymentsRequest.status:type_name -> slipway.v1.DeploymentStatus
-	1,  // 23: slipway.v1.ListDeploymentsResponse.deployments:type_name -> slipway.v1.Deployment
-	1,  // 24: slipway.v1.GetDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	1,  // 25: slipway.v1.CancelDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	1,  // 26: slipway.v1.ApproveDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	1,  // 27: slipway.v1.RejectDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	1,  // 28: slipway.v1.ListApprovalsResponse.deployments:type_name -> slipway.v1.Deployment
-	8,  // 29: slipway.v1.WatchDeploymentResponse.event:type_name -> slipway.v1.DeploymentEvent
-	1,  // 30: slipway.v1.WatchDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	9,  // 31: slipway.v1.DeploymentService.CreateDeployment:input_type -> slipway.v1.CreateDeploymentRequest
-	11, // 32: slipway.v1.DeploymentService.ListDeployments:input_type -> slipway.v1.ListDeploymentsRequest
-	13, // 33: slipway.v1.DeploymentService.GetDeployment:input_type -> slipway.v1.GetDeploymentRequest
-	15, // 34: slipway.v1.DeploymentService.CancelDeployment:input_type -> slipway.v1.CancelDeploymentRequest
-	17, // 35: slipway.v1.DeploymentService.WatchDeployment:input_type -> slipway.v1.WatchDeploymentRequest
-	18, // 36: slipway.v1.DeploymentService.ApproveDeployment:input_type -> slipway.v1.ApproveDeploymentRequest
-	20, // 37: slipway.v1.DeploymentService.RejectDeployment:input_type -> slipway.v1.RejectDeploymentRequest
-	22, // 38: slipway.v1.DeploymentService.ListApprovals:input_type -> slipway.v1.ListApprovalsRequest
-	10, // 39: slipway.v1.DeploymentService.CreateDeployment:output_type -> slipway.v1.CreateDeploymentResponse
-	12, // 40: slipway.v1.DeploymentService.ListDeployments:output_type -> slipway.v1.ListDeploymentsResponse
-	14, // 41: slipway.v1.DeploymentService.GetDeployment:output_type -> slipway.v1.GetDeploymentResponse
-	16, // 42: slipway.v1.DeploymentService.CancelDeployment:output_type -> slipway.v1.CancelDeploymentResponse
-	24, // 43: slipway.v1.DeploymentService.WatchDeployment:output_type -> slipway.v1.WatchDeploymentResponse
-	19, // 44: slipway.v1.DeploymentService.ApproveDeployment:output_type -> slipway.v1.ApproveDeploymentResponse
-	21, // 45: slipway.v1.DeploymentService.RejectDeployment:output_type -> slipway.v1.RejectDeploymentResponse
-	23, // 46: slipway.v1.DeploymentService.ListApprovals:output_type -> slipway.v1.ListApprovalsResponse
-	39, // [39:47] is the sub-list for method output_type
-	31, // [31:39] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	28, // 12: slipway.v1.ApprovalSummary.lint_summary:type_name -> slipway.v1.FindingSummary
+	25, // 13: slipway.v1.ApprovalSummary.sources:type_name -> slipway.v1.ApprovalSummary.SourcesEntry
+	26, // 14: slipway.v1.ApprovalSummary.previous_sources:type_name -> slipway.v1.ApprovalSummary.PreviousSourcesEntry
+	30, // 15: slipway.v1.ConstructorArgument.value:type_name -> google.protobuf.Value
+	29, // 16: slipway.v1.ApprovalVote.at:type_name -> google.protobuf.Timestamp
+	0,  // 17: slipway.v1.DeploymentEvent.status:type_name -> slipway.v1.DeploymentStatus
+	29, // 18: slipway.v1.DeploymentEvent.at:type_name -> google.protobuf.Timestamp
+	31, // 19: slipway.v1.CreateDeploymentRequest.template:type_name -> slipway.v1.ContractTemplate
+	27, // 20: slipway.v1.CreateDeploymentRequest.sources:type_name -> slipway.v1.CreateDeploymentRequest.SourcesEntry
+	30, // 21: slipway.v1.CreateDeploymentRequest.constructor_args:type_name -> google.protobuf.Value
+	32, // 22: slipway.v1.CreateDeploymentRequest.optimizer:type_name -> slipway.v1.OptimizerSettings
+	1,  // 23: slipway.v1.CreateDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	0,  // 24: slipway.v1.ListDeploymentsRequest.status:type_name -> slipway.v1.DeploymentStatus
+	1,  // 25: slipway.v1.ListDeploymentsResponse.deployments:type_name -> slipway.v1.Deployment
+	1,  // 26: slipway.v1.GetDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	1,  // 27: slipway.v1.CancelDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	1,  // 28: slipway.v1.ApproveDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	1,  // 29: slipway.v1.RejectDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	1,  // 30: slipway.v1.ListApprovalsResponse.deployments:type_name -> slipway.v1.Deployment
+	8,  // 31: slipway.v1.WatchDeploymentResponse.event:type_name -> slipway.v1.DeploymentEvent
+	1,  // 32: slipway.v1.WatchDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	9,  // 33: slipway.v1.DeploymentService.CreateDeployment:input_type -> slipway.v1.CreateDeploymentRequest
+	11, // 34: slipway.v1.DeploymentService.ListDeployments:input_type -> slipway.v1.ListDeploymentsRequest
+	13, // 35: slipway.v1.DeploymentService.GetDeployment:input_type -> slipway.v1.GetDeploymentRequest
+	15, // 36: slipway.v1.DeploymentService.CancelDeployment:input_type -> slipway.v1.CancelDeploymentRequest
+	17, // 37: slipway.v1.DeploymentService.WatchDeployment:input_type -> slipway.v1.WatchDeploymentRequest
+	18, // 38: slipway.v1.DeploymentService.ApproveDeployment:input_type -> slipway.v1.ApproveDeploymentRequest
+	20, // 39: slipway.v1.DeploymentService.RejectDeployment:input_type -> slipway.v1.RejectDeploymentRequest
+	22, // 40: slipway.v1.DeploymentService.ListApprovals:input_type -> slipway.v1.ListApprovalsRequest
+	10, // 41: slipway.v1.DeploymentService.CreateDeployment:output_type -> slipway.v1.CreateDeploymentResponse
+	12, // 42: slipway.v1.DeploymentService.ListDeployments:output_type -> slipway.v1.ListDeploymentsResponse
+	14, // 43: slipway.v1.DeploymentService.GetDeployment:output_type -> slipway.v1.GetDeploymentResponse
+	16, // 44: slipway.v1.DeploymentService.CancelDeployment:output_type -> slipway.v1.CancelDeploymentResponse
+	24, // 45: slipway.v1.DeploymentService.WatchDeployment:output_type -> slipway.v1.WatchDeploymentResponse
+	19, // 46: slipway.v1.DeploymentService.ApproveDeployment:output_type -> slipway.v1.ApproveDeploymentResponse
+	21, // 47: slipway.v1.DeploymentService.RejectDeployment:output_type -> slipway.v1.RejectDeploymentResponse
+	23, // 48: slipway.v1.DeploymentService.ListApprovals:output_type -> slipway.v1.ListApprovalsResponse
+	41, // [41:49] is the sub-list for method output_type
+	33, // [33:41] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_slipway_v1_deployments_proto_init() }
@@ -2054,7 +2096,7 @@ func file_slipway_v1_deployments_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_slipway_v1_deployments_proto_rawDesc), len(file_slipway_v1_deployments_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   25,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

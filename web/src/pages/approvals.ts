@@ -1,11 +1,13 @@
 // The approvals inbox: what waits for the caller's vote (ListApprovals),
 // oldest first, each with exactly what will be signed and a comment box to
-// approve or reject it. A vote reloads the list; a refused vote says why
-// beside the deployment it was for. Callers who do not vote get an empty
-// list from the server, and a word about why.
+// approve or reject it, and the sources that will be deployed (a diff
+// against the last deployment of the contract on the network, when there
+// is one). A vote reloads the list; a refused vote says why beside the
+// deployment it was for. Callers who do not vote get an empty list from
+// the server, and a word about why.
 import { deployments, session } from "../api";
 import { approvalCount, expiryText, mayVote } from "../approvals";
-import { approvalSummary, voteTrail } from "../approval-view";
+import { approvalSummary, voteTrail, type SourcesOpen } from "../approval-view";
 import { busy, errorBox, field, formatTime, h, replace } from "../dom";
 import { describeVoteError } from "../errors";
 import type { Deployment } from "../gen/slipway/v1/deployments_pb";
@@ -21,6 +23,13 @@ export function approvalsPage(ctx: PageContext): () => void {
   const list = h("div", { class: "approvals" });
   // Comments typed but not yet sent, by deployment: a reload keeps them.
   const drafts = new Map<string, string>();
+  // Likewise the source files opened or closed, by deployment.
+  const opened = new Map<string, SourcesOpen>();
+  const sourcesOpen = (id: string): SourcesOpen => {
+    const o = opened.get(id) ?? new Map<string, boolean>();
+    opened.set(id, o);
+    return o;
+  };
 
   async function load(): Promise<void> {
     list.setAttribute("aria-busy", "true");
@@ -109,7 +118,9 @@ export function approvalsPage(ctx: PageContext): () => void {
         `Requested ${formatTime(d.createdAt)}`,
         a ? `; deadline ${expiryText(a, true, when)}.` : ".",
       ),
-      a?.summary ? approvalSummary(a.summary) : h("p", { class: "muted" }, "No summary was recorded."),
+      a?.summary
+        ? approvalSummary(a.summary, sourcesOpen(d.id))
+        : h("p", { class: "muted" }, "No summary was recorded."),
       a && a.votes.length > 0 ? [h("h3", {}, "Votes so far"), voteTrail(a.votes)] : null,
       h(
         "div",

@@ -20,7 +20,7 @@ import { describeError, describeFailure } from "../errors";
 import { formatEth, formatWei, timestampMs } from "../budgets";
 import { budgetsPanel, type BudgetsPanel } from "../budgets-panel";
 import { findingsText, mayVote } from "../approvals";
-import { approvalFacts, approvalSummary, voteTrail } from "../approval-view";
+import { approvalFacts, approvalSummary, voteTrail, type SourcesOpen } from "../approval-view";
 import { sameVerification, verificationLabel, verificationUnderWay } from "../verification";
 import { verificationFacts, verificationServices } from "../verification-view";
 import type { PageContext } from "../page";
@@ -48,6 +48,9 @@ export function deploymentPage(ctx: PageContext): () => void {
   // Likewise the Verification section, which is compared field by field:
   // every read makes a new message, mostly the same as the last.
   let verificationShown: Verification | undefined;
+  // The source files opened or closed in the Approval section, kept when
+  // it is drawn again.
+  const sourcesOpen: SourcesOpen = new Map();
   const events: DeploymentEvent[] = [];
   let lastSeq = 0;
   let lastActive = DeploymentStatus.PENDING;
@@ -267,7 +270,7 @@ export function deploymentPage(ctx: PageContext): () => void {
           : null,
         approvalFacts(a, waiting),
         h("h3", {}, "What will be signed"),
-        a.summary ? approvalSummary(a.summary) : h("p", { class: "muted" }, "No summary was recorded."),
+        a.summary ? approvalSummary(a.summary, sourcesOpen) : h("p", { class: "muted" }, "No summary was recorded."),
         h("h3", {}, "Votes"),
         voteTrail(a.votes),
       ),
