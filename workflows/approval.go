@@ -14,6 +14,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/deploy"
 	"github.com/slipway-dev/slipway/activities/lint"
 	"github.com/slipway-dev/slipway/activities/progress"
+	"github.com/slipway-dev/slipway/internal/status"
 	"github.com/slipway-dev/slipway/internal/userrole"
 )
 
@@ -118,6 +119,7 @@ func (r *runner) awaitApproval(ctx workflow.Context, req compile.Request, contra
 	if err := r.step(ctx, 15*time.Second, time.Hour, recordRetry(), r.p.OpenApproval, open).Get(ctx, nil); err != nil {
 		return err
 	}
+	r.upsertStatus(ctx, status.AwaitingApproval)
 	ok, err := workflow.AwaitWithTimeout(ctx, in.Approval.Timeout, func() bool { return g.decided != "" })
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -110,7 +111,15 @@ func TestApprovalTwoVotesLetItSign(t *testing.T) {
 	e.voteAt(4*time.Minute, approver("a", true), &twice)
 	e.voteAt(5*time.Minute, Vote{VoterID: "b", VoterEmail: "b@example.com", Role: userrole.Admin, Approve: true}, &second)
 	e.voteAt(5*time.Minute+30*time.Second, approver("d", true), &late)
-	e.ExecuteWorkflow(DeploymentWorkflow, approvalInput())
+	var upserted []string
+	e.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		if v, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(SearchAttrStatus); ok {
+			upserted = append(upserted, v)
+		}
+	}).Return(nil)
+	in := approvalInput()
+	in.UpsertStatus = true
+	e.ExecuteWorkflow(DeploymentWorkflow, in)
 	if err := e.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +137,9 @@ func TestApprovalTwoVotesLetItSign(t *testing.T) {
 	}
 	if len(e.recorded) != 2 || e.recorded[0].Decision != "" || e.recorded[1].Decision != progress.DecisionApproved || e.recorded[1].Approvals != 2 {
 		t.Fatalf("recorded votes %+v", e.recorded)
+	}
+	if !slices.Contains(upserted, status.AwaitingApproval) {
+		t.Fatalf("SlipwayStatus upserts %v lack %s", upserted, status.AwaitingApproval)
 	}
 }
 

@@ -197,12 +197,19 @@ func (r *runner) record(ctx workflow.Context, s progress.Step) error {
 	if err := f.Get(ctx, nil); err != nil {
 		return err
 	}
-	if r.in.UpsertStatus {
-		if err := workflow.UpsertTypedSearchAttributes(ctx, SearchAttrStatus.ValueSet(s.Status)); err != nil {
-			workflow.GetLogger(ctx).Warn("upsert status search attribute", "err", err)
-		}
-	}
+	r.upsertStatus(ctx, s.Status)
 	return nil
+}
+
+// upsertStatus keeps the SlipwayStatus search attribute at st, where the
+// namespace has it.
+func (r *runner) upsertStatus(ctx workflow.Context, st string) {
+	if !r.in.UpsertStatus {
+		return
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchAttrStatus.ValueSet(st)); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert status search attribute", "err", err)
+	}
 }
 
 // run is the pipeline: generate, lint, compile, sign, broadcast, then wait
