@@ -11,6 +11,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/slipway-dev/slipway/activities/compile"
 	"github.com/slipway-dev/slipway/activities/lint"
@@ -82,6 +84,11 @@ func awaitCompile(ctx context.Context, tc client.Client, run client.WorkflowRun,
 	if err == nil {
 		return nil
 	}
+	if ctx.Err() == nil && deadlineRace(ctx, err) {
+		// The server answered the call's propagated deadline a moment
+		// before ctx's own timer fired: it is ctx's end all the same.
+		<-ctx.Done()
+	}
 	if ctx.Err() == nil {
 		return compileWorkflowError(run.GetID(), err)
 	}
@@ -97,6 +104,17 @@ func awaitCompile(ctx context.Context, tc client.Client, run client.WorkflowRun,
 		}
 	}
 	return err
+}
+
+// deadlineRace reports whether err is a deadline the server or gRPC
+// answered while ctx's own deadline is less than a second away.
+func deadlineRace(ctx context.Context, err error) bool {
+	dl, ok := ctx.Deadline()
+	if !ok || time.Until(dl) > time.Second {
+		return false
+	}
+	var de *serviceerror.DeadlineExceeded
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &de) || status.Code(err) == codes.DeadlineExceeded
 }
 
 // compileWorkflowError turns the compile activity's typed application
