@@ -99,7 +99,9 @@ func TestServeSpeaksH2CAndShutsDownGracefully(t *testing.T) {
 	select {
 	case err := <-deployments.ended:
 		assert.ErrorIs(t, err, context.Canceled)
-	case <-time.After(5 * time.Second):
+	// Half the grace: ended by the shutdown itself, not by the grace
+	// running out (5 s proved too tight on a loaded 2-core CI machine).
+	case <-time.After(ShutdownTimeout / 2):
 		t.Fatal("the stream was not ended by the shutdown")
 	}
 	select {
@@ -108,7 +110,7 @@ func TestServeSpeaksH2CAndShutsDownGracefully(t *testing.T) {
 	case <-time.After(ShutdownTimeout):
 		t.Fatal("Serve did not return after shutdown")
 	}
-	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Less(t, time.Since(start), ShutdownTimeout/2)
 	for stream.Receive() { // drain
 	}
 	_ = stream.Close()
