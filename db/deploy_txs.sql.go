@@ -40,7 +40,7 @@ func (q *Queries) AllocateNonce(ctx context.Context, arg AllocateNonceParams) (i
 }
 
 const getDeployTx = `-- name: GetDeployTx :one
-SELECT tx_hash, deployment_id, network, signer, nonce, attempt, kind, raw_tx, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, contract_address, broadcast_at, created_at FROM deploy_txs WHERE tx_hash = $1
+SELECT tx_hash, deployment_id, network, signer, nonce, attempt, kind, raw_tx, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, contract_address, broadcast_at, created_at, to_address FROM deploy_txs WHERE tx_hash = $1
 `
 
 func (q *Queries) GetDeployTx(ctx context.Context, txHash string) (DeployTx, error) {
@@ -61,6 +61,7 @@ func (q *Queries) GetDeployTx(ctx context.Context, txHash string) (DeployTx, err
 		&i.ContractAddress,
 		&i.BroadcastAt,
 		&i.CreatedAt,
+		&i.ToAddress,
 	)
 	return i, err
 }
@@ -68,12 +69,12 @@ func (q *Queries) GetDeployTx(ctx context.Context, txHash string) (DeployTx, err
 const insertDeployTx = `-- name: InsertDeployTx :one
 INSERT INTO deploy_txs (
     tx_hash, deployment_id, network, signer, nonce, attempt, kind, raw_tx,
-    gas_limit, max_fee_per_gas, max_priority_fee_per_gas, contract_address
+    gas_limit, max_fee_per_gas, max_priority_fee_per_gas, contract_address, to_address
 ) VALUES (
     $1, $2, $3, $4, $5, $6, $7, $8,
-    $9, $10, $11, $12
+    $9, $10, $11, $12, $13
 )
-RETURNING tx_hash, deployment_id, network, signer, nonce, attempt, kind, raw_tx, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, contract_address, broadcast_at, created_at
+RETURNING tx_hash, deployment_id, network, signer, nonce, attempt, kind, raw_tx, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, contract_address, broadcast_at, created_at, to_address
 `
 
 type InsertDeployTxParams struct {
@@ -89,6 +90,7 @@ type InsertDeployTxParams struct {
 	MaxFeePerGas         pgtype.Numeric
 	MaxPriorityFeePerGas pgtype.Numeric
 	ContractAddress      string
+	ToAddress            string
 }
 
 func (q *Queries) InsertDeployTx(ctx context.Context, arg InsertDeployTxParams) (DeployTx, error) {
@@ -105,6 +107,7 @@ func (q *Queries) InsertDeployTx(ctx context.Context, arg InsertDeployTxParams) 
 		arg.MaxFeePerGas,
 		arg.MaxPriorityFeePerGas,
 		arg.ContractAddress,
+		arg.ToAddress,
 	)
 	var i DeployTx
 	err := row.Scan(
@@ -122,12 +125,13 @@ func (q *Queries) InsertDeployTx(ctx context.Context, arg InsertDeployTxParams) 
 		&i.ContractAddress,
 		&i.BroadcastAt,
 		&i.CreatedAt,
+		&i.ToAddress,
 	)
 	return i, err
 }
 
 const listDeployTxs = `-- name: ListDeployTxs :many
-SELECT tx_hash, deployment_id, network, signer, nonce, attempt, kind, raw_tx, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, contract_address, broadcast_at, created_at FROM deploy_txs WHERE deployment_id = $1 ORDER BY kind, attempt
+SELECT tx_hash, deployment_id, network, signer, nonce, attempt, kind, raw_tx, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, contract_address, broadcast_at, created_at, to_address FROM deploy_txs WHERE deployment_id = $1 ORDER BY kind, attempt
 `
 
 // Every transaction signed for a deployment, first signing first.
@@ -155,6 +159,7 @@ func (q *Queries) ListDeployTxs(ctx context.Context, deploymentID uuid.UUID) ([]
 			&i.ContractAddress,
 			&i.BroadcastAt,
 			&i.CreatedAt,
+			&i.ToAddress,
 		); err != nil {
 			return nil, err
 		}
@@ -167,7 +172,7 @@ func (q *Queries) ListDeployTxs(ctx context.Context, deploymentID uuid.UUID) ([]
 }
 
 const listDeployTxsByNonce = `-- name: ListDeployTxsByNonce :many
-SELECT deploy_txs.tx_hash, deploy_txs.deployment_id, deploy_txs.network, deploy_txs.signer, deploy_txs.nonce, deploy_txs.attempt, deploy_txs.kind, deploy_txs.raw_tx, deploy_txs.gas_limit, deploy_txs.max_fee_per_gas, deploy_txs.max_priority_fee_per_gas, deploy_txs.contract_address, deploy_txs.broadcast_at, deploy_txs.created_at, deployments.status AS deployment_status, deployments.tx_hash AS deployment_tx_hash
+SELECT deploy_txs.tx_hash, deploy_txs.deployment_id, deploy_txs.network, deploy_txs.signer, deploy_txs.nonce, deploy_txs.attempt, deploy_txs.kind, deploy_txs.raw_tx, deploy_txs.gas_limit, deploy_txs.max_fee_per_gas, deploy_txs.max_priority_fee_per_gas, deploy_txs.contract_address, deploy_txs.broadcast_at, deploy_txs.created_at, deploy_txs.to_address, deployments.status AS deployment_status, deployments.tx_hash AS deployment_tx_hash
 FROM deploy_txs JOIN deployments ON deployments.id = deploy_txs.deployment_id
 WHERE deploy_txs.network = $1 AND deploy_txs.signer = $2 AND deploy_txs.nonce = $3
 ORDER BY deploy_txs.created_at DESC
@@ -194,6 +199,7 @@ type ListDeployTxsByNonceRow struct {
 	ContractAddress      string
 	BroadcastAt          *time.Time
 	CreatedAt            time.Time
+	ToAddress            string
 	DeploymentStatus     string
 	DeploymentTxHash     string
 }
@@ -224,6 +230,7 @@ func (q *Queries) ListDeployTxsByNonce(ctx context.Context, arg ListDeployTxsByN
 			&i.ContractAddress,
 			&i.BroadcastAt,
 			&i.CreatedAt,
+			&i.ToAddress,
 			&i.DeploymentStatus,
 			&i.DeploymentTxHash,
 		); err != nil {
@@ -238,7 +245,7 @@ func (q *Queries) ListDeployTxsByNonce(ctx context.Context, arg ListDeployTxsByN
 }
 
 const lockDeployment = `-- name: LockDeployment :one
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at FROM deployments WHERE id = $1 FOR UPDATE
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments WHERE id = $1 FOR UPDATE
 `
 
 // The deployment's row lock alone, for steps that end it.
@@ -273,12 +280,19 @@ func (q *Queries) LockDeployment(ctx context.Context, id uuid.UUID) (Deployment,
 		&i.LastEventSeq,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ParentID,
+		&i.Role,
+		&i.Networks,
+		&i.Salt,
+		&i.ProxyKind,
+		&i.ImplementationAddress,
+		&i.UpgradeOf,
 	)
 	return i, err
 }
 
 const lockDeploymentForDeploy = `-- name: LockDeploymentForDeploy :one
-SELECT deployments.id, deployments.user_id, deployments.status, deployments.network, deployments.contract_name, deployments.contract_address, deployments.tx_hash, deployments.gas_used, deployments.block_number, deployments.confirmations, deployments.required_confirmations, deployments.lint_high, deployments.lint_medium, deployments.lint_low, deployments.lint_info, deployments.error, deployments.workflow_id, deployments.effective_gas_price, deployments.fee_paid, deployments.compiler_version, deployments.request, deployments.source_hash, deployments.artifact_ref, deployments.idempotency_key, deployments.last_event_seq, deployments.created_at, deployments.updated_at, users.tier AS user_tier, slipway_spend_lock(deployments.user_id, deployments.network) AS spend_locked
+SELECT deployments.id, deployments.user_id, deployments.status, deployments.network, deployments.contract_name, deployments.contract_address, deployments.tx_hash, deployments.gas_used, deployments.block_number, deployments.confirmations, deployments.required_confirmations, deployments.lint_high, deployments.lint_medium, deployments.lint_low, deployments.lint_info, deployments.error, deployments.workflow_id, deployments.effective_gas_price, deployments.fee_paid, deployments.compiler_version, deployments.request, deployments.source_hash, deployments.artifact_ref, deployments.idempotency_key, deployments.last_event_seq, deployments.created_at, deployments.updated_at, deployments.parent_id, deployments.role, deployments.networks, deployments.salt, deployments.proxy_kind, deployments.implementation_address, deployments.upgrade_of, users.tier AS user_tier, slipway_spend_lock(deployments.user_id, deployments.network) AS spend_locked
 FROM deployments JOIN users ON users.id = deployments.user_id
 WHERE deployments.id = $1
 FOR UPDATE OF deployments
@@ -326,6 +340,13 @@ func (q *Queries) LockDeploymentForDeploy(ctx context.Context, id uuid.UUID) (Lo
 		&i.Deployment.LastEventSeq,
 		&i.Deployment.CreatedAt,
 		&i.Deployment.UpdatedAt,
+		&i.Deployment.ParentID,
+		&i.Deployment.Role,
+		&i.Deployment.Networks,
+		&i.Deployment.Salt,
+		&i.Deployment.ProxyKind,
+		&i.Deployment.ImplementationAddress,
+		&i.Deployment.UpgradeOf,
 		&i.UserTier,
 		&i.SpendLocked,
 	)

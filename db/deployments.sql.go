@@ -30,7 +30,7 @@ UPDATE deployments
 SET status = 'CANCELLED', error = '', updated_at = now()
 WHERE id = $1 AND user_id = $2
   AND status IN ('PENDING', 'GENERATING', 'LINTING', 'COMPILING', 'AWAITING_APPROVAL')
-RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at
+RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of
 `
 
 type CancelDeploymentIfNotDeployingParams struct {
@@ -72,6 +72,13 @@ func (q *Queries) CancelDeploymentIfNotDeploying(ctx context.Context, arg Cancel
 		&i.LastEventSeq,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ParentID,
+		&i.Role,
+		&i.Networks,
+		&i.Salt,
+		&i.ProxyKind,
+		&i.ImplementationAddress,
+		&i.UpgradeOf,
 	)
 	return i, err
 }
@@ -79,14 +86,18 @@ func (q *Queries) CancelDeploymentIfNotDeploying(ctx context.Context, arg Cancel
 const createDeployment = `-- name: CreateDeployment :one
 INSERT INTO deployments (
     id, user_id, network, contract_name, required_confirmations,
-    compiler_version, workflow_id, request, idempotency_key
+    compiler_version, workflow_id, request, idempotency_key,
+    parent_id, role, networks, salt, proxy_kind, upgrade_of, contract_address
 ) VALUES (
     $1, $2, $3, $4, $5,
     $6, $7, COALESCE($8::jsonb, '{}'::jsonb),
-    NULLIF($9::text, '')
+    NULLIF($9::text, ''),
+    $10, COALESCE(NULLIF($11::text, ''), 'deploy'), COALESCE($12::text[], '{}'),
+    $13, $14, $15,
+    $16
 )
 ON CONFLICT (user_id, idempotency_key) DO NOTHING
-RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at
+RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of
 `
 
 type CreateDeploymentParams struct {
@@ -99,6 +110,13 @@ type CreateDeploymentParams struct {
 	WorkflowID            string
 	Request               []byte
 	IdempotencyKey        string
+	ParentID              *uuid.UUID
+	Role                  string
+	Networks              []string
+	Salt                  string
+	ProxyKind             string
+	UpgradeOf             *uuid.UUID
+	ContractAddress       string
 }
 
 // Answers no rows (pgx.ErrNoRows) when this user already has a deployment
@@ -115,6 +133,13 @@ func (q *Queries) CreateDeployment(ctx context.Context, arg CreateDeploymentPara
 		arg.WorkflowID,
 		arg.Request,
 		arg.IdempotencyKey,
+		arg.ParentID,
+		arg.Role,
+		arg.Networks,
+		arg.Salt,
+		arg.ProxyKind,
+		arg.UpgradeOf,
+		arg.ContractAddress,
 	)
 	var i Deployment
 	err := row.Scan(
@@ -145,12 +170,19 @@ func (q *Queries) CreateDeployment(ctx context.Context, arg CreateDeploymentPara
 		&i.LastEventSeq,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ParentID,
+		&i.Role,
+		&i.Networks,
+		&i.Salt,
+		&i.ProxyKind,
+		&i.ImplementationAddress,
+		&i.UpgradeOf,
 	)
 	return i, err
 }
 
 const getDeployment = `-- name: GetDeployment :one
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at FROM deployments WHERE id = $1
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments WHERE id = $1
 `
 
 // For workers, which act on any user's deployment.
@@ -185,12 +217,19 @@ func (q *Queries) GetDeployment(ctx context.Context, id uuid.UUID) (Deployment, 
 		&i.LastEventSeq,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ParentID,
+		&i.Role,
+		&i.Networks,
+		&i.Salt,
+		&i.ProxyKind,
+		&i.ImplementationAddress,
+		&i.UpgradeOf,
 	)
 	return i, err
 }
 
 const getDeploymentByIdempotencyKey = `-- name: GetDeploymentByIdempotencyKey :one
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at FROM deployments
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments
 WHERE user_id = $1 AND idempotency_key = $2::text
 `
 
@@ -230,12 +269,19 @@ func (q *Queries) GetDeploymentByIdempotencyKey(ctx context.Context, arg GetDepl
 		&i.LastEventSeq,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ParentID,
+		&i.Role,
+		&i.Networks,
+		&i.Salt,
+		&i.ProxyKind,
+		&i.ImplementationAddress,
+		&i.UpgradeOf,
 	)
 	return i, err
 }
 
 const getDeploymentForUser = `-- name: GetDeploymentForUser :one
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at FROM deployments WHERE id = $1 AND user_id = $2
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments WHERE id = $1 AND user_id = $2
 `
 
 type GetDeploymentForUserParams struct {
@@ -275,6 +321,13 @@ func (q *Queries) GetDeploymentForUser(ctx context.Context, arg GetDeploymentFor
 		&i.LastEventSeq,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ParentID,
+		&i.Role,
+		&i.Networks,
+		&i.Salt,
+		&i.ProxyKind,
+		&i.ImplementationAddress,
+		&i.UpgradeOf,
 	)
 	return i, err
 }
@@ -294,7 +347,7 @@ func (q *Queries) HoldDeploymentCreation(ctx context.Context, id uuid.UUID) erro
 }
 
 const listDeploymentsForUser = `-- name: ListDeploymentsForUser :many
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at FROM deployments
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments
 WHERE user_id = $1
   AND ($2::text IS NULL OR status = $2::text)
   AND ($3::timestamptz IS NULL
@@ -356,6 +409,13 @@ func (q *Queries) ListDeploymentsForUser(ctx context.Context, arg ListDeployment
 			&i.LastEventSeq,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.ParentID,
+			&i.Role,
+			&i.Networks,
+			&i.Salt,
+			&i.ProxyKind,
+			&i.ImplementationAddress,
+			&i.UpgradeOf,
 		); err != nil {
 			return nil, err
 		}
@@ -389,8 +449,8 @@ SET status                 = $1,
     artifact_ref           = COALESCE($18, artifact_ref),
     updated_at             = now()
 WHERE id = $19
-  AND (status NOT IN ('CONFIRMED', 'FAILED', 'CANCELLED') OR status = $1)
-RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at
+  AND (status NOT IN ('CONFIRMED', 'FAILED', 'CANCELLED', 'PARTIALLY_CONFIRMED') OR status = $1)
+RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of
 `
 
 type UpdateDeploymentProgressParams struct {
@@ -470,6 +530,13 @@ func (q *Queries) UpdateDeploymentProgress(ctx context.Context, arg UpdateDeploy
 		&i.LastEventSeq,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ParentID,
+		&i.Role,
+		&i.Networks,
+		&i.Salt,
+		&i.ProxyKind,
+		&i.ImplementationAddress,
+		&i.UpgradeOf,
 	)
 	return i, err
 }

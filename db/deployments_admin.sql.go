@@ -13,7 +13,7 @@ import (
 )
 
 const getDeploymentAsViewer = `-- name: GetDeploymentAsViewer :one
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at FROM deployments
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments
 WHERE deployments.id = $1
   AND (deployments.user_id = $2
        OR EXISTS (SELECT 1 FROM users WHERE users.id = $2 AND users.role = 'admin'))
@@ -60,12 +60,19 @@ func (q *Queries) GetDeploymentAsViewer(ctx context.Context, arg GetDeploymentAs
 		&i.LastEventSeq,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ParentID,
+		&i.Role,
+		&i.Networks,
+		&i.Salt,
+		&i.ProxyKind,
+		&i.ImplementationAddress,
+		&i.UpgradeOf,
 	)
 	return i, err
 }
 
 const listAllDeployments = `-- name: ListAllDeployments :many
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at FROM deployments
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments
 WHERE EXISTS (SELECT 1 FROM users WHERE users.id = $1 AND users.role = 'admin')
   AND ($2::text IS NULL OR deployments.status = $2::text)
   AND ($3::timestamptz IS NULL
@@ -128,6 +135,13 @@ func (q *Queries) ListAllDeployments(ctx context.Context, arg ListAllDeployments
 			&i.LastEventSeq,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.ParentID,
+			&i.Role,
+			&i.Networks,
+			&i.Salt,
+			&i.ProxyKind,
+			&i.ImplementationAddress,
+			&i.UpgradeOf,
 		); err != nil {
 			return nil, err
 		}

@@ -36,6 +36,7 @@ var tablesAfter = map[int64][]string{
 	17: {"api_keys", "audit_logs", "build_slots", "compile_artifacts", "deploy_txs", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_balances", "signer_nonces", "spend_budgets", "spend_reservations", "users"},
 	18: {"api_keys", "approval_votes", "audit_logs", "build_slots", "compile_artifacts", "deploy_txs", "deployment_approvals", "deployment_events", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_balances", "signer_nonces", "spend_budgets", "spend_reservations", "users"},
 	19: {"api_keys", "approval_votes", "audit_logs", "build_slots", "compile_artifacts", "deploy_txs", "deployment_approvals", "deployment_events", "deployment_verifications", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_balances", "signer_nonces", "spend_budgets", "spend_reservations", "users"},
+	20: {"api_keys", "approval_votes", "audit_logs", "build_slots", "compile_artifacts", "deploy_txs", "deployment_approvals", "deployment_builds", "deployment_events", "deployment_verifications", "deployments", "rate_limits", "refresh_tokens", "sessions", "signer_balances", "signer_nonces", "spend_budgets", "spend_reservations", "users"},
 }
 
 // Every migration goes up, down and up again one step at a time, and each

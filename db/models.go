@@ -75,6 +75,7 @@ type DeployTx struct {
 	ContractAddress      string
 	BroadcastAt          *time.Time
 	CreatedAt            time.Time
+	ToAddress            string
 }
 
 type Deployment struct {
@@ -105,6 +106,13 @@ type Deployment struct {
 	LastEventSeq          int32
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
+	ParentID              *uuid.UUID
+	Role                  string
+	Networks              []string
+	Salt                  string
+	ProxyKind             string
+	ImplementationAddress string
+	UpgradeOf             *uuid.UUID
 }
 
 type DeploymentApproval struct {
@@ -114,6 +122,24 @@ type DeploymentApproval struct {
 	ExpiresAt    time.Time
 	Decision     *string
 	CreatedAt    time.Time
+}
+
+type DeploymentBuild struct {
+	DeploymentID          uuid.UUID
+	ContractName          string
+	ContractFile          string
+	CompilerVersion       string
+	Optimizer             bool
+	OptimizerRuns         int32
+	SourceHash            string
+	StandardJSONInputHash string
+	LintReportHash        string
+	BytecodeHash          string
+	DeployedBytecodeHash  string
+	InitCodeHash          string
+	ConstructorArgs       []byte
+	StandardJSON          []byte
+	CreatedAt             time.Time
 }
 
 type DeploymentEvent struct {

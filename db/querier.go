@@ -36,6 +36,8 @@ type Querier interface {
 	CancelDeploymentIfNotDeploying(ctx context.Context, arg CancelDeploymentIfNotDeployingParams) (Deployment, error)
 	CountActiveAPIKeys(ctx context.Context, userID uuid.UUID) (int32, error)
 	CountBuildSlots(ctx context.Context, userID uuid.UUID) (int64, error)
+	// A multi-network or upgradeable deployment counts once: its children are
+	// part of it.
 	CountDeploymentsInFlight(ctx context.Context, userID uuid.UUID) (int64, error)
 	// Deployments in flight per signer of a network: signed, not yet ended.
 	CountPendingBySigner(ctx context.Context, network string) ([]CountPendingBySignerRow, error)
@@ -70,6 +72,7 @@ type Querier interface {
 	// for a few seconds): a demoted admin's next read is refused at once, an
 	// open watch's re-poll included.
 	GetDeploymentAsViewer(ctx context.Context, arg GetDeploymentAsViewerParams) (Deployment, error)
+	GetDeploymentBuild(ctx context.Context, deploymentID uuid.UUID) (DeploymentBuild, error)
 	GetDeploymentByIdempotencyKey(ctx context.Context, arg GetDeploymentByIdempotencyKeyParams) (Deployment, error)
 	// Another user's id answers no rows, exactly like an unknown id.
 	GetDeploymentForUser(ctx context.Context, arg GetDeploymentForUserParams) (Deployment, error)
@@ -108,6 +111,9 @@ type Querier interface {
 	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) (AuditLog, error)
 	InsertBuildSlot(ctx context.Context, arg InsertBuildSlotParams) error
 	InsertDeployTx(ctx context.Context, arg InsertDeployTxParams) (DeployTx, error)
+	// Recorded once, when the deployment compiled; a retried activity keeps the
+	// first record.
+	InsertDeploymentBuild(ctx context.Context, arg InsertDeploymentBuildParams) error
 	ListAPIKeysByUser(ctx context.Context, userID uuid.UUID) ([]APIKey, error)
 	// Every user's deployments, newest first, paged as ListDeploymentsForUser
 	// is, for an admin; no rows when admin_id is not an admin (any more), the
@@ -124,16 +130,23 @@ type Querier interface {
 	// Deployments waiting for approval that voter may vote on: not their own,
 	// not yet voted on by them; oldest first.
 	ListAwaitingApproval(ctx context.Context, arg ListAwaitingApprovalParams) ([]Deployment, error)
+	// A deployment's children (per-network deployments, implementations), in
+	// the order they were made.
+	ListChildDeployments(ctx context.Context, parentID *uuid.UUID) ([]Deployment, error)
 	// Every transaction signed for a deployment, first signing first.
 	ListDeployTxs(ctx context.Context, deploymentID uuid.UUID) ([]DeployTx, error)
 	// What Slipway signed with this signer's nonce on the network, newest
 	// first: gap repair re-sends it, or fills the nonce when nothing holds it.
 	ListDeployTxsByNonce(ctx context.Context, arg ListDeployTxsByNonceParams) ([]ListDeployTxsByNonceRow, error)
+	// Every transaction signed for these deployments, for provenance.
+	ListDeployTxsForDeployments(ctx context.Context, deploymentIds []uuid.UUID) ([]DeployTx, error)
 	ListDeploymentEventsAfter(ctx context.Context, arg ListDeploymentEventsAfterParams) ([]DeploymentEvent, error)
 	// Newest first. For the next page pass the created_at and id of the last row
 	// answered; leave them NULL for the first page.
 	ListDeploymentsForUser(ctx context.Context, arg ListDeploymentsForUserParams) ([]Deployment, error)
 	ListSpendBudgets(ctx context.Context, userID uuid.UUID) ([]SpendBudget, error)
+	// The upgrades of a proxy's deployment, oldest first.
+	ListUpgrades(ctx context.Context, upgradeOf *uuid.UUID) ([]Deployment, error)
 	// Locks every admin's row and answers their ids. Every role change through
 	// the API takes these locks first, so changes queue behind each other and
 	// the count they see stays true until they commit: two admins demoting each
@@ -213,6 +226,7 @@ type Querier interface {
 	// last 10 minutes (they read every 30 s; a signer removed from the pool
 	// ages out), for readiness: a pool can sign while any member can pay.
 	RichestSignerBalance(ctx context.Context, network string) (SignerBalance, error)
+	SetImplementationAddress(ctx context.Context, arg SetImplementationAddressParams) error
 	SetSpendBudget(ctx context.Context, arg SetSpendBudgetParams) (SpendBudget, error)
 	SetUserRole(ctx context.Context, arg SetUserRoleParams) (User, error)
 	// For `slipway users set-role`; the CHECK on users.role refuses unknown

@@ -25,9 +25,12 @@ func (q *Queries) CountBuildSlots(ctx context.Context, userID uuid.UUID) (int64,
 
 const countDeploymentsInFlight = `-- name: CountDeploymentsInFlight :one
 SELECT count(*) FROM deployments
-WHERE user_id = $1 AND status NOT IN ('CONFIRMED', 'FAILED', 'CANCELLED')
+WHERE user_id = $1 AND parent_id IS NULL
+  AND status NOT IN ('CONFIRMED', 'FAILED', 'CANCELLED', 'PARTIALLY_CONFIRMED')
 `
 
+// A multi-network or upgradeable deployment counts once: its children are
+// part of it.
 func (q *Queries) CountDeploymentsInFlight(ctx context.Context, userID uuid.UUID) (int64, error) {
 	row := q.db.QueryRow(ctx, countDeploymentsInFlight, userID)
 	var count int64

@@ -28,10 +28,10 @@ RETURNING (next_nonce - 1)::bigint AS nonce;
 -- name: InsertDeployTx :one
 INSERT INTO deploy_txs (
     tx_hash, deployment_id, network, signer, nonce, attempt, kind, raw_tx,
-    gas_limit, max_fee_per_gas, max_priority_fee_per_gas, contract_address
+    gas_limit, max_fee_per_gas, max_priority_fee_per_gas, contract_address, to_address
 ) VALUES (
     @tx_hash, @deployment_id, @network, @signer, @nonce, @attempt, @kind, @raw_tx,
-    @gas_limit, @max_fee_per_gas, @max_priority_fee_per_gas, @contract_address
+    @gas_limit, @max_fee_per_gas, @max_priority_fee_per_gas, @contract_address, @to_address
 )
 RETURNING *;
 

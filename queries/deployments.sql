@@ -4,11 +4,15 @@
 -- An empty key is stored as NULL and never collides.
 INSERT INTO deployments (
     id, user_id, network, contract_name, required_confirmations,
-    compiler_version, workflow_id, request, idempotency_key
+    compiler_version, workflow_id, request, idempotency_key,
+    parent_id, role, networks, salt, proxy_kind, upgrade_of, contract_address
 ) VALUES (
     @id, @user_id, @network, @contract_name, @required_confirmations,
     @compiler_version, @workflow_id, COALESCE(sqlc.narg(request)::jsonb, '{}'::jsonb),
-    NULLIF(@idempotency_key::text, '')
+    NULLIF(@idempotency_key::text, ''),
+    sqlc.narg(parent_id), COALESCE(NULLIF(@role::text, ''), 'deploy'), COALESCE(@networks::text[], '{}'),
+    @salt, @proxy_kind, sqlc.narg(upgrade_of),
+    @contract_address
 )
 ON CONFLICT (user_id, idempotency_key) DO NOTHING
 RETURNING *;
@@ -62,7 +66,7 @@ SET status                 = @status,
     artifact_ref           = COALESCE(sqlc.narg(artifact_ref), artifact_ref),
     updated_at             = now()
 WHERE id = @id
-  AND (status NOT IN ('CONFIRMED', 'FAILED', 'CANCELLED') OR status = @status)
+  AND (status NOT IN ('CONFIRMED', 'FAILED', 'CANCELLED', 'PARTIALLY_CONFIRMED') OR status = @status)
 RETURNING *;
 
 -- name: CancelDeploymentIfNotDeploying :one

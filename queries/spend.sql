@@ -83,7 +83,10 @@ SELECT pg_advisory_xact_lock(1397512017, hashtext(sqlc.arg(user_id)::uuid::text)
 
 -- name: CountDeploymentsInFlight :one
 SELECT count(*) FROM deployments
-WHERE user_id = @user_id AND status NOT IN ('CONFIRMED', 'FAILED', 'CANCELLED');
+-- A multi-network or upgradeable deployment counts once: its children are
+-- part of it.
+WHERE user_id = @user_id AND parent_id IS NULL
+  AND status NOT IN ('CONFIRMED', 'FAILED', 'CANCELLED', 'PARTIALLY_CONFIRMED');
 
 -- name: CountBuildSlots :one
 SELECT count(*) FROM build_slots WHERE user_id = @user_id AND expires_at > now();

@@ -18,10 +18,13 @@ const (
 	Confirmed        = "CONFIRMED"
 	Failed           = "FAILED"
 	Cancelled        = "CANCELLED"
+	// PartiallyConfirmed: a multi-network deployment that ended with some
+	// networks CONFIRMED and others FAILED or CANCELLED.
+	PartiallyConfirmed = "PARTIALLY_CONFIRMED"
 )
 
 // IsTerminal reports whether a deployment in status s has ended; the
 // database refuses to move such a deployment elsewhere.
 func IsTerminal(s string) bool {
-	return s == Confirmed || s == Failed || s == Cancelled
+	return s == Confirmed || s == Failed || s == Cancelled || s == PartiallyConfirmed
 }

@@ -175,7 +175,17 @@ type TemplateOptions struct {
 	// (initialOwner by default); send false for a URI fixed at deployment.
 	UpdatableUri *bool `protobuf:"varint,15,opt,name=updatable_uri,json=updatableUri,proto3,oneof" json:"updatable_uri,omitempty"`
 	// Access control: "ownable" (default when needed), "roles" or "managed".
-	Access        string `protobuf:"bytes,16,opt,name=access,proto3" json:"access,omitempty"`
+	Access string `protobuf:"bytes,16,opt,name=access,proto3" json:"access,omitempty"`
+	// Upgradeable, as in the Wizard: "uups" (UUPSUpgradeable, upgrades
+	// authorised by the access control) or "transparent"; empty for a plain
+	// contract. An upgradeable contract is built on
+	// @openzeppelin/contracts-upgradeable with an initialize function instead
+	// of a constructor (its parameters are the constructor parameters a plain
+	// one would have), and deploying it deploys the implementation and then a
+	// proxy (ERC1967Proxy for uups, TransparentUpgradeableProxy whose
+	// ProxyAdmin is owned by the initializer's owner or admin argument for
+	// transparent) whose creation calls initialize.
+	Upgradeable   string `protobuf:"bytes,17,opt,name=upgradeable,proto3" json:"upgradeable,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -318,6 +328,13 @@ func (x *TemplateOptions) GetUpdatableUri() bool {
 func (x *TemplateOptions) GetAccess() string {
 	if x != nil {
 		return x.Access
+	}
+	return ""
+}
+
+func (x *TemplateOptions) GetUpgradeable() string {
+	if x != nil {
+		return x.Upgradeable
 	}
 	return ""
 }
@@ -1212,7 +1229,7 @@ var File_slipway_v1_contracts_proto protoreflect.FileDescriptor
 const file_slipway_v1_contracts_proto_rawDesc = "" +
 	"\n" +
 	"\x1aslipway/v1/contracts.proto\x12\n" +
-	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"\x97\x05\n" +
+	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"\xd5\x05\n" +
 	"\x0fTemplateOptions\x129\n" +
 	"\apremint\x18\x01 \x01(\tB\x1f\xbaH\x1cr\x1a\x18N2\x16^([0-9]+(\\.[0-9]+)?)?$R\apremint\x12\x1a\n" +
 	"\bmintable\x18\x02 \x01(\bR\bmintable\x12\x1a\n" +
@@ -1233,7 +1250,8 @@ const file_slipway_v1_contracts_proto_rawDesc = "" +
 	"\x03uri\x18\r \x01(\tB \xbaH\x1dr\x1b\x18\x80\x102\x16^[^\"\\\\\\x00-\\x1f\\x7f]*$R\x03uri\x12\x16\n" +
 	"\x06supply\x18\x0e \x01(\bR\x06supply\x12(\n" +
 	"\rupdatable_uri\x18\x0f \x01(\bH\x01R\fupdatableUri\x88\x01\x01\x128\n" +
-	"\x06access\x18\x10 \x01(\tB \xbaH\x1dr\x1bR\x00R\aownableR\x05rolesR\amanagedR\x06accessB\t\n" +
+	"\x06access\x18\x10 \x01(\tB \xbaH\x1dr\x1bR\x00R\aownableR\x05rolesR\amanagedR\x06access\x12<\n" +
+	"\vupgradeable\x18\x11 \x01(\tB\x1a\xbaH\x17r\x15R\x00R\x04uupsR\vtransparentR\vupgradeableB\t\n" +
 	"\a_permitB\x10\n" +
 	"\x0e_updatable_uri\"\xf0\x01\n" +
 	"\x10ContractTemplate\x128\n" +

@@ -41,6 +41,9 @@ const (
 	// Compiled, waiting for the network's approvals before anything is
 	// signed; between COMPILING and DEPLOYING.
 	DeploymentStatus_DEPLOYMENT_STATUS_AWAITING_APPROVAL DeploymentStatus = 10
+	// A multi-network deployment that ended with some networks CONFIRMED and
+	// others FAILED or CANCELLED; children says which.
+	DeploymentStatus_DEPLOYMENT_STATUS_PARTIALLY_CONFIRMED DeploymentStatus = 11
 )
 
 // Enum value maps for DeploymentStatus.
@@ -57,19 +60,21 @@ var (
 		8:  "DEPLOYMENT_STATUS_FAILED",
 		9:  "DEPLOYMENT_STATUS_CANCELLED",
 		10: "DEPLOYMENT_STATUS_AWAITING_APPROVAL",
+		11: "DEPLOYMENT_STATUS_PARTIALLY_CONFIRMED",
 	}
 	DeploymentStatus_value = map[string]int32{
-		"DEPLOYMENT_STATUS_UNSPECIFIED":       0,
-		"DEPLOYMENT_STATUS_PENDING":           1,
-		"DEPLOYMENT_STATUS_GENERATING":        2,
-		"DEPLOYMENT_STATUS_LINTING":           3,
-		"DEPLOYMENT_STATUS_COMPILING":         4,
-		"DEPLOYMENT_STATUS_DEPLOYING":         5,
-		"DEPLOYMENT_STATUS_CONFIRMING":        6,
-		"DEPLOYMENT_STATUS_CONFIRMED":         7,
-		"DEPLOYMENT_STATUS_FAILED":            8,
-		"DEPLOYMENT_STATUS_CANCELLED":         9,
-		"DEPLOYMENT_STATUS_AWAITING_APPROVAL": 10,
+		"DEPLOYMENT_STATUS_UNSPECIFIED":         0,
+		"DEPLOYMENT_STATUS_PENDING":             1,
+		"DEPLOYMENT_STATUS_GENERATING":          2,
+		"DEPLOYMENT_STATUS_LINTING":             3,
+		"DEPLOYMENT_STATUS_COMPILING":           4,
+		"DEPLOYMENT_STATUS_DEPLOYING":           5,
+		"DEPLOYMENT_STATUS_CONFIRMING":          6,
+		"DEPLOYMENT_STATUS_CONFIRMED":           7,
+		"DEPLOYMENT_STATUS_FAILED":              8,
+		"DEPLOYMENT_STATUS_CANCELLED":           9,
+		"DEPLOYMENT_STATUS_AWAITING_APPROVAL":   10,
+		"DEPLOYMENT_STATUS_PARTIALLY_CONFIRMED": 11,
 	}
 )
 
@@ -129,7 +134,28 @@ type Deployment struct {
 	// Set on networks that require approvals, once the deployment waits.
 	Approval *Approval `protobuf:"bytes,20,opt,name=approval,proto3" json:"approval,omitempty"`
 	// Set once the deployment is CONFIRMED: the source verification.
-	Verification  *Verification `protobuf:"bytes,21,opt,name=verification,proto3" json:"verification,omitempty"`
+	Verification *Verification `protobuf:"bytes,21,opt,name=verification,proto3" json:"verification,omitempty"`
+	// Upgradeable deployments: contract_address is the proxy, this its
+	// current implementation.
+	ImplementationAddress string `protobuf:"bytes,22,opt,name=implementation_address,json=implementationAddress,proto3" json:"implementation_address,omitempty"`
+	// The salt given to the deterministic deployment proxy (CREATE2), after
+	// scoping (0x-prefixed 32 bytes); empty for a plain CREATE.
+	Salt string `protobuf:"bytes,23,opt,name=salt,proto3" json:"salt,omitempty"`
+	// The multi-network deployment this one is part of.
+	ParentId string `protobuf:"bytes,24,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	// A multi-network deployment's per-network deployments, in the order of
+	// its networks; its own status is their aggregate.
+	Children []*Deployment `protobuf:"bytes,25,rep,name=children,proto3" json:"children,omitempty"`
+	// The networks of a multi-network deployment; [network] otherwise.
+	Networks []string `protobuf:"bytes,26,rep,name=networks,proto3" json:"networks,omitempty"`
+	// "uups" or "transparent" for a proxy deployment.
+	ProxyKind string `protobuf:"bytes,27,opt,name=proxy_kind,json=proxyKind,proto3" json:"proxy_kind,omitempty"`
+	// A proxy's implementations, the first one first.
+	Implementations []*Implementation `protobuf:"bytes,28,rep,name=implementations,proto3" json:"implementations,omitempty"`
+	// An upgrade: the proxy deployment it upgrades.
+	UpgradeOf string `protobuf:"bytes,29,opt,name=upgrade_of,json=upgradeOf,proto3" json:"upgrade_of,omitempty"`
+	// An upgrade: OpenZeppelin's upgrade-safety report on the new version.
+	UpgradeSafety *UpgradeSafety `protobuf:"bytes,30,opt,name=upgrade_safety,json=upgradeSafety,proto3" json:"upgrade_safety,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -311,6 +337,214 @@ func (x *Deployment) GetVerification() *Verification {
 	return nil
 }
 
+func (x *Deployment) GetImplementationAddress() string {
+	if x != nil {
+		return x.ImplementationAddress
+	}
+	return ""
+}
+
+func (x *Deployment) GetSalt() string {
+	if x != nil {
+		return x.Salt
+	}
+	return ""
+}
+
+func (x *Deployment) GetParentId() string {
+	if x != nil {
+		return x.ParentId
+	}
+	return ""
+}
+
+func (x *Deployment) GetChildren() []*Deployment {
+	if x != nil {
+		return x.Children
+	}
+	return nil
+}
+
+func (x *Deployment) GetNetworks() []string {
+	if x != nil {
+		return x.Networks
+	}
+	return nil
+}
+
+func (x *Deployment) GetProxyKind() string {
+	if x != nil {
+		return x.ProxyKind
+	}
+	return ""
+}
+
+func (x *Deployment) GetImplementations() []*Implementation {
+	if x != nil {
+		return x.Implementations
+	}
+	return nil
+}
+
+func (x *Deployment) GetUpgradeOf() string {
+	if x != nil {
+		return x.UpgradeOf
+	}
+	return ""
+}
+
+func (x *Deployment) GetUpgradeSafety() *UpgradeSafety {
+	if x != nil {
+		return x.UpgradeSafety
+	}
+	return nil
+}
+
+// Implementation is one implementation a proxy pointed at.
+type Implementation struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Address string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// The deployment that deployed it: the proxy's own, or an upgrade.
+	DeploymentId string `protobuf:"bytes,2,opt,name=deployment_id,json=deploymentId,proto3" json:"deployment_id,omitempty"`
+	// The implementation's creation transaction.
+	TxHash string `protobuf:"bytes,3,opt,name=tx_hash,json=txHash,proto3" json:"tx_hash,omitempty"`
+	// The transaction that pointed the proxy at it: the proxy's creation for
+	// the first, the upgrade call for later ones.
+	UpgradeTxHash string                 `protobuf:"bytes,4,opt,name=upgrade_tx_hash,json=upgradeTxHash,proto3" json:"upgrade_tx_hash,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Implementation) Reset() {
+	*x = Implementation{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Implementation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Implementation) ProtoMessage() {}
+
+func (x *Implementation) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Implementation.ProtoReflect.Descriptor instead.
+func (*Implementation) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Implementation) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *Implementation) GetDeploymentId() string {
+	if x != nil {
+		return x.DeploymentId
+	}
+	return ""
+}
+
+func (x *Implementation) GetTxHash() string {
+	if x != nil {
+		return x.TxHash
+	}
+	return ""
+}
+
+func (x *Implementation) GetUpgradeTxHash() string {
+	if x != nil {
+		return x.UpgradeTxHash
+	}
+	return ""
+}
+
+func (x *Implementation) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+// UpgradeSafety is @openzeppelin/upgrades-core's verdict on a new
+// implementation: its own validation (no constructor, selfdestruct,
+// delegatecall, ...) and the storage layout compared with the current one.
+type UpgradeSafety struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Safe  bool                   `protobuf:"varint,1,opt,name=safe,proto3" json:"safe,omitempty"`
+	// The library's report, as text.
+	Report        string   `protobuf:"bytes,2,opt,name=report,proto3" json:"report,omitempty"`
+	Errors        []string `protobuf:"bytes,3,rep,name=errors,proto3" json:"errors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpgradeSafety) Reset() {
+	*x = UpgradeSafety{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeSafety) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeSafety) ProtoMessage() {}
+
+func (x *UpgradeSafety) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeSafety.ProtoReflect.Descriptor instead.
+func (*UpgradeSafety) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *UpgradeSafety) GetSafe() bool {
+	if x != nil {
+		return x.Safe
+	}
+	return false
+}
+
+func (x *UpgradeSafety) GetReport() string {
+	if x != nil {
+		return x.Report
+	}
+	return ""
+}
+
+func (x *UpgradeSafety) GetErrors() []string {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
 // Verification is what the verify stage found after CONFIRMED: the
 // contract's bytecode re-derived from the compiled sources and compared
 // with the code at its address (full, or partial when only the metadata
@@ -330,7 +564,7 @@ type Verification struct {
 
 func (x *Verification) Reset() {
 	*x = Verification{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[1]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -342,7 +576,7 @@ func (x *Verification) String() string {
 func (*Verification) ProtoMessage() {}
 
 func (x *Verification) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[1]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -355,7 +589,7 @@ func (x *Verification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Verification.ProtoReflect.Descriptor instead.
 func (*Verification) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{1}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Verification) GetStatus() string {
@@ -408,7 +642,7 @@ type VerificationService struct {
 
 func (x *VerificationService) Reset() {
 	*x = VerificationService{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[2]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -420,7 +654,7 @@ func (x *VerificationService) String() string {
 func (*VerificationService) ProtoMessage() {}
 
 func (x *VerificationService) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[2]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -433,7 +667,7 @@ func (x *VerificationService) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerificationService.ProtoReflect.Descriptor instead.
 func (*VerificationService) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{2}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *VerificationService) GetName() string {
@@ -481,7 +715,7 @@ type Approval struct {
 
 func (x *Approval) Reset() {
 	*x = Approval{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[3]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -493,7 +727,7 @@ func (x *Approval) String() string {
 func (*Approval) ProtoMessage() {}
 
 func (x *Approval) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[3]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -506,7 +740,7 @@ func (x *Approval) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Approval.ProtoReflect.Descriptor instead.
 func (*Approval) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{3}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Approval) GetRequired() uint32 {
@@ -584,7 +818,7 @@ type ApprovalSummary struct {
 
 func (x *ApprovalSummary) Reset() {
 	*x = ApprovalSummary{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[4]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -596,7 +830,7 @@ func (x *ApprovalSummary) String() string {
 func (*ApprovalSummary) ProtoMessage() {}
 
 func (x *ApprovalSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[4]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -609,7 +843,7 @@ func (x *ApprovalSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovalSummary.ProtoReflect.Descriptor instead.
 func (*ApprovalSummary) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{4}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ApprovalSummary) GetContractName() string {
@@ -721,7 +955,7 @@ type ConstructorArgument struct {
 
 func (x *ConstructorArgument) Reset() {
 	*x = ConstructorArgument{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[5]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -733,7 +967,7 @@ func (x *ConstructorArgument) String() string {
 func (*ConstructorArgument) ProtoMessage() {}
 
 func (x *ConstructorArgument) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[5]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -746,7 +980,7 @@ func (x *ConstructorArgument) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConstructorArgument.ProtoReflect.Descriptor instead.
 func (*ConstructorArgument) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{5}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ConstructorArgument) GetName() string {
@@ -782,7 +1016,7 @@ type ApprovalVote struct {
 
 func (x *ApprovalVote) Reset() {
 	*x = ApprovalVote{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[6]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -794,7 +1028,7 @@ func (x *ApprovalVote) String() string {
 func (*ApprovalVote) ProtoMessage() {}
 
 func (x *ApprovalVote) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[6]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -807,7 +1041,7 @@ func (x *ApprovalVote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovalVote.ProtoReflect.Descriptor instead.
 func (*ApprovalVote) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{6}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ApprovalVote) GetVoterEmail() string {
@@ -854,7 +1088,7 @@ type DeploymentEvent struct {
 
 func (x *DeploymentEvent) Reset() {
 	*x = DeploymentEvent{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[7]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -866,7 +1100,7 @@ func (x *DeploymentEvent) String() string {
 func (*DeploymentEvent) ProtoMessage() {}
 
 func (x *DeploymentEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[7]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -879,7 +1113,7 @@ func (x *DeploymentEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeploymentEvent.ProtoReflect.Descriptor instead.
 func (*DeploymentEvent) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{7}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DeploymentEvent) GetSeq() uint32 {
@@ -949,13 +1183,29 @@ type CreateDeploymentRequest struct {
 	AllowFindings   bool               `protobuf:"varint,9,opt,name=allow_findings,json=allowFindings,proto3" json:"allow_findings,omitempty"`
 	CompilerVersion string             `protobuf:"bytes,10,opt,name=compiler_version,json=compilerVersion,proto3" json:"compiler_version,omitempty"`
 	Optimizer       *OptimizerSettings `protobuf:"bytes,11,opt,name=optimizer,proto3" json:"optimizer,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Deploy through the deterministic deployment proxy
+	// (0x4e59b44847b379578588920cA78FbF26c0B4956C) with CREATE2 and this
+	// salt (0x-prefixed 32 bytes): the address depends only on the salt and
+	// the init code (bytecode and constructor arguments), so it is known
+	// before anything is signed (the answer carries it) and is the same on
+	// every network. A deployment whose address already holds the same code
+	// is CONFIRMED without a transaction.
+	Salt string `protobuf:"bytes,12,opt,name=salt,proto3" json:"salt,omitempty"`
+	// "caller" (the default): the salt given to the proxy is
+	// keccak256(abi.encodePacked(user id as 16 bytes, salt)), so no other user
+	// can take the caller's addresses; "raw": the salt as given.
+	SaltScope string `protobuf:"bytes,13,opt,name=salt_scope,json=saltScope,proto3" json:"salt_scope,omitempty"`
+	// Several networks in one deployment (instead of network): it compiles
+	// once and deploys to each network as a child deployment with that
+	// network's nonce, budget, approvals and confirmations.
+	Networks      []string `protobuf:"bytes,14,rep,name=networks,proto3" json:"networks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateDeploymentRequest) Reset() {
 	*x = CreateDeploymentRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[8]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -967,7 +1217,7 @@ func (x *CreateDeploymentRequest) String() string {
 func (*CreateDeploymentRequest) ProtoMessage() {}
 
 func (x *CreateDeploymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[8]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -980,7 +1230,7 @@ func (x *CreateDeploymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDeploymentRequest.ProtoReflect.Descriptor instead.
 func (*CreateDeploymentRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{8}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateDeploymentRequest) GetNetwork() string {
@@ -1060,6 +1310,27 @@ func (x *CreateDeploymentRequest) GetOptimizer() *OptimizerSettings {
 	return nil
 }
 
+func (x *CreateDeploymentRequest) GetSalt() string {
+	if x != nil {
+		return x.Salt
+	}
+	return ""
+}
+
+func (x *CreateDeploymentRequest) GetSaltScope() string {
+	if x != nil {
+		return x.SaltScope
+	}
+	return ""
+}
+
+func (x *CreateDeploymentRequest) GetNetworks() []string {
+	if x != nil {
+		return x.Networks
+	}
+	return nil
+}
+
 type CreateDeploymentResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Deployment    *Deployment            `protobuf:"bytes,1,opt,name=deployment,proto3" json:"deployment,omitempty"`
@@ -1069,7 +1340,7 @@ type CreateDeploymentResponse struct {
 
 func (x *CreateDeploymentResponse) Reset() {
 	*x = CreateDeploymentResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[9]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1081,7 +1352,7 @@ func (x *CreateDeploymentResponse) String() string {
 func (*CreateDeploymentResponse) ProtoMessage() {}
 
 func (x *CreateDeploymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[9]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1094,7 +1365,7 @@ func (x *CreateDeploymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDeploymentResponse.ProtoReflect.Descriptor instead.
 func (*CreateDeploymentResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{9}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreateDeploymentResponse) GetDeployment() *Deployment {
@@ -1120,7 +1391,7 @@ type ListDeploymentsRequest struct {
 
 func (x *ListDeploymentsRequest) Reset() {
 	*x = ListDeploymentsRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[10]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1132,7 +1403,7 @@ func (x *ListDeploymentsRequest) String() string {
 func (*ListDeploymentsRequest) ProtoMessage() {}
 
 func (x *ListDeploymentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[10]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1145,7 +1416,7 @@ func (x *ListDeploymentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeploymentsRequest.ProtoReflect.Descriptor instead.
 func (*ListDeploymentsRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{10}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListDeploymentsRequest) GetPageSize() int32 {
@@ -1186,7 +1457,7 @@ type ListDeploymentsResponse struct {
 
 func (x *ListDeploymentsResponse) Reset() {
 	*x = ListDeploymentsResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[11]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1198,7 +1469,7 @@ func (x *ListDeploymentsResponse) String() string {
 func (*ListDeploymentsResponse) ProtoMessage() {}
 
 func (x *ListDeploymentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[11]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1211,7 +1482,7 @@ func (x *ListDeploymentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeploymentsResponse.ProtoReflect.Descriptor instead.
 func (*ListDeploymentsResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{11}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListDeploymentsResponse) GetDeployments() []*Deployment {
@@ -1237,7 +1508,7 @@ type GetDeploymentRequest struct {
 
 func (x *GetDeploymentRequest) Reset() {
 	*x = GetDeploymentRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[12]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1249,7 +1520,7 @@ func (x *GetDeploymentRequest) String() string {
 func (*GetDeploymentRequest) ProtoMessage() {}
 
 func (x *GetDeploymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[12]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1262,7 +1533,7 @@ func (x *GetDeploymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeploymentRequest.ProtoReflect.Descriptor instead.
 func (*GetDeploymentRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{12}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetDeploymentRequest) GetId() string {
@@ -1281,7 +1552,7 @@ type GetDeploymentResponse struct {
 
 func (x *GetDeploymentResponse) Reset() {
 	*x = GetDeploymentResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[13]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1293,7 +1564,7 @@ func (x *GetDeploymentResponse) String() string {
 func (*GetDeploymentResponse) ProtoMessage() {}
 
 func (x *GetDeploymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[13]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1306,7 +1577,7 @@ func (x *GetDeploymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeploymentResponse.ProtoReflect.Descriptor instead.
 func (*GetDeploymentResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{13}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetDeploymentResponse) GetDeployment() *Deployment {
@@ -1325,7 +1596,7 @@ type CancelDeploymentRequest struct {
 
 func (x *CancelDeploymentRequest) Reset() {
 	*x = CancelDeploymentRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[14]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1337,7 +1608,7 @@ func (x *CancelDeploymentRequest) String() string {
 func (*CancelDeploymentRequest) ProtoMessage() {}
 
 func (x *CancelDeploymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[14]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1350,7 +1621,7 @@ func (x *CancelDeploymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDeploymentRequest.ProtoReflect.Descriptor instead.
 func (*CancelDeploymentRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{14}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CancelDeploymentRequest) GetId() string {
@@ -1369,7 +1640,7 @@ type CancelDeploymentResponse struct {
 
 func (x *CancelDeploymentResponse) Reset() {
 	*x = CancelDeploymentResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[15]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1381,7 +1652,7 @@ func (x *CancelDeploymentResponse) String() string {
 func (*CancelDeploymentResponse) ProtoMessage() {}
 
 func (x *CancelDeploymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[15]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1394,7 +1665,7 @@ func (x *CancelDeploymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDeploymentResponse.ProtoReflect.Descriptor instead.
 func (*CancelDeploymentResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{15}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CancelDeploymentResponse) GetDeployment() *Deployment {
@@ -1415,7 +1686,7 @@ type WatchDeploymentRequest struct {
 
 func (x *WatchDeploymentRequest) Reset() {
 	*x = WatchDeploymentRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[16]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1427,7 +1698,7 @@ func (x *WatchDeploymentRequest) String() string {
 func (*WatchDeploymentRequest) ProtoMessage() {}
 
 func (x *WatchDeploymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[16]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1440,7 +1711,7 @@ func (x *WatchDeploymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchDeploymentRequest.ProtoReflect.Descriptor instead.
 func (*WatchDeploymentRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{16}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *WatchDeploymentRequest) GetId() string {
@@ -1467,7 +1738,7 @@ type ApproveDeploymentRequest struct {
 
 func (x *ApproveDeploymentRequest) Reset() {
 	*x = ApproveDeploymentRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[17]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1479,7 +1750,7 @@ func (x *ApproveDeploymentRequest) String() string {
 func (*ApproveDeploymentRequest) ProtoMessage() {}
 
 func (x *ApproveDeploymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[17]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1492,7 +1763,7 @@ func (x *ApproveDeploymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveDeploymentRequest.ProtoReflect.Descriptor instead.
 func (*ApproveDeploymentRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{17}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ApproveDeploymentRequest) GetId() string {
@@ -1518,7 +1789,7 @@ type ApproveDeploymentResponse struct {
 
 func (x *ApproveDeploymentResponse) Reset() {
 	*x = ApproveDeploymentResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[18]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1530,7 +1801,7 @@ func (x *ApproveDeploymentResponse) String() string {
 func (*ApproveDeploymentResponse) ProtoMessage() {}
 
 func (x *ApproveDeploymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[18]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1543,7 +1814,7 @@ func (x *ApproveDeploymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveDeploymentResponse.ProtoReflect.Descriptor instead.
 func (*ApproveDeploymentResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{18}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ApproveDeploymentResponse) GetDeployment() *Deployment {
@@ -1564,7 +1835,7 @@ type RejectDeploymentRequest struct {
 
 func (x *RejectDeploymentRequest) Reset() {
 	*x = RejectDeploymentRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[19]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1576,7 +1847,7 @@ func (x *RejectDeploymentRequest) String() string {
 func (*RejectDeploymentRequest) ProtoMessage() {}
 
 func (x *RejectDeploymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[19]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1589,7 +1860,7 @@ func (x *RejectDeploymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectDeploymentRequest.ProtoReflect.Descriptor instead.
 func (*RejectDeploymentRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{19}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RejectDeploymentRequest) GetId() string {
@@ -1615,7 +1886,7 @@ type RejectDeploymentResponse struct {
 
 func (x *RejectDeploymentResponse) Reset() {
 	*x = RejectDeploymentResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[20]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1627,7 +1898,7 @@ func (x *RejectDeploymentResponse) String() string {
 func (*RejectDeploymentResponse) ProtoMessage() {}
 
 func (x *RejectDeploymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[20]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1640,7 +1911,7 @@ func (x *RejectDeploymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectDeploymentResponse.ProtoReflect.Descriptor instead.
 func (*RejectDeploymentResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{20}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RejectDeploymentResponse) GetDeployment() *Deployment {
@@ -1660,7 +1931,7 @@ type ListApprovalsRequest struct {
 
 func (x *ListApprovalsRequest) Reset() {
 	*x = ListApprovalsRequest{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[21]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1672,7 +1943,7 @@ func (x *ListApprovalsRequest) String() string {
 func (*ListApprovalsRequest) ProtoMessage() {}
 
 func (x *ListApprovalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[21]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1685,7 +1956,7 @@ func (x *ListApprovalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApprovalsRequest.ProtoReflect.Descriptor instead.
 func (*ListApprovalsRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{21}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListApprovalsRequest) GetPageSize() int32 {
@@ -1704,7 +1975,7 @@ type ListApprovalsResponse struct {
 
 func (x *ListApprovalsResponse) Reset() {
 	*x = ListApprovalsResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[22]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1716,7 +1987,7 @@ func (x *ListApprovalsResponse) String() string {
 func (*ListApprovalsResponse) ProtoMessage() {}
 
 func (x *ListApprovalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[22]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1729,7 +2000,7 @@ func (x *ListApprovalsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApprovalsResponse.ProtoReflect.Descriptor instead.
 func (*ListApprovalsResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{22}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListApprovalsResponse) GetDeployments() []*Deployment {
@@ -1737,6 +2008,672 @@ func (x *ListApprovalsResponse) GetDeployments() []*Deployment {
 		return x.Deployments
 	}
 	return nil
+}
+
+type UpgradeDeploymentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The proxy deployment to upgrade.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The new version: a template (with the same upgradeable kind), or
+	// sources with the contract's name.
+	Template        *ContractTemplate  `protobuf:"bytes,2,opt,name=template,proto3" json:"template,omitempty"`
+	Source          string             `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`
+	Sources         map[string]string  `protobuf:"bytes,4,rep,name=sources,proto3" json:"sources,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	ContractName    string             `protobuf:"bytes,5,opt,name=contract_name,json=contractName,proto3" json:"contract_name,omitempty"`
+	CompilerVersion string             `protobuf:"bytes,6,opt,name=compiler_version,json=compilerVersion,proto3" json:"compiler_version,omitempty"`
+	Optimizer       *OptimizerSettings `protobuf:"bytes,7,opt,name=optimizer,proto3" json:"optimizer,omitempty"`
+	// Calldata for the call made with the upgrade (a reinitializer),
+	// 0x-prefixed; empty for none.
+	CallData string `protobuf:"bytes,8,opt,name=call_data,json=callData,proto3" json:"call_data,omitempty"`
+	// The same key from the same user answers the same upgrade.
+	IdempotencyKey string `protobuf:"bytes,9,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	AllowFindings  bool   `protobuf:"varint,10,opt,name=allow_findings,json=allowFindings,proto3" json:"allow_findings,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *UpgradeDeploymentRequest) Reset() {
+	*x = UpgradeDeploymentRequest{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeDeploymentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeDeploymentRequest) ProtoMessage() {}
+
+func (x *UpgradeDeploymentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeDeploymentRequest.ProtoReflect.Descriptor instead.
+func (*UpgradeDeploymentRequest) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *UpgradeDeploymentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UpgradeDeploymentRequest) GetTemplate() *ContractTemplate {
+	if x != nil {
+		return x.Template
+	}
+	return nil
+}
+
+func (x *UpgradeDeploymentRequest) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *UpgradeDeploymentRequest) GetSources() map[string]string {
+	if x != nil {
+		return x.Sources
+	}
+	return nil
+}
+
+func (x *UpgradeDeploymentRequest) GetContractName() string {
+	if x != nil {
+		return x.ContractName
+	}
+	return ""
+}
+
+func (x *UpgradeDeploymentRequest) GetCompilerVersion() string {
+	if x != nil {
+		return x.CompilerVersion
+	}
+	return ""
+}
+
+func (x *UpgradeDeploymentRequest) GetOptimizer() *OptimizerSettings {
+	if x != nil {
+		return x.Optimizer
+	}
+	return nil
+}
+
+func (x *UpgradeDeploymentRequest) GetCallData() string {
+	if x != nil {
+		return x.CallData
+	}
+	return ""
+}
+
+func (x *UpgradeDeploymentRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+func (x *UpgradeDeploymentRequest) GetAllowFindings() bool {
+	if x != nil {
+		return x.AllowFindings
+	}
+	return false
+}
+
+type UpgradeDeploymentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The upgrade deployment.
+	Deployment    *Deployment `protobuf:"bytes,1,opt,name=deployment,proto3" json:"deployment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpgradeDeploymentResponse) Reset() {
+	*x = UpgradeDeploymentResponse{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeDeploymentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeDeploymentResponse) ProtoMessage() {}
+
+func (x *UpgradeDeploymentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeDeploymentResponse.ProtoReflect.Descriptor instead.
+func (*UpgradeDeploymentResponse) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *UpgradeDeploymentResponse) GetDeployment() *Deployment {
+	if x != nil {
+		return x.Deployment
+	}
+	return nil
+}
+
+type GetProvenanceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProvenanceRequest) Reset() {
+	*x = GetProvenanceRequest{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProvenanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProvenanceRequest) ProtoMessage() {}
+
+func (x *GetProvenanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProvenanceRequest.ProtoReflect.Descriptor instead.
+func (*GetProvenanceRequest) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *GetProvenanceRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type GetProvenanceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Provenance    *Provenance            `protobuf:"bytes,1,opt,name=provenance,proto3" json:"provenance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProvenanceResponse) Reset() {
+	*x = GetProvenanceResponse{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProvenanceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProvenanceResponse) ProtoMessage() {}
+
+func (x *GetProvenanceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProvenanceResponse.ProtoReflect.Descriptor instead.
+func (*GetProvenanceResponse) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *GetProvenanceResponse) GetProvenance() *Provenance {
+	if x != nil {
+		return x.Provenance
+	}
+	return nil
+}
+
+// Provenance is a deployment's chain of custody, for a security review.
+// digest is sha256 over the record's canonical protobuf JSON without it
+// (protojson, fields in number order, no whitespace), so a stored copy can
+// be checked against the service's.
+type Provenance struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	DeploymentId    string                 `protobuf:"bytes,1,opt,name=deployment_id,json=deploymentId,proto3" json:"deployment_id,omitempty"`
+	ContractName    string                 `protobuf:"bytes,2,opt,name=contract_name,json=contractName,proto3" json:"contract_name,omitempty"`
+	CompilerVersion string                 `protobuf:"bytes,3,opt,name=compiler_version,json=compilerVersion,proto3" json:"compiler_version,omitempty"`
+	Optimizer       bool                   `protobuf:"varint,4,opt,name=optimizer,proto3" json:"optimizer,omitempty"`
+	OptimizerRuns   uint32                 `protobuf:"varint,5,opt,name=optimizer_runs,json=optimizerRuns,proto3" json:"optimizer_runs,omitempty"`
+	// sha256 of the sources that were compiled, as in ApprovalSummary.
+	SourceHash string `protobuf:"bytes,6,opt,name=source_hash,json=sourceHash,proto3" json:"source_hash,omitempty"`
+	// sha256 of solc's standard JSON input as compiled.
+	StandardJsonInputHash string `protobuf:"bytes,7,opt,name=standard_json_input_hash,json=standardJsonInputHash,proto3" json:"standard_json_input_hash,omitempty"`
+	// sha256 of the audit's findings as canonical JSON, and their counts.
+	LintReportHash string          `protobuf:"bytes,8,opt,name=lint_report_hash,json=lintReportHash,proto3" json:"lint_report_hash,omitempty"`
+	LintSummary    *FindingSummary `protobuf:"bytes,9,opt,name=lint_summary,json=lintSummary,proto3" json:"lint_summary,omitempty"`
+	// keccak256 of the creation bytecode and of the deployed (runtime)
+	// bytecode as compiled.
+	BytecodeHash         string `protobuf:"bytes,10,opt,name=bytecode_hash,json=bytecodeHash,proto3" json:"bytecode_hash,omitempty"`
+	DeployedBytecodeHash string `protobuf:"bytes,11,opt,name=deployed_bytecode_hash,json=deployedBytecodeHash,proto3" json:"deployed_bytecode_hash,omitempty"`
+	// keccak256 of the init code (bytecode and encoded arguments).
+	InitCodeHash    string                 `protobuf:"bytes,12,opt,name=init_code_hash,json=initCodeHash,proto3" json:"init_code_hash,omitempty"`
+	ConstructorArgs []*ConstructorArgument `protobuf:"bytes,13,rep,name=constructor_args,json=constructorArgs,proto3" json:"constructor_args,omitempty"`
+	Salt            string                 `protobuf:"bytes,14,opt,name=salt,proto3" json:"salt,omitempty"`
+	ProxyKind       string                 `protobuf:"bytes,15,opt,name=proxy_kind,json=proxyKind,proto3" json:"proxy_kind,omitempty"`
+	Networks        []*ProvenanceNetwork   `protobuf:"bytes,16,rep,name=networks,proto3" json:"networks,omitempty"`
+	Approvals       []*ApprovalVote        `protobuf:"bytes,17,rep,name=approvals,proto3" json:"approvals,omitempty"`
+	RequestedBy     string                 `protobuf:"bytes,18,opt,name=requested_by,json=requestedBy,proto3" json:"requested_by,omitempty"`
+	CreatedAt       *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	GeneratedAt     *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=generated_at,json=generatedAt,proto3" json:"generated_at,omitempty"`
+	Digest          string                 `protobuf:"bytes,21,opt,name=digest,proto3" json:"digest,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Provenance) Reset() {
+	*x = Provenance{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Provenance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Provenance) ProtoMessage() {}
+
+func (x *Provenance) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Provenance.ProtoReflect.Descriptor instead.
+func (*Provenance) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *Provenance) GetDeploymentId() string {
+	if x != nil {
+		return x.DeploymentId
+	}
+	return ""
+}
+
+func (x *Provenance) GetContractName() string {
+	if x != nil {
+		return x.ContractName
+	}
+	return ""
+}
+
+func (x *Provenance) GetCompilerVersion() string {
+	if x != nil {
+		return x.CompilerVersion
+	}
+	return ""
+}
+
+func (x *Provenance) GetOptimizer() bool {
+	if x != nil {
+		return x.Optimizer
+	}
+	return false
+}
+
+func (x *Provenance) GetOptimizerRuns() uint32 {
+	if x != nil {
+		return x.OptimizerRuns
+	}
+	return 0
+}
+
+func (x *Provenance) GetSourceHash() string {
+	if x != nil {
+		return x.SourceHash
+	}
+	return ""
+}
+
+func (x *Provenance) GetStandardJsonInputHash() string {
+	if x != nil {
+		return x.StandardJsonInputHash
+	}
+	return ""
+}
+
+func (x *Provenance) GetLintReportHash() string {
+	if x != nil {
+		return x.LintReportHash
+	}
+	return ""
+}
+
+func (x *Provenance) GetLintSummary() *FindingSummary {
+	if x != nil {
+		return x.LintSummary
+	}
+	return nil
+}
+
+func (x *Provenance) GetBytecodeHash() string {
+	if x != nil {
+		return x.BytecodeHash
+	}
+	return ""
+}
+
+func (x *Provenance) GetDeployedBytecodeHash() string {
+	if x != nil {
+		return x.DeployedBytecodeHash
+	}
+	return ""
+}
+
+func (x *Provenance) GetInitCodeHash() string {
+	if x != nil {
+		return x.InitCodeHash
+	}
+	return ""
+}
+
+func (x *Provenance) GetConstructorArgs() []*ConstructorArgument {
+	if x != nil {
+		return x.ConstructorArgs
+	}
+	return nil
+}
+
+func (x *Provenance) GetSalt() string {
+	if x != nil {
+		return x.Salt
+	}
+	return ""
+}
+
+func (x *Provenance) GetProxyKind() string {
+	if x != nil {
+		return x.ProxyKind
+	}
+	return ""
+}
+
+func (x *Provenance) GetNetworks() []*ProvenanceNetwork {
+	if x != nil {
+		return x.Networks
+	}
+	return nil
+}
+
+func (x *Provenance) GetApprovals() []*ApprovalVote {
+	if x != nil {
+		return x.Approvals
+	}
+	return nil
+}
+
+func (x *Provenance) GetRequestedBy() string {
+	if x != nil {
+		return x.RequestedBy
+	}
+	return ""
+}
+
+func (x *Provenance) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Provenance) GetGeneratedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.GeneratedAt
+	}
+	return nil
+}
+
+func (x *Provenance) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+// ProvenanceNetwork is what happened on one network.
+type ProvenanceNetwork struct {
+	state                 protoimpl.MessageState   `protogen:"open.v1"`
+	Network               string                   `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	ChainId               uint64                   `protobuf:"varint,2,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	DeploymentId          string                   `protobuf:"bytes,3,opt,name=deployment_id,json=deploymentId,proto3" json:"deployment_id,omitempty"`
+	Status                DeploymentStatus         `protobuf:"varint,4,opt,name=status,proto3,enum=slipway.v1.DeploymentStatus" json:"status,omitempty"`
+	ContractAddress       string                   `protobuf:"bytes,5,opt,name=contract_address,json=contractAddress,proto3" json:"contract_address,omitempty"`
+	ImplementationAddress string                   `protobuf:"bytes,6,opt,name=implementation_address,json=implementationAddress,proto3" json:"implementation_address,omitempty"`
+	Transactions          []*ProvenanceTransaction `protobuf:"bytes,7,rep,name=transactions,proto3" json:"transactions,omitempty"`
+	Verification          *Verification            `protobuf:"bytes,8,opt,name=verification,proto3" json:"verification,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *ProvenanceNetwork) Reset() {
+	*x = ProvenanceNetwork{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProvenanceNetwork) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProvenanceNetwork) ProtoMessage() {}
+
+func (x *ProvenanceNetwork) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProvenanceNetwork.ProtoReflect.Descriptor instead.
+func (*ProvenanceNetwork) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ProvenanceNetwork) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *ProvenanceNetwork) GetChainId() uint64 {
+	if x != nil {
+		return x.ChainId
+	}
+	return 0
+}
+
+func (x *ProvenanceNetwork) GetDeploymentId() string {
+	if x != nil {
+		return x.DeploymentId
+	}
+	return ""
+}
+
+func (x *ProvenanceNetwork) GetStatus() DeploymentStatus {
+	if x != nil {
+		return x.Status
+	}
+	return DeploymentStatus_DEPLOYMENT_STATUS_UNSPECIFIED
+}
+
+func (x *ProvenanceNetwork) GetContractAddress() string {
+	if x != nil {
+		return x.ContractAddress
+	}
+	return ""
+}
+
+func (x *ProvenanceNetwork) GetImplementationAddress() string {
+	if x != nil {
+		return x.ImplementationAddress
+	}
+	return ""
+}
+
+func (x *ProvenanceNetwork) GetTransactions() []*ProvenanceTransaction {
+	if x != nil {
+		return x.Transactions
+	}
+	return nil
+}
+
+func (x *ProvenanceNetwork) GetVerification() *Verification {
+	if x != nil {
+		return x.Verification
+	}
+	return nil
+}
+
+// ProvenanceTransaction is one transaction Slipway signed for the
+// deployment, including fee replacements that were never mined.
+type ProvenanceTransaction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "deploy", "implementation", "proxy", "upgrade" or "filler".
+	Role    string `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	TxHash  string `protobuf:"bytes,2,opt,name=tx_hash,json=txHash,proto3" json:"tx_hash,omitempty"`
+	Signer  string `protobuf:"bytes,3,opt,name=signer,proto3" json:"signer,omitempty"`
+	Nonce   uint64 `protobuf:"varint,4,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	Attempt uint32 `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// Whether this is the one that was mined.
+	Mined         bool   `protobuf:"varint,6,opt,name=mined,proto3" json:"mined,omitempty"`
+	BlockNumber   uint64 `protobuf:"varint,7,opt,name=block_number,json=blockNumber,proto3" json:"block_number,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProvenanceTransaction) Reset() {
+	*x = ProvenanceTransaction{}
+	mi := &file_slipway_v1_deployments_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProvenanceTransaction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProvenanceTransaction) ProtoMessage() {}
+
+func (x *ProvenanceTransaction) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_deployments_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProvenanceTransaction.ProtoReflect.Descriptor instead.
+func (*ProvenanceTransaction) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ProvenanceTransaction) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *ProvenanceTransaction) GetTxHash() string {
+	if x != nil {
+		return x.TxHash
+	}
+	return ""
+}
+
+func (x *ProvenanceTransaction) GetSigner() string {
+	if x != nil {
+		return x.Signer
+	}
+	return ""
+}
+
+func (x *ProvenanceTransaction) GetNonce() uint64 {
+	if x != nil {
+		return x.Nonce
+	}
+	return 0
+}
+
+func (x *ProvenanceTransaction) GetAttempt() uint32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *ProvenanceTransaction) GetMined() bool {
+	if x != nil {
+		return x.Mined
+	}
+	return false
+}
+
+func (x *ProvenanceTransaction) GetBlockNumber() uint64 {
+	if x != nil {
+		return x.BlockNumber
+	}
+	return 0
 }
 
 type WatchDeploymentResponse struct {
@@ -1750,7 +2687,7 @@ type WatchDeploymentResponse struct {
 
 func (x *WatchDeploymentResponse) Reset() {
 	*x = WatchDeploymentResponse{}
-	mi := &file_slipway_v1_deployments_proto_msgTypes[23]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1762,7 +2699,7 @@ func (x *WatchDeploymentResponse) String() string {
 func (*WatchDeploymentResponse) ProtoMessage() {}
 
 func (x *WatchDeploymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_deployments_proto_msgTypes[23]
+	mi := &file_slipway_v1_deployments_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1775,7 +2712,7 @@ func (x *WatchDeploymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchDeploymentResponse.ProtoReflect.Descriptor instead.
 func (*WatchDeploymentResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{23}
+	return file_slipway_v1_deployments_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *WatchDeploymentResponse) GetEvent() *DeploymentEvent {
@@ -1797,7 +2734,7 @@ var File_slipway_v1_deployments_proto protoreflect.FileDescriptor
 const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\n" +
 	"\x1cslipway/v1/deployments.proto\x12\n" +
-	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aslipway/v1/contracts.proto\"\xeb\x06\n" +
+	"slipway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aslipway/v1/contracts.proto\"\xe9\t\n" +
 	"\n" +
 	"Deployment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x124\n" +
@@ -1824,7 +2761,28 @@ const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\x13effective_gas_price\x18\x12 \x01(\tR\x11effectiveGasPrice\x12\x19\n" +
 	"\bfee_paid\x18\x13 \x01(\tR\afeePaid\x120\n" +
 	"\bapproval\x18\x14 \x01(\v2\x14.slipway.v1.ApprovalR\bapproval\x12<\n" +
-	"\fverification\x18\x15 \x01(\v2\x18.slipway.v1.VerificationR\fverification\"\xce\x01\n" +
+	"\fverification\x18\x15 \x01(\v2\x18.slipway.v1.VerificationR\fverification\x125\n" +
+	"\x16implementation_address\x18\x16 \x01(\tR\x15implementationAddress\x12\x12\n" +
+	"\x04salt\x18\x17 \x01(\tR\x04salt\x12\x1b\n" +
+	"\tparent_id\x18\x18 \x01(\tR\bparentId\x122\n" +
+	"\bchildren\x18\x19 \x03(\v2\x16.slipway.v1.DeploymentR\bchildren\x12\x1a\n" +
+	"\bnetworks\x18\x1a \x03(\tR\bnetworks\x12\x1d\n" +
+	"\n" +
+	"proxy_kind\x18\x1b \x01(\tR\tproxyKind\x12D\n" +
+	"\x0fimplementations\x18\x1c \x03(\v2\x1a.slipway.v1.ImplementationR\x0fimplementations\x12\x1d\n" +
+	"\n" +
+	"upgrade_of\x18\x1d \x01(\tR\tupgradeOf\x12@\n" +
+	"\x0eupgrade_safety\x18\x1e \x01(\v2\x19.slipway.v1.UpgradeSafetyR\rupgradeSafety\"\xbc\x01\n" +
+	"\x0eImplementation\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12#\n" +
+	"\rdeployment_id\x18\x02 \x01(\tR\fdeploymentId\x12\x17\n" +
+	"\atx_hash\x18\x03 \x01(\tR\x06txHash\x12&\n" +
+	"\x0fupgrade_tx_hash\x18\x04 \x01(\tR\rupgradeTxHash\x12*\n" +
+	"\x02at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"S\n" +
+	"\rUpgradeSafety\x12\x12\n" +
+	"\x04safe\x18\x01 \x01(\bR\x04safe\x12\x16\n" +
+	"\x06report\x18\x02 \x01(\tR\x06report\x12\x16\n" +
+	"\x06errors\x18\x03 \x03(\tR\x06errors\"\xce\x01\n" +
 	"\fVerification\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x14\n" +
 	"\x05match\x18\x02 \x01(\tR\x05match\x12\x18\n" +
@@ -1885,9 +2843,9 @@ const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x17\n" +
 	"\atx_hash\x18\x05 \x01(\tR\x06txHash\x12)\n" +
 	"\x10contract_address\x18\x06 \x01(\tR\x0fcontractAddress\x12$\n" +
-	"\rconfirmations\x18\a \x01(\rR\rconfirmations\"\x83\t\n" +
-	"\x17CreateDeploymentRequest\x12:\n" +
-	"\anetwork\x18\x01 \x01(\tB \xbaH\x1dr\x1b\x10\x01\x18?2\x15^[a-z0-9][a-z0-9_-]*$R\anetwork\x128\n" +
+	"\rconfirmations\x18\a \x01(\rR\rconfirmations\"\xf9\v\n" +
+	"\x17CreateDeploymentRequest\x12;\n" +
+	"\anetwork\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x18?2\x18^([a-z0-9][a-z0-9_-]*)?$R\anetwork\x128\n" +
 	"\btemplate\x18\x02 \x01(\v2\x1c.slipway.v1.ContractTemplateR\btemplate\x12!\n" +
 	"\x06source\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@R\x06source\x12\x8c\x01\n" +
 	"\asources\x18\x04 \x03(\v20.slipway.v1.CreateDeploymentRequest.SourcesEntryB@\xbaH=\x9a\x01:\x10@\".r,\x10\x01\x18\x80\x022%^[A-Za-z0-9_@][A-Za-z0-9_@./-]*\\.sol$*\x06r\x04\x18\x80\x80@R\asources\x12I\n" +
@@ -1898,12 +2856,18 @@ const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\x0eallow_findings\x18\t \x01(\bR\rallowFindings\x12c\n" +
 	"\x10compiler_version\x18\n" +
 	" \x01(\tB8\xbaH5r3\x18@2/^([0-9]+\\.[0-9]+\\.[0-9]+([+-][A-Za-z0-9.]+)?)?$R\x0fcompilerVersion\x12;\n" +
-	"\toptimizer\x18\v \x01(\v2\x1d.slipway.v1.OptimizerSettingsR\toptimizer\x1a:\n" +
+	"\toptimizer\x18\v \x01(\v2\x1d.slipway.v1.OptimizerSettingsR\toptimizer\x121\n" +
+	"\x04salt\x18\f \x01(\tB\x1d\xbaH\x1ar\x182\x16^(0x[0-9a-fA-F]{64})?$R\x04salt\x123\n" +
+	"\n" +
+	"salt_scope\x18\r \x01(\tB\x14\xbaH\x11r\x0fR\x00R\x06callerR\x03rawR\tsaltScope\x12E\n" +
+	"\bnetworks\x18\x0e \x03(\tB)\xbaH&\x92\x01#\x10\x10\x18\x01\"\x1dr\x1b\x10\x01\x18?2\x15^[a-z0-9][a-z0-9_-]*$R\bnetworks\x1a:\n" +
 	"\fSourcesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01:\xaf\x02\xbaH\xab\x02\x1a\xa9\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01:\xf5\x03\xbaH\xf1\x03\x1a\xa9\x01\n" +
 	"\x12one_contract_input\x12/give exactly one of template, source or sources\x1ab(has(this.template) ? 1 : 0) + (this.source != '' ? 1 : 0) + (size(this.sources) > 0 ? 1 : 0) == 1\x1a}\n" +
-	"\x19contract_name_with_source\x120contract_name is required with source or sources\x1a.has(this.template) || this.contract_name != ''\"R\n" +
+	"\x19contract_name_with_source\x120contract_name is required with source or sources\x1a.has(this.template) || this.contract_name != ''\x1ai\n" +
+	"\vone_network\x12'give exactly one of network or networks\x1a1(this.network != '') != (size(this.networks) > 0)\x1aY\n" +
+	"\x14salt_scope_with_salt\x12\x17salt_scope needs a salt\x1a(this.salt_scope == '' || this.salt != ''\"R\n" +
 	"\x18CreateDeploymentResponse\x126\n" +
 	"\n" +
 	"deployment\x18\x01 \x01(\v2\x16.slipway.v1.DeploymentR\n" +
@@ -1949,12 +2913,83 @@ const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\x14ListApprovalsRequest\x12&\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\"Q\n" +
 	"\x15ListApprovalsResponse\x128\n" +
-	"\vdeployments\x18\x01 \x03(\v2\x16.slipway.v1.DeploymentR\vdeployments\"\x84\x01\n" +
+	"\vdeployments\x18\x01 \x03(\v2\x16.slipway.v1.DeploymentR\vdeployments\"\xa8\b\n" +
+	"\x18UpgradeDeploymentRequest\x12\x18\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x128\n" +
+	"\btemplate\x18\x02 \x01(\v2\x1c.slipway.v1.ContractTemplateR\btemplate\x12!\n" +
+	"\x06source\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@R\x06source\x12\x8d\x01\n" +
+	"\asources\x18\x04 \x03(\v21.slipway.v1.UpgradeDeploymentRequest.SourcesEntryB@\xbaH=\x9a\x01:\x10@\".r,\x10\x01\x18\x80\x022%^[A-Za-z0-9_@][A-Za-z0-9_@./-]*\\.sol$*\x06r\x04\x18\x80\x80@R\asources\x12I\n" +
+	"\rcontract_name\x18\x05 \x01(\tB$\xbaH!r\x1f\x18@2\x1b^([A-Za-z_][A-Za-z0-9_]*)?$R\fcontractName\x12c\n" +
+	"\x10compiler_version\x18\x06 \x01(\tB8\xbaH5r3\x18@2/^([0-9]+\\.[0-9]+\\.[0-9]+([+-][A-Za-z0-9.]+)?)?$R\x0fcompilerVersion\x12;\n" +
+	"\toptimizer\x18\a \x01(\v2\x1d.slipway.v1.OptimizerSettingsR\toptimizer\x12@\n" +
+	"\tcall_data\x18\b \x01(\tB#\xbaH r\x1e\x18\x80\x80\x042\x18^(0x([0-9a-fA-F]{2})*)?$R\bcallData\x12A\n" +
+	"\x0fidempotency_key\x18\t \x01(\tB\x18\xbaH\x15r\x13\x18\x80\x012\x0e^[\\x21-\\x7e]*$R\x0eidempotencyKey\x12%\n" +
+	"\x0eallow_findings\x18\n" +
+	" \x01(\bR\rallowFindings\x1a:\n" +
+	"\fSourcesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01:\xaf\x02\xbaH\xab\x02\x1a\xa9\x01\n" +
+	"\x12one_contract_input\x12/give exactly one of template, source or sources\x1ab(has(this.template) ? 1 : 0) + (this.source != '' ? 1 : 0) + (size(this.sources) > 0 ? 1 : 0) == 1\x1a}\n" +
+	"\x19contract_name_with_source\x120contract_name is required with source or sources\x1a.has(this.template) || this.contract_name != ''\"S\n" +
+	"\x19UpgradeDeploymentResponse\x126\n" +
+	"\n" +
+	"deployment\x18\x01 \x01(\v2\x16.slipway.v1.DeploymentR\n" +
+	"deployment\"0\n" +
+	"\x14GetProvenanceRequest\x12\x18\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\"O\n" +
+	"\x15GetProvenanceResponse\x126\n" +
+	"\n" +
+	"provenance\x18\x01 \x01(\v2\x16.slipway.v1.ProvenanceR\n" +
+	"provenance\"\xb1\a\n" +
+	"\n" +
+	"Provenance\x12#\n" +
+	"\rdeployment_id\x18\x01 \x01(\tR\fdeploymentId\x12#\n" +
+	"\rcontract_name\x18\x02 \x01(\tR\fcontractName\x12)\n" +
+	"\x10compiler_version\x18\x03 \x01(\tR\x0fcompilerVersion\x12\x1c\n" +
+	"\toptimizer\x18\x04 \x01(\bR\toptimizer\x12%\n" +
+	"\x0eoptimizer_runs\x18\x05 \x01(\rR\roptimizerRuns\x12\x1f\n" +
+	"\vsource_hash\x18\x06 \x01(\tR\n" +
+	"sourceHash\x127\n" +
+	"\x18standard_json_input_hash\x18\a \x01(\tR\x15standardJsonInputHash\x12(\n" +
+	"\x10lint_report_hash\x18\b \x01(\tR\x0elintReportHash\x12=\n" +
+	"\flint_summary\x18\t \x01(\v2\x1a.slipway.v1.FindingSummaryR\vlintSummary\x12#\n" +
+	"\rbytecode_hash\x18\n" +
+	" \x01(\tR\fbytecodeHash\x124\n" +
+	"\x16deployed_bytecode_hash\x18\v \x01(\tR\x14deployedBytecodeHash\x12$\n" +
+	"\x0einit_code_hash\x18\f \x01(\tR\finitCodeHash\x12J\n" +
+	"\x10constructor_args\x18\r \x03(\v2\x1f.slipway.v1.ConstructorArgumentR\x0fconstructorArgs\x12\x12\n" +
+	"\x04salt\x18\x0e \x01(\tR\x04salt\x12\x1d\n" +
+	"\n" +
+	"proxy_kind\x18\x0f \x01(\tR\tproxyKind\x129\n" +
+	"\bnetworks\x18\x10 \x03(\v2\x1d.slipway.v1.ProvenanceNetworkR\bnetworks\x126\n" +
+	"\tapprovals\x18\x11 \x03(\v2\x18.slipway.v1.ApprovalVoteR\tapprovals\x12!\n" +
+	"\frequested_by\x18\x12 \x01(\tR\vrequestedBy\x129\n" +
+	"\n" +
+	"created_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12=\n" +
+	"\fgenerated_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\vgeneratedAt\x12\x16\n" +
+	"\x06digest\x18\x15 \x01(\tR\x06digest\"\x8a\x03\n" +
+	"\x11ProvenanceNetwork\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x19\n" +
+	"\bchain_id\x18\x02 \x01(\x04R\achainId\x12#\n" +
+	"\rdeployment_id\x18\x03 \x01(\tR\fdeploymentId\x124\n" +
+	"\x06status\x18\x04 \x01(\x0e2\x1c.slipway.v1.DeploymentStatusR\x06status\x12)\n" +
+	"\x10contract_address\x18\x05 \x01(\tR\x0fcontractAddress\x125\n" +
+	"\x16implementation_address\x18\x06 \x01(\tR\x15implementationAddress\x12E\n" +
+	"\ftransactions\x18\a \x03(\v2!.slipway.v1.ProvenanceTransactionR\ftransactions\x12<\n" +
+	"\fverification\x18\b \x01(\v2\x18.slipway.v1.VerificationR\fverification\"\xc5\x01\n" +
+	"\x15ProvenanceTransaction\x12\x12\n" +
+	"\x04role\x18\x01 \x01(\tR\x04role\x12\x17\n" +
+	"\atx_hash\x18\x02 \x01(\tR\x06txHash\x12\x16\n" +
+	"\x06signer\x18\x03 \x01(\tR\x06signer\x12\x14\n" +
+	"\x05nonce\x18\x04 \x01(\x04R\x05nonce\x12\x18\n" +
+	"\aattempt\x18\x05 \x01(\rR\aattempt\x12\x14\n" +
+	"\x05mined\x18\x06 \x01(\bR\x05mined\x12!\n" +
+	"\fblock_number\x18\a \x01(\x04R\vblockNumber\"\x84\x01\n" +
 	"\x17WatchDeploymentResponse\x121\n" +
 	"\x05event\x18\x01 \x01(\v2\x1b.slipway.v1.DeploymentEventR\x05event\x126\n" +
 	"\n" +
 	"deployment\x18\x02 \x01(\v2\x16.slipway.v1.DeploymentR\n" +
-	"deployment*\x82\x03\n" +
+	"deployment*\xad\x03\n" +
 	"\x10DeploymentStatus\x12!\n" +
 	"\x1dDEPLOYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DEPLOYMENT_STATUS_PENDING\x10\x01\x12 \n" +
@@ -1967,7 +3002,9 @@ const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\x18DEPLOYMENT_STATUS_FAILED\x10\b\x12\x1f\n" +
 	"\x1bDEPLOYMENT_STATUS_CANCELLED\x10\t\x12'\n" +
 	"#DEPLOYMENT_STATUS_AWAITING_APPROVAL\x10\n" +
-	"2\x8e\b\n" +
+	"\x12)\n" +
+	"%DEPLOYMENT_STATUS_PARTIALLY_CONFIRMED\x10\v2\xa5\n" +
+	"\n" +
 	"\x11DeploymentService\x12\x82\x01\n" +
 	"\x10CreateDeployment\x12#.slipway.v1.CreateDeploymentRequest\x1a$.slipway.v1.CreateDeploymentResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/api/v1/contracts/deploy\x12z\n" +
 	"\x0fListDeployments\x12\".slipway.v1.ListDeploymentsRequest\x1a#.slipway.v1.ListDeploymentsResponse\"\x1e\x82\xd3\xe4\x93\x02\x15\x12\x13/api/v1/deployments\x90\x02\x01\x12y\n" +
@@ -1976,7 +3013,9 @@ const file_slipway_v1_deployments_proto_rawDesc = "" +
 	"\x0fWatchDeployment\x12\".slipway.v1.WatchDeploymentRequest\x1a#.slipway.v1.WatchDeploymentResponse\"\x03\x90\x02\x010\x01\x12\x8d\x01\n" +
 	"\x11ApproveDeployment\x12$.slipway.v1.ApproveDeploymentRequest\x1a%.slipway.v1.ApproveDeploymentResponse\"+\x82\xd3\xe4\x93\x02%:\x01*\" /api/v1/deployments/{id}/approve\x12\x89\x01\n" +
 	"\x10RejectDeployment\x12#.slipway.v1.RejectDeploymentRequest\x1a$.slipway.v1.RejectDeploymentResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/api/v1/deployments/{id}/reject\x12r\n" +
-	"\rListApprovals\x12 .slipway.v1.ListApprovalsRequest\x1a!.slipway.v1.ListApprovalsResponse\"\x1c\x82\xd3\xe4\x93\x02\x13\x12\x11/api/v1/approvals\x90\x02\x01B;Z9github.com/slipway-dev/slipway/proto/slipway/v1;slipwayv1b\x06proto3"
+	"\rListApprovals\x12 .slipway.v1.ListApprovalsRequest\x1a!.slipway.v1.ListApprovalsResponse\"\x1c\x82\xd3\xe4\x93\x02\x13\x12\x11/api/v1/approvals\x90\x02\x01\x12\x8d\x01\n" +
+	"\x11UpgradeDeployment\x12$.slipway.v1.UpgradeDeploymentRequest\x1a%.slipway.v1.UpgradeDeploymentResponse\"+\x82\xd3\xe4\x93\x02%:\x01*\" /api/v1/deployments/{id}/upgrade\x12\x84\x01\n" +
+	"\rGetProvenance\x12 .slipway.v1.GetProvenanceRequest\x1a!.slipway.v1.GetProvenanceResponse\".\x82\xd3\xe4\x93\x02%\x12#/api/v1/deployments/{id}/provenance\x90\x02\x01B;Z9github.com/slipway-dev/slipway/proto/slipway/v1;slipwayv1b\x06proto3"
 
 var (
 	file_slipway_v1_deployments_proto_rawDescOnce sync.Once
@@ -1991,97 +3030,129 @@ func file_slipway_v1_deployments_proto_rawDescGZIP() []byte {
 }
 
 var file_slipway_v1_deployments_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_slipway_v1_deployments_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_slipway_v1_deployments_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_slipway_v1_deployments_proto_goTypes = []any{
 	(DeploymentStatus)(0),             // 0: slipway.v1.DeploymentStatus
 	(*Deployment)(nil),                // 1: slipway.v1.Deployment
-	(*Verification)(nil),              // 2: slipway.v1.Verification
-	(*VerificationService)(nil),       // 3: slipway.v1.VerificationService
-	(*Approval)(nil),                  // 4: slipway.v1.Approval
-	(*ApprovalSummary)(nil),           // 5: slipway.v1.ApprovalSummary
-	(*ConstructorArgument)(nil),       // 6: slipway.v1.ConstructorArgument
-	(*ApprovalVote)(nil),              // 7: slipway.v1.ApprovalVote
-	(*DeploymentEvent)(nil),           // 8: slipway.v1.DeploymentEvent
-	(*CreateDeploymentRequest)(nil),   // 9: slipway.v1.CreateDeploymentRequest
-	(*CreateDeploymentResponse)(nil),  // 10: slipway.v1.CreateDeploymentResponse
-	(*ListDeploymentsRequest)(nil),    // 11: slipway.v1.ListDeploymentsRequest
-	(*ListDeploymentsResponse)(nil),   // 12: slipway.v1.ListDeploymentsResponse
-	(*GetDeploymentRequest)(nil),      // 13: slipway.v1.GetDeploymentRequest
-	(*GetDeploymentResponse)(nil),     // 14: slipway.v1.GetDeploymentResponse
-	(*CancelDeploymentRequest)(nil),   // 15: slipway.v1.CancelDeploymentRequest
-	(*CancelDeploymentResponse)(nil),  // 16: slipway.v1.CancelDeploymentResponse
-	(*WatchDeploymentRequest)(nil),    // 17: slipway.v1.WatchDeploymentRequest
-	(*ApproveDeploymentRequest)(nil),  // 18: slipway.v1.ApproveDeploymentRequest
-	(*ApproveDeploymentResponse)(nil), // 19: slipway.v1.ApproveDeploymentResponse
-	(*RejectDeploymentRequest)(nil),   // 20: slipway.v1.RejectDeploymentRequest
-	(*RejectDeploymentResponse)(nil),  // 21: slipway.v1.RejectDeploymentResponse
-	(*ListApprovalsRequest)(nil),      // 22: slipway.v1.ListApprovalsRequest
-	(*ListApprovalsResponse)(nil),     // 23: slipway.v1.ListApprovalsResponse
-	(*WatchDeploymentResponse)(nil),   // 24: slipway.v1.WatchDeploymentResponse
-	nil,                               // 25: slipway.v1.ApprovalSummary.SourcesEntry
-	nil,                               // 26: slipway.v1.ApprovalSummary.PreviousSourcesEntry
-	nil,                               // 27: slipway.v1.CreateDeploymentRequest.SourcesEntry
-	(*FindingSummary)(nil),            // 28: slipway.v1.FindingSummary
-	(*timestamppb.Timestamp)(nil),     // 29: google.protobuf.Timestamp
-	(*structpb.Value)(nil),            // 30: google.protobuf.Value
-	(*ContractTemplate)(nil),          // 31: slipway.v1.ContractTemplate
-	(*OptimizerSettings)(nil),         // 32: slipway.v1.OptimizerSettings
+	(*Implementation)(nil),            // 2: slipway.v1.Implementation
+	(*UpgradeSafety)(nil),             // 3: slipway.v1.UpgradeSafety
+	(*Verification)(nil),              // 4: slipway.v1.Verification
+	(*VerificationService)(nil),       // 5: slipway.v1.VerificationService
+	(*Approval)(nil),                  // 6: slipway.v1.Approval
+	(*ApprovalSummary)(nil),           // 7: slipway.v1.ApprovalSummary
+	(*ConstructorArgument)(nil),       // 8: slipway.v1.ConstructorArgument
+	(*ApprovalVote)(nil),              // 9: slipway.v1.ApprovalVote
+	(*DeploymentEvent)(nil),           // 10: slipway.v1.DeploymentEvent
+	(*CreateDeploymentRequest)(nil),   // 11: slipway.v1.CreateDeploymentRequest
+	(*CreateDeploymentResponse)(nil),  // 12: slipway.v1.CreateDeploymentResponse
+	(*ListDeploymentsRequest)(nil),    // 13: slipway.v1.ListDeploymentsRequest
+	(*ListDeploymentsResponse)(nil),   // 14: slipway.v1.ListDeploymentsResponse
+	(*GetDeploymentRequest)(nil),      // 15: slipway.v1.GetDeploymentRequest
+	(*GetDeploymentResponse)(nil),     // 16: slipway.v1.GetDeploymentResponse
+	(*CancelDeploymentRequest)(nil),   // 17: slipway.v1.CancelDeploymentRequest
+	(*CancelDeploymentResponse)(nil),  // 18: slipway.v1.CancelDeploymentResponse
+	(*WatchDeploymentRequest)(nil),    // 19: slipway.v1.WatchDeploymentRequest
+	(*ApproveDeploymentRequest)(nil),  // 20: slipway.v1.ApproveDeploymentRequest
+	(*ApproveDeploymentResponse)(nil), // 21: slipway.v1.ApproveDeploymentResponse
+	(*RejectDeploymentRequest)(nil),   // 22: slipway.v1.RejectDeploymentRequest
+	(*RejectDeploymentResponse)(nil),  // 23: slipway.v1.RejectDeploymentResponse
+	(*ListApprovalsRequest)(nil),      // 24: slipway.v1.ListApprovalsRequest
+	(*ListApprovalsResponse)(nil),     // 25: slipway.v1.ListApprovalsResponse
+	(*UpgradeDeploymentRequest)(nil),  // 26: slipway.v1.UpgradeDeploymentRequest
+	(*UpgradeDeploymentResponse)(nil), // 27: slipway.v1.UpgradeDeploymentResponse
+	(*GetProvenanceRequest)(nil),      // 28: slipway.v1.GetProvenanceRequest
+	(*GetProvenanceResponse)(nil),     // 29: slipway.v1.GetProvenanceResponse
+	(*Provenance)(nil),                // 30: slipway.v1.Provenance
+	(*ProvenanceNetwork)(nil),         // 31: slipway.v1.ProvenanceNetwork
+	(*ProvenanceTransaction)(nil),     // 32: slipway.v1.ProvenanceTransaction
+	(*WatchDeploymentResponse)(nil),   // 33: slipway.v1.WatchDeploymentResponse
+	nil,                               // 34: slipway.v1.ApprovalSummary.SourcesEntry
+	nil,                               // 35: slipway.v1.ApprovalSummary.PreviousSourcesEntry
+	nil,                               // 36: slipway.v1.CreateDeploymentRequest.SourcesEntry
+	nil,                               // 37: slipway.v1.UpgradeDeploymentRequest.SourcesEntry
+	(*FindingSummary)(nil),            // 38: slipway.v1.FindingSummary
+	(*timestamppb.Timestamp)(nil),     // 39: google.protobuf.Timestamp
+	(*structpb.Value)(nil),            // 40: google.protobuf.Value
+	(*ContractTemplate)(nil),          // 41: slipway.v1.ContractTemplate
+	(*OptimizerSettings)(nil),         // 42: slipway.v1.OptimizerSettings
 }
 var file_slipway_v1_deployments_proto_depIdxs = []int32{
 	0,  // 0: slipway.v1.Deployment.status:type_name -> slipway.v1.DeploymentStatus
-	28, // 1: slipway.v1.Deployment.lint_summary:type_name -> slipway.v1.FindingSummary
-	29, // 2: slipway.v1.Deployment.created_at:type_name -> google.protobuf.Timestamp
-	29, // 3: slipway.v1.Deployment.updated_at:type_name -> google.protobuf.Timestamp
-	4,  // 4: slipway.v1.Deployment.approval:type_name -> slipway.v1.Approval
-	2,  // 5: slipway.v1.Deployment.verification:type_name -> slipway.v1.Verification
-	3,  // 6: slipway.v1.Verification.services:type_name -> slipway.v1.VerificationService
-	29, // 7: slipway.v1.Verification.updated_at:type_name -> google.protobuf.Timestamp
-	29, // 8: slipway.v1.Approval.expires_at:type_name -> google.protobuf.Timestamp
-	5,  // 9: slipway.v1.Approval.summary:type_name -> slipway.v1.ApprovalSummary
-	7,  // 10: slipway.v1.Approval.votes:type_name -> slipway.v1.ApprovalVote
-	6,  // 11: slipway.v1.ApprovalSummary.constructor_args:type_name -> slipway.v1.ConstructorArgument
-	28, // 12: slipway.v1.ApprovalSummary.lint_summary:type_name -> slipway.v1.FindingSummary
-	25, // 13: slipway.v1.ApprovalSummary.sources:type_name -> slipway.v1.ApprovalSummary.SourcesEntry
-	26, // 14: slipway.v1.ApprovalSummary.previous_sources:type_name -> slipway.v1.ApprovalSummary.PreviousSourcesEntry
-	30, // 15: slipway.v1.ConstructorArgument.value:type_name -> google.protobuf.Value
-	29, // 16: slipway.v1.ApprovalVote.at:type_name -> google.protobuf.Timestamp
-	0,  // 17: slipway.v1.DeploymentEvent.status:type_name -> slipway.v1.DeploymentStatus
-	29, // 18: slipway.v1.DeploymentEvent.at:type_name -> google.protobuf.Timestamp
-	31, // 19: slipway.v1.CreateDeploymentRequest.template:type_name -> slipway.v1.ContractTemplate
-	27, // 20: slipway.v1.CreateDeploymentRequest.sources:type_name -> slipway.v1.CreateDeploymentRequest.SourcesEntry
-	30, // 21: slipway.v1.CreateDeploymentRequest.constructor_args:type_name -> google.protobuf.Value
-	32, // 22: slipway.v1.CreateDeploymentRequest.optimizer:type_name -> slipway.v1.OptimizerSettings
-	1,  // 23: slipway.v1.CreateDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	0,  // 24: slipway.v1.ListDeploymentsRequest.status:type_name -> slipway.v1.DeploymentStatus
-	1,  // 25: slipway.v1.ListDeploymentsResponse.deployments:type_name -> slipway.v1.Deployment
-	1,  // 26: slipway.v1.GetDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	1,  // 27: slipway.v1.CancelDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	1,  // 28: slipway.v1.ApproveDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	1,  // 29: slipway.v1.RejectDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	1,  // 30: slipway.v1.ListApprovalsResponse.deployments:type_name -> slipway.v1.Deployment
-	8,  // 31: slipway.v1.WatchDeploymentResponse.event:type_name -> slipway.v1.DeploymentEvent
-	1,  // 32: slipway.v1.WatchDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
-	9,  // 33: slipway.v1.DeploymentService.CreateDeployment:input_type -> slipway.v1.CreateDeploymentRequest
-	11, // 34: slipway.v1.DeploymentService.ListDeployments:input_type -> slipway.v1.ListDeploymentsRequest
-	13, // 35: slipway.v1.DeploymentService.GetDeployment:input_type -> slipway.v1.GetDeploymentRequest
-	15, // 36: slipway.v1.DeploymentService.CancelDeployment:input_type -> slipway.v1.CancelDeploymentRequest
-	17, // 37: slipway.v1.DeploymentService.WatchDeployment:input_type -> slipway.v1.WatchDeploymentRequest
-	18, // 38: slipway.v1.DeploymentService.ApproveDeployment:input_type -> slipway.v1.ApproveDeploymentRequest
-	20, // 39: slipway.v1.DeploymentService.RejectDeployment:input_type -> slipway.v1.RejectDeploymentRequest
-	22, // 40: slipway.v1.DeploymentService.ListApprovals:input_type -> slipway.v1.ListApprovalsRequest
-	10, // 41: slipway.v1.DeploymentService.CreateDeployment:output_type -> slipway.v1.CreateDeploymentResponse
-	12, // 42: slipway.v1.DeploymentService.ListDeployments:output_type -> slipway.v1.ListDeploymentsResponse
-	14, // 43: slipway.v1.DeploymentService.GetDeployment:output_type -> slipway.v1.GetDeploymentResponse
-	16, // 44: slipway.v1.DeploymentService.CancelDeployment:output_type -> slipway.v1.CancelDeploymentResponse
-	24, // 45: slipway.v1.DeploymentService.WatchDeployment:output_type -> slipway.v1.WatchDeploymentResponse
-	19, // 46: slipway.v1.DeploymentService.ApproveDeployment:output_type -> slipway.v1.ApproveDeploymentResponse
-	21, // 47: slipway.v1.DeploymentService.RejectDeployment:output_type -> slipway.v1.RejectDeploymentResponse
-	23, // 48: slipway.v1.DeploymentService.ListApprovals:output_type -> slipway.v1.ListApprovalsResponse
-	41, // [41:49] is the sub-list for method output_type
-	33, // [33:41] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	38, // 1: slipway.v1.Deployment.lint_summary:type_name -> slipway.v1.FindingSummary
+	39, // 2: slipway.v1.Deployment.created_at:type_name -> google.protobuf.Timestamp
+	39, // 3: slipway.v1.Deployment.updated_at:type_name -> google.protobuf.Timestamp
+	6,  // 4: slipway.v1.Deployment.approval:type_name -> slipway.v1.Approval
+	4,  // 5: slipway.v1.Deployment.verification:type_name -> slipway.v1.Verification
+	1,  // 6: slipway.v1.Deployment.children:type_name -> slipway.v1.Deployment
+	2,  // 7: slipway.v1.Deployment.implementations:type_name -> slipway.v1.Implementation
+	3,  // 8: slipway.v1.Deployment.upgrade_safety:type_name -> slipway.v1.UpgradeSafety
+	39, // 9: slipway.v1.Implementation.at:type_name -> google.protobuf.Timestamp
+	5,  // 10: slipway.v1.Verification.services:type_name -> slipway.v1.VerificationService
+	39, // 11: slipway.v1.Verification.updated_at:type_name -> google.protobuf.Timestamp
+	39, // 12: slipway.v1.Approval.expires_at:type_name -> google.protobuf.Timestamp
+	7,  // 13: slipway.v1.Approval.summary:type_name -> slipway.v1.ApprovalSummary
+	9,  // 14: slipway.v1.Approval.votes:type_name -> slipway.v1.ApprovalVote
+	8,  // 15: slipway.v1.ApprovalSummary.constructor_args:type_name -> slipway.v1.ConstructorArgument
+	38, // 16: slipway.v1.ApprovalSummary.lint_summary:type_name -> slipway.v1.FindingSummary
+	34, // 17: slipway.v1.ApprovalSummary.sources:type_name -> slipway.v1.ApprovalSummary.SourcesEntry
+	35, // 18: slipway.v1.ApprovalSummary.previous_sources:type_name -> slipway.v1.ApprovalSummary.PreviousSourcesEntry
+	40, // 19: slipway.v1.ConstructorArgument.value:type_name -> google.protobuf.Value
+	39, // 20: slipway.v1.ApprovalVote.at:type_name -> google.protobuf.Timestamp
+	0,  // 21: slipway.v1.DeploymentEvent.status:type_name -> slipway.v1.DeploymentStatus
+	39, // 22: slipway.v1.DeploymentEvent.at:type_name -> google.protobuf.Timestamp
+	41, // 23: slipway.v1.CreateDeploymentRequest.template:type_name -> slipway.v1.ContractTemplate
+	36, // 24: slipway.v1.CreateDeploymentRequest.sources:type_name -> slipway.v1.CreateDeploymentRequest.SourcesEntry
+	40, // 25: slipway.v1.CreateDeploymentRequest.constructor_args:type_name -> google.protobuf.Value
+	42, // 26: slipway.v1.CreateDeploymentRequest.optimizer:type_name -> slipway.v1.OptimizerSettings
+	1,  // 27: slipway.v1.CreateDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	0,  // 28: slipway.v1.ListDeploymentsRequest.status:type_name -> slipway.v1.DeploymentStatus
+	1,  // 29: slipway.v1.ListDeploymentsResponse.deployments:type_name -> slipway.v1.Deployment
+	1,  // 30: slipway.v1.GetDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	1,  // 31: slipway.v1.CancelDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	1,  // 32: slipway.v1.ApproveDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	1,  // 33: slipway.v1.RejectDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	1,  // 34: slipway.v1.ListApprovalsResponse.deployments:type_name -> slipway.v1.Deployment
+	41, // 35: slipway.v1.UpgradeDeploymentRequest.template:type_name -> slipway.v1.ContractTemplate
+	37, // 36: slipway.v1.UpgradeDeploymentRequest.sources:type_name -> slipway.v1.UpgradeDeploymentRequest.SourcesEntry
+	42, // 37: slipway.v1.UpgradeDeploymentRequest.optimizer:type_name -> slipway.v1.OptimizerSettings
+	1,  // 38: slipway.v1.UpgradeDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	30, // 39: slipway.v1.GetProvenanceResponse.provenance:type_name -> slipway.v1.Provenance
+	38, // 40: slipway.v1.Provenance.lint_summary:type_name -> slipway.v1.FindingSummary
+	8,  // 41: slipway.v1.Provenance.constructor_args:type_name -> slipway.v1.ConstructorArgument
+	31, // 42: slipway.v1.Provenance.networks:type_name -> slipway.v1.ProvenanceNetwork
+	9,  // 43: slipway.v1.Provenance.approvals:type_name -> slipway.v1.ApprovalVote
+	39, // 44: slipway.v1.Provenance.created_at:type_name -> google.protobuf.Timestamp
+	39, // 45: slipway.v1.Provenance.generated_at:type_name -> google.protobuf.Timestamp
+	0,  // 46: slipway.v1.ProvenanceNetwork.status:type_name -> slipway.v1.DeploymentStatus
+	32, // 47: slipway.v1.ProvenanceNetwork.transactions:type_name -> slipway.v1.ProvenanceTransaction
+	4,  // 48: slipway.v1.ProvenanceNetwork.verification:type_name -> slipway.v1.Verification
+	10, // 49: slipway.v1.WatchDeploymentResponse.event:type_name -> slipway.v1.DeploymentEvent
+	1,  // 50: slipway.v1.WatchDeploymentResponse.deployment:type_name -> slipway.v1.Deployment
+	11, // 51: slipway.v1.DeploymentService.CreateDeployment:input_type -> slipway.v1.CreateDeploymentRequest
+	13, // 52: slipway.v1.DeploymentService.ListDeployments:input_type -> slipway.v1.ListDeploymentsRequest
+	15, // 53: slipway.v1.DeploymentService.GetDeployment:input_type -> slipway.v1.GetDeploymentRequest
+	17, // 54: slipway.v1.DeploymentService.CancelDeployment:input_type -> slipway.v1.CancelDeploymentRequest
+	19, // 55: slipway.v1.DeploymentService.WatchDeployment:input_type -> slipway.v1.WatchDeploymentRequest
+	20, // 56: slipway.v1.DeploymentService.ApproveDeployment:input_type -> slipway.v1.ApproveDeploymentRequest
+	22, // 57: slipway.v1.DeploymentService.RejectDeployment:input_type -> slipway.v1.RejectDeploymentRequest
+	24, // 58: slipway.v1.DeploymentService.ListApprovals:input_type -> slipway.v1.ListApprovalsRequest
+	26, // 59: slipway.v1.DeploymentService.UpgradeDeployment:input_type -> slipway.v1.UpgradeDeploymentRequest
+	28, // 60: slipway.v1.DeploymentService.GetProvenance:input_type -> slipway.v1.GetProvenanceRequest
+	12, // 61: slipway.v1.DeploymentService.CreateDeployment:output_type -> slipway.v1.CreateDeploymentResponse
+	14, // 62: slipway.v1.DeploymentService.ListDeployments:output_type -> slipway.v1.ListDeploymentsResponse
+	16, // 63: slipway.v1.DeploymentService.GetDeployment:output_type -> slipway.v1.GetDeploymentResponse
+	18, // 64: slipway.v1.DeploymentService.CancelDeployment:output_type -> slipway.v1.CancelDeploymentResponse
+	33, // 65: slipway.v1.DeploymentService.WatchDeployment:output_type -> slipway.v1.WatchDeploymentResponse
+	21, // 66: slipway.v1.DeploymentService.ApproveDeployment:output_type -> slipway.v1.ApproveDeploymentResponse
+	23, // 67: slipway.v1.DeploymentService.RejectDeployment:output_type -> slipway.v1.RejectDeploymentResponse
+	25, // 68: slipway.v1.DeploymentService.ListApprovals:output_type -> slipway.v1.ListApprovalsResponse
+	27, // 69: slipway.v1.DeploymentService.UpgradeDeployment:output_type -> slipway.v1.UpgradeDeploymentResponse
+	29, // 70: slipway.v1.DeploymentService.GetProvenance:output_type -> slipway.v1.GetProvenanceResponse
+	61, // [61:71] is the sub-list for method output_type
+	51, // [51:61] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_slipway_v1_deployments_proto_init() }
@@ -2096,7 +3167,7 @@ func file_slipway_v1_deployments_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_slipway_v1_deployments_proto_rawDesc), len(file_slipway_v1_deployments_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   27,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

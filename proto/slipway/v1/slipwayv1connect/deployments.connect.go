@@ -57,6 +57,12 @@ const (
 	// DeploymentServiceListApprovalsProcedure is the fully-qualified name of the DeploymentService's
 	// ListApprovals RPC.
 	DeploymentServiceListApprovalsProcedure = "/slipway.v1.DeploymentService/ListApprovals"
+	// DeploymentServiceUpgradeDeploymentProcedure is the fully-qualified name of the
+	// DeploymentService's UpgradeDeployment RPC.
+	DeploymentServiceUpgradeDeploymentProcedure = "/slipway.v1.DeploymentService/UpgradeDeployment"
+	// DeploymentServiceGetProvenanceProcedure is the fully-qualified name of the DeploymentService's
+	// GetProvenance RPC.
+	DeploymentServiceGetProvenanceProcedure = "/slipway.v1.DeploymentService/GetProvenance"
 )
 
 // DeploymentServiceClient is a client for the slipway.v1.DeploymentService service.
@@ -86,6 +92,21 @@ type DeploymentServiceClient interface {
 	// in AWAITING_APPROVAL, not the caller's own, not yet voted on by them;
 	// oldest first. Empty for callers who are not approvers or admins.
 	ListApprovals(context.Context, *connect.Request[v1.ListApprovalsRequest]) (*connect.Response[v1.ListApprovalsResponse], error)
+	// UpgradeDeployment upgrades a CONFIRMED upgradeable (proxy) deployment to
+	// a new implementation: it answers at once with the upgrade, itself a
+	// deployment (upgrade_of names the proxy's), whose workflow lints and
+	// compiles the new version, checks it against the current one with
+	// OpenZeppelin's upgrade-safety and storage-layout rules (refusing an
+	// unsafe upgrade with the report), waits for the network's approvals,
+	// deploys the new implementation and calls upgradeToAndCall (uups) or
+	// ProxyAdmin.upgradeAndCall (transparent). failed_precondition when the
+	// deployment is not a CONFIRMED proxy or another upgrade of it runs.
+	UpgradeDeployment(context.Context, *connect.Request[v1.UpgradeDeploymentRequest]) (*connect.Response[v1.UpgradeDeploymentResponse], error)
+	// GetProvenance answers a deployment's chain of custody: what was built
+	// from what, with which compiler, what the audit found, every
+	// transaction on every network, the approvals and the verification, with
+	// a digest over the whole record.
+	GetProvenance(context.Context, *connect.Request[v1.GetProvenanceRequest]) (*connect.Response[v1.GetProvenanceResponse], error)
 }
 
 // NewDeploymentServiceClient constructs a client for the slipway.v1.DeploymentService service. By
@@ -151,6 +172,19 @@ func NewDeploymentServiceClient(httpClient connect.HTTPClient, baseURL string, o
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		upgradeDeployment: connect.NewClient[v1.UpgradeDeploymentRequest, v1.UpgradeDeploymentResponse](
+			httpClient,
+			baseURL+DeploymentServiceUpgradeDeploymentProcedure,
+			connect.WithSchema(deploymentServiceMethods.ByName("UpgradeDeployment")),
+			connect.WithClientOptions(opts...),
+		),
+		getProvenance: connect.NewClient[v1.GetProvenanceRequest, v1.GetProvenanceResponse](
+			httpClient,
+			baseURL+DeploymentServiceGetProvenanceProcedure,
+			connect.WithSchema(deploymentServiceMethods.ByName("GetProvenance")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -164,6 +198,8 @@ type deploymentServiceClient struct {
 	approveDeployment *connect.Client[v1.ApproveDeploymentRequest, v1.ApproveDeploymentResponse]
 	rejectDeployment  *connect.Client[v1.RejectDeploymentRequest, v1.RejectDeploymentResponse]
 	listApprovals     *connect.Client[v1.ListApprovalsRequest, v1.ListApprovalsResponse]
+	upgradeDeployment *connect.Client[v1.UpgradeDeploymentRequest, v1.UpgradeDeploymentResponse]
+	getProvenance     *connect.Client[v1.GetProvenanceRequest, v1.GetProvenanceResponse]
 }
 
 // CreateDeployment calls slipway.v1.DeploymentService.CreateDeployment.
@@ -206,6 +242,16 @@ func (c *deploymentServiceClient) ListApprovals(ctx context.Context, req *connec
 	return c.listApprovals.CallUnary(ctx, req)
 }
 
+// UpgradeDeployment calls slipway.v1.DeploymentService.UpgradeDeployment.
+func (c *deploymentServiceClient) UpgradeDeployment(ctx context.Context, req *connect.Request[v1.UpgradeDeploymentRequest]) (*connect.Response[v1.UpgradeDeploymentResponse], error) {
+	return c.upgradeDeployment.CallUnary(ctx, req)
+}
+
+// GetProvenance calls slipway.v1.DeploymentService.GetProvenance.
+func (c *deploymentServiceClient) GetProvenance(ctx context.Context, req *connect.Request[v1.GetProvenanceRequest]) (*connect.Response[v1.GetProvenanceResponse], error) {
+	return c.getProvenance.CallUnary(ctx, req)
+}
+
 // DeploymentServiceHandler is an implementation of the slipway.v1.DeploymentService service.
 type DeploymentServiceHandler interface {
 	// CreateDeployment answers at once with the PENDING deployment while its
@@ -233,6 +279,21 @@ type DeploymentServiceHandler interface {
 	// in AWAITING_APPROVAL, not the caller's own, not yet voted on by them;
 	// oldest first. Empty for callers who are not approvers or admins.
 	ListApprovals(context.Context, *connect.Request[v1.ListApprovalsRequest]) (*connect.Response[v1.ListApprovalsResponse], error)
+	// UpgradeDeployment upgrades a CONFIRMED upgradeable (proxy) deployment to
+	// a new implementation: it answers at once with the upgrade, itself a
+	// deployment (upgrade_of names the proxy's), whose workflow lints and
+	// compiles the new version, checks it against the current one with
+	// OpenZeppelin's upgrade-safety and storage-layout rules (refusing an
+	// unsafe upgrade with the report), waits for the network's approvals,
+	// deploys the new implementation and calls upgradeToAndCall (uups) or
+	// ProxyAdmin.upgradeAndCall (transparent). failed_precondition when the
+	// deployment is not a CONFIRMED proxy or another upgrade of it runs.
+	UpgradeDeployment(context.Context, *connect.Request[v1.UpgradeDeploymentRequest]) (*connect.Response[v1.UpgradeDeploymentResponse], error)
+	// GetProvenance answers a deployment's chain of custody: what was built
+	// from what, with which compiler, what the audit found, every
+	// transaction on every network, the approvals and the verification, with
+	// a digest over the whole record.
+	GetProvenance(context.Context, *connect.Request[v1.GetProvenanceRequest]) (*connect.Response[v1.GetProvenanceResponse], error)
 }
 
 // NewDeploymentServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -294,6 +355,19 @@ func NewDeploymentServiceHandler(svc DeploymentServiceHandler, opts ...connect.H
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	deploymentServiceUpgradeDeploymentHandler := connect.NewUnaryHandler(
+		DeploymentServiceUpgradeDeploymentProcedure,
+		svc.UpgradeDeployment,
+		connect.WithSchema(deploymentServiceMethods.ByName("UpgradeDeployment")),
+		connect.WithHandlerOptions(opts...),
+	)
+	deploymentServiceGetProvenanceHandler := connect.NewUnaryHandler(
+		DeploymentServiceGetProvenanceProcedure,
+		svc.GetProvenance,
+		connect.WithSchema(deploymentServiceMethods.ByName("GetProvenance")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/slipway.v1.DeploymentService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case DeploymentServiceCreateDeploymentProcedure:
@@ -312,6 +386,10 @@ func NewDeploymentServiceHandler(svc DeploymentServiceHandler, opts ...connect.H
 			deploymentServiceRejectDeploymentHandler.ServeHTTP(w, r)
 		case DeploymentServiceListApprovalsProcedure:
 			deploymentServiceListApprovalsHandler.ServeHTTP(w, r)
+		case DeploymentServiceUpgradeDeploymentProcedure:
+			deploymentServiceUpgradeDeploymentHandler.ServeHTTP(w, r)
+		case DeploymentServiceGetProvenanceProcedure:
+			deploymentServiceGetProvenanceHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -351,4 +429,12 @@ func (UnimplementedDeploymentServiceHandler) RejectDeployment(context.Context, *
 
 func (UnimplementedDeploymentServiceHandler) ListApprovals(context.Context, *connect.Request[v1.ListApprovalsRequest]) (*connect.Response[v1.ListApprovalsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.DeploymentService.ListApprovals is not implemented"))
+}
+
+func (UnimplementedDeploymentServiceHandler) UpgradeDeployment(context.Context, *connect.Request[v1.UpgradeDeploymentRequest]) (*connect.Response[v1.UpgradeDeploymentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.DeploymentService.UpgradeDeployment is not implemented"))
+}
+
+func (UnimplementedDeploymentServiceHandler) GetProvenance(context.Context, *connect.Request[v1.GetProvenanceRequest]) (*connect.Response[v1.GetProvenanceResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.DeploymentService.GetProvenance is not implemented"))
 }

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file slipway/v1/deployments.proto.
  */
 export const file_slipway_v1_deployments: GenFile = /*@__PURE__*/
-  fileDesc("ChxzbGlwd2F5L3YxL2RlcGxveW1lbnRzLnByb3RvEgpzbGlwd2F5LnYxIugECgpEZXBsb3ltZW50EgoKAmlkGAEgASgJEiwKBnN0YXR1cxgCIAEoDjIcLnNsaXB3YXkudjEuRGVwbG95bWVudFN0YXR1cxIPCgduZXR3b3JrGAMgASgJEhUKDWNvbnRyYWN0X25hbWUYBCABKAkSGAoQY29udHJhY3RfYWRkcmVzcxgFIAEoCRIPCgd0eF9oYXNoGAYgASgJEhAKCGdhc191c2VkGAcgASgEEhQKDGJsb2NrX251bWJlchgIIAEoBBIVCg1jb25maXJtYXRpb25zGAkgASgNEh4KFnJlcXVpcmVkX2NvbmZpcm1hdGlvbnMYCiABKA0SMAoMbGludF9zdW1tYXJ5GAsgASgLMhouc2xpcHdheS52MS5GaW5kaW5nU3VtbWFyeRINCgVlcnJvchgMIAEoCRITCgt3b3JrZmxvd19pZBgNIAEoCRIuCgpjcmVhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9pZGVtcG90ZW5jeV9rZXkYECABKAkSGAoQY29tcGlsZXJfdmVyc2lvbhgRIAEoCRIbChNlZmZlY3RpdmVfZ2FzX3ByaWNlGBIgASgJEhAKCGZlZV9wYWlkGBMgASgJEiYKCGFwcHJvdmFsGBQgASgLMhQuc2xpcHdheS52MS5BcHByb3ZhbBIuCgx2ZXJpZmljYXRpb24YFSABKAsyGC5zbGlwd2F5LnYxLlZlcmlmaWNhdGlvbiKhAQoMVmVyaWZpY2F0aW9uEg4KBnN0YXR1cxgBIAEoCRINCgVtYXRjaBgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEjEKCHNlcnZpY2VzGAQgAygLMh8uc2xpcHdheS52MS5WZXJpZmljYXRpb25TZXJ2aWNlEi4KCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlEKE1ZlcmlmaWNhdGlvblNlcnZpY2USDAoEbmFtZRgBIAEoCRIOCgZzdGF0dXMYAiABKAkSCwoDdXJsGAMgASgJEg8KB21lc3NhZ2UYBCABKAkiyAEKCEFwcHJvdmFsEhAKCHJlcXVpcmVkGAEgASgNEhEKCWFwcHJvdmFscxgCIAEoDRIQCghkZWNpc2lvbhgDIAEoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgdzdW1tYXJ5GAUgASgLMhsuc2xpcHdheS52MS5BcHByb3ZhbFN1bW1hcnkSJwoFdm90ZXMYBiADKAsyGC5zbGlwd2F5LnYxLkFwcHJvdmFsVm90ZSLYBAoPQXBwcm92YWxTdW1tYXJ5EhUKDWNvbnRyYWN0X25hbWUYASABKAkSEwoLc291cmNlX2hhc2gYAiABKAkSGAoQY29tcGlsZXJfdmVyc2lvbhgDIAEoCRIRCglvcHRpbWl6ZXIYBCABKAgSFgoOb3B0aW1pemVyX3J1bnMYBSABKA0SFgoOaW5pdF9jb2RlX2hhc2gYBiABKAkSOQoQY29uc3RydWN0b3JfYXJncxgHIAMoCzIfLnNsaXB3YXkudjEuQ29uc3RydWN0b3JBcmd1bWVudBIwCgxsaW50X3N1bW1hcnkYCCABKAsyGi5zbGlwd2F5LnYxLkZpbmRpbmdTdW1tYXJ5EhUKDWVzdGltYXRlZF9nYXMYCSABKAQSFwoPbWF4X2ZlZV9wZXJfZ2FzGAogASgJEhAKCG1heF9jb3N0GAsgASgJEjkKB3NvdXJjZXMYDCADKAsyKC5zbGlwd2F5LnYxLkFwcHJvdmFsU3VtbWFyeS5Tb3VyY2VzRW50cnkSHgoWcHJldmlvdXNfZGVwbG95bWVudF9pZBgNIAEoCRJKChBwcmV2aW91c19zb3VyY2VzGA4gAygLMjAuc2xpcHdheS52MS5BcHByb3ZhbFN1bW1hcnkuUHJldmlvdXNTb3VyY2VzRW50cnkaLgoMU291cmNlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaNgoUUHJldmlvdXNTb3VyY2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJYChNDb25zdHJ1Y3RvckFyZ3VtZW50EgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIlCgV2YWx1ZRgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSJtCgxBcHByb3ZhbFZvdGUSEwoLdm90ZXJfZW1haWwYASABKAkSDwoHYXBwcm92ZRgCIAEoCBIPCgdjb21tZW50GAMgASgJEiYKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLHAQoPRGVwbG95bWVudEV2ZW50EgsKA3NlcRgBIAEoDRIsCgZzdGF0dXMYAiABKA4yHC5zbGlwd2F5LnYxLkRlcGxveW1lbnRTdGF0dXMSDwoHbWVzc2FnZRgDIAEoCRImCgJhdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdHhfaGFzaBgFIAEoCRIYChBjb250cmFjdF9hZGRyZXNzGAYgASgJEhUKDWNvbmZpcm1hdGlvbnMYByABKA0i6gcKF0NyZWF0ZURlcGxveW1lbnRSZXF1ZXN0EjEKB25ldHdvcmsYASABKAlCILpIHXIbEAEYPzIVXlthLXowLTldW2EtejAtOV8tXSokEi4KCHRlbXBsYXRlGAIgASgLMhwuc2xpcHdheS52MS5Db250cmFjdFRlbXBsYXRlEhkKBnNvdXJjZRgDIAEoCUIJukgGcgQYgIBAEoMBCgdzb3VyY2VzGAQgAygLMjAuc2xpcHdheS52MS5DcmVhdGVEZXBsb3ltZW50UmVxdWVzdC5Tb3VyY2VzRW50cnlCQLpIPZoBOhBAIi5yLBABGIACMiVeW0EtWmEtejAtOV9AXVtBLVphLXowLTlfQC4vLV0qXC5zb2wkKgZyBBiAgEASOwoNY29udHJhY3RfbmFtZRgFIAEoCUIkukghch8YQDIbXihbQS1aYS16X11bQS1aYS16MC05X10qKT8kEjoKEGNvbnN0cnVjdG9yX2FyZ3MYBiADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVCCLpIBZIBAhBAEjEKD2lkZW1wb3RlbmN5X2tleRgHIAEoCUIYukgVchMYgAEyDl5bXHgyMS1ceDdlXSokEh8KDWNvbmZpcm1hdGlvbnMYCCABKA1CCLpIBSoDGOgHEhYKDmFsbG93X2ZpbmRpbmdzGAkgASgIElIKEGNvbXBpbGVyX3ZlcnNpb24YCiABKAlCOLpINXIzGEAyL14oWzAtOV0rXC5bMC05XStcLlswLTldKyhbKy1dW0EtWmEtejAtOS5dKyk/KT8kEjAKCW9wdGltaXplchgLIAEoCzIdLnNsaXB3YXkudjEuT3B0aW1pemVyU2V0dGluZ3MaLgoMU291cmNlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAE6rwK6SKsCGqkBChJvbmVfY29udHJhY3RfaW5wdXQSL2dpdmUgZXhhY3RseSBvbmUgb2YgdGVtcGxhdGUsIHNvdXJjZSBvciBzb3VyY2VzGmIoaGFzKHRoaXMudGVtcGxhdGUpID8gMSA6IDApICsgKHRoaXMuc291cmNlICE9ICcnID8gMSA6IDApICsgKHNpemUodGhpcy5zb3VyY2VzKSA+IDAgPyAxIDogMCkgPT0gMRp9Chljb250cmFjdF9uYW1lX3dpdGhfc291cmNlEjBjb250cmFjdF9uYW1lIGlzIHJlcXVpcmVkIHdpdGggc291cmNlIG9yIHNvdXJjZXMaLmhhcyh0aGlzLnRlbXBsYXRlKSB8fCB0aGlzLmNvbnRyYWN0X25hbWUgIT0gJyciRgoYQ3JlYXRlRGVwbG95bWVudFJlc3BvbnNlEioKCmRlcGxveW1lbnQYASABKAsyFi5zbGlwd2F5LnYxLkRlcGxveW1lbnQinwEKFkxpc3REZXBsb3ltZW50c1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAQSNgoGc3RhdHVzGAMgASgOMhwuc2xpcHdheS52MS5EZXBsb3ltZW50U3RhdHVzQgi6SAWCAQIQARIRCglhbGxfdXNlcnMYBCABKAgiXwoXTGlzdERlcGxveW1lbnRzUmVzcG9uc2USKwoLZGVwbG95bWVudHMYASADKAsyFi5zbGlwd2F5LnYxLkRlcGxveW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiwKFEdldERlcGxveW1lbnRSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASJDChVHZXREZXBsb3ltZW50UmVzcG9uc2USKgoKZGVwbG95bWVudBgBIAEoCzIWLnNsaXB3YXkudjEuRGVwbG95bWVudCIvChdDYW5jZWxEZXBsb3ltZW50UmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQEiRgoYQ2FuY2VsRGVwbG95bWVudFJlc3BvbnNlEioKCmRlcGxveW1lbnQYASABKAsyFi5zbGlwd2F5LnYxLkRlcGxveW1lbnQiQQoWV2F0Y2hEZXBsb3ltZW50UmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQESEQoJYWZ0ZXJfc2VxGAIgASgNIksKGEFwcHJvdmVEZXBsb3ltZW50UmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQESGQoHY29tbWVudBgCIAEoCUIIukgFcgMY0A8iRwoZQXBwcm92ZURlcGxveW1lbnRSZXNwb25zZRIqCgpkZXBsb3ltZW50GAEgASgLMhYuc2xpcHdheS52MS5EZXBsb3ltZW50IkoKF1JlamVjdERlcGxveW1lbnRSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABARIZCgdjb21tZW50GAIgASgJQgi6SAVyAxjQDyJGChhSZWplY3REZXBsb3ltZW50UmVzcG9uc2USKgoKZGVwbG95bWVudBgBIAEoCzIWLnNsaXB3YXkudjEuRGVwbG95bWVudCI0ChRMaXN0QXBwcm92YWxzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoACJEChVMaXN0QXBwcm92YWxzUmVzcG9uc2USKwoLZGVwbG95bWVudHMYASADKAsyFi5zbGlwd2F5LnYxLkRlcGxveW1lbnQicQoXV2F0Y2hEZXBsb3ltZW50UmVzcG9uc2USKgoFZXZlbnQYASABKAsyGy5zbGlwd2F5LnYxLkRlcGxveW1lbnRFdmVudBIqCgpkZXBsb3ltZW50GAIgASgLMhYuc2xpcHdheS52MS5EZXBsb3ltZW50KoIDChBEZXBsb3ltZW50U3RhdHVzEiEKHURFUExPWU1FTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHQoZREVQTE9ZTUVOVF9TVEFUVVNfUEVORElORxABEiAKHERFUExPWU1FTlRfU1RBVFVTX0dFTkVSQVRJTkcQAhIdChlERVBMT1lNRU5UX1NUQVRVU19MSU5USU5HEAMSHwobREVQTE9ZTUVOVF9TVEFUVVNfQ09NUElMSU5HEAQSHwobREVQTE9ZTUVOVF9TVEFUVVNfREVQTE9ZSU5HEAUSIAocREVQTE9ZTUVOVF9TVEFUVVNfQ09ORklSTUlORxAGEh8KG0RFUExPWU1FTlRfU1RBVFVTX0NPTkZJUk1FRBAHEhwKGERFUExPWU1FTlRfU1RBVFVTX0ZBSUxFRBAIEh8KG0RFUExPWU1FTlRfU1RBVFVTX0NBTkNFTExFRBAJEicKI0RFUExPWU1FTlRfU1RBVFVTX0FXQUlUSU5HX0FQUFJPVkFMEAoyjggKEURlcGxveW1lbnRTZXJ2aWNlEoIBChBDcmVhdGVEZXBsb3ltZW50EiMuc2xpcHdheS52MS5DcmVhdGVEZXBsb3ltZW50UmVxdWVzdBokLnNsaXB3YXkudjEuQ3JlYXRlRGVwbG95bWVudFJlc3BvbnNlIiOC0+STAh06ASoiGC9hcGkvdjEvY29udHJhY3RzL2RlcGxveRJ6Cg9MaXN0RGVwbG95bWVudHMSIi5zbGlwd2F5LnYxLkxpc3REZXBsb3ltZW50c1JlcXVlc3QaIy5zbGlwd2F5LnYxLkxpc3REZXBsb3ltZW50c1Jlc3BvbnNlIh6QAgGC0+STAhUSEy9hcGkvdjEvZGVwbG95bWVudHMSeQoNR2V0RGVwbG95bWVudBIgLnNsaXB3YXkudjEuR2V0RGVwbG95bWVudFJlcXVlc3QaIS5zbGlwd2F5LnYxLkdldERlcGxveW1lbnRSZXNwb25zZSIjkAIBgtPkkwIaEhgvYXBpL3YxL2RlcGxveW1lbnRzL3tpZH0SiQEKEENhbmNlbERlcGxveW1lbnQSIy5zbGlwd2F5LnYxLkNhbmNlbERlcGxveW1lbnRSZXF1ZXN0GiQuc2xpcHdheS52MS5DYW5jZWxEZXBsb3ltZW50UmVzcG9uc2UiKoLT5JMCJDoBKiIfL2FwaS92MS9kZXBsb3ltZW50cy97aWR9L2NhbmNlbBJhCg9XYXRjaERlcGxveW1lbnQSIi5zbGlwd2F5LnYxLldhdGNoRGVwbG95bWVudFJlcXVlc3QaIy5zbGlwd2F5LnYxLldhdGNoRGVwbG95bWVudFJlc3BvbnNlIgOQAgEwARKNAQoRQXBwcm92ZURlcGxveW1lbnQSJC5zbGlwd2F5LnYxLkFwcHJvdmVEZXBsb3ltZW50UmVxdWVzdBolLnNsaXB3YXkudjEuQXBwcm92ZURlcGxveW1lbnRSZXNwb25zZSIrgtPkkwIlOgEqIiAvYXBpL3YxL2RlcGxveW1lbnRzL3tpZH0vYXBwcm92ZRKJAQoQUmVqZWN0RGVwbG95bWVudBIjLnNsaXB3YXkudjEuUmVqZWN0RGVwbG95bWVudFJlcXVlc3QaJC5zbGlwd2F5LnYxLlJlamVjdERlcGxveW1lbnRSZXNwb25zZSIqgtPkkwIkOgEqIh8vYXBpL3YxL2RlcGxveW1lbnRzL3tpZH0vcmVqZWN0EnIKDUxpc3RBcHByb3ZhbHMSIC5zbGlwd2F5LnYxLkxpc3RBcHByb3ZhbHNSZXF1ZXN0GiEuc2xpcHdheS52MS5MaXN0QXBwcm92YWxzUmVzcG9uc2UiHJACAYLT5JMCExIRL2FwaS92MS9hcHByb3ZhbHNCO1o5Z2l0aHViLmNvbS9zbGlwd2F5LWRldi9zbGlwd2F5L3Byb3RvL3NsaXB3YXkvdjE7c2xpcHdheXYxYgZwcm90bzM", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_slipway_v1_contracts]);
+  fileDesc("ChxzbGlwd2F5L3YxL2RlcGxveW1lbnRzLnByb3RvEgpzbGlwd2F5LnYxIvUGCgpEZXBsb3ltZW50EgoKAmlkGAEgASgJEiwKBnN0YXR1cxgCIAEoDjIcLnNsaXB3YXkudjEuRGVwbG95bWVudFN0YXR1cxIPCgduZXR3b3JrGAMgASgJEhUKDWNvbnRyYWN0X25hbWUYBCABKAkSGAoQY29udHJhY3RfYWRkcmVzcxgFIAEoCRIPCgd0eF9oYXNoGAYgASgJEhAKCGdhc191c2VkGAcgASgEEhQKDGJsb2NrX251bWJlchgIIAEoBBIVCg1jb25maXJtYXRpb25zGAkgASgNEh4KFnJlcXVpcmVkX2NvbmZpcm1hdGlvbnMYCiABKA0SMAoMbGludF9zdW1tYXJ5GAsgASgLMhouc2xpcHdheS52MS5GaW5kaW5nU3VtbWFyeRINCgVlcnJvchgMIAEoCRITCgt3b3JrZmxvd19pZBgNIAEoCRIuCgpjcmVhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9pZGVtcG90ZW5jeV9rZXkYECABKAkSGAoQY29tcGlsZXJfdmVyc2lvbhgRIAEoCRIbChNlZmZlY3RpdmVfZ2FzX3ByaWNlGBIgASgJEhAKCGZlZV9wYWlkGBMgASgJEiYKCGFwcHJvdmFsGBQgASgLMhQuc2xpcHdheS52MS5BcHByb3ZhbBIuCgx2ZXJpZmljYXRpb24YFSABKAsyGC5zbGlwd2F5LnYxLlZlcmlmaWNhdGlvbhIeChZpbXBsZW1lbnRhdGlvbl9hZGRyZXNzGBYgASgJEgwKBHNhbHQYFyABKAkSEQoJcGFyZW50X2lkGBggASgJEigKCGNoaWxkcmVuGBkgAygLMhYuc2xpcHdheS52MS5EZXBsb3ltZW50EhAKCG5ldHdvcmtzGBogAygJEhIKCnByb3h5X2tpbmQYGyABKAkSMwoPaW1wbGVtZW50YXRpb25zGBwgAygLMhouc2xpcHdheS52MS5JbXBsZW1lbnRhdGlvbhISCgp1cGdyYWRlX29mGB0gASgJEjEKDnVwZ3JhZGVfc2FmZXR5GB4gASgLMhkuc2xpcHdheS52MS5VcGdyYWRlU2FmZXR5IooBCg5JbXBsZW1lbnRhdGlvbhIPCgdhZGRyZXNzGAEgASgJEhUKDWRlcGxveW1lbnRfaWQYAiABKAkSDwoHdHhfaGFzaBgDIAEoCRIXCg91cGdyYWRlX3R4X2hhc2gYBCABKAkSJgoCYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj0KDVVwZ3JhZGVTYWZldHkSDAoEc2FmZRgBIAEoCBIOCgZyZXBvcnQYAiABKAkSDgoGZXJyb3JzGAMgAygJIqEBCgxWZXJpZmljYXRpb24SDgoGc3RhdHVzGAEgASgJEg0KBW1hdGNoGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSMQoIc2VydmljZXMYBCADKAsyHy5zbGlwd2F5LnYxLlZlcmlmaWNhdGlvblNlcnZpY2USLgoKdXBkYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUQoTVmVyaWZpY2F0aW9uU2VydmljZRIMCgRuYW1lGAEgASgJEg4KBnN0YXR1cxgCIAEoCRILCgN1cmwYAyABKAkSDwoHbWVzc2FnZRgEIAEoCSLIAQoIQXBwcm92YWwSEAoIcmVxdWlyZWQYASABKA0SEQoJYXBwcm92YWxzGAIgASgNEhAKCGRlY2lzaW9uGAMgASgJEi4KCmV4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKB3N1bW1hcnkYBSABKAsyGy5zbGlwd2F5LnYxLkFwcHJvdmFsU3VtbWFyeRInCgV2b3RlcxgGIAMoCzIYLnNsaXB3YXkudjEuQXBwcm92YWxWb3RlItgECg9BcHByb3ZhbFN1bW1hcnkSFQoNY29udHJhY3RfbmFtZRgBIAEoCRITCgtzb3VyY2VfaGFzaBgCIAEoCRIYChBjb21waWxlcl92ZXJzaW9uGAMgASgJEhEKCW9wdGltaXplchgEIAEoCBIWCg5vcHRpbWl6ZXJfcnVucxgFIAEoDRIWCg5pbml0X2NvZGVfaGFzaBgGIAEoCRI5ChBjb25zdHJ1Y3Rvcl9hcmdzGAcgAygLMh8uc2xpcHdheS52MS5Db25zdHJ1Y3RvckFyZ3VtZW50EjAKDGxpbnRfc3VtbWFyeRgIIAEoCzIaLnNsaXB3YXkudjEuRmluZGluZ1N1bW1hcnkSFQoNZXN0aW1hdGVkX2dhcxgJIAEoBBIXCg9tYXhfZmVlX3Blcl9nYXMYCiABKAkSEAoIbWF4X2Nvc3QYCyABKAkSOQoHc291cmNlcxgMIAMoCzIoLnNsaXB3YXkudjEuQXBwcm92YWxTdW1tYXJ5LlNvdXJjZXNFbnRyeRIeChZwcmV2aW91c19kZXBsb3ltZW50X2lkGA0gASgJEkoKEHByZXZpb3VzX3NvdXJjZXMYDiADKAsyMC5zbGlwd2F5LnYxLkFwcHJvdmFsU3VtbWFyeS5QcmV2aW91c1NvdXJjZXNFbnRyeRouCgxTb3VyY2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARo2ChRQcmV2aW91c1NvdXJjZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlgKE0NvbnN0cnVjdG9yQXJndW1lbnQSDAoEbmFtZRgBIAEoCRIMCgR0eXBlGAIgASgJEiUKBXZhbHVlGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIm0KDEFwcHJvdmFsVm90ZRITCgt2b3Rlcl9lbWFpbBgBIAEoCRIPCgdhcHByb3ZlGAIgASgIEg8KB2NvbW1lbnQYAyABKAkSJgoCYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIscBCg9EZXBsb3ltZW50RXZlbnQSCwoDc2VxGAEgASgNEiwKBnN0YXR1cxgCIAEoDjIcLnNsaXB3YXkudjEuRGVwbG95bWVudFN0YXR1cxIPCgdtZXNzYWdlGAMgASgJEiYKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd0eF9oYXNoGAUgASgJEhgKEGNvbnRyYWN0X2FkZHJlc3MYBiABKAkSFQoNY29uZmlybWF0aW9ucxgHIAEoDSLFCgoXQ3JlYXRlRGVwbG95bWVudFJlcXVlc3QSMgoHbmV0d29yaxgBIAEoCUIhukgechwYPzIYXihbYS16MC05XVthLXowLTlfLV0qKT8kEi4KCHRlbXBsYXRlGAIgASgLMhwuc2xpcHdheS52MS5Db250cmFjdFRlbXBsYXRlEhkKBnNvdXJjZRgDIAEoCUIJukgGcgQYgIBAEoMBCgdzb3VyY2VzGAQgAygLMjAuc2xpcHdheS52MS5DcmVhdGVEZXBsb3ltZW50UmVxdWVzdC5Tb3VyY2VzRW50cnlCQLpIPZoBOhBAIi5yLBABGIACMiVeW0EtWmEtejAtOV9AXVtBLVphLXowLTlfQC4vLV0qXC5zb2wkKgZyBBiAgEASOwoNY29udHJhY3RfbmFtZRgFIAEoCUIkukghch8YQDIbXihbQS1aYS16X11bQS1aYS16MC05X10qKT8kEjoKEGNvbnN0cnVjdG9yX2FyZ3MYBiADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVCCLpIBZIBAhBAEjEKD2lkZW1wb3RlbmN5X2tleRgHIAEoCUIYukgVchMYgAEyDl5bXHgyMS1ceDdlXSokEh8KDWNvbmZpcm1hdGlvbnMYCCABKA1CCLpIBSoDGOgHEhYKDmFsbG93X2ZpbmRpbmdzGAkgASgIElIKEGNvbXBpbGVyX3ZlcnNpb24YCiABKAlCOLpINXIzGEAyL14oWzAtOV0rXC5bMC05XStcLlswLTldKyhbKy1dW0EtWmEtejAtOS5dKyk/KT8kEjAKCW9wdGltaXplchgLIAEoCzIdLnNsaXB3YXkudjEuT3B0aW1pemVyU2V0dGluZ3MSKwoEc2FsdBgMIAEoCUIdukgachgyFl4oMHhbMC05YS1mQS1GXXs2NH0pPyQSKAoKc2FsdF9zY29wZRgNIAEoCUIUukgRcg9SAFIGY2FsbGVyUgNyYXcSOwoIbmV0d29ya3MYDiADKAlCKbpIJpIBIxAQGAEiHXIbEAEYPzIVXlthLXowLTldW2EtejAtOV8tXSokGi4KDFNvdXJjZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBOvUDukjxAxqpAQoSb25lX2NvbnRyYWN0X2lucHV0Ei9naXZlIGV4YWN0bHkgb25lIG9mIHRlbXBsYXRlLCBzb3VyY2Ugb3Igc291cmNlcxpiKGhhcyh0aGlzLnRlbXBsYXRlKSA/IDEgOiAwKSArICh0aGlzLnNvdXJjZSAhPSAnJyA/IDEgOiAwKSArIChzaXplKHRoaXMuc291cmNlcykgPiAwID8gMSA6IDApID09IDEafQoZY29udHJhY3RfbmFtZV93aXRoX3NvdXJjZRIwY29udHJhY3RfbmFtZSBpcyByZXF1aXJlZCB3aXRoIHNvdXJjZSBvciBzb3VyY2VzGi5oYXModGhpcy50ZW1wbGF0ZSkgfHwgdGhpcy5jb250cmFjdF9uYW1lICE9ICcnGmkKC29uZV9uZXR3b3JrEidnaXZlIGV4YWN0bHkgb25lIG9mIG5ldHdvcmsgb3IgbmV0d29ya3MaMSh0aGlzLm5ldHdvcmsgIT0gJycpICE9IChzaXplKHRoaXMubmV0d29ya3MpID4gMCkaWQoUc2FsdF9zY29wZV93aXRoX3NhbHQSF3NhbHRfc2NvcGUgbmVlZHMgYSBzYWx0Gih0aGlzLnNhbHRfc2NvcGUgPT0gJycgfHwgdGhpcy5zYWx0ICE9ICcnIkYKGENyZWF0ZURlcGxveW1lbnRSZXNwb25zZRIqCgpkZXBsb3ltZW50GAEgASgLMhYuc2xpcHdheS52MS5EZXBsb3ltZW50Ip8BChZMaXN0RGVwbG95bWVudHNSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAEEjYKBnN0YXR1cxgDIAEoDjIcLnNsaXB3YXkudjEuRGVwbG95bWVudFN0YXR1c0IIukgFggECEAESEQoJYWxsX3VzZXJzGAQgASgIIl8KF0xpc3REZXBsb3ltZW50c1Jlc3BvbnNlEisKC2RlcGxveW1lbnRzGAEgAygLMhYuc2xpcHdheS52MS5EZXBsb3ltZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIsChRHZXREZXBsb3ltZW50UmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQEiQwoVR2V0RGVwbG95bWVudFJlc3BvbnNlEioKCmRlcGxveW1lbnQYASABKAsyFi5zbGlwd2F5LnYxLkRlcGxveW1lbnQiLwoXQ2FuY2VsRGVwbG95bWVudFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBIkYKGENhbmNlbERlcGxveW1lbnRSZXNwb25zZRIqCgpkZXBsb3ltZW50GAEgASgLMhYuc2xpcHdheS52MS5EZXBsb3ltZW50IkEKFldhdGNoRGVwbG95bWVudFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBEhEKCWFmdGVyX3NlcRgCIAEoDSJLChhBcHByb3ZlRGVwbG95bWVudFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBEhkKB2NvbW1lbnQYAiABKAlCCLpIBXIDGNAPIkcKGUFwcHJvdmVEZXBsb3ltZW50UmVzcG9uc2USKgoKZGVwbG95bWVudBgBIAEoCzIWLnNsaXB3YXkudjEuRGVwbG95bWVudCJKChdSZWplY3REZXBsb3ltZW50UmVxdWVzdBIUCgJpZBgBIAEoCUIIukgFcgOwAQESGQoHY29tbWVudBgCIAEoCUIIukgFcgMY0A8iRgoYUmVqZWN0RGVwbG95bWVudFJlc3BvbnNlEioKCmRlcGxveW1lbnQYASABKAsyFi5zbGlwd2F5LnYxLkRlcGxveW1lbnQiNAoUTGlzdEFwcHJvdmFsc1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAAiRAoVTGlzdEFwcHJvdmFsc1Jlc3BvbnNlEisKC2RlcGxveW1lbnRzGAEgAygLMhYuc2xpcHdheS52MS5EZXBsb3ltZW50IqoHChhVcGdyYWRlRGVwbG95bWVudFJlcXVlc3QSFAoCaWQYASABKAlCCLpIBXIDsAEBEi4KCHRlbXBsYXRlGAIgASgLMhwuc2xpcHdheS52MS5Db250cmFjdFRlbXBsYXRlEhkKBnNvdXJjZRgDIAEoCUIJukgGcgQYgIBAEoQBCgdzb3VyY2VzGAQgAygLMjEuc2xpcHdheS52MS5VcGdyYWRlRGVwbG95bWVudFJlcXVlc3QuU291cmNlc0VudHJ5QkC6SD2aAToQQCIuciwQARiAAjIlXltBLVphLXowLTlfQF1bQS1aYS16MC05X0AuLy1dKlwuc29sJCoGcgQYgIBAEjsKDWNvbnRyYWN0X25hbWUYBSABKAlCJLpIIXIfGEAyG14oW0EtWmEtel9dW0EtWmEtejAtOV9dKik/JBJSChBjb21waWxlcl92ZXJzaW9uGAYgASgJQji6SDVyMxhAMi9eKFswLTldK1wuWzAtOV0rXC5bMC05XSsoWystXVtBLVphLXowLTkuXSspPyk/JBIwCglvcHRpbWl6ZXIYByABKAsyHS5zbGlwd2F5LnYxLk9wdGltaXplclNldHRpbmdzEjYKCWNhbGxfZGF0YRgIIAEoCUIjukggch4YgIAEMhheKDB4KFswLTlhLWZBLUZdezJ9KSopPyQSMQoPaWRlbXBvdGVuY3lfa2V5GAkgASgJQhi6SBVyExiAATIOXltceDIxLVx4N2VdKiQSFgoOYWxsb3dfZmluZGluZ3MYCiABKAgaLgoMU291cmNlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAE6rwK6SKsCGqkBChJvbmVfY29udHJhY3RfaW5wdXQSL2dpdmUgZXhhY3RseSBvbmUgb2YgdGVtcGxhdGUsIHNvdXJjZSBvciBzb3VyY2VzGmIoaGFzKHRoaXMudGVtcGxhdGUpID8gMSA6IDApICsgKHRoaXMuc291cmNlICE9ICcnID8gMSA6IDApICsgKHNpemUodGhpcy5zb3VyY2VzKSA+IDAgPyAxIDogMCkgPT0gMRp9Chljb250cmFjdF9uYW1lX3dpdGhfc291cmNlEjBjb250cmFjdF9uYW1lIGlzIHJlcXVpcmVkIHdpdGggc291cmNlIG9yIHNvdXJjZXMaLmhhcyh0aGlzLnRlbXBsYXRlKSB8fCB0aGlzLmNvbnRyYWN0X25hbWUgIT0gJyciRwoZVXBncmFkZURlcGxveW1lbnRSZXNwb25zZRIqCgpkZXBsb3ltZW50GAEgASgLMhYuc2xpcHdheS52MS5EZXBsb3ltZW50IiwKFEdldFByb3ZlbmFuY2VSZXF1ZXN0EhQKAmlkGAEgASgJQgi6SAVyA7ABASJDChVHZXRQcm92ZW5hbmNlUmVzcG9uc2USKgoKcHJvdmVuYW5jZRgBIAEoCzIWLnNsaXB3YXkudjEuUHJvdmVuYW5jZSKUBQoKUHJvdmVuYW5jZRIVCg1kZXBsb3ltZW50X2lkGAEgASgJEhUKDWNvbnRyYWN0X25hbWUYAiABKAkSGAoQY29tcGlsZXJfdmVyc2lvbhgDIAEoCRIRCglvcHRpbWl6ZXIYBCABKAgSFgoOb3B0aW1pemVyX3J1bnMYBSABKA0SEwoLc291cmNlX2hhc2gYBiABKAkSIAoYc3RhbmRhcmRfanNvbl9pbnB1dF9oYXNoGAcgASgJEhgKEGxpbnRfcmVwb3J0X2hhc2gYCCABKAkSMAoMbGludF9zdW1tYXJ5GAkgASgLMhouc2xpcHdheS52MS5GaW5kaW5nU3VtbWFyeRIVCg1ieXRlY29kZV9oYXNoGAogASgJEh4KFmRlcGxveWVkX2J5dGVjb2RlX2hhc2gYCyABKAkSFgoOaW5pdF9jb2RlX2hhc2gYDCABKAkSOQoQY29uc3RydWN0b3JfYXJncxgNIAMoCzIfLnNsaXB3YXkudjEuQ29uc3RydWN0b3JBcmd1bWVudBIMCgRzYWx0GA4gASgJEhIKCnByb3h5X2tpbmQYDyABKAkSLwoIbmV0d29ya3MYECADKAsyHS5zbGlwd2F5LnYxLlByb3ZlbmFuY2VOZXR3b3JrEisKCWFwcHJvdmFscxgRIAMoCzIYLnNsaXB3YXkudjEuQXBwcm92YWxWb3RlEhQKDHJlcXVlc3RlZF9ieRgSIAEoCRIuCgpjcmVhdGVkX2F0GBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxnZW5lcmF0ZWRfYXQYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmRpZ2VzdBgVIAEoCSKeAgoRUHJvdmVuYW5jZU5ldHdvcmsSDwoHbmV0d29yaxgBIAEoCRIQCghjaGFpbl9pZBgCIAEoBBIVCg1kZXBsb3ltZW50X2lkGAMgASgJEiwKBnN0YXR1cxgEIAEoDjIcLnNsaXB3YXkudjEuRGVwbG95bWVudFN0YXR1cxIYChBjb250cmFjdF9hZGRyZXNzGAUgASgJEh4KFmltcGxlbWVudGF0aW9uX2FkZHJlc3MYBiABKAkSNwoMdHJhbnNhY3Rpb25zGAcgAygLMiEuc2xpcHdheS52MS5Qcm92ZW5hbmNlVHJhbnNhY3Rpb24SLgoMdmVyaWZpY2F0aW9uGAggASgLMhguc2xpcHdheS52MS5WZXJpZmljYXRpb24iiwEKFVByb3ZlbmFuY2VUcmFuc2FjdGlvbhIMCgRyb2xlGAEgASgJEg8KB3R4X2hhc2gYAiABKAkSDgoGc2lnbmVyGAMgASgJEg0KBW5vbmNlGAQgASgEEg8KB2F0dGVtcHQYBSABKA0SDQoFbWluZWQYBiABKAgSFAoMYmxvY2tfbnVtYmVyGAcgASgEInEKF1dhdGNoRGVwbG95bWVudFJlc3BvbnNlEioKBWV2ZW50GAEgASgLMhsuc2xpcHdheS52MS5EZXBsb3ltZW50RXZlbnQSKgoKZGVwbG95bWVudBgCIAEoCzIWLnNsaXB3YXkudjEuRGVwbG95bWVudCqtAwoQRGVwbG95bWVudFN0YXR1cxIhCh1ERVBMT1lNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGURFUExPWU1FTlRfU1RBVFVTX1BFTkRJTkcQARIgChxERVBMT1lNRU5UX1NUQVRVU19HRU5FUkFUSU5HEAISHQoZREVQTE9ZTUVOVF9TVEFUVVNfTElOVElORxADEh8KG0RFUExPWU1FTlRfU1RBVFVTX0NPTVBJTElORxAEEh8KG0RFUExPWU1FTlRfU1RBVFVTX0RFUExPWUlORxAFEiAKHERFUExPWU1FTlRfU1RBVFVTX0NPTkZJUk1JTkcQBhIfChtERVBMT1lNRU5UX1NUQVRVU19DT05GSVJNRUQQBxIcChhERVBMT1lNRU5UX1NUQVRVU19GQUlMRUQQCBIfChtERVBMT1lNRU5UX1NUQVRVU19DQU5DRUxMRUQQCRInCiNERVBMT1lNRU5UX1NUQVRVU19BV0FJVElOR19BUFBST1ZBTBAKEikKJURFUExPWU1FTlRfU1RBVFVTX1BBUlRJQUxMWV9DT05GSVJNRUQQCzKlCgoRRGVwbG95bWVudFNlcnZpY2USggEKEENyZWF0ZURlcGxveW1lbnQSIy5zbGlwd2F5LnYxLkNyZWF0ZURlcGxveW1lbnRSZXF1ZXN0GiQuc2xpcHdheS52MS5DcmVhdGVEZXBsb3ltZW50UmVzcG9uc2UiI4LT5JMCHToBKiIYL2FwaS92MS9jb250cmFjdHMvZGVwbG95EnoKD0xpc3REZXBsb3ltZW50cxIiLnNsaXB3YXkudjEuTGlzdERlcGxveW1lbnRzUmVxdWVzdBojLnNsaXB3YXkudjEuTGlzdERlcGxveW1lbnRzUmVzcG9uc2UiHpACAYLT5JMCFRITL2FwaS92MS9kZXBsb3ltZW50cxJ5Cg1HZXREZXBsb3ltZW50EiAuc2xpcHdheS52MS5HZXREZXBsb3ltZW50UmVxdWVzdBohLnNsaXB3YXkudjEuR2V0RGVwbG95bWVudFJlc3BvbnNlIiOQAgGC0+STAhoSGC9hcGkvdjEvZGVwbG95bWVudHMve2lkfRKJAQoQQ2FuY2VsRGVwbG95bWVudBIjLnNsaXB3YXkudjEuQ2FuY2VsRGVwbG95bWVudFJlcXVlc3QaJC5zbGlwd2F5LnYxLkNhbmNlbERlcGxveW1lbnRSZXNwb25zZSIqgtPkkwIkOgEqIh8vYXBpL3YxL2RlcGxveW1lbnRzL3tpZH0vY2FuY2VsEmEKD1dhdGNoRGVwbG95bWVudBIiLnNsaXB3YXkudjEuV2F0Y2hEZXBsb3ltZW50UmVxdWVzdBojLnNsaXB3YXkudjEuV2F0Y2hEZXBsb3ltZW50UmVzcG9uc2UiA5ACATABEo0BChFBcHByb3ZlRGVwbG95bWVudBIkLnNsaXB3YXkudjEuQXBwcm92ZURlcGxveW1lbnRSZXF1ZXN0GiUuc2xpcHdheS52MS5BcHByb3ZlRGVwbG95bWVudFJlc3BvbnNlIiuC0+STAiU6ASoiIC9hcGkvdjEvZGVwbG95bWVudHMve2lkfS9hcHByb3ZlEokBChBSZWplY3REZXBsb3ltZW50EiMuc2xpcHdheS52MS5SZWplY3REZXBsb3ltZW50UmVxdWVzdBokLnNsaXB3YXkudjEuUmVqZWN0RGVwbG95bWVudFJlc3BvbnNlIiqC0+STAiQ6ASoiHy9hcGkvdjEvZGVwbG95bWVudHMve2lkfS9yZWplY3QScgoNTGlzdEFwcHJvdmFscxIgLnNsaXB3YXkudjEuTGlzdEFwcHJvdmFsc1JlcXVlc3QaIS5zbGlwd2F5LnYxLkxpc3RBcHByb3ZhbHNSZXNwb25zZSIckAIBgtPkkwITEhEvYXBpL3YxL2FwcHJvdmFscxKNAQoRVXBncmFkZURlcGxveW1lbnQSJC5zbGlwd2F5LnYxLlVwZ3JhZGVEZXBsb3ltZW50UmVxdWVzdBolLnNsaXB3YXkudjEuVXBncmFkZURlcGxveW1lbnRSZXNwb25zZSIrgtPkkwIlOgEqIiAvYXBpL3YxL2RlcGxveW1lbnRzL3tpZH0vdXBncmFkZRKEAQoNR2V0UHJvdmVuYW5jZRIgLnNsaXB3YXkudjEuR2V0UHJvdmVuYW5jZVJlcXVlc3QaIS5zbGlwd2F5LnYxLkdldFByb3ZlbmFuY2VSZXNwb25zZSIukAIBgtPkkwIlEiMvYXBpL3YxL2RlcGxveW1lbnRzL3tpZH0vcHJvdmVuYW5jZUI7WjlnaXRodWIuY29tL3NsaXB3YXktZGV2L3NsaXB3YXkvcHJvdG8vc2xpcHdheS92MTtzbGlwd2F5djFiBnByb3RvMw", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_slipway_v1_contracts]);
 
 /**
  * @generated from message slipway.v1.Deployment
@@ -140,6 +140,72 @@ export type Deployment = Message<"slipway.v1.Deployment"> & {
    * @generated from field: slipway.v1.Verification verification = 21;
    */
   verification?: Verification | undefined;
+
+  /**
+   * Upgradeable deployments: contract_address is the proxy, this its
+   * current implementation.
+   *
+   * @generated from field: string implementation_address = 22;
+   */
+  implementationAddress: string;
+
+  /**
+   * The salt given to the deterministic deployment proxy (CREATE2), after
+   * scoping (0x-prefixed 32 bytes); empty for a plain CREATE.
+   *
+   * @generated from field: string salt = 23;
+   */
+  salt: string;
+
+  /**
+   * The multi-network deployment this one is part of.
+   *
+   * @generated from field: string parent_id = 24;
+   */
+  parentId: string;
+
+  /**
+   * A multi-network deployment's per-network deployments, in the order of
+   * its networks; its own status is their aggregate.
+   *
+   * @generated from field: repeated slipway.v1.Deployment children = 25;
+   */
+  children: Deployment[];
+
+  /**
+   * The networks of a multi-network deployment; [network] otherwise.
+   *
+   * @generated from field: repeated string networks = 26;
+   */
+  networks: string[];
+
+  /**
+   * "uups" or "transparent" for a proxy deployment.
+   *
+   * @generated from field: string proxy_kind = 27;
+   */
+  proxyKind: string;
+
+  /**
+   * A proxy's implementations, the first one first.
+   *
+   * @generated from field: repeated slipway.v1.Implementation implementations = 28;
+   */
+  implementations: Implementation[];
+
+  /**
+   * An upgrade: the proxy deployment it upgrades.
+   *
+   * @generated from field: string upgrade_of = 29;
+   */
+  upgradeOf: string;
+
+  /**
+   * An upgrade: OpenZeppelin's upgrade-safety report on the new version.
+   *
+   * @generated from field: slipway.v1.UpgradeSafety upgrade_safety = 30;
+   */
+  upgradeSafety?: UpgradeSafety | undefined;
 };
 
 /**
@@ -148,6 +214,85 @@ export type Deployment = Message<"slipway.v1.Deployment"> & {
  */
 export const DeploymentSchema: GenMessage<Deployment> = /*@__PURE__*/
   messageDesc(file_slipway_v1_deployments, 0);
+
+/**
+ * Implementation is one implementation a proxy pointed at.
+ *
+ * @generated from message slipway.v1.Implementation
+ */
+export type Implementation = Message<"slipway.v1.Implementation"> & {
+  /**
+   * @generated from field: string address = 1;
+   */
+  address: string;
+
+  /**
+   * The deployment that deployed it: the proxy's own, or an upgrade.
+   *
+   * @generated from field: string deployment_id = 2;
+   */
+  deploymentId: string;
+
+  /**
+   * The implementation's creation transaction.
+   *
+   * @generated from field: string tx_hash = 3;
+   */
+  txHash: string;
+
+  /**
+   * The transaction that pointed the proxy at it: the proxy's creation for
+   * the first, the upgrade call for later ones.
+   *
+   * @generated from field: string upgrade_tx_hash = 4;
+   */
+  upgradeTxHash: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 5;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message slipway.v1.Implementation.
+ * Use `create(ImplementationSchema)` to create a new message.
+ */
+export const ImplementationSchema: GenMessage<Implementation> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 1);
+
+/**
+ * UpgradeSafety is @openzeppelin/upgrades-core's verdict on a new
+ * implementation: its own validation (no constructor, selfdestruct,
+ * delegatecall, ...) and the storage layout compared with the current one.
+ *
+ * @generated from message slipway.v1.UpgradeSafety
+ */
+export type UpgradeSafety = Message<"slipway.v1.UpgradeSafety"> & {
+  /**
+   * @generated from field: bool safe = 1;
+   */
+  safe: boolean;
+
+  /**
+   * The library's report, as text.
+   *
+   * @generated from field: string report = 2;
+   */
+  report: string;
+
+  /**
+   * @generated from field: repeated string errors = 3;
+   */
+  errors: string[];
+};
+
+/**
+ * Describes the message slipway.v1.UpgradeSafety.
+ * Use `create(UpgradeSafetySchema)` to create a new message.
+ */
+export const UpgradeSafetySchema: GenMessage<UpgradeSafety> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 2);
 
 /**
  * Verification is what the verify stage found after CONFIRMED: the
@@ -193,7 +338,7 @@ export type Verification = Message<"slipway.v1.Verification"> & {
  * Use `create(VerificationSchema)` to create a new message.
  */
 export const VerificationSchema: GenMessage<Verification> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 1);
+  messageDesc(file_slipway_v1_deployments, 3);
 
 /**
  * VerificationService is one verifier's answer: "local" (Slipway's own
@@ -230,7 +375,7 @@ export type VerificationService = Message<"slipway.v1.VerificationService"> & {
  * Use `create(VerificationServiceSchema)` to create a new message.
  */
 export const VerificationServiceSchema: GenMessage<VerificationService> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 2);
+  messageDesc(file_slipway_v1_deployments, 4);
 
 /**
  * Approval is a deployment's wait for approvers: what they are shown and
@@ -277,7 +422,7 @@ export type Approval = Message<"slipway.v1.Approval"> & {
  * Use `create(ApprovalSchema)` to create a new message.
  */
 export const ApprovalSchema: GenMessage<Approval> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 3);
+  messageDesc(file_slipway_v1_deployments, 5);
 
 /**
  * ApprovalSummary is exactly what will be signed once approved.
@@ -376,7 +521,7 @@ export type ApprovalSummary = Message<"slipway.v1.ApprovalSummary"> & {
  * Use `create(ApprovalSummarySchema)` to create a new message.
  */
 export const ApprovalSummarySchema: GenMessage<ApprovalSummary> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 4);
+  messageDesc(file_slipway_v1_deployments, 6);
 
 /**
  * @generated from message slipway.v1.ConstructorArgument
@@ -403,7 +548,7 @@ export type ConstructorArgument = Message<"slipway.v1.ConstructorArgument"> & {
  * Use `create(ConstructorArgumentSchema)` to create a new message.
  */
 export const ConstructorArgumentSchema: GenMessage<ConstructorArgument> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 5);
+  messageDesc(file_slipway_v1_deployments, 7);
 
 /**
  * @generated from message slipway.v1.ApprovalVote
@@ -435,7 +580,7 @@ export type ApprovalVote = Message<"slipway.v1.ApprovalVote"> & {
  * Use `create(ApprovalVoteSchema)` to create a new message.
  */
 export const ApprovalVoteSchema: GenMessage<ApprovalVote> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 6);
+  messageDesc(file_slipway_v1_deployments, 8);
 
 /**
  * @generated from message slipway.v1.DeploymentEvent
@@ -484,7 +629,7 @@ export type DeploymentEvent = Message<"slipway.v1.DeploymentEvent"> & {
  * Use `create(DeploymentEventSchema)` to create a new message.
  */
 export const DeploymentEventSchema: GenMessage<DeploymentEvent> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 7);
+  messageDesc(file_slipway_v1_deployments, 9);
 
 /**
  * @generated from message slipway.v1.CreateDeploymentRequest
@@ -553,6 +698,37 @@ export type CreateDeploymentRequest = Message<"slipway.v1.CreateDeploymentReques
    * @generated from field: slipway.v1.OptimizerSettings optimizer = 11;
    */
   optimizer?: OptimizerSettings | undefined;
+
+  /**
+   * Deploy through the deterministic deployment proxy
+   * (0x4e59b44847b379578588920cA78FbF26c0B4956C) with CREATE2 and this
+   * salt (0x-prefixed 32 bytes): the address depends only on the salt and
+   * the init code (bytecode and constructor arguments), so it is known
+   * before anything is signed (the answer carries it) and is the same on
+   * every network. A deployment whose address already holds the same code
+   * is CONFIRMED without a transaction.
+   *
+   * @generated from field: string salt = 12;
+   */
+  salt: string;
+
+  /**
+   * "caller" (the default): the salt given to the proxy is
+   * keccak256(abi.encodePacked(user id as 16 bytes, salt)), so no other user
+   * can take the caller's addresses; "raw": the salt as given.
+   *
+   * @generated from field: string salt_scope = 13;
+   */
+  saltScope: string;
+
+  /**
+   * Several networks in one deployment (instead of network): it compiles
+   * once and deploys to each network as a child deployment with that
+   * network's nonce, budget, approvals and confirmations.
+   *
+   * @generated from field: repeated string networks = 14;
+   */
+  networks: string[];
 };
 
 /**
@@ -560,7 +736,7 @@ export type CreateDeploymentRequest = Message<"slipway.v1.CreateDeploymentReques
  * Use `create(CreateDeploymentRequestSchema)` to create a new message.
  */
 export const CreateDeploymentRequestSchema: GenMessage<CreateDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 8);
+  messageDesc(file_slipway_v1_deployments, 10);
 
 /**
  * @generated from message slipway.v1.CreateDeploymentResponse
@@ -577,7 +753,7 @@ export type CreateDeploymentResponse = Message<"slipway.v1.CreateDeploymentRespo
  * Use `create(CreateDeploymentResponseSchema)` to create a new message.
  */
 export const CreateDeploymentResponseSchema: GenMessage<CreateDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 9);
+  messageDesc(file_slipway_v1_deployments, 11);
 
 /**
  * @generated from message slipway.v1.ListDeploymentsRequest
@@ -616,7 +792,7 @@ export type ListDeploymentsRequest = Message<"slipway.v1.ListDeploymentsRequest"
  * Use `create(ListDeploymentsRequestSchema)` to create a new message.
  */
 export const ListDeploymentsRequestSchema: GenMessage<ListDeploymentsRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 10);
+  messageDesc(file_slipway_v1_deployments, 12);
 
 /**
  * @generated from message slipway.v1.ListDeploymentsResponse
@@ -638,7 +814,7 @@ export type ListDeploymentsResponse = Message<"slipway.v1.ListDeploymentsRespons
  * Use `create(ListDeploymentsResponseSchema)` to create a new message.
  */
 export const ListDeploymentsResponseSchema: GenMessage<ListDeploymentsResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 11);
+  messageDesc(file_slipway_v1_deployments, 13);
 
 /**
  * @generated from message slipway.v1.GetDeploymentRequest
@@ -655,7 +831,7 @@ export type GetDeploymentRequest = Message<"slipway.v1.GetDeploymentRequest"> & 
  * Use `create(GetDeploymentRequestSchema)` to create a new message.
  */
 export const GetDeploymentRequestSchema: GenMessage<GetDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 12);
+  messageDesc(file_slipway_v1_deployments, 14);
 
 /**
  * @generated from message slipway.v1.GetDeploymentResponse
@@ -672,7 +848,7 @@ export type GetDeploymentResponse = Message<"slipway.v1.GetDeploymentResponse"> 
  * Use `create(GetDeploymentResponseSchema)` to create a new message.
  */
 export const GetDeploymentResponseSchema: GenMessage<GetDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 13);
+  messageDesc(file_slipway_v1_deployments, 15);
 
 /**
  * @generated from message slipway.v1.CancelDeploymentRequest
@@ -689,7 +865,7 @@ export type CancelDeploymentRequest = Message<"slipway.v1.CancelDeploymentReques
  * Use `create(CancelDeploymentRequestSchema)` to create a new message.
  */
 export const CancelDeploymentRequestSchema: GenMessage<CancelDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 14);
+  messageDesc(file_slipway_v1_deployments, 16);
 
 /**
  * @generated from message slipway.v1.CancelDeploymentResponse
@@ -706,7 +882,7 @@ export type CancelDeploymentResponse = Message<"slipway.v1.CancelDeploymentRespo
  * Use `create(CancelDeploymentResponseSchema)` to create a new message.
  */
 export const CancelDeploymentResponseSchema: GenMessage<CancelDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 15);
+  messageDesc(file_slipway_v1_deployments, 17);
 
 /**
  * @generated from message slipway.v1.WatchDeploymentRequest
@@ -730,7 +906,7 @@ export type WatchDeploymentRequest = Message<"slipway.v1.WatchDeploymentRequest"
  * Use `create(WatchDeploymentRequestSchema)` to create a new message.
  */
 export const WatchDeploymentRequestSchema: GenMessage<WatchDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 16);
+  messageDesc(file_slipway_v1_deployments, 18);
 
 /**
  * @generated from message slipway.v1.ApproveDeploymentRequest
@@ -752,7 +928,7 @@ export type ApproveDeploymentRequest = Message<"slipway.v1.ApproveDeploymentRequ
  * Use `create(ApproveDeploymentRequestSchema)` to create a new message.
  */
 export const ApproveDeploymentRequestSchema: GenMessage<ApproveDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 17);
+  messageDesc(file_slipway_v1_deployments, 19);
 
 /**
  * @generated from message slipway.v1.ApproveDeploymentResponse
@@ -769,7 +945,7 @@ export type ApproveDeploymentResponse = Message<"slipway.v1.ApproveDeploymentRes
  * Use `create(ApproveDeploymentResponseSchema)` to create a new message.
  */
 export const ApproveDeploymentResponseSchema: GenMessage<ApproveDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 18);
+  messageDesc(file_slipway_v1_deployments, 20);
 
 /**
  * @generated from message slipway.v1.RejectDeploymentRequest
@@ -793,7 +969,7 @@ export type RejectDeploymentRequest = Message<"slipway.v1.RejectDeploymentReques
  * Use `create(RejectDeploymentRequestSchema)` to create a new message.
  */
 export const RejectDeploymentRequestSchema: GenMessage<RejectDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 19);
+  messageDesc(file_slipway_v1_deployments, 21);
 
 /**
  * @generated from message slipway.v1.RejectDeploymentResponse
@@ -810,7 +986,7 @@ export type RejectDeploymentResponse = Message<"slipway.v1.RejectDeploymentRespo
  * Use `create(RejectDeploymentResponseSchema)` to create a new message.
  */
 export const RejectDeploymentResponseSchema: GenMessage<RejectDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 20);
+  messageDesc(file_slipway_v1_deployments, 22);
 
 /**
  * @generated from message slipway.v1.ListApprovalsRequest
@@ -829,7 +1005,7 @@ export type ListApprovalsRequest = Message<"slipway.v1.ListApprovalsRequest"> & 
  * Use `create(ListApprovalsRequestSchema)` to create a new message.
  */
 export const ListApprovalsRequestSchema: GenMessage<ListApprovalsRequest> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 21);
+  messageDesc(file_slipway_v1_deployments, 23);
 
 /**
  * @generated from message slipway.v1.ListApprovalsResponse
@@ -846,7 +1022,373 @@ export type ListApprovalsResponse = Message<"slipway.v1.ListApprovalsResponse"> 
  * Use `create(ListApprovalsResponseSchema)` to create a new message.
  */
 export const ListApprovalsResponseSchema: GenMessage<ListApprovalsResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 22);
+  messageDesc(file_slipway_v1_deployments, 24);
+
+/**
+ * @generated from message slipway.v1.UpgradeDeploymentRequest
+ */
+export type UpgradeDeploymentRequest = Message<"slipway.v1.UpgradeDeploymentRequest"> & {
+  /**
+   * The proxy deployment to upgrade.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The new version: a template (with the same upgradeable kind), or
+   * sources with the contract's name.
+   *
+   * @generated from field: slipway.v1.ContractTemplate template = 2;
+   */
+  template?: ContractTemplate | undefined;
+
+  /**
+   * @generated from field: string source = 3;
+   */
+  source: string;
+
+  /**
+   * @generated from field: map<string, string> sources = 4;
+   */
+  sources: { [key: string]: string };
+
+  /**
+   * @generated from field: string contract_name = 5;
+   */
+  contractName: string;
+
+  /**
+   * @generated from field: string compiler_version = 6;
+   */
+  compilerVersion: string;
+
+  /**
+   * @generated from field: slipway.v1.OptimizerSettings optimizer = 7;
+   */
+  optimizer?: OptimizerSettings | undefined;
+
+  /**
+   * Calldata for the call made with the upgrade (a reinitializer),
+   * 0x-prefixed; empty for none.
+   *
+   * @generated from field: string call_data = 8;
+   */
+  callData: string;
+
+  /**
+   * The same key from the same user answers the same upgrade.
+   *
+   * @generated from field: string idempotency_key = 9;
+   */
+  idempotencyKey: string;
+
+  /**
+   * @generated from field: bool allow_findings = 10;
+   */
+  allowFindings: boolean;
+};
+
+/**
+ * Describes the message slipway.v1.UpgradeDeploymentRequest.
+ * Use `create(UpgradeDeploymentRequestSchema)` to create a new message.
+ */
+export const UpgradeDeploymentRequestSchema: GenMessage<UpgradeDeploymentRequest> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 25);
+
+/**
+ * @generated from message slipway.v1.UpgradeDeploymentResponse
+ */
+export type UpgradeDeploymentResponse = Message<"slipway.v1.UpgradeDeploymentResponse"> & {
+  /**
+   * The upgrade deployment.
+   *
+   * @generated from field: slipway.v1.Deployment deployment = 1;
+   */
+  deployment?: Deployment | undefined;
+};
+
+/**
+ * Describes the message slipway.v1.UpgradeDeploymentResponse.
+ * Use `create(UpgradeDeploymentResponseSchema)` to create a new message.
+ */
+export const UpgradeDeploymentResponseSchema: GenMessage<UpgradeDeploymentResponse> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 26);
+
+/**
+ * @generated from message slipway.v1.GetProvenanceRequest
+ */
+export type GetProvenanceRequest = Message<"slipway.v1.GetProvenanceRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message slipway.v1.GetProvenanceRequest.
+ * Use `create(GetProvenanceRequestSchema)` to create a new message.
+ */
+export const GetProvenanceRequestSchema: GenMessage<GetProvenanceRequest> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 27);
+
+/**
+ * @generated from message slipway.v1.GetProvenanceResponse
+ */
+export type GetProvenanceResponse = Message<"slipway.v1.GetProvenanceResponse"> & {
+  /**
+   * @generated from field: slipway.v1.Provenance provenance = 1;
+   */
+  provenance?: Provenance | undefined;
+};
+
+/**
+ * Describes the message slipway.v1.GetProvenanceResponse.
+ * Use `create(GetProvenanceResponseSchema)` to create a new message.
+ */
+export const GetProvenanceResponseSchema: GenMessage<GetProvenanceResponse> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 28);
+
+/**
+ * Provenance is a deployment's chain of custody, for a security review.
+ * digest is sha256 over the record's canonical protobuf JSON without it
+ * (protojson, fields in number order, no whitespace), so a stored copy can
+ * be checked against the service's.
+ *
+ * @generated from message slipway.v1.Provenance
+ */
+export type Provenance = Message<"slipway.v1.Provenance"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: string contract_name = 2;
+   */
+  contractName: string;
+
+  /**
+   * @generated from field: string compiler_version = 3;
+   */
+  compilerVersion: string;
+
+  /**
+   * @generated from field: bool optimizer = 4;
+   */
+  optimizer: boolean;
+
+  /**
+   * @generated from field: uint32 optimizer_runs = 5;
+   */
+  optimizerRuns: number;
+
+  /**
+   * sha256 of the sources that were compiled, as in ApprovalSummary.
+   *
+   * @generated from field: string source_hash = 6;
+   */
+  sourceHash: string;
+
+  /**
+   * sha256 of solc's standard JSON input as compiled.
+   *
+   * @generated from field: string standard_json_input_hash = 7;
+   */
+  standardJsonInputHash: string;
+
+  /**
+   * sha256 of the audit's findings as canonical JSON, and their counts.
+   *
+   * @generated from field: string lint_report_hash = 8;
+   */
+  lintReportHash: string;
+
+  /**
+   * @generated from field: slipway.v1.FindingSummary lint_summary = 9;
+   */
+  lintSummary?: FindingSummary | undefined;
+
+  /**
+   * keccak256 of the creation bytecode and of the deployed (runtime)
+   * bytecode as compiled.
+   *
+   * @generated from field: string bytecode_hash = 10;
+   */
+  bytecodeHash: string;
+
+  /**
+   * @generated from field: string deployed_bytecode_hash = 11;
+   */
+  deployedBytecodeHash: string;
+
+  /**
+   * keccak256 of the init code (bytecode and encoded arguments).
+   *
+   * @generated from field: string init_code_hash = 12;
+   */
+  initCodeHash: string;
+
+  /**
+   * @generated from field: repeated slipway.v1.ConstructorArgument constructor_args = 13;
+   */
+  constructorArgs: ConstructorArgument[];
+
+  /**
+   * @generated from field: string salt = 14;
+   */
+  salt: string;
+
+  /**
+   * @generated from field: string proxy_kind = 15;
+   */
+  proxyKind: string;
+
+  /**
+   * @generated from field: repeated slipway.v1.ProvenanceNetwork networks = 16;
+   */
+  networks: ProvenanceNetwork[];
+
+  /**
+   * @generated from field: repeated slipway.v1.ApprovalVote approvals = 17;
+   */
+  approvals: ApprovalVote[];
+
+  /**
+   * @generated from field: string requested_by = 18;
+   */
+  requestedBy: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 19;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp generated_at = 20;
+   */
+  generatedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string digest = 21;
+   */
+  digest: string;
+};
+
+/**
+ * Describes the message slipway.v1.Provenance.
+ * Use `create(ProvenanceSchema)` to create a new message.
+ */
+export const ProvenanceSchema: GenMessage<Provenance> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 29);
+
+/**
+ * ProvenanceNetwork is what happened on one network.
+ *
+ * @generated from message slipway.v1.ProvenanceNetwork
+ */
+export type ProvenanceNetwork = Message<"slipway.v1.ProvenanceNetwork"> & {
+  /**
+   * @generated from field: string network = 1;
+   */
+  network: string;
+
+  /**
+   * @generated from field: uint64 chain_id = 2;
+   */
+  chainId: bigint;
+
+  /**
+   * @generated from field: string deployment_id = 3;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: slipway.v1.DeploymentStatus status = 4;
+   */
+  status: DeploymentStatus;
+
+  /**
+   * @generated from field: string contract_address = 5;
+   */
+  contractAddress: string;
+
+  /**
+   * @generated from field: string implementation_address = 6;
+   */
+  implementationAddress: string;
+
+  /**
+   * @generated from field: repeated slipway.v1.ProvenanceTransaction transactions = 7;
+   */
+  transactions: ProvenanceTransaction[];
+
+  /**
+   * @generated from field: slipway.v1.Verification verification = 8;
+   */
+  verification?: Verification | undefined;
+};
+
+/**
+ * Describes the message slipway.v1.ProvenanceNetwork.
+ * Use `create(ProvenanceNetworkSchema)` to create a new message.
+ */
+export const ProvenanceNetworkSchema: GenMessage<ProvenanceNetwork> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 30);
+
+/**
+ * ProvenanceTransaction is one transaction Slipway signed for the
+ * deployment, including fee replacements that were never mined.
+ *
+ * @generated from message slipway.v1.ProvenanceTransaction
+ */
+export type ProvenanceTransaction = Message<"slipway.v1.ProvenanceTransaction"> & {
+  /**
+   * "deploy", "implementation", "proxy", "upgrade" or "filler".
+   *
+   * @generated from field: string role = 1;
+   */
+  role: string;
+
+  /**
+   * @generated from field: string tx_hash = 2;
+   */
+  txHash: string;
+
+  /**
+   * @generated from field: string signer = 3;
+   */
+  signer: string;
+
+  /**
+   * @generated from field: uint64 nonce = 4;
+   */
+  nonce: bigint;
+
+  /**
+   * @generated from field: uint32 attempt = 5;
+   */
+  attempt: number;
+
+  /**
+   * Whether this is the one that was mined.
+   *
+   * @generated from field: bool mined = 6;
+   */
+  mined: boolean;
+
+  /**
+   * @generated from field: uint64 block_number = 7;
+   */
+  blockNumber: bigint;
+};
+
+/**
+ * Describes the message slipway.v1.ProvenanceTransaction.
+ * Use `create(ProvenanceTransactionSchema)` to create a new message.
+ */
+export const ProvenanceTransactionSchema: GenMessage<ProvenanceTransaction> = /*@__PURE__*/
+  messageDesc(file_slipway_v1_deployments, 31);
 
 /**
  * @generated from message slipway.v1.WatchDeploymentResponse
@@ -870,7 +1412,7 @@ export type WatchDeploymentResponse = Message<"slipway.v1.WatchDeploymentRespons
  * Use `create(WatchDeploymentResponseSchema)` to create a new message.
  */
 export const WatchDeploymentResponseSchema: GenMessage<WatchDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_slipway_v1_deployments, 23);
+  messageDesc(file_slipway_v1_deployments, 32);
 
 /**
  * @generated from enum slipway.v1.DeploymentStatus
@@ -933,6 +1475,14 @@ export enum DeploymentStatus {
    * @generated from enum value: DEPLOYMENT_STATUS_AWAITING_APPROVAL = 10;
    */
   AWAITING_APPROVAL = 10,
+
+  /**
+   * A multi-network deployment that ended with some networks CONFIRMED and
+   * others FAILED or CANCELLED; children says which.
+   *
+   * @generated from enum value: DEPLOYMENT_STATUS_PARTIALLY_CONFIRMED = 11;
+   */
+  PARTIALLY_CONFIRMED = 11,
 }
 
 /**
@@ -1035,6 +1585,37 @@ export const DeploymentService: GenService<{
     methodKind: "unary";
     input: typeof ListApprovalsRequestSchema;
     output: typeof ListApprovalsResponseSchema;
+  },
+  /**
+   * UpgradeDeployment upgrades a CONFIRMED upgradeable (proxy) deployment to
+   * a new implementation: it answers at once with the upgrade, itself a
+   * deployment (upgrade_of names the proxy's), whose workflow lints and
+   * compiles the new version, checks it against the current one with
+   * OpenZeppelin's upgrade-safety and storage-layout rules (refusing an
+   * unsafe upgrade with the report), waits for the network's approvals,
+   * deploys the new implementation and calls upgradeToAndCall (uups) or
+   * ProxyAdmin.upgradeAndCall (transparent). failed_precondition when the
+   * deployment is not a CONFIRMED proxy or another upgrade of it runs.
+   *
+   * @generated from rpc slipway.v1.DeploymentService.UpgradeDeployment
+   */
+  upgradeDeployment: {
+    methodKind: "unary";
+    input: typeof UpgradeDeploymentRequestSchema;
+    output: typeof UpgradeDeploymentResponseSchema;
+  },
+  /**
+   * GetProvenance answers a deployment's chain of custody: what was built
+   * from what, with which compiler, what the audit found, every
+   * transaction on every network, the approvals and the verification, with
+   * a digest over the whole record.
+   *
+   * @generated from rpc slipway.v1.DeploymentService.GetProvenance
+   */
+  getProvenance: {
+    methodKind: "unary";
+    input: typeof GetProvenanceRequestSchema;
+    output: typeof GetProvenanceResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_slipway_v1_deployments, 0);
