@@ -1,6 +1,9 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // suite is one `go test -bench` run of the harness: a package and the
 // benchmarks of it that carry a figure, with a benchtime that gives them
@@ -86,6 +89,18 @@ type figure struct {
 	Source string
 }
 
+// perWay is a benchmark's figure for each way a caller authenticates, in
+// the order jwt, apikey: "<way>-us" against "bare-us" in the same run, as a
+// rate (its ratio "ratio-<way>"), with the same target and source.
+func perWay(bench string, t *target, source string) []figure {
+	var fs []figure
+	for _, way := range []string{"jwt", "apikey"} {
+		fs = append(fs, figure{Bench: bench, Figure: way + "-us", Baseline: "bare-us", Ratio: "ratio-" + way, Comparison: BaselineOverFigure,
+			Target: t, Source: source})
+	}
+	return fs
+}
+
 // figures are the benchmarks' figures, their baselines and the targets the
 // issues set. A benchmark not run (-pkg, -bench) leaves its rows out.
 //
@@ -106,60 +121,56 @@ type figure struct {
 //	CompileCacheHit                     ns/op                CompileCacheMiss       < 5 ms (README)
 //	Generate/<kind>                     ns/op                none                   < 2 ms (README)
 //	RedactingHandler/redacting          ns/op                RedactingHandler/bare  none
-var figures = []figure{
-	{Bench: "BenchmarkInterceptorChain", Figure: "chain-ns/call", Baseline: "bare-ns/call", Ratio: "ratio", Comparison: BaselineOverFigure,
-		Target: rateAtLeast(0.8, "bare rate"), Source: "README (server interceptors)"},
+var figures = slices.Concat(
+	[]figure{
+		{Bench: "BenchmarkInterceptorChain", Figure: "chain-ns/call", Baseline: "bare-ns/call", Ratio: "ratio", Comparison: BaselineOverFigure,
+			Target: rateAtLeast(0.8, "bare rate"), Source: "README (server interceptors)"},
 
-	{Bench: "BenchmarkAuthenticatedCall", Figure: "chain-us", Baseline: "bare-us", Ratio: "ratio-chain", Comparison: BaselineOverFigure,
-		Target: rateAtLeast(0.8, "bare rate"), Source: "README (server interceptors)"},
-	{Bench: "BenchmarkAuthenticatedCall", Figure: "jwt-us", Baseline: "bare-us", Ratio: "ratio-jwt", Comparison: BaselineOverFigure,
-		Target: rateAtLeast(0.7, "bare rate"), Source: "identity issue; server/auth/bench_test.go"},
-	{Bench: "BenchmarkAuthenticatedCall", Figure: "apikey-us", Baseline: "bare-us", Ratio: "ratio-apikey", Comparison: BaselineOverFigure,
-		Target: rateAtLeast(0.7, "bare rate"), Source: "identity issue; server/auth/bench_test.go"},
-	{Bench: "BenchmarkLoginFailure", Figure: "unknown-ms", Baseline: "wrong-ms", Ratio: "unknown/wrong", Comparison: FigureOverBaseline,
-		Target: &target{On: "ratio", Op: "within", Lo: 0.9, Hi: 1.1, Text: "≈ 1 (0.9–1.1)"}, Source: "server/auth/bench_test.go: close to 1"},
-
-	{Bench: "BenchmarkGuardedCall/leased", Figure: "jwt-us", Baseline: "bare-us", Ratio: "ratio-jwt", Comparison: BaselineOverFigure,
-		Target: rateAtLeast(0.7, "bare rate"), Source: "identity issue: auth + rate limit unary"},
-	{Bench: "BenchmarkGuardedCall/leased", Figure: "apikey-us", Baseline: "bare-us", Ratio: "ratio-apikey", Comparison: BaselineOverFigure,
-		Target: rateAtLeast(0.7, "bare rate"), Source: "identity issue: auth + rate limit unary"},
+		{Bench: "BenchmarkAuthenticatedCall", Figure: "chain-us", Baseline: "bare-us", Ratio: "ratio-chain", Comparison: BaselineOverFigure,
+			Target: rateAtLeast(0.8, "bare rate"), Source: "README (server interceptors)"},
+	},
+	perWay("BenchmarkAuthenticatedCall", rateAtLeast(0.7, "bare rate"), "identity issue; server/auth/bench_test.go"),
+	[]figure{
+		{Bench: "BenchmarkLoginFailure", Figure: "unknown-ms", Baseline: "wrong-ms", Ratio: "unknown/wrong", Comparison: FigureOverBaseline,
+			Target: &target{On: "ratio", Op: "within", Lo: 0.9, Hi: 1.1, Text: "≈ 1 (0.9–1.1)"}, Source: "server/auth/bench_test.go: close to 1"},
+	},
+	perWay("BenchmarkGuardedCall/leased", rateAtLeast(0.7, "bare rate"), "identity issue: auth + rate limit unary"),
 	// Every request its own statement, as at API.md's tiers: shown beside
 	// the target, which the leased figure is measured against.
-	{Bench: "BenchmarkGuardedCall/statement", Figure: "jwt-us", Baseline: "bare-us", Ratio: "ratio-jwt", Comparison: BaselineOverFigure,
-		Source: "identity issue: the same call with a statement per request"},
-	{Bench: "BenchmarkGuardedCall/statement", Figure: "apikey-us", Baseline: "bare-us", Ratio: "ratio-apikey", Comparison: BaselineOverFigure,
-		Source: "identity issue: the same call with a statement per request"},
-	{Bench: "BenchmarkInterceptor", Figure: "limited-µs/call", Baseline: "bare-µs/call", Ratio: "ratio", Comparison: BaselineOverFigure,
-		Source: "server/ratelimit/bench_test.go (no target of its own)"},
+	perWay("BenchmarkGuardedCall/statement", nil, "identity issue: the same call with a statement per request"),
+	[]figure{
+		{Bench: "BenchmarkInterceptor", Figure: "limited-µs/call", Baseline: "bare-µs/call", Ratio: "ratio", Comparison: BaselineOverFigure,
+			Source: "server/ratelimit/bench_test.go (no target of its own)"},
 
-	{Bench: "BenchmarkPrepareBudget", Figure: "budget-us", Baseline: "bare-us", Ratio: "x-bare", Comparison: FigureOverBaseline,
-		Source: "issue 11: the signing step with the spend reservation (one statement more) over the same without"},
+		{Bench: "BenchmarkPrepareBudget", Figure: "budget-us", Baseline: "bare-us", Ratio: "x-bare", Comparison: FigureOverBaseline,
+			Source: "issue 11: the signing step with the spend reservation (one statement more) over the same without"},
 
-	{Bench: "BenchmarkPipeline/Latency/cold", Figure: "pipeline-ms/op", Baseline: "direct-ms/op", Ratio: "x-direct", Comparison: FigureOverBaseline,
-		Target: timesAtMost(1.5, "direct"), Source: "issue 5; cmd/slipway/pipeline_bench_test.go"},
-	{Bench: "BenchmarkPipeline/Latency/cold", Figure: "pipeline-ms/op", Baseline: "direct+lint-ms/op", Ratio: "x-direct+lint", Comparison: FigureOverBaseline,
-		Target: timesAtMost(1.5, "direct+lint"), Source: "issue 5, with the audit in the baseline too"},
-	{Bench: "BenchmarkPipeline/Latency/warm", Figure: "pipeline-ms/op", Baseline: "direct-ms/op", Ratio: "x-direct", Comparison: FigureOverBaseline,
-		Target: under(300, "300 ms"), Source: "issue 5"},
-	{Bench: "BenchmarkPipeline/Throughput", Figure: "deploys/s", Baseline: "bare-wf/s", Ratio: "x-bare", Comparison: FigureOverBaseline,
-		Target: rateAtLeast(0.6, "bare workflows"), Source: "issue 5"},
+		{Bench: "BenchmarkPipeline/Latency/cold", Figure: "pipeline-ms/op", Baseline: "direct-ms/op", Ratio: "x-direct", Comparison: FigureOverBaseline,
+			Target: timesAtMost(1.5, "direct"), Source: "issue 5; cmd/slipway/pipeline_bench_test.go"},
+		{Bench: "BenchmarkPipeline/Latency/cold", Figure: "pipeline-ms/op", Baseline: "direct+lint-ms/op", Ratio: "x-direct+lint", Comparison: FigureOverBaseline,
+			Target: timesAtMost(1.5, "direct+lint"), Source: "issue 5, with the audit in the baseline too"},
+		{Bench: "BenchmarkPipeline/Latency/warm", Figure: "pipeline-ms/op", Baseline: "direct-ms/op", Ratio: "x-direct", Comparison: FigureOverBaseline,
+			Target: under(300, "300 ms"), Source: "issue 5"},
+		{Bench: "BenchmarkPipeline/Throughput", Figure: "deploys/s", Baseline: "bare-wf/s", Ratio: "x-bare", Comparison: FigureOverBaseline,
+			Target: rateAtLeast(0.6, "bare workflows"), Source: "issue 5"},
 
-	{Bench: "BenchmarkAnalyzeERC20", Figure: "ns/op", Ratio: "x-json", Comparison: FigureOverBaseline,
-		Target: under(10e6, "10 ms"), Source: "issue 4; baseline: JSON decode of the same AST"},
-	{Bench: "BenchmarkAnalyze2000Lines", Figure: "ns/op", Ratio: "x-json", Comparison: FigureOverBaseline,
-		Target: under(100e6, "100 ms"), Source: "issue 4; baseline: JSON decode of the same AST"},
+		{Bench: "BenchmarkAnalyzeERC20", Figure: "ns/op", Ratio: "x-json", Comparison: FigureOverBaseline,
+			Target: under(10e6, "10 ms"), Source: "issue 4; baseline: JSON decode of the same AST"},
+		{Bench: "BenchmarkAnalyze2000Lines", Figure: "ns/op", Ratio: "x-json", Comparison: FigureOverBaseline,
+			Target: under(100e6, "100 ms"), Source: "issue 4; baseline: JSON decode of the same AST"},
 
-	{Bench: "BenchmarkCompile/ERC20", Figure: "pool-ms/op", Baseline: "innode-ms/op", Ratio: "pool/innode", Comparison: FigureOverBaseline,
-		Target: timesAtMost(1.25, "solc-js in one node"), Source: "README (compile pool)"},
-	{Bench: "BenchmarkCompile/Counter", Figure: "pool-ms/op", Baseline: "innode-ms/op", Ratio: "pool/innode", Comparison: FigureOverBaseline,
-		Target: timesAtMost(1.25, "solc-js in one node"), Source: "README (compile pool)"},
-	{Bench: "BenchmarkCompileCacheHit", Figure: "ns/op", Baseline: "BenchmarkCompileCacheMiss:ns/op", Comparison: FigureOverBaseline,
-		Target: under(5e6, "5 ms"), Source: "README (compile cache)"},
+		{Bench: "BenchmarkCompile/ERC20", Figure: "pool-ms/op", Baseline: "innode-ms/op", Ratio: "pool/innode", Comparison: FigureOverBaseline,
+			Target: timesAtMost(1.25, "solc-js in one node"), Source: "README (compile pool)"},
+		{Bench: "BenchmarkCompile/Counter", Figure: "pool-ms/op", Baseline: "innode-ms/op", Ratio: "pool/innode", Comparison: FigureOverBaseline,
+			Target: timesAtMost(1.25, "solc-js in one node"), Source: "README (compile pool)"},
+		{Bench: "BenchmarkCompileCacheHit", Figure: "ns/op", Baseline: "BenchmarkCompileCacheMiss:ns/op", Comparison: FigureOverBaseline,
+			Target: under(5e6, "5 ms"), Source: "README (compile cache)"},
 
-	{Bench: "BenchmarkGenerate/ERC20", Figure: "ns/op", Target: under(2e6, "2 ms"), Source: "README (generate)"},
-	{Bench: "BenchmarkGenerate/ERC721", Figure: "ns/op", Target: under(2e6, "2 ms"), Source: "README (generate)"},
-	{Bench: "BenchmarkGenerate/ERC1155", Figure: "ns/op", Target: under(2e6, "2 ms"), Source: "README (generate)"},
+		{Bench: "BenchmarkGenerate/ERC20", Figure: "ns/op", Target: under(2e6, "2 ms"), Source: "README (generate)"},
+		{Bench: "BenchmarkGenerate/ERC721", Figure: "ns/op", Target: under(2e6, "2 ms"), Source: "README (generate)"},
+		{Bench: "BenchmarkGenerate/ERC1155", Figure: "ns/op", Target: under(2e6, "2 ms"), Source: "README (generate)"},
 
-	{Bench: "BenchmarkRedactingHandler/redacting", Figure: "ns/op", Baseline: "BenchmarkRedactingHandler/bare:ns/op", Comparison: FigureOverBaseline,
-		Source: "internal/secrets (no target)"},
-}
+		{Bench: "BenchmarkRedactingHandler/redacting", Figure: "ns/op", Baseline: "BenchmarkRedactingHandler/bare:ns/op", Comparison: FigureOverBaseline,
+			Source: "internal/secrets (no target)"},
+	},
+)

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"connectrpc.com/connect"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -42,43 +41,9 @@ type answer struct {
 // do sends one request; header holds name, value pairs.
 func (a *guardedAPI) do(t *testing.T, method, path, contentType, body string, header ...string) answer {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), method, a.url+path, strings.NewReader(body))
-	require.NoError(t, err)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
+	req := servertest.NewRequest(t, method, a.url+path, contentType, strings.NewReader(body), header...)
 	res, b := servertest.Do(t, http.DefaultClient, req)
 	return answer{status: res.StatusCode, header: res.Header, body: string(b)}
-}
-
-func (a *guardedAPI) counter(t *testing.T, name, label, value string) float64 {
-	t.Helper()
-	mfs, err := a.reg.Gather()
-	require.NoError(t, err)
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			if label == "" || hasLabel(m, label, value) {
-				sum += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return sum
-}
-
-func hasLabel(m *dto.Metric, name, value string) bool {
-	for _, lp := range m.GetLabel() {
-		if lp.GetName() == name && lp.GetValue() == value {
-			return true
-		}
-	}
-	return false
 }
 
 // unknownAPIKey is well-formed (so it costs a lookup) and matches no key.
@@ -124,8 +89,8 @@ func TestFailedAuthenticationsLimitedPerAddress(t *testing.T) {
 	_, err = grpcNets.ListNetworks(context.Background(), req)
 	assert.Equal(t, connect.CodeResourceExhausted, connect.CodeOf(err), "%v", err)
 	// The refused ones never reached authentication, so never the database.
-	assert.Equal(t, float64(budget), api.counter(t, "slipway_auth_failures_total", "reason", "invalid_api_key"))
-	assert.Equal(t, 5.0, api.counter(t, "slipway_auth_throttled_total", "", ""))
+	assert.Equal(t, float64(budget), servertest.CounterSum(t, api.reg, "slipway_auth_failures_total", "reason", "invalid_api_key"))
+	assert.Equal(t, 5.0, servertest.CounterSum(t, api.reg, "slipway_auth_throttled_total"))
 
 	// Even a valid credential from that address waits: the refusal comes
 	// before anything tells credentials apart.
@@ -144,7 +109,7 @@ func TestFailedAuthenticationsLimitedPerAddress(t *testing.T) {
 	assert.Equal(t, http.StatusOK, a.status, "%s", a.body)
 	a = api.do(t, "GET", "/api/v1/networks", "", "", "X-Api-Key", unknownAPIKey(t), "X-Forwarded-For", "203.0.113.6")
 	assert.Equal(t, http.StatusUnauthorized, a.status, "%s", a.body)
-	assert.Zero(t, api.counter(t, "slipway_http_requests_total", "code", "internal"))
+	assert.Zero(t, servertest.CounterSum(t, api.reg, "slipway_http_requests_total", "code", "internal"))
 }
 
 // A NUL byte in login's email used to reach Postgres (which refuses it in
@@ -167,7 +132,7 @@ func TestLoginWithNULByteIsInvalidArgument(t *testing.T) {
 	grpcAuth := slipwayv1connect.NewAuthServiceClient(servertest.H2CClient(), api.url, connect.WithGRPC())
 	_, err = grpcAuth.Register(context.Background(), connect.NewRequest(&slipwayv1.RegisterRequest{Email: "x@example.com", Password: "correct horse\x00battery staple"}))
 	assert.Equal(t, connect.CodeInvalidArgument, connect.CodeOf(err), "%v", err)
-	assert.Zero(t, api.counter(t, "slipway_http_requests_total", "code", "internal"))
+	assert.Zero(t, servertest.CounterSum(t, api.reg, "slipway_http_requests_total", "code", "internal"))
 }
 
 // Every string of every JSON route, made to hold a NUL byte or invalid
@@ -205,7 +170,7 @@ func TestBadTextNeverAnswers5xx(t *testing.T) {
 		}
 	}
 	assert.Greater(t, sent, 50)
-	assert.Zero(t, api.counter(t, "slipway_http_requests_total", "code", "internal"))
+	assert.Zero(t, servertest.CounterSum(t, api.reg, "slipway_http_requests_total", "code", "internal"))
 }
 
 // stringVariants answers body once per JSON string in it (keys and

@@ -16,7 +16,6 @@ import (
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
@@ -27,27 +26,6 @@ import (
 	"github.com/slipway-dev/slipway/server/apierr"
 	"github.com/slipway-dev/slipway/server/servertest"
 )
-
-// counterSum adds up every series of a counter whose label has value.
-func counterSum(t *testing.T, reg prometheus.Gatherer, name, label, value string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	require.NoError(t, err)
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if lp.GetName() == label && lp.GetValue() == value {
-					sum += m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return sum
-}
 
 // errorLogs answers the messages logged at ERROR so far.
 func errorLogs(t *testing.T, env *testEnv) []string {
@@ -67,7 +45,9 @@ func errorLogs(t *testing.T, env *testEnv) []string {
 // counted as an internal error (which feeds the API error-ratio alert).
 func TestInvalidUTF8IsABadRequestNotAnInternalError(t *testing.T) {
 	env := newEnv(t)
-	internal := func() float64 { return counterSum(t, env.registry, "slipway_http_requests_total", "code", "internal") }
+	internal := func() float64 {
+		return servertest.CounterSum(t, env.registry, "slipway_http_requests_total", "code", "internal")
+	}
 	for _, c := range []struct {
 		method, path, body, msg string
 	}{
@@ -117,7 +97,7 @@ func TestInvalidUTF8OverBinaryProtocols(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, a.status, "%s", a.body)
 	code, _ := connectError(t, a)
 	assert.Equal(t, "invalid_argument", code)
-	assert.Zero(t, counterSum(t, env.registry, "slipway_http_requests_total", "code", "internal"))
+	assert.Zero(t, servertest.CounterSum(t, env.registry, "slipway_http_requests_total", "code", "internal"))
 }
 
 // textGate refuses NUL bytes and invalid UTF-8 in every string a message
@@ -165,7 +145,7 @@ func TestNULBytesRefusedOnEveryProtocol(t *testing.T) {
 	cc, msg := connectError(t, a)
 	assert.Equal(t, "invalid_argument", cc)
 	assert.Contains(t, msg, "email: must not contain NUL bytes")
-	assert.Zero(t, counterSum(t, env.registry, "slipway_http_requests_total", "code", "internal"))
+	assert.Zero(t, servertest.CounterSum(t, env.registry, "slipway_http_requests_total", "code", "internal"))
 }
 
 // /readyz tells a caller elsewhere only whether the server is ready: the

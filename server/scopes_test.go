@@ -1,11 +1,9 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 	"github.com/slipway-dev/slipway/server"
 	"github.com/slipway-dev/slipway/server/ratelimit"
+	"github.com/slipway-dev/slipway/server/servertest"
 )
 
 // TestAPIKeyScopesAsServed runs the real deployment service behind the
@@ -42,13 +41,7 @@ func TestAPIKeyScopesAsServed(t *testing.T) {
 
 	rest := func(method, path, key string, body any) (int, map[string]any) {
 		t.Helper()
-		var r io.Reader
-		if body != nil {
-			b, err := json.Marshal(body)
-			require.NoError(t, err)
-			r = bytes.NewReader(b)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, api.url+path, r)
+		req, err := http.NewRequestWithContext(ctx, method, api.url+path, servertest.JSONBody(t, body))
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-API-Key", key)

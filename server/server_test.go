@@ -158,6 +158,14 @@ func TestValidationRefusesBadInputBeforeTheHandler(t *testing.T) {
 
 const testUUID = "0b5f2c0e-8d7a-4a51-9d3b-3c2f7a8e9b10"
 
+// unary is a call of f with req in ctx, answering only its error.
+func unary[Req, Res any](ctx context.Context, f func(context.Context, *connect.Request[Req]) (*connect.Response[Res], error), req *Req) func() error {
+	return func() error {
+		_, err := f(ctx, connect.NewRequest(req))
+		return err
+	}
+}
+
 func TestUnwiredRPCsAnswerUnimplemented(t *testing.T) {
 	env := newEnv(t)
 	ctx := t.Context()
@@ -172,62 +180,20 @@ func TestUnwiredRPCsAnswerUnimplemented(t *testing.T) {
 		call       func() error
 		capability string
 	}{
-		"Register": {func() error {
-			_, err := auth.Register(ctx, connect.NewRequest(&slipwayv1.RegisterRequest{Email: "ada@example.com", Password: "correct horse battery"}))
-			return err
-		}, "slipway.v1.AuthService.Register is not implemented"},
-		"Login": {func() error {
-			_, err := auth.Login(ctx, connect.NewRequest(&slipwayv1.LoginRequest{Email: "ada@example.com", Password: "x"}))
-			return err
-		}, "is not implemented"},
-		"Refresh": {func() error {
-			_, err := auth.Refresh(ctx, connect.NewRequest(&slipwayv1.RefreshRequest{RefreshToken: "t"}))
-			return err
-		}, "is not implemented"},
-		"Logout": {func() error {
-			_, err := auth.Logout(ctx, connect.NewRequest(&slipwayv1.LogoutRequest{RefreshToken: "t"}))
-			return err
-		}, "is not implemented"},
-		"GetMe": {func() error {
-			_, err := auth.GetMe(ctx, connect.NewRequest(&slipwayv1.GetMeRequest{}))
-			return err
-		}, "is not implemented"},
-		"CreateApiKey": {func() error {
-			_, err := keys.CreateApiKey(ctx, connect.NewRequest(&slipwayv1.CreateApiKeyRequest{Name: "ci"}))
-			return err
-		}, "is not implemented"},
-		"ListApiKeys": {func() error {
-			_, err := keys.ListApiKeys(ctx, connect.NewRequest(&slipwayv1.ListApiKeysRequest{}))
-			return err
-		}, "is not implemented"},
-		"DeleteApiKey": {func() error {
-			_, err := keys.DeleteApiKey(ctx, connect.NewRequest(&slipwayv1.DeleteApiKeyRequest{Id: testUUID}))
-			return err
-		}, "is not implemented"},
-		"CompileContract": {func() error {
-			_, err := contracts.CompileContract(ctx, connect.NewRequest(&slipwayv1.CompileContractRequest{Source: source}))
-			return err
-		}, "compiler capability"},
-		"AuditContract": {func() error {
-			_, err := contracts.AuditContract(ctx, connect.NewRequest(&slipwayv1.AuditContractRequest{Source: source}))
-			return err
-		}, "linter capability"},
-		"CreateDeployment": {func() error {
-			_, err := deployments.CreateDeployment(ctx, connect.NewRequest(&slipwayv1.CreateDeploymentRequest{Network: "dev", Template: tmpl}))
-			return err
-		}, "is not implemented"},
-		"ListDeployments": {func() error {
-			_, err := deployments.ListDeployments(ctx, connect.NewRequest(&slipwayv1.ListDeploymentsRequest{}))
-			return err
-		}, "is not implemented"},
-		"GetDeployment": {func() error {
-			_, err := deployments.GetDeployment(ctx, connect.NewRequest(&slipwayv1.GetDeploymentRequest{Id: testUUID}))
-			return err
-		}, "is not implemented"},
-		"CancelDeployment": {func() error {
-			_, err := deployments.CancelDeployment(ctx, connect.NewRequest(&slipwayv1.CancelDeploymentRequest{Id: testUUID}))
-			return err
-		}, "is not implemented"},
+		"Register":         {unary(ctx, auth.Register, &slipwayv1.RegisterRequest{Email: "ada@example.com", Password: "correct horse battery"}), "slipway.v1.AuthService.Register is not implemented"},
+		"Login":            {unary(ctx, auth.Login, &slipwayv1.LoginRequest{Email: "ada@example.com", Password: "x"}), "is not implemented"},
+		"Refresh":          {unary(ctx, auth.Refresh, &slipwayv1.RefreshRequest{RefreshToken: "t"}), "is not implemented"},
+		"Logout":           {unary(ctx, auth.Logout, &slipwayv1.LogoutRequest{RefreshToken: "t"}), "is not implemented"},
+		"GetMe":            {unary(ctx, auth.GetMe, &slipwayv1.GetMeRequest{}), "is not implemented"},
+		"CreateApiKey":     {unary(ctx, keys.CreateApiKey, &slipwayv1.CreateApiKeyRequest{Name: "ci"}), "is not implemented"},
+		"ListApiKeys":      {unary(ctx, keys.ListApiKeys, &slipwayv1.ListApiKeysRequest{}), "is not implemented"},
+		"DeleteApiKey":     {unary(ctx, keys.DeleteApiKey, &slipwayv1.DeleteApiKeyRequest{Id: testUUID}), "is not implemented"},
+		"CompileContract":  {unary(ctx, contracts.CompileContract, &slipwayv1.CompileContractRequest{Source: source}), "compiler capability"},
+		"AuditContract":    {unary(ctx, contracts.AuditContract, &slipwayv1.AuditContractRequest{Source: source}), "linter capability"},
+		"CreateDeployment": {unary(ctx, deployments.CreateDeployment, &slipwayv1.CreateDeploymentRequest{Network: "dev", Template: tmpl}), "is not implemented"},
+		"ListDeployments":  {unary(ctx, deployments.ListDeployments, &slipwayv1.ListDeploymentsRequest{}), "is not implemented"},
+		"GetDeployment":    {unary(ctx, deployments.GetDeployment, &slipwayv1.GetDeploymentRequest{Id: testUUID}), "is not implemented"},
+		"CancelDeployment": {unary(ctx, deployments.CancelDeployment, &slipwayv1.CancelDeploymentRequest{Id: testUUID}), "is not implemented"},
 		"WatchDeployment": {func() error {
 			stream, err := deployments.WatchDeployment(ctx, connect.NewRequest(&slipwayv1.WatchDeploymentRequest{Id: testUUID}))
 			if err != nil {

@@ -173,35 +173,33 @@ func (t *Tenancy) Budgets(ctx context.Context, user uuid.UUID) ([]*slipwayv1.Bud
 // a slot row in Postgres per run, taken under the user's quota lock and
 // expiring by itself should its replica die.
 func (t *Tenancy) Builds(c Compiler, a Auditor) (Compiler, Auditor) {
-	return quotaCompiler{t, c}, quotaAuditor{t, a}
+	q := quotaBuilds{t, c, a}
+	return q, q
 }
 
-type quotaCompiler struct {
+// quotaBuilds runs each compile and audit in one of the user's build slots.
+type quotaBuilds struct {
 	t *Tenancy
 	c Compiler
-}
-
-func (q quotaCompiler) Compile(ctx context.Context, req *slipwayv1.CompileContractRequest) (*slipwayv1.CompileContractResponse, error) {
-	release, err := q.t.acquireBuild(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	return q.c.Compile(ctx, req)
-}
-
-type quotaAuditor struct {
-	t *Tenancy
 	a Auditor
 }
 
-func (q quotaAuditor) Audit(ctx context.Context, req *slipwayv1.AuditContractRequest) (*slipwayv1.AuditContractResponse, error) {
-	release, err := q.t.acquireBuild(ctx)
+func (q quotaBuilds) Compile(ctx context.Context, req *slipwayv1.CompileContractRequest) (*slipwayv1.CompileContractResponse, error) {
+	return inBuildSlot(ctx, q.t, func() (*slipwayv1.CompileContractResponse, error) { return q.c.Compile(ctx, req) })
+}
+
+func (q quotaBuilds) Audit(ctx context.Context, req *slipwayv1.AuditContractRequest) (*slipwayv1.AuditContractResponse, error) {
+	return inBuildSlot(ctx, q.t, func() (*slipwayv1.AuditContractResponse, error) { return q.a.Audit(ctx, req) })
+}
+
+// inBuildSlot runs build while holding one of the caller's build slots.
+func inBuildSlot[T any](ctx context.Context, t *Tenancy, build func() (*T, error)) (*T, error) {
+	release, err := t.acquireBuild(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	return q.a.Audit(ctx, req)
+	return build()
 }
 
 // acquireBuild takes one of the caller's build slots, or refuses with

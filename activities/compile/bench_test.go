@@ -72,7 +72,7 @@ func BenchmarkCompile(b *testing.B) {
 // node process, 20 times after a warm-up, and answers ms per compile.
 func inNodeBaseline(b *testing.B, p *Pool, req Request) float64 {
 	b.Helper()
-	own, err := req.ownSources()
+	own, err := ownSources(req)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,15 +4,17 @@
 // and loading an 8 MB compiler each time.
 //
 // Imports are resolved in Go before solc sees the sources and are limited to
-// the request's own files and the installed @openzeppelin/contracts; the
-// compiler version is the request's, or the newest installed solc-js that
+// the request's own files and the installed @openzeppelin/contracts and
+// @openzeppelin/contracts-upgradeable (imports.go); the compiler version is the request's, or the newest installed solc-js that
 // satisfies every `pragma solidity` of the sources. When none does and
 // Config.AutoInstall allows it, the newest matching release is installed
 // from npm into a cache folder (install.go). A Cache (Postgres in
 // production, cache.go) answers identical compiles without solc. The same
 // workers also verify deployed contracts against their sources with
-// Sourcify's lib-sourcify (Pool.Verify, verify.go), and StandardInput
-// answers the exact standard JSON input a compile sends solc.
+// Sourcify's lib-sourcify (Pool.Verify, verify.go) and check upgradeable
+// contracts with OpenZeppelin's upgrades-core (Pool.UpgradeSafety,
+// upgrades.go), and StandardInput answers the exact standard JSON input a
+// compile sends solc.
 //
 // Errors come in two kinds that callers must keep apart: *CompileError,
 // ErrNoCompiler, ErrOutputTooLarge, ErrCompiler (solc-js threw on the input)
@@ -167,8 +169,8 @@ func inputError(format string, args ...any) *CompileError {
 	return &CompileError{Diagnostics: []Diagnostic{{Severity: SeverityError, Code: CodeInput, Message: fmt.Sprintf(format, args...)}}}
 }
 
-// ownSources validates the request's files: count, size, names and text.
-func (r Request) ownSources() (map[string]string, error) {
+// ownSources validates r's files: count, size, names and text.
+func ownSources(r Request) (map[string]string, error) {
 	if r.Source != "" && len(r.Sources) > 0 {
 		return nil, inputError("give either source or sources, not both")
 	}
@@ -189,7 +191,7 @@ func (r Request) ownSources() (map[string]string, error) {
 			path.Clean(name) != name || name == "." || strings.HasPrefix(name, "../") || name == ".." {
 			return nil, inputError("source path %q must be a clean relative path (no leading /, no . or .. segments)", name)
 		}
-		if strings.HasPrefix(name, ozPrefix) || strings.HasPrefix(name, "node_modules/") {
+		if packageOf(name) != "" || strings.HasPrefix(name, "node_modules/") {
 			return nil, inputError("source path %q may not shadow an installed package", name)
 		}
 		if !utf8.ValidString(content) || strings.IndexByte(content, 0) >= 0 {
@@ -404,7 +406,7 @@ func (p *Pool) CompileWith(ctx context.Context, req Request, then ...Request) (R
 // input validates and resolves req's sources, picks its compiler and
 // builds the standard JSON input solc is sent.
 func (p *Pool) input(ctx context.Context, req Request) (*resolved, Compiler, []byte, error) {
-	own, err := req.ownSources()
+	own, err := ownSources(req)
 	if err != nil {
 		return nil, Compiler{}, nil, err
 	}

@@ -241,7 +241,8 @@ func TestForbiddenImports(t *testing.T) {
 		{"hardhat/console.sol", `package "hardhat" is not available`},
 		{"node_modules/solc/x.sol", "node_modules paths are not allowed"},
 		{"@openzeppelin/contracts/../../solc/soljson.js", ". or .. segments"},
-		{"@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol", `package "@openzeppelin/contracts-upgradeable" is not available`},
+		{"@openzeppelin/community-contracts/token/ERC20/extensions/ERC20Bridgeable.sol", `package "@openzeppelin/community-contracts" is not available`},
+		{"@openzeppelin/contracts-upgradeable/token/ERC20/Nope.sol", "does not exist in the installed @openzeppelin/contracts-upgradeable"},
 		{"@openzeppelin/contracts/token/ERC20/Nope.sol", "does not exist in the installed @openzeppelin/contracts"},
 		{"./Other.sol", "Other.sol is not one of the request's sources"},
 	}
@@ -392,6 +393,7 @@ func TestBadInput(t *testing.T) {
 		"abs path":      {Sources: map[string]string{"/etc/x.sol": "contract A {}"}},
 		"dotdot path":   {Sources: map[string]string{"../x.sol": "contract A {}"}},
 		"shadow oz":     {Sources: map[string]string{"@openzeppelin/contracts/token/ERC20/ERC20.sol": "contract A {}"}},
+		"shadow oz-upg": {Sources: map[string]string{"@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol": "contract A {}"}},
 		"no contract":   {Source: "pragma solidity ^0.8.0;\ncontract A {}", ContractName: "B"},
 		"bad version":   {Source: "contract A {}", CompilerVersion: "latest"},
 		"negative runs": {Source: "contract A {}", Optimizer: Optimizer{Enabled: true, Runs: -1}},

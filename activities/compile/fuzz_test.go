@@ -36,7 +36,10 @@ func FuzzResolveImportPath(f *testing.F) {
 	for _, s := range []string{"../x.sol", "./a/../b.sol", "@openzeppelin/contracts/token/ERC20/ERC20.sol", "/etc/passwd", "https://x", "a//b", "..", "./../../x"} {
 		f.Add("contracts/A.sol", s)
 		f.Add("@openzeppelin/contracts/token/ERC20/ERC20.sol", s)
+		f.Add("@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol", s)
 	}
+	f.Add("@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol", "@openzeppelin/contracts/proxy/ERC1967/ERC1967Utils.sol")
+	f.Add("@openzeppelin/contracts-upgradeable/access/OwnableUpgradeable.sol", "../../Contract.sol")
 	f.Fuzz(func(t *testing.T, importer, p string) {
 		unit, err := resolveImportPath(importer, p)
 		if err != nil {
@@ -54,6 +57,9 @@ func FuzzResolveImportPath(f *testing.F) {
 			}
 		}
 		if strings.HasPrefix(importer, ozPrefix) && !strings.HasPrefix(unit, ozPrefix) {
+			t.Fatalf("%q from %q left OpenZeppelin: %q", p, importer, unit)
+		}
+		if strings.HasPrefix(importer, ozUpgradeablePrefix) && packageOf(unit) == "" {
 			t.Fatalf("%q from %q left OpenZeppelin: %q", p, importer, unit)
 		}
 	})

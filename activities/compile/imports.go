@@ -6,15 +6,46 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
 )
 
-// ozPrefix is the only package a source may import from: the installed
-// OpenZeppelin Contracts, resolved from node_modules.
-const ozPrefix = "@openzeppelin/contracts/"
+// The packages a source may import from, each resolved from its installed
+// copy in node_modules: OpenZeppelin Contracts, and OpenZeppelin Contracts
+// Upgradeable, which contracts behind a proxy are written against (and
+// which is itself built on the former).
+const (
+	ozPrefix            = "@openzeppelin/contracts/"
+	ozUpgradeablePrefix = "@openzeppelin/contracts-upgradeable/"
+)
+
+// ozPackages are the importable packages, by prefix.
+var ozPackages = []string{ozPrefix, ozUpgradeablePrefix}
+
+// packageOf answers the prefix of the importable package that holds unit,
+// or "" when it is in none.
+func packageOf(unit string) string {
+	for _, p := range ozPackages {
+		if strings.HasPrefix(unit, p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// mayImport reports whether a file of package from may import a file of
+// package to: a package reaches only itself and the package it is built
+// on, so that no import of a package file leads back into the request's
+// sources (which could shadow a package file) or anywhere else.
+func mayImport(from, to string) bool {
+	return to == from || from == ozUpgradeablePrefix && to == ozPrefix
+}
+
+// packageName is a package prefix without its trailing slash, for messages.
+func packageName(prefix string) string { return strings.TrimSuffix(prefix, "/") }
 
 // Limits on what one request may pull in, so a hostile source cannot make
 // the resolver or solc read or hold unbounded data.
@@ -147,7 +178,7 @@ var errImportRefused = errors.New("import refused")
 // ask for, following solc's rules: paths starting with ./ or ../ are
 // relative to the importing unit's directory, others are used as they are.
 // It refuses anything that could reach outside the request's sources and
-// @openzeppelin/contracts.
+// the importable packages (ozPackages).
 func resolveImportPath(importer, p string) (string, error) {
 	switch {
 	case p == "":
@@ -195,8 +226,8 @@ func resolveImportPath(importer, p string) (string, error) {
 		}
 		unit = p
 	}
-	if strings.HasPrefix(importer, ozPrefix) && !strings.HasPrefix(unit, ozPrefix) {
-		return "", fmt.Errorf("%w: %q leaves @openzeppelin/contracts", errImportRefused, p)
+	if from := packageOf(importer); from != "" && !mayImport(from, packageOf(unit)) {
+		return "", fmt.Errorf("%w: %q leaves %s", errImportRefused, p, packageName(from))
 	}
 	return unit, nil
 }
@@ -215,16 +246,30 @@ func hasScheme(p string) bool {
 	return true
 }
 
-// ozLibrary reads files of the installed @openzeppelin/contracts through an
-// os.Root, so neither a crafted path nor a symlink can leave the package,
-// and keeps them in memory: the package does not change under a running
-// process, and warm compiles should not pay for disk reads.
+// ozLibrary reads files of the installed importable packages through an
+// os.Root per package, so neither a crafted path nor a symlink can leave
+// the package, and keeps them in memory: the packages do not change under
+// a running process, and warm compiles should not pay for disk reads.
 type ozLibrary struct {
-	dir string
+	// dirs maps a package's prefix to its installed folder; a package
+	// that is not installed is absent.
+	dirs map[string]string
 
 	mu    sync.Mutex
-	root  *os.Root
-	files map[string]ozFile
+	roots map[string]*os.Root
+	files map[string]ozFile // by unit name
+}
+
+// newOZLibrary finds the importable packages installed in nodeModules.
+func newOZLibrary(nodeModules string) *ozLibrary {
+	l := &ozLibrary{dirs: map[string]string{}}
+	for _, prefix := range ozPackages {
+		dir := filepath.Join(nodeModules, filepath.FromSlash(packageName(prefix)))
+		if _, err := os.Stat(filepath.Join(dir, "package.json")); err == nil {
+			l.dirs[prefix] = dir
+		}
+	}
+	return l
 }
 
 type ozFile struct {
@@ -233,30 +278,39 @@ type ozFile struct {
 }
 
 func (l *ozLibrary) read(unit string) (string, error) {
-	rel := strings.TrimPrefix(unit, ozPrefix)
+	pkg := packageOf(unit)
+	if pkg == "" {
+		return "", fmt.Errorf("read %s: not in an importable package", unit)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if f, ok := l.files[rel]; ok {
+	if f, ok := l.files[unit]; ok {
 		return f.content, f.err
 	}
-	if l.root == nil {
-		if l.dir == "" {
-			return "", fmt.Errorf("read %s: @openzeppelin/contracts is not installed", unit)
+	root := l.roots[pkg]
+	if root == nil {
+		dir := l.dirs[pkg]
+		if dir == "" {
+			return "", fmt.Errorf("read %s: %s is not installed", unit, packageName(pkg))
 		}
-		r, err := os.OpenRoot(l.dir)
+		r, err := os.OpenRoot(dir)
 		if err != nil {
-			return "", fmt.Errorf("open @openzeppelin/contracts: %w", err)
+			return "", fmt.Errorf("open %s: %w", packageName(pkg), err)
 		}
-		l.root = r
-		l.files = map[string]ozFile{}
+		if l.roots == nil {
+			l.roots = map[string]*os.Root{}
+			l.files = map[string]ozFile{}
+		}
+		l.roots[pkg] = r
+		root = r
 	}
-	b, err := l.root.ReadFile(rel)
+	b, err := root.ReadFile(strings.TrimPrefix(unit, pkg))
 	f := ozFile{content: string(b)}
 	if err != nil {
 		f.err = fmt.Errorf("read %s: %w", unit, err)
 	}
 	if err == nil || errors.Is(err, fs.ErrNotExist) {
-		l.files[rel] = f
+		l.files[unit] = f
 	}
 	return f.content, f.err
 }
@@ -299,8 +353,8 @@ func resolveSources(own map[string]string, oz *ozLibrary) (*resolved, error) {
 				if _, ok := r.sources[target]; ok {
 					continue
 				}
-				switch {
-				case strings.HasPrefix(target, ozPrefix):
+				switch pkg := packageOf(target); {
+				case pkg != "":
 					var content string
 					content, err = oz.read(target)
 					if err == nil {
@@ -314,7 +368,7 @@ func resolveSources(own map[string]string, oz *ozLibrary) (*resolved, error) {
 						continue
 					}
 					if errors.Is(err, fs.ErrNotExist) {
-						err = fmt.Errorf("%w: %s does not exist in the installed @openzeppelin/contracts", errImportRefused, target)
+						err = fmt.Errorf("%w: %s does not exist in the installed %s", errImportRefused, target, packageName(pkg))
 					}
 				case strings.HasPrefix(target, "node_modules/") || strings.Contains(target, "/node_modules/"):
 					err = fmt.Errorf("%w: node_modules paths are not allowed", errImportRefused)
@@ -324,7 +378,7 @@ func resolveSources(own map[string]string, oz *ozLibrary) (*resolved, error) {
 					err = fmt.Errorf("%w: %s is not one of the request's sources and package %q is not available", errImportRefused, target, firstSegments(target))
 				}
 			}
-			diag.Message = fmt.Sprintf("import %q in %s refused: %s; only the request's own sources and @openzeppelin/contracts/... can be imported",
+			diag.Message = fmt.Sprintf("import %q in %s refused: %s; only the request's own sources, @openzeppelin/contracts/... and @openzeppelin/contracts-upgradeable/... can be imported",
 				imp.path, unit, strings.TrimPrefix(err.Error(), errImportRefused.Error()+": "))
 			diags = append(diags, diag)
 		}

@@ -89,8 +89,10 @@ type Config struct {
 	Size int
 	// Node is the node executable; default "node" on PATH.
 	Node string
-	// NodeModules is the node_modules holding solc and
-	// @openzeppelin/contracts; default: found by walking up from the
+	// NodeModules is the node_modules holding solc, the importable
+	// @openzeppelin/contracts and @openzeppelin/contracts-upgradeable, and
+	// the node libraries the workers run (lib-sourcify,
+	// @openzeppelin/upgrades-core); default: found by walking up from the
 	// working directory.
 	NodeModules string
 	// RequestTimeout bounds one run of solc on one request; a worker past
@@ -285,9 +287,11 @@ type workerRequest struct {
 	Input   string `json:"input,omitempty"`
 	Debug   string `json:"debug,omitempty"`
 	Size    int    `json:"size,omitempty"`
-	// Kind is "" for a compile, "verify" for Pool.Verify (with Verify).
-	Kind   string     `json:"kind,omitempty"`
-	Verify *verifyJob `json:"verify,omitempty"`
+	// Kind is "" for a compile, "verify" for Pool.Verify (with Verify),
+	// "upgrade-safety" for Pool.UpgradeSafety (with Upgrade).
+	Kind    string      `json:"kind,omitempty"`
+	Verify  *verifyJob  `json:"verify,omitempty"`
+	Upgrade *upgradeJob `json:"upgrade,omitempty"`
 }
 
 type workerResponse struct {
@@ -328,16 +332,13 @@ func NewPool(ctx context.Context, cfg Config) (*Pool, error) {
 	p := &Pool{
 		cfg:       cfg,
 		compilers: compilers,
-		oz:        &ozLibrary{},
+		oz:        newOZLibrary(cfg.NodeModules),
 		jobs:      make(chan *job),
 		closing:   make(chan struct{}),
 		overflow:  map[*worker]bool{},
 	}
 	if cfg.AutoInstall {
 		p.inst = &installer{dir: cfg.InstallDir, npm: cfg.NPM, logger: cfg.Logger}
-	}
-	if _, err := os.Stat(filepath.Join(cfg.NodeModules, "@openzeppelin", "contracts", "package.json")); err == nil {
-		p.oz.dir = filepath.Join(cfg.NodeModules, "@openzeppelin", "contracts")
 	}
 	defVersion := cfg.DefaultVersion
 	if defVersion == "" {

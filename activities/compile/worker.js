@@ -15,6 +15,8 @@
 // A request with "kind": "verify" runs @ethereum-sourcify/lib-sourcify's
 // matching instead (see verify below); its answer is {"id": N, "output":
 // <verdict>} for every outcome lib-sourcify reports, "recycle" as above.
+// A request with "kind": "upgrade-safety" runs @openzeppelin/upgrades-core's
+// checks instead (see upgradeSafety below), answered the same way.
 //
 // The transport is the unix socket named by SLIPWAY_COMPILE_SOCKET when set
 // (internal/proc gives children no stdin), else stdin/stdout. Nothing here
@@ -46,7 +48,7 @@ function load(dir) {
 // anything solc still asks for is refused here so the restriction holds even
 // if the Go resolver and solc ever disagree on a path.
 function findImports(path) {
-  return { error: 'import "' + path + '" is not available: only the request\'s own sources and @openzeppelin/contracts can be imported' };
+  return { error: 'import "' + path + '" is not available: only the request\'s own sources, @openzeppelin/contracts and @openzeppelin/contracts-upgradeable can be imported' };
 }
 
 function withLegacyAST(input) {
@@ -132,6 +134,12 @@ function handle(line, write) {
     // Asynchronous, unlike a compile: the pool sends the next request to
     // this process only after this answer, so nothing interleaves.
     verify(req).then(
+      (v) => write('{"id":' + id + ',"output":' + JSON.stringify(v.verdict) + (v.recycle ? ',"recycle":true' : '') + '}'),
+      (e) => write('{"id":' + id + ',"output":' + JSON.stringify({ code: 'internal', message: String((e && e.stack) || e) }) + ',"recycle":true}'));
+    return;
+  }
+  if (req.kind === 'upgrade-safety') {
+    upgradeSafety(req).then(
       (v) => write('{"id":' + id + ',"output":' + JSON.stringify(v.verdict) + (v.recycle ? ',"recycle":true' : '') + '}'),
       (e) => write('{"id":' + id + ',"output":' + JSON.stringify({ code: 'internal', message: String((e && e.stack) || e) }) + ',"recycle":true}'));
     return;
@@ -319,6 +327,240 @@ async function verify(req) {
     verdict.message = 'runtime bytecode: ' + (status.runtimeMatch || 'no') + ' match; creation bytecode: ' + creation;
   }
   return { verdict, recycle };
+}
+
+// Upgrade safety: @openzeppelin/upgrades-core, the library behind
+// OpenZeppelin's upgrades plugins, validates an implementation for use
+// behind a proxy and compares its storage layout with the previous
+// version's. Each version is compiled here with the solc-js module the Go
+// side selected (compileWith, as compiles do), asking for what
+// upgrades-core reads: every contract's AST, storage layout and bytecode
+// (whose hash identifies the contract, and whose link references reveal
+// external libraries). For a layout comparison with ERC-7201 namespaces,
+// each version is compiled once more as upgrades-core's
+// makeNamespacedInput rewrites it (storage only, cheap), as the Hardhat
+// plugin does, so that namespaced variables are compared with their slots.
+//
+// req.upgrade: {library: upgrades-core's package folder,
+//   kind: "uups"|"transparent", file, contract (of the new version, which
+//   req.version, module and input compile),
+//   previous: {version, module, input, file, contract} or absent}
+// verdict: {safe, errors: [one line per problem: kind, contract, location,
+//   message], report: upgrades-core's explain() text without colour, then
+//   warnings}, or, when there is no verdict, {code: "compiler_error" (with
+//   solcErrors, solc's errors) | "solc_threw" | "contract" | "internal",
+//   side: "new"|"previous", message}
+
+// upgradesSelection is the output upgrades-core reads (validate,
+// solcInputOutputDecoder, extractStorageLayout); it must cover every
+// contract, not only the one checked, as it validates them all.
+const upgradesSelection = {
+  '*': {
+    '*': ['evm.bytecode.object', 'evm.bytecode.linkReferences', 'storageLayout'],
+    '': ['ast'],
+  },
+};
+
+const upgradesLibs = new Map();
+
+function loadUpgrades(dir) {
+  let lib = upgradesLibs.get(dir);
+  if (!lib) {
+    lib = require(dir);
+    // It writes its warnings (initializer call order, allowed exceptions)
+    // to stderr, where the pool logs them as a worker's trouble; the
+    // verdict carries them instead. Silencing announces itself, once.
+    const error = console.error;
+    console.error = () => {};
+    try {
+      lib.silenceWarnings();
+    } finally {
+      console.error = error;
+    }
+    upgradesLibs.set(dir, lib);
+  }
+  return lib;
+}
+
+// Stop ends a check with an answer that is not a verdict on the contract:
+// its sources do not compile, or it is not there.
+class Stop extends Error {
+  constructor(verdict) {
+    super(verdict.message);
+    this.verdict = verdict;
+  }
+}
+
+function upgradesSolc(side, input, state, solc, full) {
+  let out;
+  try {
+    out = compileWith(solc, full, JSON.stringify(input));
+  } catch (e) {
+    state.recycle = true;
+    throw new Stop({ code: 'solc_threw', side, message: String((e && e.message) || e) });
+  }
+  if (internalError(out)) state.recycle = true;
+  return JSON.parse(out);
+}
+
+// compileForUpgrades compiles one version for upgrades-core; its answer
+// holds what validate() takes.
+function compileForUpgrades(side, module, version, text, state) {
+  const solc = load(module);
+  const full = solc.version();
+  if (version && !full.startsWith(version + '+') && full !== version) {
+    throw new Error('module ' + module + ' is solc ' + full + ', not ' + version);
+  }
+  const input = JSON.parse(text);
+  input.settings = Object.assign({}, input.settings, { outputSelection: upgradesSelection });
+  const output = upgradesSolc(side, input, state, solc, full);
+  const errors = (output.errors || []).filter((e) => e.severity === 'error');
+  if (errors.length > 0) {
+    throw new Stop({ code: 'compiler_error', side, message: errors.map((e) => e.formattedMessage || e.message).join('\n'), solcErrors: output.errors });
+  }
+  return { solc, full, bare: /^\d+\.\d+\.\d+/.exec(full)[0], input, output };
+}
+
+// findContract answers the fully qualified name ("file:Name") upgrades-core
+// keys its results by.
+function findContract(side, output, file, name) {
+  const contracts = output.contracts || {};
+  const stop = (message) => { throw new Stop({ code: 'contract', side, message }); };
+  const files = file ? [file] : Object.keys(contracts).filter((f) => contracts[f][name]);
+  if (files.length > 1) {
+    stop('contract ' + name + ' is defined in more than one file (' + files.join(', ') + '); name the file');
+  }
+  const c = files.length === 1 && contracts[files[0]] && contracts[files[0]][name];
+  if (!c) stop('contract ' + name + ' is not defined in ' + (file || 'the sources'));
+  if (!c.evm || !c.evm.bytecode || !c.evm.bytecode.object) {
+    stop('contract ' + name + ' is abstract or an interface: it cannot be deployed as an implementation');
+  }
+  return files[0] + ':' + name;
+}
+
+// namespacedOutput compiles upgrades-core's storage-only rewrite of a
+// version, when it has namespaces and its compiler supports them; when
+// that fails (a limit of the rewrite, not of the sources), namespaces are
+// compared as the AST describes them, and the report says so.
+async function namespacedOutput(lib, side, v, state) {
+  const annotated = Object.values(v.input.sources).some((s) => String(s.content || '').indexOf('@custom:storage-location') >= 0);
+  if (!annotated || !lib.isNamespaceSupported(v.bare)) return undefined;
+  let output;
+  try {
+    let input = lib.makeNamespacedInput(v.input, v.output, v.bare);
+    try {
+      input = await lib.trySanitizeNatSpec(input, v.bare);
+    } catch (e) { /* Slang could not parse it: solc gets it as it is */ }
+    output = upgradesSolc(side, input, state, v.solc, v.full);
+  } catch (e) {
+    if (e instanceof Stop) throw e;
+    output = { errors: [{ severity: 'error', message: String((e && e.message) || e) }] };
+  }
+  const errors = (output.errors || []).filter((e) => e.severity === 'error');
+  if (errors.length === 0) return output;
+  state.warnings.push('Warning: the ' + side + ' version\'s namespaced storage layout could not be compiled ('
+    + String(errors[0].message).split('\n')[0] + '); its namespaces are compared without slot details');
+  return undefined;
+}
+
+function shortName(fq) {
+  return fq.slice(fq.lastIndexOf(':') + 1);
+}
+
+// errorLine is one validation error: the contract whose code has it (the
+// error is in that contract's own results; missing-public-upgradeto is
+// the checked contract's), its location and upgrades-core's message.
+function errorLine(lib, run, name, e) {
+  const owner = [name].concat(run[name].inherit).find((n) => run[n] && run[n].errors.indexOf(e) >= 0) || name;
+  const text = new lib.UpgradeableContractErrorReport([e]).explain(false).split('\n')[0];
+  const msg = text.startsWith(e.src + ': ') ? text.slice(e.src.length + 2) : text;
+  return e.kind + ': ' + shortName(owner) + ' (' + e.src + '): ' + msg;
+}
+
+// layoutLine is one storage layout change, as report.explain() words it
+// without its hints.
+function layoutLine(report, op) {
+  const item = op.updated || op.original || {};
+  const where = op.updated ? op.updated.src : 'previous ' + ((op.original && op.original.src) || 'version');
+  const prefix = ('updated' in op ? op.updated.src : op.original.contract) + ':';
+  let text = new report.constructor([op]).explain(false);
+  if (text.startsWith(prefix)) text = text.slice(prefix.length);
+  const msg = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('>')).join(' ');
+  return 'storage-' + op.kind + ': ' + item.contract + ' (' + where + '): ' + msg;
+}
+
+async function upgradeSafety(req) {
+  const u = req.upgrade || {};
+  const state = { recycle: false, warnings: [] };
+  try {
+    const lib = loadUpgrades(u.library);
+    const cur = compileForUpgrades('new', req.module, req.version, req.input, state);
+    const name = findContract('new', cur.output, u.file, u.contract);
+    let prev;
+    let prevName;
+    if (u.previous) {
+      const p = u.previous;
+      prev = compileForUpgrades('previous', p.module, p.version, p.input, state);
+      prevName = findContract('previous', prev.output, p.file, p.contract);
+    }
+    return { verdict: await checkUpgrade(lib, u.kind, cur, name, prev, prevName, state), recycle: state.recycle };
+  } catch (e) {
+    if (e instanceof Stop) return { verdict: e.verdict, recycle: state.recycle };
+    throw e;
+  }
+}
+
+async function checkUpgrade(lib, kind, cur, name, prev, prevName, state) {
+  const errors = [];
+  const reports = [];
+  // An UpgradesError is upgrades-core refusing the sources (a namespace
+  // outside a contract, a custom layout's base slot moved): a finding.
+  const refused = (what, fq, e) => {
+    if (!(e instanceof lib.UpgradesError)) throw e;
+    errors.push(what + ': ' + shortName(fq) + ': ' + e.message.split('\n')[0]);
+    reports.push(e.message.trim());
+  };
+  const validate = async (side, v) => {
+    const ns = prev ? await namespacedOutput(lib, side, v, state) : undefined;
+    return lib.validate(v.output, lib.solcInputOutputDecoder(v.input, v.output), v.bare, v.input, ns);
+  };
+  let run;
+  let version;
+  try {
+    run = await validate('new', cur);
+    version = lib.getContractVersion(run, name);
+    const found = lib.getErrors(run, version, lib.withValidationDefaults({ kind }));
+    for (const e of found) errors.push(errorLine(lib, run, name, e));
+    if (found.length > 0) reports.push(new lib.UpgradeableContractErrorReport(found).explain(false));
+    // getErrors drops these (upgrades-core only warns of them).
+    for (const n of [name].concat(run[name].inherit)) {
+      for (const w of (run[n] ? run[n].errors : []).filter((e) => e.kind === 'incorrect-initializer-order')) {
+        state.warnings.push('Warning: ' + new lib.UpgradeableContractErrorReport([w]).explain(false));
+      }
+    }
+  } catch (e) {
+    refused('validation', name, e);
+    run = undefined;
+  }
+  if (run && prev) {
+    try {
+      const prevRun = await validate('previous', prev);
+      const original = lib.getStorageLayout(prevRun, lib.getContractVersion(prevRun, prevName));
+      const report = lib.getStorageUpgradeReport(original, lib.getStorageLayout(run, version), lib.withValidationDefaults({ kind }));
+      if (!report.ok) {
+        for (const [i, op] of report.ops.entries()) {
+          // explain() words a layout change after the first as a
+          // consequence of the ones before it; so does this list.
+          if (op.kind === 'layoutchange' && i !== 0) continue;
+          errors.push(layoutLine(report, op));
+        }
+        reports.push(report.explain(false));
+      }
+    } catch (e) {
+      refused('storage', prevName, e);
+    }
+  }
+  return { safe: errors.length === 0, errors, report: reports.concat(state.warnings).join('\n\n') };
 }
 
 function serve(input, output) {

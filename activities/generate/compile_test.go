@@ -147,6 +147,7 @@ func allVariants() []variant {
 			})
 		}
 	}
+	vs = append(vs, upgradeableVariants()...)
 	vs = append(vs,
 		variant{label: "ERC20/defaults/nil options", tmpl: &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC20, Name: "MyToken", Symbol: "MTK"}},
 		variant{label: "ERC1155/defaults/nil options", tmpl: &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC1155, Name: "MyItems"}},
@@ -171,10 +172,126 @@ func allVariants() []variant {
 	return vs
 }
 
+var upgradeables = []string{UpgradeableUUPS, UpgradeableTransparent}
+
+// someMasks are the flag masks the upgradeable variants cover of n flags:
+// none, each alone, all but each, and all. Upgradeability transforms what
+// the plain variants build (which cover every mask) the same way for every
+// mask, and an upgradeable contract takes solc-js three times as long.
+func someMasks(n int) []int {
+	all := 1<<n - 1
+	masks := []int{0, all}
+	for i := 0; i < n; i++ {
+		masks = append(masks, 1<<i, all&^(1<<i))
+	}
+	return masks
+}
+
+// upgradeableVariants is each kind as uups and as transparent, with each
+// access mode and someMasks of its boolean options, with the string
+// options set (they only reach the initializer's arguments); plus names
+// whose namespaced storage would collide with OpenZeppelin's.
+func upgradeableVariants() []variant {
+	var vs []variant
+	// transparentRefused: a transparent contract without access control
+	// has no owner for its ProxyAdmin.
+	transparentRefused := func(up, access string, needsAccess bool) bool {
+		return up == UpgradeableTransparent && access == "" && !needsAccess
+	}
+	erc20Flags := []string{"mintable", "burnable", "pausable", "permit", "votes", "flashmint"}
+	erc721Flags := []string{"enumerable", "uriStorage", "incremental", "mintable", "burnable", "pausable", "votes"}
+	erc1155Flags := []string{"mintable", "burnable", "pausable", "supply", "updatableUri"}
+	for _, up := range upgradeables {
+		for _, access := range accessModes {
+			for _, mask := range someMasks(len(erc20Flags)) {
+				o := &slipwayv1.TemplateOptions{
+					Mintable: mask&1 != 0, Burnable: mask&2 != 0, Pausable: mask&4 != 0,
+					Permit: proto.Bool(mask&8 != 0), Votes: mask&16 != 0, Flashmint: mask&32 != 0,
+					Premint: "1000", Capped: "1000000", Access: access, Upgradeable: up,
+				}
+				v := variant{
+					label: fmt.Sprintf("ERC20/%s/%s/%s", up, accessLabel(access), flagLabel(erc20Flags, mask)),
+					tmpl:  &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC20, Name: "MyToken", Symbol: "MTK", Options: o},
+				}
+				if transparentRefused(up, access, o.Mintable || o.Pausable) {
+					v.wantField = "options.upgradeable"
+				}
+				vs = append(vs, v)
+			}
+			for _, mask := range append(someMasks(len(erc721Flags)), 0b1100, 0b1110) { // and incremental minting without the rest
+				o := &slipwayv1.TemplateOptions{
+					Enumerable: mask&1 != 0, UriStorage: mask&2 != 0, Incremental: mask&4 != 0, Mintable: mask&8 != 0,
+					Burnable: mask&16 != 0, Pausable: mask&32 != 0, Votes: mask&64 != 0,
+					BaseUri: "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/", Access: access, Upgradeable: up,
+				}
+				v := variant{
+					label: fmt.Sprintf("ERC721/%s/%s/%s", up, accessLabel(access), flagLabel(erc721Flags, mask)),
+					tmpl:  &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC721, Name: "MyNFT", Symbol: "NFT", Options: o},
+				}
+				switch {
+				case o.Incremental && !o.Mintable:
+					v.wantField = "options.incremental"
+				case transparentRefused(up, access, o.Mintable || o.Pausable):
+					v.wantField = "options.upgradeable"
+				}
+				vs = append(vs, v)
+			}
+			for _, mask := range someMasks(len(erc1155Flags)) {
+				o := &slipwayv1.TemplateOptions{
+					Mintable: mask&1 != 0, Burnable: mask&2 != 0, Pausable: mask&4 != 0, Supply: mask&8 != 0,
+					UpdatableUri: proto.Bool(mask&16 != 0), Uri: "https://game.example/api/item/{id}.json", Access: access, Upgradeable: up,
+				}
+				v := variant{
+					label: fmt.Sprintf("ERC1155/%s/%s/%s", up, accessLabel(access), flagLabel(erc1155Flags, mask)),
+					tmpl:  &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC1155, Name: "MyItems", Options: o},
+				}
+				if transparentRefused(up, access, o.Mintable || o.Pausable || o.GetUpdatableUri()) {
+					v.wantField = "options.upgradeable"
+				}
+				vs = append(vs, v)
+			}
+		}
+		// Unset options (the Wizard's defaults) and nil options: ERC1155's
+		// default updatableUri needs access, ERC20's defaults do not.
+		for _, k := range []slipwayv1.ContractKind{slipwayv1.ContractKind_ERC20, slipwayv1.ContractKind_ERC721, slipwayv1.ContractKind_ERC1155} {
+			v := variant{
+				label: fmt.Sprintf("%s/%s/defaults", k, up),
+				tmpl:  &slipwayv1.ContractTemplate{Kind: k, Name: "MyToken", Symbol: "MTK", Options: &slipwayv1.TemplateOptions{Upgradeable: up}},
+			}
+			if transparentRefused(up, "", k == slipwayv1.ContractKind_ERC1155) {
+				v.wantField = "options.upgradeable"
+			}
+			vs = append(vs, v)
+		}
+		// Names: the namespaced storage of an incremental ERC721 is
+		// <Contract>Storage, refused where OpenZeppelin declares it; other
+		// names (bases' names, which the source then only uses as
+		// ...Upgradeable) compile.
+		for _, name := range []string{
+			"Ownable", "ERC721 Enumerable", "EIP712", "Votes", "Nonces", "Pausable", "Access Control", "ERC721",
+			"ERC721URIStorage", "Initializable", "UUPS Upgradeable", "ERC721 Upgradeable", "MyNFTStorage", "Context", "ERC165",
+			"Bar Token", "Café Crème", `Say "hi" \ now`,
+		} {
+			o := &slipwayv1.TemplateOptions{Mintable: true, Incremental: true, Enumerable: true, UriStorage: true, Pausable: true,
+				Burnable: true, Votes: true, Access: AccessRoles, Upgradeable: up}
+			v := variant{
+				label: fmt.Sprintf("ERC721/%s/name=%s", up, name),
+				tmpl:  &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC721, Name: name, Symbol: "S", Options: o},
+			}
+			if ozStorageNames[toIdentifier(name)] || (name == "UUPS Upgradeable" && up == UpgradeableUUPS) || name == "ERC721 Upgradeable" {
+				v.wantField = "name"
+			}
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
+
 // compileJob and compileResult mirror testdata/compile.js.
 type compileJob struct {
-	Sources  map[string]string `json:"sources"`
-	Bytecode bool              `json:"bytecode"`
+	Sources   map[string]string `json:"sources"`
+	Bytecode  bool              `json:"bytecode"`
+	Optimizer bool              `json:"optimizer"` // enabled with 200 runs
 }
 
 type solcError struct {
@@ -188,6 +305,7 @@ type solcError struct {
 type compileResult struct {
 	Errors       []solcError        `json:"errors"`
 	Constructors map[string][]Param `json:"constructors"`
+	Initializers map[string][]Param `json:"initializers"`
 }
 
 // nodeModules finds the repository's node_modules with solc installed.
@@ -200,13 +318,15 @@ func nodeModules(t testing.TB) string {
 	for {
 		nm := filepath.Join(dir, "node_modules")
 		if _, err := os.Stat(filepath.Join(nm, "solc", "package.json")); err == nil {
-			if _, err := os.Stat(filepath.Join(nm, "@openzeppelin", "contracts", "package.json")); err == nil {
+			_, err1 := os.Stat(filepath.Join(nm, "@openzeppelin", "contracts", "package.json"))
+			_, err2 := os.Stat(filepath.Join(nm, "@openzeppelin", "contracts-upgradeable", "package.json"))
+			if err1 == nil && err2 == nil {
 				return nm
 			}
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatal("node_modules with solc and @openzeppelin/contracts not found above the package; run `npm ci` at the repository root (make test does)")
+			t.Fatal("node_modules with solc, @openzeppelin/contracts and @openzeppelin/contracts-upgradeable not found above the package; run `npm ci` at the repository root (make test does)")
 		}
 		dir = parent
 	}
@@ -239,10 +359,15 @@ func compile(t *testing.T, jobs []compileJob) []compileResult {
 }
 
 // TestAllCombinationsCompile generates every variant and compiles them all
-// with solc-js and OpenZeppelin Contracts from node_modules: no errors, no
-// warnings, and constructor parameters as Result reports them. The variants
-// with every option of their kind also go through code generation, which is
-// where solc warns about contracts over the 24 KiB deploy limit.
+// with solc-js and OpenZeppelin Contracts (and Contracts Upgradeable) from
+// node_modules: no errors, no warnings, and constructor (or initializer)
+// parameters as Result reports them. The variants with every option of
+// their kind also go through code generation, which is where solc warns
+// about contracts over the 24 KiB deploy limit: plain ones without the
+// optimizer, upgradeable ones with it (runs 200), because the largest
+// upgradeable ERC721 (uups with roles or managed access, every option) is
+// over the limit without it (about 25.6 KB with solc 0.8.37), as the
+// Wizard's own output is.
 func TestAllCombinationsCompile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles thousands of contracts with solc-js")
@@ -250,6 +375,7 @@ func TestAllCombinationsCompile(t *testing.T) {
 	vs := allVariants()
 	analysis := compileJob{Sources: map[string]string{}}
 	full := compileJob{Sources: map[string]string{}, Bytecode: true}
+	fullUpgradeable := compileJob{Sources: map[string]string{}, Bytecode: true, Optimizer: true}
 	files := map[string]variant{}
 	params := map[string][]Param{}
 	for i, v := range vs {
@@ -265,23 +391,29 @@ func TestAllCombinationsCompile(t *testing.T) {
 			t.Errorf("%s: %v", v.label, err)
 			continue
 		}
+		checkResultFields(t, v, res)
 		file := fmt.Sprintf("v%04d.sol", i)
 		files[file] = v
 		params[file] = res.ConstructorParams
 		analysis.Sources[file] = res.Source
 		if isFullVariant(v.tmpl) {
-			full.Sources[file] = res.Source
+			if res.Upgradeable != "" {
+				fullUpgradeable.Sources[file] = res.Source
+			} else {
+				full.Sources[file] = res.Source
+			}
 		}
 	}
 	if t.Failed() {
 		return
 	}
 	start := time.Now()
-	results := compile(t, []compileJob{analysis, full})
+	results := compile(t, []compileJob{analysis, full, fullUpgradeable})
 	t.Logf("compiled %d variants (analysis) and %d with bytecode in one solc-js run: %s",
-		len(analysis.Sources), len(full.Sources), time.Since(start).Round(time.Millisecond))
-	if len(full.Sources) != 9 {
-		t.Errorf("full variants = %d, want 9 (3 kinds x 3 explicit access modes)", len(full.Sources))
+		len(analysis.Sources), len(full.Sources)+len(fullUpgradeable.Sources), time.Since(start).Round(time.Millisecond))
+	if len(full.Sources) != 9 || len(fullUpgradeable.Sources) != 18 {
+		t.Errorf("full variants = %d plain and %d upgradeable, want 9 (3 kinds x 3 explicit access modes) and 18 (uups and transparent)",
+			len(full.Sources), len(fullUpgradeable.Sources))
 	}
 
 	for _, r := range results {
@@ -306,11 +438,45 @@ func TestAllCombinationsCompile(t *testing.T) {
 	if len(ctors) != len(analysis.Sources) {
 		t.Errorf("solc reported %d contracts, want %d", len(ctors), len(analysis.Sources))
 	}
+	// A plain contract's constructor takes Result.ConstructorParams and it
+	// has no initializer; an upgradeable one's constructor takes nothing
+	// and initialize takes them.
+	inits := results[0].Initializers
 	for file, got := range ctors {
-		want := params[file]
-		if !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
-			t.Errorf("%s: constructor ABI %v, Result.ConstructorParams %v", files[file].label, got, want)
+		want, init := params[file], []Param(nil)
+		if files[file].tmpl.GetOptions().GetUpgradeable() != "" {
+			want, init = nil, params[file]
+			if _, ok := inits[file]; !ok {
+				t.Errorf("%s: no initialize function in the ABI", files[file].label)
+			}
+		} else if _, ok := inits[file]; ok {
+			t.Errorf("%s: a plain contract has an initialize function", files[file].label)
 		}
+		if !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Errorf("%s: constructor ABI %v, want %v", files[file].label, got, want)
+		}
+		if gotInit := inits[file]; !slices.Equal(gotInit, init) && !(len(gotInit) == 0 && len(init) == 0) {
+			t.Errorf("%s: initialize ABI %v, Result.ConstructorParams %v", files[file].label, gotInit, init)
+		}
+	}
+}
+
+// checkResultFields checks Upgradeable, Initializer and AdminArg against
+// the template and the parameters.
+func checkResultFields(t *testing.T, v variant, res Result) {
+	t.Helper()
+	up := v.tmpl.GetOptions().GetUpgradeable()
+	wantInit := ""
+	if up != "" {
+		wantInit = Initializer
+	}
+	if res.Upgradeable != up || res.Initializer != wantInit {
+		t.Errorf("%s: Upgradeable %q, Initializer %q", v.label, res.Upgradeable, res.Initializer)
+	}
+	owners := map[string]bool{"initialOwner": true, "defaultAdmin": true, "initialAuthority": true}
+	want := slices.IndexFunc(res.ConstructorParams, func(p Param) bool { return owners[p.Name] })
+	if res.AdminArg != want || (up != "" && want < 0) {
+		t.Errorf("%s: AdminArg %d for %v", v.label, res.AdminArg, res.ConstructorParams)
 	}
 }
 

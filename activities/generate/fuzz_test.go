@@ -3,6 +3,7 @@ package generate
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,14 +33,22 @@ func FuzzGenerate(f *testing.F) {
 	f.Add(uint8(1), "Café \"Crème\" \\ 🚀", "CC", "1", "", "", "", uint16(0x18), uint8(1))
 	f.Add(uint8(2), "1 ERC721 Votes", "S", "", "", "", "", uint16(0x140), uint8(2))
 	f.Add(uint8(3), "Items\u202e", "", "", "", "", "", uint16(0), uint8(0))
+	// access/5 picks options.upgradeable: uups, transparent, bogus.
+	f.Add(uint8(1), "MyToken", "MTK", "1000", "1000000", "", "", uint16(0x3f), uint8(7))
+	f.Add(uint8(1), "MyToken", "MTK", "1", "", "", "", uint16(0), uint8(10))
+	f.Add(uint8(2), "My NFT", "NFT", "", "", "ipfs://x/", "", uint16(0x1cd), uint8(8))
+	f.Add(uint8(2), "Ownable", "NFT", "", "", "", "", uint16(0x101), uint8(5))
+	f.Add(uint8(3), "MyItems", "", "", "", "", "https://x/{id}", uint16(0x7e07), uint8(13))
+	f.Add(uint8(1), "UUPS Upgradeable", "U", "", "", "", "", uint16(1), uint8(16))
 	f.Fuzz(func(t *testing.T, kind uint8, name, symbol, premint, capped, baseURI, uri string, flags uint16, access uint8) {
 		modes := []string{"", AccessOwnable, AccessRoles, AccessManaged, "bogus"}
+		upgradeables := []string{"", UpgradeableUUPS, UpgradeableTransparent, "bogus"}
 		o := &slipwayv1.TemplateOptions{
 			Premint: premint, Capped: capped, BaseUri: baseURI, Uri: uri,
 			Mintable: flags&1 != 0, Burnable: flags&2 != 0, Pausable: flags&4 != 0, Permit: optBool(flags, 8, 2048),
 			Votes: flags&16 != 0, Flashmint: flags&32 != 0, Enumerable: flags&64 != 0, UriStorage: flags&128 != 0,
 			Incremental: flags&256 != 0, Supply: flags&512 != 0, UpdatableUri: optBool(flags, 1024, 4096),
-			Access: modes[int(access)%len(modes)],
+			Access: modes[int(access)%len(modes)], Upgradeable: upgradeables[int(access)/len(modes)%len(upgradeables)],
 		}
 		tmpl := &slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind(kind % 5), Name: name, Symbol: symbol, Options: o}
 		res, err := Generate(tmpl)
@@ -68,7 +77,7 @@ func FuzzGenerate(f *testing.F) {
 			}
 		}
 		allowed := map[string]bool{"__NAME__": true, symbol: true, baseURI: true, uri: true, "1": true,
-			"PAUSER_ROLE": true, "MINTER_ROLE": true, "URI_SETTER_ROLE": true}
+			"PAUSER_ROLE": true, "MINTER_ROLE": true, "URI_SETTER_ROLE": true, "UPGRADER_ROLE": true}
 		contracts := 0
 		for _, line := range strings.Split(src, "\n") {
 			line = strings.TrimSpace(line)
@@ -76,7 +85,7 @@ func FuzzGenerate(f *testing.F) {
 				continue
 			}
 			for _, m := range literalRE.FindAllStringSubmatch(line, -1) {
-				if !allowed[m[1]] && !strings.HasPrefix(m[1], ozPrefix) {
+				if !allowed[m[1]] && !strings.HasPrefix(m[1], ozPrefix) && !(res.Upgradeable != "" && strings.HasPrefix(m[1], ozUpgradeablePrefix)) {
 					t.Fatalf("unexpected string literal %q in line %q", m[1], line)
 				}
 			}
@@ -99,7 +108,42 @@ func FuzzGenerate(f *testing.F) {
 		if contracts != 1 {
 			t.Fatalf("%d contract declarations", contracts)
 		}
+		checkUpgradeableResult(t, o, res)
 	})
+}
+
+// checkUpgradeableResult: an upgradeable result has an initializer taking
+// ConstructorParams, a constructor taking none, an owner for the proxy
+// (AdminArg), and _authorizeUpgrade exactly when uups; a plain one none of
+// these.
+func checkUpgradeableResult(t *testing.T, o *slipwayv1.TemplateOptions, res Result) {
+	t.Helper()
+	up := o.GetUpgradeable()
+	params := make([]string, len(res.ConstructorParams))
+	for i, p := range res.ConstructorParams {
+		params[i] = p.Type + " " + p.Name
+	}
+	sig := "(" + strings.Join(params, ", ") + ")"
+	owner := res.AdminArg >= 0 && res.AdminArg < len(res.ConstructorParams) &&
+		slices.Contains([]string{"initialOwner", "defaultAdmin", "initialAuthority"}, res.ConstructorParams[res.AdminArg].Name)
+	switch {
+	case res.Upgradeable != up:
+		t.Fatalf("Upgradeable %q for options %q", res.Upgradeable, up)
+	case up == "":
+		if res.Initializer != "" || strings.Contains(res.Source, "function initialize(") || !strings.Contains(res.Source, "constructor"+sig) ||
+			strings.Contains(res.Source, "contracts-upgradeable") {
+			t.Fatalf("plain contract:\n%s", res.Source)
+		}
+		if res.AdminArg != -1 && !owner {
+			t.Fatalf("AdminArg %d of %v", res.AdminArg, res.ConstructorParams)
+		}
+	default:
+		if res.Initializer != Initializer || !strings.Contains(res.Source, "function initialize"+sig) ||
+			!strings.Contains(res.Source, "constructor() {\n        _disableInitializers();\n    }") || !owner ||
+			strings.Contains(res.Source, "_authorizeUpgrade(") != (up == UpgradeableUUPS) {
+			t.Fatalf("upgradeable (%s) contract, AdminArg %d:\n%s", up, res.AdminArg, res.Source)
+		}
+	}
 }
 
 // optBool makes an optional option from two flag bits: unset, or set to the

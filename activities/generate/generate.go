@@ -27,10 +27,47 @@
 //     refused; with votes, a premint above ERC20Votes' maximum supply
 //     (2^208-1 base units) is refused because the deployment would revert.
 //   - The symbol is validated for every kind but unused by ERC1155.
-//   - Access control is added when a function needs it (mint, pause, setURI)
-//     or when options.access is set explicitly; "ownable" is the default.
+//   - Access control is added when a function needs it (mint, pause, setURI,
+//     and _authorizeUpgrade with upgradeable "uups") or when options.access
+//     is set explicitly; "ownable" is the default.
 //
-// Constructor parameters, in this order, each only when used:
+// Upgradeable contracts (options.upgradeable "uups" or "transparent") are
+// what the Wizard prints for the same options with Upgradeability set:
+//   - Every base comes from @openzeppelin/contracts-upgradeable as its
+//     Upgradeable variant (ERC20 -> ERC20Upgradeable, in the inheritance
+//     list, the imports and the override lists), and Initializable is the
+//     first base. Initializable and, for "uups", UUPSUpgradeable (the last
+//     base) are imported from @openzeppelin/contracts, as the Wizard does
+//     since Contracts 5.5: they hold no state. The header names Contracts
+//     ^5.5.0 (OpenZeppelinUpgradeableVersion), the first release whose
+//     upgradeable bases share that Initializable.
+//   - The constructor takes no parameters and only disables initializers
+//     (with the `@custom:oz-upgrades-unsafe-allow constructor` annotation);
+//     `function initialize(...) public initializer` takes the parameters the
+//     plain constructor would take (Result.ConstructorParams), calls each
+//     upgradeable base's __X_init with the arguments the plain constructor
+//     gives the base, then runs the plain constructor's statements (premint,
+//     role grants).
+//   - "uups" adds `_authorizeUpgrade(address newImplementation) internal
+//     override` restricted like the other functions: onlyOwner, restricted
+//     (managed) or onlyRole(UPGRADER_ROLE) granted to an `upgrader`
+//     parameter (roles). It always needs access control, so an unset access
+//     becomes "ownable", as in the Wizard.
+//   - "transparent" adds nothing to the contract, but its proxy's ProxyAdmin
+//     needs an owner: the initializer's initialOwner, defaultAdmin or
+//     initialAuthority argument (Result.AdminArg). A transparent contract
+//     without access control (no function needing it and options.access
+//     unset) is refused; set options.access.
+//   - ERC721 incremental keeps its token id counter in ERC-7201 namespaced
+//     storage, as the Wizard does (a struct <Contract>Storage at the slot of
+//     namespace id "myProject.<Contract>", the Wizard's default namespace
+//     prefix), since an upgradeable contract declares no state variables.
+//     A contract identifier whose <Contract>Storage would be one of
+//     OpenZeppelin's own storage structs (Ownable, ERC721Enumerable, ...) is
+//     refused there.
+//
+// Constructor parameters (for an upgradeable contract, the initializer's
+// parameters; its constructor has none), in this order, each only when used:
 //
 //	recipient         address  ERC20 premint receiver
 //	initialOwner      address  access "ownable"
@@ -38,11 +75,13 @@
 //	uriSetter         address  access "roles": URI_SETTER_ROLE (ERC1155 updatableUri)
 //	pauser            address  access "roles": PAUSER_ROLE (pausable)
 //	minter            address  access "roles": MINTER_ROLE (mintable)
+//	upgrader          address  access "roles": UPGRADER_ROLE (upgradeable "uups")
 //	initialAuthority  address  access "managed": the AccessManager
 package generate
 
 import (
 	"fmt"
+	"slices"
 
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
@@ -59,6 +98,13 @@ const Pragma = "^0.8.27"
 // the Wizard writes it.
 const OpenZeppelinVersion = "^5.0.0"
 
+// OpenZeppelinUpgradeableVersion is the range named in the header of an
+// upgradeable contract: Initializable and UUPSUpgradeable come from
+// @openzeppelin/contracts, which Contracts Upgradeable's own bases import
+// too only since 5.5.0 (before, each package had its own Initializable, and
+// a contract inheriting both does not compile).
+const OpenZeppelinUpgradeableVersion = "^5.5.0"
+
 // Access modes of options.access.
 const (
 	AccessOwnable = "ownable"
@@ -66,9 +112,18 @@ const (
 	AccessManaged = "managed"
 )
 
-// Param is one constructor parameter of a generated contract; the deploy
-// form renders inputs from them and the deploy RPC checks constructorArgs
-// against them.
+// Upgradeability of options.upgradeable ("" is a plain contract).
+const (
+	UpgradeableUUPS        = "uups"
+	UpgradeableTransparent = "transparent"
+)
+
+// Initializer is the initializer function of an upgradeable contract.
+const Initializer = "initialize"
+
+// Param is one constructor parameter of a generated contract (or of its
+// initializer, when upgradeable); the deploy form renders inputs from them
+// and the deploy RPC checks constructorArgs against them.
 type Param struct {
 	Name string
 	Type string
@@ -82,8 +137,23 @@ type Result struct {
 	ContractName string
 	// CompilerVersion is the solc version to compile Source with.
 	CompilerVersion string
-	// ConstructorParams are the constructor's parameters in order.
+	// ConstructorParams are the constructor's parameters in order; for an
+	// upgradeable contract, the parameters of its Initializer (the
+	// constructor of the implementation takes none).
 	ConstructorParams []Param
+	// Upgradeable is options.upgradeable: UpgradeableUUPS,
+	// UpgradeableTransparent, or "" for a plain contract.
+	Upgradeable string `json:",omitempty"`
+	// Initializer is the function a proxy's creation calls with the
+	// arguments for ConstructorParams ("initialize"); "" for a plain
+	// contract.
+	Initializer string `json:",omitempty"`
+	// AdminArg is the index in ConstructorParams of the access control's
+	// owner (initialOwner, defaultAdmin or initialAuthority), which owns a
+	// transparent proxy's ProxyAdmin; -1 when the contract has no access
+	// control (never for an upgradeable one). Results recorded before the
+	// field existed decode as 0; they are all plain contracts.
+	AdminArg int `json:",omitempty"`
 }
 
 // Generate renders the template. Invalid input gives an error wrapping
@@ -106,8 +176,17 @@ func Generate(t *slipwayv1.ContractTemplate) (Result, error) {
 	default:
 		return Result{}, invalid("options.access", "must be %q, %q or %q", AccessOwnable, AccessRoles, AccessManaged)
 	}
+	upgradeable := o.GetUpgradeable()
+	switch upgradeable {
+	case "", UpgradeableUUPS, UpgradeableTransparent:
+	default:
+		return Result{}, invalid("options.upgradeable", "must be %q, %q or empty for a contract that is not upgradeable", UpgradeableUUPS, UpgradeableTransparent)
+	}
 
-	c := &contract{name: ident, display: stringLiteral(t.GetName()), imports: map[string]string{}}
+	c := &contract{name: ident, display: stringLiteral(t.GetName()), imports: map[string]string{}, upgradeable: upgradeable != ""}
+	if c.upgradeable {
+		c.addParent("Initializable", "proxy/utils/Initializable.sol") // the first base, as in the Wizard
+	}
 	a := &access{mode: mode, c: c}
 	switch t.GetKind() {
 	case slipwayv1.ContractKind_ERC20:
@@ -122,18 +201,47 @@ func Generate(t *slipwayv1.ContractTemplate) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if upgradeable == UpgradeableUUPS {
+		uups(c, a)
+	}
 	a.finish()
+	adminArg := a.ownerParam()
+	if upgradeable == UpgradeableTransparent && adminArg < 0 {
+		return Result{}, invalid("options.upgradeable", "%q needs access control: the ProxyAdmin of a transparent proxy is owned by the initializer's owner or admin; set options.access to %q, %q or %q",
+			UpgradeableTransparent, AccessOwnable, AccessRoles, AccessManaged)
+	}
 
 	src := c.render()
 	if n := countIdent(src, c.name); n != 1 {
 		return Result{}, invalid("name", "gives the contract identifier %q, which collides with an identifier the generated contract uses; choose another name", c.name)
 	}
-	return Result{
+	res := Result{
 		Source:            src,
 		ContractName:      c.name,
 		CompilerVersion:   CompilerVersion,
 		ConstructorParams: append([]Param(nil), c.params...),
-	}, nil
+		Upgradeable:       upgradeable,
+		AdminArg:          adminArg,
+	}
+	if upgradeable != "" {
+		res.Initializer = Initializer
+	}
+	return res, nil
+}
+
+// uups makes the contract UUPSUpgradeable, its upgrades authorized by the
+// access control as in the Wizard: the access base goes where the features
+// put it, or (when none needed it) after them, and UUPSUpgradeable last.
+func uups(c *contract, a *access) {
+	mod := a.modifier("UPGRADER_ROLE")
+	if !a.added {
+		a.parent()
+	}
+	c.addParent("UUPSUpgradeable", "proxy/utils/UUPSUpgradeable.sol")
+	c.functions = append(c.functions, function{
+		name: "_authorizeUpgrade", params: []string{"address newImplementation"}, visibility: "internal",
+		override: []string{}, modifiers: []string{mod},
+	})
 }
 
 // refuse reports options set on a kind they do not belong to.
@@ -156,7 +264,7 @@ func quote(s string) string { return `"` + s + `"` }
 type access struct {
 	mode  string
 	c     *contract
-	roles map[string]bool // URI_SETTER_ROLE, PAUSER_ROLE, MINTER_ROLE
+	roles map[string]bool // URI_SETTER_ROLE, PAUSER_ROLE, MINTER_ROLE, UPGRADER_ROLE
 	added bool
 }
 
@@ -165,6 +273,7 @@ var roleParams = []struct{ role, param string }{
 	{"URI_SETTER_ROLE", "uriSetter"},
 	{"PAUSER_ROLE", "pauser"},
 	{"MINTER_ROLE", "minter"},
+	{"UPGRADER_ROLE", "upgrader"},
 }
 
 // modifier returns the modifier restricting a function to role, choosing
@@ -228,6 +337,16 @@ func (a *access) finish() {
 		// Constants come before state variables, as in the Wizard.
 		a.c.vars = append(consts, a.c.vars...)
 	}
+}
+
+// ownerParam is the index of the access control's owner parameter, or -1
+// without access control.
+func (a *access) ownerParam() int {
+	if !a.added {
+		return -1
+	}
+	name := map[string]string{AccessOwnable: "initialOwner", AccessRoles: "defaultAdmin", AccessManaged: "initialAuthority"}[a.mode]
+	return slices.IndexFunc(a.c.params, func(p Param) bool { return p.Name == name })
 }
 
 // pausable adds pause and unpause for the kind's Pausable extension.
@@ -374,7 +493,14 @@ func buildERC721(c *contract, a *access, t *slipwayv1.ContractTemplate) error {
 	}
 	if o.GetMintable() {
 		f := function{name: "safeMint", params: []string{"address to"}, visibility: "public", modifiers: []string{mintMod}}
-		if o.GetIncremental() {
+		if o.GetIncremental() && c.upgradeable {
+			load, err := c.namespacedStorage("uint256 _nextTokenId;")
+			if err != nil {
+				return err
+			}
+			f.returns = "uint256"
+			f.body = append(f.body, load, "uint256 tokenId = $._nextTokenId++;")
+		} else if o.GetIncremental() {
 			c.vars = append(c.vars, "uint256 private _nextTokenId;")
 			f.returns = "uint256"
 			f.body = append(f.body, "uint256 tokenId = _nextTokenId++;")
@@ -390,6 +516,9 @@ func buildERC721(c *contract, a *access, t *slipwayv1.ContractTemplate) error {
 			f.body = append(f.body, "return tokenId;")
 		}
 		c.functions = append(c.functions, f)
+		if len(c.storage) > 0 {
+			c.functions = append(c.functions, c.storageGetter())
+		}
 	}
 
 	with := func(base string, exts ...string) []string {

@@ -21,6 +21,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/server/temporaltest"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/compile"
 	"github.com/slipway-dev/slipway/db"
@@ -44,6 +46,25 @@ func clearSlipwayEnv(t *testing.T) {
 	for _, k := range []string{"DATABASE_URL", "SLIPWAY_ENV_FILE", "SLIPWAY_HTTP_ADDR", "SLIPWAY_TEMPORAL_ADDR", "SLIPWAY_MAX_BODY_BYTES", "SLIPWAY_NETWORKS_FILE", "SLIPWAY_LOG_LEVEL"} {
 		t.Setenv(k, "")
 	}
+}
+
+// cliUser sets a `slipway users` test up: the environment cleared, a test
+// database's URL, a pool to it (closed when the test ends) and a user with
+// email made in it.
+func cliUser(t *testing.T, email string) (string, *pgxpool.Pool, db.User) {
+	t.Helper()
+	clearSlipwayEnv(t)
+	dsn := dbtest.DSN(t)
+	pool, err := db.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	u, err := db.New(pool).CreateUser(context.Background(), db.CreateUserParams{Email: email, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dsn, pool, u
 }
 
 func TestConfigErrorsAreClearAndExit2(t *testing.T) {
@@ -140,18 +161,8 @@ func TestMigrateCommand(t *testing.T) {
 }
 
 func TestUsersSetTier(t *testing.T) {
-	clearSlipwayEnv(t)
-	dsn := dbtest.DSN(t)
+	dsn, pool, u := cliUser(t, "ada@example.com")
 	ctx := context.Background()
-	pool, err := db.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	u, err := db.New(pool).CreateUser(ctx, db.CreateUserParams{Email: "ada@example.com", PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	code, out, errOut := runCLI(t, "users", "set-tier", "--email", "Ada@Example.com", "--tier", "paid", "--database-url", dsn)
 	if code != 0 {
 		t.Fatalf("set-tier = %d\n%s\n%s", code, out, errOut)
@@ -216,14 +227,15 @@ type testWorker struct {
 	stop func() error
 }
 
-// startTestWorker starts a Temporal server and a worker polling taskQueue;
-// both stop when the test ends (stop stops the worker earlier).
-func startTestWorker(t *testing.T, taskQueue string) testWorker {
+// startTestWorker starts a Temporal server and a worker polling taskQueue,
+// on a client dialled with options; both stop when the test ends (stop
+// stops the worker earlier).
+func startTestWorker(t *testing.T, taskQueue string, options ...func(*client.Options)) testWorker {
 	t.Helper()
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	cfg := temporalConfig{Addr: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(), TaskQueue: taskQueue}
 	logger := newTestLogger(t)
-	tc, err := dialTemporal(cfg, logger)
+	tc, err := dialTemporal(cfg, logger, options...)
 	if err != nil {
 		t.Fatal(err)
 	}

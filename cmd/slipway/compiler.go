@@ -31,18 +31,22 @@ const compileWorkflowTimeout = 2*compile.MaxRequestTimeout + 2*time.Minute
 // cancelTimeout bounds the request that cancels an abandoned workflow.
 const cancelTimeout = 5 * time.Second
 
-// workflowCompiler is the API's server.Compiler: it runs CompileWorkflow on
-// the workers' task queue and waits for it within the request, so that each
-// compile shows in the Temporal Web UI and survives a worker crash by a
-// retry on another worker.
-type workflowCompiler struct {
+// workflowToolchain is the API's server.Compiler and server.Auditor: it
+// runs CompileWorkflow or AuditWorkflow on the workers' task queue and
+// waits for it within the request, so that each compile and audit shows in
+// the Temporal Web UI and survives a worker crash by a retry on another
+// worker.
+type workflowToolchain struct {
 	tc        client.Client
 	taskQueue string
 }
 
-var _ server.Compiler = workflowCompiler{}
+var (
+	_ server.Compiler = workflowToolchain{}
+	_ server.Auditor  = workflowToolchain{}
+)
 
-func (c workflowCompiler) Compile(ctx context.Context, req *slipwayv1.CompileContractRequest) (*slipwayv1.CompileContractResponse, error) {
+func (c workflowToolchain) Compile(ctx context.Context, req *slipwayv1.CompileContractRequest) (*slipwayv1.CompileContractResponse, error) {
 	in := workflows.CompileInput{Request: compile.Request{
 		Source:          req.GetSource(),
 		Sources:         req.GetSources(),
@@ -166,21 +170,13 @@ func compileResponse(r compile.Result) *slipwayv1.CompileContractResponse {
 	return resp
 }
 
-// workflowAuditor is the API's server.Auditor: AuditWorkflow on the
-// workers, waited for within the request.
-type workflowAuditor struct {
-	tc        client.Client
-	taskQueue string
-}
-
-var _ server.Auditor = workflowAuditor{}
-
-func (a workflowAuditor) Audit(ctx context.Context, req *slipwayv1.AuditContractRequest) (*slipwayv1.AuditContractResponse, error) {
+// Audit runs AuditWorkflow on the workers, waited for within the request.
+func (c workflowToolchain) Audit(ctx context.Context, req *slipwayv1.AuditContractRequest) (*slipwayv1.AuditContractResponse, error) {
 	in := workflows.AuditInput{Request: lint.AuditRequest{
 		Source: req.GetSource(), Sources: req.GetSources(), CompilerVersion: req.GetCompilerVersion(),
 	}}
 	var out lint.AuditResult
-	if err := runCompileWorkflow(ctx, a.tc, a.taskQueue, "audit", workflows.AuditWorkflow, in, &out); err != nil {
+	if err := runCompileWorkflow(ctx, c.tc, c.taskQueue, "audit", workflows.AuditWorkflow, in, &out); err != nil {
 		return nil, err
 	}
 	resp := &slipwayv1.AuditContractResponse{CompilerVersion: out.CompilerVersion, Summary: &slipwayv1.FindingSummary{

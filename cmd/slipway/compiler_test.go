@@ -61,7 +61,7 @@ func TestCompilerContainment(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	_, err := workflowCompiler{tc: tc, taskQueue: cfg.TaskQueue}.Compile(ctx, &slipwayv1.CompileContractRequest{
+	_, err := workflowToolchain{tc: tc, taskQueue: cfg.TaskQueue}.Compile(ctx, &slipwayv1.CompileContractRequest{
 		Source: slow, Optimizer: &slipwayv1.OptimizerSettings{Enabled: true, Runs: 999999},
 	})
 	if !errors.Is(err, context.DeadlineExceeded) {

@@ -31,32 +31,29 @@ func envString(name, def string) string {
 	return def
 }
 
-// envInt reads an integer setting; a malformed value is reported by validate
-// through badEnv rather than silently replaced by the default.
-func envInt(name string, def int64) int64 {
+// envParsed reads a setting parse understands; a malformed value is
+// reported by validate through badEnv ("not " + want) rather than silently
+// replaced by the default.
+func envParsed[T any](name string, def T, parse func(string) (T, error), want string) T {
 	v, ok := os.LookupEnv(name)
 	if !ok || v == "" {
 		return def
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
+	x, err := parse(v)
 	if err != nil {
-		badEnv = append(badEnv, fmt.Errorf("%s=%q: not an integer", name, v))
+		badEnv = append(badEnv, fmt.Errorf("%s=%q: not %s", name, v, want))
 		return def
 	}
-	return n
+	return x
+}
+
+// envInt reads an integer setting (see envParsed).
+func envInt(name string, def int64) int64 {
+	return envParsed(name, def, func(v string) (int64, error) { return strconv.ParseInt(v, 10, 64) }, "an integer")
 }
 
 func envBool(name string, def bool) bool {
-	v, ok := os.LookupEnv(name)
-	if !ok || v == "" {
-		return def
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		badEnv = append(badEnv, fmt.Errorf("%s=%q: not a boolean", name, v))
-		return def
-	}
-	return b
+	return envParsed(name, def, strconv.ParseBool, "a boolean")
 }
 
 // badEnv collects malformed environment values found while flags are defined.
@@ -215,16 +212,7 @@ func validateDatabaseURL(u string) error {
 }
 
 func envDuration(name string, def time.Duration) time.Duration {
-	v, ok := os.LookupEnv(name)
-	if !ok || v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		badEnv = append(badEnv, fmt.Errorf("%s=%q: not a duration such as 15m", name, v))
-		return def
-	}
-	return d
+	return envParsed(name, def, time.ParseDuration, "a duration such as 15m")
 }
 
 // connectDB validates a database URL from the command line and connects,

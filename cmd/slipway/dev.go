@@ -419,6 +419,12 @@ func (s *devStack) start(ctx context.Context, cfg devConfig, dataDir string, log
 		}
 		s.onStop(func() { _ = n.Stop() })
 		s.node = n
+		// Deployments with a salt go through the deterministic deployment
+		// proxy: anvil has it from genesis, and otherwise (a state file
+		// without it) it is deployed from its presigned transaction.
+		if err := n.EnsureCreate2Factory(gctx); err != nil {
+			return fmt.Errorf("start anvil: %w", err)
+		}
 		return nil
 	})
 	return g.Wait()

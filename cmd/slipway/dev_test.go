@@ -26,6 +26,7 @@ import (
 
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
+	"github.com/slipway-dev/slipway/internal/create2"
 	"github.com/slipway-dev/slipway/internal/usertier"
 	"github.com/slipway-dev/slipway/server/servertest"
 )
@@ -301,6 +302,10 @@ func TestDevStack(t *testing.T) {
 	}
 	if id, err := ec.ChainID(ctx); err != nil || id.Uint64() != 31337 {
 		t.Fatalf("chain id = %v, %v; want 31337", id, err)
+	}
+	// Deployments with a salt need the deterministic deployment proxy.
+	if err := create2.Check(ctx, ec); err != nil {
+		t.Fatalf("dev chain: %v", err)
 	}
 	ec.Close()
 

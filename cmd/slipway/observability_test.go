@@ -16,7 +16,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	"go.temporal.io/server/temporaltest"
 
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/secrets"
@@ -260,33 +259,9 @@ func TestTracingFollowsACompileFromAPIToActivity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
-	cfg := temporalConfig{Addr: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(), TaskQueue: "slipway-trace-test"}
-	logger := newTestLogger(t)
+	cfg := startTestWorker(t, "slipway-trace-test", withClientInterceptor(tracer)).cfg
 
-	workerTC, err := dialTemporal(cfg, logger, withClientInterceptor(tracer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(workerTC.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- runTemporalWorker(ctx, workerTC, cfg, compileConfig{SolcWorkers: 1, InstallDir: t.TempDir()}, chainDeps{}, logger)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("worker: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("worker did not stop")
-		}
-	})
-
-	apiTC, err := dialTemporal(cfg, logger, (&tracing{temporal: tracer}).temporalOptions()...)
+	apiTC, err := dialTemporal(cfg, newTestLogger(t), (&tracing{temporal: tracer}).temporalOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,26 +7,15 @@ import (
 	"testing"
 
 	"github.com/slipway-dev/slipway/db"
-	"github.com/slipway-dev/slipway/db/dbtest"
 )
 
 // TestUsersSetRole: `slipway users set-role` changes the role and writes
 // its audit row in one go; a bad role or an unknown email is a usage error
 // that changes nothing.
 func TestUsersSetRole(t *testing.T) {
-	clearSlipwayEnv(t)
-	dsn := dbtest.DSN(t)
+	dsn, pool, u := cliUser(t, "grace@example.com")
 	ctx := context.Background()
-	pool, err := db.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
 	q := db.New(pool)
-	u, err := q.CreateUser(ctx, db.CreateUserParams{Email: "grace@example.com", PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if u.Role != "deployer" {
 		t.Fatalf("a new user's role = %q, want deployer", u.Role)
 	}

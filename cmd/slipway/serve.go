@@ -194,7 +194,8 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 		return nil, nil, err
 	}
 	svcs := g.services
-	svcs.Contracts = server.NewContractServiceWithToolchain(tenancy.Builds(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue}, workflowAuditor{tc: d.Temporal, taskQueue: d.TaskQueue}))
+	toolchain := workflowToolchain{tc: d.Temporal, taskQueue: d.TaskQueue}
+	svcs.Contracts = server.NewContractServiceWithToolchain(tenancy.Builds(toolchain, toolchain))
 	svcs.Networks = server.NewNetworkService(nets, tenancy)
 	// One LISTEN connection per replica wakes every watcher of a
 	// deployment, whichever replica's worker appended the event.
@@ -209,7 +210,7 @@ func newAPIHandler(ctx context.Context, cfg apiConfig, ident identityConfig, d a
 	}()
 	closeHub := func() { stopHub(); <-hubDone }
 	svcs.Deployments = deployments.NewService(d.Pool, newWorkflowDeployments(d.Temporal, d.Namespace, d.TaskQueue, d.Networks), nets, hub, d.Logger,
-		deployments.WithPrecompile(workflowCompiler{tc: d.Temporal, taskQueue: d.TaskQueue}, 0), deployments.WithTenancy(tenancy))
+		deployments.WithPrecompile(toolchain, 0), deployments.WithTenancy(tenancy))
 	// The WebSocket feed is not an RPC: it runs the same guard and admits
 	// the same browser origins as the API it is mounted in.
 	svcs.DeploymentUpdates = deployments.NewUpdatesHandler(d.Pool, hub, g.interceptors, cfg.origins(), d.Logger)

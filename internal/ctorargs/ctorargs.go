@@ -127,6 +127,27 @@ func Encode(params abi.Arguments, args []json.RawMessage) ([]byte, error) {
 	return packed, nil
 }
 
+// EncodeCall answers the calldata of a call to method of the contract
+// whose ABI (JSON text) is abiJSON: its selector and args read as Encode
+// reads constructor arguments. An upgradeable contract's initialize call
+// (the data a proxy's constructor runs) is made with it, from the same
+// arguments a plain contract's constructor would take.
+func EncodeCall(abiJSON, method string, args []json.RawMessage) ([]byte, error) {
+	parsed, err := abi.JSON(strings.NewReader(abiJSON))
+	if err != nil {
+		return nil, fmt.Errorf("parse abi: %w", err)
+	}
+	m, ok := parsed.Methods[method]
+	if !ok {
+		return nil, fmt.Errorf("the contract has no function %s", method)
+	}
+	packed, err := Encode(m.Inputs, args)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]byte{}, m.ID...), packed...), nil
+}
+
 // Parse reads args against params and answers the Go values
 // abi.Arguments.Pack takes for them. Errors are a *CountError or an
 // *ArgError.

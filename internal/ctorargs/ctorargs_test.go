@@ -367,3 +367,23 @@ func FuzzValue(f *testing.F) {
 		}
 	})
 }
+
+func TestEncodeCall(t *testing.T) {
+	const abiJSON = `[{"type":"function","name":"initialize","inputs":[{"name":"initialOwner","type":"address"},{"name":"cap","type":"uint256"}],"outputs":[],"stateMutability":"nonpayable"}]`
+	got, err := EncodeCall(abiJSON, "initialize", []json.RawMessage{json.RawMessage(`"0x00000000000000000000000000000000000000aa"`), json.RawMessage(`"5"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// keccak256("initialize(address,uint256)")[:4] is 0xcd6dc687.
+	want := "cd6dc687" + strings.Repeat("0", 62) + "aa" + strings.Repeat("0", 63) + "5"
+	if hex.EncodeToString(got) != want {
+		t.Fatalf("calldata %x, want %s", got, want)
+	}
+	if _, err := EncodeCall(abiJSON, "init", nil); err == nil || !strings.Contains(err.Error(), "no function init") {
+		t.Fatalf("unknown method: %v", err)
+	}
+	var ce *CountError
+	if _, err := EncodeCall(abiJSON, "initialize", nil); !errors.As(err, &ce) {
+		t.Fatalf("missing arguments: %v", err)
+	}
+}

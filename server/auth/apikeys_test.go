@@ -160,9 +160,7 @@ func TestKeyInvalidatedByAnyRevokingSQL(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			u, pair := env.account(t, name+"@example.com")
-			r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "x"}, bearer(pair.GetAccessToken())...)
-			require.Equal(t, 200, r.status)
-			key := r.body["key"].(string)
+			key := env.restAPIKey(t, pair.GetAccessToken(), "x")
 			require.Equal(t, 200, env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
 			require.True(t, cached(env.svc, key))
 			_, err := env.pool.Exec(t.Context(), sql, uuid.MustParse(u.GetId()))
@@ -180,9 +178,7 @@ func TestAPIKeyCacheOffWhileNotListening(t *testing.T) {
 	env := newEnv(t, envOptions{})
 	waitListening(t, env.svc)
 	_, pair := env.account(t, "listener@example.com")
-	r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "x"}, bearer(pair.GetAccessToken())...)
-	require.Equal(t, 200, r.status)
-	key := r.body["key"].(string)
+	key := env.restAPIKey(t, pair.GetAccessToken(), "x")
 	require.Equal(t, 200, env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
 	require.True(t, cached(env.svc, key))
 
@@ -203,9 +199,7 @@ func TestAPIKeyCacheOffWhileNotListening(t *testing.T) {
 func TestAPIKeyCacheCanBeTurnedOff(t *testing.T) {
 	env := newEnv(t, envOptions{cfg: Config{APIKeyCacheTTL: -1}})
 	_, pair := env.account(t, "nocache@example.com")
-	r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "x"}, bearer(pair.GetAccessToken())...)
-	require.Equal(t, 200, r.status)
-	key := r.body["key"].(string)
+	key := env.restAPIKey(t, pair.GetAccessToken(), "x")
 	require.Equal(t, 200, env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
 	assert.False(t, cached(env.svc, key))
 	_, err := NewService(Deps{Pool: env.pool, Keys: env.svc.tokens.keys, Config: Config{APIKeyCacheTTL: 3 * time.Second, Password: fastParams}})
@@ -229,9 +223,7 @@ func cached(s *Service, key string) bool {
 func TestAPIKeyRefusals(t *testing.T) {
 	env := newEnv(t, envOptions{})
 	_, pair := env.account(t, "refuse@example.com")
-	r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "x"}, bearer(pair.GetAccessToken())...)
-	require.Equal(t, 200, r.status)
-	key := r.body["key"].(string)
+	key := env.restAPIKey(t, pair.GetAccessToken(), "x")
 	other, _, _, err := newAPIKey()
 	require.NoError(t, err)
 	for name, k := range map[string]string{
@@ -250,9 +242,7 @@ func TestAPIKeyRefusals(t *testing.T) {
 func TestLastUsedIsBatched(t *testing.T) {
 	env := newEnv(t, envOptions{cfg: Config{LastUsedFlush: 10 * time.Minute}})
 	_, pair := env.account(t, "used@example.com")
-	r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "x"}, bearer(pair.GetAccessToken())...)
-	require.Equal(t, 200, r.status)
-	key := r.body["key"].(string)
+	key := env.restAPIKey(t, pair.GetAccessToken(), "x")
 	for range 20 {
 		require.Equal(t, 200, env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
 	}
@@ -270,9 +260,8 @@ func TestLastUsedIsBatched(t *testing.T) {
 func TestLastUsedFlushesPeriodically(t *testing.T) {
 	env := newEnv(t, envOptions{cfg: Config{LastUsedFlush: 100 * time.Millisecond}})
 	_, pair := env.account(t, "tick@example.com")
-	r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "x"}, bearer(pair.GetAccessToken())...)
-	require.Equal(t, 200, r.status)
-	require.Equal(t, 200, env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", r.body["key"].(string)).status)
+	key := env.restAPIKey(t, pair.GetAccessToken(), "x")
+	require.Equal(t, 200, env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key).status)
 	assert.Eventually(t, func() bool {
 		var lastUsed *time.Time
 		err := env.pool.QueryRow(context.Background(), "SELECT last_used_at FROM api_keys").Scan(&lastUsed)
@@ -283,9 +272,7 @@ func TestLastUsedFlushesPeriodically(t *testing.T) {
 func TestInterceptorCredentials(t *testing.T) {
 	env := newEnv(t, envOptions{})
 	_, pair := env.account(t, "creds@example.com")
-	r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "x"}, bearer(pair.GetAccessToken())...)
-	require.Equal(t, 200, r.status)
-	key := r.body["key"].(string)
+	key := env.restAPIKey(t, pair.GetAccessToken(), "x")
 
 	for proto := range protocols {
 		_, _, netc := env.clients(proto)
@@ -337,10 +324,9 @@ func TestInterceptorCredentials(t *testing.T) {
 func TestAuthenticationFaultIsInternal(t *testing.T) {
 	env := newEnv(t, envOptions{})
 	_, pair := env.account(t, "fault@example.com")
-	r := env.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": "x"}, bearer(pair.GetAccessToken())...)
-	require.Equal(t, 200, r.status)
+	key := env.restAPIKey(t, pair.GetAccessToken(), "x")
 	env.pool.Close()
-	a := env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", r.body["key"].(string))
+	a := env.rest(t, "GET", "/api/v1/me", nil, "X-API-Key", key)
 	assert.Equal(t, 500, a.status, "%s", a.raw)
 	assert.Contains(t, a.body["message"], "internal error (request id ")
 	assert.NotContains(t, string(a.raw), "pool")
@@ -348,7 +334,7 @@ func TestAuthenticationFaultIsInternal(t *testing.T) {
 	for _, l := range env.logLines(t) {
 		if l["msg"] == "authentication failed" {
 			found = true
-			assert.NotContains(t, l["err"], r.body["key"].(string)[13:], "no secrets in logs")
+			assert.NotContains(t, l["err"], key[13:], "no secrets in logs")
 		}
 	}
 	assert.True(t, found)

@@ -36,9 +36,7 @@ import (
 func BenchmarkAuthenticatedCall(b *testing.B) {
 	env := newEnv(b, envOptions{quiet: true})
 	_, pair := env.account(b, "bench@example.com")
-	r := env.rest(b, "POST", "/api/v1/api-keys", map[string]any{"name": "bench"}, bearer(pair.GetAccessToken())...)
-	require.Equal(b, 200, r.status)
-	key := r.body["key"].(string)
+	key := env.restAPIKey(b, pair.GetAccessToken(), "bench")
 
 	nets := []server.Network{{Name: "dev", ChainID: 31337, Confirmations: 1}}
 	bareMux := http.NewServeMux()
@@ -108,9 +106,7 @@ func BenchmarkLoginFailure(b *testing.B) {
 func BenchmarkAuthenticate(b *testing.B) {
 	env := newEnv(b, envOptions{quiet: true})
 	_, pair := env.account(b, "inproc@example.com")
-	r := env.rest(b, "POST", "/api/v1/api-keys", map[string]any{"name": "bench"}, bearer(pair.GetAccessToken())...)
-	require.Equal(b, 200, r.status)
-	key := r.body["key"].(string)
+	key := env.restAPIKey(b, pair.GetAccessToken(), "bench")
 	ctx := b.Context()
 	run := func(b *testing.B, h http.Header) {
 		for b.Loop() {

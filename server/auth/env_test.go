@@ -2,7 +2,6 @@ package auth
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
@@ -150,13 +150,7 @@ type restAnswer struct {
 // as name, value pairs.
 func (e *testEnv) rest(t testing.TB, method, path string, body any, header ...string) restAnswer {
 	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(t, err)
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(context.Background(), method, e.srv.URL+path, r)
+	req, err := http.NewRequestWithContext(context.Background(), method, e.srv.URL+path, servertest.JSONBody(t, body))
 	require.NoError(t, err)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -199,6 +193,15 @@ func (e *testEnv) account(t testing.TB, email string) (*slipwayv1.User, *slipway
 	return u, e.login(t, email, goodPassword)
 }
 
+// restAPIKey creates an API key named name over REST with access, its
+// owner's access token, and answers the key.
+func (e *testEnv) restAPIKey(t testing.TB, access, name string) string {
+	t.Helper()
+	r := e.rest(t, "POST", "/api/v1/api-keys", map[string]any{"name": name}, bearer(access)...)
+	require.Equal(t, 200, r.status)
+	return r.body["key"].(string)
+}
+
 const goodPassword = "violet-anchor-tundra-42"
 
 func withHeader[T any](req *connect.Request[T], kv ...string) *connect.Request[T] {
@@ -213,13 +216,8 @@ func (e *testEnv) auditActions(t testing.TB) []string {
 	t.Helper()
 	rows, err := e.pool.Query(t.Context(), "SELECT action FROM audit_logs ORDER BY id")
 	require.NoError(t, err)
-	var out []string
-	for rows.Next() {
-		var a string
-		require.NoError(t, rows.Scan(&a))
-		out = append(out, a)
-	}
-	require.NoError(t, rows.Err())
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
 	return out
 }
 

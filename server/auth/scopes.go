@@ -43,6 +43,8 @@ var procedureScopes = map[string]identity.Scope{
 	slipwayv1connect.DeploymentServiceListDeploymentsProcedure:   identity.ScopeRead,
 	slipwayv1connect.DeploymentServiceGetDeploymentProcedure:     identity.ScopeRead,
 	slipwayv1connect.DeploymentServiceWatchDeploymentProcedure:   identity.ScopeRead,
+	slipwayv1connect.DeploymentServiceUpgradeDeploymentProcedure: identity.ScopeDeploy,
+	slipwayv1connect.DeploymentServiceGetProvenanceProcedure:     identity.ScopeRead,
 
 	slipwayv1connect.NetworkServiceListNetworksProcedure: identity.ScopeRead,
 

@@ -59,6 +59,21 @@ func withAuditMeta(ctx context.Context, peer connect.Peer, h http.Header) contex
 	return context.WithValue(ctx, auditMetaKey{}, m)
 }
 
+// recordChange records a change a user made to d, on q: its event, with
+// message, in d's history, and its audit row of action; d then carries the
+// event's sequence number.
+func recordChange(ctx context.Context, q *db.Queries, d *db.Deployment, message, action string) error {
+	ev, err := db.AppendEvent(ctx, q, *d, message, nil)
+	if err != nil {
+		return err
+	}
+	if err := auditDeployment(ctx, q, action, *d); err != nil {
+		return err
+	}
+	d.LastEventSeq = ev.Seq
+	return nil
+}
+
 func auditDeployment(ctx context.Context, q *db.Queries, action string, d db.Deployment) error {
 	m, _ := ctx.Value(auditMetaKey{}).(auditMeta)
 	p, _ := identity.FromContext(ctx)

@@ -62,6 +62,17 @@ func ToProto(d db.Deployment) *slipwayv1.Deployment {
 	if d.IdempotencyKey != nil {
 		out.IdempotencyKey = *d.IdempotencyKey
 	}
+	out.ImplementationAddress, out.Salt, out.ProxyKind = d.ImplementationAddress, d.Salt, d.ProxyKind
+	out.Networks = d.Networks
+	if len(out.Networks) == 0 && d.Network != "" {
+		out.Networks = []string{d.Network}
+	}
+	if d.ParentID != nil {
+		out.ParentId = d.ParentID.String()
+	}
+	if d.UpgradeOf != nil {
+		out.UpgradeOf = d.UpgradeOf.String()
+	}
 	return out
 }
 

@@ -316,14 +316,9 @@ func (s *service) create(ctx context.Context, msg *slipwayv1.CreateDeploymentReq
 		if err != nil {
 			return fmt.Errorf("insert deployment: %w", err)
 		}
-		ev, err := db.AppendEvent(ctx, q, d, "deployment created", nil)
-		if err != nil {
+		if err := recordChange(ctx, q, &d, "deployment created", auditDeploymentCreate); err != nil {
 			return err
 		}
-		if err := auditDeployment(ctx, q, auditDeploymentCreate, d); err != nil {
-			return err
-		}
-		d.LastEventSeq = ev.Seq
 		// The workflow's first step may run before this commits; it waits
 		// on this lock to tell a row not yet committed from a rolled back one.
 		if err := q.HoldDeploymentCreation(ctx, d.ID); err != nil {
@@ -482,15 +477,7 @@ func (s *service) cancel(ctx context.Context, rawID string) (db.Deployment, erro
 		if err != nil {
 			return fmt.Errorf("cancel deployment %s: %w", id, err)
 		}
-		ev, err := db.AppendEvent(ctx, q, d, "cancelled by user", nil)
-		if err != nil {
-			return err
-		}
-		if err := auditDeployment(ctx, q, auditDeploymentCancel, d); err != nil {
-			return err
-		}
-		d.LastEventSeq = ev.Seq
-		return nil
+		return recordChange(ctx, q, &d, "cancelled by user", auditDeploymentCancel)
 	})
 	if err != nil {
 		return db.Deployment{}, err

@@ -34,6 +34,18 @@ func otherPool(t *testing.T, pool *pgxpool.Pool) *pgxpool.Pool {
 	return p
 }
 
+// watchSetup is a watch test's setting: an env, the bearer of a
+// deployment's owner and another user's, a pool of the worker's own (its
+// NOTIFYs reach the hub as a worker's would) and the owner's deployment id.
+func watchSetup(t *testing.T) (env *depEnv, bearer, other string, worker *pgxpool.Pool, id uuid.UUID) {
+	t.Helper()
+	env = newDepEnv(t, depOptions{})
+	_, bearer = env.newUser(t)
+	_, other = env.newUser(t)
+	worker = otherPool(t, env.pool)
+	return env, bearer, other, worker, env.createDeployment(t, bearer)
+}
+
 func (e *depEnv) createDeployment(t *testing.T, bearer string) uuid.UUID {
 	t.Helper()
 	res, err := e.client("connect").CreateDeployment(context.Background(), servertest.Authed(servertest.SourceRequest(""), bearer))
@@ -51,32 +63,32 @@ func (e *depEnv) watchAfter(t *testing.T, id uuid.UUID, after uint32, bearer str
 	return stream
 }
 
-// receive answers the next message of a watch, failing after a few seconds.
-func receive(t *testing.T, stream *connect.ServerStreamForClient[slipwayv1.WatchDeploymentResponse]) *slipwayv1.WatchDeploymentResponse {
+// receiveWithin answers stream's next Receive, failing the test with
+// timeout when five seconds pass without one.
+func receiveWithin(t *testing.T, stream *connect.ServerStreamForClient[slipwayv1.WatchDeploymentResponse], timeout string) bool {
 	t.Helper()
 	got := make(chan bool, 1)
 	go func() { got <- stream.Receive() }()
 	select {
 	case ok := <-got:
-		require.True(t, ok, "stream ended: %v", stream.Err())
-		return stream.Msg()
+		return ok
 	case <-time.After(5 * time.Second):
-		t.Fatal("no message within 5s")
+		t.Fatal(timeout)
 	}
-	return nil
+	return false
+}
+
+// receive answers the next message of a watch, failing after a few seconds.
+func receive(t *testing.T, stream *connect.ServerStreamForClient[slipwayv1.WatchDeploymentResponse]) *slipwayv1.WatchDeploymentResponse {
+	t.Helper()
+	require.True(t, receiveWithin(t, stream, "no message within 5s"), "stream ended: %v", stream.Err())
+	return stream.Msg()
 }
 
 func requireEnded(t *testing.T, stream *connect.ServerStreamForClient[slipwayv1.WatchDeploymentResponse]) {
 	t.Helper()
-	got := make(chan bool, 1)
-	go func() { got <- stream.Receive() }()
-	select {
-	case ok := <-got:
-		require.False(t, ok, "another message: %v", stream.Msg())
-		require.NoError(t, stream.Err())
-	case <-time.After(5 * time.Second):
-		t.Fatal("stream did not end within 5s")
-	}
+	require.False(t, receiveWithin(t, stream, "stream did not end within 5s"), "another message: %v", stream.Msg())
+	require.NoError(t, stream.Err())
 }
 
 var confirmedUpdate = db.UpdateDeploymentProgressParams{
@@ -89,11 +101,7 @@ func ptr[T any](v T) *T { return &v }
 
 func TestWatchDeploymentStreamsHistoryThenLiveEventsUntilTheEnd(t *testing.T) {
 	// A minute's re-poll: live events must come through the hub.
-	env := newDepEnv(t, depOptions{})
-	_, bearer := env.newUser(t)
-	_, other := env.newUser(t)
-	worker := otherPool(t, env.pool)
-	id := env.createDeployment(t, bearer)
+	env, bearer, other, worker, id := watchSetup(t)
 	servertest.Record(t, worker, id, status.Generating, "generating", db.UpdateDeploymentProgressParams{})
 
 	for _, protocol := range []string{"connect", "grpc"} {
@@ -260,11 +268,7 @@ func requireWSClosed(t *testing.T, c *websocket.Conn, code int) {
 }
 
 func TestWebSocketFeed(t *testing.T) {
-	env := newDepEnv(t, depOptions{})
-	_, bearer := env.newUser(t)
-	_, other := env.newUser(t)
-	worker := otherPool(t, env.pool)
-	id := env.createDeployment(t, bearer)
+	env, bearer, other, worker, id := watchSetup(t)
 
 	c, resp, err := env.dialWS(t, id, "", bearer, http.Header{"Origin": {allowedOrigin}})
 	require.NoError(t, err)

@@ -232,20 +232,9 @@ func connectErr(t *testing.T, err error) *connect.Error {
 // counterValue reads one series of a counter from reg.
 func counterValue(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
 	t.Helper()
-	families, err := reg.Gather()
-	require.NoError(t, err)
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if lp.GetName() == label && lp.GetValue() == value {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
+	series := servertest.Series(t, reg, name, label, value)
+	if len(series) == 0 {
+		t.Fatalf("no series %s{%s=%q}", name, label, value)
 	}
-	t.Fatalf("no series %s{%s=%q}", name, label, value)
-	return 0
+	return series[0].GetCounter().GetValue()
 }

@@ -65,6 +65,26 @@ func listNetworksConnectHTTP(baseURL string) caller {
 	}
 }
 
+// useUp makes the limit calls a user with headers h may make, each let
+// through with RateLimit-Limit limit and RateLimit-Remaining counting down
+// (and shown to each, when not nil), and answers the next call's refusal.
+func useUp(t *testing.T, call caller, h http.Header, limit int, each func(k int, a answer)) answer {
+	t.Helper()
+	for k := 1; k <= limit; k++ {
+		a := call(t, h)
+		require.True(t, a.ok, "request %d: %v %s", k, a.code, a.msg)
+		require.Equal(t, limit, a.int(t, ratelimit.HeaderLimit), "request %d", k)
+		require.Equal(t, limit-k, a.int(t, ratelimit.HeaderRemaining), "request %d", k)
+		if each != nil {
+			each(k, a)
+		}
+	}
+	a := call(t, h)
+	require.False(t, a.ok)
+	require.Equal(t, connect.CodeResourceExhausted, a.code, a.msg)
+	return a
+}
+
 // A free user gets 10 requests, then 429 / resource_exhausted with
 // Retry-After, and every answer carries the RateLimit fields, over every
 // protocol.
@@ -77,19 +97,11 @@ func TestFreeUserLimitOverEveryProtocol(t *testing.T) {
 	for name, call := range protocols(srv.URL) {
 		t.Run(name, func(t *testing.T) {
 			user, _ := newUser(t, pool, "free")
-			h := userHeaders(user)
-			for k := 1; k <= 10; k++ {
-				a := call(t, h)
-				require.True(t, a.ok, "request %d: %v %s", k, a.code, a.msg)
-				assert.Equal(t, 10, a.int(t, ratelimit.HeaderLimit))
-				assert.Equal(t, 10-k, a.int(t, ratelimit.HeaderRemaining), "request %d", k)
+			a := useUp(t, call, userHeaders(user), 10, func(k int, a answer) {
 				// The bucket is full again 6 s per request used later.
 				assert.InDelta(t, 6*k, a.int(t, ratelimit.HeaderReset), 1, "request %d", k)
 				assert.Empty(t, a.header.Get(ratelimit.HeaderRetryAfter))
-			}
-			a := call(t, h)
-			require.False(t, a.ok)
-			assert.Equal(t, connect.CodeResourceExhausted, a.code, a.msg)
+			})
 			if a.status != 0 {
 				assert.Equal(t, http.StatusTooManyRequests, a.status)
 			}
@@ -167,15 +179,7 @@ func TestPaidUserGetsHundred(t *testing.T) {
 	l := newLimiter(t, pool, ratelimit.Config{}, reg)
 	srv := newServer(t, l.Interceptor())
 	user, _ := newUser(t, pool, "paid")
-	call := listNetworksRPC(srv.URL, h2cClient)
-	for k := 1; k <= 100; k++ {
-		a := call(t, userHeaders(user))
-		require.True(t, a.ok, "request %d: %s", k, a.msg)
-		require.Equal(t, 100, a.int(t, ratelimit.HeaderLimit))
-		require.Equal(t, 100-k, a.int(t, ratelimit.HeaderRemaining))
-	}
-	a := call(t, userHeaders(user))
-	require.Equal(t, connect.CodeResourceExhausted, a.code)
+	a := useUp(t, listNetworksRPC(srv.URL, h2cClient), userHeaders(user), 100, nil)
 	assert.Equal(t, 1, a.int(t, ratelimit.HeaderRetryAfter)) // 0.6 s, rounded up
 	assert.InDelta(t, 1, counterValue(t, reg, "slipway_ratelimit_rejected_total", "tier", "paid"), 0)
 }

@@ -1,12 +1,13 @@
 // Package servertest holds what tests of Slipway's HTTP API share: a test
 // server that speaks HTTP/1.1 and cleartext HTTP/2 on one port as
 // `slipway serve` does (so Connect, gRPC, gRPC-Web and REST all reach it), a
-// client for gRPC's h2c, plain requests and their REST errors, a buffer that
-// server goroutines may log into while the test reads, a runner for
-// background listeners such as the deployment hub, and the fixtures of
-// deployment tests (a stand-in authentication and workflows, requests, the
-// WebSocket feed). It imports neither package server nor the capability
-// packages, so that their own tests can use it.
+// client for gRPC's h2c, plain and JSON requests and their REST errors, the
+// series of a metrics registry, a buffer that server goroutines may log into
+// while the test reads, a runner for background listeners such as the
+// deployment hub, and the fixtures of deployment tests (a stand-in
+// authentication and workflows, requests, the WebSocket feed). It imports
+// neither package server nor the capability packages, so that their own
+// tests can use it.
 package servertest
 
 import (
@@ -81,6 +82,20 @@ func NewRequest(t testing.TB, method, url, contentType string, body io.Reader, h
 		req.Header.Set(header[i], header[i+1])
 	}
 	return req
+}
+
+// JSONBody is v as a JSON request body; nil for a nil v, a request without
+// a body.
+func JSONBody(t testing.TB, v any) io.Reader {
+	t.Helper()
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.NewReader(b)
 }
 
 // RESTError decodes a REST error answer (google.rpc.Status JSON) into its

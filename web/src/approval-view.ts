@@ -15,7 +15,7 @@ import {
 } from "./approvals";
 import { formatEth, formatGwei, formatWei, groupDigits } from "./budgets";
 import { diffSources, hunkHeader, splitLines, type FileDiff, type Hunk } from "./diff";
-import { append, formatTime, h, hexValue } from "./dom";
+import { append, dataTable, formatTime, h, hexValue } from "./dom";
 import type { Approval, ApprovalSummary, ApprovalVote } from "./gen/slipway/v1/deployments_pb";
 import { sourceView } from "./source-view";
 
@@ -97,30 +97,18 @@ export function approvalSummary(s: ApprovalSummary, open: SourcesOpen = new Map(
       : h(
           "div",
           { class: "table-wrap" },
-          h(
-            "table",
+          dataTable(
             { class: "table args-table" },
-            h("caption", { class: "args-caption" }, "Constructor arguments, in order"),
-            h(
-              "thead",
-              {},
+            "Constructor arguments, in order",
+            "args-caption",
+            ["Name", "Type", "Value"],
+            args.map((a, i) =>
               h(
                 "tr",
                 {},
-                ["Name", "Type", "Value"].map((c) => h("th", { scope: "col" }, c)),
-              ),
-            ),
-            h(
-              "tbody",
-              {},
-              args.map((a, i) =>
-                h(
-                  "tr",
-                  {},
-                  h("td", { "data-label": "Name" }, a.name || `#${i + 1}`),
-                  h("td", { "data-label": "Type" }, h("code", {}, a.type)),
-                  h("td", { "data-label": "Value" }, h("code", { class: "mono" }, argValueText(a.value))),
-                ),
+                h("td", { "data-label": "Name" }, a.name || `#${i + 1}`),
+                h("td", { "data-label": "Type" }, h("code", {}, a.type)),
+                h("td", { "data-label": "Value" }, h("code", { class: "mono" }, argValueText(a.value))),
               ),
             ),
           ),

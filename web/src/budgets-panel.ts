@@ -3,7 +3,7 @@
 // shown again and after a deployment ends.
 import { auth } from "./api";
 import { budgetView, resetsText, type BudgetView } from "./budgets";
-import { errorBox, h, replace } from "./dom";
+import { dataTable, errorBox, h, replace } from "./dom";
 import type { Budget, GetMeResponse } from "./gen/slipway/v1/auth_pb";
 
 export interface BudgetsPanel {
@@ -111,26 +111,12 @@ export function budgetsPanel(opts: BudgetsPanelOptions = {}): BudgetsPanel {
     }
     replace(
       body,
-      h(
-        "table",
+      dataTable(
         { class: "table budgets-table" },
-        h("caption", { class: "visually-hidden" }, "Spend budgets per network, in ETH"),
-        h(
-          "thead",
-          {},
-          h(
-            "tr",
-            {},
-            ["Network", "Limit", "Period", "Spent", "Reserved", "Remaining", "Resets"].map((c) =>
-              h("th", { scope: "col" }, c),
-            ),
-          ),
-        ),
-        h(
-          "tbody",
-          {},
-          budgets.map((b) => row(budgetView(b))),
-        ),
+        "Spend budgets per network, in ETH",
+        "visually-hidden",
+        ["Network", "Limit", "Period", "Spent", "Reserved", "Remaining", "Resets"],
+        budgets.map((b) => row(budgetView(b))),
       ),
     );
   }

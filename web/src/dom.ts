@@ -170,3 +170,32 @@ export function hexValue(v: string, label: string): HTMLElement | string {
       )
     : "—";
 }
+
+/**
+ * dataTable is a table with a caption, a header row of column names and
+ * rows for its body. captionClass styles the caption ("visually-hidden"
+ * names the table for screen readers alone).
+ */
+export function dataTable(
+  attrs: Attrs,
+  caption: string,
+  captionClass: string,
+  columns: (Node | string)[],
+  rows: Child[],
+): HTMLTableElement {
+  return h(
+    "table",
+    attrs,
+    h("caption", { class: captionClass }, caption),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        columns.map((c) => h("th", { scope: "col" }, c)),
+      ),
+    ),
+    h("tbody", {}, rows),
+  );
+}

@@ -36,100 +36,85 @@ describe("stages", () => {
 });
 
 describe("stageStates", () => {
-  it("marks stages before the current one done", () => {
-    expect(stageStates(S.COMPILING, S.COMPILING, false)).toEqual([
-      "done",
-      "done",
-      "done",
-      "current",
-      "todo",
-      "todo",
-      "todo",
-      "todo",
-    ]);
-  });
-  it("marks every stage done once confirmed after approval", () => {
-    expect(stageStates(S.CONFIRMED, S.CONFIRMING, true)).toEqual(Array(8).fill("done"));
-  });
-  it("marks the stage a failure happened in", () => {
-    expect(stageStates(S.FAILED, S.LINTING, false)).toEqual([
-      "done",
-      "done",
-      "failed",
-      "todo",
-      "todo",
-      "todo",
-      "todo",
-      "todo",
-    ]);
-  });
-  it("shows a deployment waiting for approval at the approval stage", () => {
-    expect(stageStates(S.AWAITING_APPROVAL, S.AWAITING_APPROVAL, true)).toEqual([
-      "done",
-      "done",
-      "done",
-      "done",
-      "current",
-      "todo",
-      "todo",
-      "todo",
-    ]);
-  });
-  it("orders by stage, not enum number: signing after approval leaves approval done", () => {
-    expect(stageStates(S.DEPLOYING, S.DEPLOYING, true)).toEqual([
-      "done",
-      "done",
-      "done",
-      "done",
-      "done",
-      "current",
-      "todo",
-      "todo",
-    ]);
-  });
-  it("marks approval failed for a rejection or expiry, and cancelled while waiting likewise", () => {
-    const want = ["done", "done", "done", "done", "failed", "todo", "todo", "todo"];
-    expect(stageStates(S.FAILED, S.AWAITING_APPROVAL, true)).toEqual(want);
-    expect(stageStates(S.CANCELLED, S.AWAITING_APPROVAL, true)).toEqual(want);
+  // want: each stage's state, in the order of stages (Queued … Confirmed).
+  it.each<[string, S, S, boolean, string]>([
+    [
+      "marks stages before the current one done",
+      S.COMPILING,
+      S.COMPILING,
+      false,
+      "done done done current todo todo todo todo",
+    ],
+    [
+      "marks every stage done once confirmed after approval",
+      S.CONFIRMED,
+      S.CONFIRMING,
+      true,
+      "done done done done done done done done",
+    ],
+    ["marks the stage a failure happened in", S.FAILED, S.LINTING, false, "done done failed todo todo todo todo todo"],
+    [
+      "shows a deployment waiting for approval at the approval stage",
+      S.AWAITING_APPROVAL,
+      S.AWAITING_APPROVAL,
+      true,
+      "done done done done current todo todo todo",
+    ],
+    [
+      "orders by stage, not enum number: signing after approval leaves approval done",
+      S.DEPLOYING,
+      S.DEPLOYING,
+      true,
+      "done done done done done current todo todo",
+    ],
+    [
+      "marks approval failed for a rejection or expiry",
+      S.FAILED,
+      S.AWAITING_APPROVAL,
+      true,
+      "done done done done failed todo todo todo",
+    ],
+    [
+      "marks approval failed when cancelled while waiting",
+      S.CANCELLED,
+      S.AWAITING_APPROVAL,
+      true,
+      "done done done done failed todo todo todo",
+    ],
+    [
+      "skips approval on a network without approvals once past it",
+      S.DEPLOYING,
+      S.DEPLOYING,
+      false,
+      "done done done done skipped current todo todo",
+    ],
+    [
+      "skips approval without approvals, to the end",
+      S.CONFIRMED,
+      S.CONFIRMING,
+      false,
+      "done done done done skipped done done done",
+    ],
+    [
+      "skips approval without approvals, and a later failure",
+      S.FAILED,
+      S.CONFIRMING,
+      false,
+      "done done done done skipped done failed todo",
+    ],
+    [
+      "draws nothing reached before the first status is known",
+      S.UNSPECIFIED,
+      S.UNSPECIFIED,
+      false,
+      "todo todo todo todo todo todo todo todo",
+    ],
+  ])("%s", (_name, status, reached, approvals, want) => {
+    expect(stageStates(status, reached, approvals)).toEqual(want.split(" "));
   });
   it("leaves approval to come while compiling, whether or not the network needs it", () => {
     expect(stageStates(S.COMPILING, S.COMPILING, false)[4]).toBe("todo");
     expect(stageStates(S.COMPILING, S.COMPILING, true)[4]).toBe("todo");
-  });
-  it("skips approval on a network without approvals once past it", () => {
-    expect(stageStates(S.DEPLOYING, S.DEPLOYING, false)).toEqual([
-      "done",
-      "done",
-      "done",
-      "done",
-      "skipped",
-      "current",
-      "todo",
-      "todo",
-    ]);
-    expect(stageStates(S.CONFIRMED, S.CONFIRMING, false)).toEqual([
-      "done",
-      "done",
-      "done",
-      "done",
-      "skipped",
-      "done",
-      "done",
-      "done",
-    ]);
-    expect(stageStates(S.FAILED, S.CONFIRMING, false)).toEqual([
-      "done",
-      "done",
-      "done",
-      "done",
-      "skipped",
-      "done",
-      "failed",
-      "todo",
-    ]);
-  });
-  it("draws nothing reached before the first status is known", () => {
-    expect(stageStates(S.UNSPECIFIED, S.UNSPECIFIED, false)).toEqual(Array(8).fill("todo"));
   });
 });
 

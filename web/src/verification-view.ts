@@ -1,7 +1,7 @@
 // A confirmed deployment's source verification, as DOM: where it stands and
 // what each verifier (Slipway's own re-derivation, "local", or a service
 // the source was published to) answered.
-import { formatTime, h } from "./dom";
+import { dataTable, formatTime, h } from "./dom";
 import type { Verification, VerificationService } from "./gen/slipway/v1/deployments_pb";
 import { linkUrl, verificationClass, verificationLabel } from "./verification";
 
@@ -36,44 +36,32 @@ export function verificationServices(services: VerificationService[]): HTMLEleme
   return h(
     "div",
     { class: "table-wrap" },
-    h(
-      "table",
+    dataTable(
       { class: "table verification-table" },
-      h("caption", { class: "args-caption" }, "Verifiers"),
-      h(
-        "thead",
-        {},
-        h(
+      "Verifiers",
+      "args-caption",
+      ["Verifier", "Status", "Details"],
+      services.map((s) => {
+        const url = linkUrl(s.url);
+        return h(
           "tr",
-          {},
-          ["Verifier", "Status", "Details"].map((c) => h("th", { scope: "col" }, c)),
-        ),
-      ),
-      h(
-        "tbody",
-        {},
-        services.map((s) => {
-          const url = linkUrl(s.url);
-          return h(
-            "tr",
-            { class: "verification-service" },
-            h("td", { "data-label": "Verifier" }, h("strong", {}, s.name || "—")),
-            h("td", { "data-label": "Status" }, verificationBadge(s.status)),
-            h(
-              "td",
-              { "data-label": "Details" },
-              s.message ? h("span", { class: "verification-service-msg" }, s.message) : null,
-              url
-                ? [
-                    s.message ? " " : null,
-                    h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, "View the verified source ↗"),
-                  ]
-                : null,
-              !s.message && !url ? "—" : null,
-            ),
-          );
-        }),
-      ),
+          { class: "verification-service" },
+          h("td", { "data-label": "Verifier" }, h("strong", {}, s.name || "—")),
+          h("td", { "data-label": "Status" }, verificationBadge(s.status)),
+          h(
+            "td",
+            { "data-label": "Details" },
+            s.message ? h("span", { class: "verification-service-msg" }, s.message) : null,
+            url
+              ? [
+                  s.message ? " " : null,
+                  h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, "View the verified source ↗"),
+                ]
+              : null,
+            !s.message && !url ? "—" : null,
+          ),
+        );
+      }),
     ),
   );
 }

@@ -66,6 +66,12 @@ type Options struct {
 	StatePath string
 	// Accounts is how many funded dev accounts to create; default 10.
 	Accounts int
+	// NoDefaultCreate2Deployer starts anvil with
+	// --disable-default-create2-deployer: the chain then lacks the
+	// deterministic deployment proxy anvil otherwise puts at
+	// create2.FactoryAddress at genesis, as many real networks do, until
+	// EnsureCreate2Factory deploys it from its presigned transaction.
+	NoDefaultCreate2Deployer bool
 	// Logger receives anvil's output (debug for stdout, warn for stderr) and
 	// lifecycle events; nil discards them.
 	Logger *slog.Logger
@@ -250,6 +256,9 @@ func buildArgs(opts *Options) ([]string, startConfig, error) {
 	}
 	if opts.StatePath != "" {
 		args = append(args, "--state", opts.StatePath, "--state-interval", strconv.Itoa(stateInterval))
+	}
+	if opts.NoDefaultCreate2Deployer {
+		args = append(args, "--disable-default-create2-deployer")
 	}
 	cfg = startConfig{host: opts.Host, chainID: opts.ChainID, accounts: opts.Accounts}
 	return args, cfg, nil

@@ -21,7 +21,8 @@ func NewForTest(t testing.TB) *Node {
 // binary is installed it skips the test with the fix in the message, except
 // under CI (env CI set and not "false"/"0"), where a missing chain must fail
 // loudly rather than turn a suite green by skipping it. Without opts.Logger,
-// anvil's warnings go to the test log.
+// anvil's warnings go to the test log. Like the dev stack, it makes sure the
+// chain has the deterministic deployment proxy (Node.EnsureCreate2Factory).
 func NewForTestWith(t testing.TB, opts Options) *Node {
 	t.Helper()
 	if opts.Logger == nil {
@@ -41,5 +42,10 @@ func NewForTestWith(t testing.TB, opts Options) *Node {
 			t.Errorf("stop anvil: %v", err)
 		}
 	})
+	// As the dev stack does: the deterministic deployment proxy is there
+	// even with opts.NoDefaultCreate2Deployer.
+	if err := n.EnsureCreate2Factory(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return n
 }

@@ -143,16 +143,18 @@ func requirePortFree(t *testing.T, addr string) {
 
 func TestRestartKeepsHistoryAndSearchAttributes(t *testing.T) {
 	dir := t.TempDir()
+	// startOn starts a server on dir, on free ports, asking for keyword
+	// search attributes named keywords.
+	startOn := func(keywords ...string) *devtemporal.Server {
+		attrs := map[string]enumspb.IndexedValueType{}
+		for _, k := range keywords {
+			attrs[k] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
+		}
+		return start(t, devtemporal.Options{DataDir: dir, FrontendAddr: "127.0.0.1:0", UIAddr: "127.0.0.1:0", SearchAttributes: attrs})
+	}
 
 	// First start: fresh folder, one custom search attribute.
-	s1 := start(t, devtemporal.Options{
-		DataDir:      dir,
-		FrontendAddr: "127.0.0.1:0",
-		UIAddr:       "127.0.0.1:0",
-		SearchAttributes: map[string]enumspb.IndexedValueType{
-			"SlipwayUser": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		},
-	})
+	s1 := startOn("SlipwayUser")
 	require.NotContains(t, s1.FrontendAddr(), ":0")
 	require.True(t, strings.HasPrefix(s1.UIURL(), "http://127.0.0.1:"), s1.UIURL())
 
@@ -178,15 +180,7 @@ func TestRestartKeepsHistoryAndSearchAttributes(t *testing.T) {
 	requirePortFree(t, strings.TrimPrefix(s1.UIURL(), "http://"))
 
 	// Second start on the same folder, asking for one more search attribute.
-	s2 := start(t, devtemporal.Options{
-		DataDir:      dir,
-		FrontendAddr: "127.0.0.1:0",
-		UIAddr:       "127.0.0.1:0",
-		SearchAttributes: map[string]enumspb.IndexedValueType{
-			"SlipwayUser":    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-			"SlipwayNetwork": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		},
-	})
+	s2 := startOn("SlipwayUser", "SlipwayNetwork")
 	c2 := dial(t, s2)
 	ctx := context.Background()
 

@@ -291,10 +291,24 @@ func (s *Server) run(j *job) {
 	j.result, j.code, j.message = res, code, msg
 	if code == "" {
 		s.counts.Verified++
-		s.verified[j.api+" "+strings.ToLower(j.address.Hex())] = j
+		s.verified[verifiedKey(j.api, j.address)] = j
 	} else {
 		s.counts.Failed++
 	}
+}
+
+// verifiedKey is the key of Server.verified: the API and the address.
+func verifiedKey(api string, a common.Address) string {
+	return api + " " + strings.ToLower(a.Hex())
+}
+
+// verifiedJob answers the job that verified address a through api, if one
+// has.
+func (s *Server) verifiedJob(api string, a common.Address) (*job, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.verified[verifiedKey(api, a)]
+	return j, ok
 }
 
 // verify runs the matching; a non-empty code is a failure (Sourcify's
@@ -476,10 +490,7 @@ func (s *Server) sourcifySubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := common.HexToAddress(addr)
-	s.mu.Lock()
-	_, done := s.verified["sourcify "+strings.ToLower(a.Hex())]
-	s.mu.Unlock()
-	if done {
+	if _, done := s.verifiedJob("sourcify", a); done {
 		sourcifyError(w, http.StatusConflict, "already_verified", fmt.Sprintf("Contract %s on chain %s is already verified.", a.Hex(), chainID))
 		return
 	}
@@ -552,7 +563,7 @@ func (s *Server) sourcifyContract(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j, ok := s.verified["sourcify "+strings.ToLower(common.HexToAddress(addr).Hex())]
+	j, ok := s.verified[verifiedKey("sourcify", common.HexToAddress(addr))]
 	if !ok || r.PathValue("chainId") != strconv.FormatUint(s.opts.ChainID, 10) {
 		sourcifyError(w, http.StatusNotFound, "not_found", "Contract "+addr+" is not verified on chain "+r.PathValue("chainId"))
 		return
@@ -632,10 +643,7 @@ func (s *Server) etherscanSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := common.HexToAddress(addr)
-	s.mu.Lock()
-	_, done := s.verified["etherscan "+strings.ToLower(a.Hex())]
-	s.mu.Unlock()
-	if done {
+	if _, done := s.verifiedJob("etherscan", a); done {
 		etherscanAnswer(w, "0", "NOTOK", "Contract source code already verified")
 		return
 	}
@@ -673,9 +681,7 @@ func (s *Server) etherscanSource(w http.ResponseWriter, r *http.Request) {
 		etherscanAnswer(w, "0", "NOTOK", "Invalid Address format")
 		return
 	}
-	s.mu.Lock()
-	j, ok := s.verified["etherscan "+strings.ToLower(common.HexToAddress(addr).Hex())]
-	s.mu.Unlock()
+	j, ok := s.verifiedJob("etherscan", common.HexToAddress(addr))
 	if !ok {
 		// Etherscan answers unverified contracts with empty fields.
 		etherscanAnswer(w, "1", "OK", []map[string]string{{"SourceCode": "", "ContractName": "", "CompilerVersion": ""}})

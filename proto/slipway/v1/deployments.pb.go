@@ -2266,9 +2266,9 @@ func (x *GetProvenanceResponse) GetProvenance() *Provenance {
 }
 
 // Provenance is a deployment's chain of custody, for a security review.
-// digest is sha256 over the record's canonical protobuf JSON without it
-// (protojson, fields in number order, no whitespace), so a stored copy can
-// be checked against the service's.
+// digest is sha256 over the record's deterministic binary protobuf
+// encoding with digest empty, so a stored copy (in either encoding, which
+// both decode to the same message) can be checked against the service's.
 type Provenance struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	DeploymentId    string                 `protobuf:"bytes,1,opt,name=deployment_id,json=deploymentId,proto3" json:"deployment_id,omitempty"`

@@ -1,6 +1,6 @@
 import { deployments } from "../api";
 import { budgetsPanel } from "../budgets-panel";
-import { errorBox, field, formatTime, h, replace } from "../dom";
+import { dataTable, errorBox, field, formatTime, h, replace } from "../dom";
 import type { PageContext } from "../page";
 import { DeploymentStatus } from "../gen/slipway/v1/deployments_pb";
 import { statuses, statusLabel, statusName } from "../status";
@@ -52,44 +52,32 @@ export function deploymentsPage(ctx: PageContext): void {
       }
       replace(
         list,
-        h(
-          "table",
+        dataTable(
           { class: "table", id: "deployments-table" },
-          h("caption", { class: "visually-hidden" }, "Your deployments, newest first"),
-          h(
-            "thead",
-            {},
+          "Your deployments, newest first",
+          "visually-hidden",
+          ["Contract", "Status", "Network", "Address", "Created"],
+          r.deployments.map((d) =>
             h(
               "tr",
               {},
-              ["Contract", "Status", "Network", "Address", "Created"].map((c) => h("th", { scope: "col" }, c)),
-            ),
-          ),
-          h(
-            "tbody",
-            {},
-            r.deployments.map((d) =>
               h(
-                "tr",
-                {},
-                h(
-                  "td",
-                  { "data-label": "Contract" },
-                  h("a", { href: `/deployments/${d.id}` }, d.contractName || d.id.slice(0, 8)),
-                ),
-                h(
-                  "td",
-                  { "data-label": "Status" },
-                  h("span", { class: `badge status st-${statusName(d.status).toLowerCase()}` }, statusLabel(d.status)),
-                ),
-                h("td", { "data-label": "Network" }, d.network),
-                h(
-                  "td",
-                  { "data-label": "Address" },
-                  d.contractAddress ? h("code", { class: "mono" }, short(d.contractAddress)) : "—",
-                ),
-                h("td", { "data-label": "Created" }, formatTime(d.createdAt)),
+                "td",
+                { "data-label": "Contract" },
+                h("a", { href: `/deployments/${d.id}` }, d.contractName || d.id.slice(0, 8)),
               ),
+              h(
+                "td",
+                { "data-label": "Status" },
+                h("span", { class: `badge status st-${statusName(d.status).toLowerCase()}` }, statusLabel(d.status)),
+              ),
+              h("td", { "data-label": "Network" }, d.network),
+              h(
+                "td",
+                { "data-label": "Address" },
+                d.contractAddress ? h("code", { class: "mono" }, short(d.contractAddress)) : "—",
+              ),
+              h("td", { "data-label": "Created" }, formatTime(d.createdAt)),
             ),
           ),
         ),

@@ -1,5 +1,5 @@
 import { apiKeys } from "../api";
-import { busy, copyButton, errorBox, field, formatTime, h, replace, setFieldError, uid } from "../dom";
+import { busy, copyButton, dataTable, errorBox, field, formatTime, h, replace, setFieldError, uid } from "../dom";
 import type { PageContext } from "../page";
 import type { ApiKey } from "../gen/slipway/v1/api_keys_pb";
 import { chosenScopes, SCOPES, scopeLabels } from "../scopes";
@@ -120,46 +120,29 @@ export function keysPage(ctx: PageContext): void {
       }
       replace(
         list,
-        h(
-          "table",
+        dataTable(
           { class: "table" },
-          h("caption", { class: "visually-hidden" }, "Your API keys"),
-          h(
-            "thead",
-            {},
-            h(
+          "Your API keys",
+          "visually-hidden",
+          ["Name", "Prefix", "Scopes", "Created", "Last used", h("span", { class: "visually-hidden" }, "Actions")],
+          r.apiKeys.map((k) => {
+            const b = h(
+              "button",
+              { type: "button", class: "btn btn-small btn-danger", "aria-label": `Revoke ${k.name}` },
+              "Revoke",
+            );
+            b.addEventListener("click", () => void revoke(k, b));
+            return h(
               "tr",
               {},
-              h("th", { scope: "col" }, "Name"),
-              h("th", { scope: "col" }, "Prefix"),
-              h("th", { scope: "col" }, "Scopes"),
-              h("th", { scope: "col" }, "Created"),
-              h("th", { scope: "col" }, "Last used"),
-              h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")),
-            ),
-          ),
-          h(
-            "tbody",
-            {},
-            r.apiKeys.map((k) => {
-              const b = h(
-                "button",
-                { type: "button", class: "btn btn-small btn-danger", "aria-label": `Revoke ${k.name}` },
-                "Revoke",
-              );
-              b.addEventListener("click", () => void revoke(k, b));
-              return h(
-                "tr",
-                {},
-                h("td", { "data-label": "Name" }, k.name),
-                h("td", { "data-label": "Prefix" }, h("code", {}, k.prefix)),
-                h("td", { "data-label": "Scopes" }, scopeLabels(k.scopes)),
-                h("td", { "data-label": "Created" }, formatTime(k.createdAt)),
-                h("td", { "data-label": "Last used" }, k.lastUsedAt ? formatTime(k.lastUsedAt) : "never"),
-                h("td", {}, b),
-              );
-            }),
-          ),
+              h("td", { "data-label": "Name" }, k.name),
+              h("td", { "data-label": "Prefix" }, h("code", {}, k.prefix)),
+              h("td", { "data-label": "Scopes" }, scopeLabels(k.scopes)),
+              h("td", { "data-label": "Created" }, formatTime(k.createdAt)),
+              h("td", { "data-label": "Last used" }, k.lastUsedAt ? formatTime(k.lastUsedAt) : "never"),
+              h("td", {}, b),
+            );
+          }),
         ),
       );
     } catch (err) {

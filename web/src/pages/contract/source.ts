@@ -21,6 +21,22 @@ export function sourceSection(compiled: (g: Generated, r: CompileContractRespons
   let shown: Generated | null = null;
   let audit: AuditContractResponse | null = null;
 
+  /** onClick runs work for a click, the button busy with label; a failure is shown in status. */
+  function onClick(button: HTMLButtonElement, label: string, work: () => Promise<void>): void {
+    button.addEventListener(
+      "click",
+      () =>
+        void busy(button, label, async () => {
+          status.replaceChildren();
+          try {
+            await work();
+          } catch (err) {
+            replace(status, errorBox(err));
+          }
+        }),
+    );
+  }
+
   function render(g: Generated): void {
     if (g !== shown) audit = null;
     shown = g;
@@ -37,41 +53,23 @@ export function sourceSection(compiled: (g: Generated, r: CompileContractRespons
       }));
     const auditBtn = h("button", { type: "button", class: "btn" }, audit ? "Audit again" : "Audit");
     const compileBtn = h("button", { type: "button", class: "btn btn-primary" }, "Compile");
-    auditBtn.addEventListener(
-      "click",
-      () =>
-        void busy(auditBtn, "Auditing…", async () => {
-          status.replaceChildren();
-          try {
-            const r = await contracts.auditContract({ source: g.source, compilerVersion: g.compilerVersion });
-            if (shown !== g) return;
-            audit = r;
-            render(g);
-            section.querySelector<HTMLElement>(".audit-summary")?.focus();
-          } catch (err) {
-            replace(status, errorBox(err));
-          }
+    onClick(auditBtn, "Auditing…", async () => {
+      const r = await contracts.auditContract({ source: g.source, compilerVersion: g.compilerVersion });
+      if (shown !== g) return;
+      audit = r;
+      render(g);
+      section.querySelector<HTMLElement>(".audit-summary")?.focus();
+    });
+    onClick(compileBtn, "Compiling…", async () => {
+      compiled(
+        g,
+        await contracts.compileContract({
+          source: g.source,
+          contractName: g.contractName,
+          compilerVersion: g.compilerVersion,
         }),
-    );
-    compileBtn.addEventListener(
-      "click",
-      () =>
-        void busy(compileBtn, "Compiling…", async () => {
-          status.replaceChildren();
-          try {
-            compiled(
-              g,
-              await contracts.compileContract({
-                source: g.source,
-                contractName: g.contractName,
-                compilerVersion: g.compilerVersion,
-              }),
-            );
-          } catch (err) {
-            replace(status, errorBox(err));
-          }
-        }),
-    );
+      );
+    });
     const summary = audit ? auditSummary(audit) : null;
     const outside = (audit?.findings ?? []).filter((f) => f.file.startsWith("@")).length;
     replace(

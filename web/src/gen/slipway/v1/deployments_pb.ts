@@ -1151,9 +1151,9 @@ export const GetProvenanceResponseSchema: GenMessage<GetProvenanceResponse> = /*
 
 /**
  * Provenance is a deployment's chain of custody, for a security review.
- * digest is sha256 over the record's canonical protobuf JSON without it
- * (protojson, fields in number order, no whitespace), so a stored copy can
- * be checked against the service's.
+ * digest is sha256 over the record's deterministic binary protobuf
+ * encoding with digest empty, so a stored copy (in either encoding, which
+ * both decode to the same message) can be checked against the service's.
  *
  * @generated from message slipway.v1.Provenance
  */
