@@ -117,7 +117,7 @@ func (q *Queries) ListApprovalVotes(ctx context.Context, deploymentID uuid.UUID)
 }
 
 const listAwaitingApproval = `-- name: ListAwaitingApproval :many
-SELECT deployments.id, deployments.user_id, deployments.status, deployments.network, deployments.contract_name, deployments.contract_address, deployments.tx_hash, deployments.gas_used, deployments.block_number, deployments.confirmations, deployments.required_confirmations, deployments.lint_high, deployments.lint_medium, deployments.lint_low, deployments.lint_info, deployments.error, deployments.workflow_id, deployments.effective_gas_price, deployments.fee_paid, deployments.compiler_version, deployments.request, deployments.source_hash, deployments.artifact_ref, deployments.idempotency_key, deployments.last_event_seq, deployments.created_at, deployments.updated_at, deployments.parent_id, deployments.role, deployments.networks, deployments.salt, deployments.proxy_kind, deployments.implementation_address, deployments.upgrade_of
+SELECT deployments.id, deployments.user_id, deployments.status, deployments.network, deployments.contract_name, deployments.contract_address, deployments.tx_hash, deployments.gas_used, deployments.block_number, deployments.confirmations, deployments.required_confirmations, deployments.lint_high, deployments.lint_medium, deployments.lint_low, deployments.lint_info, deployments.error, deployments.workflow_id, deployments.effective_gas_price, deployments.fee_paid, deployments.compiler_version, deployments.request, deployments.source_hash, deployments.artifact_ref, deployments.idempotency_key, deployments.last_event_seq, deployments.created_at, deployments.updated_at, deployments.parent_id, deployments.role, deployments.networks, deployments.salt, deployments.proxy_kind, deployments.implementation_address, deployments.upgrade_of, deployments.upgrade_safety
 FROM deployment_approvals
 JOIN deployments ON deployments.id = deployment_approvals.deployment_id
 WHERE deployment_approvals.decision IS NULL
@@ -179,6 +179,7 @@ func (q *Queries) ListAwaitingApproval(ctx context.Context, arg ListAwaitingAppr
 			&i.ProxyKind,
 			&i.ImplementationAddress,
 			&i.UpgradeOf,
+			&i.UpgradeSafety,
 		); err != nil {
 			return nil, err
 		}

@@ -91,7 +91,7 @@ func (q *Queries) InsertDeploymentBuild(ctx context.Context, arg InsertDeploymen
 }
 
 const listChildDeployments = `-- name: ListChildDeployments :many
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments WHERE parent_id = $1 ORDER BY created_at, id
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of, upgrade_safety FROM deployments WHERE parent_id = $1 ORDER BY created_at, id
 `
 
 // A deployment's children (per-network deployments, implementations), in
@@ -140,6 +140,7 @@ func (q *Queries) ListChildDeployments(ctx context.Context, parentID *uuid.UUID)
 			&i.ProxyKind,
 			&i.ImplementationAddress,
 			&i.UpgradeOf,
+			&i.UpgradeSafety,
 		); err != nil {
 			return nil, err
 		}
@@ -194,7 +195,7 @@ func (q *Queries) ListDeployTxsForDeployments(ctx context.Context, deploymentIds
 }
 
 const listUpgrades = `-- name: ListUpgrades :many
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments WHERE upgrade_of = $1 ORDER BY created_at, id
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of, upgrade_safety FROM deployments WHERE upgrade_of = $1 ORDER BY created_at, id
 `
 
 // The upgrades of a proxy's deployment, oldest first.
@@ -242,6 +243,7 @@ func (q *Queries) ListUpgrades(ctx context.Context, upgradeOf *uuid.UUID) ([]Dep
 			&i.ProxyKind,
 			&i.ImplementationAddress,
 			&i.UpgradeOf,
+			&i.UpgradeSafety,
 		); err != nil {
 			return nil, err
 		}

@@ -245,7 +245,7 @@ func (q *Queries) ListDeployTxsByNonce(ctx context.Context, arg ListDeployTxsByN
 }
 
 const lockDeployment = `-- name: LockDeployment :one
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments WHERE id = $1 FOR UPDATE
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of, upgrade_safety FROM deployments WHERE id = $1 FOR UPDATE
 `
 
 // The deployment's row lock alone, for steps that end it.
@@ -287,12 +287,13 @@ func (q *Queries) LockDeployment(ctx context.Context, id uuid.UUID) (Deployment,
 		&i.ProxyKind,
 		&i.ImplementationAddress,
 		&i.UpgradeOf,
+		&i.UpgradeSafety,
 	)
 	return i, err
 }
 
 const lockDeploymentForDeploy = `-- name: LockDeploymentForDeploy :one
-SELECT deployments.id, deployments.user_id, deployments.status, deployments.network, deployments.contract_name, deployments.contract_address, deployments.tx_hash, deployments.gas_used, deployments.block_number, deployments.confirmations, deployments.required_confirmations, deployments.lint_high, deployments.lint_medium, deployments.lint_low, deployments.lint_info, deployments.error, deployments.workflow_id, deployments.effective_gas_price, deployments.fee_paid, deployments.compiler_version, deployments.request, deployments.source_hash, deployments.artifact_ref, deployments.idempotency_key, deployments.last_event_seq, deployments.created_at, deployments.updated_at, deployments.parent_id, deployments.role, deployments.networks, deployments.salt, deployments.proxy_kind, deployments.implementation_address, deployments.upgrade_of, users.tier AS user_tier, slipway_spend_lock(deployments.user_id, deployments.network) AS spend_locked
+SELECT deployments.id, deployments.user_id, deployments.status, deployments.network, deployments.contract_name, deployments.contract_address, deployments.tx_hash, deployments.gas_used, deployments.block_number, deployments.confirmations, deployments.required_confirmations, deployments.lint_high, deployments.lint_medium, deployments.lint_low, deployments.lint_info, deployments.error, deployments.workflow_id, deployments.effective_gas_price, deployments.fee_paid, deployments.compiler_version, deployments.request, deployments.source_hash, deployments.artifact_ref, deployments.idempotency_key, deployments.last_event_seq, deployments.created_at, deployments.updated_at, deployments.parent_id, deployments.role, deployments.networks, deployments.salt, deployments.proxy_kind, deployments.implementation_address, deployments.upgrade_of, deployments.upgrade_safety, users.tier AS user_tier, slipway_spend_lock(deployments.user_id, deployments.network) AS spend_locked
 FROM deployments JOIN users ON users.id = deployments.user_id
 WHERE deployments.id = $1
 FOR UPDATE OF deployments
@@ -347,6 +348,7 @@ func (q *Queries) LockDeploymentForDeploy(ctx context.Context, id uuid.UUID) (Lo
 		&i.Deployment.ProxyKind,
 		&i.Deployment.ImplementationAddress,
 		&i.Deployment.UpgradeOf,
+		&i.Deployment.UpgradeSafety,
 		&i.UserTier,
 		&i.SpendLocked,
 	)

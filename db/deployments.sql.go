@@ -30,7 +30,7 @@ UPDATE deployments
 SET status = 'CANCELLED', error = '', updated_at = now()
 WHERE id = $1 AND user_id = $2
   AND status IN ('PENDING', 'GENERATING', 'LINTING', 'COMPILING', 'AWAITING_APPROVAL')
-RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of
+RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of, upgrade_safety
 `
 
 type CancelDeploymentIfNotDeployingParams struct {
@@ -79,6 +79,7 @@ func (q *Queries) CancelDeploymentIfNotDeploying(ctx context.Context, arg Cancel
 		&i.ProxyKind,
 		&i.ImplementationAddress,
 		&i.UpgradeOf,
+		&i.UpgradeSafety,
 	)
 	return i, err
 }
@@ -97,7 +98,7 @@ INSERT INTO deployments (
     $16
 )
 ON CONFLICT (user_id, idempotency_key) DO NOTHING
-RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of
+RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of, upgrade_safety
 `
 
 type CreateDeploymentParams struct {
@@ -177,12 +178,13 @@ func (q *Queries) CreateDeployment(ctx context.Context, arg CreateDeploymentPara
 		&i.ProxyKind,
 		&i.ImplementationAddress,
 		&i.UpgradeOf,
+		&i.UpgradeSafety,
 	)
 	return i, err
 }
 
 const getDeployment = `-- name: GetDeployment :one
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments WHERE id = $1
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of, upgrade_safety FROM deployments WHERE id = $1
 `
 
 // For workers, which act on any user's deployment.
@@ -224,12 +226,13 @@ func (q *Queries) GetDeployment(ctx context.Context, id uuid.UUID) (Deployment, 
 		&i.ProxyKind,
 		&i.ImplementationAddress,
 		&i.UpgradeOf,
+		&i.UpgradeSafety,
 	)
 	return i, err
 }
 
 const getDeploymentByIdempotencyKey = `-- name: GetDeploymentByIdempotencyKey :one
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of, upgrade_safety FROM deployments
 WHERE user_id = $1 AND idempotency_key = $2::text
 `
 
@@ -276,12 +279,13 @@ func (q *Queries) GetDeploymentByIdempotencyKey(ctx context.Context, arg GetDepl
 		&i.ProxyKind,
 		&i.ImplementationAddress,
 		&i.UpgradeOf,
+		&i.UpgradeSafety,
 	)
 	return i, err
 }
 
 const getDeploymentForUser = `-- name: GetDeploymentForUser :one
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments WHERE id = $1 AND user_id = $2
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of, upgrade_safety FROM deployments WHERE id = $1 AND user_id = $2
 `
 
 type GetDeploymentForUserParams struct {
@@ -328,6 +332,7 @@ func (q *Queries) GetDeploymentForUser(ctx context.Context, arg GetDeploymentFor
 		&i.ProxyKind,
 		&i.ImplementationAddress,
 		&i.UpgradeOf,
+		&i.UpgradeSafety,
 	)
 	return i, err
 }
@@ -347,8 +352,8 @@ func (q *Queries) HoldDeploymentCreation(ctx context.Context, id uuid.UUID) erro
 }
 
 const listDeploymentsForUser = `-- name: ListDeploymentsForUser :many
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments
-WHERE user_id = $1
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of, upgrade_safety FROM deployments
+WHERE user_id = $1 AND parent_id IS NULL
   AND ($2::text IS NULL OR status = $2::text)
   AND ($3::timestamptz IS NULL
        OR (created_at, id) < ($3::timestamptz, $4::uuid))
@@ -365,7 +370,8 @@ type ListDeploymentsForUserParams struct {
 }
 
 // Newest first. For the next page pass the created_at and id of the last row
-// answered; leave them NULL for the first page.
+// answered; leave them NULL for the first page. Parts of a deployment (its
+// networks, its implementation) are listed with it, not on their own.
 func (q *Queries) ListDeploymentsForUser(ctx context.Context, arg ListDeploymentsForUserParams) ([]Deployment, error) {
 	rows, err := q.db.Query(ctx, listDeploymentsForUser,
 		arg.UserID,
@@ -416,6 +422,7 @@ func (q *Queries) ListDeploymentsForUser(ctx context.Context, arg ListDeployment
 			&i.ProxyKind,
 			&i.ImplementationAddress,
 			&i.UpgradeOf,
+			&i.UpgradeSafety,
 		); err != nil {
 			return nil, err
 		}
@@ -447,10 +454,12 @@ SET status                 = $1,
     compiler_version       = COALESCE($16, compiler_version),
     source_hash            = COALESCE($17, source_hash),
     artifact_ref           = COALESCE($18, artifact_ref),
+    implementation_address = COALESCE($19, implementation_address),
+    upgrade_safety         = COALESCE($20::jsonb, upgrade_safety),
     updated_at             = now()
-WHERE id = $19
+WHERE id = $21
   AND (status NOT IN ('CONFIRMED', 'FAILED', 'CANCELLED', 'PARTIALLY_CONFIRMED') OR status = $1)
-RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of
+RETURNING id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of, upgrade_safety
 `
 
 type UpdateDeploymentProgressParams struct {
@@ -472,6 +481,8 @@ type UpdateDeploymentProgressParams struct {
 	CompilerVersion       *string
 	SourceHash            []byte
 	ArtifactRef           *string
+	ImplementationAddress *string
+	UpgradeSafety         []byte
 	ID                    uuid.UUID
 }
 
@@ -499,6 +510,8 @@ func (q *Queries) UpdateDeploymentProgress(ctx context.Context, arg UpdateDeploy
 		arg.CompilerVersion,
 		arg.SourceHash,
 		arg.ArtifactRef,
+		arg.ImplementationAddress,
+		arg.UpgradeSafety,
 		arg.ID,
 	)
 	var i Deployment
@@ -537,6 +550,7 @@ func (q *Queries) UpdateDeploymentProgress(ctx context.Context, arg UpdateDeploy
 		&i.ProxyKind,
 		&i.ImplementationAddress,
 		&i.UpgradeOf,
+		&i.UpgradeSafety,
 	)
 	return i, err
 }

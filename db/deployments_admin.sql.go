@@ -13,7 +13,7 @@ import (
 )
 
 const getDeploymentAsViewer = `-- name: GetDeploymentAsViewer :one
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of, upgrade_safety FROM deployments
 WHERE deployments.id = $1
   AND (deployments.user_id = $2
        OR EXISTS (SELECT 1 FROM users WHERE users.id = $2 AND users.role = 'admin'))
@@ -67,13 +67,15 @@ func (q *Queries) GetDeploymentAsViewer(ctx context.Context, arg GetDeploymentAs
 		&i.ProxyKind,
 		&i.ImplementationAddress,
 		&i.UpgradeOf,
+		&i.UpgradeSafety,
 	)
 	return i, err
 }
 
 const listAllDeployments = `-- name: ListAllDeployments :many
-SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of FROM deployments
+SELECT id, user_id, status, network, contract_name, contract_address, tx_hash, gas_used, block_number, confirmations, required_confirmations, lint_high, lint_medium, lint_low, lint_info, error, workflow_id, effective_gas_price, fee_paid, compiler_version, request, source_hash, artifact_ref, idempotency_key, last_event_seq, created_at, updated_at, parent_id, role, networks, salt, proxy_kind, implementation_address, upgrade_of, upgrade_safety FROM deployments
 WHERE EXISTS (SELECT 1 FROM users WHERE users.id = $1 AND users.role = 'admin')
+  AND deployments.parent_id IS NULL
   AND ($2::text IS NULL OR deployments.status = $2::text)
   AND ($3::timestamptz IS NULL
        OR (deployments.created_at, deployments.id) < ($3::timestamptz, $4::uuid))
@@ -142,6 +144,7 @@ func (q *Queries) ListAllDeployments(ctx context.Context, arg ListAllDeployments
 			&i.ProxyKind,
 			&i.ImplementationAddress,
 			&i.UpgradeOf,
+			&i.UpgradeSafety,
 		); err != nil {
 			return nil, err
 		}

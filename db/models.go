@@ -113,6 +113,7 @@ type Deployment struct {
 	ProxyKind             string
 	ImplementationAddress string
 	UpgradeOf             *uuid.UUID
+	UpgradeSafety         []byte
 }
 
 type DeploymentApproval struct {

@@ -66,7 +66,32 @@ func RecordProgress(ctx context.Context, q *Queries, id uuid.UUID, to string, p 
 		return Deployment{}, DeploymentEvent{}, err
 	}
 	d.LastEventSeq = ev.Seq
+	if err := appendToAncestors(ctx, q, d, p.Message); err != nil {
+		return Deployment{}, DeploymentEvent{}, err
+	}
 	return d, ev, nil
+}
+
+// appendToAncestors repeats a part's event (a network's deployment of a
+// multi-network one, an implementation) in the feed of every deployment it
+// is part of, named by its network and role, so that watchers of the whole
+// see every part's progress in one stream.
+func appendToAncestors(ctx context.Context, q *Queries, d Deployment, message string) error {
+	label := d.Network
+	if d.Role == "implementation" {
+		label = "implementation on " + d.Network
+	}
+	for id, depth := d.ParentID, 0; id != nil && depth < 4; depth++ {
+		parent, err := q.GetDeployment(ctx, *id)
+		if err != nil {
+			return fmt.Errorf("read deployment %s: %w", *id, err)
+		}
+		if _, err := AppendEvent(ctx, q, parent, fmt.Sprintf("%s: %s (%s)", label, message, d.Status), nil); err != nil {
+			return err
+		}
+		id = parent.ParentID
+	}
+	return nil
 }
 
 // endSpend closes the spend reservation of a deployment that has just

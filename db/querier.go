@@ -142,7 +142,8 @@ type Querier interface {
 	ListDeployTxsForDeployments(ctx context.Context, deploymentIds []uuid.UUID) ([]DeployTx, error)
 	ListDeploymentEventsAfter(ctx context.Context, arg ListDeploymentEventsAfterParams) ([]DeploymentEvent, error)
 	// Newest first. For the next page pass the created_at and id of the last row
-	// answered; leave them NULL for the first page.
+	// answered; leave them NULL for the first page. Parts of a deployment (its
+	// networks, its implementation) are listed with it, not on their own.
 	ListDeploymentsForUser(ctx context.Context, arg ListDeploymentsForUserParams) ([]Deployment, error)
 	ListSpendBudgets(ctx context.Context, userID uuid.UUID) ([]SpendBudget, error)
 	// The upgrades of a proxy's deployment, oldest first.

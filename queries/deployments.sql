@@ -31,9 +31,10 @@ SELECT * FROM deployments WHERE id = @id AND user_id = @user_id;
 
 -- name: ListDeploymentsForUser :many
 -- Newest first. For the next page pass the created_at and id of the last row
--- answered; leave them NULL for the first page.
+-- answered; leave them NULL for the first page. Parts of a deployment (its
+-- networks, its implementation) are listed with it, not on their own.
 SELECT * FROM deployments
-WHERE user_id = @user_id
+WHERE user_id = @user_id AND parent_id IS NULL
   AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
   AND (sqlc.narg(before_created_at)::timestamptz IS NULL
        OR (created_at, id) < (sqlc.narg(before_created_at)::timestamptz, sqlc.narg(before_id)::uuid))
@@ -64,6 +65,8 @@ SET status                 = @status,
     compiler_version       = COALESCE(sqlc.narg(compiler_version), compiler_version),
     source_hash            = COALESCE(sqlc.narg(source_hash), source_hash),
     artifact_ref           = COALESCE(sqlc.narg(artifact_ref), artifact_ref),
+    implementation_address = COALESCE(sqlc.narg(implementation_address), implementation_address),
+    upgrade_safety         = COALESCE(sqlc.narg(upgrade_safety)::jsonb, upgrade_safety),
     updated_at             = now()
 WHERE id = @id
   AND (status NOT IN ('CONFIRMED', 'FAILED', 'CANCELLED', 'PARTIALLY_CONFIRMED') OR status = @status)

@@ -15,6 +15,7 @@ WHERE deployments.id = @id
 -- role read as GetDeploymentAsViewer reads it.
 SELECT * FROM deployments
 WHERE EXISTS (SELECT 1 FROM users WHERE users.id = @admin_id AND users.role = 'admin')
+  AND deployments.parent_id IS NULL
   AND (sqlc.narg(status)::text IS NULL OR deployments.status = sqlc.narg(status)::text)
   AND (sqlc.narg(before_created_at)::timestamptz IS NULL
        OR (deployments.created_at, deployments.id) < (sqlc.narg(before_created_at)::timestamptz, sqlc.narg(before_id)::uuid))

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
 )
@@ -26,9 +27,9 @@ func (fakeCompiler) Compile(_ context.Context, req *slipwayv1.CompileContractReq
 	case "ok":
 		return &slipwayv1.CompileContractResponse{CompilerVersion: "0.8.37", Contracts: []*slipwayv1.CompiledContract{{Name: "A", Abi: "[]", Bytecode: "0x6080"}}}, nil
 	case "broken":
-		return nil, fmt.Errorf("run compile workflow: %w", &compile.CompileError{Diagnostics: []compile.Diagnostic{
-			{Severity: compile.SeverityWarning, File: "Contract.sol", Line: 1, Column: 1, Message: "SPDX license identifier not provided"},
-			{Severity: compile.SeverityError, File: "Contract.sol", Line: 3, Column: 13, Message: "Expected ';' but got '}'", Code: "2314"},
+		return nil, fmt.Errorf("run compile workflow: %w", &compile.CompileError{Diagnostics: []compileapi.Diagnostic{
+			{Severity: compileapi.SeverityWarning, File: "Contract.sol", Line: 1, Column: 1, Message: "SPDX license identifier not provided"},
+			{Severity: compileapi.SeverityError, File: "Contract.sol", Line: 3, Column: 13, Message: "Expected ';' but got '}'", Code: "2314"},
 		}})
 	case "old":
 		return nil, fmt.Errorf("%w: compiler version 0.8.1 is not installed (installed: 0.8.37)", compile.ErrNoCompiler)

@@ -10,10 +10,10 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/slipway-dev/slipway/activities/compile"
-	"github.com/slipway-dev/slipway/activities/deploy"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/activities/lint"
-	"github.com/slipway-dev/slipway/activities/progress"
+	"github.com/slipway-dev/slipway/activities/progress/progressapi"
 	"github.com/slipway-dev/slipway/internal/status"
 	"github.com/slipway-dev/slipway/internal/userrole"
 )
@@ -98,25 +98,23 @@ func (g *approvalGate) validate(v Vote) error {
 // waits for the policy's approvals. A rejection fails the deployment with
 // the approver's reason; no decision within the timeout cancels it;
 // cancelling works throughout.
-func (r *runner) awaitApproval(ctx workflow.Context, req compile.Request, contract *compile.Contract, cv string, summary *lint.Summary) error {
+func (r *runner) awaitApproval(ctx workflow.Context, req compileapi.Request, contract *compileapi.Contract, cv string, summary *lint.Summary, prep deployapi.PrepareInput) error {
 	in := r.in
-	var est deploy.EstimateResult
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, chainOptions(in, false)), r.d.Estimate, deploy.PrepareInput{
-		DeploymentID: in.DeploymentID, Network: in.Network, ABI: contract.ABI, Bytecode: contract.Bytecode, ConstructorArgs: in.ConstructorArgs,
-	}).Get(ctx, &est); err != nil {
+	var est deployapi.EstimateResult
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, chainOptions(in, false)), deployapi.ActivityEstimate, prep).Get(ctx, &est); err != nil {
 		return err
 	}
 	g := r.gate
 	g.open = true
-	s := progress.ApprovalSummary{
+	s := progressapi.ApprovalSummary{
 		ContractName: req.ContractName, SourceHash: sourceHash(req), CompilerVersion: cv,
 		Optimizer: req.Optimizer.Enabled, OptimizerRuns: req.Optimizer.Runs,
 		InitCodeHash: est.InitCodeHash, Args: est.Args, Lint: *summary,
 		EstimatedGas: est.Gas, MaxFeePerGasWei: est.MaxFeePerGasWei, MaxCostWei: est.MaxCostWei,
 		Sources: reviewSources(req),
 	}
-	open := progress.ApprovalRequest{DeploymentID: in.DeploymentID, Required: g.required, ExpiresAt: workflow.Now(ctx).Add(in.Approval.Timeout), Summary: s}
-	if err := r.step(ctx, 15*time.Second, time.Hour, recordRetry(), r.p.OpenApproval, open).Get(ctx, nil); err != nil {
+	open := progressapi.ApprovalRequest{DeploymentID: in.DeploymentID, Required: g.required, ExpiresAt: workflow.Now(ctx).Add(in.Approval.Timeout), Summary: s}
+	if err := r.step(ctx, 15*time.Second, time.Hour, recordRetry(), progressapi.ActivityOpenApproval, open).Get(ctx, nil); err != nil {
 		return err
 	}
 	r.upsertStatus(ctx, status.AwaitingApproval)
@@ -125,13 +123,13 @@ func (r *runner) awaitApproval(ctx workflow.Context, req compile.Request, contra
 		return err
 	}
 	if !ok {
-		g.decision, g.open = progress.DecisionExpired, false
-		if err := r.step(ctx, 15*time.Second, time.Hour, recordRetry(), r.p.ExpireApproval, in.DeploymentID).Get(ctx, nil); err != nil {
+		g.decision, g.open = progressapi.DecisionExpired, false
+		if err := r.step(ctx, 15*time.Second, time.Hour, recordRetry(), progressapi.ActivityExpireApproval, in.DeploymentID).Get(ctx, nil); err != nil {
 			return err
 		}
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("no decision within %s", in.Approval.Timeout), ErrTypeExpired, nil)
 	}
-	if g.decided == progress.DecisionRejected {
+	if g.decided == progressapi.DecisionRejected {
 		return temporal.NewNonRetryableApplicationError(g.reason, ErrTypeRejected, nil)
 	}
 	return nil
@@ -149,14 +147,14 @@ func (r *runner) vote(ctx workflow.Context, v Vote) (ApprovalState, error) {
 	decision := ""
 	switch {
 	case !v.Approve:
-		decision = progress.DecisionRejected
+		decision = progressapi.DecisionRejected
 	case g.approvals >= g.required:
-		decision = progress.DecisionApproved
+		decision = progressapi.DecisionApproved
 	}
 	g.decision = decision
-	rec := progress.VoteRecord{DeploymentID: r.in.DeploymentID, VoterID: v.VoterID, VoterEmail: v.VoterEmail, Approve: v.Approve,
+	rec := progressapi.VoteRecord{DeploymentID: r.in.DeploymentID, VoterID: v.VoterID, VoterEmail: v.VoterEmail, Approve: v.Approve,
 		Comment: v.Comment, Approvals: g.approvals, Required: g.required, Decision: decision}
-	if err := r.step(ctx, 15*time.Second, time.Hour, recordRetry(), r.p.RecordVote, rec).Get(ctx, nil); err != nil {
+	if err := r.step(ctx, 15*time.Second, time.Hour, recordRetry(), progressapi.ActivityRecordVote, rec).Get(ctx, nil); err != nil {
 		// Not recorded: the vote does not count.
 		delete(g.voted, v.VoterID)
 		if v.Approve {
@@ -165,7 +163,7 @@ func (r *runner) vote(ctx workflow.Context, v Vote) (ApprovalState, error) {
 		g.decision = ""
 		return ApprovalState{}, err
 	}
-	if decision == progress.DecisionRejected {
+	if decision == progressapi.DecisionRejected {
 		g.reason = "rejected by " + v.VoterEmail
 		if v.Comment != "" {
 			g.reason += ": " + v.Comment
@@ -198,7 +196,7 @@ func (r *runner) needsApproval() bool {
 
 // reviewSources are the sources approvers review, by path: a single
 // source (or a template's generated one) as "<contract name>.sol".
-func reviewSources(req compile.Request) map[string]string {
+func reviewSources(req compileapi.Request) map[string]string {
 	if req.Source != "" {
 		return map[string]string{req.ContractName + ".sol": req.Source}
 	}
@@ -207,7 +205,7 @@ func reviewSources(req compile.Request) map[string]string {
 
 // sourceHash is sha256 over the sources that were compiled, path by path
 // in order, so that approvers can match what they reviewed.
-func sourceHash(req compile.Request) string {
+func sourceHash(req compileapi.Request) string {
 	h := sha256.New()
 	if req.Source != "" {
 		h.Write([]byte(req.Source))
@@ -229,5 +227,5 @@ func sourceHash(req compile.Request) string {
 // recordRetry retries a recording step until the deployment has ended.
 func recordRetry() *temporal.RetryPolicy {
 	return &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second,
-		NonRetryableErrorTypes: []string{progress.ErrTypeEnded}}
+		NonRetryableErrorTypes: []string{progressapi.ErrTypeEnded}}
 }

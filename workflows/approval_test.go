@@ -14,9 +14,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/slipway-dev/slipway/activities/compile"
-	"github.com/slipway-dev/slipway/activities/deploy"
-	"github.com/slipway-dev/slipway/activities/progress"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
+	"github.com/slipway-dev/slipway/activities/progress/progressapi"
 	"github.com/slipway-dev/slipway/internal/status"
 	"github.com/slipway-dev/slipway/internal/userrole"
 )
@@ -28,7 +28,7 @@ const requester = "00000000-0000-4000-8000-0000000000aa"
 type approvalEnv struct {
 	*deployEnv
 	mu       sync.Mutex
-	recorded []progress.VoteRecord
+	recorded []progressapi.VoteRecord
 	prepared bool
 	expired  bool
 }
@@ -37,33 +37,33 @@ func newApprovalEnv(t *testing.T) *approvalEnv {
 	t.Helper()
 	e := &approvalEnv{deployEnv: newDeployEnv(t, "Compile")}
 	// Compiling takes 30 s, so that a vote can arrive before the wait.
-	e.OnActivity(c.Compile, mock.Anything, mock.Anything).After(30*time.Second).Return(compile.Result{CompilerVersion: "0.8.37",
-		Contracts: []compile.Contract{{Name: "Store", ABI: "[]", Bytecode: "0x6000"}}}, nil)
-	e.OnActivity(d.Estimate, mock.Anything, mock.Anything).Return(deploy.EstimateResult{Gas: 120000, MaxFeePerGasWei: "2", MaxCostWei: "240000", InitCodeHash: "0xab"}, nil).Maybe()
-	e.OnActivity(p.OpenApproval, mock.Anything, mock.Anything).Return(func(_ context.Context, r progress.ApprovalRequest) error {
+	e.OnActivity(compileapi.ActivityCompile, mock.Anything, mock.Anything).After(30*time.Second).Return(compileapi.Result{CompilerVersion: "0.8.37",
+		Contracts: []compileapi.Contract{{Name: "Store", ABI: "[]", Bytecode: "0x6000"}}}, nil)
+	e.OnActivity(deployapi.ActivityEstimate, mock.Anything, mock.Anything).Return(deployapi.EstimateResult{Gas: 120000, MaxFeePerGasWei: "2", MaxCostWei: "240000", InitCodeHash: "0xab"}, nil).Maybe()
+	e.OnActivity(progressapi.ActivityOpenApproval, mock.Anything, mock.Anything).Return(func(_ context.Context, r progressapi.ApprovalRequest) error {
 		if r.Required != 2 || r.Summary.EstimatedGas != 120000 || r.Summary.ContractName != "Store" || !strings.HasPrefix(r.Summary.SourceHash, "0x") ||
 			r.Summary.Sources["Store.sol"] != "contract Store {}" {
 			return temporal.NewNonRetryableApplicationError("unexpected approval request", "Test", nil)
 		}
 		return nil
 	}).Maybe()
-	e.OnActivity(p.RecordVote, mock.Anything, mock.Anything).Return(func(_ context.Context, v progress.VoteRecord) error {
+	e.OnActivity(progressapi.ActivityRecordVote, mock.Anything, mock.Anything).Return(func(_ context.Context, v progressapi.VoteRecord) error {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.recorded = append(e.recorded, v)
 		return nil
 	}).Maybe()
-	e.OnActivity(p.ExpireApproval, mock.Anything, mock.Anything).Return(func(context.Context, string) error {
+	e.OnActivity(progressapi.ActivityExpireApproval, mock.Anything, mock.Anything).Return(func(context.Context, string) error {
 		e.expired = true
 		return nil
 	}).Maybe()
 	// Signing takes a minute, so that a vote can arrive after the decision.
-	e.OnActivity(d.Prepare, mock.Anything, mock.Anything).After(time.Minute).Return(func(context.Context, deploy.PrepareInput) (deploy.PrepareResult, error) {
+	e.OnActivity(deployapi.ActivityPrepare, mock.Anything, mock.Anything).After(time.Minute).Return(func(context.Context, deployapi.PrepareInput) (deployapi.PrepareResult, error) {
 		e.prepared = true
-		return deploy.PrepareResult{TxHash: "0x01"}, nil
+		return deployapi.PrepareResult{TxHash: "0x01"}, nil
 	}).Maybe()
-	e.OnActivity(d.Await, mock.Anything, mock.Anything).Return(deploy.AwaitResult{Included: true}, nil).Maybe()
-	e.OnActivity(d.Confirm, mock.Anything, mock.Anything).Return(deploy.ConfirmResult{Confirmed: true}, nil).Maybe()
+	e.OnActivity(deployapi.ActivityAwait, mock.Anything, mock.Anything).Return(deployapi.AwaitResult{Included: true}, nil).Maybe()
+	e.OnActivity(deployapi.ActivityConfirm, mock.Anything, mock.Anything).Return(deployapi.ConfirmResult{Confirmed: true}, nil).Maybe()
 	return e
 }
 
@@ -135,7 +135,7 @@ func TestApprovalTwoVotesLetItSign(t *testing.T) {
 	if !e.prepared {
 		t.Fatal("not signed after two approvals")
 	}
-	if len(e.recorded) != 2 || e.recorded[0].Decision != "" || e.recorded[1].Decision != progress.DecisionApproved || e.recorded[1].Approvals != 2 {
+	if len(e.recorded) != 2 || e.recorded[0].Decision != "" || e.recorded[1].Decision != progressapi.DecisionApproved || e.recorded[1].Approvals != 2 {
 		t.Fatalf("recorded votes %+v", e.recorded)
 	}
 	if !slices.Contains(upserted, status.AwaitingApproval) {
@@ -162,7 +162,7 @@ func TestApprovalRejectionFails(t *testing.T) {
 	if last.Status != status.Failed || last.Error == nil || !strings.Contains(*last.Error, "rejected by b@example.com") {
 		t.Fatalf("last step %+v", last)
 	}
-	if e.recorded[1].Decision != progress.DecisionRejected {
+	if e.recorded[1].Decision != progressapi.DecisionRejected {
 		t.Fatalf("recorded %+v", e.recorded)
 	}
 }

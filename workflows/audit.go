@@ -17,9 +17,8 @@ type AuditInput struct {
 // solc throw or run it past its limits fail at once.
 func AuditWorkflow(ctx workflow.Context, in AuditInput) (lint.AuditResult, error) {
 	ctx = workflow.WithActivityOptions(ctx, solcActivityOptions())
-	var a *lint.Activities
 	var res lint.AuditResult
-	if err := workflow.ExecuteActivity(ctx, a.Audit, in.Request).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(ctx, lint.ActivityAudit, in.Request).Get(ctx, &res); err != nil {
 		// Returned as is, like CompileWorkflow's, so the typed error
 		// reaches the caller first.
 		return lint.AuditResult{}, err

@@ -1,8 +1,13 @@
 // Package workflows holds Slipway's Temporal workflows. They are
 // deterministic orchestration only: every side effect (solc, the chain,
-// Postgres) happens in an activity of the activities packages, called
-// through a nil activity struct so the activity name is checked by the
-// compiler rather than spelled as a string.
+// Postgres) happens in an activity of the activities packages. The
+// workflows call each activity by the name its stage's API package
+// declares next to its input and result types (compileapi, deployapi,
+// progressapi, verifyapi; lint and generate, which are pure, declare their
+// own), and import none of the packages that implement them: nothing here
+// links Postgres, a chain client or the solc pool. A cmd/slipway test
+// checks that every declared name is a method of an activity struct the
+// worker registers.
 package workflows
 
 import (
@@ -11,7 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 )
 
 // CompileWorkflowName is the registered name of CompileWorkflow, for
@@ -20,25 +25,25 @@ const CompileWorkflowName = "CompileWorkflow"
 
 // CompileInput is one compile RPC's request.
 type CompileInput struct {
-	Request compile.Request `json:"request"`
+	Request compileapi.Request `json:"request"`
 }
 
 // CompileOutput is the compiled contracts, without ASTs: the workflow's
 // result is stored in its history, where megabytes of AST would only slow
 // the Web UI and the history service down.
 type CompileOutput struct {
-	Result compile.Result `json:"result"`
+	Result compileapi.Result `json:"result"`
 }
 
 // Compile activity timeouts. The pool bounds one solc run (at most
-// compile.MaxRequestTimeout) and itself runs a request that timed out or
+// compileapi.MaxRequestTimeout) and itself runs a request that timed out or
 // crashed once more on a fresh process before it fails for good as the
 // user's error, so one attempt must cover two runs and the wait for a
 // worker; attempts beyond the first are for infrastructure faults only (a
 // worker that could not start, a worker host that died mid-compile), and
 // each one re-runs the whole compile, so there are few of them.
 const (
-	compileStartToClose = 2*compile.MaxRequestTimeout + time.Minute
+	compileStartToClose = 2*compileapi.MaxRequestTimeout + time.Minute
 	compileMaxAttempts  = 3
 )
 
@@ -52,9 +57,8 @@ func CompileWorkflow(ctx workflow.Context, in CompileInput) (CompileOutput, erro
 	ctx = workflow.WithActivityOptions(ctx, solcActivityOptions())
 	req := in.Request
 	req.OmitAST = true
-	var a *compile.Activities
-	var res compile.Result
-	if err := workflow.ExecuteActivity(ctx, a.Compile, req).Get(ctx, &res); err != nil {
+	var res compileapi.Result
+	if err := workflow.ExecuteActivity(ctx, compileapi.ActivityCompile, req).Get(ctx, &res); err != nil {
 		// Returned as is, not wrapped: a wrapped error would cross the wire
 		// as an application error of its own ("wrapError", retryable), in
 		// front of the activity's typed one that callers look for.
@@ -72,16 +76,16 @@ func CompileWorkflow(ctx workflow.Context, in CompileInput) (CompileOutput, erro
 func solcActivityOptions() workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: compileStartToClose,
-		// The activities heartbeat every compile.HeartbeatEvery while solc
+		// The activities heartbeat every compileapi.HeartbeatEvery while solc
 		// runs: a worker that dies mid-compile is retried elsewhere within
 		// this, not after the whole start-to-close timeout.
-		HeartbeatTimeout: 5 * compile.HeartbeatEvery,
+		HeartbeatTimeout: 5 * compileapi.HeartbeatEvery,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
 			MaximumInterval:        30 * time.Second,
 			MaximumAttempts:        compileMaxAttempts,
-			NonRetryableErrorTypes: compile.NonRetryableErrorTypes,
+			NonRetryableErrorTypes: compileapi.NonRetryableErrorTypes,
 		},
 	}
 }

@@ -12,23 +12,22 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/activities/lint"
 )
 
-func newCompileEnv(t *testing.T, fn func(context.Context, compile.Request) (compile.Result, error)) *testsuite.TestWorkflowEnvironment {
+func newCompileEnv(t *testing.T, fn func(context.Context, compileapi.Request) (compileapi.Result, error)) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	var a *compile.Activities
-	env.RegisterActivity(a)
-	env.OnActivity(a.Compile, mock.Anything, mock.Anything).Return(fn)
+	registerStubs(env)
+	env.OnActivity(compileapi.ActivityCompile, mock.Anything, mock.Anything).Return(fn)
 	return env
 }
 
 func TestCompileWorkflowReturnsContractsWithoutASTs(t *testing.T) {
 	calls := 0
-	env := newCompileEnv(t, func(_ context.Context, req compile.Request) (compile.Result, error) {
+	env := newCompileEnv(t, func(_ context.Context, req compileapi.Request) (compileapi.Result, error) {
 		calls++
 		if !req.OmitAST {
 			t.Error("the workflow must ask the activity to omit ASTs")
@@ -36,9 +35,9 @@ func TestCompileWorkflowReturnsContractsWithoutASTs(t *testing.T) {
 		if req.Source != "contract A {}" || req.ContractName != "A" {
 			t.Errorf("activity got %+v", req)
 		}
-		return compile.Result{CompilerVersion: "0.8.37", Contracts: []compile.Contract{{Name: "A", ABI: "[]", Bytecode: "0x60"}}}, nil
+		return compileapi.Result{CompilerVersion: "0.8.37", Contracts: []compileapi.Contract{{Name: "A", ABI: "[]", Bytecode: "0x60"}}}, nil
 	})
-	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {}", ContractName: "A"}})
+	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compileapi.Request{Source: "contract A {}", ContractName: "A"}})
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
 	}
@@ -55,19 +54,19 @@ func TestCompileWorkflowReturnsContractsWithoutASTs(t *testing.T) {
 }
 
 func TestCompileWorkflowDoesNotRetryCompileErrors(t *testing.T) {
-	diags := []compile.Diagnostic{{Severity: compile.SeverityError, File: "Contract.sol", Line: 3, Column: 5, Message: "Expected ';' but got '}'", Code: "2314"}}
+	diags := []compileapi.Diagnostic{{Severity: compileapi.SeverityError, File: "Contract.sol", Line: 3, Column: 5, Message: "Expected ';' but got '}'", Code: "2314"}}
 	calls := 0
-	env := newCompileEnv(t, func(context.Context, compile.Request) (compile.Result, error) {
+	env := newCompileEnv(t, func(context.Context, compileapi.Request) (compileapi.Result, error) {
 		calls++
-		return compile.Result{}, temporal.NewNonRetryableApplicationError("compile failed", compile.ErrTypeCompileError, nil, diags)
+		return compileapi.Result{}, temporal.NewNonRetryableApplicationError("compile failed", compileapi.ErrTypeCompileError, nil, diags)
 	})
-	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {"}})
+	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compileapi.Request{Source: "contract A {"}})
 	err := env.GetWorkflowError()
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != compile.ErrTypeCompileError {
-		t.Fatalf("workflow error %v, want a %s application error", err, compile.ErrTypeCompileError)
+	if !errors.As(err, &appErr) || appErr.Type() != compileapi.ErrTypeCompileError {
+		t.Fatalf("workflow error %v, want a %s application error", err, compileapi.ErrTypeCompileError)
 	}
-	var got []compile.Diagnostic
+	var got []compileapi.Diagnostic
 	if err := appErr.Details(&got); err != nil {
 		t.Fatalf("details: %v", err)
 	}
@@ -79,18 +78,22 @@ func TestCompileWorkflowDoesNotRetryCompileErrors(t *testing.T) {
 	}
 }
 
+// errWorkerCrashed stands for an infrastructure failure of the compile
+// activity, which reaches the workflow as a plain (retryable) error.
+var errWorkerCrashed = errors.New("solc worker crashed")
+
 // TestCompileWorkflowRetriesInfrastructureErrors checks the other half of
 // the policy: a crashed solc worker is retried, up to the attempt limit.
 func TestCompileWorkflowRetriesInfrastructureErrors(t *testing.T) {
 	calls := 0
-	env := newCompileEnv(t, func(context.Context, compile.Request) (compile.Result, error) {
+	env := newCompileEnv(t, func(context.Context, compileapi.Request) (compileapi.Result, error) {
 		calls++
 		if calls < 3 {
-			return compile.Result{}, compile.ErrWorkerCrashed
+			return compileapi.Result{}, errWorkerCrashed
 		}
-		return compile.Result{CompilerVersion: "0.8.37"}, nil
+		return compileapi.Result{CompilerVersion: "0.8.37"}, nil
 	})
-	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {}"}})
+	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compileapi.Request{Source: "contract A {}"}})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow error after transient failures: %v", err)
 	}
@@ -99,11 +102,11 @@ func TestCompileWorkflowRetriesInfrastructureErrors(t *testing.T) {
 	}
 
 	calls = 0
-	env = newCompileEnv(t, func(context.Context, compile.Request) (compile.Result, error) {
+	env = newCompileEnv(t, func(context.Context, compileapi.Request) (compileapi.Result, error) {
 		calls++
-		return compile.Result{}, compile.ErrTimeout
+		return compileapi.Result{}, errors.New("solc request timed out")
 	})
-	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {}"}})
+	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compileapi.Request{Source: "contract A {}"}})
 	if err := env.GetWorkflowError(); err == nil || calls != compileMaxAttempts {
 		t.Fatalf("persistent failure: err %v after %d attempts, want an error after %d", err, calls, compileMaxAttempts)
 	}
@@ -111,16 +114,18 @@ func TestCompileWorkflowRetriesInfrastructureErrors(t *testing.T) {
 
 // Sources that make solc throw or run past the pool's limits are the
 // user's error: the pool already gave them their one retry on a fresh
-// process, so neither workflow runs them again.
+// process, so neither workflow runs them again. The activities fail them
+// as non-retryable (compile.ActivityError, tested in package compile);
+// here they come as retryable errors of their types, so that the
+// workflows' own retry policies are what keeps them from a second run.
 func TestSolcWorkflowsDoNotRetryInputLimits(t *testing.T) {
-	for _, typ := range []string{compile.ErrTypeCompilerFailed, compile.ErrTypeLimitExceeded} {
+	for _, typ := range []string{compileapi.ErrTypeCompilerFailed, compileapi.ErrTypeLimitExceeded} {
 		calls := 0
-		env := newCompileEnv(t, func(context.Context, compile.Request) (compile.Result, error) {
+		env := newCompileEnv(t, func(context.Context, compileapi.Request) (compileapi.Result, error) {
 			calls++
-			return compile.Result{}, compile.ActivityError(fmt.Errorf("compile with solc 0.8.37: %w", map[string]error{
-				compile.ErrTypeCompilerFailed: compile.ErrCompiler, compile.ErrTypeLimitExceeded: compile.ErrLimitExceeded}[typ]))
+			return compileapi.Result{}, temporal.NewApplicationError(fmt.Sprintf("compile with solc 0.8.37: %s", typ), typ)
 		})
-		env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {}"}})
+		env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compileapi.Request{Source: "contract A {}"}})
 		var appErr *temporal.ApplicationError
 		if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != typ || calls != 1 {
 			t.Fatalf("compile %s: %v after %d attempts, want one attempt", typ, err, calls)
@@ -128,15 +133,14 @@ func TestSolcWorkflowsDoNotRetryInputLimits(t *testing.T) {
 
 		var s testsuite.WorkflowTestSuite
 		aenv := s.NewTestWorkflowEnvironment()
-		var la *lint.Activities
-		aenv.RegisterActivity(la)
+		registerStubs(aenv)
 		calls = 0
-		aenv.OnActivity(la.Audit, mock.Anything, mock.Anything).Return(func(context.Context, lint.AuditRequest) (lint.AuditResult, error) {
+		aenv.OnActivity(lint.ActivityAudit, mock.Anything, mock.Anything).Return(func(context.Context, lint.AuditRequest) (lint.AuditResult, error) {
 			calls++
-			return lint.AuditResult{}, compile.ActivityError(compile.ErrLimitExceeded)
+			return lint.AuditResult{}, temporal.NewApplicationError("the sources exceed the compiler's limits", compileapi.ErrTypeLimitExceeded)
 		})
 		aenv.ExecuteWorkflow(AuditWorkflow, AuditInput{Request: lint.AuditRequest{Source: "contract A {}"}})
-		if err := aenv.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != compile.ErrTypeLimitExceeded || calls != 1 {
+		if err := aenv.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != compileapi.ErrTypeLimitExceeded || calls != 1 {
 			t.Fatalf("audit: %v after %d attempts, want one attempt", err, calls)
 		}
 	}
@@ -149,14 +153,14 @@ func TestSolcWorkflowsDoNotRetryInputLimits(t *testing.T) {
 func TestCancelledCompileWorkflowCancelsTheActivity(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	env := newCompileEnv(t, func(ctx context.Context, _ compile.Request) (compile.Result, error) {
+	env := newCompileEnv(t, func(ctx context.Context, _ compileapi.Request) (compileapi.Result, error) {
 		<-release
-		return compile.Result{}, errors.New("released")
+		return compileapi.Result{}, errors.New("released")
 	})
 	var cancelRequested bool
 	env.SetOnActivityCanceledListener(func(*activity.Info) { cancelRequested = true })
 	env.RegisterDelayedCallback(env.CancelWorkflow, time.Second)
-	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compile.Request{Source: "contract A {}"}})
+	env.ExecuteWorkflow(CompileWorkflow, CompileInput{Request: compileapi.Request{Source: "contract A {}"}})
 	var canceled *temporal.CanceledError
 	if err := env.GetWorkflowError(); !errors.As(err, &canceled) {
 		t.Fatalf("workflow error %v, want cancelled", err)

@@ -20,12 +20,12 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/slipway-dev/slipway/activities/compile"
-	"github.com/slipway-dev/slipway/activities/deploy"
-	"github.com/slipway-dev/slipway/activities/generate"
+	"github.com/slipway-dev/slipway/activities/builds/buildsapi"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/activities/lint"
-	"github.com/slipway-dev/slipway/activities/progress"
-	"github.com/slipway-dev/slipway/activities/verify"
+	"github.com/slipway-dev/slipway/activities/progress/progressapi"
+	"github.com/slipway-dev/slipway/activities/verify/verifyapi"
 	"github.com/slipway-dev/slipway/internal/status"
 )
 
@@ -34,15 +34,8 @@ import (
 type deployEnv struct {
 	*testsuite.TestWorkflowEnvironment
 	mu    sync.Mutex
-	steps []progress.Step
+	steps []progressapi.Step
 }
-
-var (
-	d *deploy.Activities
-	p *progress.Activities
-	l *lint.Activities
-	c *compile.Activities
-)
 
 // newDeployEnv mocks every activity but those named in own, which the
 // test mocks itself.
@@ -50,19 +43,8 @@ func newDeployEnv(t *testing.T, own ...string) *deployEnv {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	e := &deployEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
-	e.RegisterActivity(d)
-	e.RegisterActivity(p)
-	e.RegisterActivity(l)
-	e.RegisterActivity(c)
-	e.RegisterActivity(&generate.Activities{})
-	e.RegisterActivity(&verify.Activities{})
-	e.OnActivity(p.RecordVerification, mock.Anything, mock.Anything).Return(nil).Maybe()
-	e.OnActivity(p.Record, mock.Anything, mock.Anything).Return(func(_ context.Context, s progress.Step) error {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		e.steps = append(e.steps, s)
-		return nil
-	}).Maybe()
+	registerStubs(e.TestWorkflowEnvironment)
+	e.OnActivity(progressapi.ActivityRecordVerification, mock.Anything, mock.Anything).Return(nil).Maybe()
 	mine := func(name string) bool {
 		for _, o := range own {
 			if o == name {
@@ -71,22 +53,32 @@ func newDeployEnv(t *testing.T, own ...string) *deployEnv {
 		}
 		return false
 	}
+	if !mine("Record") {
+		e.OnActivity(progressapi.ActivityRecord, mock.Anything, mock.Anything).Return(func(_ context.Context, s progressapi.Step) error {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.steps = append(e.steps, s)
+			return nil
+		}).Maybe()
+	}
 	if !mine("Audit") {
-		e.OnActivity(l.Audit, mock.Anything, mock.Anything).Return(lint.AuditResult{Summary: lint.Summary{Info: 1}}, nil).Maybe()
+		e.OnActivity(lint.ActivityAudit, mock.Anything, mock.Anything).Return(lint.AuditResult{Summary: lint.Summary{Info: 1}}, nil).Maybe()
 	}
 	if !mine("Compile") {
-		e.OnActivity(c.Compile, mock.Anything, mock.Anything).Return(compile.Result{CompilerVersion: "0.8.37",
-			Contracts: []compile.Contract{{Name: "Store", ABI: "[]", Bytecode: "0x6000"}}}, nil).Maybe()
+		e.OnActivity(compileapi.ActivityCompile, mock.Anything, mock.Anything).Return(compileapi.Result{CompilerVersion: "0.8.37",
+			Contracts: []compileapi.Contract{{Name: "Store", ABI: "[]", Bytecode: "0x6000"}}}, nil).Maybe()
 	}
 	if !mine("Broadcast") {
-		e.OnActivity(d.Broadcast, mock.Anything, mock.Anything).Return(nil).Maybe()
+		e.OnActivity(deployapi.ActivityBroadcast, mock.Anything, mock.Anything).Return(nil).Maybe()
 	}
 	if !mine("Verify") {
-		var va *verify.Activities
-		e.OnActivity(va.Verify, mock.Anything, mock.Anything).Return(verify.Result{Status: progress.VerificationVerified, Match: "full", Message: "full match"}, nil).Maybe()
+		e.OnActivity(verifyapi.ActivityVerify, mock.Anything, mock.Anything).Return(verifyapi.Result{Status: progressapi.VerificationVerified, Match: "full", Message: "full match"}, nil).Maybe()
+	}
+	if !mine("RecordBuild") {
+		e.OnActivity(buildsapi.ActivityRecordBuild, mock.Anything, mock.Anything).Return(nil).Maybe()
 	}
 	if !mine("FillNonce") {
-		e.OnActivity(d.FillNonce, mock.Anything, mock.Anything).Return(deploy.FillResult{}, nil).Maybe()
+		e.OnActivity(deployapi.ActivityFillNonce, mock.Anything, mock.Anything).Return(deployapi.FillResult{}, nil).Maybe()
 	}
 	return e
 }
@@ -109,25 +101,25 @@ func input() DeploymentInput {
 }
 
 func signedOK(e *deployEnv) {
-	e.OnActivity(d.Prepare, mock.Anything, mock.Anything).Return(deploy.PrepareResult{TxHash: "0x01", Nonce: 3, ContractAddress: "0x02"}, nil).Maybe()
+	e.OnActivity(deployapi.ActivityPrepare, mock.Anything, mock.Anything).Return(deployapi.PrepareResult{TxHash: "0x01", Nonce: 3, ContractAddress: "0x02"}, nil).Maybe()
 }
 
 func TestDeploymentWorkflowBumpsAStuckTransactionAndConfirms(t *testing.T) {
 	e := newDeployEnv(t)
 	signedOK(e)
 	awaits := 0
-	e.OnActivity(d.Await, mock.Anything, mock.Anything).Return(func(context.Context, deploy.TxInput) (deploy.AwaitResult, error) {
+	e.OnActivity(deployapi.ActivityAwait, mock.Anything, mock.Anything).Return(func(context.Context, deployapi.TxInput) (deployapi.AwaitResult, error) {
 		awaits++
-		return deploy.AwaitResult{Included: awaits > 1}, nil
+		return deployapi.AwaitResult{Included: awaits > 1}, nil
 	})
-	e.OnActivity(d.Bump, mock.Anything, mock.Anything).Return(deploy.BumpResult{Replaced: true, TxHash: "0x03"}, nil).Once()
+	e.OnActivity(deployapi.ActivityBump, mock.Anything, mock.Anything).Return(deployapi.BumpResult{Replaced: true, TxHash: "0x03"}, nil).Once()
 	confirms := 0
-	e.OnActivity(d.Confirm, mock.Anything, mock.Anything).Return(func(context.Context, deploy.ConfirmInput) (deploy.ConfirmResult, error) {
+	e.OnActivity(deployapi.ActivityConfirm, mock.Anything, mock.Anything).Return(func(context.Context, deployapi.ConfirmInput) (deployapi.ConfirmResult, error) {
 		confirms++
 		if confirms == 1 {
-			return deploy.ConfirmResult{Confirmations: 1}, nil // still waiting for depth
+			return deployapi.ConfirmResult{Confirmations: 1}, nil // still waiting for depth
 		}
-		return deploy.ConfirmResult{Confirmed: true, Confirmations: 2, TxHash: "0x03", ContractAddress: "0x02", BlockNumber: 7, GasUsed: 100}, nil
+		return deployapi.ConfirmResult{Confirmed: true, Confirmations: 2, TxHash: "0x03", ContractAddress: "0x02", BlockNumber: 7, GasUsed: 100}, nil
 	})
 	e.ExecuteWorkflow(DeploymentWorkflow, input())
 	if err := e.GetWorkflowError(); err != nil {
@@ -148,13 +140,13 @@ func TestDeploymentWorkflowBumpsAStuckTransactionAndConfirms(t *testing.T) {
 
 func TestDeploymentWorkflowLintGateFailsBeforeSigning(t *testing.T) {
 	e := newDeployEnv(t, "Audit")
-	e.OnActivity(l.Audit, mock.Anything, mock.Anything).Return(lint.AuditResult{
+	e.OnActivity(lint.ActivityAudit, mock.Anything, mock.Anything).Return(lint.AuditResult{
 		Findings: []lint.Finding{{Detector: "unprotected-selfdestruct", Severity: lint.High, File: "Contract.sol", Line: 3}},
 		Summary:  lint.Summary{High: 1}}, nil)
 	prepared := false
-	e.OnActivity(d.Prepare, mock.Anything, mock.Anything).Return(func(context.Context, deploy.PrepareInput) (deploy.PrepareResult, error) {
+	e.OnActivity(deployapi.ActivityPrepare, mock.Anything, mock.Anything).Return(func(context.Context, deployapi.PrepareInput) (deployapi.PrepareResult, error) {
 		prepared = true
-		return deploy.PrepareResult{}, nil
+		return deployapi.PrepareResult{}, nil
 	}).Maybe()
 	e.ExecuteWorkflow(DeploymentWorkflow, input())
 	err := e.GetWorkflowError()
@@ -172,11 +164,11 @@ func TestDeploymentWorkflowLintGateFailsBeforeSigning(t *testing.T) {
 
 	// allowFindings lets it through.
 	e2 := newDeployEnv(t, "Audit")
-	e2.OnActivity(l.Audit, mock.Anything, mock.Anything).Return(lint.AuditResult{
+	e2.OnActivity(lint.ActivityAudit, mock.Anything, mock.Anything).Return(lint.AuditResult{
 		Findings: []lint.Finding{{Detector: "x", Severity: lint.High}}, Summary: lint.Summary{High: 1}}, nil)
 	signedOK(e2)
-	e2.OnActivity(d.Await, mock.Anything, mock.Anything).Return(deploy.AwaitResult{Included: true}, nil)
-	e2.OnActivity(d.Confirm, mock.Anything, mock.Anything).Return(deploy.ConfirmResult{Confirmed: true}, nil)
+	e2.OnActivity(deployapi.ActivityAwait, mock.Anything, mock.Anything).Return(deployapi.AwaitResult{Included: true}, nil)
+	e2.OnActivity(deployapi.ActivityConfirm, mock.Anything, mock.Anything).Return(deployapi.ConfirmResult{Confirmed: true}, nil)
 	in := input()
 	in.AllowFindings = true
 	e2.ExecuteWorkflow(DeploymentWorkflow, in)
@@ -188,23 +180,23 @@ func TestDeploymentWorkflowLintGateFailsBeforeSigning(t *testing.T) {
 // Fees above the cap and a pool with no signer that can pay both wait on a
 // durable timer with the reason, then prepare again.
 func TestDeploymentWorkflowWaitsOnATimerBeforeSigning(t *testing.T) {
-	for name, wait := range map[string]deploy.PrepareResult{
+	for name, wait := range map[string]deployapi.PrepareResult{
 		"fees above the cap":    {WaitingForFees: true, Message: "base fee above the cap; waiting"},
 		"no signer can pay yet": {WaitingForSigner: true, Message: "no signer of dev can pay for the deployment; waiting for a top-up"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newDeployEnv(t)
 			prepares := 0
-			e.OnActivity(d.Prepare, mock.Anything, mock.Anything).Return(func(ctx context.Context, _ deploy.PrepareInput) (deploy.PrepareResult, error) {
+			e.OnActivity(deployapi.ActivityPrepare, mock.Anything, mock.Anything).Return(func(ctx context.Context, _ deployapi.PrepareInput) (deployapi.PrepareResult, error) {
 				prepares++
 				if prepares == 1 {
 					return wait, nil
 				}
-				return deploy.PrepareResult{TxHash: "0x01"}, nil
+				return deployapi.PrepareResult{TxHash: "0x01"}, nil
 			})
 			began := e.Now()
-			e.OnActivity(d.Await, mock.Anything, mock.Anything).Return(deploy.AwaitResult{Included: true}, nil)
-			e.OnActivity(d.Confirm, mock.Anything, mock.Anything).Return(deploy.ConfirmResult{Confirmed: true}, nil)
+			e.OnActivity(deployapi.ActivityAwait, mock.Anything, mock.Anything).Return(deployapi.AwaitResult{Included: true}, nil)
+			e.OnActivity(deployapi.ActivityConfirm, mock.Anything, mock.Anything).Return(deployapi.ConfirmResult{Confirmed: true}, nil)
 			e.ExecuteWorkflow(DeploymentWorkflow, input())
 			if err := e.GetWorkflowError(); err != nil {
 				t.Fatal(err)
@@ -212,7 +204,7 @@ func TestDeploymentWorkflowWaitsOnATimerBeforeSigning(t *testing.T) {
 			if took := e.Now().Sub(began); prepares != 2 || took < 12*time.Second {
 				t.Fatalf("prepares %d, took %s; want a second try after the 12 s wait", prepares, took)
 			}
-			if !slices.ContainsFunc(e.steps, func(s progress.Step) bool { return s.Status == status.Compiling && s.Message == wait.Message }) {
+			if !slices.ContainsFunc(e.steps, func(s progressapi.Step) bool { return s.Status == status.Compiling && s.Message == wait.Message }) {
 				t.Fatalf("steps %+v: the wait's reason is not recorded", e.steps)
 			}
 		})
@@ -221,11 +213,11 @@ func TestDeploymentWorkflowWaitsOnATimerBeforeSigning(t *testing.T) {
 
 func TestDeploymentWorkflowCancelBeforeSigning(t *testing.T) {
 	e := newDeployEnv(t, "Compile")
-	e.OnActivity(c.Compile, mock.Anything, mock.Anything).After(time.Minute).Return(compile.Result{Contracts: []compile.Contract{{Name: "Store", Bytecode: "0x60"}}}, nil)
+	e.OnActivity(compileapi.ActivityCompile, mock.Anything, mock.Anything).After(time.Minute).Return(compileapi.Result{Contracts: []compileapi.Contract{{Name: "Store", Bytecode: "0x60"}}}, nil)
 	prepared := false
-	e.OnActivity(d.Prepare, mock.Anything, mock.Anything).Return(func(context.Context, deploy.PrepareInput) (deploy.PrepareResult, error) {
+	e.OnActivity(deployapi.ActivityPrepare, mock.Anything, mock.Anything).Return(func(context.Context, deployapi.PrepareInput) (deployapi.PrepareResult, error) {
 		prepared = true
-		return deploy.PrepareResult{}, nil
+		return deployapi.PrepareResult{}, nil
 	}).Maybe()
 	e.RegisterDelayedCallback(e.CancelWorkflow, 10*time.Second)
 	e.ExecuteWorkflow(DeploymentWorkflow, input())
@@ -244,12 +236,12 @@ func TestDeploymentWorkflowCancelBeforeSigning(t *testing.T) {
 func TestDeploymentWorkflowFillsTheNonceOfAFailedSignedDeployment(t *testing.T) {
 	e := newDeployEnv(t, "Broadcast", "FillNonce")
 	signedOK(e)
-	e.OnActivity(d.Broadcast, mock.Anything, mock.Anything).Return(
-		temporal.NewNonRetryableApplicationError("node refused: intrinsic gas too low", deploy.ErrTypeRejected, nil))
+	e.OnActivity(deployapi.ActivityBroadcast, mock.Anything, mock.Anything).Return(
+		temporal.NewNonRetryableApplicationError("node refused: intrinsic gas too low", deployapi.ErrTypeRejected, nil))
 	filled := 0
-	e.OnActivity(d.FillNonce, mock.Anything, mock.Anything).Return(func(context.Context, deploy.TxInput) (deploy.FillResult, error) {
+	e.OnActivity(deployapi.ActivityFillNonce, mock.Anything, mock.Anything).Return(func(context.Context, deployapi.TxInput) (deployapi.FillResult, error) {
 		filled++
-		return deploy.FillResult{}, nil
+		return deployapi.FillResult{}, nil
 	})
 	e.ExecuteWorkflow(DeploymentWorkflow, input())
 	if err := e.GetWorkflowError(); err == nil {
@@ -267,15 +259,15 @@ func TestDeploymentWorkflowFillsTheNonceOfAFailedSignedDeployment(t *testing.T) 
 func TestDeploymentWorkflowRetriesTransientChainErrors(t *testing.T) {
 	e := newDeployEnv(t)
 	tries := 0
-	e.OnActivity(d.Prepare, mock.Anything, mock.Anything).Return(func(context.Context, deploy.PrepareInput) (deploy.PrepareResult, error) {
+	e.OnActivity(deployapi.ActivityPrepare, mock.Anything, mock.Anything).Return(func(context.Context, deployapi.PrepareInput) (deployapi.PrepareResult, error) {
 		tries++
 		if tries < 4 {
-			return deploy.PrepareResult{}, errors.New("connect to dev: connection refused")
+			return deployapi.PrepareResult{}, errors.New("connect to dev: connection refused")
 		}
-		return deploy.PrepareResult{TxHash: "0x01"}, nil
+		return deployapi.PrepareResult{TxHash: "0x01"}, nil
 	})
-	e.OnActivity(d.Await, mock.Anything, mock.Anything).Return(deploy.AwaitResult{Included: true}, nil)
-	e.OnActivity(d.Confirm, mock.Anything, mock.Anything).Return(deploy.ConfirmResult{Confirmed: true}, nil)
+	e.OnActivity(deployapi.ActivityAwait, mock.Anything, mock.Anything).Return(deployapi.AwaitResult{Included: true}, nil)
+	e.OnActivity(deployapi.ActivityConfirm, mock.Anything, mock.Anything).Return(deployapi.ConfirmResult{Confirmed: true}, nil)
 	e.ExecuteWorkflow(DeploymentWorkflow, input())
 	if err := e.GetWorkflowError(); err != nil || tries != 4 {
 		t.Fatalf("error %v after %d tries", err, tries)
@@ -320,7 +312,7 @@ func TestRecordedHistoriesKeepTheirLintPayloads(t *testing.T) {
 		for _, data := range payloads(history) {
 			switch {
 			case bytes.HasPrefix(data, []byte(`{"deploymentId"`)) && bytes.Contains(data, []byte(`"status"`)):
-				var s progress.Step
+				var s progressapi.Step
 				if err := json.Unmarshal(data, &s); err != nil {
 					t.Fatal(err)
 				}

@@ -5,22 +5,23 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"go.temporal.io/sdk/temporal"
 )
 
 // TestActivityErrorClassification pins which failures Temporal retries:
 // the user's errors never, infrastructure errors always.
 func TestActivityErrorClassification(t *testing.T) {
-	diags := []Diagnostic{{Severity: SeverityError, File: "Contract.sol", Line: 2, Column: 1, Message: "boom"}}
+	diags := []compileapi.Diagnostic{{Severity: compileapi.SeverityError, File: "Contract.sol", Line: 2, Column: 1, Message: "boom"}}
 	for _, c := range []struct {
 		err     error
 		typ     string // "" = a plain, retryable error
 		details bool
 	}{
-		{&CompileError{Diagnostics: diags}, ErrTypeCompileError, true},
-		{fmt.Errorf("%w: compiler version 0.8.1 is not installed", ErrNoCompiler), ErrTypeNoCompiler, false},
-		{fmt.Errorf("compile with solc 0.8.37: %w", ErrOutputTooLarge), ErrTypeOutputTooLarge, false},
-		{fmt.Errorf("compile with solc 0.8.37: %w", ErrCompiler), ErrTypeCompilerFailed, false},
+		{&CompileError{Diagnostics: diags}, compileapi.ErrTypeCompileError, true},
+		{fmt.Errorf("%w: compiler version 0.8.1 is not installed", ErrNoCompiler), compileapi.ErrTypeNoCompiler, false},
+		{fmt.Errorf("compile with solc 0.8.37: %w", ErrOutputTooLarge), compileapi.ErrTypeOutputTooLarge, false},
+		{fmt.Errorf("compile with solc 0.8.37: %w", ErrCompiler), compileapi.ErrTypeCompilerFailed, false},
 		{fmt.Errorf("compile with solc 0.8.37: %w", ErrWorkerCrashed), "", false},
 		{fmt.Errorf("compile with solc 0.8.37: %w", ErrTimeout), "", false},
 		{ErrPoolClosed, "", false},
@@ -38,7 +39,7 @@ func TestActivityErrorClassification(t *testing.T) {
 			continue
 		}
 		if c.details {
-			var d []Diagnostic
+			var d []compileapi.Diagnostic
 			if err := appErr.Details(&d); err != nil || len(d) != 1 || d[0] != diags[0] {
 				t.Errorf("details of %v = %v, %v", c.err, d, err)
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/internal/proc"
 )
 
@@ -22,10 +23,10 @@ import (
 func BenchmarkCompile(b *testing.B) {
 	for _, bc := range []struct {
 		name string
-		req  Request
+		req  compileapi.Request
 	}{
-		{"Counter", Request{Source: counterSrc}},
-		{"ERC20", Request{Source: erc20Src, Optimizer: Optimizer{Enabled: true}}},
+		{"Counter", compileapi.Request{Source: counterSrc}},
+		{"ERC20", compileapi.Request{Source: erc20Src, Optimizer: compileapi.Optimizer{Enabled: true}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			ctx := context.Background()
@@ -70,7 +71,7 @@ func BenchmarkCompile(b *testing.B) {
 
 // inNodeBaseline runs solc-js on the request's standard JSON in one warm
 // node process, 20 times after a warm-up, and answers ms per compile.
-func inNodeBaseline(b *testing.B, p *Pool, req Request) float64 {
+func inNodeBaseline(b *testing.B, p *Pool, req compileapi.Request) float64 {
 	b.Helper()
 	own, err := ownSources(req)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/db"
 )
 
@@ -29,12 +30,12 @@ type CacheKey [32]byte
 // and the compile goes on.
 type Cache interface {
 	// Get answers the result stored under key; false when there is none.
-	Get(ctx context.Context, key CacheKey) (Result, bool, error)
+	Get(ctx context.Context, key CacheKey) (compileapi.Result, bool, error)
 	// Put stores a successful result under key.
-	Put(ctx context.Context, key CacheKey, r Result) error
+	Put(ctx context.Context, key CacheKey, r compileapi.Result) error
 }
 
-// cacheKeyVersion is mixed into every key: bumping it when Result or its
+// cacheKeyVersion is mixed into every key: bumping it when compileapi.Result or its
 // derivation changes orphans the old rows instead of serving stale shapes.
 const cacheKeyVersion = "slipway-compile-cache/v1"
 
@@ -70,14 +71,14 @@ func cacheKey(version string, standardJSON []byte, contractName string, omitAST 
 const cacheTimeout = 5 * time.Second
 
 // cacheGet consults the cache; failures count as a miss.
-func (p *Pool) cacheGet(ctx context.Context, key CacheKey) (Result, bool) {
+func (p *Pool) cacheGet(ctx context.Context, key CacheKey) (compileapi.Result, bool) {
 	ctx, cancel := context.WithTimeout(ctx, cacheTimeout)
 	defer cancel()
 	r, ok, err := p.cfg.Cache.Get(ctx, key)
 	if err != nil {
 		p.cfg.Metrics.CacheLookup(false)
 		p.cfg.Logger.WarnContext(ctx, "compile cache read failed; compiling", "err", err)
-		return Result{}, false
+		return compileapi.Result{}, false
 	}
 	p.cfg.Metrics.CacheLookup(ok)
 	return r, ok
@@ -86,7 +87,7 @@ func (p *Pool) cacheGet(ctx context.Context, key CacheKey) (Result, bool) {
 // cachePut stores a success; a failure only costs a later recompile. It
 // runs on a context detached from the caller's cancellation so that a
 // client hanging up right after its answer does not waste the compile.
-func (p *Pool) cachePut(ctx context.Context, key CacheKey, r Result) {
+func (p *Pool) cachePut(ctx context.Context, key CacheKey, r compileapi.Result) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cacheTimeout)
 	defer cancel()
 	if err := p.cfg.Cache.Put(ctx, key, r); err != nil {
@@ -104,31 +105,31 @@ type PGCache struct {
 func NewPGCache(q db.Querier) *PGCache { return &PGCache{q: q} }
 
 // Get implements Cache.
-func (c *PGCache) Get(ctx context.Context, key CacheKey) (Result, bool, error) {
+func (c *PGCache) Get(ctx context.Context, key CacheKey) (compileapi.Result, bool, error) {
 	blob, err := c.q.GetCompileArtifact(ctx, key[:])
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Result{}, false, nil
+		return compileapi.Result{}, false, nil
 	}
 	if err != nil {
-		return Result{}, false, fmt.Errorf("read compile artifact: %w", err)
+		return compileapi.Result{}, false, fmt.Errorf("read compile artifact: %w", err)
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(blob))
 	if err != nil {
-		return Result{}, false, fmt.Errorf("decompress compile artifact: %w", err)
+		return compileapi.Result{}, false, fmt.Errorf("decompress compile artifact: %w", err)
 	}
 	raw, err := io.ReadAll(zr)
 	if err != nil {
-		return Result{}, false, fmt.Errorf("decompress compile artifact: %w", err)
+		return compileapi.Result{}, false, fmt.Errorf("decompress compile artifact: %w", err)
 	}
-	var r Result
+	var r compileapi.Result
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return Result{}, false, fmt.Errorf("decode compile artifact: %w", err)
+		return compileapi.Result{}, false, fmt.Errorf("decode compile artifact: %w", err)
 	}
 	return r, true, nil
 }
 
 // Put implements Cache.
-func (c *PGCache) Put(ctx context.Context, key CacheKey, r Result) error {
+func (c *PGCache) Put(ctx context.Context, key CacheKey, r compileapi.Result) error {
 	raw, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encode compile artifact: %w", err)

@@ -3,6 +3,7 @@ package compile
 import (
 	"context"
 	"errors"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"strings"
 	"sync"
 	"testing"
@@ -12,23 +13,23 @@ import (
 // tested in ./cachetest against a real database.
 type memCache struct {
 	mu         sync.Mutex
-	m          map[CacheKey]Result
+	m          map[CacheKey]compileapi.Result
 	gets, puts int
 	fail       error
 }
 
-func (c *memCache) Get(_ context.Context, k CacheKey) (Result, bool, error) {
+func (c *memCache) Get(_ context.Context, k CacheKey) (compileapi.Result, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gets++
 	if c.fail != nil {
-		return Result{}, false, c.fail
+		return compileapi.Result{}, false, c.fail
 	}
 	r, ok := c.m[k]
 	return r, ok, nil
 }
 
-func (c *memCache) Put(_ context.Context, k CacheKey, r Result) error {
+func (c *memCache) Put(_ context.Context, k CacheKey, r compileapi.Result) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.puts++
@@ -36,7 +37,7 @@ func (c *memCache) Put(_ context.Context, k CacheKey, r Result) error {
 		return c.fail
 	}
 	if c.m == nil {
-		c.m = map[CacheKey]Result{}
+		c.m = map[CacheKey]compileapi.Result{}
 	}
 	c.m[k] = r
 	return nil
@@ -46,7 +47,7 @@ func TestCacheHitSkipsSolcAndChangesMiss(t *testing.T) {
 	mc := &memCache{}
 	p := newTestPool(t, Config{Cache: mc})
 	ctx := ctxT(t)
-	base := Request{Source: counterSrc}
+	base := compileapi.Request{Source: counterSrc}
 	first, err := p.Compile(ctx, base)
 	if err != nil {
 		t.Fatal(err)
@@ -68,18 +69,18 @@ func TestCacheHitSkipsSolcAndChangesMiss(t *testing.T) {
 	runs := uint64(1)
 	for _, c := range []struct {
 		name string
-		req  Request
+		req  compileapi.Request
 		hit  bool
 	}{
-		{"optimizer on", Request{Source: counterSrc, Optimizer: Optimizer{Enabled: true}}, false},
-		{"optimizer runs", Request{Source: counterSrc, Optimizer: Optimizer{Runs: 1000}}, false},
-		{"source changed", Request{Source: counterSrc + "\n"}, false},
-		{"ASTs dropped", Request{Source: counterSrc, OmitAST: true}, false},
-		{"contract named", Request{Source: counterSrc, ContractName: "Counter"}, false},
-		{"file renamed", Request{Sources: map[string]string{"Counter.sol": counterSrc}}, false},
-		{"renamed again", Request{Sources: map[string]string{"Counter.sol": counterSrc}}, true},
+		{"optimizer on", compileapi.Request{Source: counterSrc, Optimizer: compileapi.Optimizer{Enabled: true}}, false},
+		{"optimizer runs", compileapi.Request{Source: counterSrc, Optimizer: compileapi.Optimizer{Runs: 1000}}, false},
+		{"source changed", compileapi.Request{Source: counterSrc + "\n"}, false},
+		{"ASTs dropped", compileapi.Request{Source: counterSrc, OmitAST: true}, false},
+		{"contract named", compileapi.Request{Source: counterSrc, ContractName: "Counter"}, false},
+		{"file renamed", compileapi.Request{Sources: map[string]string{"Counter.sol": counterSrc}}, false},
+		{"renamed again", compileapi.Request{Sources: map[string]string{"Counter.sol": counterSrc}}, true},
 		// Naming the version the pragma selects anyway is the same compile.
-		{"version pinned", Request{Source: counterSrc, CompilerVersion: p.def.Version}, true},
+		{"version pinned", compileapi.Request{Source: counterSrc, CompilerVersion: p.def.Version}, true},
 	} {
 		if _, err := p.Compile(ctx, c.req); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
@@ -119,7 +120,7 @@ func TestCacheStoresOnlySuccesses(t *testing.T) {
 	mc := &memCache{}
 	p := newTestPool(t, Config{Cache: mc})
 	ctx := ctxT(t)
-	bad := Request{Source: "pragma solidity ^0.8.0;\ncontract C { function f() { } }\n"}
+	bad := compileapi.Request{Source: "pragma solidity ^0.8.0;\ncontract C { function f() { } }\n"}
 	for range 2 {
 		var ce *CompileError
 		if _, err := p.Compile(ctx, bad); !errors.As(err, &ce) {
@@ -135,7 +136,7 @@ func TestCacheFailureIsOnlyAMiss(t *testing.T) {
 	mc := &memCache{fail: errors.New("database down")}
 	p := newTestPool(t, Config{Cache: mc})
 	for range 2 {
-		r, err := p.Compile(ctxT(t), Request{Source: counterSrc, OmitAST: true})
+		r, err := p.Compile(ctxT(t), compileapi.Request{Source: counterSrc, OmitAST: true})
 		if err != nil || !strings.HasPrefix(r.Contracts[0].Bytecode, "0x6") {
 			t.Fatalf("compile with a failing cache: %v", err)
 		}

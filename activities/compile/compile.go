@@ -38,6 +38,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 )
@@ -46,107 +47,18 @@ import (
 // rather than a map of files.
 const DefaultFile = "Contract.sol"
 
-// Diagnostic severities.
-const (
-	SeverityError   = "error"
-	SeverityWarning = "warning"
-	SeverityInfo    = "info"
-)
-
-// Diagnostic codes for problems found by Slipway rather than solc; solc's
-// own diagnostics carry its numeric error code.
-const (
-	CodeImport   = "import"
-	CodePragma   = "pragma"
-	CodeInput    = "input"
-	CodeContract = "contract-not-found"
-)
-
-// Optimizer mirrors solc's optimizer settings.
-type Optimizer struct {
-	Enabled bool `json:"enabled"`
-	// Runs defaults to 200 (solc's and Hardhat's default) when zero.
-	Runs int `json:"runs"`
-}
-
-// Request is one compile: a single Source or a map of Sources, with the
-// settings the API exposes.
-type Request struct {
-	// Source is a single file, compiled as Contract.sol.
-	Source string `json:"source,omitempty"`
-	// Sources maps relative paths to contents; exclusive with Source.
-	Sources map[string]string `json:"sources,omitempty"`
-	// ContractName, when set, must name a contract of the sources.
-	ContractName string `json:"contractName,omitempty"`
-	// CompilerVersion pins the compiler; empty selects it from the pragmas.
-	CompilerVersion string    `json:"compilerVersion,omitempty"`
-	Optimizer       Optimizer `json:"optimizer"`
-	// OmitAST drops the ASTs from the Result. Callers that only need ABI
-	// and bytecode (the compile RPC) set it so that Temporal payloads stay
-	// small: an OpenZeppelin token's ASTs run to megabytes.
-	OmitAST bool `json:"omitAst,omitempty"`
-}
-
-// Contract is one compiled contract of the request's own sources.
-type Contract struct {
-	Name string `json:"name"`
-	File string `json:"file"`
-	// ABI is the JSON text of the ABI, as the API returns it.
-	ABI              string `json:"abi"`
-	Bytecode         string `json:"bytecode"`
-	DeployedBytecode string `json:"deployedBytecode"`
-}
-
-// Diagnostic is one compiler message with a 1-based position in the file
-// (Line and Column are zero when solc gave no location).
-type Diagnostic struct {
-	Severity string `json:"severity"`
-	File     string `json:"file,omitempty"`
-	Line     int    `json:"line,omitempty"`
-	Column   int    `json:"column,omitempty"`
-	Message  string `json:"message"`
-	// Code is solc's error code, or one of the Code constants.
-	Code string `json:"code,omitempty"`
-	// Type is solc's error type (ParserError, TypeError, Warning…).
-	Type string `json:"type,omitempty"`
-}
-
-func (d Diagnostic) String() string {
-	loc := d.File
-	if d.Line > 0 {
-		loc = fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column)
-	}
-	if loc == "" {
-		return fmt.Sprintf("%s: %s", d.Severity, d.Message)
-	}
-	return fmt.Sprintf("%s: %s: %s", loc, d.Severity, d.Message)
-}
-
-// Result is a successful compile.
-type Result struct {
-	Contracts []Contract `json:"contracts"`
-	// Warnings holds solc's warnings and infos (errors fail the compile).
-	Warnings        []Diagnostic `json:"warnings"`
-	CompilerVersion string       `json:"compilerVersion"`
-	// ASTs maps every source unit (including resolved dependencies) to its
-	// solc AST, for the linter.
-	ASTs map[string]json.RawMessage `json:"asts,omitempty"`
-	// Sources are the units that were compiled, for mapping AST offsets.
-	Sources map[string]string `json:"-"`
-}
-
 // CompileError reports sources that do not compile or may not be compiled
 // (refused imports, bad input). Retrying cannot fix it: callers answer
 // invalid_argument and Temporal gets a non-retryable failure.
 type CompileError struct {
-	Diagnostics []Diagnostic
+	Diagnostics []compileapi.Diagnostic
 }
 
 func (e *CompileError) Error() string {
 	var b strings.Builder
 	b.WriteString("compile failed")
 	for i, d := range e.Diagnostics {
-		if d.Severity != SeverityError {
+		if d.Severity != compileapi.SeverityError {
 			continue
 		}
 		if i >= 5 {
@@ -166,11 +78,11 @@ func Retryable(err error) bool {
 }
 
 func inputError(format string, args ...any) *CompileError {
-	return &CompileError{Diagnostics: []Diagnostic{{Severity: SeverityError, Code: CodeInput, Message: fmt.Sprintf(format, args...)}}}
+	return &CompileError{Diagnostics: []compileapi.Diagnostic{{Severity: compileapi.SeverityError, Code: compileapi.CodeInput, Message: fmt.Sprintf(format, args...)}}}
 }
 
 // ownSources validates r's files: count, size, names and text.
-func ownSources(r Request) (map[string]string, error) {
+func ownSources(r compileapi.Request) (map[string]string, error) {
 	if r.Source != "" && len(r.Sources) > 0 {
 		return nil, inputError("give either source or sources, not both")
 	}
@@ -210,7 +122,7 @@ func ownSources(r Request) (map[string]string, error) {
 // standardInput builds solc's standard JSON input: every resolved unit as
 // content (so solc never reads the file system), ABI and bytecode for the
 // request's own files, the AST for every file.
-func standardInput(res *resolved, opt Optimizer) ([]byte, error) {
+func standardInput(res *resolved, opt compileapi.Optimizer) ([]byte, error) {
 	type source struct {
 		Content string `json:"content"`
 	}
@@ -283,19 +195,19 @@ func position(src string, offset int) (line, column int) {
 	return line, utf8.RuneCountInString(before[lineStart:]) + 1
 }
 
-// parseOutput turns solc's standard JSON output into a Result, or a
+// parseOutput turns solc's standard JSON output into a compileapi.Result, or a
 // *CompileError when solc reported errors.
-func parseOutput(raw []byte, res *resolved, version, contractName string) (Result, error) {
+func parseOutput(raw []byte, res *resolved, version, contractName string) (compileapi.Result, error) {
 	var out solcOutput
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&out); err != nil {
-		return Result{}, fmt.Errorf("decode solc output: %w", err)
+		return compileapi.Result{}, fmt.Errorf("decode solc output: %w", err)
 	}
-	var errs, warns []Diagnostic
+	var errs, warns []compileapi.Diagnostic
 	for _, e := range out.Errors {
-		d := Diagnostic{Severity: e.Severity, Message: e.Message, Code: e.ErrorCode, Type: e.Type}
+		d := compileapi.Diagnostic{Severity: e.Severity, Message: e.Message, Code: e.ErrorCode, Type: e.Type}
 		if d.Severity == "" {
-			d.Severity = SeverityError
+			d.Severity = compileapi.SeverityError
 		}
 		if loc := e.SourceLocation; loc != nil {
 			d.File = loc.File
@@ -303,16 +215,16 @@ func parseOutput(raw []byte, res *resolved, version, contractName string) (Resul
 				d.Line, d.Column = position(src, loc.Start)
 			}
 		}
-		if d.Severity == SeverityError {
+		if d.Severity == compileapi.SeverityError {
 			errs = append(errs, d)
 		} else {
 			warns = append(warns, d)
 		}
 	}
 	if len(errs) > 0 {
-		return Result{}, &CompileError{Diagnostics: append(errs, warns...)}
+		return compileapi.Result{}, &CompileError{Diagnostics: append(errs, warns...)}
 	}
-	r := Result{CompilerVersion: version, Warnings: warns, ASTs: map[string]json.RawMessage{}, Sources: res.sources}
+	r := compileapi.Result{CompilerVersion: version, Warnings: warns, ASTs: map[string]json.RawMessage{}, Sources: res.sources}
 	for name, s := range out.Sources {
 		r.ASTs[name] = s.AST
 	}
@@ -322,7 +234,7 @@ func parseOutput(raw []byte, res *resolved, version, contractName string) (Resul
 			continue
 		}
 		for name, c := range cs {
-			r.Contracts = append(r.Contracts, Contract{
+			r.Contracts = append(r.Contracts, compileapi.Contract{
 				Name: name, File: file, ABI: string(c.ABI),
 				Bytecode:         "0x" + c.EVM.Bytecode.Object,
 				DeployedBytecode: "0x" + c.EVM.DeployedBytecode.Object,
@@ -342,8 +254,8 @@ func parseOutput(raw []byte, res *resolved, version, contractName string) (Resul
 		for i, c := range r.Contracts {
 			names[i] = c.Name
 		}
-		return Result{}, &CompileError{Diagnostics: []Diagnostic{{
-			Severity: SeverityError, Code: CodeContract,
+		return compileapi.Result{}, &CompileError{Diagnostics: []compileapi.Diagnostic{{
+			Severity: compileapi.SeverityError, Code: compileapi.CodeContract,
 			Message: fmt.Sprintf("contract %q is not defined in the sources (found: %s)", contractName, strings.Join(names, ", ")),
 		}}}
 	}
@@ -352,7 +264,7 @@ func parseOutput(raw []byte, res *resolved, version, contractName string) (Resul
 
 // Compile resolves, selects a compiler for, and compiles one request on the
 // pool. See the package documentation for how to tell its errors apart.
-func (p *Pool) Compile(ctx context.Context, req Request) (Result, error) {
+func (p *Pool) Compile(ctx context.Context, req compileapi.Request) (compileapi.Result, error) {
 	return p.CompileWith(ctx, req)
 }
 
@@ -365,10 +277,10 @@ func (p *Pool) Compile(ctx context.Context, req Request) (Result, error) {
 // a second solc run of the same input. A request of then that does not
 // match, or whose result fails (an unknown contract), is left alone: its
 // own compile reports it.
-func (p *Pool) CompileWith(ctx context.Context, req Request, then ...Request) (Result, error) {
+func (p *Pool) CompileWith(ctx context.Context, req compileapi.Request, then ...compileapi.Request) (compileapi.Result, error) {
 	res, c, in, err := p.input(ctx, req)
 	if err != nil {
-		return Result{}, err
+		return compileapi.Result{}, err
 	}
 	var key CacheKey
 	if p.cfg.Cache != nil {
@@ -383,11 +295,11 @@ func (p *Pool) CompileWith(ctx context.Context, req Request, then ...Request) (R
 	p.solcRuns.Add(1)
 	out, err := p.do(ctx, workerRequest{Version: c.Version, Module: c.Dir, Input: string(in)})
 	if err != nil {
-		return Result{}, fmt.Errorf("compile with solc %s: %w", c.Version, err)
+		return compileapi.Result{}, fmt.Errorf("compile with solc %s: %w", c.Version, err)
 	}
 	r, err := parseOutput(out, res, c.Version, req.ContractName)
 	if err != nil {
-		return Result{}, err
+		return compileapi.Result{}, err
 	}
 	if req.OmitAST {
 		r.ASTs = nil
@@ -405,7 +317,7 @@ func (p *Pool) CompileWith(ctx context.Context, req Request, then ...Request) (R
 
 // input validates and resolves req's sources, picks its compiler and
 // builds the standard JSON input solc is sent.
-func (p *Pool) input(ctx context.Context, req Request) (*resolved, Compiler, []byte, error) {
+func (p *Pool) input(ctx context.Context, req compileapi.Request) (*resolved, Compiler, []byte, error) {
 	own, err := ownSources(req)
 	if err != nil {
 		return nil, Compiler{}, nil, err
@@ -427,7 +339,7 @@ func (p *Pool) input(ctx context.Context, req Request) (*resolved, Compiler, []b
 
 // primeCache caches t's result from out, solc's output for input in with
 // compiler c, when t would have sent exactly that.
-func (p *Pool) primeCache(ctx context.Context, t Request, c Compiler, in []byte, out []byte) {
+func (p *Pool) primeCache(ctx context.Context, t compileapi.Request, c Compiler, in []byte, out []byte) {
 	res, tc, tin, err := p.input(ctx, t)
 	if err != nil || tc.Version != c.Version || !bytes.Equal(tin, in) {
 		return
@@ -499,35 +411,11 @@ func (p *Pool) Compilers() []string {
 	return v
 }
 
-// Activities holds the compile stage's dependencies for the deployment
-// workflow; workflows call its methods through a nil *Activities.
+// Activities holds the compile stage's dependencies; workflows call its
+// activity by its name, compileapi.ActivityCompile.
 type Activities struct {
 	Pool *Pool
 }
-
-// Application error types of the compile activity. Workflows list them as
-// non-retryable, and callers of a compile workflow tell the user's errors
-// from the system's by them.
-const (
-	// ErrTypeCompileError carries the []Diagnostic of a *CompileError as
-	// its details.
-	ErrTypeCompileError = "CompileError"
-	// ErrTypeNoCompiler reports ErrNoCompiler; the message names the
-	// installed versions.
-	ErrTypeNoCompiler = "NoCompiler"
-	// ErrTypeOutputTooLarge reports ErrOutputTooLarge.
-	ErrTypeOutputTooLarge = "OutputTooLarge"
-	// ErrTypeCompilerFailed reports ErrCompiler: solc-js threw on this
-	// input, and will again.
-	ErrTypeCompilerFailed = "CompilerFailed"
-	// ErrTypeLimitExceeded reports ErrLimitExceeded: solc ran past the
-	// pool's time or memory limit on this input.
-	ErrTypeLimitExceeded = "CompilerLimitExceeded"
-)
-
-// NonRetryableErrorTypes are the application error types that retrying the
-// compile activity cannot fix, for the activity options' retry policy.
-var NonRetryableErrorTypes = []string{ErrTypeCompileError, ErrTypeNoCompiler, ErrTypeOutputTooLarge, ErrTypeCompilerFailed, ErrTypeLimitExceeded}
 
 // Compile is the compile activity. Errors that are the user's to fix (or
 // that the same input reproduces) become non-retryable application errors
@@ -535,20 +423,16 @@ var NonRetryableErrorTypes = []string{ErrTypeCompileError, ErrTypeNoCompiler, Er
 // retries on them and the caller can still tell them apart after the
 // failure crossed the wire; infrastructure failures stay plain errors and
 // are retried.
-func (a *Activities) Compile(ctx context.Context, req Request) (Result, error) {
+func (a *Activities) Compile(ctx context.Context, req compileapi.Request) (compileapi.Result, error) {
 	defer Heartbeat(ctx)()
 	res, err := a.Pool.Compile(ctx, req)
 	if err != nil {
-		return Result{}, ActivityError(err)
+		return compileapi.Result{}, ActivityError(err)
 	}
 	return res, nil
 }
 
-// HeartbeatEvery is how often an activity that runs solc heartbeats; the
-// workflows' heartbeat timeout for them is a few times longer.
-const HeartbeatEvery = 3 * time.Second
-
-// Heartbeat heartbeats ctx's activity every HeartbeatEvery until the
+// Heartbeat heartbeats ctx's activity every compileapi.HeartbeatEvery until the
 // returned stop is called, so that a worker that dies while solc runs is
 // noticed within the heartbeat timeout rather than the compile's whole
 // start-to-close timeout. Outside an activity it does nothing.
@@ -558,7 +442,7 @@ func Heartbeat(ctx context.Context) (stop func()) {
 	}
 	done := make(chan struct{})
 	go func() {
-		t := time.NewTicker(HeartbeatEvery)
+		t := time.NewTicker(compileapi.HeartbeatEvery)
 		defer t.Stop()
 		for {
 			select {
@@ -581,15 +465,15 @@ func ActivityError(err error) error {
 	var ce *CompileError
 	switch {
 	case errors.As(err, &ce):
-		return temporal.NewNonRetryableApplicationError(ce.Error(), ErrTypeCompileError, err, ce.Diagnostics)
+		return temporal.NewNonRetryableApplicationError(ce.Error(), compileapi.ErrTypeCompileError, err, ce.Diagnostics)
 	case errors.Is(err, ErrNoCompiler):
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNoCompiler, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), compileapi.ErrTypeNoCompiler, err)
 	case errors.Is(err, ErrOutputTooLarge):
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeOutputTooLarge, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), compileapi.ErrTypeOutputTooLarge, err)
 	case errors.Is(err, ErrCompiler):
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCompilerFailed, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), compileapi.ErrTypeCompilerFailed, err)
 	case errors.Is(err, ErrLimitExceeded):
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeLimitExceeded, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), compileapi.ErrTypeLimitExceeded, err)
 	}
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"os"
 	"strings"
 	"sync"
@@ -102,7 +103,7 @@ func ctxT(t *testing.T) context.Context {
 
 func TestCompileCounter(t *testing.T) {
 	p := shared(t)
-	res, err := p.Compile(ctxT(t), Request{Source: counterSrc, ContractName: "Counter", Optimizer: Optimizer{Enabled: true}})
+	res, err := p.Compile(ctxT(t), compileapi.Request{Source: counterSrc, ContractName: "Counter", Optimizer: compileapi.Optimizer{Enabled: true}})
 	if err != nil {
 		t.Fatalf("Compile: %v", err)
 	}
@@ -140,7 +141,7 @@ func TestCompileCounter(t *testing.T) {
 
 func TestCompileOpenZeppelinERC20(t *testing.T) {
 	p := shared(t)
-	res, err := p.Compile(ctxT(t), Request{
+	res, err := p.Compile(ctxT(t), compileapi.Request{
 		Sources:      map[string]string{"contracts/MyToken.sol": erc20Src},
 		ContractName: "MyToken",
 	})
@@ -163,7 +164,7 @@ func TestCompileOpenZeppelinERC20(t *testing.T) {
 
 func TestCompileMultiFileRelativeImport(t *testing.T) {
 	p := shared(t)
-	res, err := p.Compile(ctxT(t), Request{Sources: map[string]string{
+	res, err := p.Compile(ctxT(t), compileapi.Request{Sources: map[string]string{
 		"contracts/A.sol":     "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\nimport \"./lib/B.sol\";\ncontract A is B {}\n",
 		"contracts/lib/B.sol": "// SPDX-License-Identifier: MIT\npragma solidity >=0.8.0 <0.9.0;\nimport {A} from \"../A.sol\"; // cycle is fine\ncontract B { function b() public pure returns (uint) { return 1; } }\n",
 	}})
@@ -178,7 +179,7 @@ func TestCompileMultiFileRelativeImport(t *testing.T) {
 func TestSyntaxErrorPosition(t *testing.T) {
 	p := shared(t)
 	src := "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\n\ncontract Broken {\n    function f() public {\n        uint x = 1\n        x;\n    }\n}\n"
-	_, err := p.Compile(ctxT(t), Request{Source: src})
+	_, err := p.Compile(ctxT(t), compileapi.Request{Source: src})
 	var ce *CompileError
 	if !errors.As(err, &ce) {
 		t.Fatalf("err %v, want *CompileError", err)
@@ -188,7 +189,7 @@ func TestSyntaxErrorPosition(t *testing.T) {
 	}
 	d := ce.Diagnostics[0]
 	// solc points at the token after the missing ';': `x` on line 7, column 9.
-	if d.Severity != SeverityError || d.File != DefaultFile || d.Line != 7 || d.Column != 9 || d.Type != "ParserError" || d.Code == "" {
+	if d.Severity != compileapi.SeverityError || d.File != DefaultFile || d.Line != 7 || d.Column != 9 || d.Type != "ParserError" || d.Code == "" {
 		t.Fatalf("diagnostic %+v, want ParserError at Contract.sol:7:9", d)
 	}
 	if !strings.Contains(d.Message, "';'") {
@@ -209,7 +210,7 @@ func TestColumnCountsCharacters(t *testing.T) {
 
 func TestTypeErrorAndWarnings(t *testing.T) {
 	p := shared(t)
-	_, err := p.Compile(ctxT(t), Request{Source: "pragma solidity ^0.8.0;\ncontract T {\n  function f() public pure returns (uint) { return \"s\"; }\n}\n"})
+	_, err := p.Compile(ctxT(t), compileapi.Request{Source: "pragma solidity ^0.8.0;\ncontract T {\n  function f() public pure returns (uint) { return \"s\"; }\n}\n"})
 	var ce *CompileError
 	if !errors.As(err, &ce) {
 		t.Fatalf("err %v", err)
@@ -217,12 +218,12 @@ func TestTypeErrorAndWarnings(t *testing.T) {
 	var sawType, sawLicense bool
 	for _, d := range ce.Diagnostics {
 		sawType = sawType || (d.Type == "TypeError" && d.Line == 3)
-		sawLicense = sawLicense || (d.Severity == SeverityWarning && strings.Contains(d.Message, "SPDX"))
+		sawLicense = sawLicense || (d.Severity == compileapi.SeverityWarning && strings.Contains(d.Message, "SPDX"))
 	}
 	if !sawType || !sawLicense {
 		t.Fatalf("diagnostics %v", ce.Diagnostics)
 	}
-	res, err := p.Compile(ctxT(t), Request{Source: "pragma solidity ^0.8.0;\ncontract W { function f(uint a) public pure {} }\n"})
+	res, err := p.Compile(ctxT(t), compileapi.Request{Source: "pragma solidity ^0.8.0;\ncontract W { function f(uint a) public pure {} }\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,13 +250,13 @@ func TestForbiddenImports(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.imp, func(t *testing.T) {
 			src := "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\n\nimport \"" + tc.imp + "\";\ncontract C {}\n"
-			_, err := p.Compile(ctxT(t), Request{Source: src})
+			_, err := p.Compile(ctxT(t), compileapi.Request{Source: src})
 			var ce *CompileError
 			if !errors.As(err, &ce) || len(ce.Diagnostics) != 1 {
 				t.Fatalf("err %v, want one refused import", err)
 			}
 			d := ce.Diagnostics[0]
-			if d.Code != CodeImport || d.File != DefaultFile || d.Line != 4 || d.Column != 8 {
+			if d.Code != compileapi.CodeImport || d.File != DefaultFile || d.Line != 4 || d.Column != 8 {
 				t.Errorf("diagnostic %+v", d)
 			}
 			if !strings.Contains(d.Message, tc.imp) || !strings.Contains(d.Message, tc.want) || !strings.Contains(d.Message, DefaultFile) {
@@ -268,29 +269,29 @@ func TestForbiddenImports(t *testing.T) {
 func TestImportInCommentOrStringIgnored(t *testing.T) {
 	p := shared(t)
 	src := "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\n// import \"/etc/passwd\";\n/* import \"../x.sol\"; */\ncontract C { string s = 'import \"https://x\"'; }\n"
-	if _, err := p.Compile(ctxT(t), Request{Source: src}); err != nil {
+	if _, err := p.Compile(ctxT(t), compileapi.Request{Source: src}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestPragmaSelection(t *testing.T) {
 	p := shared(t)
-	res, err := p.Compile(ctxT(t), Request{Source: "pragma solidity ^0.8.0;\ncontract A {}\n"})
+	res, err := p.Compile(ctxT(t), compileapi.Request{Source: "pragma solidity ^0.8.0;\ncontract A {}\n"})
 	if err != nil || res.CompilerVersion != "0.8.37" {
 		t.Fatalf("^0.8.0: %v %q", err, res.CompilerVersion)
 	}
-	_, err = p.Compile(ctxT(t), Request{Source: "pragma solidity =0.7.6;\ncontract A {}\n"})
+	_, err = p.Compile(ctxT(t), compileapi.Request{Source: "pragma solidity =0.7.6;\ncontract A {}\n"})
 	if !errors.Is(err, ErrNoCompiler) || !strings.Contains(err.Error(), "installed: 0.8.37") || !strings.Contains(err.Error(), "=0.7.6") {
 		t.Fatalf("=0.7.6: %v", err)
 	}
 	if Retryable(err) {
 		t.Error("ErrNoCompiler must not be retryable")
 	}
-	_, err = p.Compile(ctxT(t), Request{Source: "pragma solidity ^0.8.0;\ncontract A {}\n", CompilerVersion: "0.8.24"})
+	_, err = p.Compile(ctxT(t), compileapi.Request{Source: "pragma solidity ^0.8.0;\ncontract A {}\n", CompilerVersion: "0.8.24"})
 	if !errors.Is(err, ErrNoCompiler) || !strings.Contains(err.Error(), "0.8.24 is not installed") {
 		t.Fatalf("request 0.8.24: %v", err)
 	}
-	res, err = p.Compile(ctxT(t), Request{Source: "pragma solidity ^0.8.0;\ncontract A {}\n", CompilerVersion: "v0.8.37+commit.f401782d"})
+	res, err = p.Compile(ctxT(t), compileapi.Request{Source: "pragma solidity ^0.8.0;\ncontract A {}\n", CompilerVersion: "v0.8.37+commit.f401782d"})
 	if err != nil || res.CompilerVersion != "0.8.37" {
 		t.Fatalf("request 0.8.37: %v", err)
 	}
@@ -344,7 +345,7 @@ func TestSelectCompilerNewestMatching(t *testing.T) {
 	}
 	_, err = selectCompiler(installed, installed[0], "", []pragmaRef{{expr: "^banana", file: "A.sol", line: 2}})
 	var ce *CompileError
-	if !errors.As(err, &ce) || ce.Diagnostics[0].Code != CodePragma || ce.Diagnostics[0].Line != 2 {
+	if !errors.As(err, &ce) || ce.Diagnostics[0].Code != compileapi.CodePragma || ce.Diagnostics[0].Line != 2 {
 		t.Errorf("bad pragma: %v", err)
 	}
 }
@@ -384,7 +385,7 @@ func TestBadInput(t *testing.T) {
 	for i := range MaxSourceFiles + 1 {
 		many[fmt.Sprintf("F%d.sol", i)] = "contract C {}"
 	}
-	cases := map[string]Request{
+	cases := map[string]compileapi.Request{
 		"empty":         {},
 		"both":          {Source: "contract A {}", Sources: map[string]string{"B.sol": "contract B {}"}},
 		"too many":      {Sources: many},
@@ -396,7 +397,7 @@ func TestBadInput(t *testing.T) {
 		"shadow oz-upg": {Sources: map[string]string{"@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol": "contract A {}"}},
 		"no contract":   {Source: "pragma solidity ^0.8.0;\ncontract A {}", ContractName: "B"},
 		"bad version":   {Source: "contract A {}", CompilerVersion: "latest"},
-		"negative runs": {Source: "contract A {}", Optimizer: Optimizer{Enabled: true, Runs: -1}},
+		"negative runs": {Source: "contract A {}", Optimizer: compileapi.Optimizer{Enabled: true, Runs: -1}},
 	}
 	for name, req := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -420,7 +421,7 @@ func TestConcurrentOnPoolOfTwo(t *testing.T) {
 	for i := range n {
 		go func() {
 			src := fmt.Sprintf("// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\ncontract C%d { function v() external pure returns (uint) { return %d; } }\n", i, i)
-			res, err := p.Compile(ctx, Request{Source: src})
+			res, err := p.Compile(ctx, compileapi.Request{Source: src})
 			if err == nil && (len(res.Contracts) != 1 || res.Contracts[0].Name != fmt.Sprintf("C%d", i)) {
 				err = fmt.Errorf("request %d got %+v", i, res.Contracts)
 			}
@@ -445,7 +446,7 @@ func TestQueueRespectsContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := p.Compile(ctx, Request{Source: counterSrc})
+	_, err := p.Compile(ctx, compileapi.Request{Source: counterSrc})
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
 		t.Fatalf("queued request: %v after %s", err, time.Since(start))
 	}
@@ -475,7 +476,7 @@ func TestWorkerKilledMidRequest(t *testing.T) {
 	victim := busyWorker(t, p)
 	other := make(chan error, 1)
 	go func() {
-		_, err := p.Compile(ctx, Request{Sources: map[string]string{"T.sol": erc20Src}})
+		_, err := p.Compile(ctx, compileapi.Request{Sources: map[string]string{"T.sol": erc20Src}})
 		other <- err
 	}()
 	// Kill only once the compile is in flight on the other worker.
@@ -529,7 +530,7 @@ func TestWorkerKilledMidRequest(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	for range 2 {
-		if _, err := p.Compile(ctx, Request{Source: counterSrc}); err != nil {
+		if _, err := p.Compile(ctx, compileapi.Request{Source: counterSrc}); err != nil {
 			t.Fatalf("after restart: %v", err)
 		}
 	}
@@ -569,7 +570,7 @@ func TestTimeoutRestartsWorker(t *testing.T) {
 		// The process group is reaped by proc.Stop before kill returns.
 		t.Errorf("hung worker %d still alive", oldPid)
 	}
-	res, err := p.Compile(ctx, Request{Source: counterSrc})
+	res, err := p.Compile(ctx, compileapi.Request{Source: counterSrc})
 	if err != nil || len(res.Contracts) != 1 {
 		t.Fatalf("after timeout: %v", err)
 	}
@@ -583,7 +584,7 @@ func TestOutputCap(t *testing.T) {
 	ctx := ctxT(t)
 	pid := p.workers[0].pid()
 	// A real compile whose output (bytecode, ABI, AST) is far above 4 KiB.
-	_, err := p.Compile(ctx, Request{Source: erc20Src})
+	_, err := p.Compile(ctx, compileapi.Request{Source: erc20Src})
 	if !errors.Is(err, ErrOutputTooLarge) || Retryable(err) {
 		t.Fatalf("big output: %v, want ErrOutputTooLarge", err)
 	}
@@ -605,14 +606,14 @@ func TestOutputCap(t *testing.T) {
 func TestCloseFailsNewRequests(t *testing.T) {
 	p := newTestPool(t, Config{Size: 1})
 	p.Close()
-	if _, err := p.Compile(ctxT(t), Request{Source: counterSrc}); !errors.Is(err, ErrPoolClosed) {
+	if _, err := p.Compile(ctxT(t), compileapi.Request{Source: counterSrc}); !errors.Is(err, ErrPoolClosed) {
 		t.Fatalf("after Close: %v", err)
 	}
 }
 
 func TestActivities(t *testing.T) {
 	a := &Activities{Pool: shared(t)}
-	res, err := a.Compile(ctxT(t), Request{Source: counterSrc})
+	res, err := a.Compile(ctxT(t), compileapi.Request{Source: counterSrc})
 	if err != nil || len(res.Contracts) != 1 {
 		t.Fatal(err)
 	}

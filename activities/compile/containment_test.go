@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"os"
 	"strings"
 	"sync"
@@ -103,7 +104,7 @@ func FuzzPathologicalSources(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		began := time.Now()
-		_, err := p.Compile(ctx, Request{Source: src, Optimizer: Optimizer{Enabled: true}})
+		_, err := p.Compile(ctx, compileapi.Request{Source: src, Optimizer: compileapi.Optimizer{Enabled: true}})
 		var ce *CompileError
 		switch {
 		case err == nil, errors.As(err, &ce), errors.Is(err, ErrCompiler), errors.Is(err, ErrLimitExceeded), errors.Is(err, ErrOutputTooLarge):
@@ -114,7 +115,7 @@ func FuzzPathologicalSources(f *testing.F) {
 			t.Fatalf("%s(%d): %v, want success or the user's error", s.name, n, err)
 		}
 		t.Logf("%s(%d): %.200v in %s", s.name, n, err, time.Since(began).Round(time.Millisecond))
-		res, err := p.Compile(ctx, Request{Source: counterSrc, ContractName: "Counter"})
+		res, err := p.Compile(ctx, compileapi.Request{Source: counterSrc, ContractName: "Counter"})
 		if err != nil || len(res.Contracts) != 1 {
 			t.Fatalf("ordinary compile after %s(%d): %v", s.name, n, err)
 		}
@@ -128,7 +129,7 @@ func TestStackOverflowReplacesWorker(t *testing.T) {
 	p := newTestPool(t, Config{Size: 1})
 	ctx := ctxT(t)
 	pid := p.workers[0].pid()
-	_, err := p.Compile(ctx, Request{Source: pathologicalShapes[0].gen(50000)})
+	_, err := p.Compile(ctx, compileapi.Request{Source: pathologicalShapes[0].gen(50000)})
 	if !errors.Is(err, ErrCompiler) || Retryable(err) {
 		t.Fatalf("50,000-term sum: %v, want ErrCompiler, not retryable", err)
 	}
@@ -136,7 +137,7 @@ func TestStackOverflowReplacesWorker(t *testing.T) {
 		t.Errorf("message %q, want a plain one", err)
 	}
 	for range 3 {
-		if _, err := p.Compile(ctx, Request{Source: counterSrc}); err != nil {
+		if _, err := p.Compile(ctx, compileapi.Request{Source: counterSrc}); err != nil {
 			t.Fatalf("next compile on the same pool: %v", err)
 		}
 	}
@@ -150,8 +151,8 @@ func TestStackOverflowReplacesWorker(t *testing.T) {
 
 // slowSource keeps solc busy for over a minute on this machine (about
 // 75 s): the 58 KB constant array with 999,999 optimizer runs.
-func slowSource() Request {
-	return Request{Source: pathologicalShapes[len(pathologicalShapes)-1].gen(3000), Optimizer: Optimizer{Enabled: true, Runs: 999999}}
+func slowSource() compileapi.Request {
+	return compileapi.Request{Source: pathologicalShapes[len(pathologicalShapes)-1].gen(3000), Optimizer: compileapi.Optimizer{Enabled: true, Runs: 999999}}
 }
 
 // With the dev default of one worker, a slow compile does not hold other
@@ -180,7 +181,7 @@ func TestSlowInputDoesNotBlockOthers(t *testing.T) {
 	for i := range 3 {
 		began := time.Now()
 		ctx, cancel := context.WithTimeout(t.Context(), bound)
-		_, err := p.Compile(ctx, Request{Source: fmt.Sprintf("pragma solidity ^0.8.0;\ncontract Q%d { function v() external pure returns (uint) { return %d; } }\n", i, i)})
+		_, err := p.Compile(ctx, compileapi.Request{Source: fmt.Sprintf("pragma solidity ^0.8.0;\ncontract Q%d { function v() external pure returns (uint) { return %d; } }\n", i, i)})
 		cancel()
 		if err != nil {
 			t.Fatalf("compile %d behind the slow one: %v after %s", i, err, time.Since(began))
@@ -206,7 +207,7 @@ func TestSlowInputDoesNotBlockOthers(t *testing.T) {
 			t.Fatal("the abandoned compile's process still runs")
 		}
 	}
-	if _, err := p.Compile(ctxT(t), Request{Source: counterSrc}); err != nil {
+	if _, err := p.Compile(ctxT(t), compileapi.Request{Source: counterSrc}); err != nil {
 		t.Fatalf("after the abandoned compile: %v", err)
 	}
 }
@@ -225,7 +226,7 @@ func TestSlowInputIsTheUsersError(t *testing.T) {
 	if d := time.Since(began); d < 6*time.Second || d > 60*time.Second {
 		t.Errorf("refused after %s, want two runs of 3 s", d)
 	}
-	if _, err := p.Compile(ctx, Request{Source: counterSrc}); err != nil {
+	if _, err := p.Compile(ctx, compileapi.Request{Source: counterSrc}); err != nil {
 		t.Fatalf("after the refused compile: %v", err)
 	}
 }
@@ -247,7 +248,7 @@ func TestMemoryCap(t *testing.T) {
 	if syscall.Kill(pid, 0) == nil {
 		t.Errorf("the worker over the cap (%d) still runs", pid)
 	}
-	if _, err := p.Compile(ctx, Request{Source: erc20Src}); err != nil {
+	if _, err := p.Compile(ctx, compileapi.Request{Source: erc20Src}); err != nil {
 		t.Fatalf("an OpenZeppelin compile under the cap: %v", err)
 	}
 }

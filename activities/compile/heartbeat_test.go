@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 )
 
 // An activity that runs solc heartbeats while it does, so that a worker
@@ -25,7 +26,7 @@ func TestHeartbeatWhileCompiling(t *testing.T) {
 	env.SetOnActivityHeartbeatListener(func(*activity.Info, converter.EncodedValues) { beats.Add(1) })
 	slow := func(ctx context.Context) error {
 		defer compile.Heartbeat(ctx)()
-		time.Sleep(compile.HeartbeatEvery + compile.HeartbeatEvery/2)
+		time.Sleep(compileapi.HeartbeatEvery + compileapi.HeartbeatEvery/2)
 		return nil
 	}
 	env.RegisterActivity(slow)
@@ -36,7 +37,7 @@ func TestHeartbeatWhileCompiling(t *testing.T) {
 		t.Fatal("no heartbeat while the activity ran")
 	}
 	after := beats.Load()
-	time.Sleep(compile.HeartbeatEvery + 100*time.Millisecond)
+	time.Sleep(compileapi.HeartbeatEvery + 100*time.Millisecond)
 	if beats.Load() != after {
 		t.Fatal("heartbeats went on after the activity ended")
 	}

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"errors"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ func TestImportLoopAndDeepNesting(t *testing.T) {
 		"A.sol": "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\nimport \"./B.sol\";\ncontract A { function b() external pure returns (uint) { return 1; } }\n",
 		"B.sol": "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\nimport \"./A.sol\";\ncontract B { function a() external pure returns (uint) { return 2; } }\n",
 	}
-	res, err := p.Compile(ctxT(t), Request{Sources: loop, ContractName: "A"})
+	res, err := p.Compile(ctxT(t), compileapi.Request{Sources: loop, ContractName: "A"})
 	if err != nil {
 		t.Fatalf("import loop: %v", err)
 	}
@@ -29,7 +30,7 @@ func TestImportLoopAndDeepNesting(t *testing.T) {
 		src := "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\ncontract D { function f() external pure returns (uint) { return " +
 			strings.Repeat("(", depth) + "1" + strings.Repeat(")", depth) + "; } }\n"
 		began := time.Now()
-		_, err := p.Compile(ctxT(t), Request{Source: src})
+		_, err := p.Compile(ctxT(t), compileapi.Request{Source: src})
 		var ce *CompileError
 		switch {
 		case err == nil:
@@ -43,7 +44,7 @@ func TestImportLoopAndDeepNesting(t *testing.T) {
 		}
 		t.Logf("depth %d: %v in %s", depth, err, time.Since(began).Round(time.Millisecond))
 	}
-	if _, err := p.Compile(ctxT(t), Request{Source: counterSrc}); err != nil {
+	if _, err := p.Compile(ctxT(t), compileapi.Request{Source: counterSrc}); err != nil {
 		t.Fatalf("the pool after deep nesting: %v", err)
 	}
 }

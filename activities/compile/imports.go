@@ -3,6 +3,7 @@ package compile
 import (
 	"errors"
 	"fmt"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"io/fs"
 	"os"
 	"path"
@@ -334,7 +335,7 @@ func resolveSources(own map[string]string, oz *ozLibrary) (*resolved, error) {
 		queue = append(queue, name)
 	}
 	sort.Strings(queue)
-	var diags []Diagnostic
+	var diags []compileapi.Diagnostic
 	total := 0
 	for len(queue) > 0 {
 		unit := queue[0]
@@ -347,7 +348,7 @@ func resolveSources(own map[string]string, oz *ozLibrary) (*resolved, error) {
 			r.pragmas = append(r.pragmas, p)
 		}
 		for _, imp := range imports {
-			diag := Diagnostic{Severity: SeverityError, File: unit, Line: imp.line, Column: imp.column, Code: CodeImport}
+			diag := compileapi.Diagnostic{Severity: compileapi.SeverityError, File: unit, Line: imp.line, Column: imp.column, Code: compileapi.CodeImport}
 			target, err := resolveImportPath(unit, imp.path)
 			if err == nil {
 				if _, ok := r.sources[target]; ok {

@@ -3,6 +3,7 @@ package compile
 import (
 	"context"
 	"errors"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -58,11 +59,11 @@ func TestNoAutoInstallNamesInstalledVersions(t *testing.T) {
 		t.Skip("the default compiler is 0.8.24")
 	}
 	p := newTestPool(t, Config{NodeModules: nm, InstallDir: t.TempDir()})
-	_, err := p.Compile(ctxT(t), Request{Source: pinned0824})
+	_, err := p.Compile(ctxT(t), compileapi.Request{Source: pinned0824})
 	if !errors.Is(err, ErrNoCompiler) || !strings.Contains(err.Error(), def) || !strings.Contains(err.Error(), "auto-install") {
 		t.Fatalf("want ErrNoCompiler naming %s and the auto-install switch, got %v", def, err)
 	}
-	if _, err := p.Compile(ctxT(t), Request{Source: pinned0824, CompilerVersion: "0.8.24"}); !errors.Is(err, ErrNoCompiler) {
+	if _, err := p.Compile(ctxT(t), compileapi.Request{Source: pinned0824, CompilerVersion: "0.8.24"}); !errors.Is(err, ErrNoCompiler) {
 		t.Fatalf("requested version: want ErrNoCompiler, got %v", err)
 	}
 }
@@ -83,7 +84,7 @@ func TestAutoInstallFromNPM(t *testing.T) {
 	errs := make([]error, 4)
 	for i := range errs {
 		wg.Go(func() {
-			r, err := p.Compile(ctx, Request{Source: pinned0824, OmitAST: true})
+			r, err := p.Compile(ctx, compileapi.Request{Source: pinned0824, OmitAST: true})
 			if err == nil && (r.CompilerVersion != "0.8.24" || len(r.Contracts) != 1 || len(r.Contracts[0].Bytecode) < 10) {
 				err = errors.New("unexpected result " + r.CompilerVersion)
 			}
@@ -107,14 +108,14 @@ func TestAutoInstallFromNPM(t *testing.T) {
 	}
 
 	// A version no release satisfies is the user's error.
-	_, err := p.Compile(ctx, Request{Source: "pragma solidity =0.8.999;\ncontract C {}\n"})
+	_, err := p.Compile(ctx, compileapi.Request{Source: "pragma solidity =0.8.999;\ncontract C {}\n"})
 	if !errors.Is(err, ErrNoCompiler) {
 		t.Fatalf("pragma for a version that does not exist: %v", err)
 	}
 
 	// Another pool on the same cache uses the install without auto-install.
 	q := newTestPool(t, Config{NodeModules: nm, InstallDir: cache})
-	if r, err := q.Compile(ctx, Request{Source: pinned0824, OmitAST: true}); err != nil || r.CompilerVersion != "0.8.24" {
+	if r, err := q.Compile(ctx, compileapi.Request{Source: pinned0824, OmitAST: true}); err != nil || r.CompilerVersion != "0.8.24" {
 		t.Fatalf("compile from the cache: %v", err)
 	}
 }

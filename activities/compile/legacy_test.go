@@ -3,6 +3,7 @@ package compile
 import (
 	"context"
 	"encoding/json"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"os"
 	"strings"
 	"sync"
@@ -111,7 +112,7 @@ func TestOldCompilersThroughPool(t *testing.T) {
 		t.Run(tc.version, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 			defer cancel()
-			r, err := p.Compile(ctx, Request{Source: tc.src})
+			r, err := p.Compile(ctx, compileapi.Request{Source: tc.src})
 			if err != nil {
 				t.Fatalf("compile: %v", err)
 			}
@@ -144,7 +145,7 @@ func TestOldCompilersThroughPool(t *testing.T) {
 	}
 }
 
-func warningTexts(r Result) []string {
+func warningTexts(r compileapi.Result) []string {
 	var out []string
 	for _, w := range r.Warnings {
 		out = append(out, w.Message)

@@ -8,24 +8,28 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/internal/metrics"
 )
 
 // mapCache is an in-memory Cache whose Get fails when broken.
 type mapCache struct {
-	m      map[CacheKey]Result
+	m      map[CacheKey]compileapi.Result
 	broken bool
 }
 
-func (c *mapCache) Get(_ context.Context, k CacheKey) (Result, bool, error) {
+func (c *mapCache) Get(_ context.Context, k CacheKey) (compileapi.Result, bool, error) {
 	if c.broken {
-		return Result{}, false, errors.New("database down")
+		return compileapi.Result{}, false, errors.New("database down")
 	}
 	r, ok := c.m[k]
 	return r, ok, nil
 }
 
-func (c *mapCache) Put(_ context.Context, k CacheKey, r Result) error { c.m[k] = r; return nil }
+func (c *mapCache) Put(_ context.Context, k CacheKey, r compileapi.Result) error {
+	c.m[k] = r
+	return nil
+}
 
 // TestCacheLookupsAreCounted: hits and misses reach
 // slipway_compile_cache_requests_total, and a failed lookup is a miss.
@@ -35,14 +39,14 @@ func TestCacheLookupsAreCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache := &mapCache{m: map[CacheKey]Result{}}
+	cache := &mapCache{m: map[CacheKey]compileapi.Result{}}
 	p := &Pool{cfg: Config{Cache: cache, Metrics: m, Logger: slog.New(slog.DiscardHandler)}}
 	ctx := context.Background()
 	key := cacheKey("0.8.30", []byte(`{"language":"Solidity"}`), "C", true)
 	if _, ok := p.cacheGet(ctx, key); ok {
 		t.Fatal("hit in an empty cache")
 	}
-	p.cachePut(ctx, key, Result{CompilerVersion: "0.8.30"})
+	p.cachePut(ctx, key, compileapi.Result{CompilerVersion: "0.8.30"})
 	if _, ok := p.cacheGet(ctx, key); !ok {
 		t.Fatal("miss after put")
 	}

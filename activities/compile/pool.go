@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/internal/proc"
 )
@@ -61,14 +62,12 @@ var (
 	ErrLimitExceeded = errors.New("the sources exceed the compiler's limits")
 )
 
-// Limits of Config's resource settings.
+// Limits of Config's resource settings. The most RequestTimeout may be
+// is compileapi.MaxRequestTimeout, which the workflows' timeouts count on.
 const (
 	DefaultRequestTimeout = time.Minute
 	MinRequestTimeout     = time.Second
-	// MaxRequestTimeout keeps two runs of a request (the retry on a fresh
-	// process) within the workflows' activity start-to-close timeout.
-	MaxRequestTimeout  = 2 * time.Minute
-	DefaultMaxMemoryMB = 2048
+	DefaultMaxMemoryMB    = 2048
 	// MinMaxMemoryMB leaves room for node with solc loaded (~270 MB) and
 	// an ordinary compile.
 	MinMaxMemoryMB = 512
@@ -98,7 +97,8 @@ type Config struct {
 	// RequestTimeout bounds one run of solc on one request; a worker past
 	// it is killed and replaced at once, and the request is run once more
 	// on a fresh process before it fails with ErrLimitExceeded. Default
-	// DefaultRequestTimeout; MinRequestTimeout to MaxRequestTimeout.
+	// DefaultRequestTimeout; MinRequestTimeout to
+	// compileapi.MaxRequestTimeout.
 	RequestTimeout time.Duration
 	// MaxMemoryMB caps each node process: node's --max-old-space-size,
 	// and, while it compiles, its resident memory, polled every
@@ -173,8 +173,8 @@ func (c *Config) setDefaults() error {
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
-	if c.RequestTimeout < MinRequestTimeout || c.RequestTimeout > MaxRequestTimeout {
-		return fmt.Errorf("compile pool request timeout %s: want %s to %s", c.RequestTimeout, MinRequestTimeout, MaxRequestTimeout)
+	if c.RequestTimeout < MinRequestTimeout || c.RequestTimeout > compileapi.MaxRequestTimeout {
+		return fmt.Errorf("compile pool request timeout %s: want %s to %s", c.RequestTimeout, MinRequestTimeout, compileapi.MaxRequestTimeout)
 	}
 	if c.MaxMemoryMB == 0 {
 		c.MaxMemoryMB = DefaultMaxMemoryMB

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,8 +257,8 @@ func (v upgradeVerdict) report(sources map[string]string) (UpgradeSafetyReport, 
 		}
 		return UpgradeSafetyReport{}, ce
 	case "contract":
-		return UpgradeSafetyReport{}, &CompileError{Diagnostics: []Diagnostic{{
-			Severity: SeverityError, Code: CodeContract, Message: side + v.Message,
+		return UpgradeSafetyReport{}, &CompileError{Diagnostics: []compileapi.Diagnostic{{
+			Severity: compileapi.SeverityError, Code: compileapi.CodeContract, Message: side + v.Message,
 		}}}
 	case "solc_threw":
 		return UpgradeSafetyReport{}, fmt.Errorf("%w: %s", ErrCompiler, plainSolcFailure(v.Message))

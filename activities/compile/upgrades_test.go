@@ -2,6 +2,7 @@ package compile
 
 import (
 	"errors"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"strings"
 	"testing"
 )
@@ -79,7 +80,7 @@ contract Store {
 // the standard JSON input a compile of src sends.
 func upgradeVersionOf(t *testing.T, p *Pool, src, name string) UpgradeVersion {
 	t.Helper()
-	std, err := p.StandardInput(ctxT(t), Request{Source: src, ContractName: name})
+	std, err := p.StandardInput(ctxT(t), compileapi.Request{Source: src, ContractName: name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +268,7 @@ func TestUpgradeSafetyRequestErrors(t *testing.T) {
 			t.Fatalf("err = %v, want a *CompileError", err)
 		}
 		for _, d := range ce.Diagnostics {
-			if d.Severity == SeverityError && (code == "" || d.Code == code) && strings.Contains(d.Message, part) {
+			if d.Severity == compileapi.SeverityError && (code == "" || d.Code == code) && strings.Contains(d.Message, part) {
 				return
 			}
 		}
@@ -290,12 +291,12 @@ func TestUpgradeSafetyRequestErrors(t *testing.T) {
 		v := good
 		v.ContractName = "Nope"
 		_, err := p.UpgradeSafety(ctx, UpgradeSafetyRequest{Kind: ProxyUUPS, New: v})
-		diag(t, err, CodeContract, "Nope is not defined in Contract.sol")
+		diag(t, err, compileapi.CodeContract, "Nope is not defined in Contract.sol")
 	})
 	t.Run("abstract", func(t *testing.T) {
 		v := upgradeVersionOf(t, p, "pragma solidity ^0.8.24;\nabstract contract Store { uint256 a; }\n", "Store")
 		_, err := p.UpgradeSafety(ctx, UpgradeSafetyRequest{Kind: ProxyTransparent, New: v})
-		diag(t, err, CodeContract, "abstract")
+		diag(t, err, compileapi.CodeContract, "abstract")
 	})
 	for name, mutate := range map[string]func(r *UpgradeSafetyRequest){
 		"proxy kind":   func(r *UpgradeSafetyRequest) { r.Kind = "beacon" },
@@ -312,7 +313,7 @@ func TestUpgradeSafetyRequestErrors(t *testing.T) {
 			r := UpgradeSafetyRequest{Kind: ProxyUUPS, New: good}
 			mutate(&r)
 			_, err := p.UpgradeSafety(ctx, r)
-			diag(t, err, CodeInput, "")
+			diag(t, err, compileapi.CodeInput, "")
 		})
 	}
 	t.Run("uninstalled compiler", func(t *testing.T) {

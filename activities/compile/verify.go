@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,10 +74,10 @@ type VerifyInputError struct {
 func (e *VerifyInputError) Error() string { return "verification input: " + e.Message }
 
 func verifyInputError(format string, args ...any) *VerifyInputError {
-	return &VerifyInputError{Code: CodeInput, Message: fmt.Sprintf(format, args...)}
+	return &VerifyInputError{Code: compileapi.CodeInput, Message: fmt.Sprintf(format, args...)}
 }
 
-// StandardInput is the exact solc input a compile of a Request sends: what
+// StandardInput is the exact solc input a compile of a compileapi.Request sends: what
 // a verification recompiles and what Sourcify or Etherscan are given.
 type StandardInput struct {
 	// CompilerVersion is the bare release the compile uses ("0.8.37").
@@ -92,7 +93,7 @@ type StandardInput struct {
 // StandardInput answers the standard JSON input and compiler that Compile
 // would use for req, by the same code path (validation, import resolution,
 // compiler selection, including auto-install), without running solc.
-func (p *Pool) StandardInput(ctx context.Context, req Request) (StandardInput, error) {
+func (p *Pool) StandardInput(ctx context.Context, req compileapi.Request) (StandardInput, error) {
 	res, c, in, err := p.input(ctx, req)
 	if err != nil {
 		return StandardInput{}, err

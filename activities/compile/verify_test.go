@@ -3,6 +3,7 @@ package compile
 import (
 	"encoding/hex"
 	"errors"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"strings"
 	"testing"
 )
@@ -14,7 +15,7 @@ func TestStandardInputIsWhatCompileSends(t *testing.T) {
 	mc := &memCache{}
 	p := newTestPool(t, Config{Cache: mc})
 	ctx := ctxT(t)
-	req := Request{Source: erc20Src, ContractName: "MyToken", Optimizer: Optimizer{Enabled: true, Runs: 1000}, OmitAST: true}
+	req := compileapi.Request{Source: erc20Src, ContractName: "MyToken", Optimizer: compileapi.Optimizer{Enabled: true, Runs: 1000}, OmitAST: true}
 	if _, err := p.Compile(ctx, req); err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +32,7 @@ func TestStandardInputIsWhatCompileSends(t *testing.T) {
 	if _, ok := mc.m[cacheKey(std.CompilerVersion, std.JSON, req.ContractName, req.OmitAST)]; !ok {
 		t.Fatalf("the compile's cache key is not that of StandardInput's JSON: they differ")
 	}
-	if _, err := p.StandardInput(ctx, Request{Source: "pragma solidity ^0.8.0; import \"/etc/passwd\";"}); err == nil {
+	if _, err := p.StandardInput(ctx, compileapi.Request{Source: "pragma solidity ^0.8.0; import \"/etc/passwd\";"}); err == nil {
 		t.Fatal("StandardInput accepted a refused import")
 	}
 }
@@ -42,7 +43,7 @@ func TestStandardInputIsWhatCompileSends(t *testing.T) {
 func TestVerifyCounter(t *testing.T) {
 	p := shared(t)
 	ctx := ctxT(t)
-	req := Request{Source: counterSrc, ContractName: "Counter"}
+	req := compileapi.Request{Source: counterSrc, ContractName: "Counter"}
 	res, err := p.Compile(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +52,7 @@ func TestVerifyCounter(t *testing.T) {
 	creation, _ := hex.DecodeString(strings.TrimPrefix(res.Contracts[0].Bytecode, "0x"))
 	verify := func(t *testing.T, source string, tx *CreationTx) (VerifyResult, error) {
 		t.Helper()
-		std, err := p.StandardInput(ctx, Request{Source: source, ContractName: "Counter"})
+		std, err := p.StandardInput(ctx, compileapi.Request{Source: source, ContractName: "Counter"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"os"
 	"path/filepath"
 	"slices"
@@ -377,8 +378,8 @@ func selectCompiler(installed []Compiler, def Compiler, requested string, pragma
 	for _, p := range pragmas {
 		s, err := parsePragma(p.expr)
 		if err != nil {
-			return Compiler{}, &CompileError{Diagnostics: []Diagnostic{{
-				Severity: SeverityError, File: p.file, Line: p.line, Column: p.column, Code: CodePragma,
+			return Compiler{}, &CompileError{Diagnostics: []compileapi.Diagnostic{{
+				Severity: compileapi.SeverityError, File: p.file, Line: p.line, Column: p.column, Code: compileapi.CodePragma,
 				Message: fmt.Sprintf("cannot parse `pragma solidity %s`: %v", p.expr, err),
 			}}}
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/deploy"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/secrets"
@@ -53,7 +54,7 @@ func BenchmarkPrepareBudget(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		if _, err := a.Prepare(b.Context(), deploy.PrepareInput{DeploymentID: id.String(), Network: "sim", ABI: "[]", Bytecode: tinyInitCode}); err != nil {
+		if _, err := a.Prepare(b.Context(), deployapi.PrepareInput{DeploymentID: id.String(), Network: "sim", ABI: "[]", Bytecode: tinyInitCode}); err != nil {
 			b.Fatal(err)
 		}
 		return time.Since(start)

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/spend"
 )
@@ -32,7 +33,7 @@ func withHeadroom(ctx context.Context, b chain.Backend, estimate uint64) (uint64
 	case limit == 0 || gas <= limit:
 		return gas, nil
 	case estimate > limit:
-		return 0, permanent(ErrTypeGasCeiling, fmt.Errorf("the deployment needs %d gas, more than a block holds (%d)", estimate, limit))
+		return 0, permanent(deployapi.ErrTypeGasCeiling, fmt.Errorf("the deployment needs %d gas, more than a block holds (%d)", estimate, limit))
 	default:
 		return limit, nil
 	}

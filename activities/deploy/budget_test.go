@@ -18,6 +18,7 @@ import (
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/deploy"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/secrets"
@@ -94,8 +95,8 @@ func (s *sim) deployment(user uuid.UUID) uuid.UUID {
 	return id
 }
 
-func (s *sim) prepare(id uuid.UUID, bytecode string) (deploy.PrepareResult, error) {
-	return s.a.Prepare(s.t.Context(), deploy.PrepareInput{DeploymentID: id.String(), Network: "sim", ABI: "[]", Bytecode: bytecode})
+func (s *sim) prepare(id uuid.UUID, bytecode string) (deployapi.PrepareResult, error) {
+	return s.a.Prepare(s.t.Context(), deployapi.PrepareInput{DeploymentID: id.String(), Network: "sim", ABI: "[]", Bytecode: bytecode})
 }
 
 func (s *sim) reservation(id uuid.UUID) db.SpendReservation {
@@ -227,7 +228,7 @@ func TestConcurrentReservationsNeverOverspend(t *testing.T) {
 		switch {
 		case err == nil:
 			signed++
-		case appErrType(err) == deploy.ErrTypeBudget:
+		case appErrType(err) == deployapi.ErrTypeBudget:
 			if !strings.Contains(err.Error(), "spend budget on sim") {
 				t.Errorf("refusal does not name the budget: %v", err)
 			}
@@ -263,7 +264,7 @@ func TestGasCeilingRefusesBeforeSigning(t *testing.T) {
 	free, paid := s.user("free"), s.user("paid")
 	id := s.deployment(free)
 	_, err := s.prepare(id, tinyInitCode)
-	if appErrType(err) != deploy.ErrTypeGasCeiling || !strings.Contains(err.Error(), "ceiling of 40000 gas per deployment for the free tier") {
+	if appErrType(err) != deployapi.ErrTypeGasCeiling || !strings.Contains(err.Error(), "ceiling of 40000 gas per deployment for the free tier") {
 		t.Fatalf("free deployment over its tier's ceiling: %v", err)
 	}
 	if _, err := db.New(s.pool).GetSpendReservation(t.Context(), id); !db.IsNotFound(err) {
@@ -272,7 +273,7 @@ func TestGasCeilingRefusesBeforeSigning(t *testing.T) {
 	// Paid's own ceiling (15M) is above the network's 60,000: the tiny
 	// contract (about 64,000 with the margin) is over the network's.
 	_, err = s.prepare(s.deployment(paid), tinyInitCode)
-	if appErrType(err) != deploy.ErrTypeGasCeiling || !strings.Contains(err.Error(), "ceiling of 60000") {
+	if appErrType(err) != deployapi.ErrTypeGasCeiling || !strings.Contains(err.Error(), "ceiling of 60000") {
 		t.Fatalf("paid deployment over the network's ceiling: %v", err)
 	}
 	var n int
@@ -312,7 +313,7 @@ func TestGasLimitStaysWithinTheBlock(t *testing.T) {
 	}
 	code.WriteString("00")
 	_, err = s.prepare(s.deployment(user), code.String())
-	if appErrType(err) != deploy.ErrTypeGasCeiling || !strings.Contains(err.Error(), "more gas than a block holds") {
+	if appErrType(err) != deployapi.ErrTypeGasCeiling || !strings.Contains(err.Error(), "more gas than a block holds") {
 		t.Fatalf("constructor over the block gas limit: %v", err)
 	}
 }
@@ -329,7 +330,7 @@ func TestBumpWithinBudget(t *testing.T) {
 	}
 	before := spend.WeiOf(s.reservation(id).ReservedWei)
 	s.setBudget(user, before) // exactly what is reserved: no room to bump
-	b, err := s.a.Bump(t.Context(), deploy.TxInput{DeploymentID: id.String(), Network: "sim"})
+	b, err := s.a.Bump(t.Context(), deployapi.TxInput{DeploymentID: id.String(), Network: "sim"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +342,7 @@ func TestBumpWithinBudget(t *testing.T) {
 	}
 	// With room, the bump is made and the reservation grows to its worst case.
 	s.setBudget(user, new(big.Int).Mul(before, big.NewInt(10)))
-	b, err = s.a.Bump(t.Context(), deploy.TxInput{DeploymentID: id.String(), Network: "sim"})
+	b, err = s.a.Bump(t.Context(), deployapi.TxInput{DeploymentID: id.String(), Network: "sim"})
 	if err != nil || !b.Replaced {
 		t.Fatalf("bump within budget = %+v, %v", b, err)
 	}

@@ -13,14 +13,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/activities/deploy/signer"
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/create2"
 	"github.com/slipway-dev/slipway/internal/status"
 )
-
-// ErrTypeUnreachable: the network's RPC did not answer for longer than
-// its outage window.
-const ErrTypeUnreachable = "NetworkUnreachable"
 
 // maxWaitPerCall bounds one Await or Confirm call, so that a long wait is a
 // series of activities (each visible, each with a fresh timeout) rather
@@ -55,21 +53,12 @@ func (o *outage) fail(n chain.Network, err error) error {
 		o.since = time.Now()
 	}
 	if time.Since(o.since) > o.window {
-		return permanent(ErrTypeUnreachable, fmt.Errorf("network %s unreachable for %s: %w", n.Name, time.Since(o.since).Round(time.Second), err))
+		return permanent(deployapi.ErrTypeUnreachable, fmt.Errorf("network %s unreachable for %s: %w", n.Name, time.Since(o.since).Round(time.Second), err))
 	}
 	return nil
 }
 
 func (o *outage) ok() { o.since = time.Time{} }
-
-// AwaitResult says whether one of the deployment's transactions is mined.
-type AwaitResult struct {
-	Included    bool   `json:"included"`
-	TxHash      string `json:"txHash,omitempty"`
-	BlockNumber uint64 `json:"blockNumber,omitempty"`
-	// BlocksWaited is how many blocks passed without inclusion.
-	BlocksWaited uint64 `json:"blocksWaited,omitempty"`
-}
 
 // Await waits for one of the deployment's transactions to be mined, for
 // the network's bump interval (counted in blocks, and in wall time scaled
@@ -77,13 +66,13 @@ type AwaitResult struct {
 // it repairs nonce gaps below the deployment's nonce and answers so; the
 // workflow then bumps the fees. RPC failures are waited out, up to the
 // network's outage window.
-func (a *Activities) Await(ctx context.Context, in TxInput) (AwaitResult, error) {
+func (a *Activities) Await(ctx context.Context, in deployapi.TxInput) (deployapi.AwaitResult, error) {
 	n, b, txs, err := a.load(ctx, in)
 	if err != nil {
-		return AwaitResult{}, err
+		return deployapi.AwaitResult{}, err
 	}
 	if len(txs) == 0 {
-		return AwaitResult{}, permanent(ErrTypeEnded, errors.New("nothing signed to wait for"))
+		return deployapi.AwaitResult{}, permanent(deployapi.ErrTypeEnded, errors.New("nothing signed to wait for"))
 	}
 	o := outage{window: time.Duration(n.Gas.OutageWindowSeconds) * time.Second}
 	start := time.Now()
@@ -92,7 +81,7 @@ func (a *Activities) Await(ctx context.Context, in TxInput) (AwaitResult, error)
 	for {
 		r, t, err := a.receipt(ctx, b, txs)
 		if err == nil && r != nil {
-			return AwaitResult{Included: true, TxHash: common.HexToHash(t.TxHash).Hex(), BlockNumber: r.BlockNumber.Uint64()}, nil
+			return deployapi.AwaitResult{Included: true, TxHash: common.HexToHash(t.TxHash).Hex(), BlockNumber: r.BlockNumber.Uint64()}, nil
 		}
 		var head uint64
 		if err == nil {
@@ -100,7 +89,7 @@ func (a *Activities) Await(ctx context.Context, in TxInput) (AwaitResult, error)
 		}
 		if err != nil {
 			if ferr := o.fail(n, err); ferr != nil {
-				return AwaitResult{}, ferr
+				return deployapi.AwaitResult{}, ferr
 			}
 			a.logger().WarnContext(ctx, "chain rpc failing; waiting", "network", n.Name, "err", err)
 		} else {
@@ -113,12 +102,12 @@ func (a *Activities) Await(ctx context.Context, in TxInput) (AwaitResult, error)
 				if err := a.repairGaps(ctx, n, b, txs[len(txs)-1]); err != nil {
 					a.logger().WarnContext(ctx, "nonce gap repair failed", "network", n.Name, "err", err)
 				}
-				return AwaitResult{BlocksWaited: waited}, nil
+				return deployapi.AwaitResult{BlocksWaited: waited}, nil
 			}
 		}
 		heartbeat(ctx, head)
 		if err := sleep(ctx, pollInterval(n)); err != nil {
-			return AwaitResult{}, err
+			return deployapi.AwaitResult{}, err
 		}
 	}
 }
@@ -221,29 +210,22 @@ func (a *Activities) fill(ctx context.Context, n chain.Network, b chain.Backend,
 	return nil
 }
 
-// BumpResult says whether the deployment's transaction was replaced.
-type BumpResult struct {
-	Replaced bool   `json:"replaced"`
-	TxHash   string `json:"txHash,omitempty"`
-	// Message says why not, for the deployment's events.
-	Message string `json:"message,omitempty"`
-}
-
-// Bump replaces the deployment's newest transaction with the same nonce and
-// data and fees raised by at least the network's bump percent, stores the
+// Bump replaces the deployment's newest transaction with the same nonce,
+// recipient (the deterministic deployment proxy, a call's target) and data
+// and fees raised by at least the network's bump percent, stores the
 // replacement and sends it. It answers Replaced false (with a message) when
 // the cap or the bump limit leaves no room, or when a transaction is mined.
-func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
+func (a *Activities) Bump(ctx context.Context, in deployapi.TxInput) (deployapi.BumpResult, error) {
 	n, b, _, err := a.load(ctx, in)
 	if err != nil {
-		return BumpResult{}, err
+		return deployapi.BumpResult{}, err
 	}
 	now, _, err := suggestFees(ctx, b, n.Gas)
 	if err != nil {
-		return BumpResult{}, err
+		return deployapi.BumpResult{}, err
 	}
 	id := uuid.MustParse(in.DeploymentID)
-	var res BumpResult
+	var res deployapi.BumpResult
 	var newest db.DeployTx
 	var all []db.DeployTx
 	exhausted := false
@@ -264,23 +246,23 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 			}
 		}
 		if len(all) == 0 {
-			return permanent(ErrTypeEnded, errors.New("nothing signed to replace"))
+			return permanent(deployapi.ErrTypeEnded, errors.New("nothing signed to replace"))
 		}
 		if r, _, err := a.receipt(ctx, b, all); err != nil || r != nil {
-			res = BumpResult{Message: "already mined"}
+			res = deployapi.BumpResult{Message: "already mined"}
 			return err
 		}
 		last := all[len(all)-1]
 		if int(last.Attempt) >= n.Gas.MaxBumps {
 			exhausted = true
-			res = BumpResult{Message: fmt.Sprintf("not included after %d fee bumps; waiting at max fee %s gwei", last.Attempt, weiToGwei(db.WeiInt(last.MaxFeePerGas)))}
+			res = deployapi.BumpResult{Message: fmt.Sprintf("not included after %d fee bumps; waiting at max fee %s gwei", last.Attempt, weiToGwei(db.WeiInt(last.MaxFeePerGas)))}
 			return nil
 		}
 		old := Fees{MaxFeePerGas: db.WeiInt(last.MaxFeePerGas), MaxPriorityFeePerGas: db.WeiInt(last.MaxPriorityFeePerGas)}
 		fees, ok := bumpFees(old, now, n.Gas.BumpPercent, gweiToWei(n.Gas.MaxFeePerGasGwei))
 		if !ok {
 			exhausted = true
-			res = BumpResult{Message: fmt.Sprintf("fees are at the cap of %g gwei (base fee %s gwei); waiting", n.Gas.MaxFeePerGasGwei, weiToGwei(now.BaseFee))}
+			res = deployapi.BumpResult{Message: fmt.Sprintf("fees are at the cap of %g gwei (base fee %s gwei); waiting", n.Gas.MaxFeePerGasGwei, weiToGwei(now.BaseFee))}
 			return nil
 		}
 		var prev types.Transaction
@@ -292,7 +274,7 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 		// waits at its current fees.
 		if err := a.reserve(ctx, q, d, locked.UserTier, n, worst); errors.Is(err, errOverBudget) {
 			exhausted = true
-			res = BumpResult{Message: "not replaced with higher fees: " + err.Error() + "; waiting at the current fees"}
+			res = deployapi.BumpResult{Message: "not replaced with higher fees: " + err.Error() + "; waiting at the current fees"}
 			return nil
 		} else if err != nil {
 			return err
@@ -305,7 +287,7 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 		chainID := new(big.Int).SetUint64(n.ChainID)
 		tx, err := signer.SignTx(ctx, s, chainID, &types.DynamicFeeTx{
 			ChainID: chainID, Nonce: prev.Nonce(), GasTipCap: fees.MaxPriorityFeePerGas, GasFeeCap: fees.MaxFeePerGas,
-			Gas: prev.Gas(), Data: prev.Data(),
+			Gas: prev.Gas(), To: prev.To(), Data: prev.Data(),
 		})
 		if err != nil {
 			return fmt.Errorf("replacement: %w", signError(from, err))
@@ -318,7 +300,7 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 			TxHash: lowerHex32(tx.Hash()), DeploymentID: id, Network: n.Name, Signer: last.Signer,
 			Nonce: last.Nonce, Attempt: last.Attempt + 1, Kind: kindDeploy, RawTx: raw, GasLimit: last.GasLimit,
 			MaxFeePerGas: db.Wei(fees.MaxFeePerGas), MaxPriorityFeePerGas: db.Wei(fees.MaxPriorityFeePerGas),
-			ContractAddress: last.ContractAddress,
+			ContractAddress: last.ContractAddress, ToAddress: last.ToAddress,
 		})
 		if err != nil {
 			return fmt.Errorf("store replacement: %w", err)
@@ -332,7 +314,7 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 		}); err != nil {
 			return err
 		}
-		res = BumpResult{Replaced: true, TxHash: hash}
+		res = deployapi.BumpResult{Replaced: true, TxHash: hash}
 		return nil
 	})
 	switch {
@@ -351,36 +333,20 @@ func (a *Activities) Bump(ctx context.Context, in TxInput) (BumpResult, error) {
 	return res, a.send(ctx, n, b, all, newest)
 }
 
-// ConfirmInput is a deployment waiting for its confirmation depth.
-type ConfirmInput struct {
-	TxInput
-	Required uint32 `json:"required"`
-}
-
-// ConfirmResult is where the deployment's transaction stands.
-type ConfirmResult struct {
-	Confirmed bool `json:"confirmed"`
-	// Dropped: no transaction of the deployment is on the canonical chain
-	// any more (a reorg took its block); the workflow re-broadcasts.
-	Dropped           bool   `json:"dropped,omitempty"`
-	TxHash            string `json:"txHash,omitempty"`
-	ContractAddress   string `json:"contractAddress,omitempty"`
-	BlockNumber       uint64 `json:"blockNumber,omitempty"`
-	Confirmations     uint32 `json:"confirmations,omitempty"`
-	GasUsed           uint64 `json:"gasUsed,omitempty"`
-	EffectiveGasPrice string `json:"effectiveGasPrice,omitempty"`
-	FeePaid           string `json:"feePaid,omitempty"`
-}
-
 // Confirm follows the mined transaction until the required depth is
 // reached on the canonical chain, recording each new confirmation count. It
 // checks the receipt's status and that code exists at the contract
-// address, and notices reorgs: a receipt that moves to another block is
-// followed there (with an event); one that disappears answers Dropped.
-func (a *Activities) Confirm(ctx context.Context, in ConfirmInput) (ConfirmResult, error) {
+// address (the receipt's, or for a CREATE2 deployment or a call, which
+// have none, the one stored at signing), and notices reorgs: a receipt that
+// moves to another block is followed there (with an event); one that
+// disappears answers Dropped. A salted deployment whose transaction
+// reverted because a concurrent deployment of the same salt and init code
+// took the address first confirms all the same when the address holds code
+// of in.DeployedCodeLength bytes: the contract is there.
+func (a *Activities) Confirm(ctx context.Context, in deployapi.ConfirmInput) (deployapi.ConfirmResult, error) {
 	n, b, txs, err := a.load(ctx, in.TxInput)
 	if err != nil {
-		return ConfirmResult{}, err
+		return deployapi.ConfirmResult{}, err
 	}
 	id := uuid.MustParse(in.DeploymentID)
 	o := outage{window: time.Duration(n.Gas.OutageWindowSeconds) * time.Second}
@@ -389,17 +355,17 @@ func (a *Activities) Confirm(ctx context.Context, in ConfirmInput) (ConfirmResul
 	var seenConf uint32
 	codeChecked := false
 	for {
-		res, done, err := a.confirmStep(ctx, n, b, txs, in.Required, &seenBlock, &seenConf, &codeChecked, id)
+		res, done, err := a.confirmStep(ctx, n, b, txs, in, &seenBlock, &seenConf, &codeChecked, id)
 		if err != nil {
 			var perm interface{ NonRetryable() bool }
 			if errors.As(err, &perm) && perm.NonRetryable() {
-				return ConfirmResult{}, err
+				return deployapi.ConfirmResult{}, err
 			}
 			if ctx.Err() != nil {
-				return ConfirmResult{}, ctx.Err()
+				return deployapi.ConfirmResult{}, ctx.Err()
 			}
 			if ferr := o.fail(n, err); ferr != nil {
-				return ConfirmResult{}, ferr
+				return deployapi.ConfirmResult{}, ferr
 			}
 			a.logger().WarnContext(ctx, "chain rpc failing; waiting", "network", n.Name, "err", err)
 		} else {
@@ -413,55 +379,68 @@ func (a *Activities) Confirm(ctx context.Context, in ConfirmInput) (ConfirmResul
 		}
 		heartbeat(ctx, seenConf)
 		if err := sleep(ctx, pollInterval(n)); err != nil {
-			return ConfirmResult{}, err
+			return deployapi.ConfirmResult{}, err
 		}
 	}
 }
 
-func (a *Activities) confirmStep(ctx context.Context, n chain.Network, b chain.Backend, txs []db.DeployTx, required uint32,
-	seenBlock *common.Hash, seenConf *uint32, codeChecked *bool, id uuid.UUID) (ConfirmResult, bool, error) {
+func (a *Activities) confirmStep(ctx context.Context, n chain.Network, b chain.Backend, txs []db.DeployTx, in deployapi.ConfirmInput,
+	seenBlock *common.Hash, seenConf *uint32, codeChecked *bool, id uuid.UUID) (deployapi.ConfirmResult, bool, error) {
+	required := in.Required
 	r, t, err := a.receipt(ctx, b, txs)
 	if err != nil {
-		return ConfirmResult{}, false, err
+		return deployapi.ConfirmResult{}, false, err
 	}
 	if r == nil {
 		err := a.record(ctx, id, "reorg: the deployment's block left the canonical chain; re-broadcasting", nil)
 		if err == nil {
 			a.Metrics.Reorg(n.Name)
 		}
-		return ConfirmResult{Dropped: true}, true, err
+		return deployapi.ConfirmResult{Dropped: true}, true, err
 	}
-	if r.Status != types.ReceiptStatusSuccessful {
-		// The gas is spent all the same: it counts against the budget.
-		if err := a.settleReceipt(ctx, id, r); err != nil {
-			return ConfirmResult{}, false, err
-		}
-		return ConfirmResult{}, false, permanent(ErrTypeReverted, fmt.Errorf("the constructor reverted on chain in block %d (gas used %d)", r.BlockNumber, r.GasUsed))
-	}
-	head, err := b.BlockNumber(ctx)
-	if err != nil {
-		return ConfirmResult{}, false, fmt.Errorf("read block number: %w", err)
-	}
-	hdr, err := b.HeaderByNumber(ctx, r.BlockNumber)
-	if err != nil {
-		return ConfirmResult{}, false, fmt.Errorf("read block %d: %w", r.BlockNumber, err)
-	}
-	if hdr.Hash() != r.BlockHash {
-		// The node is mid-reorg: the receipt and the canonical block at its
-		// height disagree. Look again on the next poll.
-		return ConfirmResult{}, false, nil
-	}
+	// A CREATE2 deployment's or a call's receipt has no contract address
+	// (the transaction has a recipient): the one stored at signing is the
+	// CREATE2 address or the call's target.
 	addr := common.HexToAddress(t.ContractAddress)
 	if r.ContractAddress != (common.Address{}) {
 		addr = r.ContractAddress
 	}
+	// note, when set, says why a reverted transaction confirms all the same.
+	var note string
+	if r.Status != types.ReceiptStatusSuccessful {
+		taken, why, err := a.takenBySameCode(ctx, b, t, r, addr, in.DeployedCodeLength)
+		if err != nil {
+			return deployapi.ConfirmResult{}, false, err
+		}
+		if !taken {
+			// The gas is spent all the same: it counts against the budget.
+			if err := a.settleReceipt(ctx, id, r); err != nil {
+				return deployapi.ConfirmResult{}, false, err
+			}
+			return deployapi.ConfirmResult{}, false, permanent(deployapi.ErrTypeReverted, fmt.Errorf("%s reverted on chain in block %d (gas used %d)%s", subjectOf(t), r.BlockNumber, r.GasUsed, why))
+		}
+		note = fmt.Sprintf("; the transaction reverted because %s already holds the contract, deployed meanwhile from the same init code and salt: the deployment is confirmed at that address", addr.Hex())
+	}
+	head, err := b.BlockNumber(ctx)
+	if err != nil {
+		return deployapi.ConfirmResult{}, false, fmt.Errorf("read block number: %w", err)
+	}
+	hdr, err := b.HeaderByNumber(ctx, r.BlockNumber)
+	if err != nil {
+		return deployapi.ConfirmResult{}, false, fmt.Errorf("read block %d: %w", r.BlockNumber, err)
+	}
+	if hdr.Hash() != r.BlockHash {
+		// The node is mid-reorg: the receipt and the canonical block at its
+		// height disagree. Look again on the next poll.
+		return deployapi.ConfirmResult{}, false, nil
+	}
 	if !*codeChecked {
 		code, err := b.CodeAt(ctx, addr, r.BlockNumber)
 		if err != nil {
-			return ConfirmResult{}, false, fmt.Errorf("read code: %w", err)
+			return deployapi.ConfirmResult{}, false, fmt.Errorf("read code: %w", err)
 		}
 		if len(code) == 0 {
-			return ConfirmResult{}, false, permanent(ErrTypeNoCode, fmt.Errorf("no code at %s after a successful receipt", addr.Hex()))
+			return deployapi.ConfirmResult{}, false, permanent(deployapi.ErrTypeNoCode, fmt.Errorf("no code at %s after a successful receipt", addr.Hex()))
 		}
 		*codeChecked = true
 	}
@@ -474,19 +453,19 @@ func (a *Activities) confirmStep(ctx context.Context, n chain.Network, b chain.B
 		price = new(big.Int)
 	}
 	fee := new(big.Int).Mul(price, new(big.Int).SetUint64(r.GasUsed))
-	res := ConfirmResult{
+	res := deployapi.ConfirmResult{
 		Confirmed: conf >= required, TxHash: r.TxHash.Hex(), ContractAddress: addr.Hex(),
 		BlockNumber: r.BlockNumber.Uint64(), Confirmations: conf, GasUsed: r.GasUsed,
 		EffectiveGasPrice: price.String(), FeePaid: fee.String(),
 	}
 	moved := *seenBlock != (common.Hash{}) && *seenBlock != r.BlockHash
 	if moved || conf != *seenConf {
-		msg := fmt.Sprintf("%d of %d confirmations (block %d)", min(conf, required), required, r.BlockNumber)
+		msg := fmt.Sprintf("%d of %d confirmations (block %d)%s", min(conf, required), required, r.BlockNumber, note)
 		if moved {
 			msg = fmt.Sprintf("reorg: the transaction is now in block %d; %s", r.BlockNumber, msg)
 		}
 		if err := a.record(ctx, id, msg, &res); err != nil {
-			return ConfirmResult{}, false, err
+			return deployapi.ConfirmResult{}, false, err
 		}
 		if moved {
 			a.Metrics.Reorg(n.Name)
@@ -496,8 +475,43 @@ func (a *Activities) confirmStep(ctx context.Context, n chain.Network, b chain.B
 	return res, res.Confirmed, nil
 }
 
+// subjectOf names what t runs, for a revert: the constructor (of a plain
+// or a CREATE2 deployment) or a call.
+func subjectOf(t db.DeployTx) string {
+	if t.ToAddress != "" && !strings.EqualFold(t.ToAddress, create2.FactoryAddressHex) {
+		return "the call to " + common.HexToAddress(t.ToAddress).Hex()
+	}
+	return "the constructor"
+}
+
+// takenBySameCode tells whether a salted deployment's transaction t, whose
+// receipt r reverted, reverted because its address addr was taken
+// meanwhile by the same init code (a concurrent deployment of the same
+// salt and code): CREATE2 puts code there from this init code only, so
+// code of the contract's runtime length (wantLen) at r's block means the
+// contract is deployed, and the deployment confirms. Otherwise why says,
+// when it helps, what is at the address.
+func (a *Activities) takenBySameCode(ctx context.Context, b chain.Backend, t db.DeployTx, r *types.Receipt, addr common.Address, wantLen int) (taken bool, why string, err error) {
+	if !strings.EqualFold(t.ToAddress, create2.FactoryAddressHex) {
+		return false, "", nil
+	}
+	code, err := b.CodeAt(ctx, addr, r.BlockNumber)
+	if err != nil {
+		return false, "", fmt.Errorf("read code: %w", err)
+	}
+	switch {
+	case len(code) == 0:
+		return false, "", nil
+	case wantLen > 0 && len(code) == wantLen:
+		return true, "", nil
+	case wantLen > 0:
+		return false, fmt.Sprintf("; %s holds other code (%d bytes, the contract's runtime code is %d bytes)", addr.Hex(), len(code), wantLen), nil
+	}
+	return false, fmt.Sprintf("; %s holds code (%d bytes), but the contract's runtime length was not given to compare it with", addr.Hex(), len(code)), nil
+}
+
 // record appends a CONFIRMING event with the receipt's figures, if any.
-func (a *Activities) record(ctx context.Context, id uuid.UUID, msg string, r *ConfirmResult) error {
+func (a *Activities) record(ctx context.Context, id uuid.UUID, msg string, r *deployapi.ConfirmResult) error {
 	var u db.UpdateDeploymentProgressParams
 	if r != nil {
 		block, gas, conf := int64(r.BlockNumber), int64(r.GasUsed), int32(min(r.Confirmations, 1<<30))
@@ -513,7 +527,7 @@ func (a *Activities) record(ctx context.Context, id uuid.UUID, msg string, r *Co
 		return err
 	})
 	if errors.Is(err, db.ErrDeploymentEnded) {
-		return permanent(ErrTypeEnded, err)
+		return permanent(deployapi.ErrTypeEnded, err)
 	}
 	return err
 }
@@ -526,35 +540,28 @@ func decimal(s string) *big.Int {
 	return v
 }
 
-// FillResult says how the deployment's nonce ended up used.
-type FillResult struct {
-	// DeployMined: the deployment's own transaction was mined after all.
-	DeployMined bool   `json:"deployMined,omitempty"`
-	FillerHash  string `json:"fillerHash,omitempty"`
-}
-
 // FillNonce uses up the nonce of a deployment that failed after signing
 // and was never mined, with a zero-value self-transfer that replaces it, so
 // the signer's later deployments are not stuck behind a gap.
-func (a *Activities) FillNonce(ctx context.Context, in TxInput) (FillResult, error) {
+func (a *Activities) FillNonce(ctx context.Context, in deployapi.TxInput) (deployapi.FillResult, error) {
 	n, b, txs, err := a.load(ctx, in)
 	if err != nil || len(txs) == 0 {
-		return FillResult{}, err
+		return deployapi.FillResult{}, err
 	}
 	if r, _, err := a.receipt(ctx, b, txs); err != nil || r != nil {
-		return FillResult{DeployMined: r != nil}, err
+		return deployapi.FillResult{DeployMined: r != nil}, err
 	}
 	last := txs[len(txs)-1]
 	latest, err := b.NonceAt(ctx, common.HexToAddress(last.Signer), nil)
 	if err != nil {
-		return FillResult{}, fmt.Errorf("read nonce: %w", err)
+		return deployapi.FillResult{}, fmt.Errorf("read nonce: %w", err)
 	}
 	if latest > uint64(last.Nonce) {
-		return FillResult{}, nil // used already
+		return deployapi.FillResult{}, nil // used already
 	}
 	floor := Fees{MaxFeePerGas: db.WeiInt(last.MaxFeePerGas), MaxPriorityFeePerGas: db.WeiInt(last.MaxPriorityFeePerGas)}
 	if err := a.fill(ctx, n, b, common.HexToAddress(last.Signer), last.DeploymentID, uint64(last.Nonce), &floor); err != nil {
-		return FillResult{}, err
+		return deployapi.FillResult{}, err
 	}
-	return FillResult{FillerHash: "sent"}, nil
+	return deployapi.FillResult{FillerHash: "sent"}, nil
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slipway-dev/slipway/activities/chain"
-	"github.com/slipway-dev/slipway/activities/deploy"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/spend"
 	"github.com/slipway-dev/slipway/internal/status"
@@ -37,13 +37,13 @@ func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, 10*time.Second)
 }
 
-func (s *sim) confirm(ctx context.Context, id uuid.UUID, required uint32) (deploy.ConfirmResult, error) {
+func (s *sim) confirm(ctx context.Context, id uuid.UUID, required uint32) (deployapi.ConfirmResult, error) {
 	ctx, cancel := bounded(ctx)
 	defer cancel()
-	return s.a.Confirm(ctx, deploy.ConfirmInput{TxInput: s.in(id), Required: required})
+	return s.a.Confirm(ctx, deployapi.ConfirmInput{TxInput: s.in(id), Required: required})
 }
 
-func (s *sim) await(id uuid.UUID) (deploy.AwaitResult, error) {
+func (s *sim) await(id uuid.UUID) (deployapi.AwaitResult, error) {
 	ctx, cancel := bounded(s.ctx())
 	defer cancel()
 	return s.a.Await(ctx, s.in(id))
@@ -151,7 +151,7 @@ func TestAwait(t *testing.T) {
 	t.Run("nothing signed", func(t *testing.T) {
 		s := newSim(t, simNet())
 		_, err := s.await(s.deployment(s.user("free")))
-		if appErrType(err) != deploy.ErrTypeEnded {
+		if appErrType(err) != deployapi.ErrTypeEnded {
 			t.Fatalf("await = %v", err)
 		}
 	})
@@ -168,7 +168,7 @@ func TestOutage(t *testing.T) {
 		g.down.Store(true)
 		start := time.Now()
 		_, err := s.await(id)
-		if appErrType(err) != deploy.ErrTypeUnreachable || !strings.Contains(err.Error(), "network sim unreachable") {
+		if appErrType(err) != deployapi.ErrTypeUnreachable || !strings.Contains(err.Error(), "network sim unreachable") {
 			t.Fatalf("await = %v", err)
 		}
 		if d := time.Since(start); d < time.Second || d > 3*time.Second {
@@ -212,8 +212,8 @@ func TestConfirm(t *testing.T) {
 		{name: "at the required depth", required: 3, blocks: 2, conf: 3},
 		{name: "deeper than required", required: 1, blocks: 4, conf: 5},
 		{name: "short of the depth waits", required: 3, blocks: 0, conf: 1, timeout: 600 * time.Millisecond, typ: "ctx"},
-		{name: "no code at the address", bytecode: noCodeInitCode, required: 1, typ: deploy.ErrTypeNoCode},
-		{name: "deployment ended meanwhile", required: 1, typ: deploy.ErrTypeEnded,
+		{name: "no code at the address", bytecode: noCodeInitCode, required: 1, typ: deployapi.ErrTypeNoCode},
+		{name: "deployment ended meanwhile", required: 1, typ: deployapi.ErrTypeEnded,
 			before: func(s *sim, id uuid.UUID) { s.setStatus(id, status.Failed) }},
 	}
 	for _, c := range cases {
@@ -274,7 +274,7 @@ func TestConfirm(t *testing.T) {
 				return
 			}
 			fee := new(big.Int).Mul(r.EffectiveGasPrice, new(big.Int).SetUint64(r.GasUsed))
-			want := deploy.ConfirmResult{
+			want := deployapi.ConfirmResult{
 				Confirmed: true, TxHash: res.TxHash, ContractAddress: res.ContractAddress, BlockNumber: r.BlockNumber.Uint64(),
 				Confirmations: c.conf, GasUsed: r.GasUsed, EffectiveGasPrice: r.EffectiveGasPrice.String(), FeePaid: fee.String(),
 			}
@@ -315,7 +315,7 @@ func TestConfirmRevertedOnChain(t *testing.T) {
 		t.Fatalf("receipt = %+v, want a revert", r)
 	}
 	_, err = s.confirm(t.Context(), id, 1)
-	if appErrType(err) != deploy.ErrTypeReverted || !strings.Contains(err.Error(), "reverted on chain") {
+	if appErrType(err) != deployapi.ErrTypeReverted || !strings.Contains(err.Error(), "reverted on chain") {
 		t.Fatalf("confirm = %v", err)
 	}
 	fee := new(big.Int).Mul(r.EffectiveGasPrice, new(big.Int).SetUint64(r.GasUsed))
@@ -393,7 +393,7 @@ func TestConfirmFollowsAMovedTransaction(t *testing.T) {
 		t.Fatalf("receipt = %+v", r)
 	}
 	type out struct {
-		res deploy.ConfirmResult
+		res deployapi.ConfirmResult
 		err error
 	}
 	done := make(chan out, 1)

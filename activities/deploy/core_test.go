@@ -23,7 +23,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slipway-dev/slipway/activities/chain"
-	"github.com/slipway-dev/slipway/activities/deploy"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/internal/spend"
@@ -91,12 +91,12 @@ func (s *sim) from() common.Address     { return addr(s.key) }
 func (s *sim) ctx() context.Context     { return s.t.Context() }
 func (s *sim) client() simulated.Client { return s.back.Client() }
 
-func (s *sim) in(id uuid.UUID) deploy.TxInput {
-	return deploy.TxInput{DeploymentID: id.String(), Network: "sim"}
+func (s *sim) in(id uuid.UUID) deployapi.TxInput {
+	return deployapi.TxInput{DeploymentID: id.String(), Network: "sim"}
 }
 
 // signedDeployment creates a deployment of a new free user and signs it.
-func (s *sim) signedDeployment() (uuid.UUID, deploy.PrepareResult) {
+func (s *sim) signedDeployment() (uuid.UUID, deployapi.PrepareResult) {
 	s.t.Helper()
 	id := s.deployment(s.user("free"))
 	res, err := s.prepare(id, tinyInitCode)
@@ -345,7 +345,7 @@ func TestPrepareSignsOnce(t *testing.T) {
 	id, res := s.signedDeployment()
 
 	from := s.from()
-	want := deploy.PrepareResult{TxHash: res.TxHash, Nonce: 0, Signer: from.Hex(), ContractAddress: crypto.CreateAddress(from, 0).Hex()}
+	want := deployapi.PrepareResult{TxHash: res.TxHash, Nonce: 0, Signer: from.Hex(), ContractAddress: crypto.CreateAddress(from, 0).Hex()}
 	if res != want {
 		t.Fatalf("prepare = %+v, want %+v", res, want)
 	}
@@ -413,7 +413,7 @@ func TestPrepareConcurrentNoncesAreConsecutive(t *testing.T) {
 	user := s.user("paid")
 	const n = 6
 	ids := make([]uuid.UUID, n)
-	res := make([]deploy.PrepareResult, n)
+	res := make([]deployapi.PrepareResult, n)
 	errs := make([]error, n)
 	for i := range ids {
 		ids[i] = s.deployment(user)
@@ -475,12 +475,12 @@ func TestPrepareRefusesBeforeSigning(t *testing.T) {
 	type setup struct {
 		s        *sim
 		id       uuid.UUID
-		in       deploy.PrepareInput
+		in       deployapi.PrepareInput
 		statusIn string // the deployment's status before Prepare
 	}
 	tiny := func(t *testing.T, s *sim) setup {
 		id := s.deployment(s.user("free"))
-		return setup{s: s, id: id, in: deploy.PrepareInput{DeploymentID: id.String(), Network: "sim", ABI: "[]", Bytecode: tinyInitCode}, statusIn: status.Pending}
+		return setup{s: s, id: id, in: deployapi.PrepareInput{DeploymentID: id.String(), Network: "sim", ABI: "[]", Bytecode: tinyInitCode}, statusIn: status.Pending}
 	}
 	std := func(t *testing.T) *sim { return newSim(t, simNet()) }
 	cases := []struct {
@@ -492,20 +492,20 @@ func TestPrepareRefusesBeforeSigning(t *testing.T) {
 		// one that waits for a signer that can pay.
 		typ, msg string
 	}{
-		{name: "cancelled", typ: deploy.ErrTypeCancelled, msg: "cancelled before signing",
+		{name: "cancelled", typ: deployapi.ErrTypeCancelled, msg: "cancelled before signing",
 			mod: func(t *testing.T, st *setup) {
 				st.s.setStatus(st.id, status.Cancelled)
 				st.statusIn = status.Cancelled
 			}},
-		{name: "failed already", typ: deploy.ErrTypeEnded, msg: "has ended (FAILED)",
+		{name: "failed already", typ: deployapi.ErrTypeEnded, msg: "has ended (FAILED)",
 			mod: func(t *testing.T, st *setup) { st.s.setStatus(st.id, status.Failed); st.statusIn = status.Failed }},
-		{name: "reverting constructor", typ: deploy.ErrTypeReverted, msg: "the constructor reverts",
+		{name: "reverting constructor", typ: deployapi.ErrTypeReverted, msg: "the constructor reverts",
 			mod: func(t *testing.T, st *setup) { st.in.Bytecode = revertingInitCode }},
-		{name: "arguments that do not fit", typ: deploy.ErrTypeInvalidArgs, msg: "takes 1",
+		{name: "arguments that do not fit", typ: deployapi.ErrTypeInvalidArgs, msg: "takes 1",
 			mod: func(t *testing.T, st *setup) {
 				st.in.ABI = `[{"type":"constructor","inputs":[{"name":"x","type":"uint256"}]}]`
 			}},
-		{name: "unknown network", typ: deploy.ErrTypeConfig, msg: `network "mainnet" is not configured`,
+		{name: "unknown network", typ: deployapi.ErrTypeConfig, msg: `network "mainnet" is not configured`,
 			mod: func(t *testing.T, st *setup) { st.in.Network = "mainnet" }},
 		{name: "insufficient funds", typ: "wait-signer", msg: "holds 1000000000000 wei, the deployment may cost up to",
 			sim: func(t *testing.T) *sim {
@@ -520,14 +520,14 @@ func TestPrepareRefusesBeforeSigning(t *testing.T) {
 					n.MinSignerBalanceWei = w
 				}))
 			}},
-		{name: "public test key off the dev chain", typ: deploy.ErrTypeConfig, msg: "public test key",
+		{name: "public test key off the dev chain", typ: deployapi.ErrTypeConfig, msg: "public test key",
 			sim: func(t *testing.T) *sim {
 				k := mustKey(t, anvilKey0)
 				return newSimWith(t, simNet(), k, types.GenesisAlloc{addr(k): {Balance: ether}})
 			}},
-		{name: "signer missing from the secrets", typ: deploy.ErrTypeConfig, msg: "read signer of sim",
+		{name: "signer missing from the secrets", typ: deployapi.ErrTypeConfig, msg: "read signer of sim",
 			mod: func(t *testing.T, st *setup) { st.s.a.Secrets = secrets.Static{} }},
-		{name: "rpc serves another chain", typ: deploy.ErrTypeConfig, msg: "chain id mismatch",
+		{name: "rpc serves another chain", typ: deployapi.ErrTypeConfig, msg: "chain id mismatch",
 			mod: func(t *testing.T, st *setup) {
 				st.s.a.Dial = func(_ context.Context, n chain.Network) (chain.Backend, error) {
 					return nil, fmt.Errorf("rpc 0 of %s: %w: configured %d, endpoint answers 1", n.Name, chain.ErrChainIDMismatch, n.ChainID)
@@ -689,7 +689,7 @@ func TestBroadcast(t *testing.T) {
 	t.Run("nothing signed", func(t *testing.T) {
 		s := newSim(t, simNet())
 		id := s.deployment(s.user("free"))
-		if err := s.a.Broadcast(t.Context(), s.in(id)); appErrType(err) != deploy.ErrTypeEnded {
+		if err := s.a.Broadcast(t.Context(), s.in(id)); appErrType(err) != deployapi.ErrTypeEnded {
 			t.Fatalf("broadcast = %v", err)
 		}
 	})

@@ -17,8 +17,8 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,6 +36,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/activities/deploy/signer"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/metrics"
@@ -97,7 +98,7 @@ func (a *Activities) logger() *slog.Logger {
 func (a *Activities) network(name string) (chain.Network, error) {
 	n, ok := a.Networks.Lookup(name)
 	if !ok {
-		return chain.Network{}, permanent(ErrTypeConfig, fmt.Errorf("network %q is not configured on this worker", name))
+		return chain.Network{}, permanent(deployapi.ErrTypeConfig, fmt.Errorf("network %q is not configured on this worker", name))
 	}
 	n.Gas = n.Gas.WithDefaults()
 	return n, nil
@@ -120,7 +121,7 @@ func (a *Activities) backend(ctx context.Context, n chain.Network) (chain.Backen
 	}
 	b, err := dial(ctx, n)
 	if errors.Is(err, chain.ErrChainIDMismatch) {
-		return nil, permanent(ErrTypeConfig, err)
+		return nil, permanent(deployapi.ErrTypeConfig, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", n.Name, err)
@@ -134,41 +135,25 @@ func (a *Activities) backend(ctx context.Context, n chain.Network) (chain.Backen
 	return b, nil
 }
 
-// PrepareInput is what the deploy stage signs: the compiled contract and
-// its constructor arguments.
-type PrepareInput struct {
-	DeploymentID    string            `json:"deploymentId"`
-	Network         string            `json:"network"`
-	ABI             string            `json:"abi"`
-	Bytecode        string            `json:"bytecode"`
-	ConstructorArgs []json.RawMessage `json:"constructorArgs"`
-}
-
-// PrepareResult says what was signed, or why nothing was yet.
-type PrepareResult struct {
-	// WaitingForFees: the next base fee exceeds the network's cap; the
-	// workflow waits on a timer and prepares again.
-	WaitingForFees bool `json:"waitingForFees,omitempty"`
-	// WaitingForSigner: no signer of the pool can pay for the deployment
-	// and keep the network's minimum balance (or every one is draining);
-	// the workflow waits the same way. Message says why.
-	WaitingForSigner bool   `json:"waitingForSigner,omitempty"`
-	Message          string `json:"message,omitempty"`
-	TxHash           string `json:"txHash,omitempty"`
-	Nonce            uint64 `json:"nonce,omitempty"`
-	Signer           string `json:"signer,omitempty"`
-	ContractAddress  string `json:"contractAddress,omitempty"`
-}
-
 // Prepare allocates the signer's nonce, signs the deployment and stores the
 // signed bytes, and moves the deployment to DEPLOYING, all in one
 // transaction under the deployment's row lock: a concurrent cancel either
 // wins before (and Prepare fails as cancelled) or finds DEPLOYING. A retry
 // finds the stored transaction and answers it again.
-func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResult, error) {
+//
+// A salted deployment (in.Salt) is a call to the deterministic deployment
+// proxy with the salt and the init code, and its contract address the
+// CREATE2 address; before anything is priced, the network must have the
+// proxy, the address must be the one the deployment was promised (the
+// row's contract address, when the API set one) and hold no other code. An
+// address that holds the contract already (code of in.DeployedBytecode's
+// length) is answered AlreadyDeployed with nothing signed. A call (in.To,
+// in.Data) is signed exactly once like a deployment, its target recorded
+// as the contract address.
+func (a *Activities) Prepare(ctx context.Context, in deployapi.PrepareInput) (deployapi.PrepareResult, error) {
 	id, err := uuid.Parse(in.DeploymentID)
 	if err != nil {
-		return PrepareResult{}, permanent(ErrTypeConfig, fmt.Errorf("deployment id: %w", err))
+		return deployapi.PrepareResult{}, permanent(deployapi.ErrTypeConfig, fmt.Errorf("deployment id: %w", err))
 	}
 	q := db.New(a.Pool)
 	if res, ok, err := a.signed(ctx, q, id); err != nil || ok {
@@ -176,43 +161,55 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 	}
 	n, err := a.network(in.Network)
 	if err != nil {
-		return PrepareResult{}, err
+		return deployapi.PrepareResult{}, err
 	}
-	data, err := EncodeConstructor(in.ABI, in.Bytecode, in.ConstructorArgs)
+	p, err := planOf(in)
 	if err != nil {
-		return PrepareResult{}, permanent(ErrTypeInvalidArgs, err)
+		return deployapi.PrepareResult{}, err
 	}
 	// The chain first: an RPC serving another chain is the clearer error.
 	b, err := a.backend(ctx, n)
 	if err != nil {
-		return PrepareResult{}, err
+		return deployapi.PrepareResult{}, err
+	}
+	if p.salted() || p.call {
+		d, err := q.GetDeployment(ctx, id)
+		if err != nil {
+			return deployapi.PrepareResult{}, fmt.Errorf("read deployment: %w", err)
+		}
+		already, err := a.check(ctx, n, b, p, d.ContractAddress)
+		if err != nil {
+			return deployapi.PrepareResult{}, err
+		}
+		if already {
+			return a.alreadyDeployed(ctx, d, p)
+		}
 	}
 	ms, err := a.members(ctx, n, false)
 	if err != nil {
-		return PrepareResult{}, err
+		return deployapi.PrepareResult{}, err
 	}
 	if len(ms) == 0 {
-		return PrepareResult{WaitingForSigner: true, Message: fmt.Sprintf("every signer of %s is draining; waiting for one to be added", n.Name)}, nil
+		return deployapi.PrepareResult{WaitingForSigner: true, Message: fmt.Sprintf("every signer of %s is draining; waiting for one to be added", n.Name)}, nil
 	}
-	// Every member deploys the same code: any one estimates the gas.
-	gas, fees, aboveCap, err := a.quote(ctx, n, b, ms[0].address(), data)
+	gas, fees, aboveCap, ms, err := a.quote(ctx, n, b, ms, p)
 	if err != nil {
-		return PrepareResult{}, err
+		return deployapi.PrepareResult{}, err
 	}
 	if aboveCap {
-		return PrepareResult{WaitingForFees: true, Message: fmt.Sprintf("base fee %s gwei is above the cap of %g gwei; waiting", weiToGwei(fees.BaseFee), n.Gas.MaxFeePerGasGwei)}, nil
+		return deployapi.PrepareResult{WaitingForFees: true, Message: fmt.Sprintf("base fee %s gwei is above the cap of %g gwei; waiting", weiToGwei(fees.BaseFee), n.Gas.MaxFeePerGasGwei)}, nil
 	}
 	worst := new(big.Int).Mul(new(big.Int).SetUint64(gas), fees.MaxFeePerGas)
 	cands, why, err := a.candidates(ctx, n, b, ms, worst)
 	if err != nil {
-		return PrepareResult{}, err
+		return deployapi.PrepareResult{}, err
 	}
 	if len(cands) == 0 {
 		a.logger().WarnContext(ctx, "no signer can pay; the deployment waits", "network", n.Name, "deployment", in.DeploymentID, "why", why)
-		return PrepareResult{WaitingForSigner: true, Message: why}, nil
+		return deployapi.PrepareResult{WaitingForSigner: true, Message: why}, nil
 	}
 	chainID := new(big.Int).SetUint64(n.ChainID)
-	var res PrepareResult
+	var res deployapi.PrepareResult
 	err = db.InTx(ctx, a.Pool, func(q *db.Queries) error {
 		locked, err := q.LockDeploymentForDeploy(ctx, id)
 		if err != nil {
@@ -221,9 +218,9 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		d := locked.Deployment
 		switch {
 		case d.Status == status.Cancelled:
-			return permanent(ErrTypeCancelled, errors.New("the deployment was cancelled before signing"))
+			return permanent(deployapi.ErrTypeCancelled, errors.New("the deployment was cancelled before signing"))
 		case status.IsTerminal(d.Status):
-			return permanent(ErrTypeEnded, fmt.Errorf("the deployment has ended (%s)", d.Status))
+			return permanent(deployapi.ErrTypeEnded, fmt.Errorf("the deployment has ended (%s)", d.Status))
 		}
 		// A concurrent attempt may have signed while this one estimated.
 		if r, ok, err := a.signed(ctx, q, id); err != nil || ok {
@@ -231,12 +228,12 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 			return err
 		}
 		if ceiling := a.Networks.GasCeiling(locked.UserTier, n); ceiling != 0 && gas > ceiling {
-			return permanent(ErrTypeGasCeiling, fmt.Errorf("the deployment needs %d gas (estimate plus margin), above the ceiling of %d gas per deployment for the %s tier on %s", gas, ceiling, locked.UserTier, n.Name))
+			return permanent(deployapi.ErrTypeGasCeiling, fmt.Errorf("the deployment needs %d gas (estimate plus margin), above the ceiling of %d gas per deployment for the %s tier on %s", gas, ceiling, locked.UserTier, n.Name))
 		}
 		if !a.skipSpend {
 			if err := a.reserve(ctx, q, d, locked.UserTier, n, worst); err != nil {
 				if errors.Is(err, errOverBudget) {
-					return permanent(ErrTypeBudget, err)
+					return permanent(deployapi.ErrTypeBudget, err)
 				}
 				return err
 			}
@@ -259,7 +256,7 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		// A signing that fails rolls the nonce and the reservation back.
 		tx, err := signer.SignTx(ctx, c.s, chainID, &types.DynamicFeeTx{
 			ChainID: chainID, Nonce: uint64(nonce), GasTipCap: fees.MaxPriorityFeePerGas, GasFeeCap: fees.MaxFeePerGas,
-			Gas: gas, Data: data,
+			Gas: gas, To: p.to, Data: p.data,
 		})
 		if err != nil {
 			return signError(from, err)
@@ -268,27 +265,37 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		if err != nil {
 			return fmt.Errorf("encode transaction: %w", err)
 		}
-		addr := crypto.CreateAddress(from, uint64(nonce))
+		addr := p.address
+		if p.to == nil {
+			addr = crypto.CreateAddress(from, uint64(nonce))
+		}
 		if _, err := q.InsertDeployTx(ctx, db.InsertDeployTxParams{
 			TxHash: lowerHex32(tx.Hash()), DeploymentID: id, Network: n.Name, Signer: lowerHex(from),
 			Nonce: nonce, Attempt: 0, Kind: kindDeploy, RawTx: raw, GasLimit: int64(gas),
 			MaxFeePerGas: db.Wei(fees.MaxFeePerGas), MaxPriorityFeePerGas: db.Wei(fees.MaxPriorityFeePerGas),
-			ContractAddress: addr.Hex(),
+			ContractAddress: addr.Hex(), ToAddress: p.toAddress(),
 		}); err != nil {
 			return fmt.Errorf("store signed transaction: %w", err)
 		}
 		hash, addrHex := tx.Hash().Hex(), addr.Hex()
+		what := "the deployment"
+		switch {
+		case p.call:
+			what = "the call to " + addrHex
+		case p.salted():
+			what = fmt.Sprintf("the deployment to %s through the deterministic deployment proxy (salt %s)", addrHex, p.saltHex)
+		}
 		if _, _, err := db.RecordProgress(ctx, q, id, status.Deploying, db.Progress{
 			Update:  db.UpdateDeploymentProgressParams{TxHash: &hash, ContractAddress: &addrHex},
-			Message: fmt.Sprintf("signed the deployment (signer %s, nonce %d, max fee %s gwei)", from.Hex(), nonce, weiToGwei(fees.MaxFeePerGas)),
+			Message: fmt.Sprintf("signed %s (signer %s, nonce %d, max fee %s gwei)", what, from.Hex(), nonce, weiToGwei(fees.MaxFeePerGas)),
 		}); err != nil {
 			return err
 		}
-		res = PrepareResult{TxHash: hash, Nonce: uint64(nonce), Signer: from.Hex(), ContractAddress: addrHex}
+		res = deployapi.PrepareResult{TxHash: hash, Nonce: uint64(nonce), Signer: from.Hex(), ContractAddress: addrHex}
 		return nil
 	})
 	if err != nil {
-		return PrepareResult{}, err
+		return deployapi.PrepareResult{}, err
 	}
 	if a.AfterSign != nil {
 		a.AfterSign()
@@ -296,68 +303,111 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 	return res, nil
 }
 
-// quote estimates the deployment's gas limit (the estimate with its
+// alreadyDeployed answers a salted deployment whose address holds the
+// contract already: nothing is signed, reserved or recorded, so every
+// retry, and every deployment of the same salt and code, answers the same.
+// A cancelled or ended deployment is refused as Prepare's signing would.
+func (a *Activities) alreadyDeployed(ctx context.Context, d db.Deployment, p plan) (deployapi.PrepareResult, error) {
+	switch {
+	case d.Status == status.Cancelled:
+		return deployapi.PrepareResult{}, permanent(deployapi.ErrTypeCancelled, errors.New("the deployment was cancelled before signing"))
+	case status.IsTerminal(d.Status):
+		return deployapi.PrepareResult{}, permanent(deployapi.ErrTypeEnded, fmt.Errorf("the deployment has ended (%s)", d.Status))
+	}
+	a.logger().InfoContext(ctx, "the salted deployment's address holds the contract already; nothing signed",
+		"network", d.Network, "deployment", d.ID, "address", p.address.Hex())
+	return deployapi.PrepareResult{
+		AlreadyDeployed: true, ContractAddress: p.address.Hex(),
+		Message: fmt.Sprintf("%s already holds the contract (deployed before with salt %s and the same init code); nothing signed", p.address.Hex(), p.saltHex),
+	}, nil
+}
+
+// quote estimates the transaction's gas limit (the estimate with its
 // margin, within the block gas limit) and prices it within the network's
-// cap; aboveCap says the next base fee is over it.
-func (a *Activities) quote(ctx context.Context, n chain.Network, b chain.Backend, from common.Address, data []byte) (gas uint64, fees Fees, aboveCap bool, err error) {
-	gas, err = b.EstimateGas(ctx, ethereum.CallMsg{From: from, Data: data})
-	if err != nil {
-		switch {
-		case isRevert(err):
-			return 0, Fees{}, false, permanent(ErrTypeReverted, fmt.Errorf("the constructor reverts: %w", err))
-		case isInsufficientFunds(err):
-			return 0, Fees{}, false, a.insufficient(ctx, from, err)
-		case isOverBlockLimit(err):
-			return 0, Fees{}, false, permanent(ErrTypeGasCeiling, fmt.Errorf("the constructor needs more gas than a block holds: %w", err))
+// cap; aboveCap says the next base fee is over it. A creation runs the
+// same code from any member of ms: the first estimates it, and all are
+// able to sign it. A call's outcome may depend on its sender (an upgrade
+// is the proxy owner's to make): it is estimated from each member, able
+// are those from which it does not revert, and the largest estimate is
+// taken; when it reverts from every one, the first revert fails it.
+func (a *Activities) quote(ctx context.Context, n chain.Network, b chain.Backend, ms []member, p plan) (gas uint64, fees Fees, aboveCap bool, able []member, err error) {
+	var reverted error // the first member's revert
+	for i, m := range ms {
+		if i > 0 && !p.call {
+			break
 		}
-		return 0, Fees{}, false, fmt.Errorf("estimate gas: %w", err)
+		g, err := b.EstimateGas(ctx, p.msg(m.address()))
+		switch {
+		case err == nil:
+			gas = max(gas, g)
+			able = append(able, m)
+		case p.call && isRevert(err):
+			reverted = cmp.Or(reverted, err)
+		default:
+			return 0, Fees{}, false, nil, a.estimateError(ctx, m.address(), p, err)
+		}
+	}
+	switch {
+	case !p.call:
+		able = ms
+	case len(able) == 0 && len(ms) > 1:
+		return 0, Fees{}, false, nil, permanent(deployapi.ErrTypeReverted, fmt.Errorf("%s reverts from every signer of %s: %w", p.subject(), n.Name, reverted))
+	case len(able) == 0:
+		return 0, Fees{}, false, nil, a.estimateError(ctx, ms[0].address(), p, reverted)
 	}
 	if gas, err = withHeadroom(ctx, b, gas); err != nil {
-		return 0, Fees{}, false, err
+		return 0, Fees{}, false, nil, err
 	}
 	fees, aboveCap, err = suggestFees(ctx, b, n.Gas)
-	return gas, fees, aboveCap, err
+	return gas, fees, aboveCap, able, err
+}
+
+// estimateError classifies a failed eth_estimateGas of p from from.
+func (a *Activities) estimateError(ctx context.Context, from common.Address, p plan, err error) error {
+	switch {
+	case isRevert(err):
+		return permanent(deployapi.ErrTypeReverted, fmt.Errorf("%s reverts: %w", p.subject(), err))
+	case isInsufficientFunds(err):
+		return a.insufficient(ctx, from, err)
+	case isOverBlockLimit(err):
+		return permanent(deployapi.ErrTypeGasCeiling, fmt.Errorf("%s needs more gas than a block holds: %w", p.subject(), err))
+	}
+	return fmt.Errorf("estimate gas: %w", err)
 }
 
 // signed answers the deployment's stored first transaction, if any.
-func (a *Activities) signed(ctx context.Context, q *db.Queries, id uuid.UUID) (PrepareResult, bool, error) {
+func (a *Activities) signed(ctx context.Context, q *db.Queries, id uuid.UUID) (deployapi.PrepareResult, bool, error) {
 	txs, err := q.ListDeployTxs(ctx, id)
 	if err != nil {
-		return PrepareResult{}, false, fmt.Errorf("read signed transactions: %w", err)
+		return deployapi.PrepareResult{}, false, fmt.Errorf("read signed transactions: %w", err)
 	}
 	for _, t := range txs {
 		if t.Kind == kindDeploy && t.Attempt == 0 {
-			return PrepareResult{TxHash: common.HexToHash(t.TxHash).Hex(), Nonce: uint64(t.Nonce),
+			return deployapi.PrepareResult{TxHash: common.HexToHash(t.TxHash).Hex(), Nonce: uint64(t.Nonce),
 				Signer: common.HexToAddress(t.Signer).Hex(), ContractAddress: t.ContractAddress}, true, nil
 		}
 	}
-	return PrepareResult{}, false, nil
+	return deployapi.PrepareResult{}, false, nil
 }
 
 func (a *Activities) insufficient(ctx context.Context, from common.Address, err error) error {
 	if activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt >= insufficientFundsAttempts {
-		return permanent(ErrTypeInsufficientFunds, fmt.Errorf("insufficient funds: %w", err))
+		return permanent(deployapi.ErrTypeInsufficientFunds, fmt.Errorf("insufficient funds: %w", err))
 	}
 	a.logger().WarnContext(ctx, "signer cannot pay for a deployment; retrying", "signer", from.Hex(), "err", err)
 	return fmt.Errorf("insufficient funds: %w", err)
 }
 
-// TxInput names a deployment on its network.
-type TxInput struct {
-	DeploymentID string `json:"deploymentId"`
-	Network      string `json:"network"`
-}
-
 // Broadcast sends the deployment's newest signed transaction (the same
 // bytes on every retry). "Already known" and a nonce that one of the
 // deployment's own transactions used are success.
-func (a *Activities) Broadcast(ctx context.Context, in TxInput) error {
+func (a *Activities) Broadcast(ctx context.Context, in deployapi.TxInput) error {
 	n, b, txs, err := a.load(ctx, in)
 	if err != nil {
 		return err
 	}
 	if len(txs) == 0 {
-		return permanent(ErrTypeEnded, errors.New("nothing signed to broadcast"))
+		return permanent(deployapi.ErrTypeEnded, errors.New("nothing signed to broadcast"))
 	}
 	return a.send(ctx, n, b, txs, txs[len(txs)-1])
 }
@@ -365,7 +415,7 @@ func (a *Activities) Broadcast(ctx context.Context, in TxInput) error {
 func (a *Activities) send(ctx context.Context, n chain.Network, b chain.Backend, all []db.DeployTx, t db.DeployTx) error {
 	var tx types.Transaction
 	if err := tx.UnmarshalBinary(t.RawTx); err != nil {
-		return permanent(ErrTypeRejected, fmt.Errorf("decode stored transaction %s: %w", t.TxHash, err))
+		return permanent(deployapi.ErrTypeRejected, fmt.Errorf("decode stored transaction %s: %w", t.TxHash, err))
 	}
 	err := b.SendTransaction(ctx, &tx)
 	switch {
@@ -386,7 +436,7 @@ func (a *Activities) send(ctx context.Context, n chain.Network, b chain.Backend,
 				// Mined but not visible yet to this RPC, or taken: look
 				// again on a retry before calling it taken.
 				if activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt >= 5 {
-					return permanent(ErrTypeNonceTaken, fmt.Errorf("nonce %d of %s was used by a transaction Slipway did not sign", t.Nonce, t.Signer))
+					return permanent(deployapi.ErrTypeNonceTaken, fmt.Errorf("nonce %d of %s was used by a transaction Slipway did not sign", t.Nonce, t.Signer))
 				}
 				return fmt.Errorf("nonce %d is used but none of the deployment's transactions is mined yet", t.Nonce)
 			}
@@ -394,7 +444,7 @@ func (a *Activities) send(ctx context.Context, n chain.Network, b chain.Backend,
 	case isInsufficientFunds(err):
 		return a.insufficient(ctx, common.HexToAddress(t.Signer), err)
 	case isRejected(err):
-		return permanent(ErrTypeRejected, fmt.Errorf("node refused transaction %s: %w", t.TxHash, err))
+		return permanent(deployapi.ErrTypeRejected, fmt.Errorf("node refused transaction %s: %w", t.TxHash, err))
 	default:
 		return fmt.Errorf("broadcast %s on %s: %w", t.TxHash, n.Name, err)
 	}
@@ -404,10 +454,10 @@ func (a *Activities) send(ctx context.Context, n chain.Network, b chain.Backend,
 	return nil
 }
 
-func (a *Activities) load(ctx context.Context, in TxInput) (chain.Network, chain.Backend, []db.DeployTx, error) {
+func (a *Activities) load(ctx context.Context, in deployapi.TxInput) (chain.Network, chain.Backend, []db.DeployTx, error) {
 	id, err := uuid.Parse(in.DeploymentID)
 	if err != nil {
-		return chain.Network{}, nil, nil, permanent(ErrTypeConfig, fmt.Errorf("deployment id: %w", err))
+		return chain.Network{}, nil, nil, permanent(deployapi.ErrTypeConfig, fmt.Errorf("deployment id: %w", err))
 	}
 	n, err := a.network(in.Network)
 	if err != nil {

@@ -7,65 +7,82 @@ import (
 	"strings"
 
 	"github.com/ethereum/go-ethereum/accounts/abi"
-	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/google/uuid"
 
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
+	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/ctorargs"
 )
 
-// EstimateResult is what a deployment will be and may cost, before
-// anything is signed: what approvers are shown.
-type EstimateResult struct {
-	// InitCodeHash is keccak256 of the transaction's data: the creation
-	// bytecode with the encoded constructor arguments.
-	InitCodeHash string           `json:"initCodeHash"`
-	Args         []ctorargs.Named `json:"args,omitempty"`
-	// Gas is the gas limit Prepare would sign (the estimate with its
-	// margin); MaxFeePerGasWei the fee cap it would sign at today, and
-	// MaxCostWei their product: the most the deployment can cost.
-	Gas             uint64 `json:"gas"`
-	MaxFeePerGasWei string `json:"maxFeePerGasWei"`
-	MaxCostWei      string `json:"maxCostWei"`
-}
-
-// Estimate encodes the constructor arguments and prices the deployment as
-// Prepare would, without a nonce, a reservation or a signature. Fees above
-// the cap are estimated at the cap: the most a signing could pay.
-func (a *Activities) Estimate(ctx context.Context, in PrepareInput) (EstimateResult, error) {
+// Estimate encodes the constructor arguments and prices the transaction
+// Prepare would sign (a salted deployment's call to the deterministic
+// deployment proxy, a call to its target), with the same checks, without a
+// nonce, a reservation or a signature. Fees above the cap are estimated at
+// the cap: the most a signing could pay. A salted deployment whose address
+// holds the contract already is answered AlreadyDeployed, at no cost.
+func (a *Activities) Estimate(ctx context.Context, in deployapi.PrepareInput) (deployapi.EstimateResult, error) {
 	n, err := a.network(in.Network)
 	if err != nil {
-		return EstimateResult{}, err
+		return deployapi.EstimateResult{}, err
 	}
-	data, err := EncodeConstructor(in.ABI, in.Bytecode, in.ConstructorArgs)
+	p, err := planOf(in)
 	if err != nil {
-		return EstimateResult{}, permanent(ErrTypeInvalidArgs, err)
+		return deployapi.EstimateResult{}, err
 	}
-	parsed, err := abi.JSON(strings.NewReader(in.ABI))
-	if err != nil {
-		return EstimateResult{}, permanent(ErrTypeInvalidArgs, fmt.Errorf("parse abi: %w", err))
+	var args []ctorargs.Named
+	if !p.call {
+		parsed, err := abi.JSON(strings.NewReader(in.ABI))
+		if err != nil {
+			return deployapi.EstimateResult{}, permanent(deployapi.ErrTypeInvalidArgs, fmt.Errorf("parse abi: %w", err))
+		}
+		args = ctorargs.Describe(parsed.Constructor.Inputs, in.ConstructorArgs)
 	}
 	b, err := a.backend(ctx, n)
 	if err != nil {
-		return EstimateResult{}, err
+		return deployapi.EstimateResult{}, err
+	}
+	res := deployapi.EstimateResult{InitCodeHash: p.initCodeHash().Hex(), Args: args}
+	if p.to != nil {
+		res.To, res.ContractAddress = p.to.Hex(), p.address.Hex()
+	}
+	if p.salted() || p.call {
+		var promised string
+		if p.salted() && in.DeploymentID != "" {
+			id, err := uuid.Parse(in.DeploymentID)
+			if err != nil {
+				return deployapi.EstimateResult{}, permanent(deployapi.ErrTypeConfig, fmt.Errorf("deployment id: %w", err))
+			}
+			d, err := db.New(a.Pool).GetDeployment(ctx, id)
+			if err != nil {
+				return deployapi.EstimateResult{}, fmt.Errorf("read deployment: %w", err)
+			}
+			promised = d.ContractAddress
+		}
+		already, err := a.check(ctx, n, b, p, promised)
+		if err != nil {
+			return deployapi.EstimateResult{}, err
+		}
+		if already {
+			res.AlreadyDeployed, res.MaxFeePerGasWei, res.MaxCostWei = true, "0", "0"
+			return res, nil
+		}
 	}
 	ms, err := a.members(ctx, n, true)
 	if err != nil {
-		return EstimateResult{}, err
+		return deployapi.EstimateResult{}, err
 	}
 	if len(ms) == 0 {
-		return EstimateResult{}, permanent(ErrTypeConfig, fmt.Errorf("network %s has no signer to estimate with", n.Name))
+		return deployapi.EstimateResult{}, permanent(deployapi.ErrTypeConfig, fmt.Errorf("network %s has no signer to estimate with", n.Name))
 	}
-	gas, fees, aboveCap, err := a.quote(ctx, n, b, ms[0].address(), data)
+	gas, fees, aboveCap, _, err := a.quote(ctx, n, b, ms, p)
 	if err != nil {
-		return EstimateResult{}, err
+		return deployapi.EstimateResult{}, err
 	}
 	maxFee := fees.MaxFeePerGas
 	if aboveCap {
 		maxFee = gweiToWei(n.Gas.MaxFeePerGasGwei)
 	}
-	return EstimateResult{
-		InitCodeHash: crypto.Keccak256Hash(data).Hex(),
-		Args:         ctorargs.Describe(parsed.Constructor.Inputs, in.ConstructorArgs),
-		Gas:          gas, MaxFeePerGasWei: maxFee.String(),
-		MaxCostWei: new(big.Int).Mul(new(big.Int).SetUint64(gas), maxFee).String(),
-	}, nil
+	res.Gas, res.MaxFeePerGasWei = gas, maxFee.String()
+	res.MaxCostWei = new(big.Int).Mul(new(big.Int).SetUint64(gas), maxFee).String()
+	return res, nil
 }

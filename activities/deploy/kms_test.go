@@ -13,6 +13,7 @@ import (
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/deploy"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/activities/deploy/signer"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/devstack/localkms"
@@ -109,8 +110,8 @@ func TestKMSDeniedKeyFailsAndReleasesTheNonce(t *testing.T) {
 	}
 	id := k.deployment(k.user("paid"))
 	_, err := k.prepare(id, tinyInitCode)
-	if appErrType(err) != deploy.ErrTypeConfig || !strings.Contains(err.Error(), "alias/deployer") {
-		t.Fatalf("prepare with a disabled key: %v; want %s naming the key", err, deploy.ErrTypeConfig)
+	if appErrType(err) != deployapi.ErrTypeConfig || !strings.Contains(err.Error(), "alias/deployer") {
+		t.Fatalf("prepare with a disabled key: %v; want %s naming the key", err, deployapi.ErrTypeConfig)
 	}
 	if n := k.countTxs(); n != 0 {
 		t.Fatalf("%d transactions stored", n)

@@ -8,7 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/google/uuid"
 
-	"github.com/slipway-dev/slipway/activities/deploy"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/spend"
 	"github.com/slipway-dev/slipway/internal/status"
@@ -203,16 +203,16 @@ func TestFillNonce(t *testing.T) {
 	cases := []struct {
 		name   string
 		before func(s *sim, id uuid.UUID)
-		want   deploy.FillResult
+		want   deployapi.FillResult
 	}{
-		{name: "signed, never sent", want: deploy.FillResult{FillerHash: "sent"}},
-		{name: "waiting in the pool", want: deploy.FillResult{FillerHash: "sent"},
+		{name: "signed, never sent", want: deployapi.FillResult{FillerHash: "sent"}},
+		{name: "waiting in the pool", want: deployapi.FillResult{FillerHash: "sent"},
 			before: func(s *sim, id uuid.UUID) { s.broadcast(id) }},
-		{name: "a bumped replacement waiting", want: deploy.FillResult{FillerHash: "sent"},
+		{name: "a bumped replacement waiting", want: deployapi.FillResult{FillerHash: "sent"},
 			before: func(s *sim, id uuid.UUID) { s.broadcast(id); mustBump(s, id) }},
-		{name: "mined after all", want: deploy.FillResult{DeployMined: true},
+		{name: "mined after all", want: deployapi.FillResult{DeployMined: true},
 			before: func(s *sim, id uuid.UUID) { s.broadcast(id); s.commit(1) }},
-		{name: "nonce used by another sender", want: deploy.FillResult{},
+		{name: "nonce used by another sender", want: deployapi.FillResult{},
 			before: func(s *sim, id uuid.UUID) { s.transfer(s.key, 0, common.Address{3}, 1); s.commit(1) }},
 	}
 	for _, c := range cases {
@@ -267,7 +267,7 @@ func TestFillNonce(t *testing.T) {
 				t.Fatalf("code at the failed deployment's address, or chain nonce %d", s.minedNonce())
 			}
 			// A retry after the filler is mined sends nothing more.
-			if again, err := s.a.FillNonce(t.Context(), s.in(id)); err != nil || again != (deploy.FillResult{}) || len(s.txs(id, "filler")) != 1 {
+			if again, err := s.a.FillNonce(t.Context(), s.in(id)); err != nil || again != (deployapi.FillResult{}) || len(s.txs(id, "filler")) != 1 {
 				t.Fatalf("retry = %+v, %v", again, err)
 			}
 		})
@@ -275,7 +275,7 @@ func TestFillNonce(t *testing.T) {
 	t.Run("nothing signed", func(t *testing.T) {
 		s := newSim(t, simNet())
 		got, err := s.a.FillNonce(t.Context(), s.in(s.deployment(s.user("free"))))
-		if err != nil || got != (deploy.FillResult{}) {
+		if err != nil || got != (deployapi.FillResult{}) {
 			t.Fatalf("fill = %+v, %v", got, err)
 		}
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/deploy"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/devstack/anvil"
@@ -103,8 +104,8 @@ func BenchmarkSignerPool(b *testing.B) {
 
 // deployOnce runs one deployment's chain stages as the workflow would.
 func deployOnce(ctx context.Context, a *deploy.Activities, network string, id uuid.UUID) error {
-	in := deploy.TxInput{DeploymentID: id.String(), Network: network}
-	res, err := a.Prepare(ctx, deploy.PrepareInput{DeploymentID: id.String(), Network: network, ABI: "[]", Bytecode: tinyInitCode})
+	in := deployapi.TxInput{DeploymentID: id.String(), Network: network}
+	res, err := a.Prepare(ctx, deployapi.PrepareInput{DeploymentID: id.String(), Network: network, ABI: "[]", Bytecode: tinyInitCode})
 	if err != nil || res.TxHash == "" {
 		return fmt.Errorf("prepare: %+v, %w", res, err)
 	}
@@ -121,7 +122,7 @@ func deployOnce(ctx context.Context, a *deploy.Activities, network string, id uu
 		}
 	}
 	for {
-		c, err := a.Confirm(ctx, deploy.ConfirmInput{TxInput: in, Required: 1})
+		c, err := a.Confirm(ctx, deployapi.ConfirmInput{TxInput: in, Required: 1})
 		if err != nil {
 			return fmt.Errorf("confirm: %w", err)
 		}

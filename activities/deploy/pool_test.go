@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/deploy"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/internal/secrets"
 )
 
@@ -27,6 +29,13 @@ type poolSim struct {
 }
 
 func newPoolSim(t *testing.T, ethers []int64, mods ...func(n *chain.Network)) *poolSim {
+	t.Helper()
+	return newPoolSimWith(t, ethers, nil, mods...)
+}
+
+// newPoolSimWith is newPoolSim with extra accounts in the genesis, given
+// the signers' addresses.
+func newPoolSimWith(t *testing.T, ethers []int64, extra func(signers []common.Address) types.GenesisAlloc, mods ...func(n *chain.Network)) *poolSim {
 	t.Helper()
 	alloc := types.GenesisAlloc{}
 	static := secrets.Static{}
@@ -43,6 +52,15 @@ func newPoolSim(t *testing.T, ethers []int64, mods ...func(n *chain.Network)) *p
 		static[ref] = secrets.NewSecretString(hex.EncodeToString(crypto.FromECDSA(k)))
 		p.refs = append(p.refs, ref)
 		p.addrs = append(p.addrs, addr(k).Hex())
+	}
+	if extra != nil {
+		var signers []common.Address
+		for _, k := range keys {
+			signers = append(signers, addr(k))
+		}
+		for a, acct := range extra(signers) {
+			alloc[a] = acct
+		}
 	}
 	back := simulated.NewBackend(alloc, simulated.WithBlockGasLimit(30_000_000))
 	t.Cleanup(func() { _ = back.Close() })
@@ -204,7 +222,7 @@ func TestPoolDrainAndDurableBinding(t *testing.T) {
 	}
 
 	p.a.Networks.Networks[0].Signers = p.a.Networks.Networks[0].Signers[1:] // remove the bound signer
-	if _, err := p.a.Bump(p.ctx(), p.in(id)); appErrType(err) != deploy.ErrTypeConfig || !strings.Contains(err.Error(), "no longer in the signer pool") {
+	if _, err := p.a.Bump(p.ctx(), p.in(id)); appErrType(err) != deployapi.ErrTypeConfig || !strings.Contains(err.Error(), "no longer in the signer pool") {
 		t.Fatalf("bump after removing the signer: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/activities/deploy/signer"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/devstack/anvil"
@@ -49,7 +50,7 @@ func (a *Activities) resolver() *signer.Resolver {
 func (a *Activities) members(ctx context.Context, n chain.Network, withDraining bool) ([]member, error) {
 	pool := n.SignerPool()
 	if len(pool) == 0 {
-		return nil, permanent(ErrTypeConfig, fmt.Errorf("network %s has no signer configured", n.Name))
+		return nil, permanent(deployapi.ErrTypeConfig, fmt.Errorf("network %s has no signer configured", n.Name))
 	}
 	var out []member
 	var errs []error
@@ -75,7 +76,7 @@ func (a *Activities) members(ctx context.Context, n chain.Network, withDraining 
 	case len(errs) == 0:
 		return nil, nil
 	case allConfig:
-		return nil, permanent(ErrTypeConfig, errors.Join(errs...))
+		return nil, permanent(deployapi.ErrTypeConfig, errors.Join(errs...))
 	default:
 		return nil, errors.Join(errs...)
 	}
@@ -116,7 +117,7 @@ func (a *Activities) signerFor(ctx context.Context, n chain.Network, from common
 		// The member that failed may be the one.
 		return nil, errors.Join(transient...)
 	}
-	return nil, permanent(ErrTypeConfig, fmt.Errorf("signer %s, which signed this deployment, is no longer in the signer pool of %s: keep it listed (draining) until its deployments end", from.Hex(), n.Name))
+	return nil, permanent(deployapi.ErrTypeConfig, fmt.Errorf("signer %s, which signed this deployment, is no longer in the signer pool of %s: keep it listed (draining) until its deployments end", from.Hex(), n.Name))
 }
 
 // candidates answers the members that can pay worst and keep the
@@ -192,7 +193,7 @@ func (a *Activities) bind(ctx context.Context, q *db.Queries, n chain.Network, c
 func signError(from common.Address, err error) error {
 	err = fmt.Errorf("sign with %s: %w", from.Hex(), err)
 	if errors.Is(err, signer.ErrConfig) {
-		return permanent(ErrTypeConfig, err)
+		return permanent(deployapi.ErrTypeConfig, err)
 	}
 	return err
 }

@@ -15,6 +15,11 @@ import (
 // does not generate; retrying cannot fix it.
 const ErrTypeInvalidTemplate = "InvalidTemplate"
 
+// ActivityGenerate is the generate activity's name, as the worker
+// registers it (Activities.Generate); a cmd/slipway test keeps the two
+// equal.
+const ActivityGenerate = "Generate"
+
 // Activities is the generate stage of the deployment workflow. Generation
 // is pure, but it runs as an activity so that a change of templates never
 // changes what a replayed workflow sees.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/activities/generate"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
@@ -114,7 +114,7 @@ func benchAnalyze(b *testing.B, sources map[string]string) {
 	defer cancel()
 	p := testPool(b)
 	start := time.Now()
-	res, err := p.Compile(ctx, compile.Request{Sources: sources})
+	res, err := p.Compile(ctx, compileapi.Request{Sources: sources})
 	if err != nil {
 		b.Fatalf("compile: %v", err)
 	}

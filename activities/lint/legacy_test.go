@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 )
 
 // Public corpora of labelled vulnerable contracts (SWC registry,
@@ -80,7 +81,7 @@ func TestOldCompilerOutput(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 			defer cancel()
-			res, err := p.Compile(ctx, compile.Request{Sources: src})
+			res, err := p.Compile(ctx, compileapi.Request{Sources: src})
 			if err != nil {
 				t.Fatalf("compile: %v", err)
 			}

@@ -15,7 +15,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 )
 
 // Severity ranks a finding; the deployment policy gates on it.
@@ -99,7 +99,7 @@ type Finding struct {
 }
 
 // Summary counts findings per severity: the audit API's summary, and the
-// counts a deployment records for its lint stage (progress.Step.Lint).
+// counts a deployment records for its lint stage (progressapi.Step.Lint).
 type Summary struct {
 	High   int `json:"high"`
 	Medium int `json:"medium"`
@@ -208,7 +208,7 @@ func (a *analysis) result() []Finding {
 
 // UnitsFromResult turns a compile result into analysis units, in path
 // order so that analyses are reproducible.
-func UnitsFromResult(res compile.Result) []Unit {
+func UnitsFromResult(res compileapi.Result) []Unit {
 	units := make([]Unit, 0, len(res.ASTs))
 	for path, ast := range res.ASTs {
 		units = append(units, Unit{Path: path, Source: res.Sources[path], AST: ast})

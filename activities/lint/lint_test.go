@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 )
 
 // One pool and one compile of all testdata for the whole test binary: a
@@ -24,7 +25,7 @@ var (
 	poolErr  error
 
 	corpusOnce sync.Once
-	corpus     compile.Result
+	corpus     compileapi.Result
 	corpusErr  error
 )
 
@@ -50,11 +51,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func compileSources(t testing.TB, sources map[string]string) compile.Result {
+func compileSources(t testing.TB, sources map[string]string) compileapi.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	res, err := testPool(t).Compile(ctx, compile.Request{Sources: sources})
+	res, err := testPool(t).Compile(ctx, compileapi.Request{Sources: sources})
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
@@ -62,7 +63,7 @@ func compileSources(t testing.TB, sources map[string]string) compile.Result {
 }
 
 // testCorpus compiles every testdata/*.sol in one request.
-func testCorpus(t *testing.T) compile.Result {
+func testCorpus(t *testing.T) compileapi.Result {
 	t.Helper()
 	corpusOnce.Do(func() {
 		files, err := filepath.Glob("testdata/*.sol")
@@ -82,7 +83,7 @@ func testCorpus(t *testing.T) compile.Result {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		p := testPool(t)
-		corpus, corpusErr = p.Compile(ctx, compile.Request{Sources: src})
+		corpus, corpusErr = p.Compile(ctx, compileapi.Request{Sources: src})
 	})
 	if corpusErr != nil {
 		t.Fatalf("compile testdata: %v", corpusErr)

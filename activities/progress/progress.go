@@ -6,7 +6,6 @@ package progress
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -15,16 +14,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/slipway-dev/slipway/activities/lint"
+	"github.com/slipway-dev/slipway/activities/progress/progressapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/metrics"
 	"github.com/slipway-dev/slipway/internal/status"
 )
-
-// ErrTypeEnded is the application error type of a step for a deployment
-// that has already ended in another status (cancelled by its user, most
-// often): the workflow stops rather than revive it.
-const ErrTypeEnded = "DeploymentEnded"
 
 // Activities records steps.
 type Activities struct {
@@ -34,62 +28,18 @@ type Activities struct {
 	Metrics *metrics.Worker
 }
 
-// Step is one stage change. Nil fields leave the row's value alone.
-type Step struct {
-	DeploymentID      string        `json:"deploymentId"`
-	Status            string        `json:"status"`
-	Message           string        `json:"message"`
-	ContractName      *string       `json:"contractName,omitempty"`
-	CompilerVersion   *string       `json:"compilerVersion,omitempty"`
-	Error             *string       `json:"error,omitempty"`
-	TxHash            *string       `json:"txHash,omitempty"`
-	ContractAddress   *string       `json:"contractAddress,omitempty"`
-	BlockNumber       *uint64       `json:"blockNumber,omitempty"`
-	GasUsed           *uint64       `json:"gasUsed,omitempty"`
-	Confirmations     *uint32       `json:"confirmations,omitempty"`
-	Lint              *lint.Summary `json:"lint,omitempty"`
-	EffectiveGasPrice string        `json:"effectiveGasPrice,omitempty"`
-	FeePaid           string        `json:"feePaid,omitempty"`
-	SourceHash        []byte        `json:"sourceHash,omitempty"`
-	// Verify, on a CONFIRMED step, opens the deployment's verification
-	// (PENDING) in the same transaction, so that no watcher sees the
-	// deployment ended before its verification begins.
-	Verify bool `json:"verify,omitempty"`
-	// UnlessEnded skips the step for a deployment that has already ended,
-	// such as the CANCELLED of a workflow whose user cancelled through the
-	// API, which recorded it then.
-	UnlessEnded bool `json:"unlessEnded,omitempty"`
-}
-
-// MarshalJSON writes a step as histories already hold it: the lint counts
-// under "High", "Medium", "Low" and "Info", the keys of the type lint.Summary
-// replaced, rather than the lower-case keys of its audit API form. Reading
-// needs nothing of the kind: encoding/json matches keys without regard to
-// case, so a step of either form reads back the same.
-func (s Step) MarshalJSON() ([]byte, error) {
-	type plain Step // without this method
-	type recordedLint struct{ High, Medium, Low, Info int }
-	out := struct {
-		plain
-		Lint *recordedLint `json:"lint,omitempty"`
-	}{plain: plain(s)}
-	if l := s.Lint; l != nil {
-		out.Lint = &recordedLint{High: l.High, Medium: l.Medium, Low: l.Low, Info: l.Info}
-	}
-	return json.Marshal(out)
-}
-
 // Record applies one step. It is idempotent in effect for the row (a retry
 // writes the same values) and appends one event per successful call.
-func (a *Activities) Record(ctx context.Context, s Step) error {
-	id, err := uuid.Parse(s.DeploymentID)
+func (a *Activities) Record(ctx context.Context, s progressapi.Step) error {
+	id, err := parseID("deployment", s.DeploymentID)
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError("bad deployment id", ErrTypeEnded, err)
+		return err
 	}
 	u := db.UpdateDeploymentProgressParams{
 		ContractName: s.ContractName, CompilerVersion: s.CompilerVersion, Error: s.Error,
 		TxHash: s.TxHash, ContractAddress: s.ContractAddress, SourceHash: s.SourceHash,
 		EffectiveGasPrice: db.Wei(dec(s.EffectiveGasPrice)), FeePaid: db.Wei(dec(s.FeePaid)),
+		ImplementationAddress: s.ImplementationAddress, UpgradeSafety: s.UpgradeSafety,
 	}
 	if s.BlockNumber != nil {
 		v := int64(*s.BlockNumber)
@@ -131,7 +81,7 @@ func (a *Activities) Record(ctx context.Context, s Step) error {
 	if errors.Is(err, db.ErrDeploymentEnded) || db.IsNotFound(err) {
 		// Not found: the API's insert rolled back after the workflow
 		// started; there is no deployment to run.
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeEnded, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), progressapi.ErrTypeEnded, err)
 	}
 	if err != nil {
 		return fmt.Errorf("record %s: %w", s.Status, err)
@@ -141,7 +91,7 @@ func (a *Activities) Record(ctx context.Context, s Step) error {
 
 // record applies s in one transaction, setting *ended to the network of a
 // deployment the step ends.
-func (a *Activities) record(ctx context.Context, id uuid.UUID, s Step, u db.UpdateDeploymentProgressParams, counted bool, ended *string) error {
+func (a *Activities) record(ctx context.Context, id uuid.UUID, s progressapi.Step, u db.UpdateDeploymentProgressParams, counted bool, ended *string) error {
 	return db.InTx(ctx, a.Pool, func(q *db.Queries) error {
 		*ended = ""
 		if s.UnlessEnded || counted {
@@ -168,11 +118,22 @@ func (a *Activities) record(ctx context.Context, id uuid.UUID, s Step, u db.Upda
 			return err
 		}
 		if s.Verify {
-			return q.UpsertVerification(ctx, db.UpsertVerificationParams{DeploymentID: id, Status: VerificationPending,
+			return q.UpsertVerification(ctx, db.UpsertVerificationParams{DeploymentID: id, Status: progressapi.VerificationPending,
 				Message: "re-deriving the bytecode from the compiled sources", Services: []byte("[]")})
 		}
 		return nil
 	})
+}
+
+// parseID parses the id of a deployment (or of a voter: what says which);
+// a malformed one fails as progressapi.ErrTypeEnded, since no deployment
+// has it and no retry can help.
+func parseID(what, s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.UUID{}, temporal.NewNonRetryableApplicationError("bad "+what+" id", progressapi.ErrTypeEnded, err)
+	}
+	return id, nil
 }
 
 func dec(s string) *big.Int {

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipway-dev/slipway/activities/chain"
+	"github.com/slipway-dev/slipway/activities/verify/verifyapi"
 )
 
 // FuzzCheck feeds the activity's input checks what a caller may send: they
@@ -19,7 +20,7 @@ func FuzzCheck(f *testing.F) {
 	f.Add("sepolia", "0x", "0xzz")
 	a := &Activities{Networks: chain.Config{Networks: []chain.Network{{Name: "dev", ChainID: 31337, RPCURLs: []string{"http://127.0.0.1:8545"}, Confirmations: 1}}}}
 	f.Fuzz(func(t *testing.T, network, addr, hash string) {
-		_, _, h, err := a.check(Input{Network: network, Address: addr, CreationTxHash: hash})
+		_, _, h, err := a.check(verifyapi.Input{Network: network, Address: addr, CreationTxHash: hash})
 		if err != nil {
 			var ae *temporal.ApplicationError
 			if !errors.As(err, &ae) || !ae.NonRetryable() {

@@ -18,7 +18,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipway-dev/slipway/activities/chain"
-	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/verify/verifyapi"
 	"github.com/slipway-dev/slipway/internal/secrets"
 )
 
@@ -37,103 +37,6 @@ import (
 // The Etherscan API key is a secret reference resolved here, on each
 // attempt; it goes into requests only, never into results, errors or logs
 // (every message and error is scrubbed of it).
-
-// PublishResult.Status values.
-const (
-	// PublishVerified: the service holds the contract as verified (now,
-	// or already before).
-	PublishVerified = StatusVerified
-	// PublishPending: submitted, or still queued: call Publish again
-	// with Job after a short wait (PublishDelay).
-	PublishPending = "PENDING"
-	// PublishRetry: the service cannot take it now — it has not indexed
-	// the contract yet, it rate-limits, it fails (5xx): call Publish again
-	// later with Job (empty Job: submit again), until the window ends.
-	PublishRetry = "RETRY"
-	// PublishFailed: the service refused the source for good (no match,
-	// bad input, a refused key); Message says why in its words.
-	PublishFailed = StatusFailed
-)
-
-// PublishInput says what to publish where. The sources are given as for
-// Verify; the compiler's long version, the contract's file and the
-// constructor arguments come from the local verification's Result.
-type PublishInput struct {
-	// Service is chain.VerifyServiceSourcify or chain.VerifyServiceEtherscan,
-	// configured for Network.
-	Service string `json:"service"`
-	// Network is a configured network's name.
-	Network string `json:"network"`
-	// Address is the contract's, 0x-hex.
-	Address string `json:"address"`
-	// CreationTxHash is the transaction that created the contract;
-	// optional, passed to Sourcify (creationTransactionHash).
-	CreationTxHash string `json:"creationTxHash,omitempty"`
-	// Compile, or StandardJSON with CompilerVersion: the sources, as
-	// Input takes them. Not needed when polling (Job set).
-	Compile         *compile.Request `json:"compile,omitempty"`
-	StandardJSON    json.RawMessage  `json:"standardJson,omitempty"`
-	CompilerVersion string           `json:"compilerVersion,omitempty"`
-	// LongCompilerVersion is the compiler's long version,
-	// "0.8.37+commit.…" (Result.CompilerVersion); a leading "v" is
-	// allowed. Required to submit.
-	LongCompilerVersion string `json:"longCompilerVersion,omitempty"`
-	// ContractFile is the source unit defining the contract
-	// (Result.ContractFile); optional when the compile request has only
-	// one file.
-	ContractFile string `json:"contractFile,omitempty"`
-	// ContractName defaults to Compile.ContractName.
-	ContractName string `json:"contractName,omitempty"`
-	// ConstructorArguments are the ABI-encoded arguments, hex with or
-	// without 0x (Result.ConstructorArguments); Etherscan needs them.
-	ConstructorArguments string `json:"constructorArguments,omitempty"`
-	// Job is the verificationId (Sourcify) or GUID (Etherscan) of an
-	// earlier submission to poll; empty to submit.
-	Job string `json:"job,omitempty"`
-}
-
-// PublishResult is one attempt's outcome.
-type PublishResult struct {
-	// Status is PublishVerified, PublishPending, PublishRetry or
-	// PublishFailed.
-	Status string `json:"status"`
-	// Job is what to pass as PublishInput.Job next time: the submission's
-	// id while PENDING (and on a RETRY of a poll), empty when the next
-	// attempt must submit again.
-	Job string `json:"job,omitempty"`
-	// URL links to the verified contract: Sourcify's
-	// {url}/v2/contract/{chainId}/{address}; the explorer's
-	// {browserUrl}/address/{address}#code, or without a browserUrl the
-	// API's getsourcecode query (no key). Set with VERIFIED.
-	URL string `json:"url,omitempty"`
-	// Match is MatchFull or MatchPartial when the service says (Sourcify's
-	// exact_match and match).
-	Match string `json:"match,omitempty"`
-	// Message is the service's answer in its own words (scrubbed of the
-	// API key), or what went wrong with it.
-	Message string `json:"message"`
-}
-
-// PublishDelay is how long the workflow waits before the next attempt
-// after an outcome with status; attempt counts the attempts with that
-// status in a row, from 1. Deterministic, so workflows may call it.
-func PublishDelay(status string, attempt int) time.Duration {
-	attempt = max(attempt, 1)
-	switch status {
-	case PublishPending:
-		// Jobs take seconds: 3 s, 6 s, then every 10 s.
-		return min(time.Duration(attempt)*3*time.Second, 10*time.Second)
-	case PublishRetry:
-		// Indexers take minutes, rate limits reset in seconds: 15 s
-		// doubling to 5 min.
-		d := 15 * time.Second
-		for i := 1; i < attempt && d < 5*time.Minute; i++ {
-			d *= 2
-		}
-		return min(d, 5*time.Minute)
-	}
-	return 0
-}
 
 // publishHTTP is the publishing activity's HTTP client; each request is
 // also bounded by requestTimeout and the activity's context.
@@ -185,14 +88,14 @@ func (p *publisher) message(s string) string {
 // earlier one (Job set). The service's answers are results, never errors:
 // a refusal is FAILED, "try later" is RETRY. Errors are transport failures
 // (plain, so Temporal retries them; scrubbed of the API key) and input or
-// configuration that cannot work (non-retryable ErrTypeInput,
-// ErrTypeConfig).
-func (a *Activities) Publish(ctx context.Context, in PublishInput) (PublishResult, error) {
+// configuration that cannot work (non-retryable verifyapi.ErrTypeInput,
+// verifyapi.ErrTypeConfig).
+func (a *Activities) Publish(ctx context.Context, in verifyapi.PublishInput) (verifyapi.PublishResult, error) {
 	p, err := a.publisher(ctx, in)
 	if err != nil {
-		return PublishResult{}, err
+		return verifyapi.PublishResult{}, err
 	}
-	var res PublishResult
+	var res verifyapi.PublishResult
 	switch {
 	case in.Job != "" && p.service == chain.VerifyServiceSourcify:
 		res, err = p.sourcifyPoll(ctx, in.Job)
@@ -201,7 +104,7 @@ func (a *Activities) Publish(ctx context.Context, in PublishInput) (PublishResul
 	default:
 		var sub submission
 		if sub, err = a.submission(ctx, in); err != nil {
-			return PublishResult{}, err
+			return verifyapi.PublishResult{}, err
 		}
 		if p.service == chain.VerifyServiceSourcify {
 			res, err = p.sourcifySubmit(ctx, sub, in.CreationTxHash)
@@ -212,13 +115,13 @@ func (a *Activities) Publish(ctx context.Context, in PublishInput) (PublishResul
 	var ae *temporal.ApplicationError
 	switch {
 	case errors.As(err, &ae):
-		return PublishResult{}, err // built here, without the key
+		return verifyapi.PublishResult{}, err // built here, without the key
 	case err != nil:
 		// Rebuilt from its text: the chain below (a *url.Error quoting a
 		// query with the key) must not reach Temporal's history.
-		return PublishResult{}, errors.New(p.scrub(err.Error()))
+		return verifyapi.PublishResult{}, errors.New(p.scrub(err.Error()))
 	}
-	if res.Status == PublishVerified {
+	if res.Status == verifyapi.PublishVerified {
 		res.URL = p.link()
 	}
 	res.Message = p.message(res.Message)
@@ -227,7 +130,7 @@ func (a *Activities) Publish(ctx context.Context, in PublishInput) (PublishResul
 
 // publisher checks the network, the service and the address, and
 // resolves the API key.
-func (a *Activities) publisher(ctx context.Context, in PublishInput) (*publisher, error) {
+func (a *Activities) publisher(ctx context.Context, in verifyapi.PublishInput) (*publisher, error) {
 	n, ok := a.Networks.Lookup(in.Network)
 	if !ok {
 		return nil, configError("network %q is not configured on this worker", in.Network)
@@ -275,7 +178,7 @@ type submission struct {
 
 // submission builds the sources as Verify does (Activities.source) and
 // checks the fields a submit needs.
-func (a *Activities) submission(ctx context.Context, in PublishInput) (submission, error) {
+func (a *Activities) submission(ctx context.Context, in verifyapi.PublishInput) (submission, error) {
 	m := longVersionPattern.FindStringSubmatch(in.LongCompilerVersion)
 	if m == nil {
 		return submission{}, inputError("long compiler version %q: want 0.8.x+commit.xxxxxxxx, as the local verification answers it", in.LongCompilerVersion)
@@ -283,10 +186,7 @@ func (a *Activities) submission(ctx context.Context, in PublishInput) (submissio
 	if !hexArgsPattern.MatchString(in.ConstructorArguments) {
 		return submission{}, inputError("constructor arguments are not ABI-encoded hex")
 	}
-	req, err := a.source(ctx, Input{
-		Compile: in.Compile, StandardJSON: in.StandardJSON, CompilerVersion: in.CompilerVersion,
-		ContractName: in.ContractName, ContractFile: in.ContractFile,
-	})
+	req, err := a.source(ctx, in.Input)
 	if err != nil {
 		return submission{}, err
 	}
@@ -368,13 +268,13 @@ func (p *publisher) do(ctx context.Context, method, u string, contentType string
 
 // transient answers RETRY for the HTTP statuses that say "later": 408,
 // 425, 429 and 5xx; job is kept for the next attempt.
-func (p *publisher) transient(a answer, job string) (PublishResult, bool) {
+func (p *publisher) transient(a answer, job string) (verifyapi.PublishResult, bool) {
 	switch {
 	case a.status == http.StatusTooManyRequests, a.status == http.StatusRequestTimeout, a.status == http.StatusTooEarly, a.status >= 500:
-		return PublishResult{Status: PublishRetry, Job: job,
+		return verifyapi.PublishResult{Status: verifyapi.PublishRetry, Job: job,
 			Message: fmt.Sprintf("%s answered %d %s: %s", p.service, a.status, http.StatusText(a.status), excerpt(a.body))}, true
 	}
-	return PublishResult{}, false
+	return verifyapi.PublishResult{}, false
 }
 
 // excerpt is a body's text for a message: a JSON error's message where
@@ -433,7 +333,7 @@ func (p *publisher) sourcifyBase() string {
 	return strings.TrimRight(p.network.Verify.Sourcify.URL, "/")
 }
 
-func (p *publisher) sourcifySubmit(ctx context.Context, sub submission, creationTx string) (PublishResult, error) {
+func (p *publisher) sourcifySubmit(ctx context.Context, sub submission, creationTx string) (verifyapi.PublishResult, error) {
 	body := map[string]any{
 		"stdJsonInput":       sub.std,
 		"compilerVersion":    sub.longVersion,
@@ -444,12 +344,12 @@ func (p *publisher) sourcifySubmit(ctx context.Context, sub submission, creation
 	}
 	b, err := json.Marshal(body)
 	if err != nil {
-		return PublishResult{}, inputError("encode the Sourcify request: %v", err)
+		return verifyapi.PublishResult{}, inputError("encode the Sourcify request: %v", err)
 	}
 	u := p.sourcifyBase() + "/v2/verify/" + strconv.FormatUint(p.network.ChainID, 10) + "/" + p.address.Hex()
 	a, err := p.do(ctx, http.MethodPost, u, "application/json", b)
 	if err != nil {
-		return PublishResult{}, err
+		return verifyapi.PublishResult{}, err
 	}
 	if r, ok := p.transient(a, ""); ok {
 		return r, nil
@@ -461,29 +361,29 @@ func (p *publisher) sourcifySubmit(ctx context.Context, sub submission, creation
 	_ = json.Unmarshal(a.body, &e)
 	switch {
 	case a.status/100 == 2 && json.Unmarshal(a.body, &ok) == nil && ok.VerificationID != "":
-		return PublishResult{Status: PublishPending, Job: ok.VerificationID, Message: "submitted to sourcify as verification job " + ok.VerificationID}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishPending, Job: ok.VerificationID, Message: "submitted to sourcify as verification job " + ok.VerificationID}, nil
 	case e.CustomCode == "already_verified":
-		return PublishResult{Status: PublishVerified, Message: e.String()}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishVerified, Message: e.String()}, nil
 	case a.status/100 == 2:
-		return PublishResult{Status: PublishRetry, Message: "sourcify answered no verificationId: " + excerpt(a.body)}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishRetry, Message: "sourcify answered no verificationId: " + excerpt(a.body)}, nil
 	}
 	if e.Message == "" && e.CustomCode == "" {
 		e.Message = excerpt(a.body)
 	}
-	return PublishResult{Status: PublishFailed, Message: fmt.Sprintf("sourcify refused the submission (%d): %s", a.status, e)}, nil
+	return verifyapi.PublishResult{Status: verifyapi.PublishFailed, Message: fmt.Sprintf("sourcify refused the submission (%d): %s", a.status, e)}, nil
 }
 
-func (p *publisher) sourcifyPoll(ctx context.Context, job string) (PublishResult, error) {
+func (p *publisher) sourcifyPoll(ctx context.Context, job string) (verifyapi.PublishResult, error) {
 	a, err := p.do(ctx, http.MethodGet, p.sourcifyBase()+"/v2/verify/"+url.PathEscape(job), "", nil)
 	if err != nil {
-		return PublishResult{}, err
+		return verifyapi.PublishResult{}, err
 	}
 	if r, ok := p.transient(a, job); ok {
 		return r, nil
 	}
 	if a.status == http.StatusNotFound {
 		// The job is gone (a server restarted, or expired it): submit again.
-		return PublishResult{Status: PublishRetry, Message: "sourcify does not know job " + job + ": " + excerpt(a.body)}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishRetry, Message: "sourcify does not know job " + job + ": " + excerpt(a.body)}, nil
 	}
 	var j struct {
 		IsJobCompleted bool   `json:"isJobCompleted"`
@@ -496,26 +396,26 @@ func (p *publisher) sourcifyPoll(ctx context.Context, job string) (PublishResult
 		Error *sourcifyError `json:"error"`
 	}
 	if a.status != http.StatusOK || json.Unmarshal(a.body, &j) != nil {
-		return PublishResult{Status: PublishRetry, Job: job, Message: fmt.Sprintf("sourcify answered %d to the job's status: %s", a.status, excerpt(a.body))}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishRetry, Job: job, Message: fmt.Sprintf("sourcify answered %d to the job's status: %s", a.status, excerpt(a.body))}, nil
 	}
 	switch {
 	case !j.IsJobCompleted:
-		return PublishResult{Status: PublishPending, Job: job, Message: "sourcify verification job " + job + " is still running"}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishPending, Job: job, Message: "sourcify verification job " + job + " is still running"}, nil
 	case j.Error != nil && j.Error.CustomCode == "already_verified":
-		return PublishResult{Status: PublishVerified, Message: j.Error.String()}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishVerified, Message: j.Error.String()}, nil
 	case j.Error != nil && sourcifyRetryCodes[j.Error.CustomCode]:
-		return PublishResult{Status: PublishRetry, Message: j.Error.String()}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishRetry, Message: j.Error.String()}, nil
 	case j.Error != nil:
-		return PublishResult{Status: PublishFailed, Message: j.Error.String()}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishFailed, Message: j.Error.String()}, nil
 	case j.Contract == nil || j.Contract.Match == nil:
-		return PublishResult{Status: PublishFailed, Message: "sourcify completed the job without a match"}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishFailed, Message: "sourcify completed the job without a match"}, nil
 	}
-	r := PublishResult{Status: PublishVerified, Message: "sourcify: " + *j.Contract.Match}
+	r := verifyapi.PublishResult{Status: verifyapi.PublishVerified, Message: "sourcify: " + *j.Contract.Match}
 	switch *j.Contract.Match {
 	case "exact_match", "perfect":
-		r.Match = MatchFull
+		r.Match = verifyapi.MatchFull
 	case "match", "partial":
-		r.Match = MatchPartial
+		r.Match = verifyapi.MatchPartial
 	}
 	if c := j.Contract.CreationMatch; c != nil {
 		r.Message += ", creation " + *c
@@ -561,16 +461,16 @@ func classifyEtherscan(text string) (status string, keepJob bool, ok bool) {
 	l := strings.ToLower(text)
 	switch {
 	case strings.Contains(l, "rate limit"):
-		return PublishRetry, true, true
+		return verifyapi.PublishRetry, true, true
 	case strings.Contains(l, "unable to locate contractcode"), strings.Contains(l, "unable to locate contract code"):
-		return PublishRetry, false, true
+		return verifyapi.PublishRetry, false, true
 	case strings.Contains(l, "already verified"):
-		return PublishVerified, false, true
+		return verifyapi.PublishVerified, false, true
 	}
 	return "", false, false
 }
 
-func (p *publisher) etherscanSubmit(ctx context.Context, sub submission) (PublishResult, error) {
+func (p *publisher) etherscanSubmit(ctx context.Context, sub submission) (verifyapi.PublishResult, error) {
 	id := strconv.FormatUint(p.network.ChainID, 10)
 	u := p.etherscanURL(url.Values{"chainid": {id}, "module": {"contract"}, "action": {"verifysourcecode"}})
 	form := url.Values{
@@ -593,63 +493,63 @@ func (p *publisher) etherscanSubmit(ctx context.Context, sub submission) (Publis
 	}
 	a, err := p.do(ctx, http.MethodPost, u, "application/x-www-form-urlencoded", []byte(form.Encode()))
 	if err != nil {
-		return PublishResult{}, err
+		return verifyapi.PublishResult{}, err
 	}
 	if r, ok := p.transient(a, ""); ok {
 		return r, nil
 	}
 	var e etherscanAnswer
 	if err := json.Unmarshal(a.body, &e); err != nil || e.Status == "" {
-		return PublishResult{Status: PublishRetry, Message: fmt.Sprintf("etherscan answered %d, not its JSON: %s", a.status, excerpt(a.body))}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishRetry, Message: fmt.Sprintf("etherscan answered %d, not its JSON: %s", a.status, excerpt(a.body))}, nil
 	}
 	text := e.result()
 	if e.Status == "1" && text != "" {
-		return PublishResult{Status: PublishPending, Job: text, Message: "submitted to etherscan as " + text}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishPending, Job: text, Message: "submitted to etherscan as " + text}, nil
 	}
 	if st, _, ok := classifyEtherscan(text); ok {
-		return PublishResult{Status: st, Message: text}, nil
+		return verifyapi.PublishResult{Status: st, Message: text}, nil
 	}
-	return PublishResult{Status: PublishFailed, Message: strings.TrimSpace(e.Message + ": " + text)}, nil
+	return verifyapi.PublishResult{Status: verifyapi.PublishFailed, Message: strings.TrimSpace(e.Message + ": " + text)}, nil
 }
 
-func (p *publisher) etherscanPoll(ctx context.Context, guid string) (PublishResult, error) {
+func (p *publisher) etherscanPoll(ctx context.Context, guid string) (verifyapi.PublishResult, error) {
 	params := url.Values{"chainid": {strconv.FormatUint(p.network.ChainID, 10)}, "module": {"contract"}, "action": {"checkverifystatus"}, "guid": {guid}}
 	if p.key != "" {
 		params.Set("apikey", p.key) // the documented GET form; errors are scrubbed
 	}
 	a, err := p.do(ctx, http.MethodGet, p.etherscanURL(params), "", nil)
 	if err != nil {
-		return PublishResult{}, err
+		return verifyapi.PublishResult{}, err
 	}
 	if r, ok := p.transient(a, guid); ok {
 		return r, nil
 	}
 	var e etherscanAnswer
 	if err := json.Unmarshal(a.body, &e); err != nil || e.Status == "" {
-		return PublishResult{Status: PublishRetry, Job: guid, Message: fmt.Sprintf("etherscan answered %d, not its JSON: %s", a.status, excerpt(a.body))}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishRetry, Job: guid, Message: fmt.Sprintf("etherscan answered %d, not its JSON: %s", a.status, excerpt(a.body))}, nil
 	}
 	text := e.result()
 	l := strings.ToLower(text)
 	switch {
 	case strings.HasPrefix(l, "pending"), strings.Contains(l, "in queue"):
-		return PublishResult{Status: PublishPending, Job: guid, Message: text}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishPending, Job: guid, Message: text}, nil
 	case strings.HasPrefix(l, "pass"):
-		return PublishResult{Status: PublishVerified, Message: text}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishVerified, Message: text}, nil
 	case strings.Contains(l, "unknown uid"), strings.Contains(l, "invalid guid"):
 		// The submission is lost to the explorer: submit again.
-		return PublishResult{Status: PublishRetry, Message: text}, nil
+		return verifyapi.PublishResult{Status: verifyapi.PublishRetry, Message: text}, nil
 	}
 	if st, keep, ok := classifyEtherscan(text); ok {
-		r := PublishResult{Status: st, Message: text}
+		r := verifyapi.PublishResult{Status: st, Message: text}
 		if keep {
 			r.Job = guid
 		}
 		return r, nil
 	}
-	return PublishResult{Status: PublishFailed, Message: text}, nil
+	return verifyapi.PublishResult{Status: verifyapi.PublishFailed, Message: text}, nil
 }
 
 func configError(format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	return temporal.NewNonRetryableApplicationError(msg, ErrTypeConfig, errors.New(msg))
+	return temporal.NewNonRetryableApplicationError(msg, verifyapi.ErrTypeConfig, errors.New(msg))
 }

@@ -12,7 +12,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/slipway-dev/slipway/activities/chain"
-	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
+	"github.com/slipway-dev/slipway/activities/verify/verifyapi"
 	"github.com/slipway-dev/slipway/internal/devstack/verifier"
 	"github.com/slipway-dev/slipway/internal/secrets"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
@@ -31,9 +32,9 @@ type publishEnv struct {
 	*env
 	token    common.Address
 	tokenTx  common.Hash
-	req      compile.Request
-	local    Result
-	mismatch compile.Request // a burnable variant: other code
+	req      compileapi.Request
+	local    verifyapi.Result
+	mismatch compileapi.Request // a burnable variant: other code
 }
 
 func newPublishEnv(t *testing.T) *publishEnv {
@@ -45,8 +46,8 @@ func newPublishEnv(t *testing.T) *publishEnv {
 		args = append(args, e.from)
 	}
 	token, tx, _ := e.deploy(t, req, args...)
-	local, err := e.acts.Verify(t.Context(), Input{Network: "dev", Address: token.Hex(), CreationTxHash: tx.Hex(), Compile: &req})
-	if err != nil || local.Status != StatusVerified || local.ConstructorArguments == "" {
+	local, err := e.acts.Verify(t.Context(), verifyapi.Input{Network: "dev", Address: token.Hex(), CreationTxHash: tx.Hex(), Compile: &req})
+	if err != nil || local.Status != verifyapi.StatusVerified || local.ConstructorArguments == "" {
 		t.Fatalf("local Verify = %+v, %v", local, err)
 	}
 	burnable, _ := template(t, &slipwayv1.TemplateOptions{Premint: "1000", Mintable: true, Burnable: true})
@@ -84,16 +85,17 @@ func (e *publishEnv) activities(srv *verifier.Server, key string) *Activities {
 
 // input is the token's publication to service, as the workflow builds it
 // from the local verification.
-func (e *publishEnv) input(service string) PublishInput {
-	return PublishInput{
-		Service: service, Network: "dev", Address: e.token.Hex(), CreationTxHash: e.tokenTx.Hex(),
-		Compile: &e.req, LongCompilerVersion: e.local.CompilerVersion, ContractFile: e.local.ContractFile,
-		ConstructorArguments: e.local.ConstructorArguments,
+func (e *publishEnv) input(service string) verifyapi.PublishInput {
+	return verifyapi.PublishInput{
+		Service: service,
+		Input: verifyapi.Input{Network: "dev", Address: e.token.Hex(), CreationTxHash: e.tokenTx.Hex(),
+			Compile: &e.req, ContractFile: e.local.ContractFile},
+		LongCompilerVersion: e.local.CompilerVersion, ConstructorArguments: e.local.ConstructorArguments,
 	}
 }
 
 // publish runs one attempt and checks that the key shows nowhere.
-func publish(t *testing.T, a *Activities, in PublishInput) PublishResult {
+func publish(t *testing.T, a *Activities, in verifyapi.PublishInput) verifyapi.PublishResult {
 	t.Helper()
 	r, err := a.Publish(t.Context(), in)
 	if err != nil {
@@ -118,21 +120,21 @@ func noKey(t *testing.T, v any) {
 // untilDone is the workflow's loop without its timers: attempts until
 // VERIFIED or FAILED, passing Job on; it answers the last result and the
 // statuses seen.
-func untilDone(t *testing.T, a *Activities, in PublishInput) (PublishResult, []string) {
+func untilDone(t *testing.T, a *Activities, in verifyapi.PublishInput) (verifyapi.PublishResult, []string) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	var trace []string
 	for time.Now().Before(deadline) {
 		r := publish(t, a, in)
 		trace = append(trace, r.Status)
-		if r.Status == PublishVerified || r.Status == PublishFailed {
+		if r.Status == verifyapi.PublishVerified || r.Status == verifyapi.PublishFailed {
 			return r, trace
 		}
 		in.Job = r.Job
 		time.Sleep(40 * time.Millisecond)
 	}
 	t.Fatalf("no end after %v: %v", trace, deadline)
-	return PublishResult{}, nil
+	return verifyapi.PublishResult{}, nil
 }
 
 func get(t *testing.T, u string) (int, string) {
@@ -155,16 +157,16 @@ func TestPublish(t *testing.T) {
 		a := e.activities(srv, explorerKey)
 		in := e.input(chain.VerifyServiceSourcify)
 		r := publish(t, a, in)
-		if r.Status != PublishPending || len(r.Job) != 36 || r.URL != "" {
+		if r.Status != verifyapi.PublishPending || len(r.Job) != 36 || r.URL != "" {
 			t.Fatalf("submit = %+v, want PENDING with a verificationId", r)
 		}
 		in.Job = r.Job
-		if r = publish(t, a, in); r.Status != PublishPending || r.Job != in.Job {
+		if r = publish(t, a, in); r.Status != verifyapi.PublishPending || r.Job != in.Job {
 			t.Fatalf("first poll = %+v, want PENDING with the same job", r)
 		}
 		r, _ = untilDone(t, a, in)
 		want := srv.SourcifyURL() + "/v2/contract/31337/" + e.token.Hex()
-		if r.Status != PublishVerified || r.Match != MatchFull || r.URL != want || !strings.Contains(r.Message, "exact_match") {
+		if r.Status != verifyapi.PublishVerified || r.Match != verifyapi.MatchFull || r.URL != want || !strings.Contains(r.Message, "exact_match") {
 			t.Fatalf("result %+v, want VERIFIED, a full match and %s", r, want)
 		}
 		if code, body := get(t, r.URL); code != http.StatusOK || !strings.Contains(body, `"match":"exact_match"`) {
@@ -172,7 +174,7 @@ func TestPublish(t *testing.T) {
 		}
 		// Submitting again: Sourcify's 409 already_verified is success.
 		in.Job = ""
-		if r = publish(t, a, in); r.Status != PublishVerified || !strings.Contains(r.Message, "already_verified") || r.URL != want {
+		if r = publish(t, a, in); r.Status != verifyapi.PublishVerified || !strings.Contains(r.Message, "already_verified") || r.URL != want {
 			t.Fatalf("second submit = %+v, want VERIFIED (already verified)", r)
 		}
 	})
@@ -182,26 +184,26 @@ func TestPublish(t *testing.T) {
 		a := e.activities(srv, explorerKey)
 		in := e.input(chain.VerifyServiceEtherscan)
 		r := publish(t, a, in)
-		if r.Status != PublishPending || len(r.Job) != 50 {
+		if r.Status != verifyapi.PublishPending || len(r.Job) != 50 {
 			t.Fatalf("submit = %+v, want PENDING with a 50-character GUID", r)
 		}
 		if got := srv.KeySeen("verifysourcecode"); got != explorerKey {
 			t.Fatalf("the explorer got key %q", got)
 		}
 		in.Job = r.Job
-		if r = publish(t, a, in); r.Status != PublishPending || r.Message != "Pending in queue" {
+		if r = publish(t, a, in); r.Status != verifyapi.PublishPending || r.Message != "Pending in queue" {
 			t.Fatalf("first poll = %+v, want PENDING: Pending in queue", r)
 		}
 		r, _ = untilDone(t, a, in)
 		want := srv.URL() + "/explorer/address/" + e.token.Hex() + "#code"
-		if r.Status != PublishVerified || r.Message != "Pass - Verified" || r.URL != want {
+		if r.Status != verifyapi.PublishVerified || r.Message != "Pass - Verified" || r.URL != want {
 			t.Fatalf("result %+v, want VERIFIED: Pass - Verified at %s", r, want)
 		}
 		if got := srv.KeySeen("checkverifystatus"); got != explorerKey {
 			t.Fatalf("the explorer got key %q on checkverifystatus", got)
 		}
 		in.Job = ""
-		if r = publish(t, a, in); r.Status != PublishVerified || !strings.Contains(r.Message, "already verified") {
+		if r = publish(t, a, in); r.Status != verifyapi.PublishVerified || !strings.Contains(r.Message, "already verified") {
 			t.Fatalf("second submit = %+v, want VERIFIED (already verified)", r)
 		}
 		// Without a browserUrl the link is the API's getsourcecode query,
@@ -224,17 +226,17 @@ func TestPublish(t *testing.T) {
 		// next attempt submits again (no job).
 		in := e.input(chain.VerifyServiceSourcify)
 		r, trace := untilDone(t, a, in)
-		if r.Status != PublishVerified || strings.Count(strings.Join(trace, " "), PublishRetry) != 2 {
+		if r.Status != verifyapi.PublishVerified || strings.Count(strings.Join(trace, " "), verifyapi.PublishRetry) != 2 {
 			t.Fatalf("sourcify: %v ending %+v; want two RETRYs, then VERIFIED", trace, r)
 		}
 		// Etherscan: the submit itself answers "Unable to locate ContractCode".
 		in = e.input(chain.VerifyServiceEtherscan)
 		r = publish(t, a, in)
-		if r.Status != PublishRetry || r.Job != "" || !strings.Contains(r.Message, "Unable to locate ContractCode at") {
+		if r.Status != verifyapi.PublishRetry || r.Job != "" || !strings.Contains(r.Message, "Unable to locate ContractCode at") {
 			t.Fatalf("etherscan submit = %+v, want RETRY: Unable to locate ContractCode", r)
 		}
 		r, trace = untilDone(t, a, in)
-		if r.Status != PublishVerified || trace[0] != PublishRetry || trace[1] != PublishPending {
+		if r.Status != verifyapi.PublishVerified || trace[0] != verifyapi.PublishRetry || trace[1] != verifyapi.PublishPending {
 			t.Fatalf("etherscan: %v ending %+v; want RETRY, PENDING…, VERIFIED", trace, r)
 		}
 		if c := srv.Counts(); c.NotIndexed != 4 || c.Verified != 2 {
@@ -247,15 +249,15 @@ func TestPublish(t *testing.T) {
 		a := e.activities(srv, explorerKey)
 		in := e.input(chain.VerifyServiceSourcify)
 		r := publish(t, a, in) // request 1
-		if r.Status != PublishPending {
+		if r.Status != verifyapi.PublishPending {
 			t.Fatalf("submit = %+v", r)
 		}
 		in.Job = r.Job
 		r = publish(t, a, in) // request 2: 429
-		if r.Status != PublishRetry || r.Job != in.Job || !strings.Contains(r.Message, "429") || !strings.Contains(r.Message, "too_many_requests") {
+		if r.Status != verifyapi.PublishRetry || r.Job != in.Job || !strings.Contains(r.Message, "429") || !strings.Contains(r.Message, "too_many_requests") {
 			t.Fatalf("rate-limited poll = %+v, want RETRY keeping the job", r)
 		}
-		if r, _ = untilDone(t, a, in); r.Status != PublishVerified {
+		if r, _ = untilDone(t, a, in); r.Status != verifyapi.PublishVerified {
 			t.Fatalf("sourcify after the rate limit: %+v", r)
 		}
 
@@ -264,11 +266,11 @@ func TestPublish(t *testing.T) {
 		for !limited {
 			r = publish(t, a, in)
 			switch {
-			case r.Status == PublishRetry && r.Message == "Max rate limit reached":
+			case r.Status == verifyapi.PublishRetry && r.Message == "Max rate limit reached":
 				limited = true
-			case r.Status == PublishPending:
+			case r.Status == verifyapi.PublishPending:
 				in.Job = r.Job
-			case r.Status == PublishVerified:
+			case r.Status == verifyapi.PublishVerified:
 				t.Fatalf("verified before any rate limit: %+v", r)
 			default:
 				t.Fatalf("etherscan = %+v", r)
@@ -277,7 +279,7 @@ func TestPublish(t *testing.T) {
 		if r.Job != in.Job {
 			t.Fatalf("a rate-limited attempt lost the job: %+v", r)
 		}
-		if r, _ = untilDone(t, a, in); r.Status != PublishVerified {
+		if r, _ = untilDone(t, a, in); r.Status != verifyapi.PublishVerified {
 			t.Fatalf("etherscan after the rate limit: %+v", r)
 		}
 		if c := srv.Counts(); c.RateLimited < 2 {
@@ -292,7 +294,7 @@ func TestPublish(t *testing.T) {
 			in := e.input(service)
 			in.Compile = &e.mismatch
 			r, _ := untilDone(t, a, in)
-			if r.Status != PublishFailed || r.URL != "" || !strings.Contains(strings.ToLower(r.Message), "length") {
+			if r.Status != verifyapi.PublishFailed || r.URL != "" || !strings.Contains(strings.ToLower(r.Message), "length") {
 				t.Fatalf("%s: %+v, want FAILED on the bytecode's length", service, r)
 			}
 			if service == chain.VerifyServiceEtherscan && !strings.HasPrefix(r.Message, "Fail - Unable to verify") {
@@ -302,7 +304,7 @@ func TestPublish(t *testing.T) {
 		// The right source with the wrong constructor arguments.
 		in := e.input(chain.VerifyServiceEtherscan)
 		in.ConstructorArguments = "0x" + strings.Repeat("00", 64)
-		if r, _ := untilDone(t, a, in); r.Status != PublishFailed || !strings.Contains(r.Message, "constructor arguments") {
+		if r, _ := untilDone(t, a, in); r.Status != verifyapi.PublishFailed || !strings.Contains(r.Message, "constructor arguments") {
 			t.Fatalf("wrong arguments: %+v", r)
 		}
 	})
@@ -311,7 +313,7 @@ func TestPublish(t *testing.T) {
 		srv := e.verifier(t, verifier.Options{APIKey: "the-explorer-wants-another-key"})
 		// A refused key is FAILED in the explorer's words, without the key.
 		r := publish(t, e.activities(srv, explorerKey), e.input(chain.VerifyServiceEtherscan))
-		if r.Status != PublishFailed || !strings.Contains(r.Message, "Invalid API Key") {
+		if r.Status != verifyapi.PublishFailed || !strings.Contains(r.Message, "Invalid API Key") {
 			t.Fatalf("refused key: %+v", r)
 		}
 		// An explorer that echoes the request, key and all.
@@ -325,11 +327,11 @@ func TestPublish(t *testing.T) {
 		a.Networks.Networks[0].Verify.Etherscan.URL = echo.URL + "/api"
 		in := e.input(chain.VerifyServiceEtherscan)
 		r = publish(t, a, in)
-		if r.Status != PublishFailed || !strings.Contains(r.Message, "apikey="+secrets.Redacted) {
+		if r.Status != verifyapi.PublishFailed || !strings.Contains(r.Message, "apikey="+secrets.Redacted) {
 			t.Fatalf("echoing explorer, submit: %+v", r)
 		}
 		in.Job = "some-guid"
-		if r = publish(t, a, in); r.Status != PublishFailed || !strings.Contains(r.Message, "apikey="+secrets.Redacted) {
+		if r = publish(t, a, in); r.Status != verifyapi.PublishFailed || !strings.Contains(r.Message, "apikey="+secrets.Redacted) {
 			t.Fatalf("echoing explorer, poll: %+v", r)
 		}
 		// A transport failure of a poll, whose URL holds the key: a plain
@@ -349,70 +351,43 @@ func TestPublish(t *testing.T) {
 		a := e.activities(srv, explorerKey)
 		in := e.input(chain.VerifyServiceEtherscan)
 
-		bad := func(name, typ string, a *Activities, in PublishInput) {
+		bad := func(name, typ string, a *Activities, in verifyapi.PublishInput) {
 			t.Helper()
 			_, err := a.Publish(ctx, in)
 			wantNonRetryable(t, err, typ)
 			noKey(t, err)
 			t.Logf("%s: %v", name, err)
 		}
-		x := in
-		x.Network = "mainnet"
-		bad("unknown network", ErrTypeConfig, a, x)
-		x = in
-		x.Service = "tenderly"
-		bad("unknown service", ErrTypeInput, a, x)
-
 		noEtherscan := e.activities(srv, explorerKey)
 		noEtherscan.Networks.Networks[0].Verify.Etherscan = nil
-		bad("service not configured", ErrTypeConfig, noEtherscan, in)
+		bad("service not configured", verifyapi.ErrTypeConfig, noEtherscan, in)
 		noVerify := e.activities(srv, explorerKey)
 		noVerify.Networks.Networks[0].Verify = nil
-		bad("no verify object", ErrTypeConfig, noVerify, in)
+		bad("no verify object", verifyapi.ErrTypeConfig, noVerify, in)
 
 		noSecret := e.activities(srv, explorerKey)
 		noSecret.Secrets = secrets.Static{}
-		bad("key not found", ErrTypeConfig, noSecret, in)
+		bad("key not found", verifyapi.ErrTypeConfig, noSecret, in)
 		noSecret.Secrets = nil
-		bad("no secrets provider", ErrTypeConfig, noSecret, in)
+		bad("no secrets provider", verifyapi.ErrTypeConfig, noSecret, in)
 
-		x = in
-		x.LongCompilerVersion = "0.8.37"
-		bad("short compiler version", ErrTypeInput, a, x)
-		x = in
-		x.LongCompilerVersion = "0.8.20+commit.a1b79de6"
-		bad("another compiler", ErrTypeInput, a, x)
-		x = in
-		x.ConstructorArguments = "0xzz"
-		bad("bad arguments", ErrTypeInput, a, x)
-		x = in
-		x.Address = "0x1234"
-		bad("bad address", ErrTypeInput, a, x)
-		x = in
-		x.ContractFile = "Nope.sol"
-		bad("unknown file", ErrTypeInput, a, x)
-		x = in
-		x.Job = "../../admin"
-		bad("bad job", ErrTypeInput, a, x)
-		x = in
-		x.Compile = nil
-		bad("no sources", ErrTypeInput, a, x)
-	})
-}
-
-func TestPublishDelay(t *testing.T) {
-	for _, tc := range []struct {
-		status  string
-		attempt int
-		want    time.Duration
-	}{
-		{PublishPending, 1, 3 * time.Second}, {PublishPending, 2, 6 * time.Second}, {PublishPending, 9, 10 * time.Second},
-		{PublishRetry, 0, 15 * time.Second}, {PublishRetry, 1, 15 * time.Second}, {PublishRetry, 3, time.Minute},
-		{PublishRetry, 5, 4 * time.Minute}, {PublishRetry, 50, 5 * time.Minute},
-		{PublishVerified, 1, 0}, {PublishFailed, 1, 0},
-	} {
-		if got := PublishDelay(tc.status, tc.attempt); got != tc.want {
-			t.Errorf("PublishDelay(%s, %d) = %v, want %v", tc.status, tc.attempt, got, tc.want)
+		for _, c := range []struct {
+			name, typ string
+			edit      func(x *verifyapi.PublishInput)
+		}{
+			{"unknown network", verifyapi.ErrTypeConfig, func(x *verifyapi.PublishInput) { x.Network = "mainnet" }},
+			{"unknown service", verifyapi.ErrTypeInput, func(x *verifyapi.PublishInput) { x.Service = "tenderly" }},
+			{"short compiler version", verifyapi.ErrTypeInput, func(x *verifyapi.PublishInput) { x.LongCompilerVersion = "0.8.37" }},
+			{"another compiler", verifyapi.ErrTypeInput, func(x *verifyapi.PublishInput) { x.LongCompilerVersion = "0.8.20+commit.a1b79de6" }},
+			{"bad arguments", verifyapi.ErrTypeInput, func(x *verifyapi.PublishInput) { x.ConstructorArguments = "0xzz" }},
+			{"bad address", verifyapi.ErrTypeInput, func(x *verifyapi.PublishInput) { x.Address = "0x1234" }},
+			{"unknown file", verifyapi.ErrTypeInput, func(x *verifyapi.PublishInput) { x.ContractFile = "Nope.sol" }},
+			{"bad job", verifyapi.ErrTypeInput, func(x *verifyapi.PublishInput) { x.Job = "../../admin" }},
+			{"no sources", verifyapi.ErrTypeInput, func(x *verifyapi.PublishInput) { x.Compile = nil }},
+		} {
+			x := in
+			c.edit(&x)
+			bad(c.name, c.typ, a, x)
 		}
-	}
+	})
 }

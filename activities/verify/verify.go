@@ -17,7 +17,6 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -31,44 +30,12 @@ import (
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/verify/verifyapi"
 	"github.com/slipway-dev/slipway/internal/secrets"
 )
 
-// Result.Status values.
-const (
-	// StatusVerified: the sources produce the deployed code (Match says
-	// how closely).
-	StatusVerified = "VERIFIED"
-	// StatusFailed: they do not, or there is no code to match.
-	StatusFailed = "FAILED"
-)
-
-// Result.Match values, Sourcify's perfect and partial match.
-const (
-	MatchFull    = compile.VerifyFull
-	MatchPartial = compile.VerifyPartial
-)
-
-// Application error types of the verify activity. Both are non-retryable:
-// the same input fails the same way, so Temporal should not spend retries
-// (or keep a solc worker busy) on it.
-const (
-	// ErrTypeInput: the input cannot be verified as given: malformed
-	// fields, sources that do not compile or lack the contract, a
-	// transaction that did not create the contract.
-	ErrTypeInput = "VerifyInput"
-	// ErrTypeConfig: the network is not configured on this worker, or its
-	// RPC serves another chain.
-	ErrTypeConfig = "VerifyNetworkConfig"
-)
-
-// NonRetryableErrorTypes are the verify activity's error types that
-// retrying cannot fix, for its retry policy: the two above and the compile
-// errors that recompiling can raise (compile.NonRetryableErrorTypes).
-var NonRetryableErrorTypes = append([]string{ErrTypeInput, ErrTypeConfig}, compile.NonRetryableErrorTypes...)
-
 // Activities holds the verify stage's dependencies; workflows call its
-// methods through a nil *Activities.
+// activities by the names verifyapi declares.
 type Activities struct {
 	// Pool runs lib-sourcify (and solc) in its node workers.
 	Pool     *compile.Pool
@@ -80,86 +47,24 @@ type Activities struct {
 	Dial func(ctx context.Context, n chain.Network) (chain.Backend, error)
 }
 
-// Input says what to verify: where the contract is, and the sources it was
-// compiled from, as a compile request (Compile) or as the standard JSON
-// input itself (StandardJSON and CompilerVersion).
-type Input struct {
-	// Network is a configured network's name.
-	Network string `json:"network"`
-	// Address is the contract's, 0x-hex.
-	Address string `json:"address"`
-	// CreationTxHash is the mined transaction that created the contract
-	// (the receipt's, not one a fee bump replaced). Optional: without it
-	// only the runtime bytecode is matched and no constructor arguments
-	// are recovered.
-	CreationTxHash string `json:"creationTxHash,omitempty"`
-	// Compile is the compile request the contract was compiled from; its
-	// standard JSON input is rebuilt by the compile stage's own code
-	// (compile.Pool.StandardInput). Pin its CompilerVersion (or set
-	// CompilerVersion below) to the compile's: left empty, the compiler is
-	// selected from the pragmas again, which may pick a newer one
-	// installed since.
-	Compile *compile.Request `json:"compile,omitempty"`
-	// StandardJSON is solc's standard JSON input, every source as
-	// content (compile.StandardInput.JSON); exclusive with Compile.
-	StandardJSON json.RawMessage `json:"standardJson,omitempty"`
-	// CompilerVersion is the solc release ("0.8.37"): required with
-	// StandardJSON, and overrides Compile.CompilerVersion when set.
-	CompilerVersion string `json:"compilerVersion,omitempty"`
-	// ContractName is the deployed contract; defaults to
-	// Compile.ContractName.
-	ContractName string `json:"contractName,omitempty"`
-	// ContractFile is the source unit that defines it. Optional: the
-	// contract is looked up among the compile request's own files (all
-	// files of StandardJSON) and must be defined in exactly one.
-	ContractFile string `json:"contractFile,omitempty"`
-}
-
-// Result is the verification's verdict. A mismatch is a Result with
-// Status FAILED, not an error: the stage ran and the answer is no.
-type Result struct {
-	// Status is StatusVerified or StatusFailed.
-	Status string `json:"status"`
-	// Match is MatchFull or MatchPartial when verified, else "".
-	Match string `json:"match,omitempty"`
-	// Message is lib-sourcify's (its reason for a mismatch, or both
-	// matches), or why there was nothing to match.
-	Message string `json:"message"`
-	// RuntimeMatch and CreationMatch are lib-sourcify's statuses of the
-	// two bytecodes: "perfect", "partial" or "" (no match, not checked).
-	RuntimeMatch  string `json:"runtimeMatch,omitempty"`
-	CreationMatch string `json:"creationMatch,omitempty"`
-	// ContractFile is the source unit that defines the contract.
-	ContractFile string `json:"contractFile,omitempty"`
-	// CompilerVersion is the compiler's long version from the metadata,
-	// "0.8.37+commit.…".
-	CompilerVersion string `json:"compilerVersion,omitempty"`
-	// ConstructorArguments are the ABI-encoded constructor arguments from
-	// the creation transaction, 0x-hex, when the creation bytecode matched
-	// and there are any.
-	ConstructorArguments string `json:"constructorArguments,omitempty"`
-	// Libraries maps linked libraries to their addresses.
-	Libraries map[string]string `json:"libraries,omitempty"`
-}
-
 // Verify is the verify activity. Errors that the input causes (see
-// ErrTypeInput, ErrTypeConfig and compile.NonRetryableErrorTypes) are
+// verifyapi.NonRetryableErrorTypes) are
 // non-retryable application errors, because a retry would fail the same
 // way after another recompile; the RPC or the solc workers failing stay
 // plain errors, which Temporal retries: they pass.
-func (a *Activities) Verify(ctx context.Context, in Input) (Result, error) {
+func (a *Activities) Verify(ctx context.Context, in verifyapi.Input) (verifyapi.Result, error) {
 	defer compile.Heartbeat(ctx)()
 	n, addr, txHash, err := a.check(in)
 	if err != nil {
-		return Result{}, err
+		return verifyapi.Result{}, err
 	}
 	req, err := a.source(ctx, in)
 	if err != nil {
-		return Result{}, err
+		return verifyapi.Result{}, err
 	}
 	b, done, err := a.backend(ctx, n)
 	if err != nil {
-		return Result{}, err
+		return verifyapi.Result{}, err
 	}
 	defer done()
 
@@ -167,28 +72,28 @@ func (a *Activities) Verify(ctx context.Context, in Input) (Result, error) {
 	if txHash != (common.Hash{}) {
 		c, err := creation(ctx, b, n, addr, txHash)
 		if err != nil {
-			return Result{}, err
+			return verifyapi.Result{}, err
 		}
 		req.Creation = c
 		minBlock = c.BlockNumber
 	}
 	code, err := b.CodeAt(ctx, addr, nil)
 	if err != nil {
-		return Result{}, fmt.Errorf("read the code at %s on %s: %w", addr, n.Name, err)
+		return verifyapi.Result{}, fmt.Errorf("read the code at %s on %s: %w", addr, n.Name, err)
 	}
 	if len(code) == 0 {
 		if minBlock > 0 {
 			head, err := b.BlockNumber(ctx)
 			if err != nil {
-				return Result{}, fmt.Errorf("read the head of %s: %w", n.Name, err)
+				return verifyapi.Result{}, fmt.Errorf("read the head of %s: %w", n.Name, err)
 			}
 			if head < minBlock {
 				// A node behind the one that answered the receipt (load
 				// balancers mix them): try again.
-				return Result{}, fmt.Errorf("%s answers no code at %s at block %d, before its creation at block %d", n.Name, addr, head, minBlock)
+				return verifyapi.Result{}, fmt.Errorf("%s answers no code at %s at block %d, before its creation at block %d", n.Name, addr, head, minBlock)
 			}
 		}
-		return Result{Status: StatusFailed, Message: fmt.Sprintf("there is no contract code at %s on %s: nothing to verify", addr, n.Name)}, nil
+		return verifyapi.Result{Status: verifyapi.StatusFailed, Message: fmt.Sprintf("there is no contract code at %s on %s: nothing to verify", addr, n.Name)}, nil
 	}
 	req.ChainID = n.ChainID
 	req.Address = addr.Hex()
@@ -196,28 +101,30 @@ func (a *Activities) Verify(ctx context.Context, in Input) (Result, error) {
 
 	r, err := a.Pool.Verify(ctx, req)
 	if err != nil {
-		return Result{}, classify(err)
+		return verifyapi.Result{}, classify(err)
 	}
-	out := Result{
+	out := verifyapi.Result{
 		Message: r.Message, RuntimeMatch: r.RuntimeMatch, CreationMatch: r.CreationMatch,
 		ContractFile: r.ContractFile, CompilerVersion: r.LongVersion,
 		ConstructorArguments: r.ConstructorArguments, Libraries: r.Libraries,
 	}
 	switch r.Status {
-	case compile.VerifyFull, compile.VerifyPartial:
-		out.Status, out.Match = StatusVerified, r.Status
+	case compile.VerifyFull:
+		out.Status, out.Match = verifyapi.StatusVerified, verifyapi.MatchFull
+	case compile.VerifyPartial:
+		out.Status, out.Match = verifyapi.StatusVerified, verifyapi.MatchPartial
 	default:
-		out.Status = StatusFailed
+		out.Status = verifyapi.StatusFailed
 	}
 	return out, nil
 }
 
 // check validates what needs no RPC: the network, the address, the hash.
-func (a *Activities) check(in Input) (chain.Network, common.Address, common.Hash, error) {
+func (a *Activities) check(in verifyapi.Input) (chain.Network, common.Address, common.Hash, error) {
 	n, ok := a.Networks.Lookup(in.Network)
 	if !ok {
 		return chain.Network{}, common.Address{}, common.Hash{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("network %q is not configured on this worker", in.Network), ErrTypeConfig, nil)
+			fmt.Sprintf("network %q is not configured on this worker", in.Network), verifyapi.ErrTypeConfig, nil)
 	}
 	if !common.IsHexAddress(in.Address) || !strings.HasPrefix(in.Address, "0x") {
 		return n, common.Address{}, common.Hash{}, inputError("address %q is not 0x and 40 hex digits", in.Address)
@@ -235,7 +142,7 @@ func (a *Activities) check(in Input) (chain.Network, common.Address, common.Hash
 
 // source builds the verify request's sources: the standard JSON input
 // given, or the one the compile stage builds for the compile request.
-func (a *Activities) source(ctx context.Context, in Input) (compile.VerifyRequest, error) {
+func (a *Activities) source(ctx context.Context, in verifyapi.Input) (compile.VerifyRequest, error) {
 	switch {
 	case in.Compile != nil && len(in.StandardJSON) > 0:
 		return compile.VerifyRequest{}, inputError("give either a compile request or a standard JSON input, not both")
@@ -284,7 +191,7 @@ func (a *Activities) backend(ctx context.Context, n chain.Network) (b chain.Back
 	}
 	switch {
 	case errors.Is(err, chain.ErrChainIDMismatch):
-		return nil, nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeConfig, err)
+		return nil, nil, temporal.NewNonRetryableApplicationError(err.Error(), verifyapi.ErrTypeConfig, err)
 	case err != nil:
 		return nil, nil, fmt.Errorf("connect to %s: %w", n.Name, err)
 	}
@@ -337,12 +244,12 @@ func creation(ctx context.Context, b chain.Backend, n chain.Network, addr common
 func classify(err error) error {
 	var ie *compile.VerifyInputError
 	if errors.As(err, &ie) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInput, err, ie.Code)
+		return temporal.NewNonRetryableApplicationError(err.Error(), verifyapi.ErrTypeInput, err, ie.Code)
 	}
 	return compile.ActivityError(err)
 }
 
 func inputError(format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	return temporal.NewNonRetryableApplicationError(msg, ErrTypeInput, errors.New(msg))
+	return temporal.NewNonRetryableApplicationError(msg, verifyapi.ErrTypeInput, errors.New(msg))
 }

@@ -19,7 +19,9 @@ import (
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/activities/generate"
+	"github.com/slipway-dev/slipway/activities/verify/verifyapi"
 	"github.com/slipway-dev/slipway/internal/devstack/anvil"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
@@ -126,14 +128,14 @@ func newEnv(t *testing.T) *env {
 // deploy compiles req, deploys its contract with args from the first dev
 // account and waits for the receipt; it answers the address, the
 // transaction hash and the ABI-encoded arguments.
-func (e *env) deploy(t *testing.T, req compile.Request, args ...any) (common.Address, common.Hash, []byte) {
+func (e *env) deploy(t *testing.T, req compileapi.Request, args ...any) (common.Address, common.Hash, []byte) {
 	t.Helper()
 	ctx := t.Context()
 	res, err := e.pool.Compile(ctx, req)
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
-	var c *compile.Contract
+	var c *compileapi.Contract
 	for i := range res.Contracts {
 		if res.Contracts[i].Name == req.ContractName {
 			c = &res.Contracts[i]
@@ -198,13 +200,13 @@ func (e *env) deploy(t *testing.T, req compile.Request, args ...any) (common.Add
 
 // template generates an ERC20 as the generate stage does: permit (EIP-712,
 // so immutables), mintable and owned, with its compiler pinned.
-func template(t *testing.T, opts *slipwayv1.TemplateOptions) (compile.Request, []generate.Param) {
+func template(t *testing.T, opts *slipwayv1.TemplateOptions) (compileapi.Request, []generate.Param) {
 	t.Helper()
 	g, err := generate.Generate(&slipwayv1.ContractTemplate{Kind: slipwayv1.ContractKind_ERC20, Name: "Verify Token", Symbol: "VTK", Options: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return compile.Request{
+	return compileapi.Request{
 		Sources:         map[string]string{g.ContractName + ".sol": g.Source},
 		ContractName:    g.ContractName,
 		CompilerVersion: g.CompilerVersion,
@@ -233,14 +235,14 @@ func TestVerify(t *testing.T) {
 	}
 	token, tokenTx, tokenEnc := e.deploy(t, tokenReq, tokenArgs...)
 
-	vaultReq := compile.Request{
+	vaultReq := compileapi.Request{
 		Sources:      map[string]string{"contracts/Vault.sol": vaultSrc, "contracts/lib/Fees.sol": feesSrc},
 		ContractName: "Vault",
-		Optimizer:    compile.Optimizer{Enabled: true, Runs: 10000},
+		Optimizer:    compileapi.Optimizer{Enabled: true, Runs: 10000},
 	}
 	vault, vaultTx, vaultEnc := e.deploy(t, vaultReq, token, uint16(25), e.other, "Slipway vault")
 
-	verify := func(t *testing.T, in Input) Result {
+	verify := func(t *testing.T, in verifyapi.Input) verifyapi.Result {
 		t.Helper()
 		r, err := e.acts.Verify(ctx, in)
 		if err != nil {
@@ -249,9 +251,9 @@ func TestVerify(t *testing.T) {
 		t.Logf("%s %s: %s", r.Status, r.Match, r.Message)
 		return r
 	}
-	full := func(t *testing.T, r Result, file string, args []byte) {
+	full := func(t *testing.T, r verifyapi.Result, file string, args []byte) {
 		t.Helper()
-		if r.Status != StatusVerified || r.Match != MatchFull || r.RuntimeMatch != "perfect" || r.ContractFile != file ||
+		if r.Status != verifyapi.StatusVerified || r.Match != verifyapi.MatchFull || r.RuntimeMatch != "perfect" || r.ContractFile != file ||
 			!strings.HasPrefix(r.CompilerVersion, "0.8.37+commit.") {
 			t.Fatalf("result %+v, want VERIFIED with a full match of %s", r, file)
 		}
@@ -261,13 +263,13 @@ func TestVerify(t *testing.T) {
 	}
 
 	t.Run("template full match", func(t *testing.T) {
-		r := verify(t, Input{Network: "dev", Address: token.Hex(), CreationTxHash: tokenTx.Hex(), Compile: &tokenReq})
+		r := verify(t, verifyapi.Input{Network: "dev", Address: token.Hex(), CreationTxHash: tokenTx.Hex(), Compile: &tokenReq})
 		full(t, r, tokenReq.ContractName+".sol", tokenEnc)
 	})
 
 	t.Run("user contract with constructor arguments and OpenZeppelin libraries full match", func(t *testing.T) {
 		// No ContractFile: the contract is found among the request's files.
-		r := verify(t, Input{Network: "dev", Address: vault.Hex(), CreationTxHash: vaultTx.Hex(), Compile: &vaultReq})
+		r := verify(t, verifyapi.Input{Network: "dev", Address: vault.Hex(), CreationTxHash: vaultTx.Hex(), Compile: &vaultReq})
 		full(t, r, "contracts/Vault.sol", vaultEnc)
 	})
 
@@ -276,7 +278,7 @@ func TestVerify(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := verify(t, Input{Network: "dev", Address: strings.ToLower(vault.Hex()), StandardJSON: std.JSON,
+		r := verify(t, verifyapi.Input{Network: "dev", Address: strings.ToLower(vault.Hex()), StandardJSON: std.JSON,
 			CompilerVersion: std.CompilerVersion, ContractName: "Vault", ContractFile: "contracts/Vault.sol"})
 		full(t, r, "contracts/Vault.sol", nil)
 		if r.CreationMatch != "" || r.ConstructorArguments != "" {
@@ -288,8 +290,8 @@ func TestVerify(t *testing.T) {
 		req := tokenReq
 		file := req.ContractName + ".sol"
 		req.Sources = map[string]string{file: tokenReq.Sources[file] + "\n// A comment the deployed metadata does not have.\n"}
-		r := verify(t, Input{Network: "dev", Address: token.Hex(), CreationTxHash: tokenTx.Hex(), Compile: &req})
-		if r.Status != StatusVerified || r.Match != MatchPartial || r.RuntimeMatch != "partial" || r.CreationMatch != "partial" ||
+		r := verify(t, verifyapi.Input{Network: "dev", Address: token.Hex(), CreationTxHash: tokenTx.Hex(), Compile: &req})
+		if r.Status != verifyapi.StatusVerified || r.Match != verifyapi.MatchPartial || r.RuntimeMatch != "partial" || r.CreationMatch != "partial" ||
 			r.ConstructorArguments != hexutil.Encode(tokenEnc) {
 			t.Fatalf("result %+v, want VERIFIED with a partial match", r)
 		}
@@ -297,41 +299,41 @@ func TestVerify(t *testing.T) {
 
 	t.Run("different code fails", func(t *testing.T) {
 		burnable, _ := template(t, &slipwayv1.TemplateOptions{Premint: "1000", Mintable: true, Burnable: true})
-		r := verify(t, Input{Network: "dev", Address: token.Hex(), CreationTxHash: tokenTx.Hex(), Compile: &burnable})
-		if r.Status != StatusFailed || r.Match != "" || r.RuntimeMatch != "" || !strings.Contains(r.Message, "length") {
+		r := verify(t, verifyapi.Input{Network: "dev", Address: token.Hex(), CreationTxHash: tokenTx.Hex(), Compile: &burnable})
+		if r.Status != verifyapi.StatusFailed || r.Match != "" || r.RuntimeMatch != "" || !strings.Contains(r.Message, "length") {
 			t.Fatalf("result %+v, want FAILED for a longer bytecode", r)
 		}
 		// The same length, other bytes.
 		v2 := vaultReq
 		v2.Sources = map[string]string{"contracts/Vault.sol": strings.Replace(vaultSrc, `"vault-v1"`, `"vault-v2"`, 1), "contracts/lib/Fees.sol": feesSrc}
-		r = verify(t, Input{Network: "dev", Address: vault.Hex(), CreationTxHash: vaultTx.Hex(), Compile: &v2})
-		if r.Status != StatusFailed || r.Match != "" || !strings.Contains(r.Message, "don't match") {
+		r = verify(t, verifyapi.Input{Network: "dev", Address: vault.Hex(), CreationTxHash: vaultTx.Hex(), Compile: &v2})
+		if r.Status != verifyapi.StatusFailed || r.Match != "" || !strings.Contains(r.Message, "don't match") {
 			t.Fatalf("result %+v, want FAILED for other code", r)
 		}
 	})
 
 	t.Run("no code fails", func(t *testing.T) {
-		r := verify(t, Input{Network: "dev", Address: e.other.Hex(), Compile: &tokenReq})
-		if r.Status != StatusFailed || !strings.Contains(r.Message, "no contract code") {
+		r := verify(t, verifyapi.Input{Network: "dev", Address: e.other.Hex(), Compile: &tokenReq})
+		if r.Status != verifyapi.StatusFailed || !strings.Contains(r.Message, "no contract code") {
 			t.Fatalf("result %+v, want FAILED: no code", r)
 		}
 	})
 
 	t.Run("bad input", func(t *testing.T) {
-		_, err := e.acts.Verify(ctx, Input{Network: "mainnet", Address: token.Hex(), Compile: &tokenReq})
-		wantNonRetryable(t, err, ErrTypeConfig)
-		_, err = e.acts.Verify(ctx, Input{Network: "dev", Address: token.Hex(), CreationTxHash: vaultTx.Hex(), Compile: &tokenReq})
-		wantNonRetryable(t, err, ErrTypeInput) // that transaction created the vault
-		_, err = e.acts.Verify(ctx, Input{Network: "dev", Address: "0x1234", Compile: &tokenReq})
-		wantNonRetryable(t, err, ErrTypeInput)
-		_, err = e.acts.Verify(ctx, Input{Network: "dev", Address: token.Hex(), CreationTxHash: "0x12", Compile: &tokenReq})
-		wantNonRetryable(t, err, ErrTypeInput)
-		_, err = e.acts.Verify(ctx, Input{Network: "dev", Address: token.Hex(), Compile: &tokenReq, ContractName: "Nope"})
-		wantNonRetryable(t, err, ErrTypeInput)
-		_, err = e.acts.Verify(ctx, Input{Network: "dev", Address: token.Hex()})
-		wantNonRetryable(t, err, ErrTypeInput)
-		broken := compile.Request{Source: "pragma solidity ^0.8.0; contract X { y }", ContractName: "X"}
-		_, err = e.acts.Verify(ctx, Input{Network: "dev", Address: token.Hex(), Compile: &broken})
-		wantNonRetryable(t, err, ErrTypeInput) // lib-sourcify's compiler_error
+		_, err := e.acts.Verify(ctx, verifyapi.Input{Network: "mainnet", Address: token.Hex(), Compile: &tokenReq})
+		wantNonRetryable(t, err, verifyapi.ErrTypeConfig)
+		_, err = e.acts.Verify(ctx, verifyapi.Input{Network: "dev", Address: token.Hex(), CreationTxHash: vaultTx.Hex(), Compile: &tokenReq})
+		wantNonRetryable(t, err, verifyapi.ErrTypeInput) // that transaction created the vault
+		_, err = e.acts.Verify(ctx, verifyapi.Input{Network: "dev", Address: "0x1234", Compile: &tokenReq})
+		wantNonRetryable(t, err, verifyapi.ErrTypeInput)
+		_, err = e.acts.Verify(ctx, verifyapi.Input{Network: "dev", Address: token.Hex(), CreationTxHash: "0x12", Compile: &tokenReq})
+		wantNonRetryable(t, err, verifyapi.ErrTypeInput)
+		_, err = e.acts.Verify(ctx, verifyapi.Input{Network: "dev", Address: token.Hex(), Compile: &tokenReq, ContractName: "Nope"})
+		wantNonRetryable(t, err, verifyapi.ErrTypeInput)
+		_, err = e.acts.Verify(ctx, verifyapi.Input{Network: "dev", Address: token.Hex()})
+		wantNonRetryable(t, err, verifyapi.ErrTypeInput)
+		broken := compileapi.Request{Source: "pragma solidity ^0.8.0; contract X { y }", ContractName: "X"}
+		_, err = e.acts.Verify(ctx, verifyapi.Input{Network: "dev", Address: token.Hex(), Compile: &broken})
+		wantNonRetryable(t, err, verifyapi.ErrTypeInput) // lib-sourcify's compiler_error
 	})
 }

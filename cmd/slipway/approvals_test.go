@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ import (
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/compile"
-	"github.com/slipway-dev/slipway/activities/progress"
+	"github.com/slipway-dev/slipway/activities/progress/progressapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/devstack/anvil"
 	"github.com/slipway-dev/slipway/internal/devstack/verifier"
@@ -23,6 +24,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/userrole"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/server/deployments"
+	"github.com/slipway-dev/slipway/workflows"
 )
 
 // A network requiring two approvals, on the real stack (Postgres,
@@ -58,7 +60,7 @@ func TestPipelineWaitsForApprovals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum progress.ApprovalSummary
+	var sum progressapi.ApprovalSummary
 	if err := json.Unmarshal(ap.Summary, &sum); err != nil {
 		t.Fatal(err)
 	}
@@ -98,11 +100,11 @@ func TestPipelineWaitsForApprovals(t *testing.T) {
 	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM audit_logs WHERE action = 'deployment.approved' AND resource_id = $1", d.ID.String()).Scan(&audited); err != nil || audited != 2 {
 		t.Fatalf("audit rows %d, %v", audited, err)
 	}
-	if ap, err := q.GetApproval(ctx, d.ID); err != nil || ap.Decision == nil || *ap.Decision != progress.DecisionApproved {
+	if ap, err := q.GetApproval(ctx, d.ID); err != nil || ap.Decision == nil || *ap.Decision != progressapi.DecisionApproved {
 		t.Fatalf("approval after the votes: %+v %v", ap, err)
 	}
 	if dir := os.Getenv("SLIPWAY_RECORD_HISTORY"); dir != "" {
-		recordHistory(t, s.tc, d.WorkflowID, filepath.Join(dir, "deployment_v3_approvals.json"))
+		recordHistory(t, s.tc, d.WorkflowID, filepath.Join(dir, fmt.Sprintf("deployment_v%d_approvals.json", workflows.PipelineVersion)))
 	}
 
 	r := s.deploy(t, &slipwayv1.CreateDeploymentRequest{Network: "dev", Source: storeSource, ContractName: "Store",
@@ -154,15 +156,15 @@ func TestPipelinePublishesVerifiedSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var services []progress.VerificationService
+	var services []progressapi.VerificationService
 	if err := json.Unmarshal(v.Services, &services); err != nil {
 		t.Fatal(err)
 	}
-	if v.Status != progress.VerificationVerified || v.Match != "full" || len(services) != 3 {
+	if v.Status != progressapi.VerificationVerified || v.Match != "full" || len(services) != 3 {
 		t.Fatalf("verification %+v, services %+v", v, services)
 	}
 	for _, sv := range services[1:] {
-		if sv.Status != progress.VerificationVerified || !strings.HasPrefix(sv.URL, "http://") {
+		if sv.Status != progressapi.VerificationVerified || !strings.HasPrefix(sv.URL, "http://") {
 			t.Fatalf("service %+v not verified with a link; all %+v", sv, services)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/activities/lint"
 )
 
@@ -139,7 +140,7 @@ func readSources(paths []string) (map[string]string, error) {
 // pragmas no one compiler satisfies are compiled one by one, each with the
 // version its own pragma asks for.
 func auditSources(ctx context.Context, pool *compile.Pool, sources map[string]string, version string, deps bool) (auditReport, error) {
-	res, err := pool.Compile(ctx, compile.Request{Sources: sources, CompilerVersion: version})
+	res, err := pool.Compile(ctx, compileapi.Request{Sources: sources, CompilerVersion: version})
 	if errors.Is(err, compile.ErrNoCompiler) && version == "" && len(sources) > 1 {
 		return auditEach(ctx, pool, sources, deps)
 	}

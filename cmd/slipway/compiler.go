@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/activities/lint"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/server"
@@ -25,8 +26,8 @@ import (
 // compileWorkflowTimeout bounds a compile workflow as a whole, a backstop
 // for a caller that could not cancel it (see awaitCompile): room for one
 // activity attempt, which covers the pool's two runs of at most
-// compile.MaxRequestTimeout, and a wait for a worker.
-const compileWorkflowTimeout = 2*compile.MaxRequestTimeout + 2*time.Minute
+// compileapi.MaxRequestTimeout, and a wait for a worker.
+const compileWorkflowTimeout = 2*compileapi.MaxRequestTimeout + 2*time.Minute
 
 // cancelTimeout bounds the request that cancels an abandoned workflow.
 const cancelTimeout = 5 * time.Second
@@ -47,12 +48,12 @@ var (
 )
 
 func (c workflowToolchain) Compile(ctx context.Context, req *slipwayv1.CompileContractRequest) (*slipwayv1.CompileContractResponse, error) {
-	in := workflows.CompileInput{Request: compile.Request{
+	in := workflows.CompileInput{Request: compileapi.Request{
 		Source:          req.GetSource(),
 		Sources:         req.GetSources(),
 		ContractName:    req.GetContractName(),
 		CompilerVersion: req.GetCompilerVersion(),
-		Optimizer:       compile.Optimizer{Enabled: req.GetOptimizer().GetEnabled(), Runs: int(req.GetOptimizer().GetRuns())},
+		Optimizer:       compileapi.Optimizer{Enabled: req.GetOptimizer().GetEnabled(), Runs: int(req.GetOptimizer().GetRuns())},
 		OmitAST:         true,
 	}}
 	var out workflows.CompileOutput
@@ -128,19 +129,19 @@ func compileWorkflowError(id string, err error) error {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
 		switch appErr.Type() {
-		case compile.ErrTypeCompileError:
-			var diags []compile.Diagnostic
+		case compileapi.ErrTypeCompileError:
+			var diags []compileapi.Diagnostic
 			if derr := appErr.Details(&diags); derr != nil {
 				return fmt.Errorf("decode diagnostics of compile workflow %s: %w", id, derr)
 			}
 			return &compile.CompileError{Diagnostics: diags}
-		case compile.ErrTypeNoCompiler:
+		case compileapi.ErrTypeNoCompiler:
 			return userError{msg: appErr.Message(), sentinel: compile.ErrNoCompiler}
-		case compile.ErrTypeOutputTooLarge:
+		case compileapi.ErrTypeOutputTooLarge:
 			return userError{msg: appErr.Message(), sentinel: compile.ErrOutputTooLarge}
-		case compile.ErrTypeCompilerFailed:
+		case compileapi.ErrTypeCompilerFailed:
 			return userError{msg: appErr.Message(), sentinel: compile.ErrCompiler}
-		case compile.ErrTypeLimitExceeded:
+		case compileapi.ErrTypeLimitExceeded:
 			return userError{msg: appErr.Message(), sentinel: compile.ErrLimitExceeded}
 		}
 	}
@@ -157,7 +158,7 @@ type userError struct {
 func (e userError) Error() string { return e.msg }
 func (e userError) Unwrap() error { return e.sentinel }
 
-func compileResponse(r compile.Result) *slipwayv1.CompileContractResponse {
+func compileResponse(r compileapi.Result) *slipwayv1.CompileContractResponse {
 	resp := &slipwayv1.CompileContractResponse{CompilerVersion: r.CompilerVersion}
 	for _, c := range r.Contracts {
 		resp.Contracts = append(resp.Contracts, &slipwayv1.CompiledContract{

@@ -17,7 +17,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/slipway-dev/slipway/activities/chain"
-	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
@@ -67,8 +67,9 @@ func (w *workflowDeployments) searchAttributesRegistered(ctx context.Context) bo
 
 // Start starts the deployment's workflow. A run that already exists for
 // the id is success: the caller retried.
-func (w *workflowDeployments) Start(ctx context.Context, d db.Deployment, req *slipwayv1.CreateDeploymentRequest) error {
-	in, err := deploymentInput(d, req, w.networks)
+func (w *workflowDeployments) Start(ctx context.Context, t deployments.Tree, req *slipwayv1.CreateDeploymentRequest) error {
+	d := t.Row
+	in, err := deploymentTree(t, req, w.networks)
 	if err != nil {
 		return err
 	}
@@ -149,12 +150,43 @@ func voteError(err error) error {
 	return fmt.Errorf("send vote: %w", err)
 }
 
+// deploymentTree is the workflow's input for a deployment's rows: the
+// root's, with each part's (a network's, an implementation's) as its Parts.
+func deploymentTree(t deployments.Tree, req *slipwayv1.CreateDeploymentRequest, networks chain.Config) (workflows.DeploymentInput, error) {
+	in, err := deploymentInput(t.Row, req, networks)
+	if err != nil {
+		return workflows.DeploymentInput{}, err
+	}
+	for _, p := range t.Parts {
+		part, err := deploymentTree(p, req, networks)
+		if err != nil {
+			return workflows.DeploymentInput{}, err
+		}
+		// A part deploys what its parent built: the parent waits for the
+		// approvals of a single network, a multi-network deployment's
+		// parts for their own network's.
+		if t.Row.Role != workflows.RoleFanout {
+			part.Approval = nil
+		}
+		in.Parts = append(in.Parts, part)
+	}
+	if u := t.Upgrade; u != nil {
+		in.Upgrade = &workflows.UpgradeTarget{ProxyDeploymentID: u.ProxyDeploymentID.String(), Proxy: u.Proxy, Current: u.Current.String(), CallData: u.CallData}
+		// An upgrade's own transaction is a call: no constructor.
+		in.ConstructorArgs = nil
+	}
+	return in, nil
+}
+
 // deploymentInput is the workflow's input for a deployment row and its
 // request: only what the user asked for and the network's timing.
 func deploymentInput(d db.Deployment, req *slipwayv1.CreateDeploymentRequest, networks chain.Config) (workflows.DeploymentInput, error) {
-	n, ok := networks.Lookup(d.Network)
-	if !ok {
-		return workflows.DeploymentInput{}, fmt.Errorf("network %q is not configured", d.Network)
+	var n chain.Network
+	if d.Role != workflows.RoleFanout {
+		var ok bool
+		if n, ok = networks.Lookup(d.Network); !ok {
+			return workflows.DeploymentInput{}, fmt.Errorf("network %q is not configured", d.Network)
+		}
 	}
 	gas := n.Gas.WithDefaults()
 	blockTime := time.Duration(n.BlockTimeSeconds * float64(time.Second))
@@ -169,13 +201,14 @@ func deploymentInput(d db.Deployment, req *slipwayv1.CreateDeploymentRequest, ne
 		DeploymentID: d.ID.String(), UserID: d.UserID.String(), Network: d.Network,
 		Source: req.GetSource(), Sources: req.GetSources(), ContractName: req.GetContractName(),
 		Confirmations: conf, AllowFindings: req.GetAllowFindings(), CompilerVersion: req.GetCompilerVersion(),
-		Optimizer:    compile.Optimizer{Enabled: req.GetOptimizer().GetEnabled(), Runs: int(req.GetOptimizer().GetRuns())},
+		Optimizer:    compileapi.Optimizer{Enabled: req.GetOptimizer().GetEnabled(), Runs: int(req.GetOptimizer().GetRuns())},
 		FeeWait:      time.Duration(gas.BumpIntervalBlocks) * blockTime,
 		OutageWindow: time.Duration(gas.OutageWindowSeconds) * time.Second,
 	}
 	if a := n.Approval; a != nil {
 		in.Approval = &workflows.ApprovalPolicy{Required: a.Required, Timeout: a.WaitFor()}
 	}
+	in.Role, in.WorkflowID, in.Salt, in.ProxyKind = d.Role, d.WorkflowID, d.Salt, d.ProxyKind
 	for _, name := range n.Verify.Names() {
 		window, _ := n.Verify.RetryWindow(name)
 		in.Publish = append(in.Publish, workflows.PublishService{Name: name, Window: window})

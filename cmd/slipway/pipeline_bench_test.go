@@ -28,9 +28,11 @@ import (
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/activities/deploy"
 	"github.com/slipway-dev/slipway/activities/generate"
 	"github.com/slipway-dev/slipway/activities/lint"
+	"github.com/slipway-dev/slipway/activities/lint/auditor"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
@@ -227,16 +229,16 @@ func (d *directDeployer) run(ctx context.Context, tmpl *slipwayv1.ContractTempla
 	}
 	if audit {
 		t := time.Now()
-		if _, err := (&lint.Activities{Pool: d.pool}).Audit(ctx, lint.AuditRequest{Source: g.Source, CompilerVersion: g.CompilerVersion}); err != nil {
+		if _, err := (&auditor.Activities{Pool: d.pool}).Audit(ctx, lint.AuditRequest{Source: g.Source, CompilerVersion: g.CompilerVersion}); err != nil {
 			return 0, 0, fmt.Errorf("audit: %w", err)
 		}
 		lintTook = time.Since(t)
 	}
-	res, err := d.pool.Compile(ctx, compile.Request{Source: g.Source, ContractName: g.ContractName, CompilerVersion: g.CompilerVersion, OmitAST: true})
+	res, err := d.pool.Compile(ctx, compileapi.Request{Source: g.Source, ContractName: g.ContractName, CompilerVersion: g.CompilerVersion, OmitAST: true})
 	if err != nil {
 		return 0, 0, fmt.Errorf("compile: %w", err)
 	}
-	var c *compile.Contract
+	var c *compileapi.Contract
 	for i := range res.Contracts {
 		if res.Contracts[i].Name == g.ContractName {
 			c = &res.Contracts[i]

@@ -33,6 +33,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
+	"github.com/slipway-dev/slipway/server/deployments"
 	"github.com/slipway-dev/slipway/workflows"
 )
 
@@ -197,7 +198,7 @@ func (s *pipelineStack) deploy(t testing.TB, req *slipwayv1.CreateDeploymentRequ
 		if err := q.HoldDeploymentCreation(context.Background(), d.ID); err != nil {
 			return err
 		}
-		return s.wf.Start(context.Background(), d, req)
+		return s.wf.Start(context.Background(), deployments.Tree{Row: d}, req)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -20,11 +20,13 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/slipway-dev/slipway/activities/builds"
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/activities/deploy"
 	"github.com/slipway-dev/slipway/activities/generate"
-	"github.com/slipway-dev/slipway/activities/lint"
+	"github.com/slipway-dev/slipway/activities/lint/auditor"
 	"github.com/slipway-dev/slipway/activities/progress"
 	"github.com/slipway-dev/slipway/activities/verify"
 	"github.com/slipway-dev/slipway/db"
@@ -90,8 +92,8 @@ func (c *compileConfig) validate() error {
 	if c.SolcWorkers < 1 || c.SolcWorkers > 64 {
 		return fmt.Errorf("--solc-workers %d: must be 1 to 64", c.SolcWorkers)
 	}
-	if c.SolcTimeout < compile.MinRequestTimeout || c.SolcTimeout > compile.MaxRequestTimeout {
-		return fmt.Errorf("--solc-timeout %s: must be %s to %s", c.SolcTimeout, compile.MinRequestTimeout, compile.MaxRequestTimeout)
+	if c.SolcTimeout < compile.MinRequestTimeout || c.SolcTimeout > compileapi.MaxRequestTimeout {
+		return fmt.Errorf("--solc-timeout %s: must be %s to %s", c.SolcTimeout, compile.MinRequestTimeout, compileapi.MaxRequestTimeout)
 	}
 	if c.SolcMemoryMB < compile.MinMaxMemoryMB || c.SolcMemoryMB > compile.MaxMaxMemoryMB {
 		return fmt.Errorf("--solc-memory-mb %d: must be %d to %d", c.SolcMemoryMB, compile.MinMaxMemoryMB, compile.MaxMaxMemoryMB)
@@ -246,10 +248,11 @@ func runInstrumentedWorker(ctx context.Context, tc client.Client, cfg temporalCo
 		wopts.Interceptors = append(wopts.Interceptors, m.StageInterceptor(workflows.DeploymentWorkflowName, metrics.DeploymentStages))
 	}
 	w := worker.New(tc, cfg.TaskQueue, wopts)
-	deps := pipelineDeps{Compile: &compile.Activities{Pool: pool}, Lint: &lint.Activities{Pool: pool}}
+	deps := pipelineDeps{Compile: &compile.Activities{Pool: pool}, Lint: &auditor.Activities{Pool: pool}}
 	if dbPool != nil {
 		deps.Deploy = dep
 		deps.Verify = &verify.Activities{Pool: pool, Networks: cd.Networks, Secrets: cd.Secrets}
+		deps.Builds = &builds.Activities{Pool: pool, DB: dbPool}
 		if os.Getenv("SLIPWAY_FAILPOINT") == "exit-after-sign" {
 			// Crash injection for the tests of exactly-once and budgets: die
 			// as a SIGKILL would, between the signing commit and broadcast.
@@ -278,13 +281,16 @@ func runInstrumentedWorker(ctx context.Context, tc client.Client, cfg temporalCo
 // pipelineDeps are the activity structs a worker serves.
 type pipelineDeps struct {
 	Compile *compile.Activities
-	Lint    *lint.Activities
+	Lint    *auditor.Activities
 	// Deploy and Progress need the database; without them the worker
 	// serves compile and audit only.
 	Deploy   *deploy.Activities
 	Progress *progress.Activities
 	// Verify re-derives confirmed contracts' bytecode in the solc pool.
 	Verify *verify.Activities
+	// Builds records what deployments were built from and checks
+	// upgrades (the solc pool and the database).
+	Builds *builds.Activities
 }
 
 // registerPipeline registers the workflows and activities this worker
@@ -301,5 +307,6 @@ func registerPipeline(r worker.Registry, d pipelineDeps) {
 		r.RegisterActivity(d.Deploy)
 		r.RegisterActivity(d.Progress)
 		r.RegisterActivity(d.Verify)
+		r.RegisterActivity(d.Builds)
 	}
 }

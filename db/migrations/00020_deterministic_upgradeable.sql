@@ -22,7 +22,9 @@ ALTER TABLE deployments
     ADD COLUMN proxy_kind text NOT NULL DEFAULT '' CHECK (proxy_kind IN ('', 'uups', 'transparent')),
     ADD COLUMN implementation_address text NOT NULL DEFAULT ''
         CHECK (implementation_address = '' OR implementation_address ~ '^0x[0-9A-Fa-f]{40}$'),
-    ADD COLUMN upgrade_of uuid REFERENCES deployments (id) ON DELETE CASCADE;
+    ADD COLUMN upgrade_of uuid REFERENCES deployments (id) ON DELETE CASCADE,
+    -- An upgrade's OpenZeppelin upgrade-safety report ({safe, report, errors}).
+    ADD COLUMN upgrade_safety jsonb;
 ALTER TABLE deployments DROP CONSTRAINT deployments_network_check;
 ALTER TABLE deployments ADD CONSTRAINT deployments_network_check CHECK (network <> '' OR role = 'fanout');
 CREATE INDEX deployments_parent_idx ON deployments (parent_id) WHERE parent_id IS NOT NULL;
@@ -86,6 +88,7 @@ DROP INDEX deployments_parent_idx;
 ALTER TABLE deployments DROP CONSTRAINT deployments_network_check;
 ALTER TABLE deployments ADD CONSTRAINT deployments_network_check CHECK (network <> '');
 ALTER TABLE deployments
+    DROP COLUMN upgrade_safety,
     DROP COLUMN upgrade_of,
     DROP COLUMN implementation_address,
     DROP COLUMN proxy_kind,

@@ -14,6 +14,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/deploy"
 	"github.com/slipway-dev/slipway/activities/progress"
+	"github.com/slipway-dev/slipway/activities/progress/progressapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
 	"github.com/slipway-dev/slipway/internal/devstack/anvil"
@@ -56,9 +57,9 @@ func TestRecordCountsEachEndOnce(t *testing.T) {
 
 	ok := newDeployment(t, pool, user, "dev")
 	gas := uint64(1_158_437)
-	step := progress.Step{DeploymentID: ok.String(), Status: status.Confirmed, Message: "confirmed",
+	step := progressapi.Step{DeploymentID: ok.String(), Status: status.Confirmed, Message: "confirmed",
 		GasUsed: &gas, FeePaid: "1159595437000000"}
-	if err := p.Record(ctx, progress.Step{DeploymentID: ok.String(), Status: status.Confirming, Message: "waiting"}); err != nil {
+	if err := p.Record(ctx, progressapi.Step{DeploymentID: ok.String(), Status: status.Confirming, Message: "waiting"}); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 { // the second is a retry of the same step
@@ -68,7 +69,7 @@ func TestRecordCountsEachEndOnce(t *testing.T) {
 	}
 	bad := newDeployment(t, pool, user, "sepolia")
 	reason := "the constructor reverts"
-	if err := p.Record(ctx, progress.Step{DeploymentID: bad.String(), Status: status.Failed, Message: "failed", Error: &reason}); err != nil {
+	if err := p.Record(ctx, progressapi.Step{DeploymentID: bad.String(), Status: status.Failed, Message: "failed", Error: &reason}); err != nil {
 		t.Fatal(err)
 	}
 	if got := mustSample(t, reg, "slipway_deployments_finished_total", map[string]string{"network": "dev", "status": "CONFIRMED"}); got != 1 {
@@ -99,7 +100,7 @@ func TestActiveDeploymentsAndPoolStats(t *testing.T) {
 	// one ended.
 	old := newDeployment(t, pool, user, "dev")
 	for _, s := range []string{status.Compiling, status.Confirming, status.Confirming} {
-		if err := p.Record(ctx, progress.Step{DeploymentID: old.String(), Status: s, Message: s}); err != nil {
+		if err := p.Record(ctx, progressapi.Step{DeploymentID: old.String(), Status: s, Message: s}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,7 +109,7 @@ func TestActiveDeploymentsAndPoolStats(t *testing.T) {
 	}
 	newDeployment(t, pool, user, "dev")
 	done := newDeployment(t, pool, user, "dev")
-	if err := p.Record(ctx, progress.Step{DeploymentID: done.String(), Status: status.Failed, Message: "failed"}); err != nil {
+	if err := p.Record(ctx, progressapi.Step{DeploymentID: done.String(), Status: status.Failed, Message: "failed"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.UpdateActiveDeployments(ctx, pool); err != nil {

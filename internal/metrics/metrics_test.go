@@ -19,7 +19,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/compile"
 	"github.com/slipway-dev/slipway/activities/deploy"
 	"github.com/slipway-dev/slipway/activities/generate"
-	"github.com/slipway-dev/slipway/activities/lint"
+	"github.com/slipway-dev/slipway/activities/lint/auditor"
 	"github.com/slipway-dev/slipway/internal/metrics"
 )
 
@@ -203,7 +203,7 @@ func TestSignerBalanceFollowsTheKey(t *testing.T) {
 // activity structs: a renamed method would silently stop being timed.
 func TestStageNamesAreActivities(t *testing.T) {
 	types := []reflect.Type{
-		reflect.TypeFor[*generate.Activities](), reflect.TypeFor[*lint.Activities](),
+		reflect.TypeFor[*generate.Activities](), reflect.TypeFor[*auditor.Activities](),
 		reflect.TypeFor[*compile.Activities](), reflect.TypeFor[*deploy.Activities](),
 	}
 	for name := range metrics.DeploymentStages {

@@ -16,6 +16,8 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/slipway-dev/slipway/internal/ctorargs"
 )
 
 // Kinds, as the template option upgradeable and deployments.proxy_kind
@@ -85,6 +87,31 @@ func ConstructorArgs(kind string, implementation common.Address, adminOwner stri
 		return []json.RawMessage{q(implementation.Hex()), q(common.HexToAddress(adminOwner).Hex()), data}, nil
 	}
 	return nil, fmt.Errorf("unknown proxy kind %q", kind)
+}
+
+// OptimizerRuns is the optimizer setting proxies are compiled with
+// (enabled), whatever the implementation's: the proxy's code, and so its
+// CREATE2 address, is then the same for every deployment of a kind.
+const OptimizerRuns = 200
+
+// Args are the constructor arguments of kind's proxy in front of
+// implementation, whose ABI is implABI: its initializer called with args
+// (the arguments a plain contract's constructor would take), and for a
+// transparent proxy the ProxyAdmin's owner, args[adminArg] (the
+// initializer's owner or admin). The API, to answer a salted proxy's
+// address at once, and the workflow, to deploy it, both build them here.
+func Args(kind, implABI, initializer string, args []json.RawMessage, adminArg int, implementation common.Address) ([]json.RawMessage, error) {
+	data, err := ctorargs.EncodeCall(implABI, initializer, args)
+	if err != nil {
+		return nil, fmt.Errorf("encode the %s call: %w", initializer, err)
+	}
+	var admin string
+	if kind == Transparent {
+		if adminArg < 0 || adminArg >= len(args) || json.Unmarshal(args[adminArg], &admin) != nil {
+			return nil, fmt.Errorf("a transparent proxy's ProxyAdmin needs an owner: argument %d of %s", adminArg, initializer)
+		}
+	}
+	return ConstructorArgs(kind, implementation, admin, data)
 }
 
 // AdminAddress is the ProxyAdmin a TransparentUpgradeableProxy at proxy

@@ -2,6 +2,7 @@ package proxies
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -76,5 +77,24 @@ func TestConstructorArgs(t *testing.T) {
 	args, err = ConstructorArgs(UUPS, impl, "", nil)
 	if err != nil || len(args) != 2 || string(args[1]) != `"0x"` {
 		t.Fatalf("uups: %s %v", args, err)
+	}
+}
+
+func TestArgs(t *testing.T) {
+	const implABI = `[{"type":"function","name":"initialize","inputs":[{"name":"recipient","type":"address"},{"name":"initialOwner","type":"address"}],"outputs":[],"stateMutability":"nonpayable"}]`
+	impl := common.HexToAddress("0x2222222222222222222222222222222222222222")
+	args := []json.RawMessage{json.RawMessage(`"0x1111111111111111111111111111111111111111"`), json.RawMessage(`"0x3333333333333333333333333333333333333333"`)}
+	got, err := Args(Transparent, implABI, "initialize", args, 1, impl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got[1]) != `"0x3333333333333333333333333333333333333333"` || !strings.HasPrefix(string(got[2]), `"0x`) || len(got[2]) != 2+2+2*(4+64) {
+		t.Fatalf("transparent args %s", got)
+	}
+	if _, err := Args(Transparent, implABI, "initialize", args, -1, impl); err == nil {
+		t.Error("a transparent proxy without an admin argument is refused")
+	}
+	if _, err := Args(UUPS, implABI, "initialize", args[:1], 0, impl); err == nil {
+		t.Error("missing initializer arguments are refused")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/activities/generate"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/server/callctx"
@@ -125,7 +126,7 @@ func compileFailure(ctx context.Context, logger *slog.Logger, ce *compile.Compil
 	details := &slipwayv1.CompileErrorDetails{Diagnostics: make([]*slipwayv1.Diagnostic, 0, len(ce.Diagnostics))}
 	found := false
 	for _, d := range ce.Diagnostics {
-		if !found && d.Severity == compile.SeverityError {
+		if !found && d.Severity == compileapi.SeverityError {
 			first, found = d.String(), true
 		}
 		details.Diagnostics = append(details.Diagnostics, DiagnosticToProto(d))
@@ -144,7 +145,7 @@ func compileFailure(ctx context.Context, logger *slog.Logger, ce *compile.Compil
 
 // DiagnosticToProto converts a compiler diagnostic for the API. Positions
 // beyond uint32 cannot come from a 1 MiB source; they clamp to 0 (unknown).
-func DiagnosticToProto(d compile.Diagnostic) *slipwayv1.Diagnostic {
+func DiagnosticToProto(d compileapi.Diagnostic) *slipwayv1.Diagnostic {
 	return &slipwayv1.Diagnostic{
 		Severity: d.Severity, File: d.File, Line: clampUint32(d.Line), Column: clampUint32(d.Column),
 		Message: d.Message, Code: d.Code,

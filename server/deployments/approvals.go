@@ -12,7 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/slipway-dev/slipway/activities/progress"
+	"github.com/slipway-dev/slipway/activities/progress/progressapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/userrole"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
@@ -160,6 +160,9 @@ func (s *service) withDetails(ctx context.Context, d db.Deployment) (*slipwayv1.
 			return nil, err
 		}
 	}
+	if err := s.withParts(ctx, d, out); err != nil {
+		return nil, err
+	}
 	v, err := s.q.GetVerification(ctx, d.ID)
 	switch {
 	case db.IsNotFound(err):
@@ -185,7 +188,7 @@ func (s *service) withPrevious(ctx context.Context, d db.Deployment, sum *slipwa
 	if err != nil {
 		return fmt.Errorf("find the previous deployment of %s: %w", d.ContractName, err)
 	}
-	var ps progress.ApprovalSummary
+	var ps progressapi.ApprovalSummary
 	if json.Unmarshal(prev.Summary, &ps) == nil {
 		sum.PreviousDeploymentId, sum.PreviousSources = prev.DeploymentID.String(), ps.Sources
 	}
@@ -195,7 +198,7 @@ func (s *service) withPrevious(ctx context.Context, d db.Deployment, sum *slipwa
 // verificationToProto converts a verification row for the API.
 func verificationToProto(v db.DeploymentVerification) *slipwayv1.Verification {
 	out := &slipwayv1.Verification{Status: v.Status, Match: v.Match, Message: v.Message, UpdatedAt: timestamppb.New(v.UpdatedAt)}
-	var services []progress.VerificationService
+	var services []progressapi.VerificationService
 	if json.Unmarshal(v.Services, &services) == nil {
 		for _, sv := range services {
 			out.Services = append(out.Services, &slipwayv1.VerificationService{Name: sv.Name, Status: sv.Status, Url: sv.URL, Message: sv.Message})
@@ -216,7 +219,7 @@ func approvalToProto(a db.DeploymentApproval, votes []db.ListApprovalVotesRow) *
 		}
 		out.Votes = append(out.Votes, &slipwayv1.ApprovalVote{VoterEmail: v.VoterEmail, Approve: v.Approve, Comment: v.Comment, At: timestamppb.New(v.CreatedAt)})
 	}
-	var sum progress.ApprovalSummary
+	var sum progressapi.ApprovalSummary
 	if json.Unmarshal(a.Summary, &sum) == nil {
 		ps := &slipwayv1.ApprovalSummary{
 			ContractName: sum.ContractName, SourceHash: sum.SourceHash, CompilerVersion: sum.CompilerVersion,

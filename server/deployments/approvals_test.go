@@ -19,7 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/slipway-dev/slipway/activities/lint"
-	"github.com/slipway-dev/slipway/activities/progress"
+	"github.com/slipway-dev/slipway/activities/progress/progressapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/ctorargs"
 	"github.com/slipway-dev/slipway/internal/status"
@@ -35,8 +35,8 @@ var approvalExpiry = time.Date(2031, 3, 14, 15, 9, 26, 0, time.UTC)
 
 // boxSummary is what approvers of servertest.SourceRequest's Box (one
 // uint256, 7) are shown, as the workflow's OpenApproval stores it.
-func boxSummary() progress.ApprovalSummary {
-	return progress.ApprovalSummary{
+func boxSummary() progressapi.ApprovalSummary {
+	return progressapi.ApprovalSummary{
 		ContractName:    "Box",
 		SourceHash:      "0x" + strings.Repeat("1f", 32),
 		CompilerVersion: "0.8.37",
@@ -53,7 +53,7 @@ func boxSummary() progress.ApprovalSummary {
 
 // openApproval stores deployment id's approval (2 required) as the
 // workflow's OpenApproval does.
-func (e *depEnv) openApproval(t *testing.T, id uuid.UUID, sum progress.ApprovalSummary) {
+func (e *depEnv) openApproval(t *testing.T, id uuid.UUID, sum progressapi.ApprovalSummary) {
 	t.Helper()
 	raw, err := json.Marshal(sum)
 	require.NoError(t, err)
@@ -63,7 +63,7 @@ func (e *depEnv) openApproval(t *testing.T, id uuid.UUID, sum progress.ApprovalS
 // awaitingApproval creates a deployment of bearer's and leaves it where the
 // workflow leaves one on a network that requires approvals: an open
 // approval showing sum, and AWAITING_APPROVAL.
-func (e *depEnv) awaitingApproval(t *testing.T, bearer string, sum progress.ApprovalSummary) uuid.UUID {
+func (e *depEnv) awaitingApproval(t *testing.T, bearer string, sum progressapi.ApprovalSummary) uuid.UUID {
 	t.Helper()
 	id := e.createDeployment(t, bearer)
 	e.openApproval(t, id, sum)
@@ -389,7 +389,7 @@ func TestListApprovals(t *testing.T) {
 	require.Equal(t, int64(1), n)
 	// Decided, but the workflow has not moved it on yet.
 	decided := env.awaitingApproval(t, bob, boxSummary())
-	require.NoError(t, env.q.DecideApproval(t.Context(), db.DecideApprovalParams{DeploymentID: decided, Decision: ptr(progress.DecisionRejected)}))
+	require.NoError(t, env.q.DecideApproval(t.Context(), db.DecideApprovalParams{DeploymentID: decided, Decision: ptr(progressapi.DecisionRejected)}))
 	// Cancelled while waiting: its approval is still open.
 	cancelled := env.awaitingApproval(t, alice, boxSummary())
 	servertest.Record(t, env.pool, cancelled, status.Cancelled, "cancelled by user", db.UpdateDeploymentProgressParams{})
@@ -533,13 +533,13 @@ func TestGetDeploymentAnswersApprovalAndVerification(t *testing.T) {
 	absent(t, g, "verification")
 
 	// Approved and confirmed: the decision, then verification.
-	require.NoError(t, env.q.DecideApproval(t.Context(), db.DecideApprovalParams{DeploymentID: id, Decision: ptr(progress.DecisionApproved)}))
+	require.NoError(t, env.q.DecideApproval(t.Context(), db.DecideApprovalParams{DeploymentID: id, Decision: ptr(progressapi.DecisionApproved)}))
 	servertest.Record(t, env.pool, id, status.Confirmed, "confirmed", db.UpdateDeploymentProgressParams{})
 	g = get(t)
-	assert.Equal(t, progress.DecisionApproved, g.connect.GetApproval().GetDecision())
+	assert.Equal(t, progressapi.DecisionApproved, g.connect.GetApproval().GetDecision())
 	assert.Nil(t, g.connect.GetVerification())
 
-	services := func(s []progress.VerificationService) []byte {
+	services := func(s []progressapi.VerificationService) []byte {
 		raw, err := json.Marshal(s)
 		require.NoError(t, err)
 		return raw
@@ -552,17 +552,17 @@ func TestGetDeploymentAnswersApprovalAndVerification(t *testing.T) {
 	}{
 		{
 			name: "pending",
-			params: db.UpsertVerificationParams{DeploymentID: id, Status: progress.VerificationPending, Message: "verifying",
-				Services: services([]progress.VerificationService{})},
+			params: db.UpsertVerificationParams{DeploymentID: id, Status: progressapi.VerificationPending, Message: "verifying",
+				Services: services([]progressapi.VerificationService{})},
 			want:     &slipwayv1.Verification{Status: "PENDING", Message: "verifying"},
 			wantJSON: `{"status":"PENDING","match":"","message":"verifying","services":[]}`,
 		},
 		{
 			name: "verified",
-			params: db.UpsertVerificationParams{DeploymentID: id, Status: progress.VerificationVerified, Match: "full", Message: "bytecode matches",
-				Services: services([]progress.VerificationService{
-					{Name: "local", Status: progress.VerificationVerified, Message: "full match"},
-					{Name: "sourcify", Status: progress.VerificationFailed, URL: "https://sourcify.example/lookup/0x1", Message: "HTTP 503"},
+			params: db.UpsertVerificationParams{DeploymentID: id, Status: progressapi.VerificationVerified, Match: "full", Message: "bytecode matches",
+				Services: services([]progressapi.VerificationService{
+					{Name: "local", Status: progressapi.VerificationVerified, Message: "full match"},
+					{Name: "sourcify", Status: progressapi.VerificationFailed, URL: "https://sourcify.example/lookup/0x1", Message: "HTTP 503"},
 				})},
 			want: &slipwayv1.Verification{Status: "VERIFIED", Match: "full", Message: "bytecode matches", Services: []*slipwayv1.VerificationService{
 				{Name: "local", Status: "VERIFIED", Message: "full match"},
@@ -591,7 +591,7 @@ func TestGetDeploymentAnswersApprovalAndVerification(t *testing.T) {
 			require.NoError(t, err)
 			assert.JSONEq(t, s.wantJSON, string(restJSON))
 			// The approval stays with it.
-			assert.Equal(t, progress.DecisionApproved, g.connect.GetApproval().GetDecision())
+			assert.Equal(t, progressapi.DecisionApproved, g.connect.GetApproval().GetDecision())
 		})
 	}
 }
@@ -604,7 +604,7 @@ func TestApprovalShowsThePreviousSources(t *testing.T) {
 	env := newDepEnv(t, depOptions{noHub: true})
 	_, alice := env.newUser(t)
 	_, approver := servertest.NewUserWithRole(t, env.q, userrole.Approver)
-	withSources := func(src string) progress.ApprovalSummary {
+	withSources := func(src string) progressapi.ApprovalSummary {
 		s := boxSummary()
 		s.Sources = map[string]string{"Box.sol": src}
 		return s

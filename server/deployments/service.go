@@ -42,10 +42,11 @@ type Network struct {
 // asked for and hands it over: the workflow does the work and reports its
 // progress into the deployments and deployment_events tables.
 type Workflows interface {
-	// Start starts the workflow of deployment d (ID d.WorkflowID) for
-	// request req. It is called inside the transaction that inserted d; a
-	// workflow that already exists with that id is not an error.
-	Start(ctx context.Context, d db.Deployment, req *slipwayv1.CreateDeploymentRequest) error
+	// Start starts the workflow of deployment t.Row (ID t.Row.WorkflowID)
+	// for request req; the workflow runs t's parts as its children. It is
+	// called inside the transaction that inserted the rows; a workflow that
+	// already exists with that id is not an error.
+	Start(ctx context.Context, t Tree, req *slipwayv1.CreateDeploymentRequest) error
 	// Cancel asks the deployment's workflow to stop; an unknown or finished
 	// workflow is not an error.
 	Cancel(ctx context.Context, workflowID string) error
@@ -94,6 +95,13 @@ var (
 	// errUnauthenticated is a call without a principal, which only happens
 	// when the server runs without the auth interceptor.
 	errUnauthenticated = errors.New("authentication required")
+	// errNoAddressYet is a salted deployment whose address could not be
+	// computed because the sources could not be compiled in time: nothing
+	// was recorded, so the client may retry.
+	errNoAddressYet = errors.New("cannot compute the deployment's address now")
+	// errNotUpgradeable is an upgrade of a deployment that is not a
+	// CONFIRMED proxy, or of one whose upgrade runs.
+	errNotUpgradeable = errors.New("deployment cannot be upgraded")
 )
 
 // codes are the Connect codes of the service's errors.
@@ -102,6 +110,8 @@ var codes = apierr.Codes{
 	{errDeploymentNotFound, connect.CodeNotFound},
 	{errNotCancellable, connect.CodeFailedPrecondition},
 	{errWorkflowStart, connect.CodeUnavailable},
+	{errNoAddressYet, connect.CodeUnavailable},
+	{errNotUpgradeable, connect.CodeFailedPrecondition},
 	{errUnauthenticated, connect.CodeUnauthenticated},
 	{errAllUsersAdminOnly, connect.CodePermissionDenied},
 	{errNotOwner, connect.CodePermissionDenied},
@@ -249,9 +259,15 @@ func (s *service) create(ctx context.Context, msg *slipwayv1.CreateDeploymentReq
 	if err != nil {
 		return db.Deployment{}, err
 	}
-	net, err := s.network(msg.GetNetwork())
-	if err != nil {
-		return db.Deployment{}, err
+	names := msg.GetNetworks()
+	if len(names) == 0 {
+		names = []string{msg.GetNetwork()}
+	}
+	nets := make([]Network, len(names))
+	for i, name := range names {
+		if nets[i], err = s.network(name); err != nil {
+			return db.Deployment{}, err
+		}
 	}
 	if key := msg.GetIdempotencyKey(); key != "" {
 		// A replay answers what the first request made, whatever the
@@ -266,8 +282,10 @@ func (s *service) create(ctx context.Context, msg *slipwayv1.CreateDeploymentReq
 	}
 	var tier string
 	if s.tenancy != nil {
-		if tier, err = s.tenancy.Admit(ctx, user, net.Name); err != nil {
-			return db.Deployment{}, err
+		for _, n := range nets {
+			if tier, err = s.tenancy.Admit(ctx, user, n.Name); err != nil {
+				return db.Deployment{}, err
+			}
 		}
 	}
 	plan, err := planDeployment(msg)
@@ -277,15 +295,14 @@ func (s *service) create(ctx context.Context, msg *slipwayv1.CreateDeploymentReq
 	if err := s.checkSource(ctx, msg); err != nil {
 		return db.Deployment{}, err
 	}
-	confirmations := net.Confirmations
-	if msg.GetConfirmations() != 0 {
-		confirmations = msg.GetConfirmations()
+	if err := s.planAddresses(ctx, user, msg, &plan); err != nil {
+		return db.Deployment{}, err
 	}
 	request, err := protojson.Marshal(msg)
 	if err != nil {
 		return db.Deployment{}, fmt.Errorf("encode deployment request: %w", err)
 	}
-	id := uuid.New()
+	t := newTree(user, msg, plan, nets, request)
 	var out db.Deployment
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
 		if s.tenancy != nil {
@@ -293,17 +310,7 @@ func (s *service) create(ctx context.Context, msg *slipwayv1.CreateDeploymentReq
 				return err
 			}
 		}
-		d, err := q.CreateDeployment(ctx, db.CreateDeploymentParams{
-			ID:                    id,
-			UserID:                user,
-			Network:               net.Name,
-			ContractName:          plan.contractName,
-			RequiredConfirmations: int32(min(confirmations, 1<<31-1)), // bounded by validation (≤ 1000) and min.
-			CompilerVersion:       plan.compilerVersion,
-			WorkflowID:            "deployment-" + id.String(),
-			Request:               request,
-			IdempotencyKey:        msg.GetIdempotencyKey(),
-		})
+		d, err := q.CreateDeployment(ctx, t.params)
 		if db.IsNotFound(err) {
 			// This user already sent this key: ON CONFLICT waited for
 			// that insert to commit, so the row is visible now.
@@ -319,6 +326,10 @@ func (s *service) create(ctx context.Context, msg *slipwayv1.CreateDeploymentReq
 		if err := recordChange(ctx, q, &d, "deployment created", auditDeploymentCreate); err != nil {
 			return err
 		}
+		tree, err := insertParts(ctx, q, d, t.parts)
+		if err != nil {
+			return err
+		}
 		// The workflow's first step may run before this commits; it waits
 		// on this lock to tell a row not yet committed from a rolled back one.
 		if err := q.HoldDeploymentCreation(ctx, d.ID); err != nil {
@@ -326,7 +337,7 @@ func (s *service) create(ctx context.Context, msg *slipwayv1.CreateDeploymentReq
 		}
 		// Started inside the transaction: the row commits only if the
 		// workflow exists, and a retry of a failed Start finds no row.
-		if err := s.wf.Start(ctx, d, msg); err != nil {
+		if err := s.wf.Start(ctx, tree, msg); err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("start workflow %s: %w", d.WorkflowID, ctx.Err())
 			}

@@ -22,6 +22,16 @@ import (
 type deploymentPlan struct {
 	contractName    string
 	compilerVersion string
+	// gen is the template's generated contract; nil for sources.
+	gen *generate.Result
+	// upgradeable is the template's proxy kind ("uups", "transparent"),
+	// empty for a plain contract.
+	upgradeable string
+	// salt is the CREATE2 salt after scoping, address the contract's
+	// CREATE2 address (the proxy's for an upgradeable one) and
+	// implementation the implementation's: set by planAddresses for
+	// salted requests.
+	salt, address, implementation string
 }
 
 // planDeployment checks what protovalidate cannot: that a template
@@ -44,7 +54,7 @@ func planDeployment(msg *slipwayv1.CreateDeploymentRequest) (deploymentPlan, err
 		if v == "" {
 			v = res.CompilerVersion
 		}
-		return deploymentPlan{contractName: res.ContractName, compilerVersion: v}, nil
+		return deploymentPlan{contractName: res.ContractName, compilerVersion: v, gen: &res, upgradeable: res.Upgradeable}, nil
 	}
 	sources := msg.GetSources()
 	if msg.GetSource() != "" {

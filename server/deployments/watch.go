@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/slipway-dev/slipway/activities/progress"
+	"github.com/slipway-dev/slipway/activities/progress/progressapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
@@ -341,7 +341,7 @@ func (s *service) verifying(ctx context.Context, id uuid.UUID) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("get verification of %s: %w", id, err)
 	}
-	return v.Status == progress.VerificationPending && time.Since(v.UpdatedAt) < verifyingFor, nil
+	return v.Status == progressapi.VerificationPending && time.Since(v.UpdatedAt) < verifyingFor, nil
 }
 
 // resetTimer restarts t for d whether or not it fired (Go 1.23 timers: Reset

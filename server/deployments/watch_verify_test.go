@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipway-dev/slipway/activities/progress"
+	"github.com/slipway-dev/slipway/activities/progress/progressapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/status"
 	"github.com/slipway-dev/slipway/server/servertest"
@@ -22,7 +23,7 @@ func TestWatchStaysUntilVerificationEnds(t *testing.T) {
 	id := env.createDeployment(t, bearer)
 	rec := &progress.Activities{Pool: worker}
 	// CONFIRMED opens the verification in the same transaction.
-	require.NoError(t, rec.Record(t.Context(), progress.Step{DeploymentID: id.String(), Status: status.Confirmed, Message: "confirmed", Verify: true}))
+	require.NoError(t, rec.Record(t.Context(), progressapi.Step{DeploymentID: id.String(), Status: status.Confirmed, Message: "confirmed", Verify: true}))
 
 	stream := env.watchAfter(t, id, 0, bearer)
 	for seq := uint32(1); seq <= 2; seq++ { // PENDING's creation event, then CONFIRMED
@@ -31,9 +32,9 @@ func TestWatchStaysUntilVerificationEnds(t *testing.T) {
 	servertest.Record(t, worker, id, status.Confirmed, "confirmed at depth 2", db.UpdateDeploymentProgressParams{})
 	assert.Equal(t, uint32(3), receive(t, stream).GetEvent().GetSeq(), "still watching while verification is pending")
 
-	require.NoError(t, rec.RecordVerification(t.Context(), progress.VerificationStep{DeploymentID: id.String(),
-		Status: progress.VerificationVerified, Match: "full", Message: "full match",
-		Services: []progress.VerificationService{{Name: "local", Status: progress.VerificationVerified}}}))
+	require.NoError(t, rec.RecordVerification(t.Context(), progressapi.VerificationStep{DeploymentID: id.String(),
+		Status: progressapi.VerificationVerified, Match: "full", Message: "full match",
+		Services: []progressapi.VerificationService{{Name: "local", Status: progressapi.VerificationVerified}}}))
 	m := receive(t, stream)
 	assert.Equal(t, uint32(4), m.GetEvent().GetSeq())
 	assert.Contains(t, m.GetEvent().GetMessage(), "verified (full match)")

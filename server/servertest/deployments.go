@@ -104,6 +104,7 @@ type Workflows struct {
 	mu        sync.Mutex
 	started   []db.Deployment
 	requests  []*slipwayv1.CreateDeploymentRequest
+	trees     []deployments.Tree
 	cancelled []string
 	votes     []deployments.Vote
 	votedTo   []string
@@ -112,7 +113,8 @@ type Workflows struct {
 	delay     time.Duration
 }
 
-func (f *Workflows) Start(_ context.Context, d db.Deployment, req *slipwayv1.CreateDeploymentRequest) error {
+func (f *Workflows) Start(_ context.Context, t deployments.Tree, req *slipwayv1.CreateDeploymentRequest) error {
+	d := t.Row
 	f.mu.Lock()
 	fail, delay := f.failStart, f.delay
 	f.mu.Unlock()
@@ -124,7 +126,15 @@ func (f *Workflows) Start(_ context.Context, d db.Deployment, req *slipwayv1.Cre
 	defer f.mu.Unlock()
 	f.started = append(f.started, d)
 	f.requests = append(f.requests, req)
+	f.trees = append(f.trees, t)
 	return nil
+}
+
+// Trees answers the rows each Start was given, in order.
+func (f *Workflows) Trees() []deployments.Tree {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]deployments.Tree(nil), f.trees...)
 }
 
 func (f *Workflows) Cancel(_ context.Context, workflowID string) error {

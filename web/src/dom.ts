@@ -172,6 +172,22 @@ export function hexValue(v: string, label: string): HTMLElement | string {
 }
 
 /**
+ * shortHex is hexValue for tables: the value shortened (0x12345678…abcdef)
+ * with the whole of it in its title and copied by its button; "—" when empty.
+ */
+export function shortHex(v: string, label: string): HTMLElement | string {
+  if (!v) return "—";
+  const b = copyButton(() => v);
+  b.setAttribute("aria-label", `Copy ${label}`);
+  return h(
+    "span",
+    { class: "mono-row" },
+    h("code", { class: "mono", title: v }, v.length > 16 ? `${v.slice(0, 10)}…${v.slice(-6)}` : v),
+    b,
+  );
+}
+
+/**
  * dataTable is a table with a caption, a header row of column names and
  * rows for its body. captionClass styles the caption ("visually-hidden"
  * names the table for screen readers alone).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DeploymentStatus as S } from "./gen/slipway/v1/deployments_pb";
-import { cancellable, stageIndex, stageStates, stages, statuses, statusLabel, terminal } from "./status";
+import { cancellable, stageIndex, stageStates, stages, statuses, statusLabel, statusName, terminal } from "./status";
 
 describe("stages", () => {
   it("puts approval between compile and sign, whatever the enum numbers", () => {
@@ -29,9 +29,11 @@ describe("stages", () => {
       S.DEPLOYING,
       S.CONFIRMING,
       S.CONFIRMED,
+      S.PARTIALLY_CONFIRMED,
       S.FAILED,
       S.CANCELLED,
     ]);
+    expect(stageIndex(S.PARTIALLY_CONFIRMED)).toBe(-1);
   });
 });
 
@@ -103,6 +105,20 @@ describe("stageStates", () => {
       "done done done done skipped done failed todo",
     ],
     [
+      "draws a multi-network deployment confirmed on some networks: all done but the last, partial",
+      S.PARTIALLY_CONFIRMED,
+      S.CONFIRMING,
+      true,
+      "done done done done done done done partial",
+    ],
+    [
+      "draws a partial confirmation without approvals with approval skipped",
+      S.PARTIALLY_CONFIRMED,
+      S.CONFIRMING,
+      false,
+      "done done done done skipped done done partial",
+    ],
+    [
       "draws nothing reached before the first status is known",
       S.UNSPECIFIED,
       S.UNSPECIFIED,
@@ -125,6 +141,30 @@ describe("status helpers", () => {
     expect(terminal(S.CANCELLED)).toBe(true);
     expect(terminal(S.DEPLOYING)).toBe(false);
     expect(terminal(S.AWAITING_APPROVAL)).toBe(false);
+  });
+  it("labels a partial confirmation and ends there", () => {
+    expect(statusLabel(S.PARTIALLY_CONFIRMED)).toBe("Partially confirmed");
+    expect(statusName(S.PARTIALLY_CONFIRMED)).toBe("PARTIALLY_CONFIRMED");
+    expect(terminal(S.PARTIALLY_CONFIRMED)).toBe(true);
+    expect(terminal(S.CONFIRMED)).toBe(true);
+    expect(terminal(S.FAILED)).toBe(true);
+    expect(cancellable(S.PARTIALLY_CONFIRMED)).toBe(false);
+  });
+  it("labels every status", () => {
+    expect(statuses.map(statusLabel)).toEqual([
+      "Pending",
+      "Generating",
+      "Linting",
+      "Compiling",
+      "Awaiting approval",
+      "Deploying",
+      "Confirming",
+      "Confirmed",
+      "Partially confirmed",
+      "Failed",
+      "Cancelled",
+    ]);
+    expect(statusLabel(S.UNSPECIFIED)).toBe("Unspecified");
   });
   it("cancels until signing begins, by stage order", () => {
     expect(cancellable(S.PENDING)).toBe(true);

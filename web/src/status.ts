@@ -26,14 +26,19 @@ export const stages: { status: DeploymentStatus; label: string; what: string }[]
   { status: DeploymentStatus.CONFIRMED, label: "Confirmed", what: "The contract is on chain at the required depth." },
 ];
 
-/** statuses is every status a deployment can be in, in pipeline order, the two bad endings last. */
+/**
+ * statuses is every status a deployment can be in, in pipeline order: a
+ * multi-network deployment's mixed ending after CONFIRMED, the two bad
+ * endings last.
+ */
 export const statuses: DeploymentStatus[] = [
   ...stages.map((st) => st.status),
+  DeploymentStatus.PARTIALLY_CONFIRMED,
   DeploymentStatus.FAILED,
   DeploymentStatus.CANCELLED,
 ];
 
-/** stageIndex is a status's place in the pipeline; -1 for one that is no stage (FAILED, CANCELLED). */
+/** stageIndex is a status's place in the pipeline; -1 for one that is no stage (FAILED, CANCELLED, PARTIALLY_CONFIRMED). */
 export function stageIndex(s: DeploymentStatus): number {
   return stages.findIndex((st) => st.status === s);
 }
@@ -42,14 +47,19 @@ export function statusName(s: DeploymentStatus): string {
   return DeploymentStatus[s] ?? "UNSPECIFIED";
 }
 
-/** statusLabel is the word shown in badges: "Confirmed", "Awaiting approval"… */
+/** statusLabel is the word shown in badges: "Confirmed", "Awaiting approval", "Partially confirmed"… */
 export function statusLabel(s: DeploymentStatus): string {
   const n = statusName(s).replace(/_/g, " ");
   return n.charAt(0) + n.slice(1).toLowerCase();
 }
 
 export function terminal(s: DeploymentStatus): boolean {
-  return s === DeploymentStatus.CONFIRMED || s === DeploymentStatus.FAILED || s === DeploymentStatus.CANCELLED;
+  return (
+    s === DeploymentStatus.CONFIRMED ||
+    s === DeploymentStatus.PARTIALLY_CONFIRMED ||
+    s === DeploymentStatus.FAILED ||
+    s === DeploymentStatus.CANCELLED
+  );
 }
 
 /** cancellable: until signing begins (README, "Cancel"), so also while approvers decide. */
@@ -58,23 +68,31 @@ export function cancellable(s: DeploymentStatus): boolean {
   return i >= 0 && i < stageIndex(DeploymentStatus.DEPLOYING);
 }
 
-export type StageState = "done" | "current" | "failed" | "skipped" | "todo";
+export type StageState = "done" | "current" | "failed" | "skipped" | "partial" | "todo";
 
 /**
  * stageStates says how the timeline draws each stage, given the current
  * status and, for a deployment that ended badly, the last stage it reached.
  * approval says whether the deployment waits (or waited) for approvals: on
  * a network without them it never does, and once it is past that stage the
- * stage is drawn skipped rather than done.
+ * stage is drawn skipped rather than done. A multi-network deployment
+ * confirmed on some of its networks only (PARTIALLY_CONFIRMED) has every
+ * stage done but the last, which is partial.
  */
 export function stageStates(current: DeploymentStatus, lastActive: DeploymentStatus, approval: boolean): StageState[] {
   const ended = current === DeploymentStatus.FAILED || current === DeploymentStatus.CANCELLED;
-  const at = current === DeploymentStatus.CONFIRMED ? stages.length : stageIndex(ended ? lastActive : current);
+  const partial = current === DeploymentStatus.PARTIALLY_CONFIRMED;
+  const at =
+    current === DeploymentStatus.CONFIRMED
+      ? stages.length
+      : partial
+        ? stages.length - 1
+        : stageIndex(ended ? lastActive : current);
   const approvalAt = stageIndex(DeploymentStatus.AWAITING_APPROVAL);
   return stages.map((_, i) => {
     if (i === approvalAt && !approval && at > i) return "skipped";
     if (i < at) return "done";
-    if (i === at) return ended ? "failed" : "current";
+    if (i === at) return ended ? "failed" : partial ? "partial" : "current";
     return "todo";
   });
 }

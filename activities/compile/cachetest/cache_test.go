@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slipway-dev/slipway/activities/compile"
+	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/db/dbtest"
 )
@@ -50,7 +51,7 @@ func TestPostgresCacheHitSkipsSolc(t *testing.T) {
 	p, q := newCachedPool(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	req := compile.Request{Source: erc20}
+	req := compileapi.Request{Source: erc20}
 
 	began := time.Now()
 	miss, err := p.Compile(ctx, req)
@@ -82,9 +83,9 @@ func TestPostgresCacheHitSkipsSolc(t *testing.T) {
 	}
 
 	runs := p.Stats().SolcRuns
-	for _, changed := range []compile.Request{
-		{Source: erc20, Optimizer: compile.Optimizer{Enabled: true}},
-		{Source: erc20, Optimizer: compile.Optimizer{Enabled: true, Runs: 1}},
+	for _, changed := range []compileapi.Request{
+		{Source: erc20, Optimizer: compileapi.Optimizer{Enabled: true}},
+		{Source: erc20, Optimizer: compileapi.Optimizer{Enabled: true, Runs: 1}},
 		{Source: erc20 + "// changed\n"},
 		{Source: erc20, OmitAST: true},
 		{Sources: map[string]string{"Token.sol": erc20}},
@@ -99,7 +100,7 @@ func TestPostgresCacheHitSkipsSolc(t *testing.T) {
 	}
 
 	// Errors are never stored.
-	bad := compile.Request{Source: "pragma solidity ^0.8.0;\ncontract C { uint x = ; }\n"}
+	bad := compileapi.Request{Source: "pragma solidity ^0.8.0;\ncontract C { uint x = ; }\n"}
 	for range 2 {
 		if _, err := p.Compile(ctx, bad); err == nil {
 			t.Fatal("bad source compiled")
@@ -124,7 +125,7 @@ func TestPostgresCacheDownStillCompiles(t *testing.T) {
 	dbPool.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	if _, err := p.Compile(ctx, compile.Request{Source: erc20, OmitAST: true}); err != nil {
+	if _, err := p.Compile(ctx, compileapi.Request{Source: erc20, OmitAST: true}); err != nil {
 		t.Fatalf("compile with the cache down: %v", err)
 	}
 	if s := p.Stats(); s.SolcRuns != 1 {
@@ -148,7 +149,7 @@ func benchCache(b *testing.B, hit bool) {
 		b.Fatal(err)
 	}
 	defer p.Close()
-	req := compile.Request{Source: erc20, OmitAST: true}
+	req := compileapi.Request{Source: erc20, OmitAST: true}
 	if _, err := p.Compile(ctx, req); err != nil {
 		b.Fatal(err)
 	}
@@ -175,10 +176,10 @@ func TestCompileWithCachesTheNextStage(t *testing.T) {
 	p, _ := newCachedPool(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	audit := compile.Request{Source: erc20}
-	next := compile.Request{Source: erc20, ContractName: "Token", OmitAST: true}
-	other := compile.Request{Source: erc20, ContractName: "Token", OmitAST: true, Optimizer: compile.Optimizer{Enabled: true, Runs: 1000}}
-	unknown := compile.Request{Source: erc20, ContractName: "Nope", OmitAST: true}
+	audit := compileapi.Request{Source: erc20}
+	next := compileapi.Request{Source: erc20, ContractName: "Token", OmitAST: true}
+	other := compileapi.Request{Source: erc20, ContractName: "Token", OmitAST: true, Optimizer: compileapi.Optimizer{Enabled: true, Runs: 1000}}
+	unknown := compileapi.Request{Source: erc20, ContractName: "Nope", OmitAST: true}
 
 	if _, err := p.CompileWith(ctx, audit, next, other, unknown); err != nil {
 		t.Fatal(err)

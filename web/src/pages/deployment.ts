@@ -14,6 +14,11 @@
 // deployment is confirmed, which may be before the verify stage is done;
 // while its verification is under way the page opens the stream again
 // after a pause, for the events appended since.
+// What the stream's messages do not carry (a multi-network deployment's
+// children, a proxy's implementations, an upgrade's safety report) is read
+// with GetDeployment too: when the page opens, on such a deployment's
+// events, and every few seconds while a multi-network one runs (its
+// networks move on in their own deployments).
 import { consoleConfig, deployments, session, temporalRunUrl } from "../api";
 import { busy, errorBox, formatTime, h, hexValue, replace } from "../dom";
 import { describeError, describeFailure } from "../errors";
@@ -24,6 +29,13 @@ import { approvalFacts, approvalSummary, voteTrail, type SourcesOpen } from "../
 import { sameVerification, verificationLabel, verificationUnderWay } from "../verification";
 import { verificationFacts, verificationServices } from "../verification-view";
 import type { PageContext } from "../page";
+import { followsReads, withDetails } from "../deployment-details";
+import { multiNetwork, networkRows, networksText } from "../children";
+import { networksSection } from "../children-view";
+import { canUpgrade, implementationRows, proxyKindLabel } from "../upgrades";
+import { implementationsSection, upgradeSection } from "../upgrades-view";
+import { provenanceButton } from "../provenance-button";
+import { upgradeForm } from "./deployment/upgrade-form";
 import {
   DeploymentStatus,
   type Approval,
@@ -31,7 +43,7 @@ import {
   type DeploymentEvent,
   type Verification,
 } from "../gen/slipway/v1/deployments_pb";
-import { cancellable, stageStates, stages, statusLabel, statusName, terminal } from "../status";
+import { cancellable, stageStates, stages, statusLabel, statusName, terminal, type StageState } from "../status";
 
 export function deploymentPage(ctx: PageContext): () => void {
   const id = ctx.params.id;
@@ -40,6 +52,8 @@ export function deploymentPage(ctx: PageContext): () => void {
   let dep: Deployment | undefined;
   let approval: Approval | undefined;
   let verification: Verification | undefined;
+  // The deployment as last read (GetDeployment), for what the stream leaves out.
+  let read: Deployment | undefined;
   // Why the last GetDeployment (for the approval or the verification) failed.
   let readError: unknown;
   // What the Approval section shows now: it is drawn again only when that
@@ -67,6 +81,16 @@ export function deploymentPage(ctx: PageContext): () => void {
   const temporalLink = h("p", { class: "small" });
   const approvalSlot = h("div");
   const verificationSlot = h("div");
+  // A multi-network deployment's networks; an upgrade's proxy and safety
+  // report; a proxy's implementations and, once it is confirmed, the form
+  // to upgrade it. Each is drawn again only when what it shows changes
+  // (the form never: it keeps what is typed in it).
+  const networksSlot = h("div");
+  const upgradeSlot = h("div");
+  const implementationsSlot = h("div");
+  const upgradeFormSlot = h("div");
+  const drawn = new Map<HTMLElement, string>();
+  const provenanceStatus = h("div", { "aria-live": "polite" });
   // The spend budget on the deployment's network, read again when the
   // deployment ends (its reservation settles to what it paid, or frees).
   const budgetSlot = h("div");
@@ -80,6 +104,8 @@ export function deploymentPage(ctx: PageContext): () => void {
     connection,
     errorPanel,
     h("section", { class: "card", "aria-labelledby": "tl-h" }, h("h2", { id: "tl-h" }, "Progress"), timeline),
+    networksSlot,
+    upgradeSlot,
     approvalSlot,
     verificationSlot,
     h(
@@ -89,15 +115,20 @@ export function deploymentPage(ctx: PageContext): () => void {
       facts,
       temporalLink,
       actions,
+      h("div", { class: "actions" }, provenanceButton(id, provenanceStatus)),
+      provenanceStatus,
     ),
+    implementationsSlot,
+    upgradeFormSlot,
     budgetSlot,
     h("section", { class: "card", "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, "Events"), log),
   );
 
   function render(): void {
     if (!dep) return;
-    const d = dep;
-    heading.textContent = d.contractName ? `Deployment of ${d.contractName}` : "Deployment";
+    const d = withDetails(dep, read);
+    const what = d.upgradeOf ? "Upgrade" : "Deployment";
+    heading.textContent = d.contractName ? `${what} of ${d.contractName}` : what;
     ctx.setTitle(`${d.contractName || "Deployment"} · ${statusLabel(d.status)}`);
     badge.textContent = statusLabel(d.status);
     badge.className = `badge status st-${statusName(d.status).toLowerCase()}`;
@@ -117,11 +148,7 @@ export function deploymentPage(ctx: PageContext): () => void {
         return h(
           "li",
           { class: `stage stage-${state}`, "aria-current": state === "current" ? "step" : null },
-          h(
-            "span",
-            { class: "stage-dot", "aria-hidden": "true" },
-            state === "done" ? "✓" : failedHere ? "✕" : state === "current" ? "•" : state === "skipped" ? "–" : "",
-          ),
+          h("span", { class: "stage-dot", "aria-hidden": "true" }, stageDots[state]),
           h(
             "div",
             {},
@@ -129,7 +156,7 @@ export function deploymentPage(ctx: PageContext): () => void {
             h(
               "span",
               { class: "visually-hidden" },
-              ` — ${failedHere ? (d.status === DeploymentStatus.CANCELLED ? "cancelled here" : "failed here") : state === "current" ? "in progress" : state}`,
+              ` — ${failedHere ? (d.status === DeploymentStatus.CANCELLED ? "cancelled here" : "failed here") : (stageWords[state] ?? state)}`,
             ),
             h("span", { class: "stage-time muted small" }, reached ? ` ${formatTime(reached.at)}` : ""),
             state === "skipped" ? h("span", { class: "muted small" }, " not required on this network") : null,
@@ -152,12 +179,42 @@ export function deploymentPage(ctx: PageContext): () => void {
       facts,
       h("dt", {}, "Status"),
       h("dd", { id: "fact-status" }, statusLabel(d.status)),
-      h("dt", {}, "Network"),
-      h("dd", {}, d.network),
+      h("dt", {}, d.networks.length > 1 ? "Networks" : "Network"),
+      h("dd", { id: "fact-network" }, networksText(d)),
+      d.parentId
+        ? [
+            h("dt", {}, "Part of"),
+            h(
+              "dd",
+              {},
+              h("a", { href: `/deployments/${encodeURIComponent(d.parentId)}` }, "the multi-network deployment"),
+            ),
+          ]
+        : null,
       h("dt", {}, "Contract"),
       h("dd", {}, d.contractName || "—"),
-      h("dt", {}, "Contract address"),
+      h("dt", {}, d.proxyKind ? "Proxy address" : "Contract address"),
       h("dd", { id: "fact-address" }, hexValue(d.contractAddress, "address")),
+      d.proxyKind
+        ? [
+            h("dt", {}, "Proxy kind"),
+            h("dd", { id: "fact-proxy-kind" }, proxyKindLabel(d.proxyKind)),
+            h("dt", {}, "Implementation"),
+            h("dd", { id: "fact-implementation" }, hexValue(d.implementationAddress, "implementation address")),
+          ]
+        : null,
+      d.upgradeOf && d.implementationAddress
+        ? [
+            h("dt", {}, "New implementation"),
+            h("dd", { id: "fact-implementation" }, hexValue(d.implementationAddress, "implementation address")),
+          ]
+        : null,
+      d.salt
+        ? [
+            h("dt", {}, "Salt"),
+            h("dd", { id: "fact-salt", title: "The CREATE2 salt, after scoping" }, hexValue(d.salt, "salt")),
+          ]
+        : null,
       h("dt", {}, "Transaction"),
       h("dd", { id: "fact-tx" }, hexValue(d.txHash, "hash")),
       h("dt", {}, "Block"),
@@ -208,6 +265,7 @@ export function deploymentPage(ctx: PageContext): () => void {
 
     renderApproval(d);
     renderVerification();
+    renderParts(d);
 
     replace(
       log,
@@ -240,6 +298,27 @@ export function deploymentPage(ctx: PageContext): () => void {
       });
       actions.append(b);
     }
+  }
+
+  /** draw fills slot with make()'s answer when key (what it shows) changed since it last did. */
+  function draw(slot: HTMLElement, key: string, make: () => HTMLElement | null): void {
+    if (drawn.get(slot) === key) return;
+    drawn.set(slot, key);
+    replace(slot, make());
+  }
+
+  /** renderParts: the networks, the upgrade, the implementations and the upgrade form, as d has them. */
+  function renderParts(d: Deployment): void {
+    const rows = multiNetwork(d) ? networkRows(d) : [];
+    draw(networksSlot, keyOf(rows), () => networksSection(rows));
+    const safety = d.upgradeSafety;
+    draw(upgradeSlot, keyOf([d.upgradeOf, safety?.safe, safety?.report, safety?.errors]), () =>
+      d.upgradeOf ? upgradeSection(d.upgradeOf, safety) : null,
+    );
+    const impls = implementationRows(d);
+    draw(implementationsSlot, keyOf(impls), () => implementationsSection(impls));
+    if (!canUpgrade(d)) upgradeFormSlot.replaceChildren();
+    else if (!upgradeFormSlot.firstChild) replace(upgradeFormSlot, upgradeForm(d, ctx.navigate));
   }
 
   function renderApproval(d: Deployment): void {
@@ -324,6 +403,7 @@ export function deploymentPage(ctx: PageContext): () => void {
           try {
             const r = await deployments.getDeployment({ id }, { signal: abort.signal });
             readError = undefined;
+            if (r.deployment) read = r.deployment;
             if (r.deployment?.approval) approval = r.deployment.approval;
             if (r.deployment?.verification) verification = r.deployment.verification;
           } catch (err) {
@@ -387,10 +467,12 @@ export function deploymentPage(ctx: PageContext): () => void {
       // A vote or the wait opening; or, past an undecided approval, the
       // decision (approved, rejected, expired) that moved the deployment on;
       // or the confirmation and the verify stage's events after it.
+      // Or any event of a deployment whose parts the stream leaves out.
       if (
         e.status === DeploymentStatus.AWAITING_APPROVAL ||
         e.status === DeploymentStatus.CONFIRMED ||
-        approval?.decision === ""
+        approval?.decision === "" ||
+        (dep !== undefined && followsReads(withDetails(dep, read)))
       )
         void readDetails();
     }
@@ -402,7 +484,8 @@ export function deploymentPage(ctx: PageContext): () => void {
     if (!budget) {
       // Made (and loaded) once the network is known; a deployment already
       // over when the page opens needs no second read.
-      budget = budgetsPanel({ network: dep.network, id: "budget-h" });
+      // A multi-network deployment names no one network: every budget.
+      budget = budgetsPanel({ network: dep.network || undefined, id: "budget-h" });
       replace(budgetSlot, budget.el);
       endSeen = terminal(dep.status);
     } else if (!endSeen && terminal(dep.status)) {
@@ -470,6 +553,36 @@ export function deploymentPage(ctx: PageContext): () => void {
     }
   }
 
+  // Read once for what the stream leaves out; a running multi-network
+  // deployment again every few seconds, for its networks' progress.
+  void readDetails();
+  const poll = window.setInterval(() => {
+    const d = dep && withDetails(dep, read);
+    if (d && multiNetwork(d) && !terminal(d.status) && !reading) void readDetails();
+  }, 5000);
   void watch();
-  return () => abort.abort();
+  return () => {
+    window.clearInterval(poll);
+    abort.abort();
+  };
+}
+
+const stageDots: Record<StageState, string> = {
+  done: "✓",
+  failed: "✕",
+  current: "•",
+  skipped: "–",
+  partial: "◐",
+  todo: "",
+};
+
+/** stageWords: how a screen reader hears each stage's state (failed ones are worded apart). */
+const stageWords: Partial<Record<StageState, string>> = {
+  current: "in progress",
+  partial: "confirmed on some networks only",
+};
+
+/** keyOf is what a part shows, as text to compare (Timestamps carry bigints). */
+function keyOf(v: unknown): string {
+  return JSON.stringify(v, (_, x: unknown) => (typeof x === "bigint" ? x.toString() : x));
 }

@@ -4,6 +4,7 @@ import { dataTable, errorBox, field, formatTime, h, replace } from "../dom";
 import type { PageContext } from "../page";
 import { DeploymentStatus } from "../gen/slipway/v1/deployments_pb";
 import { statuses, statusLabel, statusName } from "../status";
+import { networksText } from "../children";
 
 const pageSize = 10;
 
@@ -71,7 +72,7 @@ export function deploymentsPage(ctx: PageContext): void {
                 { "data-label": "Status" },
                 h("span", { class: `badge status st-${statusName(d.status).toLowerCase()}` }, statusLabel(d.status)),
               ),
-              h("td", { "data-label": "Network" }, d.network),
+              h("td", { "data-label": "Network" }, networksText(d)),
               h(
                 "td",
                 { "data-label": "Address" },

@@ -1,12 +1,13 @@
 // Step 4 of the contract page: the deploy form, with a constructor form
-// built from the ABI and, under the network, its gas ceiling and what is
-// left of the user's budget there.
-import { fromJson } from "@bufbuild/protobuf";
-import { ValueSchema } from "@bufbuild/protobuf/wkt";
+// built from the ABI, the networks to deploy to (one or several) and, under
+// them, each one's gas ceiling and what is left of the user's budget there;
+// an optional CREATE2 salt and whether to deploy behind a proxy.
 import { auth, deployments, networks } from "../../api";
 import { budgetView, gasCeilingText } from "../../budgets";
 import { constructorFields, parseArgs, payableConstructor } from "../../abi";
+import { deployRequest, networksError, upgradeableKinds } from "../../deploy-request";
 import { busy, errorBox, field, h, replace, setFieldError, uid } from "../../dom";
+import { randomSalt, saltError, saltScopes } from "../../salt";
 import type { Budget } from "../../gen/slipway/v1/auth_pb";
 import type { Network } from "../../gen/slipway/v1/networks_pb";
 import type { Generated } from "./template";
@@ -23,7 +24,9 @@ export function deploySection(navigate: (path: string) => void): DeploySection {
 
   async function render(g: Generated, abi: string): Promise<void> {
     section.hidden = false;
-    const network = h("select", { name: "network", required: true });
+    // Several may be chosen: one is sent as network, several as networks.
+    const network = h("select", { name: "networks", multiple: true, required: true, size: 3 });
+    const chosen = () => Array.from(network.selectedOptions, (o) => o.value);
     const netStatus = h("div", { "aria-live": "polite" });
     const fields = constructorFields(abi);
     const inputs = fields.map((f) =>
@@ -45,6 +48,46 @@ export function deploySection(navigate: (path: string) => void): DeploySection {
       inputmode: "numeric",
       placeholder: "network default",
     });
+    const salt = h("input", {
+      type: "text",
+      name: "salt",
+      autocomplete: "off",
+      spellcheck: "false",
+      placeholder: "0x… (64 hex digits)",
+      maxlength: 66,
+    });
+    const randomBtn = h("button", { type: "button", class: "btn btn-small", id: "random-salt" }, "Random");
+    const saltScope = h(
+      "select",
+      { name: "saltScope", disabled: true },
+      saltScopes.map((sc) => h("option", { value: sc.value }, sc.label)),
+    );
+    const upgradeable = h(
+      "select",
+      { name: "upgradeable" },
+      upgradeableKinds.map((k) => h("option", { value: k.value }, k.label)),
+    );
+    // A salt's error shows once it is left (or on Deploy), and goes as
+    // soon as it is fixed; its scope applies only with a salt.
+    salt.addEventListener("input", () => {
+      saltScope.disabled = salt.value.trim() === "";
+      if (saltError(salt.value.trim()) === "") setFieldError(salt, "");
+    });
+    salt.addEventListener("change", () => setFieldError(salt, saltError(salt.value.trim())));
+    randomBtn.addEventListener("click", () => {
+      salt.value = randomSalt();
+      // As typed: the form's input listener makes a new idempotency key.
+      salt.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    const saltField = field(
+      "Salt (optional)",
+      salt,
+      "Deploy with CREATE2 at an address known in advance, the same on every network; empty for a plain deployment.",
+    );
+    // The salt with its Random button beside it, in the field made for it.
+    const saltRow = h("div", { class: "input-row" });
+    salt.replaceWith(saltRow);
+    saltRow.append(salt, randomBtn);
     const allow = h("input", { type: "checkbox", name: "allowFindings", id: uid("allow") });
     const deployBtn = h("button", { type: "submit", class: "btn btn-primary" }, "Deploy");
     const status = h("div", { "aria-live": "polite" });
@@ -73,11 +116,22 @@ export function deploySection(navigate: (path: string) => void): DeploySection {
       h(
         "div",
         { class: "grid" },
-        field("Network", network, "Loading networks…"),
-        field("Confirmations", confirmations, "Blocks to wait for; empty for the network's default."),
+        field("Networks", network, "Loading networks…"),
+        field("Confirmations", confirmations, "Blocks to wait for; empty for each network's default."),
       ),
       netStatus,
       argList,
+      saltField,
+      h(
+        "div",
+        { class: "grid" },
+        field("Salt scope", saltScope, "Yours: no other account can take your addresses. Raw: the salt as given."),
+        field(
+          "Upgradeable",
+          upgradeable,
+          "Behind a proxy: the contract's upgradeable variant, whose initialize takes the arguments above, and a proxy pointing at it.",
+        ),
+      ),
       payableConstructor(abi)
         ? h("p", { class: "muted small" }, "This constructor is payable; Slipway deploys it with no value.")
         : null,
@@ -106,17 +160,29 @@ export function deploySection(navigate: (path: string) => void): DeploySection {
         if (bad) return confirmations.focus();
       }
       if (errors.size > 0) return inputs[[...errors.keys()][0]].focus();
-      if (network.value === "") return setFieldError(network, "Choose a network.");
+      const saltText = salt.value.trim();
+      const badSalt = saltError(saltText);
+      setFieldError(salt, badSalt);
+      if (badSalt) return salt.focus();
+      const nets = chosen();
+      const badNets = networksError(nets);
+      setFieldError(network, badNets);
+      if (badNets) return network.focus();
       void busy(deployBtn, "Starting deployment…", async () => {
         try {
-          const r = await deployments.createDeployment({
-            network: network.value,
-            template: g.template,
-            constructorArgs: values.map((v) => fromJson(ValueSchema, v)),
-            idempotencyKey,
-            confirmations: conf,
-            allowFindings: allow.checked,
-          });
+          const r = await deployments.createDeployment(
+            deployRequest({
+              networks: nets,
+              template: g.template,
+              args: values,
+              idempotencyKey,
+              confirmations: conf,
+              allowFindings: allow.checked,
+              salt: saltText,
+              saltScope: saltScope.value,
+              upgradeable: upgradeable.value,
+            }),
+          );
           if (r.deployment) navigate(`/deployments/${r.deployment.id}`);
         } catch (err) {
           replace(status, errorBox(err));
@@ -125,18 +191,13 @@ export function deploySection(navigate: (path: string) => void): DeploySection {
     });
     replace(section, h("h2", { id: "deploy-h" }, "4. Deploy"), form);
 
-    // Under the network: its gas ceiling for this user and what is left of
-    // their budget there (GetMe; the hint leaves it out if that fails).
+    // Under the networks: each chosen one's gas ceiling for this user and
+    // what is left of their budget there (GetMe; the hint leaves it out if
+    // that fails).
     const netHint = document.getElementById(`${network.id}-hint`);
     let listed: Network[] = [];
     let budgets: Budget[] = [];
-    const showHint = () => {
-      if (!netHint) return;
-      const n = listed.find((x) => x.name === network.value);
-      if (!n) {
-        netHint.textContent = listed.length ? "" : "No network to deploy to.";
-        return;
-      }
+    const hintFor = (n: Network) => {
       const b = budgets.find((x) => x.network === n.name);
       const v = b ? budgetView(b) : undefined;
       const spend = !v
@@ -144,8 +205,30 @@ export function deploySection(navigate: (path: string) => void): DeploySection {
         : v.limited
           ? ` Budget: ${v.remaining} left of ${v.limit} ${v.period}.`
           : " No spend budget applies.";
-      netHint.textContent = `${gasCeilingText(n.maxGasPerDeployment)}${spend}`;
-      netHint.dataset.maxGas = n.maxGasPerDeployment.toString();
+      return `${gasCeilingText(n.maxGasPerDeployment)}${spend}`;
+    };
+    const showHint = () => {
+      if (!netHint) return;
+      const names = chosen();
+      const picked = listed.filter((x) => names.includes(x.name));
+      if (picked.length === 0) {
+        netHint.textContent = listed.length
+          ? "Choose one network, or several with Ctrl or ⌘."
+          : "No network to deploy to.";
+        delete netHint.dataset.maxGas;
+        return;
+      }
+      if (picked.length === 1) {
+        netHint.textContent = `${hintFor(picked[0])}${listed.length > 1 ? " Ctrl or ⌘ chooses several." : ""}`;
+        netHint.dataset.maxGas = picked[0].maxGasPerDeployment.toString();
+        return;
+      }
+      replace(
+        netHint,
+        `Compiled once, deployed to each of ${picked.length} networks as its own deployment.`,
+        picked.map((n) => h("span", { class: "net-hint" }, h("strong", {}, n.name), `: ${hintFor(n)}`)),
+      );
+      delete netHint.dataset.maxGas;
     };
     network.addEventListener("change", showHint);
     const me = auth.getMe({}).then(
@@ -160,14 +243,15 @@ export function deploySection(navigate: (path: string) => void): DeploySection {
       }
       replace(
         network,
-        r.networks.map((n) =>
+        r.networks.map((n, i) =>
           h(
             "option",
-            { value: n.name },
+            { value: n.name, selected: i === 0 },
             `${n.name} (chain ${n.chainId}, ${n.confirmations} confirmation${n.confirmations === 1 ? "" : "s"})`,
           ),
         ),
       );
+      network.size = Math.min(Math.max(r.networks.length, 2), 6);
       showHint();
       await me;
       showHint();

@@ -70,8 +70,36 @@ export interface TemplateForm {
   read(): ContractTemplate | null;
 }
 
+export interface TemplateFields {
+  /** The fields, to put in a form: the standard, name, symbol, access control and options. */
+  fields: HTMLElement[];
+  /** read checks the fields, marking the bad ones, and answers the template they describe or null. */
+  read: () => ContractTemplate | null;
+}
+
 /** templateForm builds the form; changed runs on every edit of it. */
 export function templateForm(changed: () => void): TemplateForm {
+  const { fields, read } = templateFields(changed);
+  const submit = h("button", { type: "submit", class: "btn btn-primary" }, "Generate source");
+  const status = h("div", { "aria-live": "polite" });
+  const form = h(
+    "form",
+    { class: "card form", novalidate: true, "aria-labelledby": "template-h" },
+    h("h2", { id: "template-h" }, "1. Template"),
+    fields,
+    status,
+    h("div", { class: "actions" }, submit),
+  );
+  form.addEventListener("input", () => changed());
+  return { form, submit, status, read };
+}
+
+/**
+ * templateFields builds the template's fields (the contract page's form,
+ * and the upgrade form's new version); changed runs when the standard
+ * changes (the caller's form sees the other edits as input events).
+ */
+export function templateFields(changed: () => void): TemplateFields {
   let kind: Kind = "ERC20";
   const kindGroup = h("fieldset", { class: "kind-picker" }, h("legend", {}, "Standard"));
   for (const k of ["ERC20", "ERC721", "ERC1155"] as Kind[]) {
@@ -157,12 +185,7 @@ export function templateForm(changed: () => void): TemplateForm {
   }
   showOptions();
 
-  const submit = h("button", { type: "submit", class: "btn btn-primary" }, "Generate source");
-  const status = h("div", { "aria-live": "polite" });
-  const form = h(
-    "form",
-    { class: "card form", novalidate: true, "aria-labelledby": "template-h" },
-    h("h2", { id: "template-h" }, "1. Template"),
+  const fields = [
     kindGroup,
     h(
       "div",
@@ -173,10 +196,7 @@ export function templateForm(changed: () => void): TemplateForm {
     ),
     textOptions,
     boolOptions,
-    status,
-    h("div", { class: "actions" }, submit),
-  );
-  form.addEventListener("input", () => changed());
+  ];
 
   function read(): ContractTemplate | null {
     const name = nameInput.value.trim();
@@ -203,5 +223,5 @@ export function templateForm(changed: () => void): TemplateForm {
     return create(ContractTemplateSchema, { kind: ContractKind[kind], name, symbol, options });
   }
 
-  return { form, submit, status, read };
+  return { fields, read };
 }
