@@ -233,9 +233,16 @@ func TestGoldenERC20AllOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "erc20_all_options.sol")
+	checkGolden(t, "erc20_all_options.sol", res.Source)
+}
+
+// checkGolden compares source with testdata/file (written instead with
+// -update).
+func checkGolden(t *testing.T, file, source string) {
+	t.Helper()
+	golden := filepath.Join("testdata", file)
 	if *update {
-		if err := os.WriteFile(golden, []byte(res.Source), 0o644); err != nil {
+		if err := os.WriteFile(golden, []byte(source), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -243,8 +250,8 @@ func TestGoldenERC20AllOptions(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read golden (run with -update to create): %v", err)
 	}
-	if !bytes.Equal(want, []byte(res.Source)) {
-		t.Errorf("source differs from %s (run go test -update to accept):\n%s", golden, res.Source)
+	if !bytes.Equal(want, []byte(source)) {
+		t.Errorf("source differs from %s (run go test -update to accept):\n%s", golden, source)
 	}
 }
 

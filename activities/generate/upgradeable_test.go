@@ -1,11 +1,8 @@
 package generate
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -395,19 +392,7 @@ func TestGoldenUpgradeable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", file)
-			if *update {
-				if err := os.WriteFile(golden, []byte(res.Source), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("read golden (run with -update to create): %v", err)
-			}
-			if !bytes.Equal(want, []byte(res.Source)) {
-				t.Errorf("source differs from %s (run go test -update to accept):\n%s", golden, res.Source)
-			}
+			checkGolden(t, file, res.Source)
 		})
 	}
 }

@@ -163,15 +163,23 @@ func (s *service) withDetails(ctx context.Context, d db.Deployment) (*slipwayv1.
 	if err := s.withParts(ctx, d, out); err != nil {
 		return nil, err
 	}
-	v, err := s.q.GetVerification(ctx, d.ID)
-	switch {
-	case db.IsNotFound(err):
-	case err != nil:
-		return nil, fmt.Errorf("get verification of %s: %w", d.ID, err)
-	default:
-		out.Verification = verificationToProto(v)
+	out.Verification, err = s.verification(ctx, d.ID)
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// verification answers deployment id's verification; nil before it has one.
+func (s *service) verification(ctx context.Context, id uuid.UUID) (*slipwayv1.Verification, error) {
+	v, err := s.q.GetVerification(ctx, id)
+	switch {
+	case db.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("get verification of %s: %w", id, err)
+	}
+	return verificationToProto(v), nil
 }
 
 // withPrevious adds to sum the sources of the last CONFIRMED deployment of

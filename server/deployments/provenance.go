@@ -84,6 +84,7 @@ func (s *service) provenance(ctx context.Context, d db.Deployment, now time.Time
 		if rows, err = s.q.ListChildDeployments(ctx, &d.ID); err != nil {
 			return nil, fmt.Errorf("list the networks of %s: %w", d.ID, err)
 		}
+		inNetworkOrder(d, rows)
 	}
 	if err := s.appendVotes(ctx, p, d.ID); err != nil {
 		return nil, err
@@ -169,13 +170,8 @@ func (s *service) provenanceNetwork(ctx context.Context, r db.Deployment) (*slip
 		}
 		n.Transactions = append(n.Transactions, pt)
 	}
-	v, err := s.q.GetVerification(ctx, r.ID)
-	switch {
-	case db.IsNotFound(err):
-	case err != nil:
-		return nil, fmt.Errorf("get verification of %s: %w", r.ID, err)
-	default:
-		n.Verification = verificationToProto(v)
+	if n.Verification, err = s.verification(ctx, r.ID); err != nil {
+		return nil, err
 	}
 	return n, nil
 }

@@ -269,16 +269,10 @@ func (s *service) create(ctx context.Context, msg *slipwayv1.CreateDeploymentReq
 			return db.Deployment{}, err
 		}
 	}
-	if key := msg.GetIdempotencyKey(); key != "" {
-		// A replay answers what the first request made, whatever the
-		// quotas say now.
-		d, err := s.q.GetDeploymentByIdempotencyKey(ctx, db.GetDeploymentByIdempotencyKeyParams{UserID: user, IdempotencyKey: key})
-		if err == nil {
-			return d, nil
-		}
-		if !db.IsNotFound(err) {
-			return db.Deployment{}, fmt.Errorf("get deployment by idempotency key: %w", err)
-		}
+	// A replay answers what the first request made, whatever the quotas
+	// say now.
+	if d, ok, err := s.byKey(ctx, s.q, user, msg.GetIdempotencyKey()); err != nil || ok {
+		return d, err
 	}
 	var tier string
 	if s.tenancy != nil {
@@ -310,42 +304,8 @@ func (s *service) create(ctx context.Context, msg *slipwayv1.CreateDeploymentReq
 				return err
 			}
 		}
-		d, err := q.CreateDeployment(ctx, t.params)
-		if db.IsNotFound(err) {
-			// This user already sent this key: ON CONFLICT waited for
-			// that insert to commit, so the row is visible now.
-			out, err = q.GetDeploymentByIdempotencyKey(ctx, db.GetDeploymentByIdempotencyKeyParams{UserID: user, IdempotencyKey: msg.GetIdempotencyKey()})
-			if err != nil {
-				return fmt.Errorf("get deployment by idempotency key: %w", err)
-			}
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("insert deployment: %w", err)
-		}
-		if err := recordChange(ctx, q, &d, "deployment created", auditDeploymentCreate); err != nil {
-			return err
-		}
-		tree, err := insertParts(ctx, q, d, t.parts)
-		if err != nil {
-			return err
-		}
-		// The workflow's first step may run before this commits; it waits
-		// on this lock to tell a row not yet committed from a rolled back one.
-		if err := q.HoldDeploymentCreation(ctx, d.ID); err != nil {
-			return fmt.Errorf("lock deployment creation: %w", err)
-		}
-		// Started inside the transaction: the row commits only if the
-		// workflow exists, and a retry of a failed Start finds no row.
-		if err := s.wf.Start(ctx, tree, msg); err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("start workflow %s: %w", d.WorkflowID, ctx.Err())
-			}
-			s.logger.ErrorContext(ctx, "start deployment workflow", slog.String("workflow_id", d.WorkflowID), slog.Any("err", err))
-			return fmt.Errorf("%w %s; try again", errWorkflowStart, d.WorkflowID)
-		}
-		out = d
-		return nil
+		out, err = s.insertAndStart(ctx, q, t, "deployment created", auditDeploymentCreate, nil, msg)
+		return err
 	})
 	if err != nil {
 		return db.Deployment{}, err

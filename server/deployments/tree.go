@@ -1,10 +1,13 @@
 package deployments
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/google/uuid"
@@ -78,6 +81,61 @@ func newTree(user uuid.UUID, msg *slipwayv1.CreateDeploymentRequest, plan deploy
 	return root
 }
 
+// byKey answers the user's deployment with idempotency key, if the key is
+// set and the user has one.
+func (s *service) byKey(ctx context.Context, q *db.Queries, user uuid.UUID, key string) (db.Deployment, bool, error) {
+	if key == "" {
+		return db.Deployment{}, false, nil
+	}
+	d, err := q.GetDeploymentByIdempotencyKey(ctx, db.GetDeploymentByIdempotencyKeyParams{UserID: user, IdempotencyKey: key})
+	switch {
+	case err == nil:
+		return d, true, nil
+	case db.IsNotFound(err):
+		return db.Deployment{}, false, nil
+	}
+	return db.Deployment{}, false, fmt.Errorf("get deployment by idempotency key: %w", err)
+}
+
+// insertAndStart inserts root and its parts in q's transaction, with the
+// first event and the audit row (action), and starts the root's workflow
+// inside it: the rows commit only if the workflow exists, and a retry of a
+// failed Start finds no row. A root whose idempotency key the user already
+// used answers that deployment instead.
+func (s *service) insertAndStart(ctx context.Context, q *db.Queries, root rowPlan, message, action string, upgrade *Upgrade, req *slipwayv1.CreateDeploymentRequest) (db.Deployment, error) {
+	d, err := q.CreateDeployment(ctx, root.params)
+	if db.IsNotFound(err) {
+		// This user already sent this key: ON CONFLICT waited for that
+		// insert to commit, so the row is visible now.
+		d, _, err = s.byKey(ctx, q, root.params.UserID, root.params.IdempotencyKey)
+		return d, err
+	}
+	if err != nil {
+		return db.Deployment{}, fmt.Errorf("insert deployment: %w", err)
+	}
+	if err := recordChange(ctx, q, &d, message, action); err != nil {
+		return db.Deployment{}, err
+	}
+	tree, err := insertParts(ctx, q, d, root.parts)
+	if err != nil {
+		return db.Deployment{}, err
+	}
+	tree.Upgrade = upgrade
+	// The workflow's first step may run before this commits; it waits on
+	// this lock to tell a row not yet committed from a rolled back one.
+	if err := q.HoldDeploymentCreation(ctx, d.ID); err != nil {
+		return db.Deployment{}, fmt.Errorf("lock deployment creation: %w", err)
+	}
+	if err := s.wf.Start(ctx, tree, req); err != nil {
+		if ctx.Err() != nil {
+			return db.Deployment{}, fmt.Errorf("start workflow %s: %w", d.WorkflowID, ctx.Err())
+		}
+		s.logger.ErrorContext(ctx, "start deployment workflow", slog.String("workflow_id", d.WorkflowID), slog.Any("err", err))
+		return db.Deployment{}, fmt.Errorf("%w %s; try again", errWorkflowStart, d.WorkflowID)
+	}
+	return d, nil
+}
+
 // insertParts inserts the parts of parent (recursively), each with its
 // first event, and answers the tree of inserted rows.
 func insertParts(ctx context.Context, q *db.Queries, parent db.Deployment, parts []rowPlan) (Tree, error) {
@@ -98,6 +156,20 @@ func insertParts(ctx context.Context, q *db.Queries, parent db.Deployment, parts
 		t.Parts = append(t.Parts, sub)
 	}
 	return t, nil
+}
+
+// inNetworkOrder sorts a multi-network deployment's children into the
+// order of its networks, as Deployment.children promises: they are
+// inserted in one transaction, whose start is every one's created_at, so
+// ListChildDeployments' order among them is their random ids'.
+func inNetworkOrder(parent db.Deployment, children []db.Deployment) {
+	at := func(d db.Deployment) int {
+		if i := slices.Index(parent.Networks, d.Network); i >= 0 {
+			return i
+		}
+		return len(parent.Networks)
+	}
+	slices.SortStableFunc(children, func(a, b db.Deployment) int { return cmp.Compare(at(a), at(b)) })
 }
 
 // planAddresses computes a salted deployment's addresses before anything is

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -57,14 +56,8 @@ func (s *service) upgrade(ctx context.Context, msg *slipwayv1.UpgradeDeploymentR
 	if err != nil {
 		return db.Deployment{}, fmt.Errorf("get deployment: %w", err)
 	}
-	if key := msg.GetIdempotencyKey(); key != "" {
-		d, err := s.q.GetDeploymentByIdempotencyKey(ctx, db.GetDeploymentByIdempotencyKeyParams{UserID: user, IdempotencyKey: key})
-		if err == nil {
-			return d, nil
-		}
-		if !db.IsNotFound(err) {
-			return db.Deployment{}, fmt.Errorf("get deployment by idempotency key: %w", err)
-		}
+	if d, ok, err := s.byKey(ctx, s.q, user, msg.GetIdempotencyKey()); err != nil || ok {
+		return d, err
 	}
 	switch {
 	case proxy.Role == roleFanout:
@@ -116,40 +109,12 @@ func (s *service) upgrade(ctx context.Context, msg *slipwayv1.UpgradeDeploymentR
 				return err
 			}
 		}
-		d, err := q.CreateDeployment(ctx, root.params)
-		if db.IsNotFound(err) {
-			out, err = q.GetDeploymentByIdempotencyKey(ctx, db.GetDeploymentByIdempotencyKeyParams{UserID: user, IdempotencyKey: msg.GetIdempotencyKey()})
-			if err != nil {
-				return fmt.Errorf("get deployment by idempotency key: %w", err)
-			}
-			return nil
-		}
+		upgrade := &Upgrade{ProxyDeploymentID: proxy.ID, Proxy: proxy.ContractAddress, Current: current, CallData: strings.ToLower(msg.GetCallData())}
+		out, err = s.insertAndStart(ctx, q, root, "upgrade of "+proxy.ID.String()+" created", auditDeploymentUpgrade, upgrade, create)
 		if db.IsUniqueViolation(err, "deployments_one_running_upgrade_idx") {
 			return fmt.Errorf("%w: another upgrade of deployment %s is running", errNotUpgradeable, proxy.ID)
 		}
-		if err != nil {
-			return fmt.Errorf("insert upgrade: %w", err)
-		}
-		if err := recordChange(ctx, q, &d, "upgrade of "+proxy.ID.String()+" created", auditDeploymentUpgrade); err != nil {
-			return err
-		}
-		tree, err := insertParts(ctx, q, d, root.parts)
-		if err != nil {
-			return err
-		}
-		tree.Upgrade = &Upgrade{ProxyDeploymentID: proxy.ID, Proxy: proxy.ContractAddress, Current: current, CallData: strings.ToLower(msg.GetCallData())}
-		if err := q.HoldDeploymentCreation(ctx, d.ID); err != nil {
-			return fmt.Errorf("lock deployment creation: %w", err)
-		}
-		if err := s.wf.Start(ctx, tree, create); err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("start workflow %s: %w", d.WorkflowID, ctx.Err())
-			}
-			s.logger.ErrorContext(ctx, "start upgrade workflow", slog.String("workflow_id", d.WorkflowID), slog.Any("err", err))
-			return fmt.Errorf("%w %s; try again", errWorkflowStart, d.WorkflowID)
-		}
-		out = d
-		return nil
+		return err
 	})
 	if err != nil {
 		return db.Deployment{}, err
@@ -159,9 +124,9 @@ func (s *service) upgrade(ctx context.Context, msg *slipwayv1.UpgradeDeploymentR
 
 // planUpgrade plans the new version as a deployment of its own: a
 // template must be of the proxy's kind, so that it stays upgradeable the
-// same way.
+// same way, and takes no constructor arguments (the request has none).
 func planUpgrade(create *slipwayv1.CreateDeploymentRequest, kind string) (deploymentPlan, error) {
-	plan, err := planDeployment(create)
+	plan, err := planContract(create, false)
 	if err != nil {
 		return deploymentPlan{}, err
 	}
@@ -236,6 +201,7 @@ func (s *service) withParts(ctx context.Context, d db.Deployment, out *slipwayv1
 		if err != nil {
 			return fmt.Errorf("list the networks of %s: %w", d.ID, err)
 		}
+		inNetworkOrder(d, children)
 		for _, c := range children {
 			out.Children = append(out.Children, ToProto(c))
 		}

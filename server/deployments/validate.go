@@ -39,6 +39,14 @@ type deploymentPlan struct {
 // sources declare the contract to deploy. Errors wrap errInvalidDeployment
 // or generate.ErrInvalidTemplate, both answered invalid_argument.
 func planDeployment(msg *slipwayv1.CreateDeploymentRequest) (deploymentPlan, error) {
+	return planContract(msg, true)
+}
+
+// planContract is planDeployment; checkArgs false leaves out the check of
+// a template's constructor arguments, for an upgrade's new version: its
+// implementation is created without them, and the proxy it replaces the
+// implementation of was initialized once already.
+func planContract(msg *slipwayv1.CreateDeploymentRequest, checkArgs bool) (deploymentPlan, error) {
 	if t := msg.GetTemplate(); t != nil {
 		res, err := generate.Generate(t)
 		if err != nil {
@@ -47,8 +55,10 @@ func planDeployment(msg *slipwayv1.CreateDeploymentRequest) (deploymentPlan, err
 		if n := msg.GetContractName(); n != "" && n != res.ContractName {
 			return deploymentPlan{}, invalidf("contractName %q does not match the template's contract %q; leave it empty with a template", n, res.ContractName)
 		}
-		if err := checkConstructorArgs(res.ConstructorParams, msg.GetConstructorArgs()); err != nil {
-			return deploymentPlan{}, err
+		if checkArgs {
+			if err := checkConstructorArgs(res.ConstructorParams, msg.GetConstructorArgs()); err != nil {
+				return deploymentPlan{}, err
+			}
 		}
 		v := msg.GetCompilerVersion()
 		if v == "" {

@@ -14,29 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/slipway-dev/slipway/internal/create2"
-	"github.com/slipway-dev/slipway/internal/proc"
 )
-
-// startBare starts a node as NewForTestWith does, without its
-// EnsureCreate2Factory.
-func startBare(t *testing.T, opts Options) *Node {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), startTimeout)
-	defer cancel()
-	n, err := Start(ctx, opts)
-	if errors.Is(err, ErrBinaryNotFound) && !proc.UnderCI() {
-		t.Skipf("skipping: %v", err)
-	}
-	if err != nil {
-		t.Fatalf("start anvil: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := n.Stop(); err != nil {
-			t.Errorf("stop anvil: %v", err)
-		}
-	})
-	return n
-}
 
 func nonceAt(t *testing.T, ctx context.Context, c *ethclient.Client, addr common.Address) uint64 {
 	t.Helper()
@@ -82,7 +60,7 @@ func TestCreate2FactoryByDefault(t *testing.T) {
 func TestEnsureCreate2FactoryWithoutDefault(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	n := startBare(t, Options{NoDefaultCreate2Deployer: true})
+	n := startForTest(t, Options{NoDefaultCreate2Deployer: true})
 	c := dial(t, n)
 	if err := create2.Check(ctx, c); !errors.Is(err, create2.ErrNoFactory) {
 		t.Fatalf("Check with --disable-default-create2-deployer: %v, want ErrNoFactory", err)

@@ -25,6 +25,21 @@ func NewForTest(t testing.TB) *Node {
 // chain has the deterministic deployment proxy (Node.EnsureCreate2Factory).
 func NewForTestWith(t testing.TB, opts Options) *Node {
 	t.Helper()
+	n := startForTest(t, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	// As the dev stack does: the deterministic deployment proxy is there
+	// even with opts.NoDefaultCreate2Deployer.
+	if err := n.EnsureCreate2Factory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// startForTest starts a node as NewForTestWith does, without making sure of
+// the deterministic deployment proxy.
+func startForTest(t testing.TB, opts Options) *Node {
+	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
@@ -42,10 +57,5 @@ func NewForTestWith(t testing.TB, opts Options) *Node {
 			t.Errorf("stop anvil: %v", err)
 		}
 	})
-	// As the dev stack does: the deterministic deployment proxy is there
-	// even with opts.NoDefaultCreate2Deployer.
-	if err := n.EnsureCreate2Factory(ctx); err != nil {
-		t.Fatal(err)
-	}
 	return n
 }
