@@ -33,6 +33,8 @@ func TestCreateDeploymentOnSeveralNetworks(t *testing.T) {
 	d := res.Msg.GetDeployment()
 	assert.Equal(t, []string{"dev", "sepolia"}, d.GetNetworks())
 	assert.Empty(t, d.GetNetwork())
+	require.Len(t, d.GetChildren(), 2, "the answer names each network's deployment")
+	assert.Equal(t, "sepolia", d.GetChildren()[1].GetNetwork())
 
 	trees := env.wf.Trees()
 	require.Len(t, trees, 1, "one workflow for the whole")

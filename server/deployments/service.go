@@ -251,7 +251,13 @@ func (s *service) CreateDeployment(ctx context.Context, req *connect.Request[sli
 		return nil, deploymentError(err)
 	}
 	callctx.AnnotateDeployment(ctx, d.ID, d.WorkflowID)
-	return connect.NewResponse(&slipwayv1.CreateDeploymentResponse{Deployment: ToProto(d)}), nil
+	out := ToProto(d)
+	// A multi-network deployment answers its networks' deployments (and,
+	// salted, their one address) at once.
+	if err := s.withParts(ctx, d, out); err != nil {
+		return nil, deploymentError(err)
+	}
+	return connect.NewResponse(&slipwayv1.CreateDeploymentResponse{Deployment: out}), nil
 }
 
 func (s *service) create(ctx context.Context, msg *slipwayv1.CreateDeploymentRequest) (db.Deployment, error) {
