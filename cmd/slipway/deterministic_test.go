@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +32,7 @@ import (
 	"github.com/slipway-dev/slipway/internal/usertier"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/proto/slipway/v1/slipwayv1connect"
+	"github.com/slipway-dev/slipway/workflows"
 )
 
 // Issue 15 end to end, through the API: the real server (its request-time
@@ -326,6 +329,10 @@ func TestDeterministicDeployments(t *testing.T) {
 			t.Fatalf("side signer nonce %d, want %d", n, sideNonce+1)
 		}
 		multi = got
+		if dir := os.Getenv("SLIPWAY_RECORD_HISTORY"); dir != "" {
+			// The replay test's history of a fan-out (workflows/testdata).
+			recordHistory(t, d.tc, got.GetWorkflowId(), filepath.Join(dir, fmt.Sprintf("deployment_v%d_fanout.json", workflows.PipelineVersion)))
+		}
 
 		// The same salt and init code again, on one network: the
 		// address holds the code already, so nothing is sent.
@@ -483,6 +490,9 @@ func TestDeterministicDeployments(t *testing.T) {
 					t.Fatalf("uups owner() = %v, want %s", o, owner)
 				}
 				uups = got
+				if dir := os.Getenv("SLIPWAY_RECORD_HISTORY"); dir != "" {
+					recordHistory(t, d.tc, got.GetWorkflowId(), filepath.Join(dir, fmt.Sprintf("deployment_v%d_proxy.json", workflows.PipelineVersion)))
+				}
 				continue
 			}
 			pa := slotAddress(t, d.eth, proxy, adminSlot)
