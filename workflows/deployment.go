@@ -442,8 +442,11 @@ func (r *runner) build(ctx workflow.Context) (Built, error) {
 	if err != nil {
 		return Built{}, temporal.NewNonRetryableApplicationError("encode the audit's findings: "+err.Error(), buildsapi.ErrTypeBuild, err)
 	}
+	// The standard JSON input of the compiler that built it.
+	pinned := req
+	pinned.CompilerVersion = cv
 	rec := buildsapi.RecordInput{
-		DeploymentID: r.in.DeploymentID, Request: req, Contract: *contract, CompilerVersion: cv,
+		DeploymentID: r.in.DeploymentID, Request: pinned, Contract: *contract, CompilerVersion: cv,
 		SourceHash: sourceHash(req), Findings: findings, Initializer: b.Initializer,
 	}
 	if r.in.Role == RoleUpgrade {

@@ -249,10 +249,13 @@ func (r *runner) checkUpgrade(ctx workflow.Context, b Built) error {
 		return temporal.NewNonRetryableApplicationError("an upgrade needs its proxy", ErrTypeUnsafeUpgrade, nil)
 	}
 	var res buildsapi.CheckResult
+	// The compiler that built it, not one the pragmas would pick now.
+	newReq := b.Request
+	newReq.CompilerVersion = b.CompilerVersion
 	opts := solcActivityOptions()
 	opts.RetryPolicy.NonRetryableErrorTypes = append([]string{buildsapi.ErrTypeBuild}, opts.RetryPolicy.NonRetryableErrorTypes...)
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), buildsapi.ActivityCheckUpgrade, buildsapi.CheckInput{
-		Current: r.in.Upgrade.Current, Kind: r.in.ProxyKind, New: b.Request, Contract: b.Contract,
+		Current: r.in.Upgrade.Current, Kind: r.in.ProxyKind, New: newReq, Contract: b.Contract,
 	}).Get(ctx, &res); err != nil {
 		return err
 	}
