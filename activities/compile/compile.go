@@ -6,7 +6,10 @@
 // Imports are resolved in Go before solc sees the sources and are limited to
 // the request's own files and the installed @openzeppelin/contracts and
 // @openzeppelin/contracts-upgradeable (imports.go); the compiler version is the request's, or the newest installed solc-js that
-// satisfies every `pragma solidity` of the sources. When none does and
+// satisfies every `pragma solidity` of the sources, or, when that one fails
+// with syntax or type errors and the pragmas admit older breaking series,
+// the newest release of the newest older series that compiles them
+// (fallback.go). When none satisfies the pragmas and
 // Config.AutoInstall allows it, the newest matching release is installed
 // from npm into a cache folder (install.go). A Cache (Postgres in
 // production, cache.go) answers identical compiles without solc. The same
@@ -57,16 +60,27 @@ type CompileError struct {
 func (e *CompileError) Error() string {
 	var b strings.Builder
 	b.WriteString("compile failed")
-	for i, d := range e.Diagnostics {
+	shown, errs := 0, 0
+	for _, d := range e.Diagnostics {
 		if d.Severity != compileapi.SeverityError {
 			continue
 		}
-		if i >= 5 {
-			fmt.Fprintf(&b, "; and %d more", len(e.Diagnostics)-i)
-			break
+		errs++
+		if shown < 5 {
+			shown++
+			b.WriteString("; ")
+			b.WriteString(d.String())
 		}
-		b.WriteString("; ")
-		b.WriteString(d.String())
+	}
+	if errs > shown {
+		fmt.Fprintf(&b, "; and %d more", errs-shown)
+	}
+	// The compilers tried, when older series were tried too.
+	for _, d := range e.Diagnostics {
+		if d.Code == compileapi.CodeCompilerFallback {
+			b.WriteString("; ")
+			b.WriteString(d.Message)
+		}
 	}
 	return b.String()
 }
@@ -277,29 +291,47 @@ func (p *Pool) Compile(ctx context.Context, req compileapi.Request) (compileapi.
 // a second solc run of the same input. A request of then that does not
 // match, or whose result fails (an unknown contract), is left alone: its
 // own compile reports it.
+//
+// A request that names no compiler version and whose newest admitted
+// compiler fails with syntax or type errors is tried with older compiler
+// series the pragmas admit (fallback.go); Result.CompilerVersion names the
+// compiler that compiled it.
 func (p *Pool) CompileWith(ctx context.Context, req compileapi.Request, then ...compileapi.Request) (compileapi.Result, error) {
 	res, c, in, err := p.input(ctx, req)
 	if err != nil {
 		return compileapi.Result{}, err
 	}
-	var key CacheKey
-	if p.cfg.Cache != nil {
-		key = cacheKey(c.Version, in, req.ContractName, req.OmitAST)
-		if r, ok := p.cacheGet(ctx, key); ok {
-			p.cacheHits.Add(1)
-			r.Sources = res.sources
-			return r, nil
+	if strings.TrimSpace(req.CompilerVersion) == "" {
+		return p.compileAuto(ctx, req, res, c, in, then)
+	}
+	r, out, ran, err := p.attempt(ctx, c, res, in, req, true)
+	if err == nil && ran {
+		p.primeThen(ctx, then, c, c, in, out)
+	}
+	return r, err
+}
+
+// attempt compiles in with compiler c, answering from the cache when it
+// holds the result (lookup false skips it: the caller looked already).
+// ran reports a solc run, whose raw output is out.
+func (p *Pool) attempt(ctx context.Context, c Compiler, res *resolved, in []byte, req compileapi.Request, lookup bool) (r compileapi.Result, out json.RawMessage, ran bool, err error) {
+	if lookup {
+		if r, ok := p.lookup(ctx, c, res, in, req); ok {
+			return r, nil, false, nil
 		}
-		p.cacheMisses.Add(1)
 	}
 	p.solcRuns.Add(1)
-	out, err := p.do(ctx, workerRequest{Version: c.Version, Module: c.Dir, Input: string(in)})
+	out, err = p.do(ctx, workerRequest{Version: c.Version, Module: c.Dir, Input: string(in)})
 	if err != nil {
-		return compileapi.Result{}, fmt.Errorf("compile with solc %s: %w", c.Version, err)
+		var ce *CompileError
+		if errors.As(err, &ce) { // an unsupported compiler: the user's to fix
+			return compileapi.Result{}, nil, true, err
+		}
+		return compileapi.Result{}, nil, true, fmt.Errorf("compile with solc %s: %w", c.Version, err)
 	}
-	r, err := parseOutput(out, res, c.Version, req.ContractName)
+	r, err = parseOutput(out, res, c.Version, req.ContractName)
 	if err != nil {
-		return compileapi.Result{}, err
+		return compileapi.Result{}, nil, true, err
 	}
 	if req.OmitAST {
 		r.ASTs = nil
@@ -307,12 +339,39 @@ func (p *Pool) CompileWith(ctx context.Context, req compileapi.Request, then ...
 	if p.cfg.Cache != nil {
 		// Only successes: an error costs little to reproduce and may come
 		// from a fault rather than the sources.
-		p.cachePut(ctx, key, r)
-		for _, t := range then {
-			p.primeCache(ctx, t, c, in, out)
-		}
+		p.cachePut(ctx, cacheKey(c.Version, in, req.ContractName, req.OmitAST), r)
 	}
-	return r, nil
+	return r, out, true, nil
+}
+
+// lookup answers req's result with compiler c from the cache, counting
+// the hit or miss; false without a cache.
+func (p *Pool) lookup(ctx context.Context, c Compiler, res *resolved, in []byte, req compileapi.Request) (compileapi.Result, bool) {
+	if p.cfg.Cache == nil {
+		return compileapi.Result{}, false
+	}
+	r, ok := p.cacheGet(ctx, cacheKey(c.Version, in, req.ContractName, req.OmitAST))
+	if !ok {
+		p.cacheMisses.Add(1)
+		return compileapi.Result{}, false
+	}
+	p.cacheHits.Add(1)
+	r.Sources = res.sources
+	return r, true
+}
+
+// primeThen caches, from solc's output out for input in with compiler
+// used, the results of the requests in then that would have compiled the
+// same input with it: naming used, or naming no version while the
+// pragmas select origin (the compiler used, or the newest one whose
+// failure made the fallback choose used).
+func (p *Pool) primeThen(ctx context.Context, then []compileapi.Request, used, origin Compiler, in []byte, out json.RawMessage) {
+	if p.cfg.Cache == nil {
+		return
+	}
+	for _, t := range then {
+		p.primeCache(ctx, t, used, origin, in, out)
+	}
 }
 
 // input validates and resolves req's sources, picks its compiler and
@@ -338,10 +397,14 @@ func (p *Pool) input(ctx context.Context, req compileapi.Request) (*resolved, Co
 }
 
 // primeCache caches t's result from out, solc's output for input in with
-// compiler c, when t would have sent exactly that.
-func (p *Pool) primeCache(ctx context.Context, t compileapi.Request, c Compiler, in []byte, out []byte) {
+// compiler c, when t would have sent exactly that (see primeThen).
+func (p *Pool) primeCache(ctx context.Context, t compileapi.Request, c, origin Compiler, in []byte, out []byte) {
 	res, tc, tin, err := p.input(ctx, t)
-	if err != nil || tc.Version != c.Version || !bytes.Equal(tin, in) {
+	if err != nil || !bytes.Equal(tin, in) {
+		return
+	}
+	auto := strings.TrimSpace(t.CompilerVersion) == ""
+	if tc.Version != c.Version && (!auto || tc.Version != origin.Version) {
 		return
 	}
 	r, err := parseOutput(out, res, c.Version, t.ContractName)
@@ -360,17 +423,34 @@ func (p *Pool) selectCompiler(ctx context.Context, requested string, pragmas []p
 	p.mu.RLock()
 	installed := p.compilers
 	p.mu.RUnlock()
+	if strings.TrimSpace(requested) != "" {
+		// Refused before anything is installed for it.
+		if v, err := parseVersion(requested); err == nil {
+			if err := supported(v); err != nil {
+				return Compiler{}, err
+			}
+		}
+	}
 	c, err := selectCompiler(installed, p.def, requested, pragmas)
-	if err == nil || !errors.Is(err, ErrNoCompiler) {
+	if err == nil {
+		if err := supported(c.v); err != nil {
+			return Compiler{}, err
+		}
+		return c, nil
+	}
+	if !errors.Is(err, ErrNoCompiler) {
 		return c, err
 	}
 	if p.inst == nil {
 		return Compiler{}, fmt.Errorf("%w; automatic installation from npm is off (--solc-auto-install)", err)
 	}
 	c, ierr := p.autoInstall(ctx, requested, pragmas)
+	var ce *CompileError
 	switch {
 	case ierr == nil:
 		return c, nil
+	case errors.As(ierr, &ce): // an unsupported version, refused before its install
+		return Compiler{}, ierr
 	case errors.Is(ierr, ErrNoCompiler):
 		return Compiler{}, fmt.Errorf("%w; auto-install: %w", err, ierr)
 	default:

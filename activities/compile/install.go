@@ -357,6 +357,14 @@ func (p *Pool) autoInstall(ctx context.Context, requested string, pragmas []prag
 	if err != nil {
 		return Compiler{}, err
 	}
+	if err := supported(v); err != nil {
+		return Compiler{}, err
+	}
+	return p.installCompiler(ctx, v)
+}
+
+// installCompiler installs release v and adds it to the pool's list.
+func (p *Pool) installCompiler(ctx context.Context, v semver) (Compiler, error) {
 	c, err := p.inst.ensure(ctx, v)
 	if err != nil {
 		return Compiler{}, err

@@ -133,7 +133,8 @@ type Config struct {
 	// depth and worker restarts; nil records nothing.
 	Metrics *metrics.Worker
 	// AutoInstall lets the pool install, from the npm registry, the newest
-	// solc-js release that a request needs when none installed fits. Off
+	// solc-js release that a request needs when none installed fits, and
+	// the older releases a fallback tries (fallback.go). Off
 	// by default: a production worker should run the compilers it was
 	// deployed with; `slipway dev` turns it on, as Hardhat does.
 	AutoInstall bool
@@ -267,6 +268,11 @@ type Pool struct {
 	cacheHits   atomic.Uint64
 	cacheMisses atomic.Uint64
 
+	choiceMu sync.Mutex // guards choices
+	// choices remembers the older compilers that fallbacks chose (the
+	// cache keeps them across processes), by choiceKey.
+	choices map[CacheKey]compileapi.Result
+
 	jobs    chan *job
 	closing chan struct{}
 	once    sync.Once
@@ -303,6 +309,10 @@ type workerResponse struct {
 	// Recycle asks for the process to be replaced: solc answered, but
 	// with an internal compiler error that may have left it broken.
 	Recycle bool `json:"recycle"`
+	// Unsupported says why the requested compiler cannot be used (its
+	// package does not load, or it has no interface the worker speaks);
+	// the process is unharmed.
+	Unsupported string `json:"unsupported"`
 }
 
 type job struct {
@@ -828,6 +838,11 @@ func (w *worker) roundTrip(j *job) (json.RawMessage, error) {
 			}
 			if r.ID == nil || *r.ID != j.req.ID {
 				return nil, crashed(fmt.Errorf("answer for request %v, want %d", r.ID, j.req.ID))
+			}
+			if r.Unsupported != "" {
+				return nil, &CompileError{Diagnostics: []compileapi.Diagnostic{{
+					Severity: compileapi.SeverityError, Code: compileapi.CodeUnsupportedCompiler, Message: r.Unsupported,
+				}}}
 			}
 			if r.Error != "" {
 				// solc-js threw mid-compile and its state in this process is

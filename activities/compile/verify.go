@@ -92,11 +92,18 @@ type StandardInput struct {
 
 // StandardInput answers the standard JSON input and compiler that Compile
 // would use for req, by the same code path (validation, import resolution,
-// compiler selection, including auto-install), without running solc.
+// compiler selection, including auto-install), without running solc. For
+// a request without a compiler version whose newest admitted compiler
+// failed and an older series compiled it (fallback.go), the compiler is
+// the older one, as a compile recorded it; a caller that has the
+// compile's Result.CompilerVersion can pin it instead.
 func (p *Pool) StandardInput(ctx context.Context, req compileapi.Request) (StandardInput, error) {
 	res, c, in, err := p.input(ctx, req)
 	if err != nil {
 		return StandardInput{}, err
+	}
+	if strings.TrimSpace(req.CompilerVersion) == "" {
+		c.Version = p.chosenVersion(ctx, c, res.pragmas, in)
 	}
 	files := make([]string, 0, len(res.own))
 	for f := range res.own {

@@ -10,6 +10,8 @@
 // abort): its C++ state is then left half-built and every later compile in
 // this process fails ("You shall not have another CompilerStack"), so the
 // pool replaces the process after either answer.
+// {"id": N, "unsupported": "message"} answers a compiler that cannot be
+// used (its package does not load, or it has no interface spoken here).
 // On start it writes {"ready": true, "version": "<full version of the default module>"}.
 //
 // A request with "kind": "verify" runs @ethereum-sourcify/lib-sourcify's
@@ -35,10 +37,23 @@ console.debug = toStderr;
 const debug = process.env.SLIPWAY_COMPILE_WORKER_DEBUG === '1';
 const compilers = new Map();
 
-function load(dir) {
+// Unsupported is a compiler this worker cannot use: its package does not
+// load (solc 0.4.0 on npm ships a web page as soljson.js) or it has no
+// interface spoken here. It is answered as {"id": N, "unsupported":
+// "message"}; the process is unharmed.
+class Unsupported extends Error {}
+
+function load(dir, version) {
   let solc = compilers.get(dir);
   if (!solc) {
-    solc = require(dir);
+    try {
+      solc = require(dir);
+      if (typeof solc.version !== 'function') throw new Error('it has no version()');
+      solc.version();
+    } catch (e) {
+      const why = String((e && e.message) || e).split('\n')[0].slice(0, 300);
+      throw new Unsupported('solc ' + (version || dir) + ' cannot be used: its solc-js package does not load (' + why + ')');
+    }
     compilers.set(dir, solc);
   }
   return solc;
@@ -76,15 +91,24 @@ function legacyASTAsAST(out) {
 }
 
 // compileWith bridges the solc-js API generations, so that audit input
-// pinned to old compilers (0.4.11 onwards) compiles through the same pool:
+// pinned to old compilers (0.4.0 onwards) compiles through the same pool:
 // before 0.6 the wrapper takes the import callback as a bare function and
 // only compileStandardWrapper speaks standard JSON (compile() of 0.4.x is
 // the legacy combined-JSON entry point); from 0.6 compile() takes standard
-// JSON and an object of callbacks.
+// JSON and an object of callbacks. Releases before 0.4.11 have no standard
+// JSON at all and go through compileLegacy.
 function compileWith(solc, full, input) {
   const m = /^(\d+)\.(\d+)\./.exec(full);
   const legacyAPI = m && Number(m[1]) === 0 && Number(m[2]) < 6;
   if (legacyAPI) {
+    let standard;
+    if (typeof solc.compileStandardWrapper === 'function') {
+      standard = solc.compileStandardWrapper;
+    } else if (typeof solc.compileStandard === 'function') {
+      standard = solc.compileStandard;
+    } else {
+      return compileLegacy(solc, full, input);
+    }
     // 0.4.11 answers standard JSON but has no compact `ast` output yet, only
     // `legacyAST`: ask for that and hand it back as `ast`, where the Go side
     // looks (the linter recognises and converts the legacy shape).
@@ -92,17 +116,110 @@ function compileWith(solc, full, input) {
     if (noCompactAST) {
       input = withLegacyAST(input);
     }
-    let out;
-    if (typeof solc.compileStandardWrapper === 'function') {
-      out = solc.compileStandardWrapper(input, findImports);
-    } else if (typeof solc.compileStandard === 'function') {
-      out = solc.compileStandard(input, findImports);
-    } else {
-      throw new Error('solc ' + full + ' has no standard JSON interface');
-    }
+    const out = standard(input, findImports);
     return noCompactAST ? legacyASTAsAST(out) : out;
   }
   return solc.compile(input, { import: findImports });
+}
+
+// compileLegacy compiles standard JSON input with the legacy interface of
+// solc-js before 0.4.11 (compile({sources}, optimize), every source given,
+// so no import callback) and answers standard JSON output: contracts by
+// file and name with abi, metadata and bytecodes, each source's (legacy)
+// AST as `ast`, and errors parsed from their formatted text. The optimizer
+// runs are fixed at 200 there: other runs add a warning.
+function compileLegacy(solc, full, input) {
+  if (!solc.supportsMulti) {
+    throw new Unsupported('solc ' + full + ' has neither standard JSON nor multi-source input');
+  }
+  const req = JSON.parse(input);
+  const sources = {};
+  for (const name of Object.keys(req.sources || {})) {
+    sources[name] = String(req.sources[name].content || '');
+  }
+  const opt = (req.settings || {}).optimizer || {};
+  const out = solc.compile({ sources }, opt.enabled ? 1 : 0);
+  const res = { errors: [], sources: {}, contracts: {} };
+  if (opt.enabled && opt.runs !== undefined && Number(opt.runs) !== 200) {
+    res.errors.push({
+      severity: 'warning', type: 'Warning', component: 'general',
+      message: 'solc ' + full.split('+')[0] + ' has no standard JSON interface: its optimizer runs are fixed at 200, not ' + opt.runs,
+    });
+  }
+  for (const e of out.errors || []) {
+    res.errors.push(legacyError(String(e), sources));
+  }
+  const list = Array.isArray(out.sourceList) ? out.sourceList : Object.keys(out.sources || {});
+  for (const name of Object.keys(out.sources || {})) {
+    res.sources[name] = { id: list.indexOf(name), ast: out.sources[name].AST };
+  }
+  for (const key of Object.keys(out.contracts || {})) {
+    const c = out.contracts[key];
+    const i = key.lastIndexOf(':');
+    // Before 0.4.9 contracts are keyed by bare name: the file is the one
+    // whose AST declares it.
+    const file = i >= 0 ? key.slice(0, i) : declaringFile(out.sources || {}, list, key);
+    const name = i >= 0 ? key.slice(i + 1) : key;
+    if (file === undefined) continue;
+    let abi = [];
+    try {
+      abi = JSON.parse(c.interface || '[]');
+    } catch (e) { /* left empty */ }
+    res.contracts[file] = res.contracts[file] || {};
+    res.contracts[file][name] = {
+      abi,
+      metadata: c.metadata || '',
+      evm: {
+        bytecode: { object: c.bytecode || '', sourceMap: c.srcmap || '', opcodes: c.opcodes || '' },
+        deployedBytecode: { object: c.runtimeBytecode || '', sourceMap: c.srcmapRuntime || '' },
+        methodIdentifiers: c.functionHashes || {},
+      },
+    };
+  }
+  return JSON.stringify(res);
+}
+
+function declaringFile(sources, list, name) {
+  for (const file of list) {
+    const ast = (sources[file] || {}).AST || {};
+    for (const n of ast.children || []) {
+      if (n && n.name === 'ContractDefinition' && n.attributes && n.attributes.name === name) return file;
+    }
+  }
+  return undefined;
+}
+
+// legacyError parses a legacy formatted error, "file:line:column: Type:
+// message" then the source line and a caret line, into a standard JSON
+// error whose location is a byte offset, as solc's own are.
+function legacyError(text, sources) {
+  const err = { severity: 'error', type: 'Error', component: 'general', message: text.split('\n')[0], formattedMessage: text };
+  let m = /^([^\n]*?):(\d+):(\d+): ([A-Za-z]+): ([^\n]*)/.exec(text);
+  if (m) {
+    err.type = m[4];
+    err.message = m[5];
+    if (Object.prototype.hasOwnProperty.call(sources, m[1])) {
+      const start = byteOffset(sources[m[1]], Number(m[2]), Number(m[3]));
+      if (start >= 0) err.sourceLocation = { file: m[1], start, end: start };
+    }
+  } else if ((m = /^([A-Za-z]+): ([^\n]*)/.exec(text))) {
+    err.type = m[1];
+    err.message = m[2];
+  }
+  if (err.type === 'Warning') err.severity = 'warning';
+  return err;
+}
+
+// byteOffset is the UTF-8 offset of a 1-based line and byte column.
+function byteOffset(content, line, column) {
+  const buf = Buffer.from(content, 'utf8');
+  let off = 0;
+  for (let l = 1; l < line; l++) {
+    const n = buf.indexOf(10, off);
+    if (n < 0) return -1;
+    off = n + 1;
+  }
+  return Math.min(off + Math.max(column - 1, 0), buf.length);
 }
 
 // internalError reports solc output whose errors include an internal
@@ -135,13 +252,15 @@ function handle(line, write) {
     // this process only after this answer, so nothing interleaves.
     verify(req).then(
       (v) => write('{"id":' + id + ',"output":' + JSON.stringify(v.verdict) + (v.recycle ? ',"recycle":true' : '') + '}'),
-      (e) => write('{"id":' + id + ',"output":' + JSON.stringify({ code: 'internal', message: String((e && e.stack) || e) }) + ',"recycle":true}'));
+      (e) => write(e instanceof Unsupported ? '{"id":' + id + ',"unsupported":' + JSON.stringify(e.message) + '}'
+        : '{"id":' + id + ',"output":' + JSON.stringify({ code: 'internal', message: String((e && e.stack) || e) }) + ',"recycle":true}'));
     return;
   }
   if (req.kind === 'upgrade-safety') {
     upgradeSafety(req).then(
       (v) => write('{"id":' + id + ',"output":' + JSON.stringify(v.verdict) + (v.recycle ? ',"recycle":true' : '') + '}'),
-      (e) => write('{"id":' + id + ',"output":' + JSON.stringify({ code: 'internal', message: String((e && e.stack) || e) }) + ',"recycle":true}'));
+      (e) => write(e instanceof Unsupported ? '{"id":' + id + ',"unsupported":' + JSON.stringify(e.message) + '}'
+        : '{"id":' + id + ',"output":' + JSON.stringify({ code: 'internal', message: String((e && e.stack) || e) }) + ',"recycle":true}'));
     return;
   }
   if (debug && req.debug === 'hang') {
@@ -161,7 +280,7 @@ function handle(line, write) {
     return;
   }
   try {
-    const solc = load(req.module);
+    const solc = load(req.module, req.version);
     const full = solc.version();
     if (req.version && !full.startsWith(req.version + '+') && full !== req.version) {
       throw new Error('module ' + req.module + ' is solc ' + full + ', not ' + req.version);
@@ -172,6 +291,10 @@ function handle(line, write) {
     }
     write('{"id":' + id + ',"output":' + out + (internalError(out) ? ',"recycle":true' : '') + '}');
   } catch (e) {
+    if (e instanceof Unsupported) {
+      write('{"id":' + id + ',"unsupported":' + JSON.stringify(e.message) + '}');
+      return;
+    }
     write(JSON.stringify({ id: req.id === undefined ? null : req.id, error: String((e && e.message) || e) }));
   }
 }
@@ -235,7 +358,7 @@ function offlineChain(lib, v) {
 async function verify(req) {
   const v = req.verify || {};
   const lib = loadSourcify(v.library);
-  const solc = load(req.module);
+  const solc = load(req.module, req.version);
   const full = solc.version();
   if (req.version && !full.startsWith(req.version + '+') && full !== req.version) {
     throw new Error('module ' + req.module + ' is solc ' + full + ', not ' + req.version);
@@ -406,7 +529,7 @@ function upgradesSolc(side, input, state, solc, full) {
 // compileForUpgrades compiles one version for upgrades-core; its answer
 // holds what validate() takes.
 function compileForUpgrades(side, module, version, text, state) {
-  const solc = load(module);
+  const solc = load(module, version);
   const full = solc.version();
   if (version && !full.startsWith(version + '+') && full !== version) {
     throw new Error('module ' + module + ' is solc ' + full + ', not ' + version);

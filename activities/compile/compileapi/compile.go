@@ -20,6 +20,15 @@ const (
 	CodePragma   = "pragma"
 	CodeInput    = "input"
 	CodeContract = "contract-not-found"
+	// CodeUnsupportedCompiler marks a compiler version Slipway cannot
+	// compile with: older than 0.4.0 (which does not read `pragma
+	// solidity`), or a published solc-js package that does not load.
+	CodeUnsupportedCompiler = "unsupported-compiler"
+	// CodeCompilerFallback marks the note that says an older compiler
+	// series was tried because the newest one the pragmas admit failed:
+	// an info in Result.Warnings when an older one compiled the sources,
+	// an info after the newest one's errors when every one failed.
+	CodeCompilerFallback = "compiler-fallback"
 )
 
 // Optimizer mirrors solc's optimizer settings.
@@ -87,8 +96,12 @@ func (d Diagnostic) String() string {
 type Result struct {
 	Contracts []Contract `json:"contracts"`
 	// Warnings holds solc's warnings and infos (errors fail the compile).
-	Warnings        []Diagnostic `json:"warnings"`
-	CompilerVersion string       `json:"compilerVersion"`
+	Warnings []Diagnostic `json:"warnings"`
+	// CompilerVersion is the release that compiled the sources: the one
+	// requested, the newest the pragmas admit, or the older one a
+	// fallback chose when that failed (Warnings then holds a
+	// CodeCompilerFallback info saying so).
+	CompilerVersion string `json:"compilerVersion"`
 	// ASTs maps every source unit (including resolved dependencies) to its
 	// solc AST, for the linter.
 	ASTs map[string]json.RawMessage `json:"asts,omitempty"`
