@@ -160,7 +160,8 @@ func run(o options, stdout, stderr io.Writer) (int, error) {
 		rep.Runs = append(rep.Runs, info)
 		rep.Results = append(rep.Results, parsed.Results...)
 	}
-	rows := pair(figures, rep.Results)
+	figs := expand(figures, rep.Results)
+	rows := pair(figs, rep.Results)
 	for _, r := range rows {
 		switch {
 		case r.Missing:
@@ -175,7 +176,7 @@ func run(o options, stdout, stderr io.Writer) (int, error) {
 	}
 	rep.Seconds = time.Since(rep.Started).Seconds()
 	printTable(stdout, rows)
-	printOthers(stdout, rep.Results)
+	printOthers(stdout, figs, rep.Results)
 	fmt.Fprintf(stdout, "\ntargets: %d met, %d not met, %d figures missing\n", rep.Targets.Met, rep.Targets.NotMet, rep.Targets.Missing)
 	for _, r := range rep.Runs {
 		if !r.OK {
@@ -269,6 +270,40 @@ func writeJSON(path string, v any) error {
 		return fmt.Errorf("write results: %w", err)
 	}
 	return nil
+}
+
+// expand replaces each figure whose Bench ends in "*" with one figure per
+// benchmark of the results whose name starts with what precedes the "*",
+// in the order they ran (BenchmarkCorpus/detector=* → one per detector).
+// Consecutive figures of one pattern stay together per benchmark: a
+// detector's precision, then its recall.
+func expand(figs []figure, results []Result) []figure {
+	var out []figure
+	for i := 0; i < len(figs); {
+		prefix, ok := strings.CutSuffix(figs[i].Bench, "*")
+		if !ok {
+			out = append(out, figs[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(figs) && figs[j].Bench == figs[i].Bench {
+			j++
+		}
+		seen := map[string]bool{}
+		for _, r := range results {
+			if !strings.HasPrefix(r.Name, prefix) || seen[r.Name] {
+				continue
+			}
+			seen[r.Name] = true
+			for _, f := range figs[i:j] {
+				f.Bench = r.Name
+				out = append(out, f)
+			}
+		}
+		i = j
+	}
+	return out
 }
 
 // row is a figure as measured: medians over the runs of its benchmark.
@@ -503,10 +538,10 @@ func baseLabel(f figure) string {
 }
 
 // printOthers lists the benchmarks that ran but carry no figure of the
-// table (their numbers are in the JSON too).
-func printOthers(w io.Writer, results []Result) {
+// table figs (their numbers are in the JSON too).
+func printOthers(w io.Writer, figs []figure, results []Result) {
 	known := map[string]bool{}
-	for _, f := range figures {
+	for _, f := range figs {
 		known[f.Bench] = true
 		if name, _, ok := strings.Cut(f.Baseline, ":"); ok {
 			known[name] = true

@@ -19,6 +19,8 @@ type suite struct {
 var suites = []suite{
 	{"./activities/generate/", "Generate", "1s"},
 	{"./activities/lint/", "Analyze", "1s"},
+	// Precision and recall on the labelled corpus: the same every run.
+	{"./activities/lint/", "Corpus", "1x"},
 	{"./internal/secrets/", "RedactingHandler", "1s"},
 	{"./server/", "InterceptorChain", "2s"},
 	{"./server/auth/", "AuthenticatedCall|LoginFailure|Authenticate$", "2s"},
@@ -63,6 +65,11 @@ func timesAtMost(v float64, baseline string) *target {
 	return &target{On: "ratio", Op: "<=", Value: v, Text: fmt.Sprintf("≤ %g× %s", v, baseline)}
 }
 
+// atLeast is a target on the figure itself: v or more.
+func atLeast(v float64) *target {
+	return &target{On: "figure", Op: ">=", Value: v, Text: fmt.Sprintf("≥ %g", v)}
+}
+
 // under is a target on the figure itself: below v in the figure's unit,
 // which text says for people ("10 ms").
 func under(v float64, text string) *target {
@@ -71,7 +78,10 @@ func under(v float64, text string) *target {
 
 // figure pairs a benchmark's figure with its baseline from the same run.
 type figure struct {
-	Bench string // benchmark name without the -GOMAXPROCS suffix
+	// Bench is the benchmark name without the -GOMAXPROCS suffix; one
+	// ending in "*" is a prefix standing for every benchmark that ran
+	// with it (see expand).
+	Bench string
 	// Figure is the unit of the measured value: "ns/op" or a custom
 	// metric of b.ReportMetric.
 	Figure string
@@ -121,6 +131,8 @@ func perWay(bench string, t *target, source string) []figure {
 //	CompileCacheHit                     ns/op                CompileCacheMiss       < 5 ms (README)
 //	Generate/<kind>                     ns/op                none                   < 2 ms (README)
 //	RedactingHandler/redacting          ns/op                RedactingHandler/bare  none
+//	Corpus/all                          precision, recall    none                   precision ≥ 0.8 (issue 16)
+//	Corpus/detector=<id>                precision, recall    none                   none: per HIGH/MEDIUM detector
 var figures = slices.Concat(
 	[]figure{
 		{Bench: "BenchmarkInterceptorChain", Figure: "chain-ns/call", Baseline: "bare-ns/call", Ratio: "ratio", Comparison: BaselineOverFigure,
@@ -172,5 +184,12 @@ var figures = slices.Concat(
 
 		{Bench: "BenchmarkRedactingHandler/redacting", Figure: "ns/op", Baseline: "BenchmarkRedactingHandler/bare:ns/op", Comparison: FigureOverBaseline,
 			Source: "internal/secrets (no target)"},
+
+		// The linter on its labelled corpus (activities/lint/testdata/corpus):
+		// HIGH and MEDIUM findings against the labels.
+		{Bench: "BenchmarkCorpus/all", Figure: "precision", Target: atLeast(0.8), Source: "issue 16: HIGH and MEDIUM findings on the labelled corpus"},
+		{Bench: "BenchmarkCorpus/all", Figure: "recall", Source: "issue 16 (no target)"},
+		{Bench: "BenchmarkCorpus/detector=*", Figure: "precision", Source: "issue 16, per detector"},
+		{Bench: "BenchmarkCorpus/detector=*", Figure: "recall", Source: "issue 16, per detector"},
 	},
 )

@@ -54,8 +54,9 @@ type DeploymentInput struct {
 	ConstructorArgs []json.RawMessage `json:"constructorArgs,omitempty"`
 	Confirmations   uint32            `json:"confirmations"`
 	AllowFindings   bool              `json:"allowFindings,omitempty"`
-	// LintGate is the lowest severity that fails the lint stage; empty
-	// is HIGH.
+	// LintGate is the lowest severity that fails the lint stage, whatever
+	// a finding's confidence; empty is lint.Gate's default, HIGH findings
+	// of HIGH confidence.
 	LintGate        string               `json:"lintGate,omitempty"`
 	CompilerVersion string               `json:"compilerVersion,omitempty"`
 	Optimizer       compileapi.Optimizer `json:"optimizer"`
@@ -521,7 +522,7 @@ func (r *runner) lint(ctx workflow.Context, req compileapi.Request) (*lint.Summa
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, solcActivityOptions()), lint.ActivityAudit, areq).Get(ctx, &audit); err != nil {
 		return nil, err
 	}
-	if err := gateError(audit.Findings, r.in.LintGate, r.in.AllowFindings); err != nil {
+	if err := r.lintGate(ctx, audit.Findings); err != nil {
 		reason := failureReason(err)
 		_ = r.record(ctx, progressapi.Step{Status: status.Linting, Message: reason, Lint: &audit.Summary})
 		return nil, err
@@ -688,9 +689,36 @@ func chainOptions(in DeploymentInput, wait bool) workflow.ActivityOptions {
 	return o
 }
 
+// lintGateConfidenceChange is the change ID, for workflow.GetVersion, of
+// the lint gate's default: HIGH findings of HIGH confidence (version 1;
+// issue 16) where runs before counted every HIGH finding. The version is
+// asked only where the two gates disagree, so that a run they judge alike
+// records no marker and its commands stay those of a run before.
+const lintGateConfidenceChange = "lint-gate-confidence"
+
+// lintGate applies the lint gate to the audit's findings: gateError, or for a
+// run begun before lintGateConfidenceChange whose default gate counted a
+// HIGH finding of lower confidence, the error that run met.
+func (r *runner) lintGate(ctx workflow.Context, findings []lint.Finding) error {
+	err := gateError(findings, r.in.LintGate, r.in.AllowFindings)
+	if err != nil || r.in.AllowFindings {
+		return err
+	}
+	before := r.in.LintGate
+	if _, perr := lint.ParseSeverity(before); perr != nil {
+		before = string(lint.High) // the default then: every HIGH finding
+	}
+	if old := gateError(findings, before, false); old != nil &&
+		workflow.GetVersion(ctx, lintGateConfidenceChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return old
+	}
+	return nil
+}
+
 // gateError is the lint stage's failure when findings fail lint.Gate at the
-// request's threshold (HIGH unless it names one) and the request did not
-// allow them: the first five named, for the deployment's error.
+// request's threshold (HIGH findings of HIGH confidence unless it names a
+// severity) and the request did not allow them: the first five named, for
+// the deployment's error.
 func gateError(findings []lint.Finding, threshold string, allow bool) error {
 	if allow {
 		return nil
@@ -708,7 +736,7 @@ func gateError(findings []lint.Finding, threshold string, allow bool) error {
 		shown = append(shown, fmt.Sprintf("and %d more", len(failing)-5))
 	}
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("the audit found %d issue(s) at or above %s: %s; fix them or deploy with allowFindings", len(failing), lint.GateThreshold(t), strings.Join(shown, "; ")),
+		fmt.Sprintf("the audit found %d issue(s) %s: %s; fix them or deploy with allowFindings", len(failing), lint.GateDescription(t), strings.Join(shown, "; ")),
 		ErrTypeLintGate, nil)
 }
 

@@ -388,7 +388,7 @@ func TestGateErrorAppliesLintGate(t *testing.T) {
 		{"INFO", true, ""},
 	} {
 		err := gateError(findings, c.threshold, c.allow)
-		if failed := lint.Gate(findings, lint.GateThreshold(mustSeverity(c.threshold))); !c.allow && failed != (err != nil) {
+		if failed := lint.Gate(findings, mustSeverity(c.threshold)); !c.allow && failed != (err != nil) {
 			t.Errorf("gate %q: lint.Gate says %v, the workflow %v", c.threshold, failed, err)
 		}
 		var ae *temporal.ApplicationError
@@ -404,8 +404,37 @@ func TestGateErrorAppliesLintGate(t *testing.T) {
 		many = append(many, f(lint.High, i))
 	}
 	err := gateError(many, "", false)
-	if err == nil || !strings.Contains(err.Error(), "the audit found 7 issue(s) at or above HIGH: ") || !strings.Contains(err.Error(), "HIGH d at C.sol:4; and 2 more; fix them") {
+	if err == nil || !strings.Contains(err.Error(), "the audit found 7 issue(s) of HIGH severity and HIGH confidence: ") || !strings.Contains(err.Error(), "HIGH d at C.sol:4; and 2 more; fix them") {
 		t.Errorf("seven findings: %v", err)
+	}
+	// The default gate counts HIGH findings of HIGH confidence; a named
+	// threshold counts every finding at or above it.
+	heuristic := lint.Finding{Detector: "weak-prng", Severity: lint.High, Confidence: lint.ConfidenceLow, File: "C.sol", Line: 9}
+	proven := lint.Finding{Detector: "unprotected-selfdestruct", Severity: lint.High, Confidence: lint.ConfidenceHigh, File: "C.sol", Line: 5}
+	if err := gateError([]lint.Finding{heuristic}, "", false); err != nil {
+		t.Errorf("a LOW-confidence HIGH finding fails the default gate: %v", err)
+	}
+	if err := gateError([]lint.Finding{heuristic}, "high", false); err == nil || !strings.Contains(err.Error(), "1 issue(s) at or above HIGH: HIGH weak-prng at C.sol:9") {
+		t.Errorf("an explicit HIGH gate: %v", err)
+	}
+	if err := gateError([]lint.Finding{heuristic, proven}, "", false); err == nil || !strings.Contains(err.Error(), "1 issue(s) of HIGH severity and HIGH confidence: HIGH unprotected-selfdestruct at C.sol:5;") {
+		t.Errorf("a HIGH-confidence HIGH finding: %v", err)
+	}
+}
+
+// A new run passes the lint stage with HIGH findings of lower confidence
+// only (and records the version of the gate that let it through).
+func TestDeploymentWorkflowDefaultGateIgnoresHeuristics(t *testing.T) {
+	e := newDeployEnv(t, "Audit")
+	e.OnActivity(lint.ActivityAudit, mock.Anything, mock.Anything).Return(lint.AuditResult{
+		Findings: []lint.Finding{{Detector: "weak-prng", Severity: lint.High, Confidence: lint.ConfidenceLow, File: "Contract.sol", Line: 3}},
+		Summary:  lint.Summary{High: 1}}, nil)
+	signedOK(e)
+	e.OnActivity(deployapi.ActivityAwait, mock.Anything, mock.Anything).Return(deployapi.AwaitResult{Included: true}, nil)
+	e.OnActivity(deployapi.ActivityConfirm, mock.Anything, mock.Anything).Return(deployapi.ConfirmResult{Confirmed: true}, nil)
+	e.ExecuteWorkflow(DeploymentWorkflow, input())
+	if err := e.GetWorkflowError(); err != nil {
+		t.Fatalf("a LOW-confidence finding stopped the deployment: %v", err)
 	}
 }
 

@@ -59,12 +59,19 @@ func (a *analysis) txOriginIn(d *Detector, cond *Node) {
 var unprotectedSelfdestruct = &Detector{
 	ID:          "unprotected-selfdestruct",
 	Severity:    High,
-	Confidence:  ConfidenceMedium,
+	Confidence:  ConfidenceHigh,
 	Title:       "Unprotected selfdestruct",
 	Description: "Anyone can call a function that self-destructs the contract and sends its balance away. Restrict it to an owner or remove it.",
 	run:         runSelfdestruct,
 }
 
+// runSelfdestruct reports entry functions without access control that
+// reach a selfdestruct, directly or through internal functions without
+// one. Confidence is HIGH when only when, not who, stands between any
+// caller and the selfdestruct (openToAll: no modifier, no check of the
+// caller, an argument or a call's answer on the way), MEDIUM when some
+// check that is not a recognised access check might restrict it (a
+// password's hash compared, an unrecognised modifier).
 func runSelfdestruct(a *analysis, d *Detector) {
 	for _, fn := range a.functions() {
 		if !isEntry(fn) || a.protected(fn, asEntry) {
@@ -72,9 +79,44 @@ func runSelfdestruct(a *analysis, d *Detector) {
 		}
 		// At the function: what is wrong is who can call it.
 		if c := a.reachesSelfdestruct(fn, map[*Node]bool{}); c != nil {
-			a.report(d, fn, fmt.Sprintf("Function %s can be called by anyone and self-destructs the contract. %s", fn.Name, d.Description))
+			conf := ConfidenceMedium
+			if a.openToAll(fn, c) {
+				conf = ConfidenceHigh
+			}
+			a.reportConf(d, fn, conf, fmt.Sprintf("Function %s can be called by anyone and self-destructs the contract. %s", fn.Name, d.Description))
 		}
 	}
+}
+
+// openToAll tells whether entry fn reaches target (a node in fn, or in an
+// internal function fn calls) with no modifier and no check that could
+// tell callers apart: its conditions, and those of the function holding
+// target, read only state, block values and constants (a phase flag, a
+// deadline), not the caller, an argument or what a call answers.
+func (a *analysis) openToAll(fn, target *Node) bool {
+	plain := func(f *Node) bool {
+		if f == nil || len(f.List("modifiers")) > 0 {
+			return false
+		}
+		param := isParam(f)
+		for _, c := range conditions(f.Child("body")) {
+			if mentions(c, func(x *Node) bool {
+				return param(x) || isMsgSender(x) || isMember(x, "tx", "origin") || isMember(x, "msg", "data") ||
+					x.Type == "FunctionCall" && x.Str("kind") != "typeConversion"
+			}) {
+				return false
+			}
+		}
+		return true
+	}
+	if !plain(fn) {
+		return false
+	}
+	g := target.Ancestor("FunctionDefinition")
+	if g == fn {
+		return true
+	}
+	return plain(g) && mentions(fn.Child("body"), func(x *Node) bool { return a.internalCallee(x) == g })
 }
 
 func isSelfdestruct(c *Node) bool {
@@ -104,7 +146,7 @@ func (a *analysis) reachesSelfdestruct(fn *Node, seen map[*Node]bool) *Node {
 var controlledDelegatecall = &Detector{
 	ID:          "controlled-delegatecall",
 	Severity:    High,
-	Confidence:  ConfidenceMedium,
+	Confidence:  ConfidenceHigh,
 	Title:       "Delegatecall to a user-controlled address",
 	Description: "delegatecall runs the target's code with this contract's storage and balance; a caller-chosen target can take over the contract.",
 	run:         runControlledDelegatecall,
@@ -112,14 +154,29 @@ var controlledDelegatecall = &Detector{
 
 func runControlledDelegatecall(a *analysis, d *Detector) {
 	for _, fn := range a.functions() {
-		if !isEntry(fn) || a.protected(fn, asEntry) {
+		if !isEntry(fn) {
 			continue
 		}
-		fromParam := a.tainted(fn, isParam(fn))
+		var fromParam func(*Node) bool
 		for _, c := range a.calls(fn.Child("body")) {
 			ll, ok := lowLevelCall(c)
-			if ok && (ll.kind == "delegatecall" || ll.kind == "callcode") && fromParam(ll.target) {
-				a.report(d, c, "")
+			if !ok || ll.kind != "delegatecall" && ll.kind != "callcode" {
+				continue
+			}
+			if fromParam == nil {
+				if a.protected(fn, asEntry) {
+					break
+				}
+				fromParam = a.tainted(fn, isParam(fn))
+			}
+			if fromParam(ll.target) {
+				// HIGH when the target is the caller's own argument and no
+				// check on the way looks at it (an allowlist would).
+				conf := ConfidenceMedium
+				if ps := a.valueParams(fn, ll.target); len(ps) > 0 && !a.paramChecked(fn, c, ps) {
+					conf = ConfidenceHigh
+				}
+				a.reportConf(d, c, conf, "")
 			}
 		}
 	}
@@ -128,18 +185,31 @@ func runControlledDelegatecall(a *analysis, d *Detector) {
 var arbitrarySendEth = &Detector{
 	ID:          "arbitrary-send-eth",
 	Severity:    High,
-	Confidence:  ConfidenceMedium,
+	Confidence:  ConfidenceHigh,
 	Title:       "Ether sent to an arbitrary address",
 	Description: "An unrestricted function sends ether to an address the caller chooses, so anyone can drain the contract.",
 	run:         runArbitrarySend,
 }
 
+// runArbitrarySend reports ether sent, by an entry function without
+// access control (nor any condition on the caller), to an address the
+// caller chooses: a parameter, or a local or parameter array element it
+// flows into (valueParams). A stored party is not arbitrary: a state
+// variable (owner, beneficiary), an entry of a stored list or mapping
+// (whatever selects it), msg.sender. Nor is a parameter a check on every
+// path to the payment binds (paramBound): compared with a stored party,
+// a key of a state mapping (`require(isPayee[to])`), or covered by a
+// signature ecrecover (or ECDSA.recover, SignatureChecker) checked
+// against a stored signer. Nor is one paid its own credit (ownCredit:
+// `credits[account]` sent to account). Confidence is HIGH when no check
+// looks at the recipient at all (a zero-address check aside) and the
+// amount can drain the contract (drains), MEDIUM otherwise (a faucet's
+// fixed drip under a daily budget).
 func runArbitrarySend(a *analysis, d *Detector) {
 	for _, fn := range a.functions() {
 		if !isEntry(fn) || a.callerDependent(fn) {
 			continue
 		}
-		fromParam := a.tainted(fn, isParam(fn))
 		for _, c := range a.calls(fn.Child("body")) {
 			ll, ok := lowLevelCall(c)
 			if !ok || ll.value == nil || (ll.kind != "call" && ll.kind != "send" && ll.kind != "transfer") {
@@ -148,39 +218,327 @@ func runArbitrarySend(a *analysis, d *Detector) {
 			if isMsgValue(ll.value) || isZero(ll.value) || mentions(ll.target, isMsgSender) {
 				continue
 			}
-			if fromParam(ll.target) {
-				a.report(d, c, fmt.Sprintf("Function %s sends ether to an address the caller chooses. %s", fn.Name, d.Description))
+			ps := a.valueParams(fn, ll.target)
+			if len(ps) == 0 || a.paramBound(fn, c, ps) || a.ownCredit(fn, ll.value, ps) {
+				continue
 			}
+			conf := ConfidenceHigh
+			if a.paramChecked(fn, c, ps) || !a.drains(fn, c, ll.value) {
+				conf = ConfidenceMedium
+			}
+			a.reportConf(d, c, conf, fmt.Sprintf("Function %s sends ether to an address the caller chooses. %s", fn.Name, d.Description))
 		}
 	}
+}
+
+// valueParams returns the parameters of fn whose value n is: the
+// parameter itself (through conversions), an element or member of a
+// parameter (`recipients[i]`), either branch of ?:, or a local variable
+// initialised or assigned from one. An entry of state selected by a
+// parameter (`players[i]`) is a stored value, not the parameter's.
+func (a *analysis) valueParams(fn, n *Node) []*Node {
+	params := map[int]*Node{}
+	for _, p := range fn.Child("parameters").List("parameters") {
+		if p != nil {
+			params[p.ID] = p
+		}
+	}
+	var out []*Node
+	seen := map[int]bool{}
+	var walk func(n *Node, depth int)
+	walk = func(n *Node, depth int) {
+		n = stripValue(n)
+		if n == nil || depth > 6 {
+			return
+		}
+		switch n.Type {
+		case "Identifier":
+			id := n.Ref()
+			if seen[id] {
+				return
+			}
+			seen[id] = true
+			if p := params[id]; p != nil {
+				out = append(out, p)
+				return
+			}
+			d := a.declOf(id)
+			if d == nil || d.Type != "VariableDeclaration" || d.Bool("stateVariable") {
+				return
+			}
+			if init := a.localInit(n); init != nil {
+				walk(init, depth+1)
+			}
+			Walk(fn.Child("body"), func(x *Node) bool {
+				if x.Type == "Assignment" {
+					if lhs := x.Child("leftHandSide"); lhs != nil && lhs.Type == "Identifier" && lhs.Ref() == id {
+						walk(x.Child("rightHandSide"), depth+1)
+					}
+				}
+				return true
+			})
+		case "IndexAccess", "MemberAccess":
+			if v := a.rootDecl(n); v != nil && params[v.ID] != nil {
+				out = append(out, params[v.ID])
+			}
+		case "Conditional":
+			walk(n.Child("trueExpression"), depth+1)
+			walk(n.Child("falseExpression"), depth+1)
+		}
+	}
+	walk(n, 0)
+	return out
+}
+
+// ownCredit tells whether the amount sent is an entry of a state mapping
+// keyed by the recipient parameter (`credits[account]`, directly or
+// through a local): the recipient is paid what it is owed.
+func (a *analysis) ownCredit(fn, value *Node, ps []*Node) bool {
+	ids := map[int]bool{}
+	for _, p := range ps {
+		ids[p.ID] = true
+	}
+	v := a.resolveLocal(value)
+	if v == nil || v.Type != "IndexAccess" || !isStateVar(a.rootDecl(v)) {
+		return false
+	}
+	ix := stripValue(v.Child("indexExpression"))
+	return ix != nil && ix.Type == "Identifier" && ids[ix.Ref()]
+}
+
+// drains tells whether an amount can empty the contract: the caller's own
+// number, the contract's balance, or any amount when no check on the way
+// reads state (no budget, no cap, no one-time flag).
+func (a *analysis) drains(fn, at, value *Node) bool {
+	if len(a.valueParams(fn, value)) > 0 || mentions(value, func(m *Node) bool {
+		return m.Type == "MemberAccess" && m.Str("memberName") == "balance"
+	}) {
+		return true
+	}
+	for _, f := range a.factsAt(at) {
+		if mentions(f.cond, func(m *Node) bool { return m.Type == "Identifier" && isStateVar(a.declOf(m.Ref())) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// paramConds returns, for the parameters ps of fn, a predicate telling
+// values derived from them, and the conditions on every path to at (in
+// fn and its modifiers) that read one.
+func (a *analysis) paramConds(fn, at *Node, ps []*Node) (func(*Node) bool, []*Node) {
+	ids := map[int]bool{}
+	for _, p := range ps {
+		ids[p.ID] = true
+	}
+	derived := a.tainted(fn, func(x *Node) bool { return x.Type == "Identifier" && ids[x.Ref()] })
+	var out []*Node
+	for _, f := range a.factsAt(at) {
+		if derived(f.cond) {
+			out = append(out, f.cond)
+		}
+	}
+	return derived, out
+}
+
+// paramChecked tells whether a check on the way to at looks at one of the
+// parameters ps, other than comparing it with zero.
+func (a *analysis) paramChecked(fn, at *Node, ps []*Node) bool {
+	derived, conds := a.paramConds(fn, at, ps)
+	for _, c := range conds {
+		for _, cmp := range comparisons([]fact{{c, true, 0}}) {
+			if (derived(cmp.l) || derived(cmp.r)) && !(isZeroAddress(cmp.l) || isZeroAddress(cmp.r)) {
+				return true
+			}
+		}
+		if mentions(c, func(x *Node) bool {
+			return x.Type == "IndexAccess" && derived(x) || x.Type == "FunctionCall" && x.Str("kind") != "typeConversion" && derived(x)
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+// isZeroAddress tells 0 and address(0).
+func isZeroAddress(n *Node) bool {
+	return isZero(stripValue(n))
+}
+
+// paramBound tells whether a check on every path to at binds a parameter
+// of ps to a stored party: equal to a state variable, a key of a state
+// mapping, or signed for by a stored signer (sigChecked).
+func (a *analysis) paramBound(fn, at *Node, ps []*Node) bool {
+	derived, conds := a.paramConds(fn, at, ps)
+	stored := func(n *Node) bool {
+		n = stripValue(n)
+		return n != nil && (n.Type == "Identifier" || n.Type == "IndexAccess" || n.Type == "MemberAccess") && isStateVar(a.rootDecl(n))
+	}
+	for _, c := range conds {
+		for _, cmp := range comparisons([]fact{{c, true, 0}}) {
+			if cmp.op == "==" && (derived(cmp.l) && stored(cmp.r) || derived(cmp.r) && stored(cmp.l)) {
+				return true
+			}
+		}
+		// A key of state: the parameter itself, not a hash of it (a
+		// replay guard `used[digest]` binds nothing).
+		if mentions(c, func(x *Node) bool {
+			if x.Type != "IndexAccess" || !isStateVar(a.rootDecl(x)) {
+				return false
+			}
+			for _, q := range a.valueParams(fn, x.Child("indexExpression")) {
+				for _, p := range ps {
+					if q == p {
+						return true
+					}
+				}
+			}
+			return false
+		}) {
+			return true
+		}
+		if a.sigChecked(fn, c, derived, 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// sigChecked tells whether the condition c verifies a signature over a
+// value derived from a parameter (derived) against a stored signer: an
+// ecrecover, ECDSA.recover or tryRecover (in c, or in a local c reads)
+// whose hash derives from the parameter, in a condition that also reads
+// state (`== signer`, `isOwner[recovered]`); SignatureChecker's
+// isValidSignatureNow with a stored signer; or an internal function
+// called with the value whose body does so with its parameters.
+func (a *analysis) sigChecked(fn, c *Node, derived func(*Node) bool, depth int) bool {
+	readsState := mentions(c, func(x *Node) bool { return x.Type == "Identifier" && isStateVar(a.declOf(x.Ref())) })
+	var recovers func(n *Node, hops int) bool
+	recovers = func(n *Node, hops int) bool {
+		return mentions(n, func(x *Node) bool {
+			if x.Type == "FunctionCall" {
+				switch calleeName(x) {
+				case "ecrecover", "recover", "tryRecover":
+					if args := x.List("arguments"); len(args) > 0 && derived(args[0]) {
+						return true
+					}
+				case "isValidSignatureNow", "isValidERC1271SignatureNow":
+					args := x.List("arguments")
+					return len(args) > 1 && isStateVar(a.rootDecl(stripValue(args[0]))) && derived(args[1])
+				}
+			}
+			if init := a.localInit(x); init != nil && hops < 3 {
+				return recovers(init, hops+1)
+			}
+			return false
+		})
+	}
+	if readsState && recovers(c, 0) || mentions(c, func(x *Node) bool {
+		if x.Type != "FunctionCall" {
+			return false
+		}
+		switch calleeName(x) {
+		case "isValidSignatureNow", "isValidERC1271SignatureNow":
+			return recovers(x, 0)
+		}
+		return false
+	}) {
+		return true
+	}
+	if depth > 2 {
+		return false
+	}
+	// A helper: require(_verify(to, amount, sig)).
+	return mentions(c, func(x *Node) bool {
+		callee := a.internalCallee(x)
+		if callee == nil {
+			return false
+		}
+		params := callee.Child("parameters").List("parameters")
+		ids := map[int]bool{}
+		for i, arg := range x.List("arguments") {
+			if i < len(params) && params[i] != nil && derived(arg) {
+				ids[params[i].ID] = true
+			}
+		}
+		if len(ids) == 0 {
+			return false
+		}
+		inner := a.tainted(callee, func(y *Node) bool { return y.Type == "Identifier" && ids[y.Ref()] })
+		body := callee.Child("body")
+		for _, cc := range conditions(body) {
+			if a.sigChecked(callee, cc, inner, depth+1) {
+				return true
+			}
+		}
+		// `return ecrecover(h, v, r, s) == signer;`
+		return mentions(body, func(r *Node) bool {
+			return r.Type == "Return" && r.Child("expression") != nil && a.sigChecked(callee, r.Child("expression"), inner, depth+1)
+		})
+	})
 }
 
 var missingAccessControl = &Detector{
 	ID:          "missing-access-control",
 	Severity:    High,
-	Confidence:  ConfidenceMedium,
+	Confidence:  ConfidenceHigh,
 	Title:       "Privileged state changed without access control",
 	Description: "An unrestricted function writes an ownership or admin variable, so anyone can take control of the contract.",
 	run:         runMissingAccessControl,
 }
 
+// runMissingAccessControl reports entry functions without access control
+// that grant an owner-like role (privilegedWrite). Initializers, which
+// unprotected-initializer judges, are left to it. Confidence is HIGH
+// when the function has no modifier and its checks read no state (at
+// most sanity checks of its arguments: `require(newOwner !=
+// address(0))`), and the role goes to the caller or to an address it
+// passes; MEDIUM otherwise.
 func runMissingAccessControl(a *analysis, d *Detector) {
 	for _, fn := range a.functions() {
-		if !isEntry(fn) || a.protected(fn, asEntry) || a.initGuarded(fn) || isInitializerName(fn.Name) {
+		if !isEntry(fn) || isInitializerName(fn.Name) {
 			continue
 		}
 		for _, w := range a.stateWrites(fn.Child("body")) {
 			if v := a.privilegedWrite(w); v != nil {
+				if a.protected(fn, asEntry) || a.initGuarded(fn) || a.setsInitFlag(fn) {
+					break
+				}
+				conf := ConfidenceMedium
+				rhs := w.Child("rightHandSide")
+				if len(fn.List("modifiers")) == 0 && !a.statefulChecks(fn) && (mentions(rhs, isMsgSender) || len(a.valueParams(fn, rhs)) > 0) {
+					conf = ConfidenceHigh
+				}
 				// At the function, as for the other access-control
 				// findings: the missing piece is its guard.
-				a.report(d, fn, fmt.Sprintf("Function %s lets anyone set %s. %s", fn.Name, v.Name, d.Description))
+				a.reportConf(d, fn, conf, fmt.Sprintf("Function %s lets anyone set %s. %s", fn.Name, v.Name, d.Description))
 				break
 			}
 		}
 	}
 }
 
-var privilegedRe = regexp.MustCompile(`(?i)^_*(owner|admin|administrator|governor|governance|controller|authority|operator|manager|creator|minter|master|root|superuser)s?_*$`)
+// statefulChecks tells whether a condition of fn reads state, calls a
+// function or looks at the caller: anything beyond a sanity check of the
+// arguments, which might restrict who gets through.
+func (a *analysis) statefulChecks(fn *Node) bool {
+	for _, c := range conditions(fn.Child("body")) {
+		if mentions(c, func(x *Node) bool {
+			switch x.Type {
+			case "Identifier":
+				return isStateVar(a.declOf(x.Ref()))
+			case "FunctionCall":
+				return x.Str("kind") != "typeConversion"
+			}
+			return isMsgSender(x) || isMember(x, "tx", "origin")
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+var privilegedRe = regexp.MustCompile(`(?i)^_*(owner|admin|administrator|governor|governance|controller|authority|operator|manager|creator|minter|master|root|superuser|implementation|mastercopy|singleton|beacon)s?_*$`)
 
 // privilegedWrite returns the owner-like state variable an assignment
 // sets: an address variable (`owner = x`), or an entry of a mapping of
@@ -244,23 +602,105 @@ func (a *analysis) initGuarded(fn *Node) bool {
 var unprotectedInitializer = &Detector{
 	ID:          "unprotected-initializer",
 	Severity:    High,
-	Confidence:  ConfidenceMedium,
+	Confidence:  ConfidenceHigh,
 	Title:       "Unprotected initializer",
 	Description: "An initializer can be called by anyone and more than once; guard it with OpenZeppelin's initializer modifier or a one-time flag.",
 	run:         runUnprotectedInitializer,
 }
 
+var (
+	// initStateRe names the state an initializer sets up and a second
+	// call would hijack: owners, admins, roles, signers and their
+	// quorum, the implementation behind a proxy.
+	initStateRe = regexp.MustCompile(`(?i)owner|admin|governor|governance|controller|authority|operator|manager|creator|minter|master|root|signer|guardian|role|implementation|masterCopy|singleton|required|threshold|quorum`)
+	// initFlagRe names the one-time flag of an initializer.
+	initFlagRe = regexp.MustCompile(`(?i)^_*(is)?(initiali[sz]ed|inited)_*$`)
+)
+
+// runUnprotectedInitializer reports initializers anyone can call again.
+// A function is an initializer by what it writes (following internal
+// calls), not by its name alone: it sets an initialized flag, or it is
+// named like one (init, initialize…, initWallet) and writes the state
+// an initializer sets up — owners, admins, roles, signers, a quorum, an
+// implementation (initStateRe), or any scalar configuration. One named
+// init that only writes entries of ordinary mappings or arrays (`init(k,
+// v)` storing a value) is not. It can be called again when it has no
+// access control, no one-time guard (initGuarded: a checked flag, a
+// state variable required unset, an initializer modifier). Confidence is
+// HIGH when it sets owner-like state or a flag (initStateRe, initFlagRe),
+// MEDIUM when it only configures (Parity's initDaylimit).
 func runUnprotectedInitializer(a *analysis, d *Detector) {
+	flags := a.hasInitFlags()
 	for _, fn := range a.functions() {
-		if !isEntry(fn) || !isInitializerName(fn.Name) || a.protected(fn, asEntry) || a.initGuarded(fn) {
+		if !isEntry(fn) || isView(fn) || !isInitializerName(fn.Name) && !flags {
 			continue
 		}
 		w := map[int]bool{}
 		a.writtenDeep(fn, map[*Node]bool{}, w)
-		if len(w) > 0 {
-			a.report(d, fn, "")
+		flag := false
+		for id := range w {
+			if a.isInitFlag(a.declOf(id)) {
+				flag = true
+			}
+		}
+		if !flag && !isInitializerName(fn.Name) || a.protected(fn, asEntry) || a.initGuarded(fn) {
+			continue
+		}
+		privileged, scalar := flag, false
+		for id := range w {
+			v := a.declOf(id)
+			if v == nil {
+				continue
+			}
+			if initStateRe.MatchString(v.Name) {
+				privileged = true
+			}
+			if t := v.TypeString(); !strings.HasPrefix(t, "mapping") && !strings.HasSuffix(t, "]") {
+				scalar = true
+			}
+		}
+		switch {
+		case privileged:
+			a.reportConf(d, fn, ConfidenceHigh, "")
+		case scalar:
+			a.reportConf(d, fn, ConfidenceMedium, "")
 		}
 	}
+}
+
+// setsInitFlag tells whether fn (or an internal function it calls) sets
+// an initialized flag (isInitFlag).
+func (a *analysis) setsInitFlag(fn *Node) bool {
+	if !a.hasInitFlags() {
+		return false
+	}
+	w := map[int]bool{}
+	a.writtenDeep(fn, map[*Node]bool{}, w)
+	for id := range w {
+		if a.isInitFlag(a.declOf(id)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isInitFlag tells a boolean state variable named like an initialized
+// flag.
+func (a *analysis) isInitFlag(v *Node) bool {
+	return isStateVar(v) && v.TypeString() == "bool" && initFlagRe.MatchString(v.Name)
+}
+
+// hasInitFlags tells whether any contract declares an initialized flag,
+// so that functions need not be searched for writes of one otherwise.
+func (a *analysis) hasInitFlags() bool {
+	for _, c := range a.contracts() {
+		for _, v := range stateVars(c) {
+			if a.isInitFlag(v) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var camelInitRe = regexp.MustCompile(`^_*init[A-Z_]`)

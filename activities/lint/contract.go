@@ -40,7 +40,7 @@ func runLockedEther(a *analysis, d *Detector) {
 					payable = f
 				}
 			}
-			if sendsEther(b) {
+			if sendsEther(b) || a.libraryPays(b) {
 				sends = true
 			}
 		}
@@ -50,6 +50,55 @@ func runLockedEther(a *analysis, d *Detector) {
 			a.report(d, c, fmt.Sprintf("Contract %s has payable function %s but no way to withdraw ether. %s", c.Name, payable.Name, d.Description))
 		}
 	}
+}
+
+// libraryPays tells whether code under n calls a library (or free)
+// function that, itself or through the functions it calls, can move
+// ether out: `using ERC7579Utils for bytes; … data.execSingle(…)`.
+func (a *analysis) libraryPays(n *Node) bool {
+	seen := map[*Node]bool{}
+	var pays func(n *Node) bool
+	pays = func(n *Node) bool {
+		return mentions(n, func(x *Node) bool {
+			if x.Type != "FunctionCall" {
+				return false
+			}
+			e := x.Child("expression")
+			for e != nil && e.Type == "FunctionCallOptions" {
+				e = e.Child("expression")
+			}
+			f := a.declOf(e.Ref())
+			if f == nil || f.Type != "FunctionDefinition" || f.Child("body") == nil || seen[f] || len(seen) > 64 {
+				return false
+			}
+			if c := f.Ancestor("ContractDefinition"); c != nil && c.Str("contractKind") != "library" {
+				return false
+			}
+			seen[f] = true
+			return libraryMovesEther(f.Child("body")) || pays(f.Child("body"))
+		})
+	}
+	return pays(n)
+}
+
+// libraryMovesEther is sendsEther for library code, where assembly is the
+// rule: only its calls that can move ether count.
+func libraryMovesEther(n *Node) bool {
+	return mentions(n, func(x *Node) bool {
+		switch x.Type {
+		case "YulFunctionCall":
+			switch x.Child("functionName").Name {
+			case "call", "callcode", "selfdestruct", "create", "create2":
+				return true
+			}
+		case "InlineAssembly":
+			// Assembly kept as text (before 0.6) may do anything.
+			return len(x.Children) == 0
+		case "FunctionCall", "FunctionCallOptions":
+			return sendsEther(x)
+		}
+		return false
+	})
 }
 
 // sendsEther tells whether code under n can move ether out.

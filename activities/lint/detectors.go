@@ -14,7 +14,10 @@ package lint
 //	func runTxOrigin(a *analysis, d *Detector) { ... a.report(d, n, "") ... }
 //
 // and listed once, in run order, in detectors. The exported fields
-// document it (the audit API, SARIF rules).
+// document it (the audit API, SARIF rules). Confidence is that of the
+// detector's findings; a detector that grades each finding (reportConf:
+// HIGH where its pattern is proven, lower where a heuristic decided)
+// declares the highest it reports.
 type Detector struct {
 	ID          string
 	Severity    Severity
@@ -32,12 +35,14 @@ type Detector struct {
 // (SARIF rules, docs); ids are stable API.
 var detectors = []*Detector{
 	reentrancyEth,
+	reentrancySend,
 	txOrigin,
 	uncheckedLowLevel,
 	uncheckedTransfer,
 	unprotectedSelfdestruct,
 	controlledDelegatecall,
 	arbitrarySendEth,
+	unprotectedWithdrawal,
 	missingAccessControl,
 	unprotectedInitializer,
 	incorrectConstructorName,

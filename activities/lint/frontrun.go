@@ -137,7 +137,9 @@ var frontRunning = &Detector{
 //     player reads the first one's move and picks the winning answer.
 func runFrontRunning(a *analysis, d *Detector) {
 	for _, fn := range a.functions() {
-		if !isEntry(fn) || isView(fn) {
+		// Only a function anyone can call can be front-run by anyone: a
+		// copy of the croupier's or oracle's transaction fails its check.
+		if !isEntry(fn) || isView(fn) || a.protected(fn, asEntry) {
 			continue
 		}
 		a.hashPuzzle(d, fn)
@@ -149,7 +151,27 @@ func (a *analysis) hashPuzzle(d *Detector, fn *Node) {
 	fromParam := a.tainted(fn, isParam(fn))
 	rewarded := false
 	checked := false
-	for _, c := range conditions(fn.Child("body")) {
+	conds := conditions(fn.Child("body"))
+	// Commit-reveal: a hash bound to the sender, or compared with the
+	// sender's own commitment, makes a copied solution fail, whatever
+	// else the function checks the solution against.
+	for _, c := range conds {
+		if mentions(c, func(x *Node) bool {
+			if x.Type != "BinaryOperation" || (x.Str("operator") != "==" && x.Str("operator") != "!=") {
+				return false
+			}
+			l, r := x.Child("leftExpression"), x.Child("rightExpression")
+			for _, side := range [][2]*Node{{l, r}, {r, l}} {
+				if h := a.hashOf(side[0]); h != nil && (mentions(h, isMsgSender) || mentions(side[1], isMsgSender)) {
+					return true
+				}
+			}
+			return false
+		}) {
+			return
+		}
+	}
+	for _, c := range conds {
 		Walk(c, func(x *Node) bool {
 			if x.Type != "BinaryOperation" || (x.Str("operator") != "==" && x.Str("operator") != "!=") {
 				return true
@@ -157,7 +179,14 @@ func (a *analysis) hashPuzzle(d *Detector, fn *Node) {
 			l, r := x.Child("leftExpression"), x.Child("rightExpression")
 			for _, side := range [][2]*Node{{l, r}, {r, l}} {
 				h, other := a.hashOf(side[0]), side[1]
-				if h == nil || other == nil || fromParam(other) || mentions(other, isMsgSender) || a.hashOf(other) != nil {
+				// The answer is a stored or constant hash, not something
+				// computed from the same transaction; a caller-given key
+				// may pick it (`puzzles[id]`, or `r.answerHash` through
+				// `Riddle storage r = riddles[id]`).
+				stored := other != nil && mentions(other, func(n *Node) bool {
+					return n.Type == "Identifier" && isStateVar(a.rootDecl(n)) || n.Type == "Literal"
+				})
+				if h == nil || other == nil || fromParam(other) && !stored || mentions(other, isMsgSender) || a.hashOf(other) != nil {
 					continue
 				}
 				input := false
@@ -170,11 +199,6 @@ func (a *analysis) hashPuzzle(d *Detector, fn *Node) {
 						input = true
 					}
 				}
-				// The answer is a stored or constant hash, not something
-				// computed from the same transaction.
-				stored := mentions(other, func(n *Node) bool {
-					return n.Type == "Identifier" && isStateVar(a.declOf(n.Ref())) || n.Type == "Literal"
-				})
 				if !input || !stored {
 					continue
 				}
@@ -218,8 +242,22 @@ func (a *analysis) plainMoves(d *Detector) {
 		decides := map[int]bool{}
 		for _, g := range fns {
 			for _, p := range payments(g.Child("body")) {
-				for _, cond := range enclosingConditions(p.call, g) {
-					if mentions(cond, isBlockValue) || mentions(cond, isMsgSender) {
+				// Only the stored moves decide: not block values, nor the
+				// caller, nor an input of the paying function (an oracle's
+				// random number, a croupier's reveal).
+				fromInput := isParam(g)
+				conds := enclosingConditions(p.call, g)
+				// Who is paid may be chosen instead: `winner = n % 2 == 0 ?
+				// a : b`, then winner.transfer(…).
+				t := stripValue(p.target)
+				if init := a.localInit(t); init != nil {
+					t = stripValue(init)
+				}
+				if t != nil && t.Type == "Conditional" {
+					conds = append(conds, t.Child("condition"))
+				}
+				for _, cond := range conds {
+					if mentions(cond, isBlockValue) || mentions(cond, isMsgSender) || mentions(cond, fromInput) {
 						continue
 					}
 					for id := range a.stateReads(g, cond) {

@@ -25,7 +25,7 @@ var (
 	oldPoolTemp string
 )
 
-func oldCompilerPool(t *testing.T) *compile.Pool {
+func oldCompilerPool(t testing.TB) *compile.Pool {
 	t.Helper()
 	if _, err := exec.LookPath("npm"); err != nil {
 		if os.Getenv("CI") == "" {
@@ -93,6 +93,7 @@ func TestOldCompilerOutput(t *testing.T) {
 				t.Fatalf("Analyze: %v", err)
 			}
 			diff(t, keys(fs, func(f Finding) bool { return f.Detector != "pragma-floating" && f.Detector != "solc-version" }), expectations(res.Sources, "expect"))
+			checkConfidences(t, fs, expectedConfidences(res.Sources, "expect"))
 		})
 	}
 }

@@ -65,6 +65,19 @@ const (
 	ConfidenceLow    Confidence = "LOW"
 )
 
+// Rank orders confidences (higher is surer; 0 for an unknown one).
+func (c Confidence) Rank() int {
+	switch c {
+	case ConfidenceHigh:
+		return 3
+	case ConfidenceMedium:
+		return 2
+	case ConfidenceLow:
+		return 1
+	}
+	return 0
+}
+
 // Unit is one compiled source file: its path as solc saw it, its text (for
 // mapping byte offsets to lines) and its AST from solc's standard-JSON
 // output.
@@ -125,34 +138,66 @@ func Summarize(findings []Finding) Summary {
 	return s
 }
 
-// Gate reports whether findings fail a policy whose threshold is the given
-// severity: true when any finding is at or above it (see GateThreshold).
-// The deployment's lint stage fails on true unless the request allows
-// findings, naming the findings GateFailures answers; `slipway audit`
-// exits non-zero.
+// Gate reports whether findings fail the deployment policy at the given
+// threshold: true when GateFailures answers any. It is the one gate: the
+// deployment's lint stage fails on true unless the request allows
+// findings (naming the findings GateFailures answers), and `slipway
+// audit` exits non-zero.
+//
+// Without a threshold (the empty default of a request and of `slipway
+// audit`; anything that is not a severity) the gate counts only HIGH
+// findings of HIGH confidence: the patterns a detector proved (an
+// unprotected selfdestruct, a payout to a caller-chosen address, a
+// block-derived roll that picks the winner), not the heuristics it
+// reports for triage at MEDIUM or LOW confidence. An explicit threshold
+// counts every finding at or above its severity, whatever its
+// confidence.
 func Gate(findings []Finding, threshold Severity) bool {
 	return len(GateFailures(findings, threshold)) > 0
 }
 
-// GateFailures answers the findings that fail Gate, in their order.
+// GateFailures answers the findings that fail Gate, in their order. A
+// finding that states no confidence counts as HIGH: the gate fails safe.
 func GateFailures(findings []Finding, threshold Severity) []Finding {
-	t := GateThreshold(threshold).Rank()
+	sev, conf := gatePolicy(threshold)
 	var out []Finding
 	for _, f := range findings {
-		if f.Severity.Rank() >= t {
+		c := f.Confidence.Rank()
+		if c == 0 {
+			c = ConfidenceHigh.Rank()
+		}
+		if f.Severity.Rank() >= sev.Rank() && c >= conf.Rank() {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// GateThreshold answers the threshold Gate applies: the given severity, or
-// HIGH for one that is not a severity (the empty default of a request).
+// GateThreshold answers the severity Gate counts from: the given
+// severity, or HIGH for one that is not a severity (the default gate,
+// which also asks for HIGH confidence: see Gate).
 func GateThreshold(threshold Severity) Severity {
-	if threshold.Rank() == 0 {
-		return High
+	sev, _ := gatePolicy(threshold)
+	return sev
+}
+
+// GateDescription says what the gate at threshold counts, for messages
+// ("the audit found 2 issue(s) …"): "of HIGH severity and HIGH
+// confidence" by default, else "at or above <severity>".
+func GateDescription(threshold Severity) string {
+	sev, conf := gatePolicy(threshold)
+	if conf == ConfidenceLow {
+		return "at or above " + string(sev)
 	}
-	return threshold
+	return "of " + string(sev) + " severity and " + string(conf) + " confidence"
+}
+
+// gatePolicy is the least severity and confidence the gate counts.
+func gatePolicy(threshold Severity) (Severity, Confidence) {
+	if threshold.Rank() == 0 {
+		return High, ConfidenceHigh
+	}
+	return threshold, ConfidenceLow
 }
 
 // IsDependency tells library files (OpenZeppelin and other packages

@@ -92,10 +92,21 @@ func testCorpus(t *testing.T) compileapi.Result {
 }
 
 // expectations reads `// <tag>: id id…` comments: the findings each line
-// must produce, and no others.
+// must produce, and no others. An id may carry the finding's confidence
+// (`weak-prng:low`), which expectedConfidences reads.
 func expectations(files map[string]string, tag string) map[string]bool {
-	re := regexp.MustCompile(`//\s*` + regexp.QuoteMeta(tag) + `:\s*([a-z0-9\- ,]+)`)
 	want := map[string]bool{}
+	for k := range expectedConfidences(files, tag) {
+		want[k] = true
+	}
+	return want
+}
+
+// expectedConfidences reads the expectations of expectations with the
+// confidence each names ("" when it names none).
+func expectedConfidences(files map[string]string, tag string) map[string]Confidence {
+	re := regexp.MustCompile(`//\s*` + regexp.QuoteMeta(tag) + `:\s*([a-z0-9\- ,:]+)`)
+	want := map[string]Confidence{}
 	for name, src := range files {
 		for i, line := range strings.Split(src, "\n") {
 			m := re.FindStringSubmatch(line)
@@ -103,11 +114,24 @@ func expectations(files map[string]string, tag string) map[string]bool {
 				continue
 			}
 			for _, id := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ' ' || r == ',' }) {
-				want[fmt.Sprintf("%s:%d %s", name, i+1, id)] = true
+				id, conf, _ := strings.Cut(id, ":")
+				want[fmt.Sprintf("%s:%d %s", name, i+1, id)] = Confidence(strings.ToUpper(conf))
 			}
 		}
 	}
 	return want
+}
+
+// checkConfidences fails for every finding whose expectation names a
+// confidence it does not have.
+func checkConfidences(t *testing.T, fs []Finding, want map[string]Confidence) {
+	t.Helper()
+	for _, f := range fs {
+		k := fmt.Sprintf("%s:%d %s", f.File, f.Line, f.Detector)
+		if c := want[k]; c != "" && c != f.Confidence {
+			t.Errorf("finding %s has confidence %s, want %s", k, f.Confidence, c)
+		}
+	}
 }
 
 func keys(fs []Finding, filter func(Finding) bool) map[string]bool {
@@ -152,6 +176,7 @@ func TestDetectors(t *testing.T) {
 		t.Fatalf("Analyze: %v", err)
 	}
 	diff(t, keys(fs, nil), expectations(res.Sources, "expect"))
+	checkConfidences(t, fs, expectedConfidences(res.Sources, "expect"))
 	// Every finding is fully populated.
 	for _, f := range fs {
 		if f.Title == "" || f.Description == "" || f.Severity.Rank() == 0 || f.Confidence == "" || f.Column < 1 {
@@ -176,6 +201,18 @@ func TestDetectors(t *testing.T) {
 			t.Errorf("detector %s has no true positive in testdata", d.ID)
 		}
 	}
+	// The default deploy gate still stops the classic bugs whose pattern
+	// the detector proves: the DAO reentrancy and an unprotected ether
+	// withdrawal.
+	gated := map[string]bool{}
+	for _, f := range GateFailures(fs, "") {
+		gated[f.Detector] = true
+	}
+	for _, id := range []string{"reentrancy-eth", "unprotected-ether-withdrawal"} {
+		if !gated[id] {
+			t.Errorf("the default gate lets every %s finding through", id)
+		}
+	}
 }
 
 func TestIntegerOverflowPre08(t *testing.T) {
@@ -185,6 +222,7 @@ func TestIntegerOverflowPre08(t *testing.T) {
 		t.Fatalf("Analyze: %v", err)
 	}
 	diff(t, keys(fs, func(f Finding) bool { return f.Detector == "integer-overflow" && f.File == "overflow.sol" }), expectations(res.Sources, "expect-0.7"))
+	checkConfidences(t, fs, expectedConfidences(res.Sources, "expect-0.7"))
 }
 
 func TestColumnsPointAtCode(t *testing.T) {

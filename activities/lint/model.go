@@ -30,6 +30,11 @@ type analysis struct {
 	// one compile densely from 0, with a map for ids out of its range.
 	decl     []*Node
 	declHigh map[int]*Node
+
+	// reassigned holds the local variables written after their
+	// declaration, which exprKey cannot stand for their initial value;
+	// built on first use.
+	reassigned map[int]bool
 }
 
 // declOf returns the node with the given id, or nil.
@@ -169,8 +174,15 @@ func (a *analysis) unitFor(n *Node) *unit {
 }
 
 // report records a finding of detector d at node n (or at its name when the
-// node is a declaration, so that the column points at the identifier).
+// node is a declaration, so that the column points at the identifier),
+// with the detector's confidence.
 func (a *analysis) report(d *Detector, n *Node, desc string) {
+	a.reportConf(d, n, d.Confidence, desc)
+}
+
+// reportConf is report with the finding's own confidence, for detectors
+// whose findings range from a proven pattern (HIGH) to a heuristic.
+func (a *analysis) reportConf(d *Detector, n *Node, conf Confidence, desc string) {
 	u := a.unitFor(n)
 	if u == nil || (u.dep && !a.opts.IncludeDependencies) {
 		return
@@ -186,7 +198,7 @@ func (a *analysis) report(d *Detector, n *Node, desc string) {
 		desc = d.Description
 	}
 	a.findings = append(a.findings, Finding{
-		Detector: d.ID, Severity: d.Severity, Confidence: d.Confidence,
+		Detector: d.ID, Severity: d.Severity, Confidence: conf,
 		Title: d.Title, Description: desc, File: u.path, Line: line, Column: col,
 	})
 }

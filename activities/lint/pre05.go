@@ -12,7 +12,7 @@ import (
 var incorrectConstructorName = &Detector{
 	ID:          "incorrect-constructor-name",
 	Severity:    High,
-	Confidence:  ConfidenceMedium,
+	Confidence:  ConfidenceHigh,
 	Title:       "Function meant as a constructor is public",
 	Description: "Before Solidity 0.4.22 a constructor is the function named exactly like the contract; a function whose name differs only in case (or is called Constructor) is an ordinary public function, so anyone can call it and take over what it initialises. Use the constructor keyword.",
 	run:         runIncorrectConstructorName,
@@ -30,7 +30,14 @@ func runIncorrectConstructorName(a *analysis, d *Detector) {
 		if a.protected(fn, asEntry) || !a.changesState(fn) {
 			continue
 		}
-		a.report(d, fn, fmt.Sprintf("Function %s of contract %s is not its constructor: anyone can call it. %s", fn.Name, c.Name, d.Description))
+		// Proven when what it sets up is ownership: anyone takes it.
+		conf := ConfidenceMedium
+		for _, w := range a.stateWrites(fn.Child("body")) {
+			if a.privilegedWrite(w) != nil {
+				conf = ConfidenceHigh
+			}
+		}
+		a.reportConf(d, fn, conf, fmt.Sprintf("Function %s of contract %s is not its constructor: anyone can call it. %s", fn.Name, c.Name, d.Description))
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 var reentrancyEth = &Detector{
 	ID:          "reentrancy-eth",
 	Severity:    High,
-	Confidence:  ConfidenceMedium,
+	Confidence:  ConfidenceHigh,
 	Title:       "Reentrancy: state written after an external call",
 	Description: "A low-level call forwards ether or all remaining gas to another contract, which can call back before this function updates storage. Update state before the call (checks-effects-interactions) or add a nonReentrant guard.",
 	run:         runReentrancy,
@@ -20,9 +20,54 @@ var reentrancyEth = &Detector{
 // external call (the balance being paid out) and written after it, so a
 // re-entrant call sees the stale value. Writes of variables not read
 // before the call (counters, timestamps) are benign and not reported.
-func runReentrancy(a *analysis, d *Detector) {
+//
+// Functions only one stored address can call are left out (see
+// pinnedCaller): the recipient re-entering fails their check.
+func runReentrancy(a *analysis, d *Detector) { a.staleAfterCall(d, forwardsControl, a.pinnedCaller) }
+
+// pinnedCaller tells functions only specific stored addresses can call: an
+// access-control modifier (by name, or one comparing msg.sender with
+// stored addresses), or a condition of the body comparing msg.sender for
+// equality with a state variable (`require(msg.sender == arbiter)`). A
+// membership check (`require(registered[msg.sender])`) does not count:
+// anyone may be in the set.
+func (a *analysis) pinnedCaller(fn *Node) bool {
+	pins := func(body *Node) bool {
+		for _, c := range conditions(body) {
+			if mentions(c, func(x *Node) bool {
+				if x.Type != "BinaryOperation" || (x.Str("operator") != "==" && x.Str("operator") != "!=") {
+					return false
+				}
+				l, r := x.Child("leftExpression"), x.Child("rightExpression")
+				for _, side := range [][2]*Node{{l, r}, {r, l}} {
+					if isMsgSender(stripValue(side[0])) && mentions(side[1], func(n *Node) bool {
+						return n.Type == "Identifier" && isStateVar(a.declOf(n.Ref()))
+					}) {
+						return true
+					}
+				}
+				return false
+			}) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, m := range a.modifierDefs(fn) {
+		if accessModRe.MatchString(m.Name) || pins(m.Child("body")) {
+			return true
+		}
+	}
+	return pins(fn.Child("body"))
+}
+
+// staleAfterCall reports, for runReentrancy and runReentrancySend, entry
+// functions (but those skip tells) whose first call satisfying hands (in
+// the body or in an internal function it calls) is followed by a write of
+// a state variable read before it.
+func (a *analysis) staleAfterCall(d *Detector, hands func(*Node) bool, skip func(fn *Node) bool) {
 	for _, fn := range a.functions() {
-		if !isEntry(fn) || isView(fn) || a.reentrancyGuarded(fn) {
+		if !isEntry(fn) || isView(fn) || a.reentrancyGuarded(fn) || skip != nil && skip(fn) {
 			continue
 		}
 		body := fn.Child("body")
@@ -31,10 +76,10 @@ func runReentrancy(a *analysis, d *Detector) {
 			if call != nil || x.Type != "FunctionCall" {
 				return call == nil
 			}
-			if forwardsControl(x) {
+			if hands(x) {
 				call, site = x, x
 			} else if callee := a.internalCallee(x); callee != nil {
-				if c := a.ethCall(callee, map[*Node]bool{}); c != nil {
+				if c := a.firstCall(callee, hands, map[*Node]bool{}); c != nil {
 					call, site = c, x
 				}
 			}
@@ -55,10 +100,20 @@ func runReentrancy(a *analysis, d *Detector) {
 			}
 			return true
 		})
+		// What runs only when the call failed sees no re-entrant
+		// change: a failed call reverts whatever its callee did.
+		isResult := callResult(site)
+		failed := map[*Node]bool{}
 		var stale *Node
 		Walk(body, func(x *Node) bool {
-			if stale != nil || x.Src.Start < site.Src.End() {
-				return stale == nil
+			if stale != nil || failed[x] {
+				return false
+			}
+			if b := failureBranch(x, isResult); b != nil {
+				failed[b] = true
+			}
+			if x.Src.Start < site.Src.End() {
+				return true
 			}
 			for _, v := range a.writtenVars(x) {
 				if read[v.ID] {
@@ -84,19 +139,58 @@ func runReentrancy(a *analysis, d *Detector) {
 	}
 }
 
-// ethCall returns the first call in fn (following internal calls) that
-// hands control to another contract with value or unlimited gas.
-func (a *analysis) ethCall(fn *Node, seen map[*Node]bool) *Node {
+// callResult returns a predicate telling expressions that are the
+// boolean result of the call at site: the call itself, or the local its
+// success is declared into (`(bool ok, ) = to.call{value: v}("")`).
+func callResult(site *Node) func(*Node) bool {
+	id := 0
+	if p := site.Parent; p != nil && p.Type == "VariableDeclarationStatement" && p.Child("initialValue") == site {
+		if ds := p.List("declarations"); len(ds) > 0 && ds[0] != nil && ds[0].TypeString() == "bool" {
+			id = ds[0].ID
+		}
+	}
+	return func(x *Node) bool {
+		return x == site || id != 0 && x.Type == "Identifier" && x.Ref() == id
+	}
+}
+
+// failureBranch returns the branch of the if statement x that runs when
+// the call whose result isResult tells returned false: the body of
+// `if (!ok) { … }`, the else of `if (x.send(v)) { … } else { … }`; nil
+// when x is no such if.
+func failureBranch(x *Node, isResult func(*Node) bool) *Node {
+	if x.Type != "IfStatement" {
+		return nil
+	}
+	c := stripValue(x.Child("condition"))
+	negated := false
+	if c != nil && c.Type == "UnaryOperation" && c.Str("operator") == "!" {
+		negated = true
+		c = stripValue(c.Child("subExpression"))
+	}
+	if c == nil || !isResult(c) {
+		return nil
+	}
+	if negated {
+		return x.Child("trueBody")
+	}
+	return x.Child("falseBody")
+}
+
+// firstCall returns the first call in fn (following internal calls)
+// satisfying hands: for reentrancy-eth one that hands control to another
+// contract with value or unlimited gas.
+func (a *analysis) firstCall(fn *Node, hands func(*Node) bool, seen map[*Node]bool) *Node {
 	if fn == nil || seen[fn] {
 		return nil
 	}
 	seen[fn] = true
 	for _, c := range a.calls(fn.Child("body")) {
-		if forwardsControl(c) {
+		if hands(c) {
 			return c
 		}
 		if callee := a.internalCallee(c); callee != nil {
-			if r := a.ethCall(callee, seen); r != nil {
+			if r := a.firstCall(callee, hands, seen); r != nil {
 				return r
 			}
 		}

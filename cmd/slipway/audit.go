@@ -35,7 +35,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print the report as JSON (the audit API's shape)")
 	asSARIF := fs.Bool("sarif", false, "print the report as SARIF 2.1.0, for code-scanning tools")
 	version := fs.String("compiler-version", "", "solc version such as 0.8.24; default: the newest installed version each file's pragma allows")
-	failOn := fs.String("fail-on", envString("SLIPWAY_AUDIT_FAIL_ON", "HIGH"), "exit 1 when a finding has this severity or higher: HIGH, MEDIUM, LOW or INFO (env SLIPWAY_AUDIT_FAIL_ON)")
+	failOn := fs.String("fail-on", envString("SLIPWAY_AUDIT_FAIL_ON", ""), "exit 1 when a finding has this severity or higher, whatever its confidence: HIGH, MEDIUM, LOW or INFO; default: the deployment gate's, HIGH findings of HIGH confidence (env SLIPWAY_AUDIT_FAIL_ON)")
 	deps := fs.Bool("include-dependencies", false, "also report findings inside @openzeppelin/ files")
 	nodeModules := fs.String("node-modules", envString("SLIPWAY_NODE_MODULES", ""), "node_modules folder holding solc and @openzeppelin/contracts; default: found above the working directory, then above the slipway binary (env SLIPWAY_NODE_MODULES)")
 	autoInstall := fs.Bool("solc-auto-install", envBool("SLIPWAY_SOLC_AUTO_INSTALL", true), "install a missing solc-js release from npm (env SLIPWAY_SOLC_AUTO_INSTALL)")
@@ -52,9 +52,14 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *asJSON && *asSARIF {
 		return fmt.Errorf("%w: choose one of --json and --sarif", errUsage)
 	}
-	threshold, err := lint.ParseSeverity(*failOn)
-	if err != nil {
-		return fmt.Errorf("%w: --fail-on: %w", errUsage, err)
+	// Empty: the deployment gate's default (lint.Gate).
+	var threshold lint.Severity
+	if strings.TrimSpace(*failOn) != "" {
+		t, err := lint.ParseSeverity(*failOn)
+		if err != nil {
+			return fmt.Errorf("%w: --fail-on: %w", errUsage, err)
+		}
+		threshold = t
 	}
 	logger, err := lc.logger(stderr)
 	if err != nil {
@@ -95,7 +100,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("write report: %w", err)
 		}
 	case *asSARIF:
-		if err := writeSARIF(stdout, report); err != nil {
+		if err := writeSARIF(stdout, report, sources); err != nil {
 			return err
 		}
 	default:
@@ -178,49 +183,6 @@ func nonNil(f []lint.Finding) []lint.Finding {
 		return []lint.Finding{}
 	}
 	return f
-}
-
-// writeSARIF writes the findings as a SARIF 2.1.0 log, the format GitHub
-// code scanning and most CI dashboards read.
-func writeSARIF(w io.Writer, r auditReport) error {
-	level := map[lint.Severity]string{lint.High: "error", lint.Medium: "warning", lint.Low: "note", lint.Info: "note"}
-	type rule struct {
-		ID               string            `json:"id"`
-		ShortDescription map[string]string `json:"shortDescription"`
-	}
-	rules := []rule{}
-	seen := map[string]bool{}
-	results := []map[string]any{}
-	for _, f := range r.Findings {
-		if !seen[f.Detector] {
-			seen[f.Detector] = true
-			rules = append(rules, rule{ID: f.Detector, ShortDescription: map[string]string{"text": f.Title}})
-		}
-		results = append(results, map[string]any{
-			"ruleId":  f.Detector,
-			"level":   level[f.Severity],
-			"message": map[string]string{"text": f.Title + ": " + f.Description},
-			"locations": []any{map[string]any{"physicalLocation": map[string]any{
-				"artifactLocation": map[string]string{"uri": f.File},
-				"region":           map[string]int{"startLine": max(f.Line, 1), "startColumn": max(f.Column, 1)},
-			}}},
-			"properties": map[string]string{"severity": string(f.Severity), "confidence": string(f.Confidence)},
-		})
-	}
-	log := map[string]any{
-		"version": "2.1.0",
-		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-		"runs": []any{map[string]any{
-			"tool":    map[string]any{"driver": map[string]any{"name": "slipway-audit", "informationUri": "https://github.com/slipway-dev/slipway", "rules": rules}},
-			"results": results,
-		}},
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(log); err != nil {
-		return fmt.Errorf("write sarif: %w", err)
-	}
-	return nil
 }
 
 // locateNodeModules finds the node tools for a CLI run from anywhere: above

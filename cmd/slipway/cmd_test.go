@@ -417,6 +417,22 @@ contract Counter {
 	if err := json.Unmarshal([]byte(out), &sarif); err != nil || sarif.Version != "2.1.0" || len(sarif.Runs) != 1 || len(sarif.Runs[0].Results) < 2 || code != 1 {
 		t.Fatalf("--sarif = exit %d %v\n%s", code, err, out)
 	}
+	for _, e := range validateSARIF([]byte(out)) {
+		t.Errorf("--sarif: %s", e)
+	}
+	// The default gate is the deployment's: HIGH findings of HIGH
+	// confidence. A coin flip nothing pays on is reported (HIGH, LOW
+	// confidence) and passes it; --fail-on HIGH counts it.
+	coin := "// SPDX-License-Identifier: MIT\npragma solidity 0.8.37;\ncontract Coin {\n    function flip() external view returns (bool) {\n        return uint256(blockhash(block.number - 1)) % 2 == 0;\n    }\n}\n"
+	if err := os.WriteFile("Coin.sol", []byte(coin), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, "audit", "Coin.sol"); code != 0 || !strings.Contains(out, "[weak-prng]") || !strings.Contains(out, "1 high") {
+		t.Fatalf("audit of a LOW-confidence finding = exit %d, want 0 with the finding listed\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "audit", "--fail-on", "HIGH", "Coin.sol"); code != 1 {
+		t.Fatalf("audit --fail-on HIGH of a LOW-confidence HIGH finding = exit %d, want 1\n%s\n%s", code, out, errOut)
+	}
 	if err := os.WriteFile("Broken.sol", []byte("pragma solidity ^0.8.0;\ncontract B { function f( }\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

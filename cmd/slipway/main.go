@@ -25,7 +25,7 @@ Usage:
   slipway users    set-budget --email E --network N --wei W --period 24h  (--clear to go back to the tier's)
   slipway signers  [--networks FILE] [--network N] [--json]   each network's signers: address, balance, in flight, state
   slipway audit-log --user EMAIL [--since T]   the user's audit rows as JSON lines
-  slipway audit    [--json|--sarif] [--fail-on SEVERITY] FILE...   compile and audit locally; exit 1 on findings
+  slipway audit    [--json|--sarif] [--fail-on SEVERITY] FILE...   compile and audit locally; exit 1 on findings the gate counts
   slipway version
 
 Every flag can also be set from the environment (shown in each command's -h).

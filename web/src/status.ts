@@ -9,7 +9,7 @@ export const stages: { status: DeploymentStatus; label: string; what: string }[]
   {
     status: DeploymentStatus.LINTING,
     label: "Audit",
-    what: "The source is audited; HIGH findings stop the deployment unless allowed.",
+    what: "The source is audited; HIGH findings of HIGH confidence stop the deployment unless allowed.",
   },
   { status: DeploymentStatus.COMPILING, label: "Compile", what: "solc compiles the contract." },
   {

@@ -10,12 +10,12 @@ contract AccessVuln {
         owner = msg.sender;
     }
 
-    function setOwner(address newOwner) external { // expect: missing-access-control
+    function setOwner(address newOwner) external { // expect: missing-access-control:high
         require(newOwner != address(0), "zero");
         owner = newOwner;
     }
 
-    function initialize(address admin_) external { // expect: unprotected-initializer
+    function initialize(address admin_) external { // expect: unprotected-initializer:high
         require(admin_ != address(0), "zero");
         admin = admin_;
         ready = true;

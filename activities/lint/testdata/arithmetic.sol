@@ -6,7 +6,7 @@ contract UncheckedVuln {
 
     function credit(uint256 amount) external {
         unchecked {
-            balance[msg.sender] += amount; // expect: unchecked-arithmetic
+            balance[msg.sender] += amount; // expect: unchecked-arithmetic:high
         }
     }
 }
@@ -25,6 +25,21 @@ contract UncheckedFixed {
             unchecked {
                 ++i;
             }
+        }
+    }
+}
+
+// OpenZeppelin's idiom: the debit is checked, then done unchecked.
+contract UncheckedAfterCheck {
+    mapping(address => uint256) public balance;
+
+    error Insufficient(uint256 have, uint256 want);
+
+    function debit(uint256 amount) external {
+        uint256 have = balance[msg.sender];
+        if (have < amount) revert Insufficient(have, amount);
+        unchecked {
+            balance[msg.sender] = have - amount;
         }
     }
 }

@@ -9,7 +9,7 @@ contract ProxyVuln {
     }
 
     function forward(address target, bytes calldata data) external {
-        (bool ok, ) = target.delegatecall(data); // expect: controlled-delegatecall
+        (bool ok, ) = target.delegatecall(data); // expect: controlled-delegatecall:high
         require(ok, "failed");
     }
 }

@@ -7,7 +7,7 @@ contract KingVuln {
 
     function claim() external payable {
         require(msg.value > prize, "low");
-        king.transfer(prize); // expect: dos-revert
+        king.transfer(prize); // expect: dos-revert reentrancy-unlimited-gas
         king = payable(msg.sender);
         prize = msg.value;
     }

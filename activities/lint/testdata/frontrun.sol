@@ -53,7 +53,7 @@ contract RewardRace {
     function claimReward(uint256 submission) external {
         require(!claimed, "claimed");
         require(submission < 10, "bad");
-        payable(msg.sender).transfer(reward); // expect: tx-order-dependence
+        payable(msg.sender).transfer(reward); // expect: tx-order-dependence reentrancy-unlimited-gas
         claimed = true;
     }
 }

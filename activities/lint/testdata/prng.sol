@@ -5,26 +5,26 @@ contract LotteryVuln {
     uint256 public lastRoll;
 
     function roll() external returns (uint256) {
-        uint256 seed = uint256(keccak256(abi.encodePacked(block.prevrandao, msg.sender))); // expect: weak-prng
+        uint256 seed = uint256(keccak256(abi.encodePacked(block.prevrandao, msg.sender))); // expect: weak-prng:low
         lastRoll = seed % 6;
         return lastRoll;
     }
 
     function coin() external view returns (bool) {
-        return block.number % 2 == 0; // expect: weak-prng
+        return block.number % 2 == 0; // expect: weak-prng:low
     }
 
     function guess(bytes32 answer) external view returns (bool) {
-        return answer == blockhash(block.number - 1); // expect: weak-prng
+        return answer == blockhash(block.number - 1); // expect: weak-prng:low
     }
 
     function hashRoll() external view returns (uint256) {
-        uint256 h = uint256(blockhash(block.number - 1)); // expect: weak-prng
+        uint256 h = uint256(blockhash(block.number - 1)); // expect: weak-prng:low
         return h;
     }
 
     function guessHash(bytes32 g) external view returns (bool) {
-        bytes32 answer = keccak256(abi.encodePacked(block.number, block.coinbase)); // expect: weak-prng
+        bytes32 answer = keccak256(abi.encodePacked(block.number, block.coinbase)); // expect: weak-prng:low
         return g == answer;
     }
 }
@@ -53,13 +53,13 @@ contract OrderIds {
     }
 
     function guessLocal(bytes32 guess) external view returns (bool) {
-        bytes32 answer = blockhash(block.number - 1); // expect: weak-prng
+        bytes32 answer = blockhash(block.number - 1); // expect: weak-prng:low
         return guess == answer;
     }
 }
 
 contract SaltVuln {
-    uint256 private salt = block.timestamp; // expect: weak-prng
+    uint256 private salt = block.timestamp; // expect: weak-prng:high
     uint256 private seed;
     uint256 public winner;
 
@@ -68,12 +68,12 @@ contract SaltVuln {
     }
 
     function pick(uint256 players) external {
-        winner = (salt * 31 + players) % players; // expect: weak-prng
+        winner = (salt * 31 + players) % players; // expect: weak-prng:high
     }
 
     function pickAgain(uint256 players) external {
         uint256 s = seed;
-        winner = s % players; // expect: weak-prng
+        winner = s % players; // expect: weak-prng:high
     }
 }
 

@@ -8,7 +8,7 @@ contract KillVuln {
         owner = msg.sender;
     }
 
-    function kill() external { // expect: unprotected-selfdestruct
+    function kill() external { // expect: unprotected-selfdestruct:high
         selfdestruct(payable(msg.sender));
     }
 }

@@ -10,11 +10,11 @@ contract SendVuln {
 
     receive() external payable {}
 
-    function pay(address payable to, uint256 amount) external {
+    function pay(address payable to, uint256 amount) external { // expect: unprotected-ether-withdrawal
         to.transfer(amount); // expect: arbitrary-send-eth
     }
 
-    function payVia(address to, uint256 amount) external {
+    function payVia(address to, uint256 amount) external { // expect: unprotected-ether-withdrawal
         address payable dest = payable(to);
         (bool ok, ) = dest.call{value: amount}(""); // expect: arbitrary-send-eth
         require(ok, "failed");

@@ -89,6 +89,6 @@ contract QueuePaged {
         for (uint i = next; i < queue.length && i < next + count; i++) {
             credit[queue[i]] += 1;
         }
-        next += count;
+        next += count; // expect: integer-overflow:high
     }
 }

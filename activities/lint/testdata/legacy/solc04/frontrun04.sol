@@ -24,7 +24,7 @@ contract EthTxOrderDependenceMinimal {
     function claimReward(uint256 submission) {
         require (!claimed);
         require(submission < 10);
-        msg.sender.transfer(reward); // expect: tx-order-dependence
+        msg.sender.transfer(reward); // expect: tx-order-dependence reentrancy-unlimited-gas
         claimed = true;
     }
 }

@@ -4,7 +4,7 @@ contract IntegerOverflowAdd {
     function transfer(address _to, uint256 _value) public{ // expect: short-address
         require(balanceOf[msg.sender] >= _value);
         balanceOf[msg.sender] -= _value;
-        balanceOf[_to] += _value; // expect: integer-overflow
+        balanceOf[_to] += _value; // expect: integer-overflow:low
     }
 }
-contract Overflow { uint public count = 1; function run(uint256 input) public { count -= input; } } // expect: integer-overflow
+contract Overflow { uint public count = 1; function run(uint256 input) public { count -= input; } } // expect: integer-overflow:high

@@ -2,15 +2,15 @@ pragma solidity ^0.4.24;
 
 // The seed is the deployment block's timestamp: public and fixed.
 contract SaltedRandom {
-    uint256 private salt = block.timestamp; // expect: weak-prng
-    uint256 constant private pepper = now; // expect: weak-prng
+    uint256 private salt = block.timestamp; // expect: weak-prng:low
+    uint256 constant private pepper = now; // expect: weak-prng:low
     uint256 private stamp = block.timestamp;
     uint256 public last;
 
     function random(uint max) private view returns (uint256) {
         uint256 x = salt * 100 / max;
-        uint256 y = salt * block.number / (salt % 5); // expect: weak-prng
-        return (y + pepper % 7) / x; // expect: weak-prng
+        uint256 y = salt * block.number / (salt % 5); // expect: weak-prng:low
+        return (y + pepper % 7) / x; // expect: weak-prng:low
     }
 
     function play(uint max) public {
@@ -34,7 +34,7 @@ contract ReseededRandom {
     }
 
     function winner() public view returns (address) {
-        return players[seed % players.length]; // expect: weak-prng
+        return players[seed % players.length]; // expect: weak-prng:high
     }
 }
 

@@ -1,7 +1,7 @@
 pragma solidity 0.4.24;
 contract SimpleDAO {
   mapping (address => uint) public credit;
-  function donate(address to) payable public { credit[to] += msg.value; } // expect: integer-overflow
+  function donate(address to) payable public { credit[to] += msg.value; } // msg.value cannot wrap a sum of ether
   function withdraw(uint amount) public {
     if (credit[msg.sender]>= amount) {
       require(msg.sender.call.value(amount)()); // expect: reentrancy-eth

@@ -5,7 +5,7 @@ contract MultiOwnedVuln {
     mapping (address => address) public owners;
     constructor() public { root = msg.sender; owners[root] = root; }
     modifier onlyOwner() { require(owners[msg.sender] != 0); _; }
-    function newOwner(address _owner) external returns (bool) { // expect: missing-access-control
+    function newOwner(address _owner) external returns (bool) { // expect: missing-access-control:high
         require(_owner != 0);
         owners[_owner] = msg.sender;
         return true;
@@ -29,15 +29,15 @@ contract WalletLibVuln {
     uint public m_numOwners;
     uint public m_dailyLimit;
     mapping(uint => uint) m_ownerIndex;
-    function initMultiowned(address[] _owners, uint _required) public { // expect: unprotected-initializer
+    function initMultiowned(address[] _owners, uint _required) public { // expect: unprotected-initializer:high
         m_numOwners = _owners.length + 1;
         m_ownerIndex[uint(msg.sender)] = 1;
         m_required = _required;
     }
-    function initDaylimit(uint _limit) public { // expect: unprotected-initializer
+    function initDaylimit(uint _limit) public { // expect: unprotected-initializer:medium
         m_dailyLimit = _limit;
     }
-    function initWallet(address[] _owners, uint _required, uint _daylimit) public { // expect: unprotected-initializer
+    function initWallet(address[] _owners, uint _required, uint _daylimit) public { // expect: unprotected-initializer:high
         initDaylimit(_daylimit);
         initMultiowned(_owners, _required);
     }
@@ -53,7 +53,7 @@ contract WalletLibFixed {
     function initiative() public view returns (uint) { return m_required; }
 }
 contract SuicideVuln {
-    function sudicideAnyone() public { // expect: unprotected-selfdestruct
+    function sudicideAnyone() public { // expect: unprotected-selfdestruct:high
         selfdestruct(msg.sender);
     }
 }

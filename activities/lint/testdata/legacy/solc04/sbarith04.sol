@@ -4,21 +4,21 @@ contract TokenSaleVuln {
     mapping(address => uint256) public balanceOf;
     uint256 constant PRICE_PER_TOKEN = 1 ether;
     function buy(uint256 numTokens) public payable {
-        require(msg.value == numTokens * PRICE_PER_TOKEN); // expect: integer-overflow
-        balanceOf[msg.sender] += numTokens; // expect: integer-overflow
+        require(msg.value == numTokens * PRICE_PER_TOKEN); // expect: integer-overflow:high
+        balanceOf[msg.sender] += numTokens; // expect: integer-overflow:high
     }
     function sell(uint256 numTokens) public {
         require(balanceOf[msg.sender] >= numTokens);
         balanceOf[msg.sender] -= numTokens;
-        msg.sender.transfer(numTokens * PRICE_PER_TOKEN); // expect: integer-overflow
+        msg.sender.transfer(numTokens * PRICE_PER_TOKEN); // expect: integer-overflow:medium
     }
 }
 contract BalanceCheckVuln {
     mapping(address => uint) balances;
     function transfer(address _to, uint _value) public returns (bool) { // expect: short-address
-        require(balances[msg.sender] - _value >= 0); // expect: integer-overflow
-        balances[msg.sender] = balances[msg.sender] - _value; // expect: integer-overflow
-        balances[_to] = balances[_to] + _value; // expect: integer-overflow
+        require(balances[msg.sender] - _value >= 0); // expect: integer-overflow:high
+        balances[msg.sender] = balances[msg.sender] - _value; // expect: integer-overflow:high
+        balances[_to] = balances[_to] + _value; // expect: integer-overflow:high
         return true;
     }
 }

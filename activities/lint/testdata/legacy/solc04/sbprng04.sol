@@ -9,7 +9,7 @@ contract PredictBlockHash {
     }
     function settle() public {
         require(block.number > guesses[msg.sender].block);
-        bytes32 answer = blockhash(guesses[msg.sender].block); // expect: weak-prng
+        bytes32 answer = blockhash(guesses[msg.sender].block); // expect: weak-prng:high
         guesses[msg.sender].block = 0;
         if (guesses[msg.sender].guess == answer) {
             msg.sender.transfer(2 ether);
@@ -20,11 +20,11 @@ contract PredictBlockHash {
 contract Doubler {
     uint[] entries;
     function rand(uint max) public view returns (uint256) {
-        uint256 hashVal = uint256(blockhash(block.number - 1)); // expect: weak-prng
+        uint256 hashVal = uint256(blockhash(block.number - 1)); // expect: weak-prng:low
         return hashVal % max;
     }
     function coin() public payable {
-        uint random = uint(keccak256(block.timestamp)) % 2; // expect: timestamp weak-prng
+        uint random = uint(keccak256(block.timestamp)) % 2; // expect: timestamp weak-prng:high
         if (random == 0) {
             msg.sender.transfer(msg.value);
         }

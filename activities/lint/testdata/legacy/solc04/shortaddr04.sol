@@ -10,7 +10,7 @@ contract MyToken {
     function sendCoin(address to, uint amount) returns(bool sufficient) { // expect: short-address
         if (balances[msg.sender] < amount) return false;
         balances[msg.sender] -= amount;
-        balances[to] += amount; // expect: integer-overflow
+        balances[to] += amount; // expect: integer-overflow:low
         Transfer(msg.sender, to, amount);
         return true;
     }

@@ -6,7 +6,7 @@ contract HashForEther {
         require(uint32(msg.sender) == 0);
         _sendWinnings();
     }
-    function _sendWinnings() { msg.sender.transfer(this.balance); } // expect: default-visibility
+    function _sendWinnings() { msg.sender.transfer(this.balance); } // expect: default-visibility unprotected-ether-withdrawal
 }
 contract WalletLibrary {
     address owner;

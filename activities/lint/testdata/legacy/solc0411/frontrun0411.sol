@@ -13,7 +13,7 @@ contract Reward {
     uint public reward;
     function Reward() { owner = msg.sender; }
     function setReward(uint r) { if (msg.sender != owner) throw; reward = r; } // expect: deprecated
-    function claim() { msg.sender.transfer(reward); } // expect: tx-order-dependence
+    function claim() { msg.sender.transfer(reward); } // expect: tx-order-dependence unprotected-ether-withdrawal
 }
 contract MyToken {
     mapping (address => uint) balances;

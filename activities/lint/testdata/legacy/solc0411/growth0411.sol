@@ -4,7 +4,7 @@ pragma solidity 0.4.11;
 contract Creditors0411 {
     address[] creditors;
     mapping(address => uint) owed;
-    uint256 private salt = block.timestamp; // expect: weak-prng
+    uint256 private salt = block.timestamp; // expect: weak-prng:high
     address public lucky;
 
     function lend() payable {
@@ -19,7 +19,7 @@ contract Creditors0411 {
     }
 
     function draw() {
-        lucky = creditors[salt % creditors.length]; // expect: weak-prng
+        lucky = creditors[salt % creditors.length]; // expect: weak-prng:high
     }
 
     function repayAll() {
