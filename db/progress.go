@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/slipway-dev/slipway/internal/deprole"
 	"github.com/slipway-dev/slipway/internal/status"
 )
 
@@ -78,7 +79,7 @@ func RecordProgress(ctx context.Context, q *Queries, id uuid.UUID, to string, p 
 // see every part's progress in one stream.
 func appendToAncestors(ctx context.Context, q *Queries, d Deployment, message string) error {
 	label := d.Network
-	if d.Role == "implementation" {
+	if d.Role == deprole.Implementation {
 		label = "implementation on " + d.Network
 	}
 	for id, depth := d.ParentID, 0; id != nil && depth < 4; depth++ {

@@ -16,6 +16,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/generate"
 	"github.com/slipway-dev/slipway/activities/lint"
 	"github.com/slipway-dev/slipway/activities/progress/progressapi"
+	"github.com/slipway-dev/slipway/internal/deprole"
 	"github.com/slipway-dev/slipway/internal/proxies"
 	"github.com/slipway-dev/slipway/internal/status"
 )
@@ -99,15 +100,6 @@ type DeploymentInput struct {
 	// Upgrade says what an upgrade changes.
 	Upgrade *UpgradeTarget `json:"upgrade,omitempty"`
 }
-
-// Roles of a deployment, as DeploymentInput.Role and deployments.role name
-// them.
-const (
-	RoleDeploy         = "deploy"
-	RoleFanout         = "fanout"
-	RoleImplementation = "implementation"
-	RoleUpgrade        = "upgrade"
-)
 
 // Built is what a deployment's build stage made, handed to its parts.
 type Built struct {
@@ -311,10 +303,10 @@ func (r *runner) run(ctx workflow.Context) (DeploymentResult, error) {
 	if err != nil {
 		return DeploymentResult{}, err
 	}
-	if r.builds && r.in.Role == RoleFanout {
+	if r.builds && r.in.Role == deprole.Fanout {
 		return r.fanout(ctx, b)
 	}
-	if r.builds && r.in.Role == RoleUpgrade {
+	if r.builds && r.in.Role == deprole.Upgrade {
 		if err := r.checkUpgrade(ctx, b); err != nil {
 			return DeploymentResult{}, err
 		}
@@ -338,7 +330,7 @@ func (r *runner) run(ctx workflow.Context) (DeploymentResult, error) {
 		verifyReq, verifyCV = b.ProxyRequest, proxies.CompilerVersion
 	}
 	res, err := r.deploy(ctx, prep, b.CompilerVersion, verifyReq, verifyCV)
-	if err == nil && r.builds && r.in.Role == RoleUpgrade {
+	if err == nil && r.builds && r.in.Role == deprole.Upgrade {
 		err = r.step(ctx, 15*time.Second, time.Hour, recordRetry(), progressapi.ActivitySetImplementation, progressapi.Implementation{
 			DeploymentID: r.in.Upgrade.ProxyDeploymentID, Address: r.impl, Upgrade: r.in.DeploymentID,
 		}).Get(ctx, nil)
@@ -434,7 +426,7 @@ func (r *runner) build(ctx workflow.Context) (Built, error) {
 	if !r.builds {
 		return b, nil
 	}
-	if kind := r.in.ProxyKind; kind != "" && r.in.Role != RoleUpgrade {
+	if kind := r.in.ProxyKind; kind != "" && r.in.Role != deprole.Upgrade {
 		if err := r.compileProxy(ctx, kind, &b); err != nil {
 			return Built{}, err
 		}
@@ -450,7 +442,7 @@ func (r *runner) build(ctx workflow.Context) (Built, error) {
 		DeploymentID: r.in.DeploymentID, Request: pinned, Contract: *contract, CompilerVersion: cv,
 		SourceHash: sourceHash(req), Findings: findings, Initializer: b.Initializer,
 	}
-	if r.in.Role == RoleUpgrade {
+	if r.in.Role == deprole.Upgrade {
 		// An upgrade's implementation is created without arguments and
 		// never initialized again (CallData is what it is called with).
 		rec.Initializer = ""
@@ -476,7 +468,7 @@ func (r *runner) creation(b Built) deployapi.PrepareInput {
 		return p
 	}
 	p.Salt, p.DeployedBytecode = in.Salt, b.Contract.DeployedBytecode
-	if in.ProxyKind != "" || in.Role == RoleUpgrade || in.Role == RoleImplementation {
+	if in.ProxyKind != "" || in.Role == deprole.Upgrade || in.Role == deprole.Implementation {
 		// The implementation is created without arguments: its proxy
 		// calls the initializer with them.
 		p.ConstructorArgs = nil
@@ -655,7 +647,7 @@ func (r *runner) confirmedAt(ctx workflow.Context, c deployapi.ConfirmResult, ms
 	if c.TxHash != "" {
 		s.TxHash, s.BlockNumber, s.GasUsed = &c.TxHash, &c.BlockNumber, &c.GasUsed
 	}
-	if r.impl != "" && r.in.Role != RoleUpgrade {
+	if r.impl != "" && r.in.Role != deprole.Upgrade {
 		s.ImplementationAddress = &r.impl
 	}
 	if err := r.record(ctx, s); err != nil {

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/activities/progress/progressapi"
+	"github.com/slipway-dev/slipway/internal/deprole"
 	"github.com/slipway-dev/slipway/internal/proxies"
 	"github.com/slipway-dev/slipway/internal/status"
 )
@@ -83,7 +85,7 @@ func (r *runner) aggregate(ctx workflow.Context, names []string, results []progr
 			cancelled++
 			failed = append(failed, names[i]+": cancelled")
 		default:
-			failed = append(failed, fmt.Sprintf("%s: %s", names[i], cmpOr(res.Error, strings.ToLower(res.Status))))
+			failed = append(failed, fmt.Sprintf("%s: %s", names[i], cmp.Or(res.Error, strings.ToLower(res.Status))))
 		}
 	}
 	out := DeploymentResult{}
@@ -117,13 +119,6 @@ func (r *runner) aggregate(ctx workflow.Context, names []string, results []progr
 		return DeploymentResult{}, err
 	}
 	return out, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // implementation runs an upgradeable deployment's (or an upgrade's)
@@ -218,7 +213,7 @@ func (r *runner) compileProxy(ctx workflow.Context, kind string, b *Built) error
 func (r *runner) proxyTx(b Built, impl string) (deployapi.PrepareInput, error) {
 	in := r.in
 	p := deployapi.PrepareInput{DeploymentID: in.DeploymentID, Network: in.Network}
-	if in.Role == RoleUpgrade {
+	if in.Role == deprole.Upgrade {
 		if in.Upgrade == nil {
 			return p, temporal.NewNonRetryableApplicationError("an upgrade needs its proxy", deployapi.ErrTypeInvalidArgs, nil)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/deploy/deployapi"
 	"github.com/slipway-dev/slipway/activities/progress/progressapi"
 	"github.com/slipway-dev/slipway/activities/verify/verifyapi"
+	"github.com/slipway-dev/slipway/internal/deprole"
 	"github.com/slipway-dev/slipway/internal/status"
 )
 
@@ -93,7 +94,7 @@ func (e *partsEnv) preparedFor(id string) []deployapi.PrepareInput {
 
 func part(id, network string) DeploymentInput {
 	p := input()
-	p.DeploymentID, p.Network, p.WorkflowID, p.Role = id, network, "deployment-"+id, RoleDeploy
+	p.DeploymentID, p.Network, p.WorkflowID, p.Role = id, network, "deployment-"+id, deprole.Deploy
 	return p
 }
 
@@ -105,7 +106,7 @@ const (
 
 func fanoutInput() DeploymentInput {
 	in := input()
-	in.DeploymentID, in.Network, in.Role = parentID, "", RoleFanout
+	in.DeploymentID, in.Network, in.Role = parentID, "", deprole.Fanout
 	in.Parts = []DeploymentInput{part(partA, "alpha"), part(partB, "beta")}
 	return in
 }
@@ -217,7 +218,7 @@ func TestUpgradeableDeploysImplementationThenProxy(t *testing.T) {
 	in.Source, in.ContractName, in.Template, in.ProxyKind = "", "", json.RawMessage(upgradeableTemplate), "uups"
 	in.ConstructorArgs = []json.RawMessage{json.RawMessage(`"0x00000000000000000000000000000000000000aa"`)}
 	impl := part("00000000-0000-4000-8000-0000000000c3", "dev")
-	impl.Role = RoleImplementation
+	impl.Role = deprole.Implementation
 	in.Parts = []DeploymentInput{impl}
 	e.ExecuteWorkflow(DeploymentWorkflow, in)
 	var res DeploymentResult
@@ -252,10 +253,10 @@ func TestUpgradeableDeploysImplementationThenProxy(t *testing.T) {
 
 func upgradeInput() DeploymentInput {
 	in := input()
-	in.Role, in.ProxyKind = RoleUpgrade, "uups"
+	in.Role, in.ProxyKind = deprole.Upgrade, "uups"
 	in.Upgrade = &UpgradeTarget{ProxyDeploymentID: "00000000-0000-4000-8000-0000000000d4", Proxy: "0x" + strings.Repeat("d", 40), Current: "00000000-0000-4000-8000-0000000000d4"}
 	impl := part("00000000-0000-4000-8000-0000000000e5", "dev")
-	impl.Role = RoleImplementation
+	impl.Role = deprole.Implementation
 	in.Parts = []DeploymentInput{impl}
 	return in
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/compile/compileapi"
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/deprole"
 	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 	"github.com/slipway-dev/slipway/server/deployments"
@@ -165,7 +166,7 @@ func deploymentTree(t deployments.Tree, req *slipwayv1.CreateDeploymentRequest, 
 		// A part deploys what its parent built: the parent waits for the
 		// approvals of a single network, a multi-network deployment's
 		// parts for their own network's.
-		if t.Row.Role != workflows.RoleFanout {
+		if t.Row.Role != deprole.Fanout {
 			part.Approval = nil
 		}
 		in.Parts = append(in.Parts, part)
@@ -182,7 +183,7 @@ func deploymentTree(t deployments.Tree, req *slipwayv1.CreateDeploymentRequest, 
 // request: only what the user asked for and the network's timing.
 func deploymentInput(d db.Deployment, req *slipwayv1.CreateDeploymentRequest, networks chain.Config) (workflows.DeploymentInput, error) {
 	var n chain.Network
-	if d.Role != workflows.RoleFanout {
+	if d.Role != deprole.Fanout {
 		var ok bool
 		if n, ok = networks.Lookup(d.Network); !ok {
 			return workflows.DeploymentInput{}, fmt.Errorf("network %q is not configured", d.Network)

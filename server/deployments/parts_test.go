@@ -195,8 +195,7 @@ func TestProvenanceDigest(t *testing.T) {
 	sum := sha256.Sum256(b)
 	assert.Equal(t, "0x"+hex.EncodeToString(sum[:]), p.GetDigest())
 
-	other, otherBearer := env.newUser(t)
-	_ = other
+	_, otherBearer := env.newUser(t)
 	_, err = c.GetProvenance(context.Background(), servertest.Authed(&slipwayv1.GetProvenanceRequest{Id: d.ID.String()}, otherBearer))
 	assert.Equal(t, connect.CodeNotFound, connect.CodeOf(err), "another user's deployment is not found")
 }

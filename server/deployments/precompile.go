@@ -2,15 +2,10 @@ package deployments
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-
 	"log/slog"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protojson"
-
-	"github.com/slipway-dev/slipway/activities/compile"
 	"github.com/slipway-dev/slipway/activities/deploy"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
@@ -44,42 +39,25 @@ func (s *service) checkSource(ctx context.Context, msg *slipwayv1.CreateDeployme
 	if s.precompile == nil || msg.GetTemplate() != nil {
 		return nil
 	}
-	cctx, cancel := context.WithTimeout(ctx, s.precompileTimeout)
-	defer cancel()
-	res, err := s.precompile.Compile(cctx, &slipwayv1.CompileContractRequest{
+	c, err := s.compiled(ctx, &slipwayv1.CompileContractRequest{
 		Source: msg.GetSource(), Sources: msg.GetSources(), ContractName: msg.GetContractName(),
 		CompilerVersion: msg.GetCompilerVersion(), Optimizer: msg.GetOptimizer(),
 	})
-	var ce *compile.CompileError
 	switch {
-	case errors.As(err, &ce), errors.Is(err, compile.ErrNoCompiler), errors.Is(err, compile.ErrOutputTooLarge),
-		errors.Is(err, compile.ErrCompiler), errors.Is(err, compile.ErrLimitExceeded):
-		return err // the error boundary (apierr.ToConnect) answers these invalid_argument
-	case err != nil:
+	case errors.Is(err, errCompileUnfinished):
 		// Out of time (the Compiler cancels its abandoned compile, so it
 		// does not hold a solc worker on) or out of service.
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		s.logger.WarnContext(ctx, "pre-deploy compile did not finish; the workflow will check the sources", slog.Any("err", err))
 		return nil
+	case err != nil:
+		return err
 	}
-	for _, c := range res.GetContracts() {
-		if c.GetName() != msg.GetContractName() {
-			continue
-		}
-		args := make([]json.RawMessage, len(msg.GetConstructorArgs()))
-		for i, v := range msg.GetConstructorArgs() {
-			b, err := protojson.Marshal(v)
-			if err != nil {
-				return invalidf("constructorArgs[%d]: %v", i, err)
-			}
-			args[i] = b
-		}
-		if _, err := deploy.EncodeConstructor(c.GetAbi(), c.GetBytecode(), args); err != nil {
-			return invalidf("contract %s: %v", c.GetName(), err)
-		}
-		return nil
+	args, err := jsonArgs(msg.GetConstructorArgs())
+	if err != nil {
+		return err
 	}
-	return invalidf("contractName %q is not a deployable contract of the sources", msg.GetContractName())
+	if _, err := deploy.EncodeConstructor(c.GetAbi(), c.GetBytecode(), args); err != nil {
+		return invalidf("contract %s: %v", c.GetName(), err)
+	}
+	return nil
 }

@@ -17,15 +17,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/deprole"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
-)
-
-// Deployment roles, as deployments.role stores them (migration 00020).
-const (
-	roleDeploy         = "deploy"
-	roleFanout         = "fanout"
-	roleImplementation = "implementation"
-	roleUpgrade        = "upgrade"
 )
 
 // buildArg is one constructor argument as deployment_builds stores it:
@@ -80,7 +73,7 @@ func (s *service) provenance(ctx context.Context, d db.Deployment, now time.Time
 		}
 	}
 	rows := []db.Deployment{d}
-	if d.Role == roleFanout {
+	if d.Role == deprole.Fanout {
 		if rows, err = s.q.ListChildDeployments(ctx, &d.ID); err != nil {
 			return nil, fmt.Errorf("list the networks of %s: %w", d.ID, err)
 		}
@@ -182,9 +175,9 @@ func txRole(owner db.Deployment, t db.DeployTx) string {
 	switch {
 	case t.Kind == "filler":
 		return "filler"
-	case owner.Role == roleImplementation:
+	case owner.Role == deprole.Implementation:
 		return "implementation"
-	case owner.Role == roleUpgrade:
+	case owner.Role == deprole.Upgrade:
 		return "upgrade"
 	case owner.ProxyKind != "":
 		return "proxy"

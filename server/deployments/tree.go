@@ -18,6 +18,7 @@ import (
 	"github.com/slipway-dev/slipway/activities/deploy"
 	"github.com/slipway-dev/slipway/db"
 	"github.com/slipway-dev/slipway/internal/create2"
+	"github.com/slipway-dev/slipway/internal/deprole"
 	"github.com/slipway-dev/slipway/internal/proxies"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
@@ -58,9 +59,9 @@ func newTree(user uuid.UUID, msg *slipwayv1.CreateDeploymentRequest, plan deploy
 		}
 	}
 	network := func(n Network) rowPlan {
-		r := rowPlan{params: row(n, roleDeploy)}
+		r := rowPlan{params: row(n, deprole.Deploy)}
 		if plan.upgradeable != "" {
-			impl := row(n, roleImplementation)
+			impl := row(n, deprole.Implementation)
 			impl.ProxyKind, impl.ContractAddress = "", plan.implementation
 			r.parts = []rowPlan{{params: impl}}
 		}
@@ -70,7 +71,7 @@ func newTree(user uuid.UUID, msg *slipwayv1.CreateDeploymentRequest, plan deploy
 	if len(nets) == 1 {
 		root = network(nets[0])
 	} else {
-		root = rowPlan{params: row(Network{}, roleFanout)}
+		root = rowPlan{params: row(Network{}, deprole.Fanout)}
 		root.params.RequiredConfirmations = int32(min(msg.GetConfirmations(), 1<<31-1))
 		for _, n := range nets {
 			root.params.Networks = append(root.params.Networks, n.Name)
@@ -207,7 +208,7 @@ func (s *service) planAddresses(ctx context.Context, user uuid.UUID, msg *slipwa
 	}
 	c, err := s.compiled(ctx, req)
 	if err != nil {
-		return err
+		return noAddressYet(err)
 	}
 	if plan.upgradeable == "" {
 		init, err := deploy.EncodeConstructor(c.GetAbi(), c.GetBytecode(), args)
@@ -231,7 +232,7 @@ func (s *service) planAddresses(ctx context.Context, user uuid.UUID, msg *slipwa
 		Optimizer: &slipwayv1.OptimizerSettings{Enabled: true, Runs: proxies.OptimizerRuns},
 	})
 	if err != nil {
-		return err
+		return noAddressYet(err)
 	}
 	pargs, err := proxies.Args(plan.upgradeable, c.GetAbi(), plan.gen.Initializer, args, plan.gen.AdminArg, impl)
 	if err != nil {
@@ -245,9 +246,15 @@ func (s *service) planAddresses(ctx context.Context, user uuid.UUID, msg *slipwa
 	return nil
 }
 
+// errCompileUnfinished is a pre-compile that could not finish in time (no
+// worker is up, say): not the request's fault. Callers decide what it
+// means for them.
+var errCompileUnfinished = errors.New("the compile did not finish")
+
 // compiled compiles req within the pre-compile timeout and answers its
 // contract req.ContractName. Sources that do not compile are the
-// request's fault; a compile that cannot finish now is errNoAddressYet.
+// request's fault (invalid_argument at the error boundary); a compile that
+// cannot finish now is errCompileUnfinished.
 func (s *service) compiled(ctx context.Context, req *slipwayv1.CompileContractRequest) (*slipwayv1.CompiledContract, error) {
 	cctx, cancel := context.WithTimeout(ctx, s.precompileTimeout)
 	defer cancel()
@@ -261,7 +268,7 @@ func (s *service) compiled(ctx context.Context, req *slipwayv1.CompileContractRe
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("%w: compile %s: %v; try again", errNoAddressYet, req.GetContractName(), err)
+		return nil, fmt.Errorf("%w: compile %s: %v", errCompileUnfinished, req.GetContractName(), err)
 	}
 	for _, c := range res.GetContracts() {
 		if c.GetName() == req.GetContractName() {
@@ -269,6 +276,16 @@ func (s *service) compiled(ctx context.Context, req *slipwayv1.CompileContractRe
 		}
 	}
 	return nil, invalidf("contractName %q is not a deployable contract of the sources", req.GetContractName())
+}
+
+// noAddressYet words an unfinished compile of a salted deployment: its
+// address cannot be answered now, so nothing is recorded and the client
+// may retry.
+func noAddressYet(err error) error {
+	if errors.Is(err, errCompileUnfinished) {
+		return fmt.Errorf("%w: %v; try again", errNoAddressYet, err)
+	}
+	return err
 }
 
 // jsonArgs are constructor arguments as the JSON values the deploy stage

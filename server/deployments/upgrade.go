@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/deprole"
 	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
 )
@@ -60,9 +61,9 @@ func (s *service) upgrade(ctx context.Context, msg *slipwayv1.UpgradeDeploymentR
 		return d, err
 	}
 	switch {
-	case proxy.Role == roleFanout:
+	case proxy.Role == deprole.Fanout:
 		return db.Deployment{}, fmt.Errorf("%w: a multi-network deployment is upgraded one network at a time: upgrade each of its networks' deployments", errNotUpgradeable)
-	case proxy.ProxyKind == "" || proxy.Role != roleDeploy:
+	case proxy.ProxyKind == "" || proxy.Role != deprole.Deploy:
 		return db.Deployment{}, fmt.Errorf("%w: deployment %s is not an upgradeable proxy", errNotUpgradeable, id)
 	case proxy.Status != status.Confirmed:
 		return db.Deployment{}, fmt.Errorf("%w: deployment %s is %s; only a CONFIRMED proxy can be upgraded", errNotUpgradeable, id, proxy.Status)
@@ -100,7 +101,7 @@ func (s *service) upgrade(ctx context.Context, msg *slipwayv1.UpgradeDeploymentR
 		return db.Deployment{}, fmt.Errorf("encode upgrade request: %w", err)
 	}
 	root := newTree(user, create, plan, []Network{net}, request)
-	root.params.Role, root.params.UpgradeOf, root.params.ProxyKind = roleUpgrade, &proxy.ID, proxy.ProxyKind
+	root.params.Role, root.params.UpgradeOf, root.params.ProxyKind = deprole.Upgrade, &proxy.ID, proxy.ProxyKind
 	root.params.ContractAddress = proxy.ContractAddress
 	var out db.Deployment
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
@@ -163,7 +164,7 @@ func (s *service) implementations(ctx context.Context, proxy db.Deployment) ([]*
 			return fmt.Errorf("list parts of %s: %w", owner.ID, err)
 		}
 		for _, p := range parts {
-			if p.Role == roleImplementation && p.Status == status.Confirmed {
+			if p.Role == deprole.Implementation && p.Status == status.Confirmed {
 				tx := upgradeTx
 				if tx == "" {
 					tx = owner.TxHash
@@ -196,7 +197,7 @@ func (s *service) implementations(ctx context.Context, proxy db.Deployment) ([]*
 // upgrade's safety report.
 func (s *service) withParts(ctx context.Context, d db.Deployment, out *slipwayv1.Deployment) error {
 	switch {
-	case d.Role == roleFanout:
+	case d.Role == deprole.Fanout:
 		children, err := s.q.ListChildDeployments(ctx, &d.ID)
 		if err != nil {
 			return fmt.Errorf("list the networks of %s: %w", d.ID, err)
@@ -205,7 +206,7 @@ func (s *service) withParts(ctx context.Context, d db.Deployment, out *slipwayv1
 		for _, c := range children {
 			out.Children = append(out.Children, ToProto(c))
 		}
-	case d.ProxyKind != "" && d.Role == roleDeploy:
+	case d.ProxyKind != "" && d.Role == deprole.Deploy:
 		impls, err := s.implementations(ctx, d)
 		if err != nil {
 			return err
