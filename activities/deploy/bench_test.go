@@ -9,7 +9,6 @@ import (
 
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
 	"github.com/google/uuid"
 
 	"github.com/slipway-dev/slipway/activities/chain"
@@ -32,8 +31,7 @@ func BenchmarkPrepareBudget(b *testing.B) {
 		b.Fatal(err)
 	}
 	from := crypto.PubkeyToAddress(key.PublicKey)
-	back := simulated.NewBackend(types.GenesisAlloc{from: {Balance: new(big.Int).Mul(big.NewInt(1e6), big.NewInt(1e18))}})
-	b.Cleanup(func() { _ = back.Close() })
+	back := simBackend(b, types.GenesisAlloc{from: {Balance: new(big.Int).Mul(big.NewInt(1e6), big.NewInt(1e18))}})
 	cfg := chain.Config{Networks: []chain.Network{{Name: "sim", ChainID: 1337, RPCURLs: []string{"http://127.0.0.1:1"}, Confirmations: 1, Signer: "env:SIGNER"}}}
 	pool := dbtest.New(b)
 	sp := secrets.Static{"env:SIGNER": secrets.NewSecretString(hex.EncodeToString(crypto.FromECDSA(key)))}

@@ -49,9 +49,7 @@ func newSim(t *testing.T, cfg chain.Config) *sim {
 		t.Fatal(err)
 	}
 	from := crypto.PubkeyToAddress(key.PublicKey)
-	back := simulated.NewBackend(types.GenesisAlloc{from: {Balance: new(big.Int).Mul(big.NewInt(1000), big.NewInt(1e18))}}, simulated.WithBlockGasLimit(30_000_000))
-	t.Cleanup(func() { _ = back.Close() })
-	return newSimOn(t, cfg, back, key)
+	return newSimOn(t, cfg, simBackend(t, types.GenesisAlloc{from: {Balance: new(big.Int).Mul(big.NewInt(1000), big.NewInt(1e18))}}), key)
 }
 
 func newSimOn(t *testing.T, cfg chain.Config, back *simulated.Backend, key *ecdsa.PrivateKey) *sim {
@@ -291,9 +289,7 @@ func TestGasLimitStaysWithinTheBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	from := crypto.PubkeyToAddress(key.PublicKey)
-	back := simulated.NewBackend(types.GenesisAlloc{from: {Balance: big.NewInt(1e18)}}, simulated.WithBlockGasLimit(60_000))
-	t.Cleanup(func() { _ = back.Close() })
-	s := newSimOn(t, chain.Config{}, back, key)
+	s := newSimOn(t, chain.Config{}, simBackend(t, types.GenesisAlloc{from: {Balance: big.NewInt(1e18)}}, simulated.WithBlockGasLimit(60_000)), key)
 	user := s.user("free")
 	id := s.deployment(user)
 	if _, err := s.prepare(id, tinyInitCode); err != nil {
@@ -322,7 +318,7 @@ func TestGasLimitStaysWithinTheBlock(t *testing.T) {
 // transaction waits at its fees, and the reservation stays as it was.
 func TestBumpWithinBudget(t *testing.T) {
 	s := newSim(t, chain.Config{})
-	s.back.Commit() // the simulated chain answers receipts once it has indexed a block
+	s.commit(1) // the simulated chain answers receipts once it has indexed a block
 	user := s.user("free")
 	id := s.deployment(user)
 	if _, err := s.prepare(id, tinyInitCode); err != nil {

@@ -49,10 +49,12 @@ func (s *sim) await(id uuid.UUID) (deployapi.AwaitResult, error) {
 	return s.a.Await(ctx, s.in(id))
 }
 
+// commit mines n blocks and waits for the pool to catch up with them.
 func (s *sim) commit(n int) {
 	for range n {
 		s.back.Commit()
 	}
+	s.settle()
 }
 
 // Await answers the deployment's mined transaction (the newest attempt's
@@ -306,8 +308,7 @@ func TestConfirmRevertedOnChain(t *testing.T) {
 	if err != nil {
 		t.Fatalf("prepare (the constructor succeeds for now): %v", err)
 	}
-	s.transfer(other, 0, trip, 1)
-	s.commit(1)
+	s.mine(s.transfer(other, 0, trip, 1))
 	s.broadcast(id)
 	s.commit(1)
 	r := s.receipt(res.TxHash)

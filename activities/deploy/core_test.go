@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,7 +22,10 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
+	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/ethereum/go-ethereum/node"
 	"github.com/google/uuid"
 
 	"github.com/slipway-dev/slipway/activities/chain"
@@ -64,9 +70,23 @@ func fast(n *chain.Network) {
 // and key as the signer.
 func newSimWith(t *testing.T, cfg chain.Config, key *ecdsa.PrivateKey, alloc types.GenesisAlloc) *sim {
 	t.Helper()
-	back := simulated.NewBackend(alloc, simulated.WithBlockGasLimit(30_000_000))
+	return newSimOn(t, cfg, simBackend(t, alloc), key)
+}
+
+// simBackend is a simulated chain with alloc as genesis, a 30M block gas
+// limit (opts may change it) and no block-building deadline: go-ethereum's
+// miner stops filling a block after Recommit (2 s), which a loaded CI
+// machine running the race detector can reach, sealing a block without
+// the transaction a test just sent.
+func simBackend(t testing.TB, alloc types.GenesisAlloc, opts ...func(*node.Config, *ethconfig.Config)) *simulated.Backend {
+	t.Helper()
+	opts = append([]func(*node.Config, *ethconfig.Config){
+		simulated.WithBlockGasLimit(30_000_000),
+		func(_ *node.Config, ec *ethconfig.Config) { ec.Miner.Recommit = time.Hour },
+	}, opts...)
+	back := simulated.NewBackend(alloc, opts...)
 	t.Cleanup(func() { _ = back.Close() })
-	return newSimOn(t, cfg, back, key)
+	return back
 }
 
 func mustKey(t *testing.T, hexKey string) *ecdsa.PrivateKey {
@@ -249,6 +269,59 @@ func (s *sim) transfer(key *ecdsa.PrivateKey, nonce uint64, to common.Address, v
 	return tx
 }
 
+// mine commits a block and fails the test unless tx is in it.
+func (s *sim) mine(tx *types.Transaction) {
+	s.t.Helper()
+	s.commit(1)
+	if s.receipt(tx.Hash().Hex()) == nil {
+		s.t.Fatalf("transaction %s not mined", tx.Hash())
+	}
+}
+
+// settle waits until the node's transaction pool has caught up with the
+// head. go-ethereum resets its pool for a new block in the background, and
+// until it has, the pool validates against the previous state: it still
+// holds the transactions the block mined and accepts another transaction
+// with one of their nonces (as a replacement), so a test that sends right
+// after a block would see a used nonce succeed. Caught up means no pooled
+// transaction has a nonce below its sender's mined nonce.
+func (s *sim) settle() {
+	s.t.Helper()
+	// The simulated client embeds *ethclient.Client in a field named Client,
+	// which hides the method that reaches the RPC client.
+	rc := reflect.ValueOf(s.back.Client()).FieldByName("Client").Interface().(*ethclient.Client).Client()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var content map[string]map[common.Address]map[string]json.RawMessage
+		if err := rc.CallContext(s.ctx(), &content, "txpool_content"); err != nil {
+			s.t.Fatalf("read the pool: %v", err)
+		}
+		if s.poolCurrent(content) {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatal("the pool did not catch up with the head in 10 s")
+		}
+	}
+}
+
+func (s *sim) poolCurrent(content map[string]map[common.Address]map[string]json.RawMessage) bool {
+	s.t.Helper()
+	for _, byAddr := range content {
+		for from, byNonce := range byAddr {
+			mined, err := s.back.Client().NonceAt(s.ctx(), from, nil)
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			for n := range byNonce {
+				if v, err := strconv.ParseUint(n, 10, 64); err != nil || v < mined {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
 func decodeTx(t *testing.T, raw []byte) *types.Transaction {
 	t.Helper()
 	var tx types.Transaction
@@ -386,7 +459,7 @@ func TestPrepareSignsOnce(t *testing.T) {
 	// Retries, after the fee market moved and even with other bytecode and
 	// after the deployment moved on, answer the stored transaction.
 	for range 3 {
-		s.back.Commit()
+		s.commit(1)
 	}
 	for _, moved := range []string{"", status.Confirming} {
 		if moved != "" {
@@ -409,7 +482,7 @@ func TestPrepareSignsOnce(t *testing.T) {
 // and no reuse: all of them mine together.
 func TestPrepareConcurrentNoncesAreConsecutive(t *testing.T) {
 	s := newSim(t, simNet())
-	s.back.Commit()
+	s.commit(1)
 	user := s.user("paid")
 	const n = 6
 	ids := make([]uuid.UUID, n)
@@ -445,7 +518,7 @@ func TestPrepareConcurrentNoncesAreConsecutive(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.back.Commit()
+	s.commit(1)
 	for i := range ids {
 		if s.receipt(res[i].TxHash) == nil || len(s.code(res[i].ContractAddress)) == 0 {
 			t.Fatalf("deployment %d (nonce %d) not mined with the others", i, res[i].Nonce)
@@ -460,8 +533,7 @@ func TestPrepareConcurrentNoncesAreConsecutive(t *testing.T) {
 // pending nonce rather than reusing a mined one.
 func TestPrepareStartsAtTheChainNonce(t *testing.T) {
 	s := newSim(t, simNet())
-	s.transfer(s.key, 0, common.Address{1}, 1)
-	s.back.Commit()
+	s.mine(s.transfer(s.key, 0, common.Address{1}, 1))
 	s.transfer(s.key, 1, common.Address{1}, 1) // pending, not mined
 	_, res := s.signedDeployment()
 	if res.Nonce != 2 {
@@ -623,19 +695,18 @@ func TestBroadcast(t *testing.T) {
 			if err := s.a.Broadcast(s.ctx(), s.in(id)); err != nil {
 				s.t.Fatal(err)
 			}
-			s.back.Commit()
+			s.commit(1)
 		}},
 		{name: "nonce used by another sender", typ: "retry", msg: "none of the deployment's transactions is mined",
 			before: func(s *sim, id uuid.UUID) {
-				s.transfer(s.key, 0, common.Address{2}, 1)
-				s.back.Commit()
+				s.mine(s.transfer(s.key, 0, common.Address{2}, 1))
 			}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			s := newSim(t, simNet())
-			s.back.Commit()
+			s.commit(1)
 			id, res := s.signedDeployment()
 			if c.before != nil {
 				c.before(s, id)
@@ -680,7 +751,7 @@ func TestBroadcast(t *testing.T) {
 			if n := s.pendingNonce(); n != 1 {
 				t.Fatalf("pending nonce %d, want 1", n)
 			}
-			s.back.Commit()
+			s.commit(1)
 			if r := s.receipt(res.TxHash); r == nil || r.Status != types.ReceiptStatusSuccessful {
 				t.Fatalf("receipt = %+v", r)
 			}
@@ -716,7 +787,7 @@ func TestBump(t *testing.T) {
 		{name: "at the fee cap", net: func(n *chain.Network) { n.Gas.MaxFeePerGasGwei = 1.2 }, stored: 1,
 			msg: "fees are at the cap of 1.2 gwei"},
 		{name: "already mined", stored: 1, msg: "already mined",
-			before: func(s *sim, id uuid.UUID) { s.back.Commit() }},
+			before: func(s *sim, id uuid.UUID) { s.commit(1) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -726,7 +797,7 @@ func TestBump(t *testing.T) {
 				net = simNet(c.net)
 			}
 			s := newSim(t, net)
-			s.back.Commit() // receipts answer once a block is indexed
+			s.commit(1) // receipts answer once a block is indexed
 			id, _ := s.signedDeployment()
 			if err := s.a.Broadcast(t.Context(), s.in(id)); err != nil {
 				t.Fatal(err)
@@ -782,7 +853,7 @@ func TestBump(t *testing.T) {
 			if !s.inPool(newest.TxHash) || s.inPool(last.TxHash) || newest.BroadcastAt == nil {
 				t.Fatalf("pool: replacement %v, replaced %v", s.inPool(newest.TxHash), s.inPool(last.TxHash))
 			}
-			s.back.Commit()
+			s.commit(1)
 			if s.receipt(newest.TxHash) == nil || s.receipt(last.TxHash) != nil {
 				t.Fatal("the replacement was not what got mined")
 			}
@@ -797,7 +868,7 @@ func TestBump(t *testing.T) {
 		// same, and the next Broadcast sends exactly it.
 		s := newSim(t, simNet())
 		g := s.gate()
-		s.back.Commit()
+		s.commit(1)
 		id, _ := s.signedDeployment()
 		g.b = refuseSend{g.b}
 		b, err := s.a.Bump(t.Context(), s.in(id))

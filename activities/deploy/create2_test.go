@@ -12,7 +12,6 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/eth/ethconfig"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
 	"github.com/ethereum/go-ethereum/node"
 	"github.com/google/uuid"
 
@@ -67,12 +66,11 @@ func newSimAlloc(t *testing.T, alloc types.GenesisAlloc, noFactory bool) *sim {
 	for a, acct := range alloc {
 		all[a] = acct
 	}
-	back := simulated.NewBackend(all, simulated.WithBlockGasLimit(30_000_000), func(_ *node.Config, ec *ethconfig.Config) {
+	back := simBackend(t, all, func(_ *node.Config, ec *ethconfig.Config) {
 		if noFactory {
 			delete(ec.Genesis.Alloc, create2.FactoryAddress)
 		}
 	})
-	t.Cleanup(func() { _ = back.Close() })
 	return newSimOn(t, simNet(), back, key)
 }
 
@@ -531,8 +529,7 @@ func TestConfirmCallRevertedOnChain(t *testing.T) {
 	s.commit(1)
 	id := s.deployment(s.user("free"))
 	res := s.mustPrepare(callIn(id, target, "0x"))
-	s.transfer(other, 0, trip, 1)
-	s.commit(1)
+	s.mine(s.transfer(other, 0, trip, 1))
 	s.broadcast(id)
 	s.commit(1)
 	if r := s.receipt(res.TxHash); r == nil || r.Status != types.ReceiptStatusFailed {

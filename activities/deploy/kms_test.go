@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/activities/deploy"
@@ -35,9 +34,7 @@ func newKMSSim(t *testing.T) *kmsSim {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back := simulated.NewBackend(types.GenesisAlloc{from: {Balance: new(big.Int).Mul(big.NewInt(100), ether)}}, simulated.WithBlockGasLimit(30_000_000))
-	t.Cleanup(func() { _ = back.Close() })
-	s := newSimOn(t, simNet(fast), back, mustKey(t, ""))
+	s := newSimOn(t, simNet(fast), simBackend(t, types.GenesisAlloc{from: {Balance: new(big.Int).Mul(big.NewInt(100), ether)}}), mustKey(t, ""))
 	n := &s.a.Networks.Networks[0]
 	n.Signer = chain.KMSPrefix + "alias/deployer"
 	// Few attempts per call: an outage shows as an activity error at once,

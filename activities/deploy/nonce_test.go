@@ -213,7 +213,7 @@ func TestFillNonce(t *testing.T) {
 		{name: "mined after all", want: deployapi.FillResult{DeployMined: true},
 			before: func(s *sim, id uuid.UUID) { s.broadcast(id); s.commit(1) }},
 		{name: "nonce used by another sender", want: deployapi.FillResult{},
-			before: func(s *sim, id uuid.UUID) { s.transfer(s.key, 0, common.Address{3}, 1); s.commit(1) }},
+			before: func(s *sim, id uuid.UUID) { s.mine(s.transfer(s.key, 0, common.Address{3}, 1)) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

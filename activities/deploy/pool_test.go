@@ -11,7 +11,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
 	"github.com/google/uuid"
 
 	"github.com/slipway-dev/slipway/activities/chain"
@@ -62,9 +61,7 @@ func newPoolSimWith(t *testing.T, ethers []int64, extra func(signers []common.Ad
 			alloc[a] = acct
 		}
 	}
-	back := simulated.NewBackend(alloc, simulated.WithBlockGasLimit(30_000_000))
-	t.Cleanup(func() { _ = back.Close() })
-	p.sim = newSimOn(t, simNet(mods...), back, keys[0])
+	p.sim = newSimOn(t, simNet(mods...), simBackend(t, alloc), keys[0])
 	n := &p.a.Networks.Networks[0]
 	for _, ref := range p.refs[1:] {
 		n.Signers = append(n.Signers, chain.SignerRef{Ref: ref})
