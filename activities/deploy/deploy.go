@@ -73,10 +73,11 @@ type Activities struct {
 	Metrics *metrics.Worker
 
 	// AfterSign, when set, runs right after a signing transaction commits
-	// and before anything is broadcast: crash tests (SLIPWAY_FAILPOINT)
-	// stop the process there, the one moment whose recovery rests on
-	// Postgres alone.
-	AfterSign func()
+	// and before anything is broadcast, told whether what was signed is a
+	// call to a contract (an upgrade's) rather than a creation: crash
+	// tests (SLIPWAY_FAILPOINT) stop the process there, the one moment
+	// whose recovery rests on Postgres alone.
+	AfterSign func(call bool)
 	// skipSpend leaves the spend reservation out of signing: only the
 	// benchmark's baseline sets it, to measure what budgets cost.
 	skipSpend bool
@@ -298,7 +299,7 @@ func (a *Activities) Prepare(ctx context.Context, in deployapi.PrepareInput) (de
 		return deployapi.PrepareResult{}, err
 	}
 	if a.AfterSign != nil {
-		a.AfterSign()
+		a.AfterSign(p.call)
 	}
 	return res, nil
 }

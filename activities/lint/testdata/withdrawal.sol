@@ -14,7 +14,7 @@ contract WithdrawVuln {
         payable(msg.sender).transfer(1 ether);
     }
 
-    function withdrawAll(address payable to) public { // expect: unprotected-ether-withdrawal:high
+    function withdrawAll(address payable to) public {
         to.transfer(address(this).balance); // expect: arbitrary-send-eth
     }
 

@@ -28,7 +28,7 @@ contract RefundableSale {
         msg.sender.transfer(amount);
     }
 
-    function withdrawRaised(address payable to) external { // @expect unprotected-ether-withdrawal
+    function withdrawRaised(address payable to) external {
         require(now >= deadline && raised >= goal);
         to.transfer(address(this).balance); // @expect arbitrary-send-eth
     }

@@ -27,7 +27,7 @@ contract RefundWallet {
         msg.sender.transfer(balances[msg.sender]);
     }
 
-    function payout(address to, uint256 amount) public { // @expect unprotected-ether-withdrawal
+    function payout(address to, uint256 amount) public {
         require(amount <= address(this).balance);
         to.transfer(amount); // @expect arbitrary-send-eth
     }

@@ -22,7 +22,7 @@ contract GrantTreasury {
         isGrantee[g] = true;
     }
 
-    function payGrant(address payable to, uint256 amount) external { // @expect unprotected-ether-withdrawal
+    function payGrant(address payable to, uint256 amount) external {
         require(amount <= address(this).balance, "funds");
         (bool ok, ) = to.call{value: amount}(""); // @expect arbitrary-send-eth
         require(ok, "send");

@@ -2,7 +2,7 @@ pragma solidity ^0.4.24;
 contract ReturnValue {
   address owner = msg.sender;
   function callnotchecked(address callee) public { callee.call(); } // expect: unchecked-lowlevel
-  function sendnotchecked(address to) public { to.send(1 ether); } // expect: arbitrary-send-eth unchecked-lowlevel unprotected-ether-withdrawal
+  function sendnotchecked(address to) public { to.send(1 ether); } // expect: arbitrary-send-eth unchecked-lowlevel
   function either(bool b) public { b ? owner.send(1) : owner.send(2); } // expect: unchecked-lowlevel
   function chained() public { owner.send(1) && owner.send(2); } // expect: unchecked-lowlevel
   function unread() public { bool ok = owner.send(1); } // expect: unchecked-lowlevel

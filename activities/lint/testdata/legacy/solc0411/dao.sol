@@ -14,7 +14,7 @@ contract SimpleDAO {
     if (tx.origin != owner) throw; // expect: deprecated tx-origin
     to.transfer(amount);
   }
-  function notify(address to) { to.send(1); } // expect: arbitrary-send-eth unchecked-lowlevel unprotected-ether-withdrawal
+  function notify(address to) { to.send(1); } // expect: arbitrary-send-eth unchecked-lowlevel
   function kill() { suicide(msg.sender); } // expect: deprecated unprotected-selfdestruct
   function lottery() { if (uint(sha3(block.timestamp)) % 2 == 0) msg.sender.transfer(this.balance); } // expect: deprecated timestamp weak-prng
   function run(uint input) { var x = input; credit[owner] -= x; } // expect: deprecated integer-overflow
