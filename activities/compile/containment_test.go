@@ -253,6 +253,37 @@ func TestMemoryCap(t *testing.T) {
 	}
 }
 
+// A worker that answers with more than half the cap resident (compilers
+// it loaded stay in memory) is replaced after its answer, which stands; one
+// under half is kept.
+func TestWorkerOverHalfTheCapIsReplaced(t *testing.T) {
+	p := newTestPool(t, Config{Size: 1, MaxMemoryMB: 1024, debug: true})
+	ctx := ctxT(t)
+	pid := p.workers[0].pid()
+	if out, err := p.do(ctx, workerRequest{Debug: "retain", Size: 64}); err != nil || string(out) != `"retained"` {
+		t.Fatalf("retain 64 MiB: %s %v", out, err)
+	}
+	if p.workers[0].pid() != pid {
+		t.Fatal("a worker well under half the cap was replaced")
+	}
+	if out, err := p.do(ctx, workerRequest{Debug: "retain", Size: 640}); err != nil || string(out) != `"retained"` {
+		t.Fatalf("retain 640 MiB more: %s %v, want the answer", out, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for p.workers[0].pid() == pid || p.workers[0].pid() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the worker over half the cap was not replaced")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		t.Errorf("the replaced worker (%d) still runs", pid)
+	}
+	if _, err := p.Compile(ctx, compileapi.Request{Source: counterSrc}); err != nil {
+		t.Fatalf("a compile on the new worker: %v", err)
+	}
+}
+
 // solc runs user input: its process sees none of Slipway's environment and
 // runs with node's heap capped.
 func TestWorkerEnvironmentIsMinimal(t *testing.T) {

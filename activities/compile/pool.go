@@ -104,8 +104,10 @@ type Config struct {
 	// and, while it compiles, its resident memory, polled every
 	// memoryPoll, since solc's WebAssembly memory lies outside node's
 	// heap. A worker over it is killed and replaced, and the request fails
-	// with ErrLimitExceeded. Default DefaultMaxMemoryMB; MinMaxMemoryMB to
-	// MaxMaxMemoryMB.
+	// with ErrLimitExceeded. A worker over half of it after answering is
+	// replaced too, so that the compilers it has loaded (each solc version
+	// stays resident) leave the next request the other half. Default
+	// DefaultMaxMemoryMB; MinMaxMemoryMB to MaxMaxMemoryMB.
 	MaxMemoryMB int
 	// Overflow is how many extra node processes the pool may start while
 	// a request waits and a worker has been busy on one compile for longer
@@ -854,6 +856,12 @@ func (w *worker) roundTrip(j *job) (json.RawMessage, error) {
 			if r.Recycle {
 				w.kill()
 				log.WarnContext(j.ctx, "solc reported an internal compiler error; worker replaced")
+			} else if rss, err := pr.RSS(); err == nil && rss > memCap/2 {
+				// Every compiler version a worker loads stays resident
+				// (~80 MiB each): left to grow, the cap would end a later
+				// compile as if its input were at fault.
+				w.kill()
+				log.InfoContext(j.ctx, "solc worker replaced: its resident memory is over half the cap", "rss_mb", rss>>20, "cap_mb", p.cfg.MaxMemoryMB)
 			}
 			return r.Output, nil
 		case <-exited:

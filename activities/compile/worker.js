@@ -36,6 +36,8 @@ console.debug = toStderr;
 
 const debug = process.env.SLIPWAY_COMPILE_WORKER_DEBUG === '1';
 const compilers = new Map();
+// retained holds the debug 'retain' request's memory for the process's life.
+const retained = [];
 
 // Unsupported is a compiler this worker cannot use: its package does not
 // load (solc 0.4.0 on npm ships a web page as soljson.js) or it has no
@@ -274,6 +276,13 @@ function handle(line, write) {
     const hold = [];
     for (let i = 0; i < (req.size | 0) / 16; i++) hold.push(Buffer.alloc(16 << 20, 1));
     for (;;) { /* spin */ }
+  }
+  if (debug && req.debug === 'retain') {
+    // Simulates compilers loaded and kept: size MiB made resident and held
+    // after the answer.
+    for (let i = 0; i < (req.size | 0) / 16; i++) retained.push(Buffer.alloc(16 << 20, 1));
+    write('{"id":' + id + ',"output":"retained"}');
+    return;
   }
   if (debug && req.debug === 'big') {
     write('{"id":' + id + ',"output":"' + 'x'.repeat(req.size | 0) + '"}');
