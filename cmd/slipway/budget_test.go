@@ -12,10 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/google/uuid"
 
 	"github.com/slipway-dev/slipway/activities/chain"
 	"github.com/slipway-dev/slipway/db"
+	"github.com/slipway-dev/slipway/internal/devstack/anvil"
+	"github.com/slipway-dev/slipway/internal/devstack/localkms"
+	"github.com/slipway-dev/slipway/internal/secrets"
 	"github.com/slipway-dev/slipway/internal/spend"
 	"github.com/slipway-dev/slipway/internal/status"
 	slipwayv1 "github.com/slipway-dev/slipway/proto/slipway/v1"
@@ -39,18 +43,40 @@ func worstCase(t *testing.T, s *pipelineStack, id uuid.UUID) *big.Int {
 }
 
 // TestBudgetSurvivesAWorkerKilledAfterSigning stops a worker process at the
-// one moment that rests on Postgres alone: the reservation, the nonce and
-// the signed bytes are committed and nothing is broadcast. Another worker
-// broadcasts those bytes, and the reservation settles to exactly the fee
-// paid: nothing leaked, nothing counted twice, one contract created.
+// one moment that rests on Postgres alone: the reservation, the signer
+// chosen from the network's pool (the KMS key of the real local-kms, the
+// best funded), its nonce and the signed bytes are committed and nothing
+// is broadcast. Another worker broadcasts those bytes from that signer,
+// and the reservation settles to exactly the fee paid: nothing leaked,
+// nothing counted twice, one contract created, the other member untouched.
 func TestBudgetSurvivesAWorkerKilledAfterSigning(t *testing.T) {
-	s := startPipelineWith(t, pipelineOptions{})
-	ctx := context.Background()
-	nonce0, err := s.eth.NonceAt(ctx, s.signer, nil)
+	k := localkms.NewForTest(t)
+	for _, kv := range k.Env() {
+		name, v, _ := strings.Cut(kv, "=")
+		t.Setenv(name, v) // inherited by the worker processes
+	}
+	_, kmsAddr, err := k.CreateSecp256k1Key(t.Context(), "alias/crash-kms")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := s.startWorkerProc(t, "SLIPWAY_FAILPOINT=exit-after-sign")
+	var second common.Address
+	var secondKey string
+	s := startPipelineWith(t, pipelineOptions{networks: func(node *anvil.Node, nets *chain.Config, _ secrets.Static) {
+		if err := node.SetBalance(t.Context(), kmsAddr, new(big.Int).Mul(big.NewInt(1_000_000), big.NewInt(1e18))); err != nil {
+			t.Fatal(err)
+		}
+		acct := node.Accounts()[1]
+		second, secondKey = acct.Address, strings.TrimPrefix(acct.PrivateKey, "0x")
+		dev := &nets.Networks[0]
+		dev.Signer = chain.KMSPrefix + "alias/crash-kms"
+		dev.Signers = []chain.SignerRef{{Ref: "env:SECOND_KEY"}}
+	}})
+	ctx := context.Background()
+	secondNonce, err := s.eth.NonceAt(ctx, second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.startWorkerProc(t, "SECOND_KEY="+secondKey, "SLIPWAY_FAILPOINT=exit-after-sign")
 	d := s.deploy(t, storeRequest(t, s))
 	exited := make(chan error, 1)
 	go func() { exited <- w.cmd.Wait() }()
@@ -65,21 +91,24 @@ func TestBudgetSurvivesAWorkerKilledAfterSigning(t *testing.T) {
 	}
 	q := db.New(s.pool)
 	txs, err := q.ListDeployTxs(ctx, d.ID)
-	if err != nil || len(txs) != 1 || txs[0].BroadcastAt != nil {
-		t.Fatalf("after the crash: %d transactions (%v), want one never broadcast", len(txs), err)
+	if err != nil || len(txs) != 1 || txs[0].BroadcastAt != nil || !strings.EqualFold(txs[0].Signer, kmsAddr.Hex()) {
+		t.Fatalf("after the crash: %v (%v), want one transaction signed by the KMS key %s, never broadcast", txs, err, kmsAddr.Hex())
 	}
 	r, err := q.GetSpendReservation(ctx, d.ID)
 	if err != nil || r.State != "reserved" || spend.WeiOf(r.ReservedWei).Cmp(worstCase(t, s, d.ID)) != 0 {
 		t.Fatalf("reservation after the crash: %+v, %v", r, err)
 	}
-	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0 {
+	if n, _ := s.eth.NonceAt(ctx, kmsAddr, nil); n != 0 {
 		t.Fatalf("the chain saw the transaction before any broadcast (nonce %d)", n)
 	}
 
-	s.startWorkerProc(t)
+	s.startWorkerProc(t, "SECOND_KEY="+secondKey)
 	got := s.wait(t, d, 3*time.Minute)
-	if got.Status != status.Confirmed {
-		t.Fatalf("status %s error %q", got.Status, got.Error)
+	if got.Status != status.Confirmed || !strings.EqualFold(got.TxHash, txs[0].TxHash) {
+		t.Fatalf("%s %q tx %s, want CONFIRMED with the transaction signed before the crash (%s)", got.Status, got.Error, got.TxHash, txs[0].TxHash)
+	}
+	if after, _ := q.ListDeployTxs(ctx, d.ID); len(after) != 1 {
+		t.Fatalf("the restarted worker signed again: %v", after)
 	}
 	r, err = q.GetSpendReservation(ctx, d.ID)
 	if err != nil {
@@ -93,8 +122,11 @@ func TestBudgetSurvivesAWorkerKilledAfterSigning(t *testing.T) {
 	if err != nil || spend.WeiOf(u.SpentWei).Cmp(fee) != 0 || spend.WeiOf(u.ReservedWei).Sign() != 0 {
 		t.Fatalf("usage = %+v, %v; want exactly the fee paid", u, err)
 	}
-	if n, _ := s.eth.NonceAt(ctx, s.signer, nil); n != nonce0+1 {
-		t.Fatalf("signer nonce %d, want %d: exactly one contract created", n, nonce0+1)
+	if n, _ := s.eth.NonceAt(ctx, kmsAddr, nil); n != 1 {
+		t.Fatalf("KMS key nonce %d, want 1: exactly one contract created", n)
+	}
+	if n, _ := s.eth.NonceAt(ctx, second, nil); n != secondNonce {
+		t.Fatalf("the other member's nonce moved from %d to %d", secondNonce, n)
 	}
 }
 
