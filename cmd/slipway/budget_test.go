@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -78,17 +76,7 @@ func TestBudgetSurvivesAWorkerKilledAfterSigning(t *testing.T) {
 	}
 	w := s.startWorkerProc(t, "SECOND_KEY="+secondKey, "SLIPWAY_FAILPOINT=exit-after-sign")
 	d := s.deploy(t, storeRequest(t, s))
-	exited := make(chan error, 1)
-	go func() { exited <- w.cmd.Wait() }()
-	select {
-	case err := <-exited:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != crashExitCode {
-			t.Fatalf("worker ended with %v, want exit status %d from the failpoint", err, crashExitCode)
-		}
-	case <-time.After(3 * time.Minute):
-		t.Fatal("the worker did not reach the failpoint")
-	}
+	w.awaitFailpoint(t, 3 * time.Minute)
 	q := db.New(s.pool)
 	txs, err := q.ListDeployTxs(ctx, d.ID)
 	if err != nil || len(txs) != 1 || txs[0].BroadcastAt != nil || !strings.EqualFold(txs[0].Signer, kmsAddr.Hex()) {

@@ -4,12 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -606,8 +604,6 @@ func TestDeterministicDeployments(t *testing.T) {
 		client := slipwayv1connect.NewDeploymentServiceClient(http.DefaultClient, d.serve(t, cs.temporal.TaskQueue))
 		keyEnv := "TEST_SIDE_KEY=" + d.sideKeyHex
 		w := cs.startWorkerProc(t, keyEnv, "SLIPWAY_FAILPOINT=exit-after-sign-call")
-		exited := make(chan error, 1)
-		go func() { exited <- w.cmd.Wait() }()
 		proxy := uups.GetContractAddress()
 		before := slotAddress(t, d.eth, proxy, implementationSlot)
 		nonce0 := d.nonce(t)
@@ -617,15 +613,7 @@ func TestDeterministicDeployments(t *testing.T) {
 			t.Fatalf("UpgradeDeployment: %v", err)
 		}
 		upID := res.Msg.GetDeployment().GetId()
-		select {
-		case err := <-exited:
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != crashExitCode {
-				t.Fatalf("worker ended with %v, want exit status %d from the failpoint", err, crashExitCode)
-			}
-		case <-time.After(4 * time.Minute):
-			t.Fatal("the worker did not reach the failpoint")
-		}
+		w.awaitFailpoint(t, 4 * time.Minute)
 		// At the crash: the implementation mined, the call signed, not sent.
 		calls := d.txsOf(t, upID)
 		if len(calls) != 1 || calls[0].BroadcastAt != nil || !sameAddress(calls[0].ToAddress, proxy) {
@@ -667,20 +655,10 @@ func TestDeterministicDeployments(t *testing.T) {
 		client := slipwayv1connect.NewDeploymentServiceClient(http.DefaultClient, api)
 		keyEnv := "TEST_SIDE_KEY=" + d.sideKeyHex
 		w := cs.startWorkerProc(t, keyEnv, "SLIPWAY_FAILPOINT=exit-after-sign")
-		exited := make(chan error, 1)
-		go func() { exited <- w.cmd.Wait() }()
 		devNonce, sideNonce := d.nonce(t), nonceOf(t, d.sideEth, d.sideSigner)
 		dep := d.create(t, client, token, &slipwayv1.CreateDeploymentRequest{Networks: []string{"dev", "side"}, Source: storeSource,
 			ContractName: "Store", ConstructorArgs: args(t, "11", owner), IdempotencyKey: "det-crash"})
-		select {
-		case err := <-exited:
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != crashExitCode {
-				t.Fatalf("worker ended with %v, want exit status %d from the failpoint", err, crashExitCode)
-			}
-		case <-time.After(3 * time.Minute):
-			t.Fatal("the worker did not reach the failpoint")
-		}
+		w.awaitFailpoint(t, 3 * time.Minute)
 		// Mid-fan-out: signed for one network at least, nothing sent.
 		parent := uuid.MustParse(dep.GetId())
 		children, err := db.New(d.pool).ListChildDeployments(t.Context(), &parent)

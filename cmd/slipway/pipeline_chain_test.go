@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -297,6 +298,23 @@ func (s *pipelineStack) startWorkerProc(t *testing.T, env ...string) *workerProc
 	w := &workerProc{cmd: cmd}
 	t.Cleanup(w.kill)
 	return w
+}
+
+// awaitFailpoint waits up to timeout for the worker to exit at its
+// SLIPWAY_FAILPOINT, with the failpoint's exit status.
+func (w *workerProc) awaitFailpoint(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	exited := make(chan error, 1)
+	go func() { exited <- w.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != crashExitCode {
+			t.Fatalf("worker ended with %v, want exit status %d from the failpoint", err, crashExitCode)
+		}
+	case <-time.After(timeout):
+		t.Fatal("the worker did not reach the failpoint")
+	}
 }
 
 // kill ends the worker and its solc processes at once, as a crash would.
