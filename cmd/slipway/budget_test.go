@@ -76,7 +76,7 @@ func TestBudgetSurvivesAWorkerKilledAfterSigning(t *testing.T) {
 	}
 	w := s.startWorkerProc(t, "SECOND_KEY="+secondKey, "SLIPWAY_FAILPOINT=exit-after-sign")
 	d := s.deploy(t, storeRequest(t, s))
-	w.awaitFailpoint(t, 3 * time.Minute)
+	w.awaitFailpoint(t, 3*time.Minute)
 	q := db.New(s.pool)
 	txs, err := q.ListDeployTxs(ctx, d.ID)
 	if err != nil || len(txs) != 1 || txs[0].BroadcastAt != nil || !strings.EqualFold(txs[0].Signer, kmsAddr.Hex()) {

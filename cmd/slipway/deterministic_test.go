@@ -613,7 +613,7 @@ func TestDeterministicDeployments(t *testing.T) {
 			t.Fatalf("UpgradeDeployment: %v", err)
 		}
 		upID := res.Msg.GetDeployment().GetId()
-		w.awaitFailpoint(t, 4 * time.Minute)
+		w.awaitFailpoint(t, 4*time.Minute)
 		// At the crash: the implementation mined, the call signed, not sent.
 		calls := d.txsOf(t, upID)
 		if len(calls) != 1 || calls[0].BroadcastAt != nil || !sameAddress(calls[0].ToAddress, proxy) {
@@ -658,7 +658,7 @@ func TestDeterministicDeployments(t *testing.T) {
 		devNonce, sideNonce := d.nonce(t), nonceOf(t, d.sideEth, d.sideSigner)
 		dep := d.create(t, client, token, &slipwayv1.CreateDeploymentRequest{Networks: []string{"dev", "side"}, Source: storeSource,
 			ContractName: "Store", ConstructorArgs: args(t, "11", owner), IdempotencyKey: "det-crash"})
-		w.awaitFailpoint(t, 3 * time.Minute)
+		w.awaitFailpoint(t, 3*time.Minute)
 		// Mid-fan-out: signed for one network at least, nothing sent.
 		parent := uuid.MustParse(dep.GetId())
 		children, err := db.New(d.pool).ListChildDeployments(t.Context(), &parent)
