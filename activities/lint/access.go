@@ -35,13 +35,33 @@ func runTxOrigin(a *analysis, d *Detector) {
 	}
 }
 
+// txOriginIn reports tx.origin deciding cond as an identity: compared with
+// an address (`tx.origin == owner`), looked up in a state mapping
+// (`isSigner[tx.origin]`, `roles[r][tx.origin]`), or handed to a role or
+// membership check (`hasRole(r, tx.origin)`, `isOwner(tx.origin)`).
 func (a *analysis) txOriginIn(d *Detector, cond *Node) {
+	origin := func(n *Node) bool { return isMember(n, "tx", "origin") }
 	Walk(cond, func(x *Node) bool {
+		switch x.Type {
+		case "IndexAccess":
+			if idx := stripValue(x.Child("indexExpression")); idx != nil && origin(idx) && isStateVar(a.rootDecl(x)) {
+				a.report(d, idx, "")
+			}
+			return true
+		case "FunctionCall":
+			if identityCheck(calleeName(x)) {
+				for _, arg := range x.List("arguments") {
+					if arg = stripValue(arg); arg != nil && origin(arg) {
+						a.report(d, arg, "")
+					}
+				}
+			}
+			return true
+		}
 		if x.Type != "BinaryOperation" || (x.Str("operator") != "==" && x.Str("operator") != "!=") {
 			return true
 		}
 		l, r := x.Child("leftExpression"), x.Child("rightExpression")
-		origin := func(n *Node) bool { return isMember(n, "tx", "origin") }
 		// tx.origin == msg.sender is the (weak) "caller is an EOA" idiom,
 		// not authorization.
 		if mentions(l, isMsgSender) || mentions(r, isMsgSender) {
@@ -54,6 +74,18 @@ func (a *analysis) txOriginIn(d *Detector, cond *Node) {
 		}
 		return true
 	})
+}
+
+// identityCheck tells a function that answers whether an address holds a
+// role or belongs to a set, by its name: hasRole, isOwner, isSigner… An
+// address's kind (isContract) is not an identity.
+func identityCheck(name string) bool {
+	for _, p := range []string{"has", "is"} {
+		if rest, ok := strings.CutPrefix(name, p); ok && rest != "" && rest[0] >= 'A' && rest[0] <= 'Z' {
+			return rest != "Contract"
+		}
+	}
+	return false
 }
 
 var unprotectedSelfdestruct = &Detector{
