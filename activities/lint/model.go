@@ -35,6 +35,26 @@ type analysis struct {
 	// declaration, which exprKey cannot stand for their initial value;
 	// built on first use.
 	reassigned map[int]bool
+
+	// byType holds every node of every unit by node type, in document
+	// order; built on first use (ofType).
+	byType map[string][]*Node
+}
+
+// ofType answers every node of type typ in the units, in document order:
+// detectors that look at one kind of node anywhere (every hash call, every
+// assignment) read it rather than walk every tree again.
+func (a *analysis) ofType(typ string) []*Node {
+	if a.byType == nil {
+		a.byType = map[string][]*Node{}
+		for _, u := range a.units {
+			Walk(u.root, func(x *Node) bool {
+				a.byType[x.Type] = append(a.byType[x.Type], x)
+				return true
+			})
+		}
+	}
+	return a.byType[typ]
 }
 
 // declOf returns the node with the given id, or nil.
@@ -192,6 +212,16 @@ func (a *analysis) reportConf(d *Detector, n *Node, conf Confidence, desc string
 		if src, err := ParseSrc(s); err == nil && src.File == n.Src.File && src.Start >= 0 {
 			off = src.Start
 		}
+	}
+	a.reportAt(d, u, off, conf, desc)
+}
+
+// reportAt reports a finding at byte offset off of u's source: what
+// reportConf does for a node, and what detectors of the text itself (a
+// control character in a comment) use directly.
+func (a *analysis) reportAt(d *Detector, u *unit, off int, conf Confidence, desc string) {
+	if u.dep && !a.opts.IncludeDependencies {
+		return
 	}
 	line, col := u.lines.Position(off)
 	if desc == "" {

@@ -18,8 +18,8 @@ var deprecated = &Detector{
 }
 
 func runDeprecated(a *analysis, d *Detector) {
-	for _, u := range a.units {
-		Walk(u.root, func(x *Node) bool {
+	for _, typ := range []string{"Identifier", "MemberAccess", "Throw", "FunctionDefinition", "VariableDeclarationStatement"} {
+		for _, x := range a.ofType(typ) {
 			what := ""
 			switch x.Type {
 			case "Identifier":
@@ -48,8 +48,7 @@ func runDeprecated(a *analysis, d *Detector) {
 			if what != "" {
 				a.report(d, x, fmt.Sprintf("Deprecated construct %q. %s", what, d.Description))
 			}
-			return true
-		})
+		}
 	}
 }
 
