@@ -14,7 +14,7 @@ var incorrectConstructorName = &Detector{
 	Severity:    High,
 	Confidence:  ConfidenceHigh,
 	Title:       "Function meant as a constructor is public",
-	Description: "Before Solidity 0.4.22 a constructor is the function named exactly like the contract; a function whose name differs only in case (or is called Constructor) is an ordinary public function, so anyone can call it and take over what it initialises. Use the constructor keyword.",
+	Description: "Before Solidity 0.4.22 a constructor is the function named exactly like the contract; a function whose name differs only in case (or is called Constructor), or that still bears the contract's old name after a rename, is an ordinary public function, so anyone can call it and take over what it initialises. Use the constructor keyword.",
 	run:         runIncorrectConstructorName,
 }
 
@@ -24,7 +24,8 @@ func runIncorrectConstructorName(a *analysis, d *Detector) {
 		if c == nil || isConstructor(fn) || fn.Str("kind") != "function" || !isEntry(fn) || isView(fn) {
 			continue
 		}
-		if !strings.EqualFold(fn.Name, c.Name) && !strings.EqualFold(fn.Name, "constructor") {
+		sameName := strings.EqualFold(fn.Name, c.Name) || strings.EqualFold(fn.Name, "constructor")
+		if !sameName && !a.renamedConstructor(fn, c) {
 			continue
 		}
 		if a.protected(fn, asEntry) || !a.changesState(fn) {
@@ -33,12 +34,38 @@ func runIncorrectConstructorName(a *analysis, d *Detector) {
 		// Proven when what it sets up is ownership: anyone takes it.
 		conf := ConfidenceMedium
 		for _, w := range a.stateWrites(fn.Child("body")) {
-			if a.privilegedWrite(w) != nil {
+			if sameName && a.privilegedWrite(w) != nil {
 				conf = ConfidenceHigh
 			}
 		}
 		a.reportConf(d, fn, conf, fmt.Sprintf("Function %s of contract %s is not its constructor: anyone can call it. %s", fn.Name, c.Name, d.Description))
 	}
+}
+
+// renamedConstructor tells a constructor left behind by a renamed
+// contract (SWC-118's Rubixi, once DynamicPyramid): before 0.5, in a
+// contract with no constructor, a function named like a contract (a
+// capital first letter, which Solidity's style keeps for contracts,
+// structs and events) that takes ownership: it writes a privileged state
+// variable (owner, creator, admin).
+func (a *analysis) renamedConstructor(fn, c *Node) bool {
+	if fn.Name == "" || fn.Name[0] < 'A' || fn.Name[0] > 'Z' {
+		return false
+	}
+	if u := a.unitFor(fn); u == nil || !a.pre05(u) {
+		return false
+	}
+	for _, f := range members(c, "FunctionDefinition") {
+		if isConstructor(f) {
+			return false
+		}
+	}
+	for _, w := range a.stateWrites(fn.Child("body")) {
+		if a.privilegedWrite(w) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // pre05 tells units compiled by (or, without a compiler version, written
