@@ -92,7 +92,8 @@ func runUnprotectedWithdrawal(a *analysis, d *Detector) {
 		key := func(x *Node) bool {
 			return mentions(x, func(m *Node) bool { return isCallerAddr(m) || m.Type == "Identifier" && fromParam(m) })
 		}
-		if a.writesKeyed(fn, key, map[*Node]bool{}, 0) {
+		confused := a.confusedBalanceCheck(fn)
+		if !confused && a.writesKeyed(fn, key, map[*Node]bool{}, 0) {
 			continue
 		}
 		ctx := scopeCtx{
@@ -121,7 +122,7 @@ func runUnprotectedWithdrawal(a *analysis, d *Detector) {
 			}
 			unbooked = append(unbooked, p)
 		}
-		if len(unbooked) == 0 || a.booksWithdrawal(fn, key, unbooked) {
+		if len(unbooked) == 0 || !confused && a.booksWithdrawal(fn, key, unbooked) {
 			continue
 		}
 		p := unbooked[0]
@@ -139,6 +140,44 @@ func runUnprotectedWithdrawal(a *analysis, d *Detector) {
 		}
 		a.reportConf(d, fn, conf, fmt.Sprintf("Function %s sends ether to %s without checking who calls it or what the caller is owed. %s", name, to, d.Description))
 	}
+}
+
+// confusedBalanceCheck tells a withdrawal whose balance check is the
+// wrong way round (SWC-105's confused sign): a condition that an argument
+// is at least the caller's recorded balance, `require(amount >=
+// balances[msg.sender])`. Its debit of that balance books nothing: the
+// check lets anyone take more than they hold (and the debit underflows
+// before 0.8). From 0.8 the debit reverts unless the amount is the whole
+// balance, which makes the check harmless: only unchecked units count.
+func (a *analysis) confusedBalanceCheck(fn *Node) bool {
+	if u := a.unitFor(fn); u == nil || u.checked {
+		return false
+	}
+	fromParam := a.tainted(fn, isParam(fn))
+	callerEntry := func(n *Node) bool {
+		n = stripValue(n)
+		return n != nil && n.Type == "IndexAccess" && isStateVar(a.rootDecl(n)) && mentions(n.Child("indexExpression"), isCallerAddr)
+	}
+	for _, c := range conditions(fn.Child("body")) {
+		if mentions(c, func(x *Node) bool {
+			if x.Type != "BinaryOperation" {
+				return false
+			}
+			l, r := x.Child("leftExpression"), x.Child("rightExpression")
+			switch x.Str("operator") {
+			case ">=", ">":
+			case "<=", "<":
+				l, r = r, l
+			default:
+				return false
+			}
+			// l >= r: the argument on the greater side, the balance on the other.
+			return l != nil && fromParam(l) && !mentions(l, isCallerAddr) && callerEntry(r)
+		}) {
+			return true
+		}
+	}
+	return false
 }
 
 // mayPay tells whether fn, or an internal function it calls (up to three

@@ -165,3 +165,19 @@ contract WithdrawHelpers {
         credit[msg.sender] += msg.value;
     }
 }
+
+// The check the wrong way round, under checked arithmetic: the debit
+// reverts unless the whole balance is taken, so it still books.
+contract ConfusedSignChecked {
+    mapping(address => uint256) public balances;
+
+    function deposit() external payable {
+        balances[msg.sender] += msg.value;
+    }
+
+    function withdraw(uint256 amount) external {
+        require(amount >= balances[msg.sender], "amount");
+        balances[msg.sender] -= amount;
+        payable(msg.sender).transfer(amount);
+    }
+}
