@@ -660,6 +660,28 @@ var accessModRe = regexp.MustCompile(`(?i)only|owner|admin|auth|role|restricted|
 // comparing msg.sender (or tx.origin) for equality, a boolean mapping
 // indexed by msg.sender, or a role check taking msg.sender; internal
 // helpers such as OpenZeppelin's _checkOwner are followed.
+// negatesBool tells a comparison that negates a boolean: x == false,
+// x != true (either way round).
+func negatesBool(x *Node) bool {
+	if x == nil || x.Type != "BinaryOperation" {
+		return false
+	}
+	l, r := x.Child("leftExpression"), x.Child("rightExpression")
+	switch x.Str("operator") {
+	case "==":
+		return isBoolLiteral(l, "false") || isBoolLiteral(r, "false")
+	case "!=":
+		return isBoolLiteral(l, "true") || isBoolLiteral(r, "true")
+	}
+	return false
+}
+
+// isBoolLiteral tells the literal true or false (value).
+func isBoolLiteral(n *Node, value string) bool {
+	n = stripValue(n)
+	return n != nil && n.Type == "Literal" && n.Str("kind") == "bool" && n.Str("value") == value
+}
+
 func (a *analysis) senderGuarded(body *Node, depth int) bool {
 	if body == nil || depth > 4 {
 		return false
@@ -670,8 +692,17 @@ func (a *analysis) senderGuarded(body *Node, depth int) bool {
 			switch x.Type {
 			case "BinaryOperation":
 				op := x.Str("operator")
-				return (op == "==" || op == "!=") && (mentions(x.Child("leftExpression"), caller) || mentions(x.Child("rightExpression"), caller))
+				l, r := x.Child("leftExpression"), x.Child("rightExpression")
+				if negatesBool(x) {
+					return false // joined[msg.sender] == false: see IndexAccess
+				}
+				return (op == "==" || op == "!=") && (mentions(l, caller) || mentions(r, caller))
 			case "IndexAccess":
+				// isMember[msg.sender] admits a set; !joined[msg.sender]
+				// admits every address once, which is no guard.
+				if p := x.Parent; p != nil && (p.Type == "UnaryOperation" && p.Str("operator") == "!" || negatesBool(p)) {
+					return false
+				}
 				return x.TypeString() == "bool" && mentions(x.Child("indexExpression"), caller)
 			case "FunctionCall":
 				if x.TypeString() != "bool" {

@@ -155,3 +155,60 @@ contract GiftDeposits {
         }
     }
 }
+
+// Once per address is no bound: addresses cost nothing to make.
+contract OncePerAddress {
+    address public owner = msg.sender;
+    address[] public members;
+    address[] public voters;
+    mapping(address => bool) public joined;
+    mapping(address => bool) public voted;
+    uint256 public total;
+
+    function join() external {
+        require(!joined[msg.sender], "joined");
+        joined[msg.sender] = true;
+        members.push(msg.sender);
+    }
+
+    function vote() external {
+        require(voted[msg.sender] == false, "voted");
+        voted[msg.sender] = true;
+        voters.push(msg.sender);
+    }
+
+    function tally() external {
+        require(msg.sender == owner, "owner");
+        for (uint256 i = 0; i < members.length; i++) { // expect: dos-unbounded-loop
+            total += 1;
+        }
+        for (uint256 i = 0; i < voters.length; i++) { // expect: dos-unbounded-loop
+            total += 1;
+        }
+    }
+}
+
+// An allowlist is a bound: only the admitted grow it.
+contract Allowlisted {
+    address public owner = msg.sender;
+    address[] public members;
+    mapping(address => bool) public approved;
+    uint256 public total;
+
+    function approve(address who) external {
+        require(msg.sender == owner && who != address(0), "owner");
+        approved[who] = true;
+    }
+
+    function join() external {
+        require(approved[msg.sender], "not approved");
+        members.push(msg.sender);
+    }
+
+    function tally() external {
+        require(msg.sender == owner, "owner");
+        for (uint256 i = 0; i < members.length; i++) {
+            total += 1;
+        }
+    }
+}
