@@ -133,26 +133,34 @@ func (a *analysis) storagePath(n *Node, depth int) string {
 	return ""
 }
 
-// selfKeyed tells storage expressions indexed by the caller
-// (`deposits[msg.sender].push(d)`, through local storage pointers too).
-func (a *analysis) selfKeyed(n *Node, depth int) bool {
-	for ; n != nil && depth < 16; depth++ {
+// keyedBy tells a storage expression one of whose indexes key accepts,
+// following member accesses and local storage pointers: `deposits[msg.
+// sender].push(d)`, `acc.balance = 0` after `acc = accounts[msg.sender]`.
+func (a *analysis) keyedBy(n *Node, key func(*Node) bool) bool {
+	for depth := 0; n != nil && depth < 16; depth++ {
 		switch n.Type {
-		case "Identifier":
-			n = storagePointerInit(a.declOf(n.Ref()))
 		case "IndexAccess":
-			if isMsgSender(n.Child("indexExpression")) {
+			if key(n.Child("indexExpression")) {
 				return true
 			}
 			n = n.Child("baseExpression")
 		case "MemberAccess":
 			n = n.Child("expression")
+		case "Identifier":
+			init := storagePointerInit(a.declOf(n.Ref()))
+			if init == n {
+				return false
+			}
+			n = init
 		default:
 			return false
 		}
 	}
 	return false
 }
+
+// selfKeyed tells storage expressions indexed by the caller.
+func (a *analysis) selfKeyed(n *Node) bool { return a.keyedBy(n, isMsgSender) }
 
 // isDynStorageArray tells an expression of a dynamic storage array (or
 // bytes) type.
@@ -313,11 +321,11 @@ func (a *analysis) unboundedGrowth() map[string]bool {
 	self := func(x *Node) bool {
 		switch x.Type {
 		case "FunctionCall":
-			return a.selfKeyed(x.Child("expression").Child("expression"), 0)
+			return a.selfKeyed(x.Child("expression").Child("expression"))
 		case "UnaryOperation":
-			return a.selfKeyed(x.Child("subExpression"), 0)
+			return a.selfKeyed(x.Child("subExpression"))
 		case "Assignment":
-			return a.selfKeyed(x.Child("leftHandSide"), 0)
+			return a.selfKeyed(x.Child("leftHandSide"))
 		}
 		return false
 	}
@@ -407,13 +415,13 @@ func runDoSUnboundedLoop(a *analysis, d *Detector) {
 	grown := a.unboundedGrowth()
 	isGrownPath := func(p string, clear *Node) bool {
 		own, ok := grown[p]
-		return ok && !(own && a.selfKeyed(clear, 0))
+		return ok && !(own && a.selfKeyed(clear))
 	}
 	// A caller who grows only their own entry can only block themselves.
 	isGrown := func(x *Node) bool {
 		if arr := lengthOf(x); arr != nil {
 			own, ok := grown[a.storagePath(arr, 0)]
-			return ok && !(own && a.selfKeyed(arr, 0))
+			return ok && !(own && a.selfKeyed(arr))
 		}
 		if v := a.scalarStateVar(x); v != nil {
 			_, ok := grown["#"+strconv.Itoa(v.ID)]

@@ -88,11 +88,11 @@ func runAssignmentTypo(a *analysis, d *Detector) {
 			len(text) < 2 || (text[1] != ' ' && text[1] != '\t') {
 			continue
 		}
-		conf := ConfidenceMedium
+		conf, sign := ConfidenceMedium, "minus"
 		if op == "+" {
-			conf = ConfidenceHigh
+			conf, sign = ConfidenceHigh, "plus"
 		}
-		a.reportConf(d, x, conf, fmt.Sprintf("`=%s` assigns %s the operand instead of changing it by it. %s", op, map[string]string{"+": "plus", "-": "minus"}[op], d.Description))
+		a.reportConf(d, x, conf, fmt.Sprintf("`=%s` assigns %s the operand instead of changing it by it. %s", op, sign, d.Description))
 	}
 }
 

@@ -475,25 +475,8 @@ func (a *analysis) writesKeyed(fn *Node, key func(*Node) bool, seen map[*Node]bo
 			lvals = []*Node{w.Child("expression").Child("expression")}
 		}
 		for _, lv := range lvals {
-			for n, hops := lv, 0; n != nil && hops < 16; hops++ {
-				switch n.Type {
-				case "IndexAccess":
-					if key(n.Child("indexExpression")) {
-						return true
-					}
-					n = n.Child("baseExpression")
-				case "MemberAccess":
-					n = n.Child("expression")
-				case "Identifier":
-					// A local storage pointer: acc = accounts[msg.sender].
-					if init := storagePointerInit(a.declOf(n.Ref())); init != nil && n != init {
-						n = init
-						continue
-					}
-					n = nil
-				default:
-					n = nil
-				}
+			if a.keyedBy(lv, key) {
+				return true
 			}
 		}
 	}
